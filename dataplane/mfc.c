@@ -1,0 +1,1506 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The multicast forwarding cache (see include/mfc.h for the contract).
+ *
+ * Table: bucketised cuckoo hash, 4 slots per 64-byte bucket (4 keys and 4
+ * entry indexes), two candidate buckets per key chosen by two CRC32-C hashes
+ * and multiply-shift range reduction (any bucket count, so the table is
+ * sized to the requested capacity at <= 90% load). Lookups compare a
+ * bucket's four keys with one AVX2 compare; the burst lookup is staged so
+ * that every bucket and entry load of the burst is prefetched before it is
+ * used.
+ *
+ * Reader/writer protocol (single writer, lock-free readers):
+ * - insert: write entry, bucket eidx, then the key (release);
+ * - replace: store the new eidx (release); the key does not change;
+ * - delete: store key = 0 (release);
+ * - cuckoo move: copy to the new slot, bump t->chg (release), clear the old
+ *   slot. A reader that misses re-reads chg and retries if it moved.
+ * A reader verifies that the entry it reached carries the key it looked
+ * up, so a slot reused under it yields a miss, never a wrong entry.
+ * Everything a writer unlinks goes to a FIFO limbo list reclaimed after one
+ * synchronize_rcu() for the whole batch.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/mman.h>
+#include <x86intrin.h>
+
+#include <urcu/urcu-qsbr.h>
+
+#include "mfc.h"
+
+#define SLOTS 4
+#define KEY_EMPTY 0ull
+#define IDX_NONE UINT32_MAX
+#define BFS_QUEUE 256
+#define OCLASS_MAX 13 /* blocks of 1 .. 4096 OIF counter slots */
+#define OBLOCK_MAX (1u << (OCLASS_MAX - 1))
+#define LOAD_MAX_PCT 90
+
+struct mfc_bucket {
+	uint64_t key[SLOTS];  /* written by control (release), read by workers */
+	uint32_t eidx[SLOTS]; /* written by control before key, read by workers */
+	uint32_t rsv[SLOTS];
+} __attribute__((aligned(64)));
+
+_Static_assert(sizeof(struct mfc_bucket) == 64, "bucket is one cache line");
+_Static_assert(sizeof(struct mfc_entry) == 32, "entry is 32 bytes");
+_Static_assert(sizeof(struct mfc_oif) == 12, "oif is 12 bytes");
+_Static_assert(sizeof(struct mfc_ctr) == 32, "entry counters are 32 bytes");
+
+/* Control-side wrapper of an interned OIF list. The reader-visible part is
+ * alone on the first cache line so refcount updates do not disturb readers. */
+struct oifl_obj {
+	struct mfc_oifl pub; /* must be first */
+	uint8_t pad_[64 - sizeof(struct mfc_oifl)];
+	/* control only */
+	uint32_t refcnt;
+	uint32_t hash;
+	struct oifl_obj *hnext;
+	struct oifl_obj *prev, *next;
+};
+
+/* Control metadata per stable counter index. */
+struct meta {
+	uint32_t eidx; /* current version, or next free cidx when free */
+	uint32_t pos;  /* position in the iif reverse index */
+};
+
+struct u32vec {
+	uint32_t *v;
+	uint32_t n, cap;
+};
+
+enum limbo_kind { L_VERSION, L_ENTRY, L_DATA };
+struct limbo {
+	uint32_t kind;
+	uint32_t idx;   /* pool index for L_VERSION / L_ENTRY */
+	uint32_t moved; /* L_VERSION: counter block passed on to the next version */
+	void *ptr;      /* L_DATA */
+};
+
+struct mfc {
+	struct mfc_table t; /* first: readers get &c->t */
+
+	uint32_t max_entries, pool_size, n_lcores, max_ifaces;
+	uint32_t count;
+	size_t bucket_bytes;
+
+	uint32_t *iface_state;
+	uint32_t *iface_oifl_refs;  /* lists holding each interface */
+	struct u32vec *iifv;        /* reverse index: cidx by incoming interface */
+
+	uint32_t pool_free;         /* head of the intrusive free list (cidx field) */
+	uint32_t pool_bump;
+	struct meta *meta;
+	uint32_t cidx_free, cidx_bump;
+
+	uint32_t ocap;              /* per-OIF counter slots, multiple of 2^(OCLASS_MAX-1) */
+	uint32_t ohead[OCLASS_MAX];
+	uint32_t *onext, *oprev;
+	uint8_t *ostate;
+	struct mfc_oif_ctr *obase;  /* control-side folded counts */
+	struct mfc_lcore_ctrs *lc;
+
+	struct oifl_obj **ihash;
+	uint32_t ihash_size;        /* power of two */
+	uint32_t n_lists;
+	struct oifl_obj lists;      /* sentinel of the list of all lists */
+
+	struct limbo *limbo;
+	uint32_t n_limbo, limbo_cap;
+};
+
+static const uint32_t SEED1 = 0x9747b28cu;
+
+static void ofree_push(struct mfc *c, uint32_t b, unsigned int k);
+
+/* ---------------------------------------------------------------- */
+/* Hashing                                                           */
+
+static inline uint32_t
+fastrange(uint32_t h, uint32_t n)
+{
+	return (uint32_t)(((uint64_t)h * n) >> 32);
+}
+
+static inline void
+buckets_of(const struct mfc_table *t, uint64_t key, uint32_t *b1, uint32_t *b2)
+{
+	/* CRC is linear: two CRCs with different seeds differ by a constant,
+	 * which would tie each key's second bucket to its first. The second
+	 * hash is a multiplicative mix of the key and the first hash instead. */
+	uint32_t h1 = (uint32_t)_mm_crc32_u64(SEED1, key);
+	uint32_t h2 = (uint32_t)(((key + h1) * 0x9e3779b97f4a7c15ull) >> 32);
+	uint32_t x = fastrange(h1, t->nb_buckets);
+	uint32_t y = fastrange(h2, t->nb_buckets);
+	if (y == x)
+		y = (x + 1 == t->nb_buckets) ? 0 : x + 1;
+	*b1 = x;
+	*b2 = y;
+}
+
+static inline int
+bucket_find(const struct mfc_bucket *b, uint64_t key)
+{
+#ifdef __AVX2__
+	__m256i k = _mm256_set1_epi64x((long long)key);
+	__m256i v = _mm256_load_si256((const __m256i *)b->key);
+	unsigned int m = (unsigned int)_mm256_movemask_pd(
+		_mm256_castsi256_pd(_mm256_cmpeq_epi64(k, v)));
+	return m ? __builtin_ctz(m) : -1;
+#else
+	__m128i k = _mm_set1_epi64x((long long)key);
+	__m128i v0 = _mm_load_si128((const __m128i *)&b->key[0]);
+	__m128i v1 = _mm_load_si128((const __m128i *)&b->key[2]);
+	unsigned int m = (unsigned int)_mm_movemask_pd(_mm_castsi128_pd(_mm_cmpeq_epi64(k, v0))) |
+		((unsigned int)_mm_movemask_pd(_mm_castsi128_pd(_mm_cmpeq_epi64(k, v1))) << 2);
+	return m ? __builtin_ctz(m) : -1;
+#endif
+}
+
+/* ---------------------------------------------------------------- */
+/* Reader side                                                       */
+
+const struct mfc_entry *
+mfc_lookup(const struct mfc_table *t, uint64_t key)
+{
+	uint32_t b1, b2;
+	uint64_t chg;
+
+	if (key == KEY_EMPTY)
+		return NULL;
+	buckets_of(t, key, &b1, &b2);
+	do {
+		chg = __atomic_load_n(&t->chg, __ATOMIC_ACQUIRE);
+		for (int i = 0; i < 2; i++) {
+			const struct mfc_bucket *b = &t->buckets[i ? b2 : b1];
+			int s = bucket_find(b, key);
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			if (s >= 0) {
+				uint32_t ei = __atomic_load_n(&b->eidx[s], __ATOMIC_ACQUIRE);
+				const struct mfc_entry *e = &t->pool[ei];
+				if (e->key == key)
+					return e;
+			}
+		}
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	} while (__atomic_load_n(&t->chg, __ATOMIC_ACQUIRE) != chg);
+	return NULL;
+}
+
+uint64_t
+mfc_lookup_bulk(const struct mfc_table *t, const uint64_t *keys, unsigned int n,
+		const struct mfc_entry **out)
+{
+	uint32_t b1[MFC_BULK_MAX], b2[MFC_BULK_MAX], ei[MFC_BULK_MAX];
+	const struct mfc_bucket *bk = t->buckets;
+	const struct mfc_entry *pool = t->pool;
+	uint64_t hit = 0, second = 0, all, chg;
+	unsigned int i;
+
+	if (n > MFC_BULK_MAX)
+		n = MFC_BULK_MAX;
+	if (n == 0)
+		return 0;
+	all = (n == 64) ? ~0ull : ((1ull << n) - 1);
+	chg = __atomic_load_n(&t->chg, __ATOMIC_ACQUIRE);
+
+	/* stage 1: hash, prefetch primary buckets */
+	for (i = 0; i < n; i++) {
+		buckets_of(t, keys[i], &b1[i], &b2[i]);
+		__builtin_prefetch(&bk[b1[i]], 0, 3);
+	}
+	/* stage 2: primary match, prefetch entries or secondary buckets */
+	for (i = 0; i < n; i++) {
+		int s = bucket_find(&bk[b1[i]], keys[i]);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (s >= 0) {
+			ei[i] = __atomic_load_n(&bk[b1[i]].eidx[s], __ATOMIC_RELAXED);
+			__builtin_prefetch(&pool[ei[i]], 0, 3);
+			hit |= 1ull << i;
+		} else {
+			__builtin_prefetch(&bk[b2[i]], 0, 3);
+			second |= 1ull << i;
+		}
+	}
+	/* stage 3: secondary match */
+	for (uint64_t m = second; m; m &= m - 1) {
+		i = (unsigned int)__builtin_ctzll(m);
+		int s = bucket_find(&bk[b2[i]], keys[i]);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (s >= 0) {
+			ei[i] = __atomic_load_n(&bk[b2[i]].eidx[s], __ATOMIC_RELAXED);
+			__builtin_prefetch(&pool[ei[i]], 0, 3);
+			hit |= 1ull << i;
+		}
+	}
+	/* stage 4: verify that each entry carries its key */
+	for (i = 0; i < n; i++) {
+		const struct mfc_entry *e = NULL;
+		if (hit & (1ull << i)) {
+			e = &pool[ei[i]];
+			if (e->key != keys[i] || keys[i] == KEY_EMPTY) {
+				e = NULL;
+				hit &= ~(1ull << i);
+			}
+		}
+		out[i] = e;
+	}
+	if (hit != all) {
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&t->chg, __ATOMIC_ACQUIRE) != chg) {
+			/* an entry moved under us: redo the misses */
+			for (uint64_t m = all & ~hit; m; m &= m - 1) {
+				i = (unsigned int)__builtin_ctzll(m);
+				out[i] = mfc_lookup(t, keys[i]);
+				if (out[i] != NULL)
+					hit |= 1ull << i;
+			}
+		}
+	}
+	return hit;
+}
+
+/* ---------------------------------------------------------------- */
+/* Small helpers (control thread)                                    */
+
+static void *
+bigalloc(size_t sz)
+{
+	void *p = mmap(NULL, sz, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	(void)madvise(p, sz, MADV_HUGEPAGE);
+	return p;
+}
+
+static void
+bigfree(void *p, size_t sz)
+{
+	if (p != NULL)
+		munmap(p, sz);
+}
+
+static int
+vec_push(struct u32vec *v, uint32_t x)
+{
+	if (v->n == v->cap) {
+		uint32_t nc = v->cap ? v->cap * 2 : 16;
+		uint32_t *nv = realloc(v->v, (size_t)nc * sizeof(*nv));
+		if (nv == NULL)
+			return -ENOMEM;
+		v->v = nv;
+		v->cap = nc;
+	}
+	v->v[v->n++] = x;
+	return 0;
+}
+
+uint64_t
+mfc_tsc_hz(void)
+{
+	static uint64_t hz;
+	if (hz == 0) {
+		struct timespec a, b;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		uint64_t t0 = __rdtsc();
+		do {
+			clock_gettime(CLOCK_MONOTONIC, &b);
+		} while ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) < 20000000L);
+		uint64_t t1 = __rdtsc();
+		uint64_t ns = (uint64_t)((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec));
+		hz = (t1 - t0) * 1000000000ull / ns;
+	}
+	return hz;
+}
+
+/* ---------------------------------------------------------------- */
+/* Create / destroy                                                  */
+
+struct mfc *
+mfc_create(const struct mfc_params *p)
+{
+	struct mfc_params d = {0};
+	struct mfc *c;
+
+	if (p != NULL)
+		d = *p;
+	if (d.max_entries == 0)
+		d.max_entries = 65536;
+	if (d.max_ifaces == 0)
+		d.max_ifaces = MFC_IFACES_DEFAULT;
+	if (d.n_lcores == 0)
+		d.n_lcores = 1;
+	if (d.oif_ctrs == 0)
+		d.oif_ctrs = d.max_entries * 4;
+	if (d.max_entries > (1u << 25) || d.max_ifaces > MFC_IFACES_MAX ||
+	    d.n_lcores > 128 || d.oif_ctrs < 16 || d.oif_ctrs > (1u << 30)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	c = aligned_alloc(64, (sizeof(*c) + 63) & ~(size_t)63);
+	if (c == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	memset(c, 0, sizeof(*c));
+	c->max_entries = d.max_entries;
+	c->pool_size = d.max_entries + d.max_entries / 32 + 64;
+	c->n_lcores = d.n_lcores;
+	c->max_ifaces = d.max_ifaces;
+	c->ocap = (d.oif_ctrs + OBLOCK_MAX - 1) & ~(OBLOCK_MAX - 1);
+	c->pool_free = IDX_NONE;
+	c->cidx_free = IDX_NONE;
+	c->lists.next = c->lists.prev = &c->lists;
+
+	uint64_t nb = ((uint64_t)d.max_entries * 100 + (uint64_t)SLOTS * LOAD_MAX_PCT - 1) /
+		      ((uint64_t)SLOTS * LOAD_MAX_PCT);
+	if (nb < 2)
+		nb = 2;
+	c->t.nb_buckets = (uint32_t)nb;
+	c->t.max_ifaces = d.max_ifaces;
+	c->bucket_bytes = nb * sizeof(struct mfc_bucket);
+	c->t.buckets = bigalloc(c->bucket_bytes);
+	c->t.pool = bigalloc((size_t)c->pool_size * sizeof(struct mfc_entry));
+	c->meta = bigalloc((size_t)c->pool_size * sizeof(struct meta));
+	c->iface_state = calloc(d.max_ifaces, sizeof(uint32_t));
+	c->iface_oifl_refs = calloc(d.max_ifaces, sizeof(uint32_t));
+	c->iifv = calloc(d.max_ifaces, sizeof(struct u32vec));
+	c->obase = bigalloc((size_t)c->ocap * sizeof(struct mfc_oif_ctr));
+	c->onext = bigalloc((size_t)c->ocap * sizeof(uint32_t));
+	c->oprev = bigalloc((size_t)c->ocap * sizeof(uint32_t));
+	c->ostate = bigalloc(c->ocap);
+	c->lc = calloc(d.n_lcores, sizeof(*c->lc));
+	c->ihash_size = 1024;
+	c->ihash = calloc(c->ihash_size, sizeof(*c->ihash));
+	if (!c->t.buckets || !c->t.pool || !c->meta || !c->iface_state ||
+	    !c->iface_oifl_refs || !c->iifv || !c->obase || !c->lc || !c->ihash ||
+	    !c->onext || !c->oprev || !c->ostate)
+		goto nomem;
+	for (int k = 0; k < OCLASS_MAX; k++)
+		c->ohead[k] = IDX_NONE;
+	for (uint32_t b = c->ocap; b > 0; b -= OBLOCK_MAX)
+		ofree_push(c, b - OBLOCK_MAX, OCLASS_MAX - 1);
+	for (uint32_t i = 0; i < d.n_lcores; i++) {
+		c->lc[i].ent = bigalloc((size_t)c->pool_size * sizeof(struct mfc_ctr));
+		c->lc[i].oif = bigalloc((size_t)c->ocap * sizeof(struct mfc_oif_ctr));
+		if (!c->lc[i].ent || !c->lc[i].oif)
+			goto nomem;
+	}
+	c->t.iface_state = c->iface_state;
+	return c;
+nomem:
+	mfc_destroy(c);
+	errno = ENOMEM;
+	return NULL;
+}
+
+static void
+data_free(struct mfc_oifl_data *d)
+{
+	if (d == NULL)
+		return;
+	d->magic = 0xdeadbeef; /* poison for readers that should not be here */
+	free(d);
+}
+
+void
+mfc_destroy(struct mfc *c)
+{
+	if (c == NULL)
+		return;
+	for (uint32_t i = 0; i < c->n_limbo; i++)
+		if (c->limbo[i].kind == L_DATA)
+			data_free(c->limbo[i].ptr);
+	free(c->limbo);
+	for (struct oifl_obj *o = c->lists.next; o != NULL && o != &c->lists;) {
+		struct oifl_obj *nx = o->next;
+		data_free(o->pub.data);
+		free(o);
+		o = nx;
+	}
+	if (c->lc != NULL) {
+		for (uint32_t i = 0; i < c->n_lcores; i++) {
+			bigfree(c->lc[i].ent, (size_t)c->pool_size * sizeof(struct mfc_ctr));
+			bigfree(c->lc[i].oif, (size_t)c->ocap * sizeof(struct mfc_oif_ctr));
+		}
+		free(c->lc);
+	}
+	if (c->iifv != NULL)
+		for (uint32_t i = 0; i < c->max_ifaces; i++)
+			free(c->iifv[i].v);
+	bigfree(c->onext, (size_t)c->ocap * sizeof(uint32_t));
+	bigfree(c->oprev, (size_t)c->ocap * sizeof(uint32_t));
+	bigfree(c->ostate, c->ocap);
+	free(c->iifv);
+	free(c->ihash);
+	free(c->iface_state);
+	free(c->iface_oifl_refs);
+	bigfree(c->obase, (size_t)c->ocap * sizeof(struct mfc_oif_ctr));
+	bigfree(c->meta, (size_t)c->pool_size * sizeof(struct meta));
+	bigfree(c->t.pool, (size_t)c->pool_size * sizeof(struct mfc_entry));
+	bigfree(c->t.buckets, c->bucket_bytes);
+	free(c);
+}
+
+const struct mfc_table *
+mfc_table(const struct mfc *c)
+{
+	return &c->t;
+}
+
+struct mfc_lcore_ctrs *
+mfc_lcore_ctrs(struct mfc *c, unsigned int slot)
+{
+	if (c == NULL || slot >= c->n_lcores)
+		return NULL;
+	return &c->lc[slot];
+}
+
+uint32_t mfc_count(const struct mfc *c) { return c->count; }
+uint32_t mfc_oifl_count(const struct mfc *c) { return c->n_lists; }
+
+uint32_t
+mfc_iface_iif_refs(const struct mfc *c, uint16_t ifid)
+{
+	return ifid < c->max_ifaces ? c->iifv[ifid].n : 0;
+}
+
+size_t
+mfc_memory(const struct mfc *c)
+{
+	size_t m = c->bucket_bytes;
+	m += (size_t)c->pool_size * (sizeof(struct mfc_entry) + sizeof(struct meta));
+	for (uint32_t i = 0; i < c->max_ifaces; i++)
+		m += (size_t)c->iifv[i].cap * sizeof(uint32_t);
+	m += (size_t)c->max_ifaces * (2 * sizeof(uint32_t) + sizeof(struct u32vec));
+	return m;
+}
+
+size_t
+mfc_counter_memory(const struct mfc *c)
+{
+	return (size_t)c->n_lcores * ((size_t)c->pool_size * sizeof(struct mfc_ctr) +
+				      (size_t)c->ocap * sizeof(struct mfc_oif_ctr)) +
+	       (size_t)c->ocap * (sizeof(struct mfc_oif_ctr) + 2 * sizeof(uint32_t) + 1);
+}
+
+/* ---------------------------------------------------------------- */
+/* Allocators: pool slots, counter indexes, OIF counter blocks       */
+
+static uint32_t
+pool_alloc(struct mfc *c)
+{
+	uint32_t i = c->pool_free;
+	if (i != IDX_NONE) {
+		c->pool_free = c->t.pool[i].cidx;
+		return i;
+	}
+	if (c->pool_bump < c->pool_size)
+		return c->pool_bump++;
+	return IDX_NONE;
+}
+
+static void
+pool_release(struct mfc *c, uint32_t i)
+{
+	struct mfc_entry *e = &c->t.pool[i];
+	e->key = KEY_EMPTY;
+	e->oifl = NULL;
+	e->flags = MFC_F_FREED;
+	e->cidx = c->pool_free;
+	c->pool_free = i;
+}
+
+static uint32_t
+cidx_alloc(struct mfc *c)
+{
+	uint32_t i = c->cidx_free;
+	if (i != IDX_NONE)
+		c->cidx_free = c->meta[i].eidx;
+	else if (c->cidx_bump < c->pool_size)
+		i = c->cidx_bump++;
+	else
+		return IDX_NONE;
+	/* reused only after the grace period that retired it: zero it now */
+	for (uint32_t l = 0; l < c->n_lcores; l++)
+		memset(&c->lc[l].ent[i], 0, sizeof(struct mfc_ctr));
+	return i;
+}
+
+static void
+cidx_release(struct mfc *c, uint32_t i)
+{
+	c->meta[i].eidx = c->cidx_free;
+	c->cidx_free = i;
+}
+
+static unsigned int
+oclass(uint32_t n)
+{
+	unsigned int k = 0;
+	while ((1u << k) < n)
+		k++;
+	return k;
+}
+
+/* Per-OIF counter blocks: a buddy allocator over [0, ocap), so that blocks
+ * freed in one size serve requests of another. ostate[b] is k+1 when b
+ * heads a free block of 2^k slots; free blocks of a class form a doubly
+ * linked list through onext/oprev. */
+static void
+ofree_push(struct mfc *c, uint32_t b, unsigned int k)
+{
+	c->ostate[b] = (uint8_t)(k + 1);
+	c->oprev[b] = IDX_NONE;
+	c->onext[b] = c->ohead[k];
+	if (c->ohead[k] != IDX_NONE)
+		c->oprev[c->ohead[k]] = b;
+	c->ohead[k] = b;
+}
+
+static void
+ofree_unlink(struct mfc *c, uint32_t b, unsigned int k)
+{
+	c->ostate[b] = 0;
+	if (c->oprev[b] != IDX_NONE)
+		c->onext[c->oprev[b]] = c->onext[b];
+	else
+		c->ohead[k] = c->onext[b];
+	if (c->onext[b] != IDX_NONE)
+		c->oprev[c->onext[b]] = c->oprev[b];
+}
+
+static uint32_t
+oblock_alloc(struct mfc *c, uint32_t n)
+{
+	unsigned int k = oclass(n), j = k;
+	uint32_t b;
+
+	if (k >= OCLASS_MAX)
+		return IDX_NONE;
+	while (j < OCLASS_MAX && c->ohead[j] == IDX_NONE)
+		j++;
+	if (j == OCLASS_MAX)
+		return IDX_NONE;
+	b = c->ohead[j];
+	ofree_unlink(c, b, j);
+	while (j > k) {
+		j--;
+		ofree_push(c, b + (1u << j), j);
+	}
+	memset(&c->obase[b], 0, (1u << k) * sizeof(struct mfc_oif_ctr));
+	for (uint32_t l = 0; l < c->n_lcores; l++)
+		memset(&c->lc[l].oif[b], 0, (1u << k) * sizeof(struct mfc_oif_ctr));
+	return b;
+}
+
+static void
+oblock_release(struct mfc *c, uint32_t b, uint32_t n)
+{
+	unsigned int k = oclass(n);
+	while (k + 1 < OCLASS_MAX) {
+		uint32_t buddy = b ^ (1u << k);
+		if (buddy >= c->ocap || c->ostate[buddy] != k + 1)
+			break;
+		ofree_unlink(c, buddy, k);
+		b &= ~(1u << k);
+		k++;
+	}
+	ofree_push(c, b, k);
+}
+
+/* ---------------------------------------------------------------- */
+/* Interned OIF lists                                                */
+
+static uint32_t
+oifs_hash(const struct mfc_oif *o, uint32_t n)
+{
+	uint32_t h = _mm_crc32_u32(SEED1, n);
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t a, b;
+		memcpy(&a, &o[i], 8);
+		b = o[i].gen;
+		h = (uint32_t)_mm_crc32_u64(h, a);
+		h = (uint32_t)_mm_crc32_u64(h, b);
+	}
+	return h;
+}
+
+static int
+oifs_equal(const struct mfc_oif *a, const struct mfc_oif *b, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (a[i].ifid != b[i].ifid || a[i].nexthop != b[i].nexthop ||
+		    a[i].ttl != b[i].ttl || a[i].flags != b[i].flags || a[i].gen != b[i].gen)
+			return 0;
+	return 1;
+}
+
+static void
+ihash_insert(struct mfc *c, struct oifl_obj *o)
+{
+	uint32_t b = o->hash & (c->ihash_size - 1);
+	o->hnext = c->ihash[b];
+	c->ihash[b] = o;
+}
+
+static void
+ihash_remove(struct mfc *c, struct oifl_obj *o)
+{
+	struct oifl_obj **pp = &c->ihash[o->hash & (c->ihash_size - 1)];
+	while (*pp != NULL && *pp != o)
+		pp = &(*pp)->hnext;
+	if (*pp == o)
+		*pp = o->hnext;
+}
+
+static void
+ihash_grow(struct mfc *c)
+{
+	uint32_t ns = c->ihash_size * 2;
+	struct oifl_obj **nh = calloc(ns, sizeof(*nh));
+	if (nh == NULL)
+		return; /* keep the smaller table: slower, still correct */
+	free(c->ihash);
+	c->ihash = nh;
+	c->ihash_size = ns;
+	for (struct oifl_obj *o = c->lists.next; o != &c->lists; o = o->next)
+		ihash_insert(c, o);
+}
+
+static uint16_t
+count_live(const struct mfc_oif *o, uint32_t n)
+{
+	uint16_t k = 0;
+	for (uint32_t i = 0; i < n; i++)
+		k += (o[i].flags & (MFC_OIF_ENABLED | MFC_OIF_REMOVED)) == MFC_OIF_ENABLED;
+	return k;
+}
+
+static struct mfc_oifl_data *
+data_new(const struct mfc_oif *o, uint32_t n)
+{
+	struct mfc_oifl_data *d = malloc(sizeof(*d) + n * sizeof(struct mfc_oif));
+	if (d == NULL)
+		return NULL;
+	d->n = (uint16_t)n;
+	d->n_live = count_live(o, n);
+	d->magic = MFC_OIFL_MAGIC;
+	memcpy(d->oif, o, n * sizeof(struct mfc_oif));
+	return d;
+}
+
+/* o: sorted by (ifid, nexthop), gens filled. Returns a referenced list. */
+static struct oifl_obj *
+oifl_get(struct mfc *c, const struct mfc_oif *o, uint32_t n)
+{
+	uint32_t h = oifs_hash(o, n);
+	struct oifl_obj *l;
+
+	for (l = c->ihash[h & (c->ihash_size - 1)]; l != NULL; l = l->hnext)
+		if (l->hash == h && l->pub.data->n == n && oifs_equal(l->pub.data->oif, o, n)) {
+			l->refcnt++;
+			return l;
+		}
+	l = aligned_alloc(64, sizeof(*l));
+	if (l == NULL)
+		return NULL;
+	memset(l, 0, sizeof(*l));
+	l->pub.data = data_new(o, n);
+	if (l->pub.data == NULL) {
+		free(l);
+		return NULL;
+	}
+	l->refcnt = 1;
+	l->hash = h;
+	l->next = c->lists.next;
+	l->prev = &c->lists;
+	c->lists.next->prev = l;
+	c->lists.next = l;
+	ihash_insert(c, l);
+	for (uint32_t i = 0; i < n; i++)
+		c->iface_oifl_refs[o[i].ifid]++;
+	if (++c->n_lists > c->ihash_size)
+		ihash_grow(c);
+	return l;
+}
+
+/* Only called when no reader can reach the list any more. */
+static void
+oifl_put(struct mfc *c, const struct mfc_oifl *pub)
+{
+	struct oifl_obj *l = (struct oifl_obj *)(uintptr_t)pub;
+	if (l == NULL || --l->refcnt > 0)
+		return;
+	ihash_remove(c, l);
+	l->prev->next = l->next;
+	l->next->prev = l->prev;
+	for (uint32_t i = 0; i < l->pub.data->n; i++)
+		if (!(l->pub.data->oif[i].flags & MFC_OIF_REMOVED))
+			c->iface_oifl_refs[l->pub.data->oif[i].ifid]--;
+	data_free(l->pub.data);
+	free(l);
+	c->n_lists--;
+}
+
+/* ---------------------------------------------------------------- */
+/* Limbo and reclamation                                             */
+
+static int
+limbo_push(struct mfc *c, uint32_t kind, uint32_t idx, uint32_t moved, void *ptr)
+{
+	if (c->n_limbo == c->limbo_cap) {
+		uint32_t nc = c->limbo_cap ? c->limbo_cap * 2 : 1024;
+		struct limbo *nl = realloc(c->limbo, (size_t)nc * sizeof(*nl));
+		if (nl == NULL)
+			return -ENOMEM;
+		c->limbo = nl;
+		c->limbo_cap = nc;
+	}
+	c->limbo[c->n_limbo++] = (struct limbo){ kind, idx, moved, ptr };
+	return 0;
+}
+
+/* Room in the limbo for `n` more records, so that an operation that has
+ * published its change can always retire what it replaced. */
+static int
+limbo_reserve(struct mfc *c, uint32_t n)
+{
+	while (c->limbo_cap - c->n_limbo < n) {
+		uint32_t nc = c->limbo_cap ? c->limbo_cap * 2 : 1024;
+		struct limbo *nl = realloc(c->limbo, (size_t)nc * sizeof(*nl));
+		if (nl == NULL)
+			return -ENOMEM;
+		c->limbo = nl;
+		c->limbo_cap = nc;
+	}
+	return 0;
+}
+
+static uint64_t
+oif_total(const struct mfc *c, uint32_t slot, struct mfc_oif_ctr *sum)
+{
+	*sum = c->obase[slot];
+	for (uint32_t l = 0; l < c->n_lcores; l++) {
+		const struct mfc_oif_ctr *x = &c->lc[l].oif[slot];
+		sum->out_pkts += x->out_pkts;
+		sum->out_discards += x->out_discards;
+		sum->ttl_low += x->ttl_low;
+		sum->frag_needed += x->frag_needed;
+	}
+	return sum->out_pkts;
+}
+
+static int
+oif_cmp(const struct mfc_oif *a, const struct mfc_oif *b)
+{
+	if (a->ifid != b->ifid)
+		return a->ifid < b->ifid ? -1 : 1;
+	if (a->nexthop != b->nexthop)
+		return a->nexthop < b->nexthop ? -1 : 1;
+	return 0;
+}
+
+/* Carry a retired version's per-OIF counters into the current version's
+ * block, matching OIFs by (ifid, next hop). Both lists are sorted. */
+static void
+fold_oif_ctrs(struct mfc *c, const struct mfc_entry *old, const struct mfc_entry *cur)
+{
+	const struct mfc_oifl_data *a = old->oifl->data;
+	const struct mfc_oifl_data *b = cur->oifl ? cur->oifl->data : NULL;
+	uint32_t i = 0, j = 0;
+
+	if (b == NULL)
+		return;
+	while (i < a->n && j < b->n) {
+		int r = oif_cmp(&a->oif[i], &b->oif[j]);
+		if (r < 0)
+			i++;
+		else if (r > 0)
+			j++;
+		else {
+			struct mfc_oif_ctr s;
+			struct mfc_oif_ctr *d = &c->obase[cur->ocidx + j];
+			oif_total(c, old->ocidx + i, &s);
+			d->out_pkts += s.out_pkts;
+			d->out_discards += s.out_discards;
+			d->ttl_low += s.ttl_low;
+			d->frag_needed += s.frag_needed;
+			i++;
+			j++;
+		}
+	}
+}
+
+static void
+reclaim(struct mfc *c)
+{
+	for (uint32_t k = 0; k < c->n_limbo; k++) {
+		struct limbo *r = &c->limbo[k];
+		struct mfc_entry *e;
+
+		switch (r->kind) {
+		case L_DATA:
+			data_free(r->ptr);
+			break;
+		case L_VERSION:
+			e = &c->t.pool[r->idx];
+			if (!r->moved && e->ocidx != IDX_NONE) {
+				const struct mfc_entry *cur = &c->t.pool[c->meta[e->cidx].eidx];
+				fold_oif_ctrs(c, e, cur);
+				oblock_release(c, e->ocidx, e->oifl->data->n);
+			}
+			oifl_put(c, e->oifl);
+			pool_release(c, r->idx);
+			break;
+		case L_ENTRY:
+			e = &c->t.pool[r->idx];
+			if (e->ocidx != IDX_NONE)
+				oblock_release(c, e->ocidx, e->oifl->data->n);
+			oifl_put(c, e->oifl);
+			cidx_release(c, e->cidx);
+			pool_release(c, r->idx);
+			break;
+		}
+	}
+	c->n_limbo = 0;
+}
+
+unsigned int
+mfc_sync(struct mfc *c)
+{
+	unsigned int n;
+	if (c == NULL)
+		return 0;
+	n = c->n_limbo;
+	if (n == 0)
+		return 0;
+	urcu_qsbr_synchronize_rcu();
+	reclaim(c);
+	return n;
+}
+
+/* ---------------------------------------------------------------- */
+/* Writer side: slots and cuckoo displacement                        */
+
+static int
+slot_of(const struct mfc *c, uint64_t key, uint32_t *bo, int *so)
+{
+	uint32_t b[2];
+	buckets_of(&c->t, key, &b[0], &b[1]);
+	for (int i = 0; i < 2; i++) {
+		const struct mfc_bucket *bk = &c->t.buckets[b[i]];
+		for (int s = 0; s < SLOTS; s++)
+			if (bk->key[s] == key) {
+				*bo = b[i];
+				*so = s;
+				return 0;
+			}
+	}
+	return -ENOENT;
+}
+
+static int
+free_slot(const struct mfc_bucket *b)
+{
+	for (int s = 0; s < SLOTS; s++)
+		if (b->key[s] == KEY_EMPTY)
+			return s;
+	return -1;
+}
+
+/* Move the item at (sb, ss) to the empty slot (db, ds), one of its two
+ * buckets. Refuses (-1) when that no longer holds, which can only happen on
+ * a search path that visits a bucket twice: every move done so far left each
+ * item in one of its buckets, so stopping keeps the table consistent. */
+static int
+cuckoo_move(struct mfc *c, uint32_t sb, int ss, uint32_t db, int ds)
+{
+	struct mfc_bucket *s = &c->t.buckets[sb], *d = &c->t.buckets[db];
+	uint64_t key = s->key[ss];
+	uint32_t x1, x2;
+
+	buckets_of(&c->t, key, &x1, &x2);
+	if (key == KEY_EMPTY || d->key[ds] != KEY_EMPTY || (db != x1 && db != x2))
+		return -1;
+
+	__atomic_store_n(&d->eidx[ds], s->eidx[ss], __ATOMIC_RELAXED);
+	__atomic_store_n(&d->key[ds], key, __ATOMIC_RELEASE);
+	__atomic_store_n(&c->t.chg, c->t.chg + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->key[ss], KEY_EMPTY, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Find an empty slot for a key whose buckets are b1, b2: directly, or by a
+ * breadth-first search of cuckoo moves (at most BFS_QUEUE buckets). */
+static int
+make_room(struct mfc *c, uint32_t b1, uint32_t b2, uint32_t *bo, int *so)
+{
+	struct node {
+		uint32_t b;
+		int32_t parent;
+		int32_t pslot;
+	} q[BFS_QUEUE];
+	uint32_t head = 0, tail = 0;
+	int s;
+
+	if ((s = free_slot(&c->t.buckets[b1])) >= 0) {
+		*bo = b1;
+		*so = s;
+		return 0;
+	}
+	if ((s = free_slot(&c->t.buckets[b2])) >= 0) {
+		*bo = b2;
+		*so = s;
+		return 0;
+	}
+	q[tail++] = (struct node){ b1, -1, -1 };
+	q[tail++] = (struct node){ b2, -1, -1 };
+	while (head < tail) {
+		struct node nd = q[head];
+		const struct mfc_bucket *bk = &c->t.buckets[nd.b];
+		for (int k = 0; k < SLOTS; k++) {
+			uint32_t x1, x2, alt;
+			buckets_of(&c->t, bk->key[k], &x1, &x2);
+			alt = (x1 == nd.b) ? x2 : x1;
+			int es = free_slot(&c->t.buckets[alt]);
+			if (es >= 0) {
+				/* execute the path from the leaf back to the root */
+				uint32_t fb = nd.b;
+				int fs = k;
+				if (cuckoo_move(c, nd.b, k, alt, es) < 0)
+					return -ENOSPC;
+				int32_t cur = (int32_t)head;
+				while (q[cur].parent >= 0) {
+					const struct node *p = &q[q[cur].parent];
+					int ps = q[cur].pslot;
+					if (cuckoo_move(c, p->b, ps, fb, fs) < 0)
+						return -ENOSPC;
+					fb = p->b;
+					fs = ps;
+					cur = q[cur].parent;
+				}
+				*bo = fb;
+				*so = fs;
+				return 0;
+			}
+			if (tail < BFS_QUEUE)
+				q[tail++] = (struct node){ alt, (int32_t)head, k };
+		}
+		head++;
+	}
+	return -ENOSPC;
+}
+
+/* ---------------------------------------------------------------- */
+/* Writer side: add / replace / delete                               */
+
+static int
+oif_sort_cmp(const void *a, const void *b)
+{
+	return oif_cmp(a, b);
+}
+
+/* Validate a spec and build its sorted OIF array with gens filled in. */
+static int
+spec_prepare(const struct mfc *c, const struct mfc_spec *s, struct mfc_oif *o)
+{
+	if (s == NULL || s->n_oifs > MFC_OIFS_MAX || (s->n_oifs && s->oifs == NULL))
+		return -EINVAL;
+	if (s->iif != MFC_IFID_NONE && s->iif >= c->max_ifaces)
+		return -EINVAL;
+	if (s->flags & ~MFC_F_NEGATIVE)
+		return -EINVAL;
+	for (uint32_t i = 0; i < s->n_oifs; i++) {
+		o[i] = s->oifs[i];
+		if (o[i].ifid >= c->max_ifaces || o[i].ttl == 0 ||
+		    (o[i].flags & ~MFC_OIF_ENABLED))
+			return -EINVAL;
+		o[i].gen = c->iface_state[o[i].ifid] & ~1u;
+	}
+	qsort(o, s->n_oifs, sizeof(*o), oif_sort_cmp);
+	for (uint32_t i = 1; i < s->n_oifs; i++)
+		if (oif_cmp(&o[i - 1], &o[i]) == 0)
+			return -EINVAL;
+	return 0;
+}
+
+static int
+key_valid(uint32_t src, uint32_t grp)
+{
+	(void)src;
+	return grp != 0;
+}
+
+static void
+iif_index_add(struct mfc *c, uint16_t iif, uint32_t cidx)
+{
+	if (iif == MFC_IFID_NONE)
+		return;
+	c->meta[cidx].pos = c->iifv[iif].n;
+	c->iifv[iif].v[c->iifv[iif].n++] = cidx; /* room reserved beforehand */
+}
+
+static int
+iif_index_reserve(struct mfc *c, uint16_t iif)
+{
+	struct u32vec *v;
+	if (iif == MFC_IFID_NONE)
+		return 0;
+	v = &c->iifv[iif];
+	if (v->n < v->cap)
+		return 0;
+	if (vec_push(v, 0) < 0)
+		return -ENOMEM;
+	v->n--;
+	return 0;
+}
+
+static void
+iif_index_del(struct mfc *c, uint16_t iif, uint32_t cidx)
+{
+	struct u32vec *v;
+	uint32_t pos, last;
+	if (iif == MFC_IFID_NONE)
+		return;
+	v = &c->iifv[iif];
+	pos = c->meta[cidx].pos;
+	last = v->v[--v->n];
+	v->v[pos] = last;
+	c->meta[last].pos = pos;
+}
+
+/* Build a new version in a pool slot. On failure nothing is allocated. */
+static int
+version_new(struct mfc *c, const struct mfc_spec *s, const struct mfc_oif *o,
+	    uint64_t key, uint32_t cidx, const struct mfc_entry *prev,
+	    uint32_t *eidx_out, int *moved_block)
+{
+	struct oifl_obj *l = NULL;
+	uint32_t ocidx = IDX_NONE, ei;
+
+	ei = pool_alloc(c);
+	if (ei == IDX_NONE && c->n_limbo > 0) {
+		mfc_sync(c);
+		ei = pool_alloc(c);
+	}
+	if (ei == IDX_NONE)
+		return -ENOSPC;
+	if (s->n_oifs > 0) {
+		l = oifl_get(c, o, s->n_oifs);
+		if (l == NULL) {
+			pool_release(c, ei);
+			return -ENOMEM;
+		}
+		if (prev != NULL && prev->oifl == &l->pub) {
+			ocidx = prev->ocidx; /* same list: same slots, counters stay */
+			*moved_block = 1;
+		} else {
+			ocidx = oblock_alloc(c, s->n_oifs);
+			if (ocidx == IDX_NONE && c->n_limbo > 0) {
+				mfc_sync(c);
+				ocidx = oblock_alloc(c, s->n_oifs);
+			}
+			if (ocidx == IDX_NONE) {
+				oifl_put(c, &l->pub);
+				pool_release(c, ei);
+				return -ENOSPC;
+			}
+		}
+	}
+	struct mfc_entry *e = &c->t.pool[ei];
+	e->key = key;
+	e->oifl = l ? &l->pub : NULL;
+	e->cidx = cidx;
+	e->ocidx = ocidx;
+	e->iif = s->iif;
+	e->flags = (uint16_t)(s->flags | (s->n_oifs == 0 ? MFC_F_NEGATIVE : 0));
+	e->iif_gen = s->iif == MFC_IFID_NONE ? 0 : (c->iface_state[s->iif] & ~1u);
+	*eidx_out = ei;
+	return 0;
+}
+
+int
+mfc_add(struct mfc *c, uint32_t src, uint32_t grp, const struct mfc_spec *s)
+{
+	struct mfc_oif o[s && s->n_oifs <= MFC_OIFS_MAX ? s->n_oifs + 1 : 1];
+	uint64_t key = mfc_key(src, grp);
+	uint32_t b1, b2, bo, ei, cidx;
+	int so, rc, moved = 0;
+
+	if (c == NULL || !key_valid(src, grp))
+		return -EINVAL;
+	if ((rc = spec_prepare(c, s, o)) < 0)
+		return rc;
+	if (slot_of(c, key, &bo, &so) == 0)
+		return -EEXIST;
+	if (c->count >= c->max_entries)
+		return -ENOSPC;
+	if (iif_index_reserve(c, s->iif) < 0)
+		return -ENOMEM;
+	cidx = cidx_alloc(c);
+	if (cidx == IDX_NONE && c->n_limbo > 0) {
+		mfc_sync(c);
+		cidx = cidx_alloc(c);
+	}
+	if (cidx == IDX_NONE)
+		return -ENOSPC;
+	rc = version_new(c, s, o, key, cidx, NULL, &ei, &moved);
+	if (rc < 0) {
+		cidx_release(c, cidx);
+		return rc;
+	}
+	buckets_of(&c->t, key, &b1, &b2);
+	if (make_room(c, b1, b2, &bo, &so) < 0) {
+		struct mfc_entry *e = &c->t.pool[ei];
+		if (e->ocidx != IDX_NONE)
+			oblock_release(c, e->ocidx, s->n_oifs);
+		oifl_put(c, e->oifl);
+		pool_release(c, ei);
+		cidx_release(c, cidx);
+		return -ENOSPC;
+	}
+	struct mfc_bucket *b = &c->t.buckets[bo];
+	__atomic_store_n(&b->eidx[so], ei, __ATOMIC_RELAXED);
+	__atomic_store_n(&b->key[so], key, __ATOMIC_RELEASE);
+	c->meta[cidx].eidx = ei;
+	iif_index_add(c, s->iif, cidx);
+	c->count++;
+	return 0;
+}
+
+int
+mfc_replace(struct mfc *c, uint32_t src, uint32_t grp, const struct mfc_spec *s)
+{
+	struct mfc_oif o[s && s->n_oifs <= MFC_OIFS_MAX ? s->n_oifs + 1 : 1];
+	uint64_t key = mfc_key(src, grp);
+	uint32_t bo, ei, old;
+	int so, rc, moved = 0;
+
+	if (c == NULL || !key_valid(src, grp))
+		return -EINVAL;
+	if ((rc = spec_prepare(c, s, o)) < 0)
+		return rc;
+	if (slot_of(c, key, &bo, &so) < 0)
+		return -ENOENT;
+	if (iif_index_reserve(c, s->iif) < 0 || limbo_reserve(c, 1) < 0)
+		return -ENOMEM;
+	old = c->t.buckets[bo].eidx[so];
+	const struct mfc_entry *prev = &c->t.pool[old];
+	rc = version_new(c, s, o, key, prev->cidx, prev, &ei, &moved);
+	if (rc < 0)
+		return rc;
+	/* version_new may have synced: the slot does not move on sync */
+	__atomic_store_n(&c->t.buckets[bo].eidx[so], ei, __ATOMIC_RELEASE);
+	c->meta[prev->cidx].eidx = ei;
+	if (prev->iif != s->iif) {
+		iif_index_del(c, prev->iif, prev->cidx);
+		iif_index_add(c, s->iif, prev->cidx);
+	}
+	limbo_push(c, L_VERSION, old, (uint32_t)moved, NULL);
+	return 0;
+}
+
+int
+mfc_del(struct mfc *c, uint32_t src, uint32_t grp)
+{
+	uint64_t key = mfc_key(src, grp);
+	uint32_t bo, ei;
+	int so;
+
+	if (c == NULL || !key_valid(src, grp))
+		return -EINVAL;
+	if (slot_of(c, key, &bo, &so) < 0)
+		return -ENOENT;
+	if (limbo_reserve(c, 1) < 0)
+		return -ENOMEM;
+	ei = c->t.buckets[bo].eidx[so];
+	__atomic_store_n(&c->t.buckets[bo].key[so], KEY_EMPTY, __ATOMIC_RELEASE);
+	iif_index_del(c, c->t.pool[ei].iif, c->t.pool[ei].cidx);
+	c->count--;
+	limbo_push(c, L_ENTRY, ei, 0, NULL);
+	return 0;
+}
+
+const struct mfc_entry *
+mfc_find(const struct mfc *c, uint32_t src, uint32_t grp)
+{
+	uint32_t bo;
+	int so;
+	if (c == NULL || !key_valid(src, grp) || slot_of(c, mfc_key(src, grp), &bo, &so) < 0)
+		return NULL;
+	return &c->t.pool[c->t.buckets[bo].eidx[so]];
+}
+
+/* Live OIFs of an entry as an editable spec array. */
+static uint32_t
+entry_oifs(const struct mfc_entry *e, struct mfc_oif *o)
+{
+	uint32_t n = 0;
+	if (e->oifl == NULL)
+		return 0;
+	const struct mfc_oifl_data *d = e->oifl->data;
+	for (uint32_t i = 0; i < d->n; i++)
+		if (!(d->oif[i].flags & MFC_OIF_REMOVED))
+			o[n++] = d->oif[i];
+	return n;
+}
+
+int
+mfc_oif_add(struct mfc *c, uint32_t src, uint32_t grp, const struct mfc_oif *oif)
+{
+	const struct mfc_entry *e = mfc_find(c, src, grp);
+	if (c == NULL || oif == NULL)
+		return -EINVAL;
+	if (e == NULL)
+		return -ENOENT;
+	uint32_t cap = e->oifl ? e->oifl->data->n + 1u : 1u;
+	struct mfc_oif *o = malloc(cap * sizeof(*o));
+	if (o == NULL)
+		return -ENOMEM;
+	uint32_t n = entry_oifs(e, o), i;
+	for (i = 0; i < n; i++)
+		if (o[i].ifid == oif->ifid && o[i].nexthop == oif->nexthop)
+			break;
+	o[i] = *oif;
+	if (i == n)
+		n++;
+	struct mfc_spec s = { .iif = e->iif, .flags = 0, .n_oifs = (uint16_t)n, .oifs = o };
+	int rc = n > MFC_OIFS_MAX ? -ENOSPC : mfc_replace(c, src, grp, &s);
+	free(o);
+	return rc;
+}
+
+int
+mfc_oif_del(struct mfc *c, uint32_t src, uint32_t grp, uint16_t ifid, uint32_t nexthop)
+{
+	const struct mfc_entry *e = mfc_find(c, src, grp);
+	if (c == NULL)
+		return -EINVAL;
+	if (e == NULL || e->oifl == NULL)
+		return -ENOENT;
+	struct mfc_oif *o = malloc(e->oifl->data->n * sizeof(*o));
+	if (o == NULL)
+		return -ENOMEM;
+	uint32_t n = entry_oifs(e, o), i;
+	for (i = 0; i < n; i++)
+		if (o[i].ifid == ifid && o[i].nexthop == nexthop)
+			break;
+	int rc = -ENOENT;
+	if (i < n) {
+		o[i] = o[n - 1];
+		struct mfc_spec s = { .iif = e->iif, .flags = 0, .n_oifs = (uint16_t)(n - 1), .oifs = o };
+		rc = mfc_replace(c, src, grp, &s);
+	}
+	free(o);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- */
+/* Interfaces: hide, link state, bulk purge                          */
+
+int
+mfc_iface_hide(struct mfc *c, uint16_t ifid)
+{
+	if (c == NULL || ifid >= c->max_ifaces)
+		return -EINVAL;
+	__atomic_store_n(&c->iface_state[ifid], c->iface_state[ifid] + 2, __ATOMIC_RELEASE);
+	urcu_qsbr_synchronize_rcu();
+	return 0;
+}
+
+int
+mfc_iface_set_down(struct mfc *c, uint16_t ifid, bool down)
+{
+	if (c == NULL || ifid >= c->max_ifaces)
+		return -EINVAL;
+	uint32_t st = c->iface_state[ifid];
+	uint32_t nst = down ? (st | 1u) : (st & ~1u);
+	if (nst == st)
+		return 0;
+	__atomic_store_n(&c->iface_state[ifid], nst, __ATOMIC_RELEASE);
+	if (down)
+		urcu_qsbr_synchronize_rcu();
+	return 0;
+}
+
+/* Unlink every entry whose incoming interface is ifid. The reverse index
+ * is walked in blocks so that the entry, bucket and limbo accesses of a
+ * block are all in flight together. */
+static uint32_t
+purge_iif(struct mfc *c, uint16_t ifid)
+{
+	enum { BLK = 32 };
+	struct u32vec *v = &c->iifv[ifid];
+	uint32_t n = v->n;
+
+	for (uint32_t base = 0; base < n; base += BLK) {
+		uint32_t m = n - base < BLK ? n - base : BLK;
+		uint32_t ei[BLK], b1[BLK], b2[BLK];
+		uint64_t key[BLK];
+		for (uint32_t i = 0; i < m; i++) {
+			ei[i] = c->meta[v->v[base + i]].eidx;
+			__builtin_prefetch(&c->t.pool[ei[i]], 0, 3);
+			if (base + BLK + i < n)
+				__builtin_prefetch(&c->meta[v->v[base + BLK + i]], 0, 3);
+		}
+		for (uint32_t i = 0; i < m; i++) {
+			key[i] = c->t.pool[ei[i]].key;
+			buckets_of(&c->t, key[i], &b1[i], &b2[i]);
+			__builtin_prefetch(&c->t.buckets[b1[i]], 1, 3);
+			__builtin_prefetch(&c->t.buckets[b2[i]], 1, 3);
+		}
+		for (uint32_t i = 0; i < m; i++) {
+			struct mfc_bucket *b = &c->t.buckets[b1[i]];
+			int s = bucket_find(b, key[i]);
+			if (s < 0) {
+				b = &c->t.buckets[b2[i]];
+				s = bucket_find(b, key[i]);
+			}
+			if (s >= 0)
+				__atomic_store_n(&b->key[s], KEY_EMPTY, __ATOMIC_RELEASE);
+			c->limbo[c->n_limbo++] = (struct limbo){ L_ENTRY, ei[i], 0, NULL };
+		}
+	}
+	v->n = 0;
+	c->count -= n;
+	return n;
+}
+
+/* Republish every OIF list holding ifid with those slots turned to holes. */
+static int
+purge_oif(struct mfc *c, uint16_t ifid, uint32_t *nlists)
+{
+	*nlists = 0;
+	if (c->iface_oifl_refs[ifid] == 0)
+		return 0;
+	for (struct oifl_obj *l = c->lists.next; l != &c->lists; l = l->next) {
+		const struct mfc_oifl_data *d = l->pub.data;
+		uint32_t hit = 0;
+		for (uint32_t i = 0; i < d->n; i++)
+			hit += d->oif[i].ifid == ifid && !(d->oif[i].flags & MFC_OIF_REMOVED);
+		if (hit == 0)
+			continue;
+		if (limbo_reserve(c, 1) < 0)
+			return -ENOMEM;
+		struct mfc_oifl_data *nd = data_new(d->oif, d->n);
+		if (nd == NULL)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < nd->n; i++)
+			if (nd->oif[i].ifid == ifid)
+				nd->oif[i].flags |= MFC_OIF_REMOVED;
+		nd->n_live = count_live(nd->oif, nd->n);
+		ihash_remove(c, l);
+		__atomic_store_n(&l->pub.data, nd, __ATOMIC_RELEASE);
+		l->hash = oifs_hash(nd->oif, nd->n);
+		ihash_insert(c, l);
+		c->iface_oifl_refs[ifid] -= hit;
+		c->limbo[c->n_limbo++] = (struct limbo){ L_DATA, 0, 0, (void *)(uintptr_t)d };
+		(*nlists)++;
+	}
+	return 0;
+}
+
+int
+mfc_iface_purge(struct mfc *c, uint16_t ifid, struct mfc_purge_stats *st)
+{
+	struct mfc_purge_stats z;
+	uint64_t t0, t1, t2, t3, t4;
+	int rc;
+
+	if (c == NULL || ifid >= c->max_ifaces)
+		return -EINVAL;
+	if (st == NULL)
+		st = &z;
+	memset(st, 0, sizeof(*st));
+	if (limbo_reserve(c, c->iifv[ifid].n) < 0)
+		return -ENOMEM;
+	t0 = __rdtsc();
+	/* O(1): from here on no reader forwards on it or accepts it as iif */
+	__atomic_store_n(&c->iface_state[ifid], c->iface_state[ifid] + 2, __ATOMIC_RELEASE);
+	t1 = __rdtsc();
+	st->entries_removed = purge_iif(c, ifid);
+	rc = purge_oif(c, ifid, &st->lists_republished);
+	t2 = __rdtsc();
+	urcu_qsbr_synchronize_rcu(); /* one grace period for the whole batch */
+	t3 = __rdtsc();
+	reclaim(c);
+	t4 = __rdtsc();
+	st->hide_cycles = t1 - t0;
+	st->unlink_cycles = t2 - t1;
+	st->gp_cycles = t3 - t2;
+	st->reclaim_cycles = t4 - t3;
+	/* on -ENOMEM some lists still hold the interface, hidden by its new
+	 * generation: nothing forwards on it, the caller may retry */
+	return rc;
+}
+
+/* ---------------------------------------------------------------- */
+/* Statistics and walking                                            */
+
+int
+mfc_stats_get(const struct mfc *c, uint32_t src, uint32_t grp,
+	      struct mfc_stats *st, struct mfc_oif_stats *oifs, uint32_t *n_oifs)
+{
+	const struct mfc_entry *e;
+	if (c == NULL || st == NULL || (oifs != NULL && n_oifs == NULL))
+		return -EINVAL;
+	e = mfc_find(c, src, grp);
+	if (e == NULL)
+		return -ENOENT;
+	memset(st, 0, sizeof(*st));
+	for (uint32_t l = 0; l < c->n_lcores; l++) {
+		const struct mfc_ctr *x = &c->lc[l].ent[e->cidx];
+		st->pkts += x->pkts;
+		st->bytes += x->bytes;
+		st->wrong_if += x->wrong_if;
+		st->hdr_err += x->hdr_err;
+		st->discards += x->discards;
+		if (x->last_used > st->last_used)
+			st->last_used = x->last_used;
+	}
+	uint32_t live = 0, room = n_oifs ? *n_oifs : 0;
+	if (e->oifl != NULL) {
+		const struct mfc_oifl_data *d = e->oifl->data;
+		for (uint32_t i = 0; i < d->n; i++) {
+			struct mfc_oif_ctr s;
+			st->out_pkts += oif_total(c, e->ocidx + i, &s);
+			if (d->oif[i].flags & MFC_OIF_REMOVED)
+				continue;
+			if (oifs != NULL && live < room)
+				oifs[live] = (struct mfc_oif_stats){
+					.ifid = d->oif[i].ifid, .ttl = d->oif[i].ttl,
+					.flags = d->oif[i].flags, .nexthop = d->oif[i].nexthop,
+					.out_pkts = s.out_pkts, .out_discards = s.out_discards,
+					.ttl_low = s.ttl_low, .frag_needed = s.frag_needed };
+			live++;
+		}
+	}
+	if (n_oifs != NULL)
+		*n_oifs = live;
+	return (oifs != NULL && live > room) ? -ENOSPC : 0;
+}
+
+int
+mfc_walk(const struct mfc *c, int (*fn)(const struct mfc_entry *e, void *arg), void *arg)
+{
+	if (c == NULL || fn == NULL)
+		return -EINVAL;
+	for (uint32_t b = 0; b < c->t.nb_buckets; b++) {
+		const struct mfc_bucket *bk = &c->t.buckets[b];
+		for (int s = 0; s < SLOTS; s++) {
+			if (bk->key[s] == KEY_EMPTY)
+				continue;
+			int rc = fn(&c->t.pool[bk->eidx[s]], arg);
+			if (rc != 0)
+				return rc;
+		}
+	}
+	return 0;
+}

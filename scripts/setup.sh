@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Install everything the build, tests, demo and benchmarks need on Debian 12.
+# Idempotent: skips apt when every package is already installed.
+set -euo pipefail
+
+PKGS=(
+  build-essential pkg-config meson ninja-build python3
+  libdpdk-dev dpdk
+  liburcu-dev
+  libbenchmark-dev
+  libcmocka-dev
+  clang libclang-rt-14-dev
+  python3-matplotlib
+  libnuma-dev libpcap-dev
+)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "setup: all packages present"
+fi
+
+# Hugepages: reserve some 2 MiB pages when we can; tests still run with --no-huge.
+if [ -w /proc/sys/vm/nr_hugepages ] 2>/dev/null; then
+  cur=$(cat /proc/sys/vm/nr_hugepages)
+  if [ "$cur" -lt 512 ]; then
+    echo 512 > /proc/sys/vm/nr_hugepages 2>/dev/null || true
+  fi
+  if ! mount | grep -q hugetlbfs; then
+    mkdir -p /dev/hugepages && mount -t hugetlbfs nodev /dev/hugepages 2>/dev/null || true
+  fi
+  echo "setup: hugepages: $(cat /proc/sys/vm/nr_hugepages) x 2 MiB"
+fi

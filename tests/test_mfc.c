@@ -1,0 +1,619 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Unit tests of the forwarding cache (single thread: the thread is both the
+ * control thread and, where it looks entries up, a reader; no reader is
+ * registered, so grace periods are immediate). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "mfc.h"
+
+#define G(x) (0xe0000000u | (x)) /* 224.0.0.0 + x */
+#define S(x) (0x0a000000u | (x)) /* 10.0.0.0 + x */
+
+static struct mfc_oif
+oif(uint16_t ifid, uint8_t ttl)
+{
+	return (struct mfc_oif){ .ifid = ifid, .ttl = ttl, .flags = MFC_OIF_ENABLED };
+}
+
+static struct mfc *
+mk(uint32_t max)
+{
+	struct mfc_params p = { .max_entries = max, .max_ifaces = 2048, .n_lcores = 2 };
+	struct mfc *c = mfc_create(&p);
+	assert_non_null(c);
+	return c;
+}
+
+static int
+add2(struct mfc *c, uint32_t s, uint32_t g, uint16_t iif, uint16_t o1, uint16_t o2)
+{
+	struct mfc_oif o[2] = { oif(o1, 1), oif(o2, 1) };
+	struct mfc_spec sp = { .iif = iif, .n_oifs = 2, .oifs = o };
+	return mfc_add(c, s, g, &sp);
+}
+
+static const struct mfc_entry *
+look(struct mfc *c, uint32_t s, uint32_t g)
+{
+	return mfc_lookup(mfc_table(c), mfc_key(s, g));
+}
+
+/* whether a reader would send on interface ifid for (s, g) now */
+static int
+sends_on(struct mfc *c, uint32_t s, uint32_t g, uint16_t ifid)
+{
+	const struct mfc_table *t = mfc_table(c);
+	const struct mfc_entry *e = mfc_lookup(t, mfc_key(s, g));
+	const struct mfc_oifl_data *d;
+	if (e == NULL || (d = mfc_entry_oifs(e)) == NULL)
+		return 0;
+	for (uint32_t i = 0; i < d->n; i++)
+		if (d->oif[i].ifid == ifid && mfc_oif_usable(t, &d->oif[i]))
+			return 1;
+	return 0;
+}
+
+static void
+test_create_bad_params(void **st)
+{
+	(void)st;
+	struct mfc_params p = { .max_entries = (1u << 25) + 1 };
+	errno = 0;
+	assert_null(mfc_create(&p));
+	assert_int_equal(errno, EINVAL);
+	p = (struct mfc_params){ .n_lcores = 1000 };
+	assert_null(mfc_create(&p));
+	p = (struct mfc_params){ .max_ifaces = 70000 };
+	assert_null(mfc_create(&p));
+	struct mfc *c = mfc_create(NULL); /* defaults */
+	assert_non_null(c);
+	mfc_destroy(c);
+	mfc_destroy(NULL);
+}
+
+static void
+test_insert_lookup_delete(void **st)
+{
+	(void)st;
+	struct mfc *c = mk(1024);
+	assert_int_equal(add2(c, S(1), G(1), 3, 4, 5), 0);
+	assert_int_equal(add2(c, S(1), G(1), 3, 4, 5), -EEXIST);
+	assert_int_equal(mfc_count(c), 1);
+
+	const struct mfc_entry *e = look(c, S(1), G(1));
+	assert_non_null(e);
+	assert_int_equal(e->key, mfc_key(S(1), G(1)));
+	assert_int_equal(e->iif, 3);
+	assert_true(mfc_iif_ok(mfc_table(c), e, 3));
+	assert_false(mfc_iif_ok(mfc_table(c), e, 4));
+	const struct mfc_oifl_data *d = mfc_entry_oifs(e);
+	assert_int_equal(d->n, 2);
+	assert_int_equal(d->n_live, 2);
+	assert_int_equal(d->oif[0].ifid, 4); /* sorted */
+	assert_int_equal(d->oif[1].ifid, 5);
+
+	assert_null(look(c, S(2), G(1)));
+	assert_null(look(c, S(1), G(2)));
+	assert_null(mfc_lookup(mfc_table(c), 0)); /* the empty key never matches */
+
+	assert_int_equal(mfc_del(c, S(1), G(1)), 0);
+	assert_null(look(c, S(1), G(1)));
+	assert_int_equal(mfc_del(c, S(1), G(1)), -ENOENT);
+	assert_int_equal(mfc_count(c), 0);
+	assert_int_equal(mfc_sync(c), 1);
+	assert_int_equal(mfc_oifl_count(c), 0);
+	mfc_destroy(c);
+}
+
+static void
+test_negative_entry(void **st)
+{
+	(void)st;
+	struct mfc *c = mk(64);
+	struct mfc_spec sp = { .iif = 1, .n_oifs = 0 };
+	assert_int_equal(mfc_add(c, S(9), G(9), &sp), 0);
+	const struct mfc_entry *e = look(c, S(9), G(9));
+	assert_non_null(e);
+	assert_true(e->flags & MFC_F_NEGATIVE);
+	assert_null(mfc_entry_oifs(e));
+	/* turning it positive keeps its counter index */
+	uint32_t cidx = e->cidx;
+	struct mfc_oif o = oif(2, 1);
+	assert_int_equal(mfc_oif_add(c, S(9), G(9), &o), 0);
+	e = look(c, S(9), G(9));
+	assert_false(e->flags & MFC_F_NEGATIVE);
+	assert_int_equal(e->cidx, cidx);
+	assert_true(sends_on(c, S(9), G(9), 2));
+	mfc_sync(c);
+	mfc_destroy(c);
+}
+
+static void
+test_bad_args(void **st)
+{
+	(void)st;
+	struct mfc *c = mk(64);
+	struct mfc_oif o[3] = { oif(1, 1), oif(1, 1), oif(2, 0) };
+	struct mfc_spec sp = { .iif = 0, .n_oifs = 1, .oifs = o };
+
+	assert_int_equal(mfc_add(NULL, S(1), G(1), &sp), -EINVAL);
+	assert_int_equal(mfc_add(c, S(1), G(1), NULL), -EINVAL);
+	assert_int_equal(mfc_add(c, S(1), 0, &sp), -EINVAL);        /* group 0 */
+	sp.n_oifs = 2;                                              /* duplicate OIF */
+	assert_int_equal(mfc_add(c, S(1), G(1), &sp), -EINVAL);
+	sp.oifs = &o[2];
+	sp.n_oifs = 1;                                              /* TTL threshold 0 */
+	assert_int_equal(mfc_add(c, S(1), G(1), &sp), -EINVAL);
+	struct mfc_oif big = oif(2048, 1);                          /* ifid out of range */
+	sp.oifs = &big;
+	assert_int_equal(mfc_add(c, S(1), G(1), &sp), -EINVAL);
+	struct mfc_oif bad = { .ifid = 1, .ttl = 1, .flags = MFC_OIF_REMOVED };
+	sp.oifs = &bad;
+	assert_int_equal(mfc_add(c, S(1), G(1), &sp), -EINVAL);
+	sp = (struct mfc_spec){ .iif = 4000, .n_oifs = 0 };         /* iif out of range */
+	assert_int_equal(mfc_add(c, S(1), G(1), &sp), -EINVAL);
+	sp = (struct mfc_spec){ .iif = 1, .n_oifs = 1, .oifs = NULL };
+	assert_int_equal(mfc_add(c, S(1), G(1), &sp), -EINVAL);
+	sp = (struct mfc_spec){ .iif = 1, .flags = 0x40 };
+	assert_int_equal(mfc_add(c, S(1), G(1), &sp), -EINVAL);
+	assert_int_equal(mfc_count(c), 0);
+
+	sp = (struct mfc_spec){ .iif = 1 };
+	assert_int_equal(mfc_replace(c, S(1), G(1), &sp), -ENOENT);
+	assert_int_equal(mfc_del(NULL, S(1), G(1)), -EINVAL);
+	assert_int_equal(mfc_oif_del(c, S(1), G(1), 1, 0), -ENOENT);
+	assert_int_equal(mfc_oif_add(c, S(1), G(1), &o[0]), -ENOENT);
+	assert_int_equal(mfc_iface_purge(c, 2048, NULL), -EINVAL);
+	assert_int_equal(mfc_iface_hide(c, 5000), -EINVAL);
+	assert_int_equal(mfc_iface_set_down(NULL, 1, true), -EINVAL);
+	struct mfc_stats s;
+	assert_int_equal(mfc_stats_get(c, S(1), G(1), &s, NULL, NULL), -ENOENT);
+	assert_int_equal(mfc_stats_get(c, S(1), G(1), NULL, NULL, NULL), -EINVAL);
+	assert_null(mfc_lcore_ctrs(c, 2));
+	assert_int_equal(mfc_walk(c, NULL, NULL), -EINVAL);
+	mfc_destroy(c);
+}
+
+static void
+test_replace_and_oif_edits(void **st)
+{
+	(void)st;
+	struct mfc *c = mk(64);
+	assert_int_equal(add2(c, S(1), G(1), 1, 2, 3), 0);
+	const struct mfc_entry *v1 = look(c, S(1), G(1));
+	uint32_t cidx = v1->cidx;
+
+	struct mfc_oif o4 = oif(4, 8);
+	assert_int_equal(mfc_oif_add(c, S(1), G(1), &o4), 0);
+	const struct mfc_entry *v2 = look(c, S(1), G(1));
+	assert_ptr_not_equal(v1, v2);
+	/* the published old version is untouched until the grace period */
+	assert_int_equal(v1->key, mfc_key(S(1), G(1)));
+	assert_int_equal(mfc_entry_oifs(v1)->n, 2);
+	assert_int_equal(mfc_entry_oifs(v2)->n, 3);
+	assert_int_equal(v2->cidx, cidx);
+	assert_true(sends_on(c, S(1), G(1), 4));
+
+	/* change of TTL of an existing OIF */
+	o4.ttl = 16;
+	assert_int_equal(mfc_oif_add(c, S(1), G(1), &o4), 0);
+	const struct mfc_oifl_data *d = mfc_entry_oifs(look(c, S(1), G(1)));
+	assert_int_equal(d->n, 3);
+	assert_int_equal(d->oif[2].ttl, 16);
+
+	assert_int_equal(mfc_oif_del(c, S(1), G(1), 2, 0), 0);
+	assert_false(sends_on(c, S(1), G(1), 2));
+	assert_true(sends_on(c, S(1), G(1), 3));
+	assert_int_equal(mfc_oif_del(c, S(1), G(1), 2, 0), -ENOENT);
+
+	/* disabled (vetoed) OIFs are listed but not sent on */
+	struct mfc_oif off = { .ifid = 7, .ttl = 1, .flags = 0 };
+	assert_int_equal(mfc_oif_add(c, S(1), G(1), &off), 0);
+	assert_false(sends_on(c, S(1), G(1), 7));
+	assert_int_equal(mfc_entry_oifs(look(c, S(1), G(1)))->n_live, 2);
+
+	/* replace changing the incoming interface moves the reverse index */
+	struct mfc_spec sp = { .iif = 9, .n_oifs = 1, .oifs = &o4 };
+	assert_int_equal(mfc_replace(c, S(1), G(1), &sp), 0);
+	assert_int_equal(mfc_iface_iif_refs(c, 1), 0);
+	assert_int_equal(mfc_iface_iif_refs(c, 9), 1);
+	assert_true(mfc_sync(c) >= 5);
+	assert_int_equal(mfc_oifl_count(c), 1);
+	mfc_destroy(c);
+}
+
+static void
+test_oif_lists_are_shared(void **st)
+{
+	(void)st;
+	struct mfc *c = mk(4096);
+	for (uint32_t i = 0; i < 1000; i++)
+		assert_int_equal(add2(c, S(i), G(1), 1, 2, 3), 0);
+	assert_int_equal(mfc_oifl_count(c), 1);
+	assert_ptr_equal(look(c, S(1), G(1))->oifl, look(c, S(999), G(1))->oifl);
+	for (uint32_t i = 0; i < 10; i++)
+		assert_int_equal(add2(c, S(i), G(2), 1, 2, 4), 0);
+	assert_int_equal(mfc_oifl_count(c), 2);
+	mfc_destroy(c);
+}
+
+static void
+test_generation_hides(void **st)
+{
+	(void)st;
+	struct mfc *c = mk(64);
+	const struct mfc_table *t = mfc_table(c);
+	assert_int_equal(add2(c, S(1), G(1), 1, 2, 3), 0);
+	const struct mfc_entry *e = look(c, S(1), G(1));
+	assert_true(sends_on(c, S(1), G(1), 2));
+
+	/* hiding the OIF: not sent on, entry untouched */
+	assert_int_equal(mfc_iface_hide(c, 2), 0);
+	assert_false(sends_on(c, S(1), G(1), 2));
+	assert_true(sends_on(c, S(1), G(1), 3));
+	assert_ptr_equal(look(c, S(1), G(1)), e);
+	/* hiding the iif: RPF fails */
+	assert_true(mfc_iif_ok(t, e, 1));
+	assert_int_equal(mfc_iface_hide(c, 1), 0);
+	assert_false(mfc_iif_ok(t, e, 1));
+
+	/* link down/up restores what was published before */
+	assert_int_equal(mfc_iface_set_down(c, 3, true), 0);
+	assert_false(sends_on(c, S(1), G(1), 3));
+	/* an entry published while the link is down works once it is up */
+	assert_int_equal(add2(c, S(2), G(1), 5, 3, 4), 0);
+	assert_false(sends_on(c, S(2), G(1), 3));
+	assert_int_equal(mfc_iface_set_down(c, 3, false), 0);
+	assert_true(sends_on(c, S(1), G(1), 3));
+	assert_true(sends_on(c, S(2), G(1), 3));
+	/* new entries on a hidden interface use its new generation */
+	assert_int_equal(add2(c, S(3), G(1), 7, 2, 4), 0);
+	assert_true(sends_on(c, S(3), G(1), 2));
+	mfc_destroy(c);
+}
+
+static void
+test_purge_iif(void **st)
+{
+	(void)st;
+	struct mfc *c = mk(4096);
+	struct mfc_purge_stats ps;
+	for (uint32_t i = 0; i < 100; i++) {
+		assert_int_equal(add2(c, S(i), G(1), 1, 2, 3), 0);
+		assert_int_equal(add2(c, S(i), G(2), 4, 2, 3), 0);
+	}
+	assert_int_equal(mfc_iface_iif_refs(c, 1), 100);
+	assert_int_equal(mfc_iface_purge(c, 1, &ps), 0);
+	assert_int_equal(ps.entries_removed, 100);
+	assert_int_equal(ps.lists_republished, 0);
+	assert_int_equal(mfc_count(c), 100);
+	for (uint32_t i = 0; i < 100; i++) {
+		assert_null(look(c, S(i), G(1)));
+		assert_non_null(look(c, S(i), G(2)));
+	}
+	assert_int_equal(mfc_iface_iif_refs(c, 1), 0);
+	/* purging again, or an unused interface: nothing to do */
+	assert_int_equal(mfc_iface_purge(c, 1, &ps), 0);
+	assert_int_equal(ps.entries_removed, 0);
+	assert_int_equal(mfc_iface_purge(c, 1000, &ps), 0);
+	/* the interface can be used again afterwards */
+	assert_int_equal(add2(c, S(1), G(1), 1, 2, 3), 0);
+	assert_true(mfc_iif_ok(mfc_table(c), look(c, S(1), G(1)), 1));
+	mfc_destroy(c);
+}
+
+static void
+test_purge_oif(void **st)
+{
+	(void)st;
+	struct mfc *c = mk(4096);
+	struct mfc_purge_stats ps;
+	for (uint32_t i = 0; i < 100; i++) {
+		assert_int_equal(add2(c, S(i), G(1), 1, 2, 3), 0);
+		assert_int_equal(add2(c, S(i), G(2), 1, 3, 4), 0);
+	}
+	const struct mfc_entry *e = look(c, S(5), G(1));
+	assert_int_equal(mfc_oifl_count(c), 2);
+	assert_int_equal(mfc_iface_purge(c, 3, &ps), 0);
+	assert_int_equal(ps.entries_removed, 0);
+	assert_int_equal(ps.lists_republished, 2);   /* two lists, not 200 entries */
+	assert_int_equal(mfc_count(c), 200);
+	assert_ptr_equal(look(c, S(5), G(1)), e);    /* entries themselves untouched */
+	for (uint32_t i = 0; i < 100; i++) {
+		assert_false(sends_on(c, S(i), G(1), 3));
+		assert_true(sends_on(c, S(i), G(1), 2));
+		assert_false(sends_on(c, S(i), G(2), 3));
+		assert_true(sends_on(c, S(i), G(2), 4));
+	}
+	/* the hole keeps its slot (per-OIF counters stay put); it is not live */
+	const struct mfc_oifl_data *d = mfc_entry_oifs(e);
+	assert_int_equal(d->n, 2);
+	assert_int_equal(d->n_live, 1);
+	assert_true(d->oif[1].flags & MFC_OIF_REMOVED);
+	/* an edit of a purged entry compacts its list */
+	struct mfc_oif o = oif(9, 1);
+	assert_int_equal(mfc_oif_add(c, S(5), G(1), &o), 0);
+	d = mfc_entry_oifs(look(c, S(5), G(1)));
+	assert_int_equal(d->n, 2);
+	assert_int_equal(d->n_live, 2);
+	/* the purged interface can be taken again and used as an OIF */
+	o = oif(3, 1);
+	assert_int_equal(mfc_oif_add(c, S(5), G(1), &o), 0);
+	assert_true(sends_on(c, S(5), G(1), 3));
+	mfc_destroy(c);
+}
+
+static void
+test_purge_empty_and_all(void **st)
+{
+	(void)st;
+	struct mfc *c = mk(1 << 16);
+	struct mfc_purge_stats ps;
+	assert_int_equal(mfc_iface_purge(c, 0, &ps), 0); /* empty table */
+	assert_int_equal(ps.entries_removed, 0);
+	for (uint32_t i = 0; i < 60000; i++)
+		assert_int_equal(add2(c, S(i), G(i % 7 + 1), 1, 2, 3), 0);
+	assert_int_equal(mfc_iface_purge(c, 1, &ps), 0);
+	assert_int_equal(ps.entries_removed, 60000);
+	assert_int_equal(mfc_count(c), 0);
+	assert_int_equal(mfc_oifl_count(c), 0); /* every list reclaimed */
+	/* every pool slot and counter index is reusable: fill again */
+	for (uint32_t i = 0; i < 65536; i++)
+		assert_int_equal(add2(c, S(i), G(1), 2, 3, 4), 0);
+	mfc_destroy(c);
+}
+
+static void
+test_purge_1m(void **st)
+{
+	(void)st;
+	struct mfc *c = mk(1 << 20);
+	struct mfc_purge_stats ps;
+	for (uint32_t i = 0; i < (1u << 20); i++)
+		assert_int_equal(add2(c, S(i), G(i & 63) + 1, (uint16_t)(i & 1), 2 + (i & 1), 4), 0);
+	assert_int_equal(mfc_count(c), 1u << 20);
+	assert_int_equal(mfc_iface_purge(c, 0, &ps), 0);
+	assert_int_equal(ps.entries_removed, 1u << 19);
+	assert_int_equal(mfc_iface_purge(c, 4, &ps), 0);
+	assert_int_equal(ps.entries_removed, 0);
+	assert_int_equal(ps.lists_republished, 1);
+	for (uint32_t i = 0; i < (1u << 20); i += 997) {
+		if (i & 1) {
+			assert_true(sends_on(c, S(i), G(i & 63) + 1, 3));
+			assert_false(sends_on(c, S(i), G(i & 63) + 1, 4));
+		} else
+			assert_null(look(c, S(i), G(i & 63) + 1));
+	}
+	mfc_destroy(c);
+}
+
+static void
+test_capacity(void **st)
+{
+	(void)st;
+	struct mfc *c = mk(5000);
+	uint32_t i;
+	for (i = 0; i < 5000; i++)
+		assert_int_equal(add2(c, S(i), G(1), 1, 2, 3), 0);
+	assert_int_equal(add2(c, S(i), G(1), 1, 2, 3), -ENOSPC);
+	assert_int_equal(mfc_count(c), 5000);
+	/* every entry is still found after all the cuckoo moves */
+	for (i = 0; i < 5000; i++)
+		assert_non_null(look(c, S(i), G(1)));
+	/* replace at full capacity works (pool slack + sync on demand) */
+	for (int round = 0; round < 2; round++) /* 3, then 4 OIFs: 4-slot blocks fill the default 4x counter space */
+		for (i = 0; i < 5000; i++) {
+			struct mfc_oif o = oif((uint16_t)(10 + round), 1);
+			assert_int_equal(mfc_oif_add(c, S(i), G(1), &o), 0);
+		}
+	assert_int_equal(mfc_del(c, S(0), G(1)), 0);
+	assert_int_equal(add2(c, S(9999), G(1), 1, 2, 3), 0);
+	mfc_destroy(c);
+
+	/* OIF counter space exhausted: -ENOSPC, nothing half-done */
+	struct mfc_params p = { .max_entries = 64, .max_ifaces = 4096, .oif_ctrs = 16 }; /* one 4096 block */
+	c = mfc_create(&p);
+	assert_non_null(c);
+	static struct mfc_oif o[3000];
+	for (int k = 0; k < 3000; k++)
+		o[k] = oif((uint16_t)k, 1);
+	struct mfc_spec sp = { .iif = 20, .n_oifs = 3000, .oifs = o }; /* block of 4096 */
+	assert_int_equal(mfc_add(c, S(1), G(1), &sp), 0);
+	assert_int_equal(mfc_add(c, S(2), G(1), &sp), -ENOSPC);
+	assert_int_equal(mfc_count(c), 1);
+	assert_int_equal(mfc_iface_iif_refs(c, 20), 1);
+	assert_int_equal(mfc_oifl_count(c), 1);
+	mfc_destroy(c);
+}
+
+static void
+test_memory_per_entry(void **st)
+{
+	(void)st;
+	struct mfc *c = mk(1u << 20);
+	for (uint32_t i = 0; i < (1u << 20); i++)
+		assert_int_equal(add2(c, S(i), G(1), (uint16_t)(i % 64), 100, 101), 0);
+	double per = (double)mfc_memory(c) / (1u << 20);
+	print_message("memory per entry at 1M: %.1f bytes\n", per);
+	assert_true(per <= 64.0);
+	mfc_destroy(c);
+}
+
+static void
+test_bulk_matches_single(void **st)
+{
+	(void)st;
+	struct mfc *c = mk(1 << 14);
+	const struct mfc_table *t = mfc_table(c);
+	for (uint32_t i = 0; i < 10000; i += 2)
+		assert_int_equal(add2(c, S(i), G(1), 1, 2, 3), 0);
+	uint64_t keys[MFC_BULK_MAX];
+	const struct mfc_entry *out[MFC_BULK_MAX];
+	for (uint32_t base = 0; base < 10000; base += 64) {
+		unsigned int n = 0;
+		for (uint32_t i = base; i < base + 64 && i < 10000; i++)
+			keys[n++] = mfc_key(S(i), G(1));
+		keys[3] = 0; /* empty key mixed in */
+		uint64_t hit = mfc_lookup_bulk(t, keys, n, out);
+		for (unsigned int k = 0; k < n; k++) {
+			const struct mfc_entry *e = mfc_lookup(t, keys[k]);
+			assert_ptr_equal(out[k], e);
+			assert_int_equal(!!(hit & (1ull << k)), e != NULL);
+		}
+	}
+	assert_int_equal(mfc_lookup_bulk(t, keys, 0, out), 0);
+	mfc_destroy(c);
+}
+
+static void
+test_counters_follow_entry(void **st)
+{
+	(void)st;
+	struct mfc *c = mk(64);
+	struct mfc_lcore_ctrs *l0 = mfc_lcore_ctrs(c, 0), *l1 = mfc_lcore_ctrs(c, 1);
+	struct mfc_stats s;
+	struct mfc_oif_stats os[4];
+	uint32_t n = 4;
+
+	assert_int_equal(add2(c, S(1), G(1), 1, 2, 3), 0);
+	const struct mfc_entry *e = look(c, S(1), G(1));
+	/* what a worker does: per-lcore entry and per-OIF slot counters */
+	l0->ent[e->cidx].pkts += 10;
+	l0->ent[e->cidx].bytes += 1000;
+	l1->ent[e->cidx].pkts += 5;
+	l1->ent[e->cidx].wrong_if += 2;
+	l0->oif[e->ocidx + 0].out_pkts += 10; /* ifid 2 */
+	l1->oif[e->ocidx + 1].out_pkts += 5;  /* ifid 3 */
+	l1->oif[e->ocidx + 1].ttl_low += 1;
+
+	assert_int_equal(mfc_stats_get(c, S(1), G(1), &s, os, &n), 0);
+	assert_int_equal(s.pkts, 15);
+	assert_int_equal(s.bytes, 1000);
+	assert_int_equal(s.wrong_if, 2);
+	assert_int_equal(s.out_pkts, 15);
+	assert_int_equal(n, 2);
+	assert_int_equal(os[0].ifid, 2);
+	assert_int_equal(os[0].out_pkts, 10);
+	assert_int_equal(os[1].ttl_low, 1);
+
+	/* buffer too small: -ENOSPC with the needed count */
+	n = 1;
+	assert_int_equal(mfc_stats_get(c, S(1), G(1), &s, os, &n), -ENOSPC);
+	assert_int_equal(n, 2);
+
+	/* the OIF set changes (new list, new counter block): after the grace
+	 * period the old block's counts follow their interfaces */
+	struct mfc_oif o5 = oif(5, 1);
+	assert_int_equal(mfc_oif_add(c, S(1), G(1), &o5), 0);
+	const struct mfc_entry *e2 = look(c, S(1), G(1));
+	assert_int_not_equal(e2->ocidx, e->ocidx);
+	l0->oif[e2->ocidx + 0].out_pkts += 1; /* ifid 2 again, new block */
+	mfc_sync(c);
+	n = 4;
+	assert_int_equal(mfc_stats_get(c, S(1), G(1), &s, os, &n), 0);
+	assert_int_equal(s.pkts, 15); /* entry counters kept across replace */
+	assert_int_equal(n, 3);
+	assert_int_equal(os[0].out_pkts, 11);
+	assert_int_equal(os[1].out_pkts, 5);
+	assert_int_equal(os[1].ttl_low, 1);
+	assert_int_equal(os[2].out_pkts, 0);
+
+	/* a replace that keeps the list keeps the block: no double counting */
+	struct mfc_oif o2[3] = { oif(2, 1), oif(3, 1), oif(5, 1) };
+	struct mfc_spec sp = { .iif = 6, .n_oifs = 3, .oifs = o2 };
+	assert_int_equal(mfc_replace(c, S(1), G(1), &sp), 0);
+	assert_int_equal(look(c, S(1), G(1))->ocidx, e2->ocidx);
+	mfc_sync(c);
+	n = 4;
+	assert_int_equal(mfc_stats_get(c, S(1), G(1), &s, os, &n), 0);
+	assert_int_equal(os[0].out_pkts, 11);
+
+	/* a reused counter index starts from zero */
+	assert_int_equal(mfc_del(c, S(1), G(1)), 0);
+	mfc_sync(c);
+	assert_int_equal(add2(c, S(7), G(7), 1, 2, 3), 0);
+	assert_int_equal(mfc_stats_get(c, S(7), G(7), &s, NULL, NULL), 0);
+	assert_int_equal(s.pkts, 0);
+	assert_int_equal(s.out_pkts, 0);
+	mfc_destroy(c);
+}
+
+static int
+count_cb(const struct mfc_entry *e, void *arg)
+{
+	(void)e;
+	(*(uint32_t *)arg)++;
+	return 0;
+}
+
+static int
+stop_cb(const struct mfc_entry *e, void *arg)
+{
+	(void)e;
+	(void)arg;
+	return 7;
+}
+
+static void
+test_walk(void **st)
+{
+	(void)st;
+	struct mfc *c = mk(1024);
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < 500; i++)
+		assert_int_equal(add2(c, S(i), G(3), 1, 2, 3), 0);
+	assert_int_equal(mfc_walk(c, count_cb, &n), 0);
+	assert_int_equal(n, 500);
+	assert_int_equal(mfc_walk(c, stop_cb, NULL), 7);
+	mfc_destroy(c);
+}
+
+static void
+test_many_interfaces(void **st)
+{
+	(void)st;
+	struct mfc *c = mk(4096);
+	static struct mfc_oif o[1500];
+	for (uint16_t i = 0; i < 1500; i++)
+		o[i] = oif(i + 1, 1);
+	struct mfc_spec sp = { .iif = 0, .n_oifs = 1500, .oifs = o };
+	assert_int_equal(mfc_add(c, S(1), G(1), &sp), 0);
+	assert_true(sends_on(c, S(1), G(1), 1500));
+	assert_int_equal(mfc_iface_purge(c, 1234, NULL), 0);
+	assert_false(sends_on(c, S(1), G(1), 1234));
+	assert_true(sends_on(c, S(1), G(1), 1235));
+	assert_int_equal(mfc_entry_oifs(look(c, S(1), G(1)))->n_live, 1499);
+	mfc_destroy(c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_create_bad_params),
+		cmocka_unit_test(test_insert_lookup_delete),
+		cmocka_unit_test(test_negative_entry),
+		cmocka_unit_test(test_bad_args),
+		cmocka_unit_test(test_replace_and_oif_edits),
+		cmocka_unit_test(test_oif_lists_are_shared),
+		cmocka_unit_test(test_generation_hides),
+		cmocka_unit_test(test_purge_iif),
+		cmocka_unit_test(test_purge_oif),
+		cmocka_unit_test(test_purge_empty_and_all),
+		cmocka_unit_test(test_purge_1m),
+		cmocka_unit_test(test_capacity),
+		cmocka_unit_test(test_memory_per_entry),
+		cmocka_unit_test(test_bulk_matches_single),
+		cmocka_unit_test(test_counters_follow_entry),
+		cmocka_unit_test(test_walk),
+		cmocka_unit_test(test_many_interfaces),
+	};
+	return cmocka_run_group_tests_name("mfc", tests, NULL, NULL);
+}
