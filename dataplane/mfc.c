@@ -87,6 +87,7 @@ struct mfc {
 
 	uint32_t max_entries, pool_size, n_lcores, max_ifaces;
 	uint32_t count;
+	int thp;
 	size_t bucket_bytes;
 
 	uint32_t *iface_state;
@@ -268,14 +269,17 @@ mfc_lookup_bulk(const struct mfc_table *t, const uint64_t *keys, unsigned int n,
 /* ---------------------------------------------------------------- */
 /* Small helpers (control thread)                                    */
 
+/* Large arrays: anonymous memory, zero-filled lazily by the kernel, with
+ * transparent huge pages asked for unless the cache was told not to. */
 static void *
-bigalloc(size_t sz)
+bigalloc(const struct mfc *c, size_t sz)
 {
 	void *p = mmap(NULL, sz, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
-	(void)madvise(p, sz, MADV_HUGEPAGE);
+	if (c->thp)
+		(void)madvise(p, sz, MADV_HUGEPAGE);
 	return p;
 }
 
@@ -339,6 +343,7 @@ mfc_create(const struct mfc_params *p)
 	if (d.oif_ctrs == 0)
 		d.oif_ctrs = d.max_entries * 4;
 	if (d.max_entries > (1u << 25) || d.max_ifaces > MFC_IFACES_MAX ||
+	    (d.flags & ~MFC_PARAM_NO_THP) ||
 	    d.n_lcores > 128 || d.oif_ctrs < 16 || d.oif_ctrs > (1u << 30)) {
 		errno = EINVAL;
 		return NULL;
@@ -362,19 +367,20 @@ mfc_create(const struct mfc_params *p)
 		      ((uint64_t)SLOTS * LOAD_MAX_PCT);
 	if (nb < 2)
 		nb = 2;
+	c->thp = !(d.flags & MFC_PARAM_NO_THP);
 	c->t.nb_buckets = (uint32_t)nb;
 	c->t.max_ifaces = d.max_ifaces;
 	c->bucket_bytes = nb * sizeof(struct mfc_bucket);
-	c->t.buckets = bigalloc(c->bucket_bytes);
-	c->t.pool = bigalloc((size_t)c->pool_size * sizeof(struct mfc_entry));
-	c->meta = bigalloc((size_t)c->pool_size * sizeof(struct meta));
+	c->t.buckets = bigalloc(c, c->bucket_bytes);
+	c->t.pool = bigalloc(c, (size_t)c->pool_size * sizeof(struct mfc_entry));
+	c->meta = bigalloc(c, (size_t)c->pool_size * sizeof(struct meta));
 	c->iface_state = calloc(d.max_ifaces, sizeof(uint32_t));
 	c->iface_oifl_refs = calloc(d.max_ifaces, sizeof(uint32_t));
 	c->iifv = calloc(d.max_ifaces, sizeof(struct u32vec));
-	c->obase = bigalloc((size_t)c->ocap * sizeof(struct mfc_oif_ctr));
-	c->onext = bigalloc((size_t)c->ocap * sizeof(uint32_t));
-	c->oprev = bigalloc((size_t)c->ocap * sizeof(uint32_t));
-	c->ostate = bigalloc(c->ocap);
+	c->obase = bigalloc(c, (size_t)c->ocap * sizeof(struct mfc_oif_ctr));
+	c->onext = bigalloc(c, (size_t)c->ocap * sizeof(uint32_t));
+	c->oprev = bigalloc(c, (size_t)c->ocap * sizeof(uint32_t));
+	c->ostate = bigalloc(c, c->ocap);
 	c->lc = calloc(d.n_lcores, sizeof(*c->lc));
 	c->ihash_size = 1024;
 	c->ihash = calloc(c->ihash_size, sizeof(*c->ihash));
@@ -387,8 +393,8 @@ mfc_create(const struct mfc_params *p)
 	for (uint32_t b = c->ocap; b > 0; b -= OBLOCK_MAX)
 		ofree_push(c, b - OBLOCK_MAX, OCLASS_MAX - 1);
 	for (uint32_t i = 0; i < d.n_lcores; i++) {
-		c->lc[i].ent = bigalloc((size_t)c->pool_size * sizeof(struct mfc_ctr));
-		c->lc[i].oif = bigalloc((size_t)c->ocap * sizeof(struct mfc_oif_ctr));
+		c->lc[i].ent = bigalloc(c, (size_t)c->pool_size * sizeof(struct mfc_ctr));
+		c->lc[i].oif = bigalloc(c, (size_t)c->ocap * sizeof(struct mfc_oif_ctr));
 		if (!c->lc[i].ent || !c->lc[i].oif)
 			goto nomem;
 	}

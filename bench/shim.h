@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The C side of the benchmarks: everything is set up and run by C code;
+ * the Google Benchmark files (C++) only call these functions.
+ */
+#ifndef MCFWD_BENCH_SHIM_H
+#define MCFWD_BENCH_SHIM_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum shim_table { T_MFC, T_MFC_THP, T_RTE_HASH, T_LFHT, T_COUNT };
+
+/** EAL (for rte_hash) on 4 KiB pages; pins the calling thread to CPU 0. */
+int shim_init(const char *prog);
+void shim_fini(void);
+const char *shim_table_name(enum shim_table t);
+
+/* ---- lookups ---- */
+/** Build (or reuse) table t holding n random (S,G) keys; 0 or -errno. */
+int shim_build(enum shim_table t, uint32_t n);
+/** Drop every table but those of size n (bounds memory). */
+void shim_release_except(uint32_t n);
+/** Lookup stream of the keys of size-n tables (random order, with repeats). */
+const uint64_t *shim_stream(uint32_t n, uint32_t *len);
+/** One burst of `burst` keys; returns hits. */
+uint32_t shim_lookup_bulk(enum shim_table t, uint32_t n, const uint64_t *keys, unsigned int burst);
+uint32_t shim_lookup_single(enum shim_table t, uint32_t n, const uint64_t *keys, unsigned int burst);
+/** Bytes the table of size n uses for its index and entries. */
+double shim_bytes_per_entry(enum shim_table t, uint32_t n);
+
+/* ---- writer rates (seconds for n operations) ---- */
+double shim_insert_rate(enum shim_table t, uint32_t n);
+double shim_replace_rate(uint32_t n);
+double shim_delete_rate(enum shim_table t, uint32_t n);
+
+/* ---- purge of one interface referenced by n entries ---- */
+struct shim_purge {
+	double hide_us, unlink_ms, gp_us, reclaim_ms, total_ms;
+	uint32_t removed, lists;
+};
+/** kind 0: iif of n entries; 1: OIF of n entries sharing 64 lists;
+ *  2: OIF of n entries with a list each (every entry's list republished). */
+int shim_purge_mfc(int kind, uint32_t n, struct shim_purge *out);
+/** The same removal with a delete loop + one grace period + free. */
+int shim_purge_baseline(enum shim_table t, uint32_t n, struct shim_purge *out);
+
+/* ---- grace period with a busy reader on the other CPU ---- */
+enum shim_gp { GP_URCU_QSBR, GP_RTE_RCU_QSBR };
+int shim_gp_start(enum shim_gp kind);
+/** One grace period (for GP_URCU_QSBR: mfc_iface_hide); returns ns. */
+double shim_gp_once(enum shim_gp kind);
+void shim_gp_stop(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
