@@ -12,7 +12,7 @@
 
 namespace {
 
-constexpr unsigned kBurst = 32;
+constexpr unsigned kBurst = 64;
 
 void
 Lookup(benchmark::State &st, bool bulk)

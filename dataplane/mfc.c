@@ -10,14 +10,20 @@
  * that every bucket and entry load of the burst is prefetched before it is
  * used.
  *
+ * Slots are 16 bytes, {key, entry index}, written with one aligned 16-byte
+ * store and read with one aligned 16-byte load: on CPUs with AVX both are
+ * single-copy atomic (Intel SDM vol. 3A 9.1.1; AMD APM vol. 2 7.3.2), so a
+ * reader always sees a key with the index that was published with it and
+ * never has to touch the entry to check it. Built without AVX, the reader
+ * checks the key stored in the entry instead (one more cache line).
+ *
  * Reader/writer protocol (single writer, lock-free readers):
- * - insert: write entry, bucket eidx, then the key (release);
- * - replace: store the new eidx (release); the key does not change;
- * - delete: store key = 0 (release);
- * - cuckoo move: copy to the new slot, bump t->chg (release), clear the old
- *   slot. A reader that misses re-reads chg and retries if it moved.
- * A reader verifies that the entry it reached carries the key it looked
- * up, so a slot reused under it yields a miss, never a wrong entry.
+ * - insert: write the entry, then the slot {key, eidx} (release);
+ * - replace: store the slot {key, new eidx};
+ * - delete: store the slot {0, 0};
+ * - cuckoo move: copy the slot to its other bucket, bump t->chg (release),
+ *   clear the old slot. A reader that misses re-reads chg and retries if
+ *   anything moved meanwhile.
  * Everything a writer unlinks goes to a FIFO limbo list reclaimed after one
  * synchronize_rcu() for the whole batch.
  */
@@ -40,11 +46,22 @@
 #define OBLOCK_MAX (1u << (OCLASS_MAX - 1))
 #define LOAD_MAX_PCT 90
 
+struct mfc_slot {
+	uint64_t key;  /* 0 = empty */
+	uint32_t eidx; /* pool index of the entry */
+	uint32_t rsv;
+} __attribute__((aligned(16)));
+
+/* written by control (16-byte stores), read by workers (16-byte loads) */
 struct mfc_bucket {
-	uint64_t key[SLOTS];  /* written by control (release), read by workers */
-	uint32_t eidx[SLOTS]; /* written by control before key, read by workers */
-	uint32_t rsv[SLOTS];
+	struct mfc_slot s[SLOTS];
 } __attribute__((aligned(64)));
+
+#if defined(__AVX__)
+#define VERIFY_ENTRY 0
+#else
+#define VERIFY_ENTRY 1
+#endif
 
 _Static_assert(sizeof(struct mfc_bucket) == 64, "bucket is one cache line");
 _Static_assert(sizeof(struct mfc_entry) == 32, "entry is 32 bytes");
@@ -128,39 +145,80 @@ fastrange(uint32_t h, uint32_t n)
 	return (uint32_t)(((uint64_t)h * n) >> 32);
 }
 
+static inline uint32_t
+hash1(uint64_t key)
+{
+	return (uint32_t)_mm_crc32_u64(SEED1, key);
+}
+
+/* CRC is linear: two CRCs with different seeds differ by a constant, which
+ * would tie each key's second bucket to its first. The second bucket comes
+ * from a multiplicative mix of the key and the first hash instead. */
+static inline uint32_t
+bucket2(const struct mfc_table *t, uint64_t key, uint32_t h1, uint32_t b1)
+{
+	uint32_t h2 = (uint32_t)(((key + h1) * 0x9e3779b97f4a7c15ull) >> 32);
+	uint32_t y = fastrange(h2, t->nb_buckets);
+	if (y == b1)
+		y = (b1 + 1 == t->nb_buckets) ? 0 : b1 + 1;
+	return y;
+}
+
 static inline void
 buckets_of(const struct mfc_table *t, uint64_t key, uint32_t *b1, uint32_t *b2)
 {
-	/* CRC is linear: two CRCs with different seeds differ by a constant,
-	 * which would tie each key's second bucket to its first. The second
-	 * hash is a multiplicative mix of the key and the first hash instead. */
-	uint32_t h1 = (uint32_t)_mm_crc32_u64(SEED1, key);
-	uint32_t h2 = (uint32_t)(((key + h1) * 0x9e3779b97f4a7c15ull) >> 32);
-	uint32_t x = fastrange(h1, t->nb_buckets);
-	uint32_t y = fastrange(h2, t->nb_buckets);
-	if (y == x)
-		y = (x + 1 == t->nb_buckets) ? 0 : x + 1;
-	*b1 = x;
-	*b2 = y;
+	uint32_t h1 = hash1(key);
+	*b1 = fastrange(h1, t->nb_buckets);
+	*b2 = bucket2(t, key, h1, *b1);
 }
 
-static inline int
-bucket_find(const struct mfc_bucket *b, uint64_t key)
+/* Atomic 16-byte slot read (see the top of this file). */
+static inline void
+slot_read(const struct mfc_slot *sl, uint64_t *key, uint32_t *eidx)
 {
-#ifdef __AVX2__
+	__m128i v = _mm_load_si128((const __m128i *)sl);
+	*key = (uint64_t)_mm_cvtsi128_si64(v);
+	*eidx = (uint32_t)_mm_extract_epi32(v, 2);
+}
+
+static inline void
+slot_write(struct mfc_slot *sl, uint64_t key, uint32_t eidx)
+{
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	_mm_store_si128((__m128i *)sl, _mm_set_epi64x((long long)eidx, (long long)key));
+}
+
+/* Slot of key in bucket b, or -1; *eidx gets the index read with the key
+ * in one atomic load. Writers call it too (they are the only writer). */
+static inline int
+bucket_find(const struct mfc_bucket *b, uint64_t key, uint32_t *eidx)
+{
+	unsigned int m; /* bit 2s: slot s's key lane matched */
+#if defined(__AVX512F__)
+	m = (unsigned int)_mm512_cmpeq_epi64_mask(_mm512_load_si512((const void *)b),
+						  _mm512_set1_epi64((long long)key));
+#elif defined(__AVX2__)
 	__m256i k = _mm256_set1_epi64x((long long)key);
-	__m256i v = _mm256_load_si256((const __m256i *)b->key);
-	unsigned int m = (unsigned int)_mm256_movemask_pd(
-		_mm256_castsi256_pd(_mm256_cmpeq_epi64(k, v)));
-	return m ? __builtin_ctz(m) : -1;
+	__m256i v0 = _mm256_load_si256((const __m256i *)&b->s[0]);
+	__m256i v1 = _mm256_load_si256((const __m256i *)&b->s[2]);
+	m = (unsigned int)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(k, v0))) |
+	    ((unsigned int)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(k, v1))) << 4);
 #else
-	__m128i k = _mm_set1_epi64x((long long)key);
-	__m128i v0 = _mm_load_si128((const __m128i *)&b->key[0]);
-	__m128i v1 = _mm_load_si128((const __m128i *)&b->key[2]);
-	unsigned int m = (unsigned int)_mm_movemask_pd(_mm_castsi128_pd(_mm_cmpeq_epi64(k, v0))) |
-		((unsigned int)_mm_movemask_pd(_mm_castsi128_pd(_mm_cmpeq_epi64(k, v1))) << 2);
-	return m ? __builtin_ctz(m) : -1;
+	m = 0;
+	for (int s = 0; s < SLOTS; s++)
+		m |= (unsigned int)(__atomic_load_n(&b->s[s].key, __ATOMIC_RELAXED) == key) << (2 * s);
 #endif
+	m &= 0x55; /* odd lanes hold {eidx, rsv}, not keys */
+	/* read the matching slot in one atomic load; it must still hold key */
+	while (m) {
+		int s = __builtin_ctz(m) >> 1;
+		uint64_t k2;
+		slot_read(&b->s[s], &k2, eidx);
+		if (k2 == key)
+			return s;
+		m &= m - 1;
+	}
+	return -1;
 }
 
 /* ---------------------------------------------------------------- */
@@ -169,7 +227,7 @@ bucket_find(const struct mfc_bucket *b, uint64_t key)
 const struct mfc_entry *
 mfc_lookup(const struct mfc_table *t, uint64_t key)
 {
-	uint32_t b1, b2;
+	uint32_t b1, b2, ei;
 	uint64_t chg;
 
 	if (key == KEY_EMPTY)
@@ -177,16 +235,11 @@ mfc_lookup(const struct mfc_table *t, uint64_t key)
 	buckets_of(t, key, &b1, &b2);
 	do {
 		chg = __atomic_load_n(&t->chg, __ATOMIC_ACQUIRE);
-		for (int i = 0; i < 2; i++) {
-			const struct mfc_bucket *b = &t->buckets[i ? b2 : b1];
-			int s = bucket_find(b, key);
-			__atomic_thread_fence(__ATOMIC_ACQUIRE);
-			if (s >= 0) {
-				uint32_t ei = __atomic_load_n(&b->eidx[s], __ATOMIC_ACQUIRE);
-				const struct mfc_entry *e = &t->pool[ei];
-				if (e->key == key)
-					return e;
-			}
+		if (bucket_find(&t->buckets[b1], key, &ei) >= 0 ||
+		    bucket_find(&t->buckets[b2], key, &ei) >= 0) {
+			const struct mfc_entry *e = &t->pool[ei];
+			if (!VERIFY_ENTRY || e->key == key)
+				return e;
 		}
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	} while (__atomic_load_n(&t->chg, __ATOMIC_ACQUIRE) != chg);
@@ -197,7 +250,7 @@ uint64_t
 mfc_lookup_bulk(const struct mfc_table *t, const uint64_t *keys, unsigned int n,
 		const struct mfc_entry **out)
 {
-	uint32_t b1[MFC_BULK_MAX], b2[MFC_BULK_MAX], ei[MFC_BULK_MAX];
+	uint32_t h1[MFC_BULK_MAX], b[MFC_BULK_MAX], ei;
 	const struct mfc_bucket *bk = t->buckets;
 	const struct mfc_entry *pool = t->pool;
 	uint64_t hit = 0, second = 0, all, chg;
@@ -212,44 +265,37 @@ mfc_lookup_bulk(const struct mfc_table *t, const uint64_t *keys, unsigned int n,
 
 	/* stage 1: hash, prefetch primary buckets */
 	for (i = 0; i < n; i++) {
-		buckets_of(t, keys[i], &b1[i], &b2[i]);
-		__builtin_prefetch(&bk[b1[i]], 0, 3);
+		h1[i] = hash1(keys[i]);
+		b[i] = fastrange(h1[i], t->nb_buckets);
+		__builtin_prefetch(&bk[b[i]], 0, 3);
 	}
-	/* stage 2: primary match, prefetch entries or secondary buckets */
+	/* stage 2: primary match; on a miss prefetch the secondary bucket */
 	for (i = 0; i < n; i++) {
-		int s = bucket_find(&bk[b1[i]], keys[i]);
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (s >= 0) {
-			ei[i] = __atomic_load_n(&bk[b1[i]].eidx[s], __ATOMIC_RELAXED);
-			__builtin_prefetch(&pool[ei[i]], 0, 3);
+		out[i] = NULL;
+		if (bucket_find(&bk[b[i]], keys[i], &ei) >= 0) {
+			out[i] = &pool[ei];
 			hit |= 1ull << i;
 		} else {
-			__builtin_prefetch(&bk[b2[i]], 0, 3);
+			b[i] = bucket2(t, keys[i], h1[i], b[i]);
+			__builtin_prefetch(&bk[b[i]], 0, 3);
 			second |= 1ull << i;
 		}
 	}
 	/* stage 3: secondary match */
 	for (uint64_t m = second; m; m &= m - 1) {
 		i = (unsigned int)__builtin_ctzll(m);
-		int s = bucket_find(&bk[b2[i]], keys[i]);
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (s >= 0) {
-			ei[i] = __atomic_load_n(&bk[b2[i]].eidx[s], __ATOMIC_RELAXED);
-			__builtin_prefetch(&pool[ei[i]], 0, 3);
+		if (bucket_find(&bk[b[i]], keys[i], &ei) >= 0) {
+			out[i] = &pool[ei];
 			hit |= 1ull << i;
 		}
 	}
-	/* stage 4: verify that each entry carries its key */
-	for (i = 0; i < n; i++) {
-		const struct mfc_entry *e = NULL;
-		if (hit & (1ull << i)) {
-			e = &pool[ei[i]];
-			if (e->key != keys[i] || keys[i] == KEY_EMPTY) {
-				e = NULL;
-				hit &= ~(1ull << i);
-			}
+	/* the empty key matches empty slots: never a hit */
+	for (uint64_t m = hit; m; m &= m - 1) {
+		i = (unsigned int)__builtin_ctzll(m);
+		if (keys[i] == KEY_EMPTY || (VERIFY_ENTRY && out[i]->key != keys[i])) {
+			out[i] = NULL;
+			hit &= ~(1ull << i);
 		}
-		out[i] = e;
 	}
 	if (hit != all) {
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
@@ -896,18 +942,19 @@ mfc_sync(struct mfc *c)
 /* Writer side: slots and cuckoo displacement                        */
 
 static int
-slot_of(const struct mfc *c, uint64_t key, uint32_t *bo, int *so)
+slot_of(const struct mfc *c, uint64_t key, uint32_t *bo, int *so, uint32_t *eidx)
 {
-	uint32_t b[2];
+	uint32_t b[2], ei;
 	buckets_of(&c->t, key, &b[0], &b[1]);
 	for (int i = 0; i < 2; i++) {
-		const struct mfc_bucket *bk = &c->t.buckets[b[i]];
-		for (int s = 0; s < SLOTS; s++)
-			if (bk->key[s] == key) {
-				*bo = b[i];
-				*so = s;
-				return 0;
-			}
+		int s = bucket_find(&c->t.buckets[b[i]], key, &ei);
+		if (s >= 0) {
+			*bo = b[i];
+			*so = s;
+			if (eidx != NULL)
+				*eidx = ei;
+			return 0;
+		}
 	}
 	return -ENOENT;
 }
@@ -916,7 +963,7 @@ static int
 free_slot(const struct mfc_bucket *b)
 {
 	for (int s = 0; s < SLOTS; s++)
-		if (b->key[s] == KEY_EMPTY)
+		if (b->s[s].key == KEY_EMPTY)
 			return s;
 	return -1;
 }
@@ -928,18 +975,16 @@ free_slot(const struct mfc_bucket *b)
 static int
 cuckoo_move(struct mfc *c, uint32_t sb, int ss, uint32_t db, int ds)
 {
-	struct mfc_bucket *s = &c->t.buckets[sb], *d = &c->t.buckets[db];
-	uint64_t key = s->key[ss];
+	struct mfc_slot *s = &c->t.buckets[sb].s[ss], *d = &c->t.buckets[db].s[ds];
+	uint64_t key = s->key;
 	uint32_t x1, x2;
 
 	buckets_of(&c->t, key, &x1, &x2);
-	if (key == KEY_EMPTY || d->key[ds] != KEY_EMPTY || (db != x1 && db != x2))
+	if (key == KEY_EMPTY || d->key != KEY_EMPTY || (db != x1 && db != x2))
 		return -1;
-
-	__atomic_store_n(&d->eidx[ds], s->eidx[ss], __ATOMIC_RELAXED);
-	__atomic_store_n(&d->key[ds], key, __ATOMIC_RELEASE);
+	slot_write(d, key, s->eidx);
 	__atomic_store_n(&c->t.chg, c->t.chg + 1, __ATOMIC_RELEASE);
-	__atomic_store_n(&s->key[ss], KEY_EMPTY, __ATOMIC_RELEASE);
+	slot_write(s, KEY_EMPTY, 0);
 	return 0;
 }
 
@@ -973,7 +1018,7 @@ make_room(struct mfc *c, uint32_t b1, uint32_t b2, uint32_t *bo, int *so)
 		const struct mfc_bucket *bk = &c->t.buckets[nd.b];
 		for (int k = 0; k < SLOTS; k++) {
 			uint32_t x1, x2, alt;
-			buckets_of(&c->t, bk->key[k], &x1, &x2);
+			buckets_of(&c->t, bk->s[k].key, &x1, &x2);
 			alt = (x1 == nd.b) ? x2 : x1;
 			int es = free_slot(&c->t.buckets[alt]);
 			if (es >= 0) {
@@ -1144,7 +1189,7 @@ mfc_add(struct mfc *c, uint32_t src, uint32_t grp, const struct mfc_spec *s)
 		return -EINVAL;
 	if ((rc = spec_prepare(c, s, o)) < 0)
 		return rc;
-	if (slot_of(c, key, &bo, &so) == 0)
+	if (slot_of(c, key, &bo, &so, NULL) == 0)
 		return -EEXIST;
 	if (c->count >= c->max_entries)
 		return -ENOSPC;
@@ -1172,9 +1217,7 @@ mfc_add(struct mfc *c, uint32_t src, uint32_t grp, const struct mfc_spec *s)
 		cidx_release(c, cidx);
 		return -ENOSPC;
 	}
-	struct mfc_bucket *b = &c->t.buckets[bo];
-	__atomic_store_n(&b->eidx[so], ei, __ATOMIC_RELAXED);
-	__atomic_store_n(&b->key[so], key, __ATOMIC_RELEASE);
+	slot_write(&c->t.buckets[bo].s[so], key, ei);
 	c->meta[cidx].eidx = ei;
 	iif_index_add(c, s->iif, cidx);
 	c->count++;
@@ -1193,17 +1236,16 @@ mfc_replace(struct mfc *c, uint32_t src, uint32_t grp, const struct mfc_spec *s)
 		return -EINVAL;
 	if ((rc = spec_prepare(c, s, o)) < 0)
 		return rc;
-	if (slot_of(c, key, &bo, &so) < 0)
+	if (slot_of(c, key, &bo, &so, &old) < 0)
 		return -ENOENT;
 	if (iif_index_reserve(c, s->iif) < 0 || limbo_reserve(c, 1) < 0)
 		return -ENOMEM;
-	old = c->t.buckets[bo].eidx[so];
 	const struct mfc_entry *prev = &c->t.pool[old];
 	rc = version_new(c, s, o, key, prev->cidx, prev, &ei, &moved);
 	if (rc < 0)
 		return rc;
 	/* version_new may have synced: the slot does not move on sync */
-	__atomic_store_n(&c->t.buckets[bo].eidx[so], ei, __ATOMIC_RELEASE);
+	slot_write(&c->t.buckets[bo].s[so], key, ei);
 	c->meta[prev->cidx].eidx = ei;
 	if (prev->iif != s->iif) {
 		iif_index_del(c, prev->iif, prev->cidx);
@@ -1222,12 +1264,11 @@ mfc_del(struct mfc *c, uint32_t src, uint32_t grp)
 
 	if (c == NULL || !key_valid(src, grp))
 		return -EINVAL;
-	if (slot_of(c, key, &bo, &so) < 0)
+	if (slot_of(c, key, &bo, &so, &ei) < 0)
 		return -ENOENT;
 	if (limbo_reserve(c, 1) < 0)
 		return -ENOMEM;
-	ei = c->t.buckets[bo].eidx[so];
-	__atomic_store_n(&c->t.buckets[bo].key[so], KEY_EMPTY, __ATOMIC_RELEASE);
+	slot_write(&c->t.buckets[bo].s[so], KEY_EMPTY, 0);
 	iif_index_del(c, c->t.pool[ei].iif, c->t.pool[ei].cidx);
 	c->count--;
 	limbo_push(c, L_ENTRY, ei, 0, NULL);
@@ -1237,11 +1278,11 @@ mfc_del(struct mfc *c, uint32_t src, uint32_t grp)
 const struct mfc_entry *
 mfc_find(const struct mfc *c, uint32_t src, uint32_t grp)
 {
-	uint32_t bo;
+	uint32_t bo, ei;
 	int so;
-	if (c == NULL || !key_valid(src, grp) || slot_of(c, mfc_key(src, grp), &bo, &so) < 0)
+	if (c == NULL || !key_valid(src, grp) || slot_of(c, mfc_key(src, grp), &bo, &so, &ei) < 0)
 		return NULL;
-	return &c->t.pool[c->t.buckets[bo].eidx[so]];
+	return &c->t.pool[ei];
 }
 
 /* Live OIFs of an entry as an editable spec array. */
@@ -1364,13 +1405,14 @@ purge_iif(struct mfc *c, uint16_t ifid)
 		}
 		for (uint32_t i = 0; i < m; i++) {
 			struct mfc_bucket *b = &c->t.buckets[b1[i]];
-			int s = bucket_find(b, key[i]);
+			uint32_t x;
+			int s = bucket_find(b, key[i], &x);
 			if (s < 0) {
 				b = &c->t.buckets[b2[i]];
-				s = bucket_find(b, key[i]);
+				s = bucket_find(b, key[i], &x);
 			}
 			if (s >= 0)
-				__atomic_store_n(&b->key[s], KEY_EMPTY, __ATOMIC_RELEASE);
+				slot_write(&b->s[s], KEY_EMPTY, 0);
 			c->limbo[c->n_limbo++] = (struct limbo){ L_ENTRY, ei[i], 0, NULL };
 		}
 	}
@@ -1501,9 +1543,9 @@ mfc_walk(const struct mfc *c, int (*fn)(const struct mfc_entry *e, void *arg), v
 	for (uint32_t b = 0; b < c->t.nb_buckets; b++) {
 		const struct mfc_bucket *bk = &c->t.buckets[b];
 		for (int s = 0; s < SLOTS; s++) {
-			if (bk->key[s] == KEY_EMPTY)
+			if (bk->s[s].key == KEY_EMPTY)
 				continue;
-			int rc = fn(&c->t.pool[bk->eidx[s]], arg);
+			int rc = fn(&c->t.pool[bk->s[s].eidx], arg);
 			if (rc != 0)
 				return rc;
 		}
