@@ -78,7 +78,7 @@ struct oifl_obj {
 	uint32_t hash;
 	struct oifl_obj *hnext;
 	struct oifl_obj *prev, *next;
-};
+} __attribute__((aligned(64))); /* size a multiple of 64 for aligned_alloc */
 
 /* Control metadata per stable counter index. */
 struct meta {
