@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "shim.h"
@@ -131,10 +132,11 @@ BM_PurgeMfc(benchmark::State &st)
 {
 	int kind = static_cast<int>(st.range(0));
 	auto n = static_cast<uint32_t>(st.range(1));
+	int thp = static_cast<int>(st.range(2));
 	shim_purge p{};
 	double hide = 0, unlink = 0, gpu = 0, recl = 0;
 	for (auto _ : st) {
-		if (shim_purge_mfc(kind, n, &p) < 0 ||
+		if (shim_purge_mfc(kind, n, thp, &p) < 0 ||
 		    (kind == 0 ? p.removed != n : p.lists == 0)) {
 			st.SkipWithError("purge failed");
 			return;
@@ -146,7 +148,7 @@ BM_PurgeMfc(benchmark::State &st)
 		recl += p.reclaim_ms;
 	}
 	static const char *what[] = { "iif", "oif_shared_lists", "oif_list_per_entry" };
-	st.SetLabel(what[kind]);
+	st.SetLabel(std::string(what[kind]) + (thp ? ",thp" : ",4k"));
 	auto it = static_cast<double>(st.iterations());
 	st.counters["hide_us"] = hide / it;
 	st.counters["unlink_ms"] = unlink / it;
@@ -154,7 +156,8 @@ BM_PurgeMfc(benchmark::State &st)
 	st.counters["reclaim_ms"] = recl / it;
 	st.counters["lists"] = p.lists;
 }
-BENCHMARK(BM_PurgeMfc)->ArgsProduct({ { 0, 1, 2 }, { 1 << 20 } })->ArgNames({ "kind", "entries" })
+BENCHMARK(BM_PurgeMfc)->ArgsProduct({ { 0, 1, 2 }, { 1 << 20 }, { 0, 1 } })
+	->ArgNames({ "kind", "entries", "thp" })
 	->UseManualTime()->Iterations(3)->Unit(benchmark::kMillisecond);
 
 void

@@ -488,12 +488,12 @@ shim_delete_rate(enum shim_table t, uint32_t n)
 /* Purge                                                             */
 
 int
-shim_purge_mfc(int kind, uint32_t n, struct shim_purge *out)
+shim_purge_mfc(int kind, uint32_t n, int thp, struct shim_purge *out)
 {
 	uint64_t *keys = make_keys(n, 0x777);
 	/* enough interfaces for 64 shared lists, or a list per entry */
 	struct mfc_params p = { .max_entries = n, .max_ifaces = 4096, .n_lcores = 1,
-				.flags = MFC_PARAM_NO_THP };
+				.flags = thp ? 0 : MFC_PARAM_NO_THP };
 	struct mfc *c = mfc_create(&p);
 	struct mfc_purge_stats ps;
 	int rc = -ENOMEM;

@@ -44,7 +44,7 @@ struct shim_purge {
 };
 /** kind 0: iif of n entries; 1: OIF of n entries sharing 64 lists;
  *  2: OIF of n entries with a list each (every entry's list republished). */
-int shim_purge_mfc(int kind, uint32_t n, struct shim_purge *out);
+int shim_purge_mfc(int kind, uint32_t n, int thp, struct shim_purge *out);
 /** The same removal with a delete loop + one grace period + free. */
 int shim_purge_baseline(enum shim_table t, uint32_t n, struct shim_purge *out);
 

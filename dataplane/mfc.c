@@ -49,7 +49,8 @@
 struct mfc_slot {
 	uint64_t key;  /* 0 = empty */
 	uint32_t eidx; /* pool index of the entry */
-	uint32_t rsv;
+	uint16_t iif;  /* copy of the entry's iif: bulk purges scan for it */
+	uint16_t rsv;
 } __attribute__((aligned(16)));
 
 /* written by control (16-byte stores), read by workers (16-byte loads) */
@@ -76,8 +77,8 @@ struct oifl_obj {
 	/* control only */
 	uint32_t refcnt;
 	uint32_t hash;
+	uint32_t vidx;   /* position in c->lv */
 	struct oifl_obj *hnext;
-	struct oifl_obj *prev, *next;
 } __attribute__((aligned(64))); /* size a multiple of 64 for aligned_alloc */
 
 /* Control metadata per stable counter index. */
@@ -117,24 +118,26 @@ struct mfc {
 	uint32_t cidx_free, cidx_bump;
 
 	uint32_t ocap;              /* per-OIF counter slots, multiple of 2^(OCLASS_MAX-1) */
-	uint32_t ohead[OCLASS_MAX];
-	uint32_t *onext, *oprev;
-	uint8_t *ostate;
+	uint32_t *ostk[OCLASS_MAX]; /* free blocks of each class */
+	uint32_t ostk_n[OCLASS_MAX];
 	struct mfc_oif_ctr *obase;  /* control-side folded counts */
 	struct mfc_lcore_ctrs *lc;
 
 	struct oifl_obj **ihash;
 	uint32_t ihash_size;        /* power of two */
 	uint32_t n_lists;
-	struct oifl_obj lists;      /* sentinel of the list of all lists */
+	struct oifl_obj **lv;       /* every list, for scans that prefetch ahead */
+	uint32_t lv_cap;
 
 	struct limbo *limbo;
 	uint32_t n_limbo, limbo_cap;
+	uint64_t *pbm;              /* pool slots retired by a bulk purge (after the limbo) */
+	uint32_t pbm_used;
 };
 
 static const uint32_t SEED1 = 0x9747b28cu;
 
-static void ofree_push(struct mfc *c, uint32_t b, unsigned int k);
+static void ostack_push(struct mfc *c, unsigned int k, uint32_t b);
 
 /* ---------------------------------------------------------------- */
 /* Hashing                                                           */
@@ -182,10 +185,18 @@ slot_read(const struct mfc_slot *sl, uint64_t *key, uint32_t *eidx)
 }
 
 static inline void
-slot_write(struct mfc_slot *sl, uint64_t key, uint32_t eidx)
+slot_write(struct mfc_slot *sl, uint64_t key, uint32_t eidx, uint16_t iif)
 {
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	_mm_store_si128((__m128i *)sl, _mm_set_epi64x((long long)eidx, (long long)key));
+	_mm_store_si128((__m128i *)sl,
+			_mm_set_epi64x((long long)(((uint64_t)iif << 32) | eidx), (long long)key));
+}
+
+static inline void
+slot_copy(struct mfc_slot *d, const struct mfc_slot *s)
+{
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	_mm_store_si128((__m128i *)d, _mm_load_si128((const __m128i *)s));
 }
 
 /* Slot of key in bucket b, or -1; *eidx gets the index read with the key
@@ -208,7 +219,7 @@ bucket_find(const struct mfc_bucket *b, uint64_t key, uint32_t *eidx)
 	for (int s = 0; s < SLOTS; s++)
 		m |= (unsigned int)(__atomic_load_n(&b->s[s].key, __ATOMIC_RELAXED) == key) << (2 * s);
 #endif
-	m &= 0x55; /* odd lanes hold {eidx, rsv}, not keys */
+	m &= 0x55; /* odd lanes hold {eidx, iif}, not keys */
 	/* read the matching slot in one atomic load; it must still hold key */
 	while (m) {
 		int s = __builtin_ctz(m) >> 1;
@@ -407,7 +418,6 @@ mfc_create(const struct mfc_params *p)
 	c->ocap = (d.oif_ctrs + OBLOCK_MAX - 1) & ~(OBLOCK_MAX - 1);
 	c->pool_free = IDX_NONE;
 	c->cidx_free = IDX_NONE;
-	c->lists.next = c->lists.prev = &c->lists;
 
 	uint64_t nb = ((uint64_t)d.max_entries * 100 + (uint64_t)SLOTS * LOAD_MAX_PCT - 1) /
 		      ((uint64_t)SLOTS * LOAD_MAX_PCT);
@@ -424,20 +434,18 @@ mfc_create(const struct mfc_params *p)
 	c->iface_oifl_refs = calloc(d.max_ifaces, sizeof(uint32_t));
 	c->iifv = calloc(d.max_ifaces, sizeof(struct u32vec));
 	c->obase = bigalloc(c, (size_t)c->ocap * sizeof(struct mfc_oif_ctr));
-	c->onext = bigalloc(c, (size_t)c->ocap * sizeof(uint32_t));
-	c->oprev = bigalloc(c, (size_t)c->ocap * sizeof(uint32_t));
-	c->ostate = bigalloc(c, c->ocap);
+	c->pbm = bigalloc(c, ((size_t)c->pool_size / 64 + 1) * sizeof(uint64_t));
+	for (unsigned int k = 0; k < OCLASS_MAX; k++)
+		if ((c->ostk[k] = bigalloc(c, (size_t)(c->ocap >> k) * sizeof(uint32_t))) == NULL)
+			goto nomem;
 	c->lc = calloc(d.n_lcores, sizeof(*c->lc));
 	c->ihash_size = 1024;
 	c->ihash = calloc(c->ihash_size, sizeof(*c->ihash));
 	if (!c->t.buckets || !c->t.pool || !c->meta || !c->iface_state ||
-	    !c->iface_oifl_refs || !c->iifv || !c->obase || !c->lc || !c->ihash ||
-	    !c->onext || !c->oprev || !c->ostate)
+	    !c->iface_oifl_refs || !c->iifv || !c->obase || !c->lc || !c->ihash || !c->pbm)
 		goto nomem;
-	for (int k = 0; k < OCLASS_MAX; k++)
-		c->ohead[k] = IDX_NONE;
 	for (uint32_t b = c->ocap; b > 0; b -= OBLOCK_MAX)
-		ofree_push(c, b - OBLOCK_MAX, OCLASS_MAX - 1);
+		ostack_push(c, OCLASS_MAX - 1, b - OBLOCK_MAX);
 	for (uint32_t i = 0; i < d.n_lcores; i++) {
 		c->lc[i].ent = bigalloc(c, (size_t)c->pool_size * sizeof(struct mfc_ctr));
 		c->lc[i].oif = bigalloc(c, (size_t)c->ocap * sizeof(struct mfc_oif_ctr));
@@ -470,12 +478,11 @@ mfc_destroy(struct mfc *c)
 		if (c->limbo[i].kind == L_DATA)
 			data_free(c->limbo[i].ptr);
 	free(c->limbo);
-	for (struct oifl_obj *o = c->lists.next; o != NULL && o != &c->lists;) {
-		struct oifl_obj *nx = o->next;
-		data_free(o->pub.data);
-		free(o);
-		o = nx;
+	for (uint32_t i = 0; i < c->n_lists; i++) {
+		data_free(c->lv[i]->pub.data);
+		free(c->lv[i]);
 	}
+	free(c->lv);
 	if (c->lc != NULL) {
 		for (uint32_t i = 0; i < c->n_lcores; i++) {
 			bigfree(c->lc[i].ent, (size_t)c->pool_size * sizeof(struct mfc_ctr));
@@ -486,14 +493,14 @@ mfc_destroy(struct mfc *c)
 	if (c->iifv != NULL)
 		for (uint32_t i = 0; i < c->max_ifaces; i++)
 			free(c->iifv[i].v);
-	bigfree(c->onext, (size_t)c->ocap * sizeof(uint32_t));
-	bigfree(c->oprev, (size_t)c->ocap * sizeof(uint32_t));
-	bigfree(c->ostate, c->ocap);
+	for (unsigned int k = 0; k < OCLASS_MAX; k++)
+		bigfree(c->ostk[k], (size_t)(c->ocap >> k) * sizeof(uint32_t));
 	free(c->iifv);
 	free(c->ihash);
 	free(c->iface_state);
 	free(c->iface_oifl_refs);
 	bigfree(c->obase, (size_t)c->ocap * sizeof(struct mfc_oif_ctr));
+	bigfree(c->pbm, ((size_t)c->pool_size / 64 + 1) * sizeof(uint64_t));
 	bigfree(c->meta, (size_t)c->pool_size * sizeof(struct meta));
 	bigfree(c->t.pool, (size_t)c->pool_size * sizeof(struct mfc_entry));
 	bigfree(c->t.buckets, c->bucket_bytes);
@@ -539,7 +546,7 @@ mfc_counter_memory(const struct mfc *c)
 {
 	return (size_t)c->n_lcores * ((size_t)c->pool_size * sizeof(struct mfc_ctr) +
 				      (size_t)c->ocap * sizeof(struct mfc_oif_ctr)) +
-	       (size_t)c->ocap * (sizeof(struct mfc_oif_ctr) + 2 * sizeof(uint32_t) + 1);
+	       (size_t)c->ocap * (sizeof(struct mfc_oif_ctr) + 2 * sizeof(uint32_t));
 }
 
 /* ---------------------------------------------------------------- */
@@ -601,51 +608,73 @@ oclass(uint32_t n)
 	return k;
 }
 
-/* Per-OIF counter blocks: a buddy allocator over [0, ocap), so that blocks
- * freed in one size serve requests of another. ostate[b] is k+1 when b
- * heads a free block of 2^k slots; free blocks of a class form a doubly
- * linked list through onext/oprev. */
+/* Per-OIF counter blocks: power-of-two blocks over [0, ocap) with lazy
+ * buddy coalescing. A free is one push on its class's stack (sequential,
+ * so a purge of a million entries frees fast); when no class can serve a
+ * request, all free blocks are sorted and buddies merged, then it retries.
+ * Each class's stack has room for every block of that class (virtual
+ * memory, touched only as used). */
 static void
-ofree_push(struct mfc *c, uint32_t b, unsigned int k)
+ostack_push(struct mfc *c, unsigned int k, uint32_t b)
 {
-	c->ostate[b] = (uint8_t)(k + 1);
-	c->oprev[b] = IDX_NONE;
-	c->onext[b] = c->ohead[k];
-	if (c->ohead[k] != IDX_NONE)
-		c->oprev[c->ohead[k]] = b;
-	c->ohead[k] = b;
+	c->ostk[k][c->ostk_n[k]++] = b;
+}
+
+static int
+u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
 }
 
 static void
-ofree_unlink(struct mfc *c, uint32_t b, unsigned int k)
+ocoalesce(struct mfc *c)
 {
-	c->ostate[b] = 0;
-	if (c->oprev[b] != IDX_NONE)
-		c->onext[c->oprev[b]] = c->onext[b];
-	else
-		c->ohead[k] = c->onext[b];
-	if (c->onext[b] != IDX_NONE)
-		c->oprev[c->onext[b]] = c->oprev[b];
+	for (unsigned int k = 0; k + 1 < OCLASS_MAX; k++) {
+		uint32_t *v = c->ostk[k], n = c->ostk_n[k], w = 0;
+		qsort(v, n, sizeof(*v), u32_cmp);
+		for (uint32_t i = 0; i < n; i++) {
+			if (i + 1 < n && !(v[i] & (1u << k)) && v[i + 1] == v[i] + (1u << k)) {
+				ostack_push(c, k + 1, v[i]);
+				i++;
+			} else
+				v[w++] = v[i];
+		}
+		c->ostk_n[k] = w;
+	}
+}
+
+static uint32_t
+oblock_take(struct mfc *c, unsigned int k)
+{
+	unsigned int j = k;
+	while (j < OCLASS_MAX && c->ostk_n[j] == 0)
+		j++;
+	if (j == OCLASS_MAX)
+		return IDX_NONE;
+	uint32_t b = c->ostk[j][--c->ostk_n[j]];
+	while (j > k) {
+		j--;
+		ostack_push(c, j, b + (1u << j));
+	}
+	return b;
 }
 
 static uint32_t
 oblock_alloc(struct mfc *c, uint32_t n)
 {
-	unsigned int k = oclass(n), j = k;
+	unsigned int k = oclass(n);
 	uint32_t b;
 
 	if (k >= OCLASS_MAX)
 		return IDX_NONE;
-	while (j < OCLASS_MAX && c->ohead[j] == IDX_NONE)
-		j++;
-	if (j == OCLASS_MAX)
-		return IDX_NONE;
-	b = c->ohead[j];
-	ofree_unlink(c, b, j);
-	while (j > k) {
-		j--;
-		ofree_push(c, b + (1u << j), j);
+	b = oblock_take(c, k);
+	if (b == IDX_NONE) {
+		ocoalesce(c);
+		b = oblock_take(c, k);
 	}
+	if (b == IDX_NONE)
+		return IDX_NONE;
 	memset(&c->obase[b], 0, (1u << k) * sizeof(struct mfc_oif_ctr));
 	for (uint32_t l = 0; l < c->n_lcores; l++)
 		memset(&c->lc[l].oif[b], 0, (1u << k) * sizeof(struct mfc_oif_ctr));
@@ -655,20 +684,25 @@ oblock_alloc(struct mfc *c, uint32_t n)
 static void
 oblock_release(struct mfc *c, uint32_t b, uint32_t n)
 {
-	unsigned int k = oclass(n);
-	while (k + 1 < OCLASS_MAX) {
-		uint32_t buddy = b ^ (1u << k);
-		if (buddy >= c->ocap || c->ostate[buddy] != k + 1)
-			break;
-		ofree_unlink(c, buddy, k);
-		b &= ~(1u << k);
-		k++;
-	}
-	ofree_push(c, b, k);
+	ostack_push(c, oclass(n), b);
 }
 
 /* ---------------------------------------------------------------- */
 /* Interned OIF lists                                                */
+
+/* CRC is linear, so lists that differ in one field would collide in
+ * structured ways once masked to a table size: finish with a non-linear
+ * mix (murmur3's finaliser). */
+static inline uint32_t
+fmix32(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
 
 static uint32_t
 oifs_hash(const struct mfc_oif *o, uint32_t n)
@@ -681,7 +715,7 @@ oifs_hash(const struct mfc_oif *o, uint32_t n)
 		h = (uint32_t)_mm_crc32_u64(h, a);
 		h = (uint32_t)_mm_crc32_u64(h, b);
 	}
-	return h;
+	return fmix32(h);
 }
 
 static int
@@ -722,8 +756,8 @@ ihash_grow(struct mfc *c)
 	free(c->ihash);
 	c->ihash = nh;
 	c->ihash_size = ns;
-	for (struct oifl_obj *o = c->lists.next; o != &c->lists; o = o->next)
-		ihash_insert(c, o);
+	for (uint32_t i = 0; i < c->n_lists; i++)
+		ihash_insert(c, c->lv[i]);
 }
 
 static uint16_t
@@ -760,6 +794,14 @@ oifl_get(struct mfc *c, const struct mfc_oif *o, uint32_t n)
 			l->refcnt++;
 			return l;
 		}
+	if (c->n_lists == c->lv_cap) {
+		uint32_t nc = c->lv_cap ? c->lv_cap * 2 : 256;
+		struct oifl_obj **nv = realloc(c->lv, (size_t)nc * sizeof(*nv));
+		if (nv == NULL)
+			return NULL;
+		c->lv = nv;
+		c->lv_cap = nc;
+	}
 	l = aligned_alloc(64, sizeof(*l));
 	if (l == NULL)
 		return NULL;
@@ -771,14 +813,12 @@ oifl_get(struct mfc *c, const struct mfc_oif *o, uint32_t n)
 	}
 	l->refcnt = 1;
 	l->hash = h;
-	l->next = c->lists.next;
-	l->prev = &c->lists;
-	c->lists.next->prev = l;
-	c->lists.next = l;
+	l->vidx = c->n_lists;
+	c->lv[c->n_lists++] = l;
 	ihash_insert(c, l);
 	for (uint32_t i = 0; i < n; i++)
 		c->iface_oifl_refs[o[i].ifid]++;
-	if (++c->n_lists > c->ihash_size)
+	if (c->n_lists > c->ihash_size)
 		ihash_grow(c);
 	return l;
 }
@@ -791,14 +831,13 @@ oifl_put(struct mfc *c, const struct mfc_oifl *pub)
 	if (l == NULL || --l->refcnt > 0)
 		return;
 	ihash_remove(c, l);
-	l->prev->next = l->next;
-	l->next->prev = l->prev;
+	c->lv[l->vidx] = c->lv[--c->n_lists];
+	c->lv[l->vidx]->vidx = l->vidx;
 	for (uint32_t i = 0; i < l->pub.data->n; i++)
 		if (!(l->pub.data->oif[i].flags & MFC_OIF_REMOVED))
 			c->iface_oifl_refs[l->pub.data->oif[i].ifid]--;
 	data_free(l->pub.data);
 	free(l);
-	c->n_lists--;
 }
 
 /* ---------------------------------------------------------------- */
@@ -891,12 +930,27 @@ fold_oif_ctrs(struct mfc *c, const struct mfc_entry *old, const struct mfc_entry
 }
 
 static void
+reclaim_entry(struct mfc *c, uint32_t idx)
+{
+	struct mfc_entry *e = &c->t.pool[idx];
+	if (e->ocidx != IDX_NONE)
+		oblock_release(c, e->ocidx, e->oifl->data->n);
+	oifl_put(c, e->oifl);
+	cidx_release(c, e->cidx);
+	pool_release(c, idx);
+}
+
+#define RECLAIM_AHEAD 16
+
+static void
 reclaim(struct mfc *c)
 {
 	for (uint32_t k = 0; k < c->n_limbo; k++) {
 		struct limbo *r = &c->limbo[k];
 		struct mfc_entry *e;
 
+		if (k + RECLAIM_AHEAD < c->n_limbo && c->limbo[k + RECLAIM_AHEAD].kind != L_DATA)
+			__builtin_prefetch(&c->t.pool[c->limbo[k + RECLAIM_AHEAD].idx], 1, 3);
 		switch (r->kind) {
 		case L_DATA:
 			data_free(r->ptr);
@@ -912,16 +966,23 @@ reclaim(struct mfc *c)
 			pool_release(c, r->idx);
 			break;
 		case L_ENTRY:
-			e = &c->t.pool[r->idx];
-			if (e->ocidx != IDX_NONE)
-				oblock_release(c, e->ocidx, e->oifl->data->n);
-			oifl_put(c, e->oifl);
-			cidx_release(c, e->cidx);
-			pool_release(c, r->idx);
+			reclaim_entry(c, r->idx);
 			break;
 		}
 	}
 	c->n_limbo = 0;
+	/* then what a bulk purge retired, in pool order (it came last) */
+	if (c->pbm_used) {
+		for (uint32_t w = 0; w <= c->pool_size / 64; w++) {
+			uint64_t bits = c->pbm[w];
+			if (bits == 0)
+				continue;
+			c->pbm[w] = 0;
+			for (; bits; bits &= bits - 1)
+				reclaim_entry(c, w * 64 + (uint32_t)__builtin_ctzll(bits));
+		}
+		c->pbm_used = 0;
+	}
 }
 
 unsigned int
@@ -930,7 +991,7 @@ mfc_sync(struct mfc *c)
 	unsigned int n;
 	if (c == NULL)
 		return 0;
-	n = c->n_limbo;
+	n = c->n_limbo + c->pbm_used;
 	if (n == 0)
 		return 0;
 	urcu_qsbr_synchronize_rcu();
@@ -982,9 +1043,9 @@ cuckoo_move(struct mfc *c, uint32_t sb, int ss, uint32_t db, int ds)
 	buckets_of(&c->t, key, &x1, &x2);
 	if (key == KEY_EMPTY || d->key != KEY_EMPTY || (db != x1 && db != x2))
 		return -1;
-	slot_write(d, key, s->eidx);
+	slot_copy(d, s);
 	__atomic_store_n(&c->t.chg, c->t.chg + 1, __ATOMIC_RELEASE);
-	slot_write(s, KEY_EMPTY, 0);
+	slot_write(s, KEY_EMPTY, 0, 0);
 	return 0;
 }
 
@@ -1217,7 +1278,7 @@ mfc_add(struct mfc *c, uint32_t src, uint32_t grp, const struct mfc_spec *s)
 		cidx_release(c, cidx);
 		return -ENOSPC;
 	}
-	slot_write(&c->t.buckets[bo].s[so], key, ei);
+	slot_write(&c->t.buckets[bo].s[so], key, ei, s->iif);
 	c->meta[cidx].eidx = ei;
 	iif_index_add(c, s->iif, cidx);
 	c->count++;
@@ -1245,7 +1306,7 @@ mfc_replace(struct mfc *c, uint32_t src, uint32_t grp, const struct mfc_spec *s)
 	if (rc < 0)
 		return rc;
 	/* version_new may have synced: the slot does not move on sync */
-	slot_write(&c->t.buckets[bo].s[so], key, ei);
+	slot_write(&c->t.buckets[bo].s[so], key, ei, s->iif);
 	c->meta[prev->cidx].eidx = ei;
 	if (prev->iif != s->iif) {
 		iif_index_del(c, prev->iif, prev->cidx);
@@ -1268,7 +1329,7 @@ mfc_del(struct mfc *c, uint32_t src, uint32_t grp)
 		return -ENOENT;
 	if (limbo_reserve(c, 1) < 0)
 		return -ENOMEM;
-	slot_write(&c->t.buckets[bo].s[so], KEY_EMPTY, 0);
+	slot_write(&c->t.buckets[bo].s[so], KEY_EMPTY, 0, 0);
 	iif_index_del(c, c->t.pool[ei].iif, c->t.pool[ei].cidx);
 	c->count--;
 	limbo_push(c, L_ENTRY, ei, 0, NULL);
@@ -1412,7 +1473,7 @@ purge_iif(struct mfc *c, uint16_t ifid)
 				s = bucket_find(b, key[i], &x);
 			}
 			if (s >= 0)
-				slot_write(&b->s[s], KEY_EMPTY, 0);
+				slot_write(&b->s[s], KEY_EMPTY, 0, 0);
 			c->limbo[c->n_limbo++] = (struct limbo){ L_ENTRY, ei[i], 0, NULL };
 		}
 	}
@@ -1421,22 +1482,58 @@ purge_iif(struct mfc *c, uint16_t ifid)
 	return n;
 }
 
-/* Republish every OIF list holding ifid with those slots turned to holes. */
+/* The same by one sequential pass over the buckets, for purges that touch
+ * a large part of the table: the slot carries the iif, so no entry is read
+ * and the bucket lines come in order. */
+static uint32_t
+purge_iif_scan(struct mfc *c, uint16_t ifid)
+{
+	uint32_t n = 0;
+	for (uint32_t b = 0; b < c->t.nb_buckets; b++) {
+		struct mfc_slot *sl = c->t.buckets[b].s;
+		for (int k = 0; k < SLOTS; k++)
+			if (sl[k].iif == ifid && sl[k].key != KEY_EMPTY) {
+				/* retired through the bitmap: reclaimed in pool
+				 * order, not in the random order found here */
+				c->pbm[sl[k].eidx >> 6] |= 1ull << (sl[k].eidx & 63);
+				slot_write(&sl[k], KEY_EMPTY, 0, 0);
+				n++;
+			}
+	}
+	c->iifv[ifid].n = 0;
+	c->count -= n;
+	c->pbm_used = n > 0;
+	return n;
+}
+
+/* Republish every OIF list holding ifid with those slots turned to holes.
+ * A list with holes never equals a requested set (requests have none), so
+ * it stays in the intern table under its old hash, never matched again,
+ * until its last entry goes (no random access into the table here). Lists
+ * are scanned
+ * from an array, prefetching a few ahead. */
 static int
 purge_oif(struct mfc *c, uint16_t ifid, uint32_t *nlists)
 {
+	enum { AHEAD = 8 };
 	*nlists = 0;
 	if (c->iface_oifl_refs[ifid] == 0)
 		return 0;
-	for (struct oifl_obj *l = c->lists.next; l != &c->lists; l = l->next) {
+	if (limbo_reserve(c, c->iface_oifl_refs[ifid]) < 0)
+		return -ENOMEM;
+	for (uint32_t k = 0; k < c->n_lists; k++) {
+		if (k + AHEAD < c->n_lists) {
+			__builtin_prefetch(c->lv[k + AHEAD], 1, 3);
+			if (k + AHEAD / 2 < c->n_lists)
+				__builtin_prefetch(c->lv[k + AHEAD / 2]->pub.data, 0, 3);
+		}
+		struct oifl_obj *l = c->lv[k];
 		const struct mfc_oifl_data *d = l->pub.data;
 		uint32_t hit = 0;
 		for (uint32_t i = 0; i < d->n; i++)
 			hit += d->oif[i].ifid == ifid && !(d->oif[i].flags & MFC_OIF_REMOVED);
 		if (hit == 0)
 			continue;
-		if (limbo_reserve(c, 1) < 0)
-			return -ENOMEM;
 		struct mfc_oifl_data *nd = data_new(d->oif, d->n);
 		if (nd == NULL)
 			return -ENOMEM;
@@ -1444,13 +1541,12 @@ purge_oif(struct mfc *c, uint16_t ifid, uint32_t *nlists)
 			if (nd->oif[i].ifid == ifid)
 				nd->oif[i].flags |= MFC_OIF_REMOVED;
 		nd->n_live = count_live(nd->oif, nd->n);
-		ihash_remove(c, l);
 		__atomic_store_n(&l->pub.data, nd, __ATOMIC_RELEASE);
-		l->hash = oifs_hash(nd->oif, nd->n);
-		ihash_insert(c, l);
 		c->iface_oifl_refs[ifid] -= hit;
 		c->limbo[c->n_limbo++] = (struct limbo){ L_DATA, 0, 0, (void *)(uintptr_t)d };
 		(*nlists)++;
+		if (c->iface_oifl_refs[ifid] == 0)
+			break;
 	}
 	return 0;
 }
@@ -1473,7 +1569,13 @@ mfc_iface_purge(struct mfc *c, uint16_t ifid, struct mfc_purge_stats *st)
 	/* O(1): from here on no reader forwards on it or accepts it as iif */
 	__atomic_store_n(&c->iface_state[ifid], c->iface_state[ifid] + 2, __ATOMIC_RELEASE);
 	t1 = __rdtsc();
-	st->entries_removed = purge_iif(c, ifid);
+	/* index walk: ~1 random bucket access per entry; scan: 1/16 of that
+	 * per bucket, sequential */
+	st->scanned = (uint64_t)c->iifv[ifid].n * 16 > c->t.nb_buckets;
+	if (st->scanned)
+		st->entries_removed = purge_iif_scan(c, ifid);
+	else
+		st->entries_removed = purge_iif(c, ifid);
 	rc = purge_oif(c, ifid, &st->lists_republished);
 	t2 = __rdtsc();
 	urcu_qsbr_synchronize_rcu(); /* one grace period for the whole batch */

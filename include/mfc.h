@@ -171,6 +171,7 @@ struct mfc_purge_stats {
 	uint64_t reclaim_cycles;  /**< memory back in the pools */
 	uint32_t entries_removed; /**< entries whose iif it was */
 	uint32_t lists_republished; /**< OIF lists that lost the interface */
+	uint32_t scanned;         /**< 1: found by a bucket scan, 0: by the reverse index */
 };
 
 /** Summed counters of one entry. */

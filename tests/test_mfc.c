@@ -309,6 +309,30 @@ test_purge_iif(void **st)
 	mfc_destroy(c);
 }
 
+/* Both ways of finding a purge's entries (bucket scan, reverse index)
+ * remove exactly the entries of that incoming interface. */
+static void
+test_purge_paths(void **st)
+{
+	(void)st;
+	for (int sparse = 0; sparse < 2; sparse++) {
+		struct mfc *c = mk(sparse ? 1u << 18 : 1024);
+		struct mfc_purge_stats ps;
+		for (uint32_t i = 0; i < 900; i++)
+			assert_int_equal(add2(c, S(i), G(5), (uint16_t)(i % 3), 7, 8), 0);
+		assert_int_equal(mfc_iface_purge(c, 1, &ps), 0);
+		assert_int_equal(ps.scanned, !sparse);
+		assert_int_equal(ps.entries_removed, 300);
+		for (uint32_t i = 0; i < 900; i++)
+			assert_int_equal(look(c, S(i), G(5)) == NULL, i % 3 == 1);
+		assert_int_equal(mfc_count(c), 600);
+		/* the freed slots are reusable */
+		for (uint32_t i = 0; i < 300; i++)
+			assert_int_equal(add2(c, S(i), G(6), 1, 7, 8), 0);
+		mfc_destroy(c);
+	}
+}
+
 static void
 test_purge_oif(void **st)
 {
@@ -605,6 +629,7 @@ main(void)
 		cmocka_unit_test(test_oif_lists_are_shared),
 		cmocka_unit_test(test_generation_hides),
 		cmocka_unit_test(test_purge_iif),
+		cmocka_unit_test(test_purge_paths),
 		cmocka_unit_test(test_purge_oif),
 		cmocka_unit_test(test_purge_empty_and_all),
 		cmocka_unit_test(test_purge_1m),

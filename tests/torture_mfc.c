@@ -42,7 +42,6 @@
 #define NIF_ALL (NIF + 1)
 #define PINNED 512   /* keys always present: a miss on one is a false miss */
 #define NKEYS 20000 /* more keys than capacity: the table runs full */
-#define CAP 8192
 #define MAX_READERS 8
 
 static struct mfc *cache;
@@ -53,6 +52,7 @@ static uint32_t ifstate[NIF_ALL];
 static uint64_t failures;
 static char first_failure[256];
 static uint64_t reads[MAX_READERS], hits[MAX_READERS];
+static uint64_t scans, walks; /* purges by bucket scan / by reverse index */
 
 static uint32_t
 key_src(uint32_t k) { return 0x0a000000u | k; }
@@ -327,6 +327,10 @@ writer(double seconds, struct wstats *w)
 				rc = mfc_iface_purge(cache, x, &ps);
 				if (rc != 0)
 					tfail("mfc_iface_purge: %d", rc);
+				if (ps.scanned)
+					scans++;
+				else
+					walks++;
 				if (mfc_iface_iif_refs(cache, x) != 0)
 					tfail("iif references left after purge");
 				__atomic_store_n(&ifstate[x], ifstate[x] + 1, __ATOMIC_RELEASE);
@@ -340,11 +344,10 @@ writer(double seconds, struct wstats *w)
 }
 
 static void
-test_torture(void **st)
+torture(uint32_t cap, double share)
 {
-	(void)st;
 	const char *e = getenv("MCFWD_TORTURE_SECONDS");
-	double seconds = e ? atof(e) : 10.0;
+	double seconds = (e ? atof(e) : 10.0) * share;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned int nr = (unsigned int)(ncpu > 1 ? ncpu - 1 : 1);
 	e = getenv("MCFWD_TORTURE_READERS");
@@ -355,7 +358,12 @@ test_torture(void **st)
 	if (nr > MAX_READERS)
 		nr = MAX_READERS;
 
-	struct mfc_params p = { .max_entries = CAP, .max_ifaces = NIF_ALL, .n_lcores = nr };
+	struct mfc_params p = { .max_entries = cap, .max_ifaces = NIF_ALL, .n_lcores = nr };
+	memset(reads, 0, sizeof(reads));
+	memset(hits, 0, sizeof(hits));
+	memset(ifstate, 0, sizeof(ifstate));
+	stop = 0;
+	scans = walks = 0;
 	cache = mfc_create(&p);
 	assert_non_null(cache);
 
@@ -374,10 +382,10 @@ test_torture(void **st)
 		r += reads[i];
 		h += hits[i];
 	}
-	print_message("%.0f s, %u readers: %lu lookups (%lu hits); writer: %lu add, %lu "
+	print_message("cap %u (%lu scan purges, %lu index purges), %.1f s, %u readers: %lu lookups (%lu hits); writer: %lu add, %lu "
 		      "replace, %lu del, %lu oif add, %lu oif del, %lu purges, %lu re-takes, "
 		      "%lu syncs, %lu ENOSPC; entries %u, lists %u\n",
-		      seconds, nr, (unsigned long)r, (unsigned long)h, (unsigned long)w.add,
+		      cap, (unsigned long)scans, (unsigned long)walks, seconds, nr, (unsigned long)r, (unsigned long)h, (unsigned long)w.add,
 		      (unsigned long)w.rep, (unsigned long)w.del, (unsigned long)w.oadd,
 		      (unsigned long)w.odel, (unsigned long)w.purge, (unsigned long)w.retake,
 		      (unsigned long)w.sync, (unsigned long)w.enospc, mfc_count(cache),
@@ -399,11 +407,31 @@ test_torture(void **st)
 	mfc_destroy(cache);
 }
 
+/* A full table: cuckoo moves all the time; purges find their entries by
+ * scanning the buckets. */
+static void
+test_torture_full(void **st)
+{
+	(void)st;
+	torture(8192, 0.6);
+	assert_true(scans > 0);
+}
+
+/* A sparse table: purges walk the reverse index. */
+static void
+test_torture_sparse(void **st)
+{
+	(void)st;
+	torture(1u << 17, 0.4);
+	assert_true(walks > 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_torture),
+		cmocka_unit_test(test_torture_full),
+		cmocka_unit_test(test_torture_sparse),
 	};
 	return cmocka_run_group_tests_name("mfc_torture", tests, NULL, NULL);
 }
