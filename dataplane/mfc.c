@@ -119,6 +119,7 @@ struct mfc {
 
 	uint32_t ocap;              /* per-OIF counter slots, multiple of 2^(OCLASS_MAX-1) */
 	uint32_t *ostk[OCLASS_MAX]; /* free blocks of each class */
+	uint32_t ohwm;              /* blocks at or above this were never used */
 	uint32_t ostk_n[OCLASS_MAX];
 	struct mfc_oif_ctr *obase;  /* control-side folded counts */
 	struct mfc_lcore_ctrs *lc;
@@ -326,13 +327,21 @@ mfc_lookup_bulk(const struct mfc_table *t, const uint64_t *keys, unsigned int n,
 /* ---------------------------------------------------------------- */
 /* Small helpers (control thread)                                    */
 
-/* Large arrays: anonymous memory, zero-filled lazily by the kernel, with
- * transparent huge pages asked for unless the cache was told not to. */
+/* Large arrays: anonymous memory with transparent huge pages asked for
+ * (unless the cache was told not to). What workers write and what every
+ * insert touches is populated up front, so neither a worker nor the
+ * control thread takes a page fault later; control-only arrays used
+ * sparsely (folded counters, free stacks) fault in as used. Memory the
+ * kernel hands out is zero: counter slots never used before need no
+ * zeroing when first allocated. */
+enum { LAZY = 0, POPULATE = 1 };
+
 static void *
-bigalloc(const struct mfc *c, size_t sz)
+bigalloc(const struct mfc *c, size_t sz, int populate)
 {
 	void *p = mmap(NULL, sz, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+		       (populate ? MAP_POPULATE : 0), -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
 	if (c->thp)
@@ -397,8 +406,8 @@ mfc_create(const struct mfc_params *p)
 		d.max_ifaces = MFC_IFACES_DEFAULT;
 	if (d.n_lcores == 0)
 		d.n_lcores = 1;
-	if (d.oif_ctrs == 0)
-		d.oif_ctrs = d.max_entries * 4;
+	if (d.oif_ctrs == 0) /* 4 per entry, and room for replaces in flight */
+		d.oif_ctrs = d.max_entries * 4 + d.max_entries / 8;
 	if (d.max_entries > (1u << 25) || d.max_ifaces > MFC_IFACES_MAX ||
 	    (d.flags & ~MFC_PARAM_NO_THP) ||
 	    d.n_lcores > 128 || d.oif_ctrs < 16 || d.oif_ctrs > (1u << 30)) {
@@ -427,16 +436,16 @@ mfc_create(const struct mfc_params *p)
 	c->t.nb_buckets = (uint32_t)nb;
 	c->t.max_ifaces = d.max_ifaces;
 	c->bucket_bytes = nb * sizeof(struct mfc_bucket);
-	c->t.buckets = bigalloc(c, c->bucket_bytes);
-	c->t.pool = bigalloc(c, (size_t)c->pool_size * sizeof(struct mfc_entry));
-	c->meta = bigalloc(c, (size_t)c->pool_size * sizeof(struct meta));
+	c->t.buckets = bigalloc(c, c->bucket_bytes, POPULATE);
+	c->t.pool = bigalloc(c, (size_t)c->pool_size * sizeof(struct mfc_entry), POPULATE);
+	c->meta = bigalloc(c, (size_t)c->pool_size * sizeof(struct meta), POPULATE);
 	c->iface_state = calloc(d.max_ifaces, sizeof(uint32_t));
 	c->iface_oifl_refs = calloc(d.max_ifaces, sizeof(uint32_t));
 	c->iifv = calloc(d.max_ifaces, sizeof(struct u32vec));
-	c->obase = bigalloc(c, (size_t)c->ocap * sizeof(struct mfc_oif_ctr));
-	c->pbm = bigalloc(c, ((size_t)c->pool_size / 64 + 1) * sizeof(uint64_t));
+	c->obase = bigalloc(c, (size_t)c->ocap * sizeof(struct mfc_oif_ctr), LAZY);
+	c->pbm = bigalloc(c, ((size_t)c->pool_size / 64 + 1) * sizeof(uint64_t), POPULATE);
 	for (unsigned int k = 0; k < OCLASS_MAX; k++)
-		if ((c->ostk[k] = bigalloc(c, (size_t)(c->ocap >> k) * sizeof(uint32_t))) == NULL)
+		if ((c->ostk[k] = bigalloc(c, (size_t)(c->ocap >> k) * sizeof(uint32_t), LAZY)) == NULL)
 			goto nomem;
 	c->lc = calloc(d.n_lcores, sizeof(*c->lc));
 	c->ihash_size = 1024;
@@ -447,8 +456,8 @@ mfc_create(const struct mfc_params *p)
 	for (uint32_t b = c->ocap; b > 0; b -= OBLOCK_MAX)
 		ostack_push(c, OCLASS_MAX - 1, b - OBLOCK_MAX);
 	for (uint32_t i = 0; i < d.n_lcores; i++) {
-		c->lc[i].ent = bigalloc(c, (size_t)c->pool_size * sizeof(struct mfc_ctr));
-		c->lc[i].oif = bigalloc(c, (size_t)c->ocap * sizeof(struct mfc_oif_ctr));
+		c->lc[i].ent = bigalloc(c, (size_t)c->pool_size * sizeof(struct mfc_ctr), POPULATE);
+		c->lc[i].oif = bigalloc(c, (size_t)c->ocap * sizeof(struct mfc_oif_ctr), POPULATE);
 		if (!c->lc[i].ent || !c->lc[i].oif)
 			goto nomem;
 	}
@@ -583,7 +592,7 @@ cidx_alloc(struct mfc *c)
 	if (i != IDX_NONE)
 		c->cidx_free = c->meta[i].eidx;
 	else if (c->cidx_bump < c->pool_size)
-		i = c->cidx_bump++;
+		return c->cidx_bump++; /* never used: still zero */
 	else
 		return IDX_NONE;
 	/* reused only after the grace period that retired it: zero it now */
@@ -675,6 +684,10 @@ oblock_alloc(struct mfc *c, uint32_t n)
 	}
 	if (b == IDX_NONE)
 		return IDX_NONE;
+	if (b >= c->ohwm) { /* never handed out before: still zero */
+		c->ohwm = b + (1u << k);
+		return b;
+	}
 	memset(&c->obase[b], 0, (1u << k) * sizeof(struct mfc_oif_ctr));
 	for (uint32_t l = 0; l < c->n_lcores; l++)
 		memset(&c->lc[l].oif[b], 0, (1u << k) * sizeof(struct mfc_oif_ctr));
@@ -1136,7 +1149,16 @@ spec_prepare(const struct mfc *c, const struct mfc_spec *s, struct mfc_oif *o)
 			return -EINVAL;
 		o[i].gen = c->iface_state[o[i].ifid] & ~1u;
 	}
-	qsort(o, s->n_oifs, sizeof(*o), oif_sort_cmp);
+	if (s->n_oifs <= 16) { /* the usual case: insertion sort, no calls */
+		for (uint32_t i = 1; i < s->n_oifs; i++) {
+			struct mfc_oif x = o[i];
+			uint32_t j = i;
+			for (; j > 0 && oif_cmp(&o[j - 1], &x) > 0; j--)
+				o[j] = o[j - 1];
+			o[j] = x;
+		}
+	} else
+		qsort(o, s->n_oifs, sizeof(*o), oif_sort_cmp);
 	for (uint32_t i = 1; i < s->n_oifs; i++)
 		if (oif_cmp(&o[i - 1], &o[i]) == 0)
 			return -EINVAL;
@@ -1248,6 +1270,10 @@ mfc_add(struct mfc *c, uint32_t src, uint32_t grp, const struct mfc_spec *s)
 
 	if (c == NULL || !key_valid(src, grp))
 		return -EINVAL;
+	/* both candidate buckets in flight together while the spec is checked */
+	buckets_of(&c->t, key, &b1, &b2);
+	__builtin_prefetch(&c->t.buckets[b1], 1, 3);
+	__builtin_prefetch(&c->t.buckets[b2], 1, 3);
 	if ((rc = spec_prepare(c, s, o)) < 0)
 		return rc;
 	if (slot_of(c, key, &bo, &so, NULL) == 0)
@@ -1268,7 +1294,6 @@ mfc_add(struct mfc *c, uint32_t src, uint32_t grp, const struct mfc_spec *s)
 		cidx_release(c, cidx);
 		return rc;
 	}
-	buckets_of(&c->t, key, &b1, &b2);
 	if (make_room(c, b1, b2, &bo, &so) < 0) {
 		struct mfc_entry *e = &c->t.pool[ei];
 		if (e->ocidx != IDX_NONE)

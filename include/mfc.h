@@ -149,7 +149,7 @@ struct mfc_params {
 	uint32_t max_entries;   /**< capacity (default 65536, max 1<<25) */
 	uint32_t max_ifaces;    /**< logical interfaces (default 1024) */
 	uint32_t n_lcores;      /**< per-lcore counter slots (default 1, max 128) */
-	uint32_t oif_ctrs;      /**< per-OIF counter slots (default 4 x max_entries, rounded up to 4096) */
+	uint32_t oif_ctrs;      /**< per-OIF counter slots (default 4.125 x max_entries, rounded up to 4096) */
 	uint32_t flags;         /**< MFC_PARAM_* */
 };
 /** Do not ask for transparent huge pages (benchmarks comparing on 4 KiB pages). */
