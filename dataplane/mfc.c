@@ -275,11 +275,14 @@ mfc_lookup_bulk(const struct mfc_table *t, const uint64_t *keys, unsigned int n,
 	all = (n == 64) ? ~0ull : ((1ull << n) - 1);
 	chg = __atomic_load_n(&t->chg, __ATOMIC_ACQUIRE);
 
-	/* stage 1: hash, prefetch primary buckets */
+	/* stage 1: hash, prefetch primary buckets. Into L2 (prefetcht2), not
+	 * L1: a burst of 64 misses overflows the L1 miss buffers, and then the
+	 * prefetches stall; measured at 1M entries: 53M/s with prefetcht0,
+	 * 83-88M/s with prefetcht2 (bench/results). */
 	for (i = 0; i < n; i++) {
 		h1[i] = hash1(keys[i]);
 		b[i] = fastrange(h1[i], t->nb_buckets);
-		__builtin_prefetch(&bk[b[i]], 0, 3);
+		__builtin_prefetch(&bk[b[i]], 0, 1);
 	}
 	/* stage 2: primary match; on a miss prefetch the secondary bucket */
 	for (i = 0; i < n; i++) {
@@ -289,7 +292,7 @@ mfc_lookup_bulk(const struct mfc_table *t, const uint64_t *keys, unsigned int n,
 			hit |= 1ull << i;
 		} else {
 			b[i] = bucket2(t, keys[i], h1[i], b[i]);
-			__builtin_prefetch(&bk[b[i]], 0, 3);
+			__builtin_prefetch(&bk[b[i]], 0, 1);
 			second |= 1ull << i;
 		}
 	}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Run the forwarding-cache benchmarks and regenerate bench/results/ (tables
+# and plots) and the README's benchmark section from what they print.
+#   bash scripts/bench-report.sh            # full: 1K..16M entries, 3 repetitions
+#   QUICK=1 bash scripts/bench-report.sh    # up to 1M entries, 1 repetition
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh >/dev/null
+[ -f build/build.ninja ] || meson setup build -Dbuildtype=release >/dev/null
+ninja -C build >/dev/null
+
+out=bench/results
+mkdir -p "$out"
+reps=${REPS:-3}
+if [ -n "${QUICK:-}" ]; then
+	export MCFWD_BENCH_MAX_ENTRIES=$((1 << 20))
+	reps=1
+fi
+machine="$(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r)"
+./build/bench/bench_mfc \
+	--benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
+	--benchmark_out_format=json --benchmark_out="$out/bench_mfc.json"
+python3 bench/report.py "$out/bench_mfc.json" "$out" --readme README.md --machine "$machine" --reps "$reps"
