@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
 """Turn Google Benchmark JSON (bench_mfc) into Markdown tables and PNG plots.
 

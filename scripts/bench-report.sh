@@ -20,4 +20,4 @@ machine="$(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(fr
 ./build/bench/bench_mfc \
 	--benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
 	--benchmark_out_format=json --benchmark_out="$out/bench_mfc.json"
-python3 bench/report.py "$out/bench_mfc.json" "$out" --readme README.md --machine "$machine" --reps "$reps"
+/usr/bin/python3 bench/report.py "$out/bench_mfc.json" "$out" --readme README.md --machine "$machine" --reps "$reps"

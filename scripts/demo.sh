@@ -18,5 +18,5 @@ export MCFWD_BENCH_MAX_ENTRIES=$((1 << 20))
 	--benchmark_out_format=json --benchmark_out="$tmp/demo.json"
 echo
 echo "================ mcfwd forwarding cache: what this machine measured ================"
-python3 bench/report.py "$tmp/demo.json" "$tmp" >"$tmp/report.txt"
+/usr/bin/python3 bench/report.py "$tmp/demo.json" "$tmp" >"$tmp/report.txt"
 cat "$tmp/report.txt"
