@@ -472,13 +472,50 @@ nomem:
 	return NULL;
 }
 
+/* OIF list versions made in bulk (a purge republishing many lists) are
+ * carved from 2 MiB chunks, populated at once, instead of a malloc each;
+ * a chunk goes back when the last version carved from it is freed. */
+#define ARENA_BYTES (2u << 20)
+struct arena {
+	uint64_t refs; /* versions alive in it, +1 while it is the current one */
+	uint32_t used;
+	uint32_t rsv;
+	uint8_t mem[] __attribute__((aligned(16)));
+};
+
+static void
+arena_put(struct arena *a)
+{
+	if (a != NULL && --a->refs == 0)
+		munmap(a, ARENA_BYTES);
+}
+
+static struct arena *
+arena_new(void)
+{
+	struct arena *a = mmap(NULL, ARENA_BYTES, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (a == MAP_FAILED)
+		return NULL;
+	(void)madvise(a, ARENA_BYTES, MADV_HUGEPAGE);
+#ifdef MADV_POPULATE_WRITE
+	(void)madvise(a, ARENA_BYTES, MADV_POPULATE_WRITE);
+#endif
+	a->refs = 1;
+	a->used = 0;
+	return a;
+}
+
 static void
 data_free(struct mfc_oifl_data *d)
 {
 	if (d == NULL)
 		return;
 	d->magic = 0xdeadbeef; /* poison for readers that should not be here */
-	free(d);
+	if (d->arena != NULL)
+		arena_put(d->arena);
+	else
+		free(d);
 }
 
 void
@@ -785,17 +822,44 @@ count_live(const struct mfc_oif *o, uint32_t n)
 	return k;
 }
 
+/* A new version: from the current arena *ap when given one (bulk), else
+ * malloc. */
 static struct mfc_oifl_data *
-data_new(const struct mfc_oif *o, uint32_t n)
+data_new_in(struct arena **ap, const struct mfc_oif *o, uint32_t n)
 {
-	struct mfc_oifl_data *d = malloc(sizeof(*d) + n * sizeof(struct mfc_oif));
-	if (d == NULL)
-		return NULL;
+	size_t sz = (sizeof(struct mfc_oifl_data) + n * sizeof(struct mfc_oif) + 15) & ~(size_t)15;
+	struct mfc_oifl_data *d;
+
+	if (ap != NULL && sz <= ARENA_BYTES / 8) {
+		struct arena *a = *ap;
+		if (a == NULL || a->used + sz > ARENA_BYTES - sizeof(*a)) {
+			struct arena *na = arena_new();
+			if (na == NULL)
+				return NULL;
+			arena_put(a);
+			*ap = a = na;
+		}
+		d = (struct mfc_oifl_data *)(void *)&a->mem[a->used];
+		a->used += (uint32_t)sz;
+		a->refs++;
+		d->arena = a;
+	} else {
+		d = malloc(sz);
+		if (d == NULL)
+			return NULL;
+		d->arena = NULL;
+	}
 	d->n = (uint16_t)n;
 	d->n_live = count_live(o, n);
 	d->magic = MFC_OIFL_MAGIC;
 	memcpy(d->oif, o, n * sizeof(struct mfc_oif));
 	return d;
+}
+
+static struct mfc_oifl_data *
+data_new(const struct mfc_oif *o, uint32_t n)
+{
+	return data_new_in(NULL, o, n);
 }
 
 /* o: sorted by (ifid, nexthop), gens filled. Returns a referenced list. */
@@ -965,8 +1029,13 @@ reclaim(struct mfc *c)
 		struct limbo *r = &c->limbo[k];
 		struct mfc_entry *e;
 
-		if (k + RECLAIM_AHEAD < c->n_limbo && c->limbo[k + RECLAIM_AHEAD].kind != L_DATA)
-			__builtin_prefetch(&c->t.pool[c->limbo[k + RECLAIM_AHEAD].idx], 1, 3);
+		if (k + RECLAIM_AHEAD < c->n_limbo) {
+			const struct limbo *a = &c->limbo[k + RECLAIM_AHEAD];
+			if (a->kind != L_DATA)
+				__builtin_prefetch(&c->t.pool[a->idx], 1, 3);
+			else /* free() reads the chunk header just before it */
+				__builtin_prefetch((const char *)a->ptr - 16, 1, 3);
+		}
 		switch (r->kind) {
 		case L_DATA:
 			data_free(r->ptr);
@@ -1543,18 +1612,20 @@ purge_iif_scan(struct mfc *c, uint16_t ifid)
 static int
 purge_oif(struct mfc *c, uint16_t ifid, uint32_t *nlists)
 {
-	enum { AHEAD = 8 };
+	enum { AHEAD = 32 };
+	struct arena *cur = NULL;
+	int rc = 0;
+
 	*nlists = 0;
 	if (c->iface_oifl_refs[ifid] == 0)
 		return 0;
 	if (limbo_reserve(c, c->iface_oifl_refs[ifid]) < 0)
 		return -ENOMEM;
 	for (uint32_t k = 0; k < c->n_lists; k++) {
-		if (k + AHEAD < c->n_lists) {
+		if (k + AHEAD < c->n_lists)
 			__builtin_prefetch(c->lv[k + AHEAD], 1, 3);
-			if (k + AHEAD / 2 < c->n_lists)
-				__builtin_prefetch(c->lv[k + AHEAD / 2]->pub.data, 0, 3);
-		}
+		if (k + AHEAD / 2 < c->n_lists)
+			__builtin_prefetch(c->lv[k + AHEAD / 2]->pub.data, 0, 3);
 		struct oifl_obj *l = c->lv[k];
 		const struct mfc_oifl_data *d = l->pub.data;
 		uint32_t hit = 0;
@@ -1562,9 +1633,11 @@ purge_oif(struct mfc *c, uint16_t ifid, uint32_t *nlists)
 			hit += d->oif[i].ifid == ifid && !(d->oif[i].flags & MFC_OIF_REMOVED);
 		if (hit == 0)
 			continue;
-		struct mfc_oifl_data *nd = data_new(d->oif, d->n);
-		if (nd == NULL)
-			return -ENOMEM;
+		struct mfc_oifl_data *nd = data_new_in(&cur, d->oif, d->n);
+		if (nd == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
 		for (uint32_t i = 0; i < nd->n; i++)
 			if (nd->oif[i].ifid == ifid)
 				nd->oif[i].flags |= MFC_OIF_REMOVED;
@@ -1576,7 +1649,8 @@ purge_oif(struct mfc *c, uint16_t ifid, uint32_t *nlists)
 		if (c->iface_oifl_refs[ifid] == 0)
 			break;
 	}
-	return 0;
+	arena_put(cur); /* the versions carved from it keep it */
+	return rc;
 }
 
 int
