@@ -1,0 +1,1371 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The Multicast Group Manager (see include/mgm.h and
+ * shared/docs/mgm-semantics.md). Single-threaded: the control thread owns
+ * every structure here; the forwarding cache is the only thing shared with
+ * workers, and it is published through the cache's own RCU protocol.
+ *
+ * What is kept:
+ * - clients: a fixed table, handles = slot + generation;
+ * - ownership per interface (ifindex, next hop): a routing owner and an
+ *   IGMP co-owner;
+ * - memberships per (S,G) key ((*,G): S = 0, (*,*): G = 0 too): the
+ *   interfaces with, for each, the set of clients that joined (a bitmap):
+ *   an interface leaves only when no contributor is left;
+ * - MFEs: (S,G) -> iif, upstream, timeout, vetoes; indexed by group so a
+ *   (*,G) change updates the group's MFEs only. The OIF list of an MFE is
+ *   the union of its three membership keys minus the iif minus vetoes; it
+ *   is computed and published to the cache, which holds the only copy.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_lpm.h>
+#include <rte_errno.h>
+
+#include "mgm.h"
+#include "hmap.h"
+
+#define MAX_CLIENTS 64
+#define MAX_ENUMS 16
+#define NO_CLIENT (-1)
+
+struct client {
+	uint32_t gen;
+	bool used;
+	uint32_t proto, comp;
+	struct mgm_callbacks cb;
+	void *ctx;
+	uint32_t n_owned;
+};
+
+struct ifown {
+	struct mgm_if ifc;
+	int owner;          /* routing protocol client, or NO_CLIENT */
+	int igmp;           /* IGMP client co-owning, or NO_CLIENT */
+	bool igmp_disabled; /* between DISABLE_IGMP and ENABLE_IGMP */
+	bool changing;      /* an ownership change is in progress */
+	uint32_t n_members;
+};
+
+struct member {
+	struct mgm_if ifc;
+	uint64_t clients;   /* bitmap of contributing clients */
+	uint8_t flags;      /* MGM_JOIN_STATE | MGM_FORWARD_STATE, union */
+};
+
+struct sgm { /* memberships of one (S,G) key */
+	uint32_t src, grp;
+	struct member *v;
+	uint32_t n, cap;
+};
+
+struct mfe {
+	uint32_t src, grp;
+	struct mgm_if iif;
+	uint32_t upstream;
+	uint32_t timeout_s;
+	uint64_t created, last_active, last_pkts, last_wrong_if;
+	bool negative;
+	struct mgm_if *veto;
+	uint32_t n_veto;
+	uint32_t gpos;      /* position in its group's vector */
+};
+
+struct mvec {
+	struct mfe **v;
+	uint32_t n, cap;
+};
+
+struct route {
+	struct mgm_if ifc;
+	bool used;
+};
+
+struct genum {
+	uint32_t gen;
+	bool used;
+	struct mgm_group_entry *v;
+	uint32_t n, pos;
+};
+
+struct mgm {
+	struct mfc *cache;
+	uint32_t max_mfes, max_members_per_if, timeout_s, neg_timeout_s;
+	uint64_t (*now)(void *);
+	void *now_arg;
+
+	struct client cl[MAX_CLIENTS];
+	struct hmap ifs;     /* (ifindex << 32 | nexthop) -> struct ifown */
+	struct hmap sgms;    /* mfc_key(S, G) -> struct sgm */
+	struct hmap mfes;    /* mfc_key(S, G) -> struct mfe */
+	struct hmap groups;  /* G -> struct mvec of MFEs */
+	uint32_t n_members;
+
+	struct rte_lpm *lpm;
+	struct route *routes;
+	uint32_t max_routes;
+
+	struct genum en[MAX_ENUMS];
+
+	uint64_t *snap;      /* sorted MFE keys (group, source), rebuilt when dirty */
+	uint32_t n_snap;
+	bool snap_dirty;
+
+	int in_enable;       /* inside an ENABLE_IGMP callback */
+};
+
+/* ---------------------------------------------------------------- */
+
+static uint64_t
+default_now(void *arg)
+{
+	(void)arg;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
+static uint64_t
+ifkey(uint32_t ifindex, uint32_t nh)
+{
+	return ((uint64_t)ifindex << 32) | nh;
+}
+
+static bool
+if_eq(struct mgm_if a, struct mgm_if b)
+{
+	return a.ifindex == b.ifindex && a.nexthop == b.nexthop;
+}
+
+static struct client *
+client_of(struct mgm *m, mgm_handle_t h, int *idx)
+{
+	uint32_t slot = (uint32_t)h, gen = (uint32_t)(h >> 32);
+	if (m == NULL || slot == 0 || slot > MAX_CLIENTS)
+		return NULL;
+	struct client *c = &m->cl[slot - 1];
+	if (!c->used || c->gen != gen)
+		return NULL;
+	if (idx)
+		*idx = (int)slot - 1;
+	return c;
+}
+
+static bool
+is_igmp(const struct mgm *m, int ci)
+{
+	return ci >= 0 && m->cl[ci].proto == MGM_PROTO_IGMP;
+}
+
+static struct ifown *
+ifown_get(struct mgm *m, struct mgm_if ifc)
+{
+	return hmap_get(&m->ifs, ifkey(ifc.ifindex, ifc.nexthop));
+}
+
+/* The client that answers for an interface: its routing owner, else IGMP. */
+static int
+if_owner(struct mgm *m, struct mgm_if ifc)
+{
+	struct ifown *o = ifown_get(m, ifc);
+	if (o == NULL)
+		return NO_CLIENT;
+	return o->owner != NO_CLIENT ? o->owner : o->igmp;
+}
+
+struct mgm *
+mgm_create(const struct mgm_params *p)
+{
+	struct mgm *m;
+	if (p == NULL || p->cache == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	m = calloc(1, sizeof(*m));
+	if (m == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	m->cache = p->cache;
+	m->max_mfes = p->max_mfes ? p->max_mfes : UINT32_MAX;
+	m->max_members_per_if = p->max_members_per_if ? p->max_members_per_if : 65536;
+	m->timeout_s = p->mfe_timeout_s ? p->mfe_timeout_s : 900;
+	m->neg_timeout_s = p->negative_timeout_s ? p->negative_timeout_s : 10;
+	m->now = p->now ? p->now : default_now;
+	m->now_arg = p->now_arg;
+	m->max_routes = p->max_routes ? p->max_routes : 65536;
+	if (hmap_init(&m->ifs, 1024) || hmap_init(&m->sgms, 1024) ||
+	    hmap_init(&m->mfes, 4096) || hmap_init(&m->groups, 1024))
+		goto nomem;
+	m->routes = calloc(m->max_routes, sizeof(*m->routes));
+	if (m->routes == NULL)
+		goto nomem;
+	struct rte_lpm_config lc = { .max_rules = m->max_routes, .number_tbl8s = 256 };
+	m->lpm = rte_lpm_create(p->name ? p->name : "mgm", 0, &lc);
+	if (m->lpm == NULL) {
+		int e = rte_errno == EEXIST ? EEXIST : (rte_errno ? rte_errno : ENOMEM);
+		mgm_destroy(m);
+		errno = e;
+		return NULL;
+	}
+	m->snap_dirty = true;
+	return m;
+nomem:
+	mgm_destroy(m);
+	errno = ENOMEM;
+	return NULL;
+}
+
+static void
+mfe_free(struct mfe *f)
+{
+	free(f->veto);
+	free(f);
+}
+
+void
+mgm_destroy(struct mgm *m)
+{
+	if (m == NULL)
+		return;
+	if (m->ifs.b)
+		HMAP_FOREACH(&m->ifs, x)
+			free(x->val);
+	if (m->sgms.b)
+		HMAP_FOREACH(&m->sgms, x) {
+			free(((struct sgm *)x->val)->v);
+			free(x->val);
+		}
+	if (m->mfes.b)
+		HMAP_FOREACH(&m->mfes, x)
+			mfe_free(x->val);
+	if (m->groups.b)
+		HMAP_FOREACH(&m->groups, x) {
+			free(((struct mvec *)x->val)->v);
+			free(x->val);
+		}
+	hmap_free(&m->ifs);
+	hmap_free(&m->sgms);
+	hmap_free(&m->mfes);
+	hmap_free(&m->groups);
+	for (int i = 0; i < MAX_ENUMS; i++)
+		free(m->en[i].v);
+	free(m->snap);
+	free(m->routes);
+	if (m->lpm)
+		rte_lpm_free(m->lpm);
+	free(m);
+}
+
+uint32_t mgm_mfe_count(const struct mgm *m) { return m->mfes.n; }
+uint32_t mgm_membership_count(const struct mgm *m) { return m->n_members; }
+
+/* ---------------------------------------------------------------- */
+/* Clients                                                           */
+
+int
+mgm_protocol_register(struct mgm *m, uint32_t proto_id, uint32_t component_id,
+		      const struct mgm_callbacks *cb, void *ctx, mgm_handle_t *out)
+{
+	int free_slot = -1;
+	if (m == NULL || out == NULL)
+		return -EINVAL;
+	for (int i = 0; i < MAX_CLIENTS; i++) {
+		if (m->cl[i].used && m->cl[i].proto == proto_id && m->cl[i].comp == component_id)
+			return -EEXIST;
+		if (!m->cl[i].used && free_slot < 0)
+			free_slot = i;
+	}
+	if (free_slot < 0)
+		return -ENOMEM;
+	struct client *c = &m->cl[free_slot];
+	uint32_t gen = c->gen;
+	memset(c, 0, sizeof(*c));
+	c->gen = gen + 1;
+	c->used = true;
+	c->proto = proto_id;
+	c->comp = component_id;
+	if (cb)
+		c->cb = *cb;
+	c->ctx = ctx;
+	*out = ((uint64_t)c->gen << 32) | (uint32_t)(free_slot + 1);
+	return 0;
+}
+
+int
+mgm_protocol_deregister(struct mgm *m, mgm_handle_t h)
+{
+	struct client *c = client_of(m, h, NULL);
+	if (c == NULL)
+		return -EINVAL;
+	if (c->n_owned > 0)
+		return -EBUSY;
+	c->used = false;
+	c->gen++; /* every copy of the handle is dead from now on */
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* Memberships (lookups and the OIF union)                           */
+
+static uint64_t
+mkey(uint32_t src, uint32_t grp)
+{
+	return ((uint64_t)grp << 32) | src;
+}
+
+static struct sgm *
+sgm_get(struct mgm *m, uint32_t src, uint32_t grp)
+{
+	return hmap_get(&m->sgms, mkey(src, grp));
+}
+
+static struct member *
+sgm_find(struct sgm *s, struct mgm_if ifc)
+{
+	for (uint32_t i = 0; s && i < s->n; i++)
+		if (if_eq(s->v[i].ifc, ifc))
+			return &s->v[i];
+	return NULL;
+}
+
+/* Clients with any membership in s. */
+static uint64_t
+sgm_clients(const struct sgm *s)
+{
+	uint64_t c = 0;
+	for (uint32_t i = 0; s && i < s->n; i++)
+		c |= s->v[i].clients;
+	return c;
+}
+
+static bool
+vetoed(const struct mfe *f, struct mgm_if ifc)
+{
+	for (uint32_t i = 0; i < f->n_veto; i++)
+		if (if_eq(f->veto[i], ifc))
+			return true;
+	return false;
+}
+
+static int
+if_cmp(const void *a, const void *b)
+{
+	const struct mgm_if *x = a, *y = b;
+	if (x->ifindex != y->ifindex)
+		return x->ifindex < y->ifindex ? -1 : 1;
+	return x->nexthop < y->nexthop ? -1 : x->nexthop > y->nexthop;
+}
+
+static int
+add_oif(struct mgm_if *o, uint32_t n, uint32_t cap, struct mgm_if ifc)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (if_eq(o[i], ifc))
+			return (int)n;
+	if (n >= cap)
+		return (int)n;
+	o[n] = ifc;
+	return (int)n + 1;
+}
+
+/* OIFs of (src, grp) with incoming interface iif: (S,G) members (join or
+ * forward state), (*,G) and (*,*) members (join state), minus the iif. */
+static uint32_t
+union_oifs(struct mgm *m, uint32_t src, uint32_t grp, struct mgm_if iif,
+	   struct mgm_if *o, uint32_t cap)
+{
+	const struct sgm *k[3] = { sgm_get(m, src, grp), sgm_get(m, 0, grp), sgm_get(m, 0, 0) };
+	uint32_t n = 0;
+	for (int j = 0; j < 3; j++)
+		for (uint32_t i = 0; k[j] && i < k[j]->n; i++) {
+			const struct member *mb = &k[j]->v[i];
+			if (j > 0 && !(mb->flags & MGM_JOIN_STATE))
+				continue;
+			if (if_eq(mb->ifc, iif))
+				continue;
+			n = (uint32_t)add_oif(o, n, cap, mb->ifc);
+		}
+	qsort(o, n, sizeof(*o), if_cmp); /* a stable order for alerts and tests */
+	return n;
+}
+
+/* Publish f's current OIF list to the cache (replace). */
+static int
+mfe_publish(struct mgm *m, struct mfe *f, bool create)
+{
+	struct mgm_if o[MFC_OIFS_MAX];
+	struct mfc_oif co[MFC_OIFS_MAX];
+	uint32_t n = 0, k = 0;
+
+	if (!f->negative)
+		n = union_oifs(m, f->src, f->grp, f->iif, o, MFC_OIFS_MAX);
+	for (uint32_t i = 0; i < n; i++) {
+		if (vetoed(f, o[i]) || o[i].ifindex >= MFC_IFACES_MAX)
+			continue;
+		co[k++] = (struct mfc_oif){ .nexthop = o[i].nexthop, .ifid = (uint16_t)o[i].ifindex,
+					    .ttl = 1, .flags = MFC_OIF_ENABLED };
+	}
+	struct mfc_spec sp = {
+		.iif = f->iif.ifindex < MFC_IFACES_MAX ? (uint16_t)f->iif.ifindex : MFC_IFID_NONE,
+		.n_oifs = (uint16_t)k, .oifs = co };
+	return create ? mfc_add(m->cache, f->src, f->grp, &sp)
+		      : mfc_replace(m->cache, f->src, f->grp, &sp);
+}
+
+static struct mvec *
+group_vec(struct mgm *m, uint32_t grp, bool create)
+{
+	struct mvec *g = hmap_get(&m->groups, grp);
+	if (g == NULL && create) {
+		g = calloc(1, sizeof(*g));
+		if (g == NULL || hmap_put(&m->groups, grp, g) < 0) {
+			free(g);
+			return NULL;
+		}
+	}
+	return g;
+}
+
+/* Recompute and republish the MFEs a change of key (src, grp) affects;
+ * tell the iif owner when an MFE's list grew (JOIN_ALERT, member_update
+ * false) or became empty (PRUNE_ALERT, member_delete false). */
+static void
+mfes_update(struct mgm *m, uint32_t src, uint32_t grp)
+{
+	struct mfe **v = NULL, *one = NULL;
+	uint32_t n = 0;
+
+	if (grp == 0) { /* (*,*): every MFE */
+		if (m->mfes.n == 0)
+			return;
+		v = malloc(m->mfes.n * sizeof(*v));
+		if (v == NULL)
+			return;
+		HMAP_FOREACH(&m->mfes, x)
+			v[n++] = x->val;
+	} else if (src == 0) {
+		struct mvec *g = group_vec(m, grp, false);
+		if (g == NULL)
+			return;
+		v = malloc((g->n ? g->n : 1) * sizeof(*v));
+		if (v == NULL)
+			return;
+		memcpy(v, g->v, g->n * sizeof(*v));
+		n = g->n;
+	} else {
+		one = hmap_get(&m->mfes, mkey(src, grp));
+		if (one == NULL)
+			return;
+		v = &one;
+		n = 1;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		struct mfe *f = v[i];
+		if (f->negative)
+			continue;
+		const struct mfc_entry *e = mfc_find(m->cache, f->src, f->grp);
+		const struct mfc_oifl_data *d = e ? mfc_entry_oifs(e) : NULL;
+		uint32_t before = d ? d->n_live : 0;
+		if (mfe_publish(m, f, false) < 0)
+			continue;
+		e = mfc_find(m->cache, f->src, f->grp);
+		d = e ? mfc_entry_oifs(e) : NULL;
+		uint32_t after = d ? d->n_live : 0;
+		int up = if_owner(m, f->iif);
+		if (up == NO_CLIENT)
+			continue;
+		struct client *c = &m->cl[up];
+		if (after > before && c->cb.join_alert)
+			c->cb.join_alert(c->ctx, f->src, 0xffffffffu, f->grp, 0xffffffffu, false);
+		if (after == 0 && before > 0 && c->cb.prune_alert) {
+			uint32_t to = f->timeout_s;
+			c->cb.prune_alert(c->ctx, f->src, 0xffffffffu, f->grp, 0xffffffffu, f->iif,
+					  false, &to);
+			f->timeout_s = to;
+		}
+	}
+	if (v != &one)
+		free(v);
+}
+
+/* The client owning the interface towards src (RPF), or NO_CLIENT. */
+static int
+rpf_owner(struct mgm *m, uint32_t src, struct mgm_if *ifc)
+{
+	uint32_t nh;
+	if (rte_lpm_lookup(m->lpm, src, &nh) != 0 || nh >= m->max_routes || !m->routes[nh].used)
+		return NO_CLIENT;
+	if (ifc)
+		*ifc = m->routes[nh].ifc;
+	return if_owner(m, m->routes[nh].ifc);
+}
+
+static void
+join_alerts(struct mgm *m, int ci, uint32_t src, uint32_t grp, uint64_t before)
+{
+	uint32_t smask = src ? 0xffffffffu : 0, gmask = grp ? 0xffffffffu : 0;
+	uint64_t targets = 0;
+
+	if (before & (1ull << ci))
+		return; /* not a new client for this key */
+	if (src == 0) { /* (*,G) or (*,*) */
+		int k = __builtin_popcountll(before);
+		if (k == 0) {
+			for (int i = 0; i < MAX_CLIENTS; i++)
+				if (m->cl[i].used && i != ci)
+					targets |= 1ull << i;
+		} else if (k == 1)
+			targets = before;
+	} else if (before == 0) {
+		int up = rpf_owner(m, src, NULL);
+		if (up != NO_CLIENT && up != ci)
+			targets = 1ull << up;
+	}
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if ((targets >> i) & 1 && m->cl[i].used && m->cl[i].cb.join_alert)
+			m->cl[i].cb.join_alert(m->cl[i].ctx, src, smask, grp, gmask, true);
+}
+
+static void
+prune_alerts(struct mgm *m, int ci, uint32_t src, uint32_t grp, struct mgm_if ifc,
+	     uint64_t after)
+{
+	uint32_t smask = src ? 0xffffffffu : 0, gmask = grp ? 0xffffffffu : 0;
+	uint64_t targets = 0;
+
+	if (after & (1ull << ci))
+		return; /* the client still has other interfaces in this key */
+	if (src == 0) {
+		int k = __builtin_popcountll(after);
+		if (k == 1)
+			targets = after;
+		else if (k == 0)
+			for (int i = 0; i < MAX_CLIENTS; i++)
+				if (m->cl[i].used && i != ci)
+					targets |= 1ull << i;
+	} else if (after == 0) {
+		int up = rpf_owner(m, src, NULL);
+		if (up != NO_CLIENT && up != ci)
+			targets = 1ull << up;
+	}
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if ((targets >> i) & 1 && m->cl[i].used && m->cl[i].cb.prune_alert) {
+			uint32_t to = m->timeout_s;
+			m->cl[i].cb.prune_alert(m->cl[i].ctx, src, smask, grp, gmask, ifc, true, &to);
+		}
+}
+
+static int
+norm_key(uint32_t *src, uint32_t smask, uint32_t *grp, uint32_t gmask)
+{
+	if ((smask != 0 && smask != 0xffffffffu) || (gmask != 0 && gmask != 0xffffffffu))
+		return -EINVAL; /* single addresses or full wildcards only */
+	if (smask == 0)
+		*src = 0;
+	if (gmask == 0)
+		*grp = 0;
+	if (*grp == 0 && *src != 0)
+		return -EINVAL; /* (S,*) does not exist */
+	if (*grp != 0 && (*grp >> 28) != 0xe)
+		return -EINVAL; /* groups are 224.0.0.0/4 */
+	return 0;
+}
+
+int
+mgm_membership_add(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smask,
+		   uint32_t grp, uint32_t gmask, uint32_t ifindex, uint32_t nexthop,
+		   uint32_t flags)
+{
+	int ci, rc;
+	struct client *c = client_of(m, h, &ci);
+	struct mgm_if ifc = { ifindex, nexthop };
+
+	if (c == NULL || !(flags & (MGM_JOIN_STATE | MGM_FORWARD_STATE)) ||
+	    (flags & ~(MGM_JOIN_STATE | MGM_FORWARD_STATE)))
+		return -EINVAL;
+	if ((rc = norm_key(&src, smask, &grp, gmask)) < 0)
+		return rc;
+	if (m->in_enable)
+		return -EDEADLK;
+	struct ifown *o = ifown_get(m, ifc);
+	if (o == NULL || (o->owner != ci && o->igmp != ci))
+		return -EINVAL; /* not the caller's interface */
+	if (is_igmp(m, ci) && o->igmp_disabled)
+		return -EAGAIN; /* IGMP is paused on it */
+
+	struct sgm *s = sgm_get(m, src, grp);
+	struct member *mb = sgm_find(s, ifc);
+	if (mb != NULL && (mb->clients & (1ull << ci)) && (mb->flags & flags) == flags)
+		return 0; /* already there */
+	if (mb == NULL && o->n_members >= m->max_members_per_if)
+		return -ENOSPC;
+	if (s == NULL) {
+		s = calloc(1, sizeof(*s));
+		if (s == NULL || hmap_put(&m->sgms, mkey(src, grp), s) < 0) {
+			free(s);
+			return -ENOMEM;
+		}
+		s->src = src;
+		s->grp = grp;
+	}
+	uint64_t before = sgm_clients(s);
+	bool new_if = mb == NULL;
+	if (mb == NULL) {
+		if (s->n == s->cap) {
+			uint32_t nc = s->cap ? s->cap * 2 : 4;
+			struct member *nv = realloc(s->v, nc * sizeof(*nv));
+			if (nv == NULL)
+				return -ENOMEM;
+			s->v = nv;
+			s->cap = nc;
+		}
+		mb = &s->v[s->n++];
+		*mb = (struct member){ .ifc = ifc };
+		o->n_members++;
+		m->n_members++;
+	}
+	uint8_t old_flags = mb->flags;
+	mb->clients |= 1ull << ci;
+	mb->flags |= (uint8_t)flags;
+
+	if (is_igmp(m, ci) && o->owner != NO_CLIENT && o->owner != ci &&
+	    m->cl[o->owner].cb.local_join)
+		m->cl[o->owner].cb.local_join(m->cl[o->owner].ctx, src, grp, ifc);
+	if (flags & MGM_JOIN_STATE)
+		join_alerts(m, ci, src, grp, before);
+	if (new_if || mb->flags != old_flags)
+		mfes_update(m, src, grp);
+	return 0;
+}
+
+int
+mgm_membership_delete(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smask,
+		      uint32_t grp, uint32_t gmask, uint32_t ifindex, uint32_t nexthop,
+		      uint32_t flags)
+{
+	int ci, rc;
+	struct client *c = client_of(m, h, &ci);
+	struct mgm_if ifc = { ifindex, nexthop };
+
+	if (c == NULL || (flags & ~(MGM_JOIN_STATE | MGM_FORWARD_STATE)))
+		return -EINVAL;
+	if ((rc = norm_key(&src, smask, &grp, gmask)) < 0)
+		return rc;
+	if (m->in_enable)
+		return -EDEADLK;
+	struct ifown *o = ifown_get(m, ifc);
+	if (o == NULL || (o->owner != ci && o->igmp != ci))
+		return -EINVAL; /* interface owned by another protocol */
+	if (is_igmp(m, ci) && o->igmp_disabled)
+		return -EAGAIN;
+	struct sgm *s = sgm_get(m, src, grp);
+	struct member *mb = sgm_find(s, ifc);
+	if (mb == NULL || !(mb->clients & (1ull << ci)))
+		return -ENOENT;
+	mb->clients &= ~(1ull << ci);
+	bool gone = mb->clients == 0;
+	if (gone) {
+		*mb = s->v[--s->n];
+		o->n_members--;
+		m->n_members--;
+	}
+	uint64_t after = sgm_clients(s);
+	if (s->n == 0) {
+		hmap_del(&m->sgms, mkey(src, grp));
+		free(s->v);
+		free(s);
+	}
+	if (is_igmp(m, ci) && o->owner != NO_CLIENT && o->owner != ci &&
+	    m->cl[o->owner].cb.local_leave)
+		m->cl[o->owner].cb.local_leave(m->cl[o->owner].ctx, src, grp, ifc);
+	prune_alerts(m, ci, src, grp, ifc, after);
+	if (gone)
+		mfes_update(m, src, grp);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* MFEs                                                              */
+
+static void
+mfe_unindex(struct mgm *m, struct mfe *f)
+{
+	struct mvec *g = group_vec(m, f->grp, false);
+	if (g != NULL) {
+		g->v[f->gpos] = g->v[--g->n];
+		g->v[f->gpos]->gpos = f->gpos;
+		if (g->n == 0) {
+			hmap_del(&m->groups, f->grp);
+			free(g->v);
+			free(g);
+		}
+	}
+	hmap_del(&m->mfes, mkey(f->src, f->grp));
+	m->snap_dirty = true;
+}
+
+static int
+mfe_index(struct mgm *m, struct mfe *f)
+{
+	struct mvec *g = group_vec(m, f->grp, true);
+	if (g == NULL)
+		return -ENOMEM;
+	if (g->n == g->cap) {
+		uint32_t nc = g->cap ? g->cap * 2 : 8;
+		struct mfe **nv = realloc(g->v, nc * sizeof(*nv));
+		if (nv == NULL)
+			return -ENOMEM;
+		g->v = nv;
+		g->cap = nc;
+	}
+	if (hmap_put(&m->mfes, mkey(f->src, f->grp), f) < 0)
+		return -ENOMEM;
+	f->gpos = g->n;
+	g->v[g->n++] = f;
+	m->snap_dirty = true;
+	return 0;
+}
+
+int
+mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
+	       const void *hdr, size_t hdr_len)
+{
+	if (m == NULL || (grp >> 28) != 0xe)
+		return -EINVAL;
+	if (hmap_get(&m->mfes, mkey(src, grp)) != NULL)
+		return -EEXIST;
+	if (m->mfes.n >= m->max_mfes)
+		return -ENOSPC;
+	struct mfe *f = calloc(1, sizeof(*f));
+	if (f == NULL)
+		return -ENOMEM;
+	f->src = src;
+	f->grp = grp;
+	f->created = f->last_active = m->now(m->now_arg);
+	f->iif = (struct mgm_if){ rx_ifindex, 0 };
+
+	int up = rpf_owner(m, src, &f->iif);
+	/* no route, or no routing protocol answers for the way back to S */
+	f->negative = up == NO_CLIENT || is_igmp(m, up);
+	if (!f->negative && m->cl[up].cb.rpf)
+		m->cl[up].cb.rpf(m->cl[up].ctx, src, grp, &f->iif, &f->upstream, hdr, hdr_len);
+
+	if (!f->negative) {
+		/* CREATION_ALERT to each client owning OIFs, with its OIFs */
+		struct mgm_if o[MFC_OIFS_MAX];
+		uint32_t n = union_oifs(m, src, grp, f->iif, o, MFC_OIFS_MAX);
+		struct mgm_alert_oif *ao = malloc((n ? n : 1) * sizeof(*ao));
+		uint64_t done = 0;
+		if (ao == NULL) {
+			free(f);
+			return -ENOMEM;
+		}
+		for (uint32_t i = 0; i < n; i++) {
+			int ow = if_owner(m, o[i]);
+			if (ow == NO_CLIENT || (done >> ow) & 1)
+				continue;
+			done |= 1ull << ow;
+			uint32_t k = 0;
+			for (uint32_t j = i; j < n; j++)
+				if (if_owner(m, o[j]) == ow)
+					ao[k++] = (struct mgm_alert_oif){ o[j], true };
+			if (m->cl[ow].cb.creation_alert)
+				m->cl[ow].cb.creation_alert(m->cl[ow].ctx, src, grp, f->iif, ao, k);
+			for (uint32_t j = 0; j < k; j++)
+				if (!ao[j].enabled) {
+					struct mgm_if *nv = realloc(f->veto, (f->n_veto + 1) * sizeof(*nv));
+					if (nv == NULL)
+						continue;
+					f->veto = nv;
+					f->veto[f->n_veto++] = ao[j].ifc;
+				}
+		}
+		free(ao);
+	}
+	f->timeout_s = m->timeout_s;
+	int rc = mfe_index(m, f);
+	if (rc == 0)
+		rc = mfe_publish(m, f, true);
+	if (rc < 0) {
+		if (hmap_get(&m->mfes, mkey(src, grp)) == f)
+			mfe_unindex(m, f);
+		mfe_free(f);
+		return rc;
+	}
+	const struct mfc_entry *e = mfc_find(m->cache, src, grp);
+	if (e == NULL || (e->flags & MFC_F_NEGATIVE) || mfc_entry_oifs(e)->n_live == 0)
+		f->timeout_s = m->neg_timeout_s; /* a flood of sources cannot fill the table */
+	return 0;
+}
+
+int
+mgm_wrong_if(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
+	     const void *hdr, size_t hdr_len)
+{
+	if (m == NULL)
+		return -EINVAL;
+	struct mfe *f = hmap_get(&m->mfes, mkey(src, grp));
+	if (f == NULL)
+		return -ENOENT;
+	uint64_t now = m->now(m->now_arg);
+	if (f->last_wrong_if != 0 && now - f->last_wrong_if < 1)
+		return 0; /* rate limit: one a second per MFE */
+	f->last_wrong_if = now ? now : 1;
+	struct mgm_if ifc = { rx_ifindex, 0 };
+	int ow = if_owner(m, ifc);
+	if (ow == NO_CLIENT || m->cl[ow].cb.wrong_if == NULL)
+		return 0;
+	m->cl[ow].cb.wrong_if(m->cl[ow].ctx, src, grp, ifc, hdr, hdr_len);
+	return 1;
+}
+
+static void
+mfe_delete(struct mgm *m, struct mfe *f)
+{
+	(void)mfc_del(m->cache, f->src, f->grp);
+	mfe_unindex(m, f);
+	mfe_free(f);
+}
+
+int
+mgm_age(struct mgm *m)
+{
+	if (m == NULL)
+		return -EINVAL;
+	uint64_t now = m->now(m->now_arg);
+	int n = 0;
+	HMAP_FOREACH(&m->mfes, x) {
+		struct mfe *f = x->val;
+		struct mfc_stats st;
+		if (mfc_stats_get(m->cache, f->src, f->grp, &st, NULL, NULL) == 0 &&
+		    st.pkts != f->last_pkts) {
+			f->last_pkts = st.pkts;
+			f->last_active = now;
+		}
+		if (f->timeout_s != 0 && now - f->last_active >= f->timeout_s) {
+			mfe_delete(m, f);
+			n++;
+		}
+	}
+	if (n)
+		mfc_sync(m->cache);
+	return n;
+}
+
+int
+mgm_mfe_set(struct mgm *m, uint32_t src, uint32_t grp, uint32_t upstream)
+{
+	if (m == NULL)
+		return -EINVAL;
+	struct mfe *f = hmap_get(&m->mfes, mkey(src, grp));
+	if (f == NULL)
+		return -ENOENT;
+	f->upstream = upstream;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* Ownership                                                         */
+
+static void
+igmp_call(struct mgm *m, struct ifown *o, bool enable)
+{
+	if (o->igmp == NO_CLIENT)
+		return;
+	struct client *c = &m->cl[o->igmp];
+	if (enable) {
+		o->igmp_disabled = false;
+		if (c->cb.enable_igmp) {
+			m->in_enable++;
+			c->cb.enable_igmp(c->ctx, o->ifc);
+			m->in_enable--;
+		}
+	} else {
+		o->igmp_disabled = true;
+		if (c->cb.disable_igmp)
+			c->cb.disable_igmp(c->ctx, o->ifc);
+	}
+}
+
+int
+mgm_interface_take(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t nexthop)
+{
+	int ci;
+	struct client *c = client_of(m, h, &ci);
+	struct mgm_if ifc = { ifindex, nexthop };
+	if (c == NULL || ifindex >= mfc_table(m->cache)->max_ifaces)
+		return -EINVAL;
+	struct ifown *o = ifown_get(m, ifc);
+	if (o != NULL && o->changing)
+		return -EBUSY;
+	if (o == NULL) {
+		o = calloc(1, sizeof(*o));
+		if (o == NULL || hmap_put(&m->ifs, ifkey(ifindex, nexthop), o) < 0) {
+			free(o);
+			return -ENOMEM;
+		}
+		*o = (struct ifown){ .ifc = ifc, .owner = NO_CLIENT, .igmp = NO_CLIENT };
+	}
+	if (is_igmp(m, ci)) {
+		if (o->igmp == ci)
+			return -EEXIST;
+		if (o->igmp != NO_CLIENT)
+			return -EEXIST;
+		o->igmp = ci;
+		c->n_owned++;
+		return 0;
+	}
+	if (o->owner != NO_CLIENT)
+		return -EEXIST; /* one routing protocol per interface */
+	o->changing = true;
+	igmp_call(m, o, false);
+	o->owner = ci;
+	c->n_owned++;
+	igmp_call(m, o, true);
+	o->changing = false;
+	return 0;
+}
+
+/* Remove every membership on ifc (all clients), without alerts: the
+ * interface is going; IGMP re-adds its own after ENABLE_IGMP. With
+ * `update`, the MFEs of each key that lost it are republished. */
+static void
+members_drop_if(struct mgm *m, struct mgm_if ifc, struct ifown *o, bool update)
+{
+	HMAP_FOREACH(&m->sgms, x) {
+		struct sgm *s = x->val;
+		uint32_t src = s->src, grp = s->grp;
+		bool hit = false;
+		for (uint32_t i = 0; i < s->n;)
+			if (if_eq(s->v[i].ifc, ifc)) {
+				s->v[i] = s->v[--s->n];
+				m->n_members--;
+				hit = true;
+			} else
+				i++;
+		if (s->n == 0) {
+			hmap_del(&m->sgms, x->key);
+			free(s->v);
+			free(s);
+		}
+		if (hit && update)
+			mfes_update(m, src, grp);
+	}
+	o->n_members = 0;
+}
+
+/* Delete every forwarding entry associated with ifc: as iif the MFE goes,
+ * as OIF it leaves the list. When ifc is the only owned next hop on its
+ * ifindex, the cache's bulk purge does it for all entries with one grace
+ * period; otherwise (a point-to-multipoint neighbour) the MFEs concerned
+ * are edited and one grace period covers them all. */
+static void
+forwarding_purge(struct mgm *m, struct mgm_if ifc)
+{
+	bool others = false;
+	HMAP_FOREACH(&m->ifs, x) {
+		struct ifown *o = x->val;
+		if (o->ifc.ifindex == ifc.ifindex && o->ifc.nexthop != ifc.nexthop &&
+		    (o->owner != NO_CLIENT || o->igmp != NO_CLIENT))
+			others = true;
+	}
+	/* control records first: MFEs whose iif it was */
+	HMAP_FOREACH(&m->mfes, x) {
+		struct mfe *f = x->val;
+		if (if_eq(f->iif, ifc)) {
+			if (others)
+				(void)mfc_del(m->cache, f->src, f->grp);
+			mfe_unindex(m, f);
+			mfe_free(f);
+		} else if (others) {
+			(void)mfc_oif_del(m->cache, f->src, f->grp, (uint16_t)ifc.ifindex, ifc.nexthop);
+		}
+	}
+	if (others)
+		mfc_sync(m->cache);
+	else
+		(void)mfc_iface_purge(m->cache, (uint16_t)ifc.ifindex, NULL);
+}
+
+int
+mgm_interface_release(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t nexthop)
+{
+	int ci;
+	struct client *c = client_of(m, h, &ci);
+	struct mgm_if ifc = { ifindex, nexthop };
+	if (c == NULL)
+		return -EINVAL;
+	struct ifown *o = ifown_get(m, ifc);
+	if (o == NULL || (o->owner != ci && o->igmp != ci))
+		return -EINVAL; /* not the owner */
+	if (o->changing)
+		return -EBUSY;
+	o->changing = true;
+	if (is_igmp(m, ci)) {
+		/* IGMP stops running there: its memberships go */
+		o->igmp = NO_CLIENT;
+		c->n_owned--;
+		if (o->owner == NO_CLIENT) {
+			members_drop_if(m, ifc, o, false);
+			forwarding_purge(m, ifc);
+		} else /* the routing owner keeps it: what IGMP fed goes */
+			members_drop_if(m, ifc, o, true);
+	} else {
+		igmp_call(m, o, false);
+		o->owner = NO_CLIENT;
+		c->n_owned--;
+		members_drop_if(m, ifc, o, false);
+		forwarding_purge(m, ifc);
+		igmp_call(m, o, true);
+	}
+	o->changing = false;
+	if (o->owner == NO_CLIENT && o->igmp == NO_CLIENT) {
+		hmap_del(&m->ifs, ifkey(ifindex, nexthop));
+		free(o);
+	}
+	return 0;
+}
+
+int
+mgm_interface_owner(struct mgm *m, uint32_t ifindex, uint32_t nexthop,
+		    uint32_t *proto_id, uint32_t *component_id)
+{
+	if (m == NULL)
+		return -EINVAL;
+	int ow = if_owner(m, (struct mgm_if){ ifindex, nexthop });
+	if (ow == NO_CLIENT)
+		return -ENOENT;
+	if (proto_id)
+		*proto_id = m->cl[ow].proto;
+	if (component_id)
+		*component_id = m->cl[ow].comp;
+	return 0;
+}
+
+int
+mgm_protocol_shutdown(struct mgm *m, mgm_handle_t h)
+{
+	int ci;
+	struct client *c = client_of(m, h, &ci);
+	if (c == NULL)
+		return -EINVAL;
+	/* release each owned interface (the seed's first row), then
+	 * deregister (its second row) */
+	for (;;) {
+		struct ifown *mine = NULL;
+		HMAP_FOREACH(&m->ifs, x) {
+			struct ifown *o = x->val;
+			if (o->owner == ci || o->igmp == ci) {
+				mine = o;
+				break;
+			}
+		}
+		if (mine == NULL)
+			break;
+		int rc = mgm_interface_release(m, h, mine->ifc.ifindex, mine->ifc.nexthop);
+		if (rc < 0)
+			return rc;
+	}
+	return mgm_protocol_deregister(m, h);
+}
+
+/* ---------------------------------------------------------------- */
+/* Routes                                                            */
+
+int
+mgm_route_add(struct mgm *m, uint32_t prefix, uint8_t len, uint32_t ifindex, uint32_t nexthop)
+{
+	if (m == NULL || len > 32)
+		return -EINVAL;
+	uint32_t slot = UINT32_MAX;
+	for (uint32_t i = 0; i < m->max_routes; i++)
+		if (!m->routes[i].used) {
+			slot = i;
+			break;
+		}
+	if (slot == UINT32_MAX)
+		return -ENOSPC;
+	int rc = rte_lpm_add(m->lpm, prefix, len ? len : 1, slot);
+	if (len == 0 && rc == 0)
+		rc = rte_lpm_add(m->lpm, 0x80000000u, 1, slot);
+	if (rc < 0)
+		return rc;
+	m->routes[slot] = (struct route){ { ifindex, nexthop }, true };
+	return 0;
+}
+
+int
+mgm_route_delete(struct mgm *m, uint32_t prefix, uint8_t len)
+{
+	uint32_t nh;
+	uint8_t depth = len ? len : 1;
+	if (m == NULL || len > 32)
+		return -EINVAL;
+	if (rte_lpm_is_rule_present(m->lpm, prefix, depth, &nh) != 1)
+		return -ENOENT;
+	rte_lpm_delete(m->lpm, prefix, depth);
+	if (len == 0)
+		rte_lpm_delete(m->lpm, 0x80000000u, 1);
+	m->routes[nh].used = false;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* Administrative reads                                              */
+
+static void
+mfe_fill(struct mgm *m, const struct mfe *f, struct mgm_mfe *out)
+{
+	const struct mfc_entry *e = mfc_find(m->cache, f->src, f->grp);
+	const struct mfc_oifl_data *d = e ? mfc_entry_oifs(e) : NULL;
+	*out = (struct mgm_mfe){
+		.src = f->src, .grp = f->grp, .iif = f->iif, .upstream = f->upstream,
+		.n_oifs = d ? d->n_live : 0, .timeout_s = f->timeout_s,
+		.created_s = f->created,
+		.expires_s = f->timeout_s ? f->last_active + f->timeout_s : 0,
+		.negative = e == NULL || (e->flags & MFC_F_NEGATIVE) };
+}
+
+int
+mgm_mfe_get(struct mgm *m, uint32_t src, uint32_t grp, struct mgm_mfe *out,
+	    struct mgm_mfe_oif *oifs, uint32_t *n_oifs)
+{
+	if (m == NULL || out == NULL || (oifs && n_oifs == NULL))
+		return -EINVAL;
+	struct mfe *f = hmap_get(&m->mfes, mkey(src, grp));
+	if (f == NULL)
+		return -ENOENT;
+	mfe_fill(m, f, out);
+	if (n_oifs == NULL)
+		return 0;
+	const struct mfc_entry *e = mfc_find(m->cache, src, grp);
+	const struct mfc_oifl_data *d = e ? mfc_entry_oifs(e) : NULL;
+	uint32_t k = 0, room = *n_oifs;
+	for (uint32_t i = 0; d && i < d->n; i++) {
+		if (d->oif[i].flags & MFC_OIF_REMOVED)
+			continue;
+		if (oifs && k < room)
+			oifs[k] = (struct mgm_mfe_oif){ { d->oif[i].ifid, d->oif[i].nexthop },
+							d->oif[i].ttl,
+							!!(d->oif[i].flags & MFC_OIF_ENABLED) };
+		k++;
+	}
+	*n_oifs = k;
+	return (oifs != NULL || room == 0) && k > room ? -ENOSPC : 0;
+}
+
+static int
+u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Keys in (group, source) order: mkey puts the group high. */
+static int
+snap_refresh(struct mgm *m)
+{
+	if (!m->snap_dirty)
+		return 0;
+	uint64_t *v = realloc(m->snap, (m->mfes.n ? m->mfes.n : 1) * sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	m->snap = v;
+	m->n_snap = 0;
+	HMAP_FOREACH(&m->mfes, x)
+		v[m->n_snap++] = x->key;
+	qsort(v, m->n_snap, sizeof(*v), u64_cmp);
+	m->snap_dirty = false;
+	return 0;
+}
+
+static int
+mfe_walk(struct mgm *m, uint64_t after, bool first, uint32_t max, uint32_t *n,
+	 void (*emit)(struct mgm *, const struct mfe *, void *, uint32_t), void *out)
+{
+	if (m == NULL || n == NULL || (max && out == NULL))
+		return -EINVAL;
+	if (snap_refresh(m) < 0)
+		return -ENOMEM;
+	uint32_t lo = 0, hi = m->n_snap;
+	while (lo < hi) { /* first key > after (or >= 0 for first) */
+		uint32_t mid = (lo + hi) / 2;
+		if (first ? false : m->snap[mid] <= after)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*n = 0;
+	for (uint32_t i = lo; i < m->n_snap && *n < max; i++) {
+		struct mfe *f = hmap_get(&m->mfes, m->snap[i]);
+		if (f != NULL)
+			emit(m, f, out, (*n)++);
+	}
+	return 0;
+}
+
+static void
+emit_mfe(struct mgm *m, const struct mfe *f, void *out, uint32_t i)
+{
+	mfe_fill(m, f, &((struct mgm_mfe *)out)[i]);
+}
+
+static void
+stats_fill(struct mgm *m, const struct mfe *f, struct mgm_mfe_stats *out)
+{
+	struct mfc_stats st = {0};
+	memset(out, 0, sizeof(*out));
+	mfe_fill(m, f, &out->mfe);
+	if (mfc_stats_get(m->cache, f->src, f->grp, &st, NULL, NULL) == 0) {
+		out->in_pkts = st.pkts;
+		out->in_octets = st.bytes;
+		out->pkts_different_if = st.wrong_if;
+		out->in_discards = st.discards;
+		out->in_hdr_errors = st.hdr_err;
+		out->out_pkts = st.out_pkts;
+	}
+}
+
+static void
+emit_stats(struct mgm *m, const struct mfe *f, void *out, uint32_t i)
+{
+	stats_fill(m, f, &((struct mgm_mfe_stats *)out)[i]);
+}
+
+int
+mgm_mfe_next(struct mgm *m, uint32_t src, uint32_t grp, struct mgm_mfe *out,
+	     uint32_t max, uint32_t *n)
+{
+	return mfe_walk(m, mkey(src, grp), false, max, n, emit_mfe, out);
+}
+
+int
+mgm_mfe_first(struct mgm *m, struct mgm_mfe *out, uint32_t max, uint32_t *n)
+{
+	return mfe_walk(m, 0, true, max, n, emit_mfe, out);
+}
+
+int
+mgm_mfe_stats_get(struct mgm *m, uint32_t src, uint32_t grp, struct mgm_mfe_stats *out,
+		  struct mgm_oif_stats *oifs, uint32_t *n_oifs)
+{
+	if (m == NULL || out == NULL || (oifs && n_oifs == NULL))
+		return -EINVAL;
+	struct mfe *f = hmap_get(&m->mfes, mkey(src, grp));
+	if (f == NULL)
+		return -ENOENT;
+	stats_fill(m, f, out);
+	if (n_oifs == NULL)
+		return 0;
+	struct mfc_stats st;
+	struct mfc_oif_stats tmp[64], *os = tmp;
+	uint32_t room = *n_oifs, k = room < 64 ? 64 : room;
+	if (k > 64 && (os = malloc(k * sizeof(*os))) == NULL)
+		return -ENOMEM;
+	int rc = mfc_stats_get(m->cache, src, grp, &st, os, &k);
+	if (rc == -ENOSPC) { /* more than our buffer: report the need */
+		*n_oifs = k;
+		if (os != tmp)
+			free(os);
+		return oifs ? -ENOSPC : 0;
+	}
+	for (uint32_t i = 0; rc == 0 && oifs && i < k && i < room; i++)
+		oifs[i] = (struct mgm_oif_stats){ { os[i].ifid, os[i].nexthop }, os[i].out_pkts,
+						  os[i].out_discards, os[i].ttl_low, os[i].frag_needed };
+	if (os != tmp)
+		free(os);
+	*n_oifs = k;
+	if (rc < 0)
+		return rc == -ENOENT ? 0 : rc;
+	return oifs && k > room ? -ENOSPC : 0;
+}
+
+int
+mgm_mfe_stats_next(struct mgm *m, uint32_t src, uint32_t grp, struct mgm_mfe_stats *out,
+		   uint32_t max, uint32_t *n)
+{
+	return mfe_walk(m, mkey(src, grp), false, max, n, emit_stats, out);
+}
+
+int
+mgm_mfe_stats_first(struct mgm *m, struct mgm_mfe_stats *out, uint32_t max, uint32_t *n)
+{
+	return mfe_walk(m, 0, true, max, n, emit_stats, out);
+}
+
+/* ---------------------------------------------------------------- */
+/* Group enumeration                                                 */
+
+static struct genum *
+enum_of(struct mgm *m, mgm_enum_t e)
+{
+	uint32_t slot = (uint32_t)e, gen = (uint32_t)(e >> 32);
+	if (m == NULL || slot == 0 || slot > MAX_ENUMS)
+		return NULL;
+	struct genum *g = &m->en[slot - 1];
+	return g->used && g->gen == gen ? g : NULL;
+}
+
+int
+mgm_group_enum_start(struct mgm *m, mgm_handle_t h, mgm_enum_t *e)
+{
+	int ci;
+	if (client_of(m, h, &ci) == NULL || e == NULL)
+		return -EINVAL;
+	int slot = -1;
+	for (int i = 0; i < MAX_ENUMS; i++)
+		if (!m->en[i].used) {
+			slot = i;
+			break;
+		}
+	if (slot < 0)
+		return -ENOMEM;
+	struct genum *g = &m->en[slot];
+	/* a snapshot: every membership key, whichever client added it (the
+	 * protocol learns what exists at start-up) */
+	g->v = malloc((m->sgms.n ? m->sgms.n : 1) * sizeof(*g->v));
+	if (g->v == NULL)
+		return -ENOMEM;
+	g->n = g->pos = 0;
+	HMAP_FOREACH(&m->sgms, x) {
+		struct sgm *s = x->val;
+		g->v[g->n++] = (struct mgm_group_entry){ s->src, s->src ? 0xffffffffu : 0, s->grp,
+							 s->grp ? 0xffffffffu : 0 };
+	}
+	g->used = true;
+	g->gen++;
+	*e = ((uint64_t)g->gen << 32) | (uint32_t)(slot + 1);
+	return 0;
+}
+
+int
+mgm_group_enum_next(struct mgm *m, mgm_enum_t e, struct mgm_group_entry *out,
+		    uint32_t max, uint32_t *n)
+{
+	struct genum *g = enum_of(m, e);
+	if (g == NULL || n == NULL || (max && out == NULL))
+		return -EINVAL;
+	*n = 0;
+	while (*n < max && g->pos < g->n)
+		out[(*n)++] = g->v[g->pos++];
+	return 0;
+}
+
+int
+mgm_group_enum_end(struct mgm *m, mgm_enum_t e)
+{
+	struct genum *g = enum_of(m, e);
+	if (g == NULL)
+		return -EINVAL;
+	free(g->v);
+	g->v = NULL;
+	g->used = false;
+	g->gen++;
+	return 0;
+}

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file mgm.h
+ * The Multicast Group Manager: the control plane that routing protocols
+ * and IGMP talk to (the behaviour of Windows RRAS mgm.h, in C, with
+ * negative errno). See docs: ../shared/docs/mgm-semantics.md.
+ *
+ * Context: every function here is "control thread only" (one thread at a
+ * time). Callbacks are called synchronously from MGM calls, without any MGM
+ * lock held (MGM takes none: it is single-threaded); their return values
+ * are ignored. From inside a callback a client may call MGM again, except:
+ * - from ENABLE_IGMP, mgm_membership_add/_delete return -EDEADLK: IGMP must
+ *   re-add its memberships after the callback returned;
+ * - from any callback, mgm_protocol_deregister and mgm_interface_release of
+ *   the interface being changed return -EBUSY.
+ *
+ * Interfaces are (ifindex, next hop): ifindex is the forwarding cache's
+ * logical interface id, next hop tells neighbours apart on
+ * point-to-multipoint links (0 elsewhere).
+ */
+#ifndef MCFWD_MGM_H
+#define MCFWD_MGM_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mfc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** IGMP's protocol id (as in MGM's header). */
+#define MGM_PROTO_IGMP 10
+
+/** Handle of a registered client; 0 is never valid. Stale handles are
+ * detected (generation) and refused with -EINVAL. */
+typedef uint64_t mgm_handle_t;
+
+/** Membership flags. */
+#define MGM_JOIN_STATE    0x1 /**< membership: updates every matching MFE */
+#define MGM_FORWARD_STATE 0x2 /**< add the interface to the existing (S,G) MFE only */
+
+struct mgm_if {
+	uint32_t ifindex;
+	uint32_t nexthop;
+};
+
+/** One OIF handed to CREATION_ALERT; the client may clear `enabled`. */
+struct mgm_alert_oif {
+	struct mgm_if ifc;
+	bool enabled;
+};
+
+/** The nine callbacks. Any may be NULL. `ctx` is the client's. */
+struct mgm_callbacks {
+	/** RPF: asked of the owner of the interface towards S when an MFE is
+	 * created; it may rewrite the incoming interface and upstream. */
+	void (*rpf)(void *ctx, uint32_t src, uint32_t grp, struct mgm_if *iif,
+		    uint32_t *upstream, const void *hdr, size_t hdr_len);
+	/** After an MFE is built, to each client owning OIFs of it: only that
+	 * client's OIFs; it may veto some by clearing `enabled`. */
+	void (*creation_alert)(void *ctx, uint32_t src, uint32_t grp, struct mgm_if iif,
+			       struct mgm_alert_oif *oifs, uint32_t n);
+	/** New receivers on other clients' interfaces (rules in the spec). */
+	void (*join_alert)(void *ctx, uint32_t src, uint32_t smask, uint32_t grp,
+			   uint32_t gmask, bool member_update);
+	/** Receivers gone; with member_delete false the client may set the MFE
+	 * timeout in seconds (*timeout_s). */
+	void (*prune_alert)(void *ctx, uint32_t src, uint32_t smask, uint32_t grp,
+			    uint32_t gmask, struct mgm_if ifc, bool member_delete,
+			    uint32_t *timeout_s);
+	/** A packet of (S,G) arrived on an interface that is not its iif. */
+	void (*wrong_if)(void *ctx, uint32_t src, uint32_t grp, struct mgm_if ifc,
+			 const void *hdr, size_t hdr_len);
+	/** To the owner of an interface when IGMP adds/deletes a membership. */
+	void (*local_join)(void *ctx, uint32_t src, uint32_t grp, struct mgm_if ifc);
+	void (*local_leave)(void *ctx, uint32_t src, uint32_t grp, struct mgm_if ifc);
+	/** To IGMP around any ownership change of an interface it runs on. */
+	void (*disable_igmp)(void *ctx, struct mgm_if ifc);
+	void (*enable_igmp)(void *ctx, struct mgm_if ifc);
+};
+
+struct mgm;
+
+struct mgm_params {
+	struct mfc *cache;           /**< the forwarding cache MGM publishes to (required) */
+	uint32_t max_mfes;           /**< default: the cache's capacity */
+	uint32_t max_members_per_if; /**< memberships per interface (default 65536) */
+	uint32_t mfe_timeout_s;      /**< default MFE timeout (900) */
+	uint32_t negative_timeout_s; /**< timeout of MFEs without OIF (10) */
+	uint32_t max_routes;         /**< unicast routes for RPF (default 65536) */
+	uint64_t (*now)(void *arg);  /**< clock in seconds (default: CLOCK_MONOTONIC) */
+	void *now_arg;
+	const char *name;            /**< unique name for DPDK objects (default "mgm") */
+};
+
+/** Create. Needs DPDK EAL initialised (rte_lpm for RPF). NULL + errno. */
+struct mgm *mgm_create(const struct mgm_params *p);
+/** Destroy; the cache is left to its owner. */
+void mgm_destroy(struct mgm *m);
+
+/* ---- clients ---- */
+int mgm_protocol_register(struct mgm *m, uint32_t proto_id, uint32_t component_id,
+			  const struct mgm_callbacks *cb, void *ctx, mgm_handle_t *out);
+/** -EBUSY while it still owns interfaces; afterwards the handle is dead. */
+int mgm_protocol_deregister(struct mgm *m, mgm_handle_t h);
+/** The seed's sequence: release every owned interface (IGMP bracketing,
+ * purge), then deregister. */
+int mgm_protocol_shutdown(struct mgm *m, mgm_handle_t h);
+
+/* ---- interface ownership ---- */
+int mgm_interface_take(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t nexthop);
+int mgm_interface_release(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t nexthop);
+/** Routing protocol owning the interface (IGMP if it is the only one). */
+int mgm_interface_owner(struct mgm *m, uint32_t ifindex, uint32_t nexthop,
+			uint32_t *proto_id, uint32_t *component_id);
+
+/* ---- memberships ---- */
+/** (S,G), (*,G) with src = smask = 0, (*,*) with grp = gmask = 0 too. */
+int mgm_membership_add(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smask,
+		       uint32_t grp, uint32_t gmask, uint32_t ifindex, uint32_t nexthop,
+		       uint32_t flags);
+int mgm_membership_delete(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smask,
+			  uint32_t grp, uint32_t gmask, uint32_t ifindex, uint32_t nexthop,
+			  uint32_t flags);
+
+/* ---- routes for RPF ---- */
+int mgm_route_add(struct mgm *m, uint32_t prefix, uint8_t len, uint32_t ifindex,
+		  uint32_t nexthop);
+int mgm_route_delete(struct mgm *m, uint32_t prefix, uint8_t len);
+
+/* ---- data-driven creation, wrong interface, ageing ---- */
+/**
+ * A packet of (S,G) had no MFE (the punt path): RPF of S, RPF callback to
+ * the upstream owner, OIFs = (S,G) + (*,G) + (*,*) memberships minus the
+ * iif minus vetoes, CREATION_ALERT, published to the cache (negative when
+ * no OIF or no owner upstream). @return 0, -EEXIST, -ENOSPC, -EINVAL.
+ */
+int mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
+		   const void *hdr, size_t hdr_len);
+/** A packet arrived on the wrong interface: WRONG_IF to the owner of that
+ * interface, at most once a second per MFE. @return 1 if called, 0, -ENOENT. */
+int mgm_wrong_if(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
+		 const void *hdr, size_t hdr_len);
+/** Delete MFEs idle longer than their timeout (0: never). @return deleted. */
+int mgm_age(struct mgm *m);
+
+/* ---- administrative reads ---- */
+struct mgm_mfe {
+	uint32_t src, grp;
+	struct mgm_if iif;
+	uint32_t upstream;
+	uint32_t n_oifs;
+	uint32_t timeout_s;
+	uint64_t created_s, expires_s;   /**< expires 0: never */
+	bool negative;
+};
+struct mgm_mfe_oif {
+	struct mgm_if ifc;
+	uint8_t ttl;
+	bool enabled;
+};
+struct mgm_mfe_stats {
+	struct mgm_mfe mfe;
+	uint64_t in_pkts, in_octets, pkts_different_if, in_discards, in_hdr_errors,
+		 out_pkts, queue_overflow;
+};
+struct mgm_oif_stats {
+	struct mgm_if ifc;
+	uint64_t out_pkts, out_discards, ttl_too_low, frag_needed;
+};
+
+/** One MFE. -ENOENT; -ENOSPC with *n_oifs = needed when oifs is too small. */
+int mgm_mfe_get(struct mgm *m, uint32_t src, uint32_t grp, struct mgm_mfe *out,
+		struct mgm_mfe_oif *oifs, uint32_t *n_oifs);
+/** Up to max MFEs ordered by group then source, strictly after (src, grp)
+ * (even if that MFE is gone); first: mgm_mfe_next(m, 0, 0, ...). */
+int mgm_mfe_next(struct mgm *m, uint32_t src, uint32_t grp, struct mgm_mfe *out,
+		 uint32_t max, uint32_t *n);
+int mgm_mfe_first(struct mgm *m, struct mgm_mfe *out, uint32_t max, uint32_t *n);
+int mgm_mfe_stats_get(struct mgm *m, uint32_t src, uint32_t grp, struct mgm_mfe_stats *out,
+		      struct mgm_oif_stats *oifs, uint32_t *n_oifs);
+int mgm_mfe_stats_next(struct mgm *m, uint32_t src, uint32_t grp,
+		       struct mgm_mfe_stats *out, uint32_t max, uint32_t *n);
+int mgm_mfe_stats_first(struct mgm *m, struct mgm_mfe_stats *out, uint32_t max, uint32_t *n);
+/** Change only the upstream neighbour of an existing MFE. */
+int mgm_mfe_set(struct mgm *m, uint32_t src, uint32_t grp, uint32_t upstream);
+
+/* ---- group enumeration ---- */
+struct mgm_group_entry {
+	uint32_t src, smask, grp, gmask;
+};
+typedef uint64_t mgm_enum_t;
+int mgm_group_enum_start(struct mgm *m, mgm_handle_t h, mgm_enum_t *e);
+/** Up to max entries; *n = 0 at the end. */
+int mgm_group_enum_next(struct mgm *m, mgm_enum_t e, struct mgm_group_entry *out,
+			uint32_t max, uint32_t *n);
+int mgm_group_enum_end(struct mgm *m, mgm_enum_t e);
+
+/** Counts (control thread). */
+uint32_t mgm_mfe_count(const struct mgm *m);
+uint32_t mgm_membership_count(const struct mgm *m);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,715 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* MGM lifecycles with a recording mock client: each test asserts the exact
+ * callback sequence and arguments. EAL runs with --no-huge (rte_lpm). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <rte_eal.h>
+
+#include "mgm.h"
+
+#define G1 0xe8010101u /* 232.1.1.1 */
+#define G2 0xe8010102u
+#define S1 0x0a000001u /* 10.0.0.1 */
+#define S2 0x0a000002u
+#define ALL 0xffffffffu
+
+/* ---- the recording mock ---- */
+static char logbuf[8192];
+static uint64_t clock_s = 1000;
+
+static void
+logf_(const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	strncat(logbuf, line, sizeof(logbuf) - strlen(logbuf) - 2);
+	strcat(logbuf, "\n");
+}
+
+static void log_clear(void) { logbuf[0] = 0; }
+
+struct mock {
+	const char *name;
+	struct mgm *m;
+	mgm_handle_t h;
+	uint16_t veto_if;      /* CREATION_ALERT: veto this ifindex */
+	uint32_t set_timeout;  /* PRUNE_ALERT: set this timeout */
+	uint32_t rpf_upstream; /* RPF: set upstream */
+	int readd_in_enable;   /* try a membership add inside ENABLE_IGMP */
+	int enable_rc;
+};
+
+static void
+cb_rpf(void *ctx, uint32_t s, uint32_t g, struct mgm_if *iif, uint32_t *up, const void *h, size_t l)
+{
+	struct mock *k = ctx;
+	(void)h;
+	(void)l;
+	logf_("%s RPF %x %x iif=%u", k->name, s, g, iif->ifindex);
+	if (k->rpf_upstream)
+		*up = k->rpf_upstream;
+}
+static void
+cb_creation(void *ctx, uint32_t s, uint32_t g, struct mgm_if iif, struct mgm_alert_oif *o, uint32_t n)
+{
+	struct mock *k = ctx;
+	char b[128] = "";
+	for (uint32_t i = 0; i < n; i++) {
+		char x[16];
+		snprintf(x, sizeof(x), " %u", o[i].ifc.ifindex);
+		strcat(b, x);
+		if (o[i].ifc.ifindex == k->veto_if)
+			o[i].enabled = false;
+	}
+	logf_("%s CREATION %x %x iif=%u oifs=%s", k->name, s, g, iif.ifindex, b);
+}
+static void
+cb_join(void *ctx, uint32_t s, uint32_t sm, uint32_t g, uint32_t gm, bool upd)
+{
+	struct mock *k = ctx;
+	logf_("%s JOIN_ALERT %x/%x %x/%x update=%d", k->name, s, sm, g, gm, upd);
+}
+static void
+cb_prune(void *ctx, uint32_t s, uint32_t sm, uint32_t g, uint32_t gm, struct mgm_if ifc, bool del,
+	 uint32_t *to)
+{
+	struct mock *k = ctx;
+	logf_("%s PRUNE_ALERT %x/%x %x/%x if=%u delete=%d", k->name, s, sm, g, gm, ifc.ifindex, del);
+	if (!del && k->set_timeout)
+		*to = k->set_timeout;
+}
+static void
+cb_wrong(void *ctx, uint32_t s, uint32_t g, struct mgm_if ifc, const void *h, size_t l)
+{
+	struct mock *k = ctx;
+	(void)h;
+	(void)l;
+	logf_("%s WRONG_IF %x %x if=%u", k->name, s, g, ifc.ifindex);
+}
+static void
+cb_ljoin(void *ctx, uint32_t s, uint32_t g, struct mgm_if ifc)
+{
+	logf_("%s LOCAL_JOIN %x %x if=%u", ((struct mock *)ctx)->name, s, g, ifc.ifindex);
+}
+static void
+cb_lleave(void *ctx, uint32_t s, uint32_t g, struct mgm_if ifc)
+{
+	logf_("%s LOCAL_LEAVE %x %x if=%u", ((struct mock *)ctx)->name, s, g, ifc.ifindex);
+}
+static void
+cb_disable(void *ctx, struct mgm_if ifc)
+{
+	logf_("%s DISABLE_IGMP if=%u", ((struct mock *)ctx)->name, ifc.ifindex);
+}
+static void
+cb_enable(void *ctx, struct mgm_if ifc)
+{
+	struct mock *k = ctx;
+	logf_("%s ENABLE_IGMP if=%u", k->name, ifc.ifindex);
+	if (k->readd_in_enable)
+		k->enable_rc = mgm_membership_add(k->m, k->h, 0, 0, G1, ALL, ifc.ifindex, 0,
+						  MGM_JOIN_STATE);
+}
+
+static const struct mgm_callbacks CB = {
+	cb_rpf, cb_creation, cb_join, cb_prune, cb_wrong, cb_ljoin, cb_lleave, cb_disable, cb_enable,
+};
+
+static uint64_t
+test_now(void *arg)
+{
+	(void)arg;
+	return clock_s;
+}
+
+struct fx {
+	struct mfc *c;
+	struct mgm *m;
+	struct mock p, q, r, igmp;
+};
+
+static int
+setup(void **state)
+{
+	static int seq;
+	char name[32];
+	struct fx *f = calloc(1, sizeof(*f));
+	struct mfc_params cp = { .max_entries = 4096, .n_lcores = 1 };
+	snprintf(name, sizeof(name), "mgm%d", seq++);
+	f->c = mfc_create(&cp);
+	struct mgm_params mp = { .cache = f->c, .now = test_now, .name = name };
+	f->m = mgm_create(&mp);
+	if (f->c == NULL || f->m == NULL)
+		return -1;
+	struct mock *ks[] = { &f->p, &f->q, &f->r, &f->igmp };
+	const char *names[] = { "P", "Q", "R", "IGMP" };
+	uint32_t protos[] = { 1, 2, 3, MGM_PROTO_IGMP };
+	for (int i = 0; i < 4; i++) {
+		ks[i]->name = names[i];
+		ks[i]->m = f->m;
+		if (mgm_protocol_register(f->m, protos[i], 0, &CB, ks[i], &ks[i]->h) != 0)
+			return -1;
+	}
+	clock_s = 1000;
+	log_clear();
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+	mgm_destroy(f->m);
+	mfc_destroy(f->c);
+	free(f);
+	return 0;
+}
+
+static void
+expect_log(const char *want)
+{
+	if (strcmp(logbuf, want) != 0)
+		print_error("callback log:\n%s--- expected:\n%s", logbuf, want);
+	assert_string_equal(logbuf, want);
+	log_clear();
+}
+
+/* the cache's usable OIF ifindexes of (s, g), as " a b c" */
+static const char *
+oifs_of(struct fx *f, uint32_t s, uint32_t g)
+{
+	static char b[128];
+	const struct mfc_entry *e = mfc_find(f->c, s, g);
+	b[0] = 0;
+	if (e == NULL)
+		return "none";
+	const struct mfc_oifl_data *d = mfc_entry_oifs(e);
+	for (uint32_t i = 0; d && i < d->n; i++)
+		if (mfc_oif_usable(mfc_table(f->c), &d->oif[i])) {
+			char x[16];
+			snprintf(x, sizeof(x), " %u", d->oif[i].ifid);
+			strcat(b, x);
+		}
+	return b;
+}
+
+/* ---------------------------------------------------------------- */
+
+static void
+test_register_and_handles(void **state)
+{
+	struct fx *f = *state;
+	mgm_handle_t h2;
+	assert_int_equal(mgm_protocol_register(f->m, 1, 0, &CB, &f->p, &h2), -EEXIST);
+	assert_int_equal(mgm_protocol_register(f->m, 1, 1, &CB, &f->p, &h2), 0); /* other component */
+	assert_int_equal(mgm_protocol_deregister(f->m, 0), -EINVAL);
+	assert_int_equal(mgm_protocol_deregister(f->m, 0xdead00000001ull), -EINVAL); /* forged */
+	assert_int_equal(mgm_interface_take(f->m, h2, 7, 0), 0);
+	assert_int_equal(mgm_protocol_deregister(f->m, h2), -EBUSY);
+	assert_int_equal(mgm_interface_release(f->m, h2, 7, 0), 0);
+	assert_int_equal(mgm_protocol_deregister(f->m, h2), 0);
+	/* the handle is dead for every call */
+	assert_int_equal(mgm_protocol_deregister(f->m, h2), -EINVAL);
+	assert_int_equal(mgm_interface_take(f->m, h2, 7, 0), -EINVAL);
+	assert_int_equal(mgm_membership_add(f->m, h2, 0, 0, G1, ALL, 7, 0, MGM_JOIN_STATE), -EINVAL);
+	mgm_enum_t e;
+	assert_int_equal(mgm_group_enum_start(f->m, h2, &e), -EINVAL);
+	/* the slot is reused by a new registration; the old handle stays dead */
+	mgm_handle_t h3;
+	assert_int_equal(mgm_protocol_register(f->m, 9, 9, &CB, &f->p, &h3), 0);
+	assert_true(h3 != h2);
+	assert_int_equal(mgm_interface_take(f->m, h2, 7, 0), -EINVAL);
+	assert_int_equal(mgm_protocol_register(NULL, 1, 1, &CB, NULL, &h3), -EINVAL);
+	assert_int_equal(mgm_protocol_register(f->m, 1, 2, &CB, NULL, NULL), -EINVAL);
+}
+
+static void
+test_ownership_and_igmp_bracketing(void **state)
+{
+	struct fx *f = *state;
+	uint32_t proto;
+	/* start-up: IGMP runs on 1, then P takes it: bracketed */
+	assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 1, 0), 0);
+	assert_int_equal(mgm_interface_owner(f->m, 1, 0, &proto, NULL), 0);
+	assert_int_equal(proto, MGM_PROTO_IGMP);
+	expect_log("");
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 1, 0), 0);
+	expect_log("IGMP DISABLE_IGMP if=1\nIGMP ENABLE_IGMP if=1\n");
+	assert_int_equal(mgm_interface_owner(f->m, 1, 0, &proto, NULL), 0);
+	assert_int_equal(proto, 1);
+	/* one routing protocol per interface */
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 1, 0), -EEXIST);
+	assert_int_equal(mgm_interface_release(f->m, f->q.h, 1, 0), -EINVAL);
+	/* no IGMP on 2: no bracketing */
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 2, 0), 0);
+	expect_log("");
+	/* point-to-multipoint: next hops are different interfaces */
+	assert_int_equal(mgm_interface_take(f->m, f->r.h, 1, 0x0a000063u), 0);
+	assert_int_equal(mgm_interface_owner(f->m, 9, 0, NULL, NULL), -ENOENT);
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 70000, 0), -EINVAL);
+	/* release with IGMP: bracketed again */
+	assert_int_equal(mgm_interface_release(f->m, f->p.h, 1, 0), 0);
+	expect_log("IGMP DISABLE_IGMP if=1\nIGMP ENABLE_IGMP if=1\n");
+	assert_int_equal(mgm_interface_owner(f->m, 1, 0, &proto, NULL), 0);
+	assert_int_equal(proto, MGM_PROTO_IGMP);
+}
+
+static void
+test_igmp_join_leave_on_owned_interface(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 1, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 1, 0), 0);
+	log_clear();
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G1, ALL, 1, 0, MGM_JOIN_STATE), 0);
+	/* LOCAL_JOIN to the owner; first client of (*,G): everyone else */
+	expect_log("P LOCAL_JOIN 0 e8010101 if=1\n"
+		   "P JOIN_ALERT 0/0 e8010101/ffffffff update=1\n"
+		   "Q JOIN_ALERT 0/0 e8010101/ffffffff update=1\n"
+		   "R JOIN_ALERT 0/0 e8010101/ffffffff update=1\n");
+	assert_int_equal(mgm_membership_count(f->m), 1);
+	assert_int_equal(mgm_membership_delete(f->m, f->igmp.h, 0, 0, G1, ALL, 1, 0, MGM_JOIN_STATE), 0);
+	expect_log("P LOCAL_LEAVE 0 e8010101 if=1\n"
+		   "P PRUNE_ALERT 0/0 e8010101/ffffffff if=1 delete=1\n"
+		   "Q PRUNE_ALERT 0/0 e8010101/ffffffff if=1 delete=1\n"
+		   "R PRUNE_ALERT 0/0 e8010101/ffffffff if=1 delete=1\n");
+	assert_int_equal(mgm_membership_count(f->m), 0);
+}
+
+static void
+test_join_prune_alert_rules(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 1, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 2, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->r.h, 3, 0), 0);
+	log_clear();
+	/* (*,G): first client -> all others; second -> the first; later -> none */
+	assert_int_equal(mgm_membership_add(f->m, f->p.h, 0, 0, G1, ALL, 1, 0, MGM_JOIN_STATE), 0);
+	expect_log("Q JOIN_ALERT 0/0 e8010101/ffffffff update=1\n"
+		   "R JOIN_ALERT 0/0 e8010101/ffffffff update=1\n"
+		   "IGMP JOIN_ALERT 0/0 e8010101/ffffffff update=1\n");
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G1, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	expect_log("P JOIN_ALERT 0/0 e8010101/ffffffff update=1\n");
+	assert_int_equal(mgm_membership_add(f->m, f->r.h, 0, 0, G1, ALL, 3, 0, MGM_JOIN_STATE), 0);
+	expect_log("");
+	/* the same client again (idempotent) says nothing */
+	assert_int_equal(mgm_membership_add(f->m, f->r.h, 0, 0, G1, ALL, 3, 0, MGM_JOIN_STATE), 0);
+	expect_log("");
+	/* prune mirrors: leaving with 2 others left -> none; second-to-last
+	 * leaves -> the remaining one; last -> all others */
+	assert_int_equal(mgm_membership_delete(f->m, f->r.h, 0, 0, G1, ALL, 3, 0, MGM_JOIN_STATE), 0);
+	expect_log("");
+	assert_int_equal(mgm_membership_delete(f->m, f->q.h, 0, 0, G1, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	expect_log("P PRUNE_ALERT 0/0 e8010101/ffffffff if=2 delete=1\n");
+	assert_int_equal(mgm_membership_delete(f->m, f->p.h, 0, 0, G1, ALL, 1, 0, MGM_JOIN_STATE), 0);
+	expect_log("Q PRUNE_ALERT 0/0 e8010101/ffffffff if=1 delete=1\n"
+		   "R PRUNE_ALERT 0/0 e8010101/ffffffff if=1 delete=1\n"
+		   "IGMP PRUNE_ALERT 0/0 e8010101/ffffffff if=1 delete=1\n");
+	/* (S,G): first client -> only the owner of the interface towards S */
+	assert_int_equal(mgm_route_add(f->m, 0x0a000000u, 8, 1, 0), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, S1, ALL, G1, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	expect_log("P JOIN_ALERT a000001/ffffffff e8010101/ffffffff update=1\n");
+	assert_int_equal(mgm_membership_add(f->m, f->r.h, S1, ALL, G1, ALL, 3, 0, MGM_JOIN_STATE), 0);
+	expect_log("");
+	assert_int_equal(mgm_membership_delete(f->m, f->r.h, S1, ALL, G1, ALL, 3, 0, MGM_JOIN_STATE), 0);
+	expect_log("");
+	assert_int_equal(mgm_membership_delete(f->m, f->q.h, S1, ALL, G1, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	expect_log("P PRUNE_ALERT a000001/ffffffff e8010101/ffffffff if=2 delete=1\n");
+}
+
+/* The upstream P owns 1 (route to 10/8); Q owns 2 and 3; IGMP runs alone
+ * on 4. */
+static void
+three_party(struct fx *f)
+{
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 1, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 2, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 3, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 4, 0), 0);
+	assert_int_equal(mgm_route_add(f->m, 0x0a000000u, 8, 1, 0), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G1, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G1, ALL, 3, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, S1, ALL, G1, ALL, 4, 0, MGM_JOIN_STATE), 0);
+	/* a membership on the incoming interface itself never becomes an OIF */
+	assert_int_equal(mgm_membership_add(f->m, f->p.h, 0, 0, G1, ALL, 1, 0, MGM_JOIN_STATE), 0);
+	log_clear();
+}
+
+static void
+test_data_driven_creation_exact(void **state)
+{
+	struct fx *f = *state;
+	three_party(f);
+	f->p.rpf_upstream = 0x0a0000feu;
+	f->q.veto_if = 3;
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	expect_log("P RPF a000001 e8010101 iif=1\n"
+		   "Q CREATION a000001 e8010101 iif=1 oifs= 2 3\n"
+		   "IGMP CREATION a000001 e8010101 iif=1 oifs= 4\n");
+	/* vetoed 3 is not forwarded on; the iif is not an OIF */
+	assert_string_equal(oifs_of(f, S1, G1), " 2 4");
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), -EEXIST);
+	struct mgm_mfe x;
+	struct mgm_mfe_oif o[4];
+	uint32_t n = 4;
+	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &x, o, &n), 0);
+	assert_int_equal(x.upstream, 0x0a0000feu);
+	assert_int_equal(x.iif.ifindex, 1);
+	assert_int_equal(x.n_oifs, 2);
+	assert_int_equal(n, 2);
+	assert_false(x.negative);
+	assert_int_equal(x.timeout_s, 900);
+	/* buffer too small: -ENOSPC and the size needed */
+	n = 1;
+	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &x, o, &n), -ENOSPC);
+	assert_int_equal(n, 2);
+	/* S2's (S,G) membership is absent: only (*,G) OIFs */
+	assert_int_equal(mgm_mfe_create(f->m, S2, G1, 1, NULL, 0), 0);
+	assert_string_equal(oifs_of(f, S2, G1), " 2");
+}
+
+static void
+test_negative_entries(void **state)
+{
+	struct fx *f = *state;
+	three_party(f);
+	/* no route towards the source */
+	assert_int_equal(mgm_mfe_create(f->m, 0xc0a80001u, G1, 2, NULL, 0), 0);
+	expect_log("");
+	struct mgm_mfe x;
+	assert_int_equal(mgm_mfe_get(f->m, 0xc0a80001u, G1, &x, NULL, NULL), 0);
+	assert_true(x.negative);
+	assert_int_equal(x.timeout_s, 10); /* negatives age fast */
+	assert_true(mfc_find(f->c, 0xc0a80001u, G1)->flags & MFC_F_NEGATIVE);
+	/* a route, but no routing protocol owns the way back */
+	assert_int_equal(mgm_route_add(f->m, 0xac100000u, 12, 9, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, 0xac100001u, G1, 9, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_get(f->m, 0xac100001u, G1, &x, NULL, NULL), 0);
+	assert_true(x.negative);
+	/* positive but without OIF: also the short timeout */
+	assert_int_equal(mgm_mfe_create(f->m, S2, G2, 1, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_get(f->m, S2, G2, &x, NULL, NULL), 0);
+	assert_int_equal(x.timeout_s, 10);
+	assert_int_equal(mgm_mfe_create(f->m, S2, 0x0a000001u, 1, NULL, 0), -EINVAL); /* not a group */
+}
+
+static void
+test_memberships_update_mfes(void **state)
+{
+	struct fx *f = *state;
+	three_party(f);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	log_clear();
+	assert_string_equal(oifs_of(f, S1, G1), " 2 3 4");
+	/* a new (*,G) receiver on 5 (R): list grows, upstream owner told */
+	assert_int_equal(mgm_interface_take(f->m, f->r.h, 5, 0), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->r.h, 0, 0, G1, ALL, 5, 0, MGM_JOIN_STATE), 0);
+	assert_string_equal(oifs_of(f, S1, G1), " 2 3 4 5");
+	expect_log("P JOIN_ALERT a000001/ffffffff e8010101/ffffffff update=0\n");
+	/* FORWARD_STATE adds to that (S,G) MFE only */
+	assert_int_equal(mgm_interface_take(f->m, f->r.h, 6, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S2, G1, 1, NULL, 0), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->r.h, S1, ALL, G1, ALL, 6, 0, MGM_FORWARD_STATE), 0);
+	assert_string_equal(oifs_of(f, S1, G1), " 2 3 4 5 6");
+	assert_string_equal(oifs_of(f, S2, G1), " 2 3 5");
+	/* leaves: an OIF goes only when no contributor is left */
+	assert_int_equal(mgm_membership_delete(f->m, f->r.h, 0, 0, G1, ALL, 5, 0, MGM_JOIN_STATE), 0);
+	assert_string_equal(oifs_of(f, S1, G1), " 2 3 4 6");
+	log_clear();
+	/* the last OIFs of S2's MFE go: PRUNE_ALERT (member_delete=0) to the
+	 * upstream owner, which sets the MFE's timeout */
+	f->p.set_timeout = 60;
+	assert_int_equal(mgm_membership_delete(f->m, f->q.h, 0, 0, G1, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_delete(f->m, f->q.h, 0, 0, G1, ALL, 3, 0, MGM_JOIN_STATE), 0);
+	assert_string_equal(oifs_of(f, S2, G1), "");
+	assert_non_null(strstr(logbuf, "P PRUNE_ALERT a000002/ffffffff e8010101/ffffffff if=1 delete=0"));
+	struct mgm_mfe x;
+	assert_int_equal(mgm_mfe_get(f->m, S2, G1, &x, NULL, NULL), 0);
+	assert_int_equal(x.timeout_s, 60);
+}
+
+static void
+test_expiry(void **state)
+{
+	struct fx *f = *state;
+	three_party(f);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, 0xc0a80001u, G1, 2, NULL, 0), 0); /* negative */
+	clock_s += 10;
+	assert_int_equal(mgm_age(f->m), 1); /* the negative one, at 10 s */
+	assert_int_equal(mgm_mfe_count(f->m), 1);
+	/* traffic keeps an MFE alive: a worker counts a packet */
+	clock_s += 800;
+	mfc_lcore_ctrs(f->c, 0)->ent[mfc_find(f->c, S1, G1)->cidx].pkts++;
+	assert_int_equal(mgm_age(f->m), 0);
+	clock_s += 899;
+	assert_int_equal(mgm_age(f->m), 0);
+	clock_s += 1;
+	assert_int_equal(mgm_age(f->m), 1);
+	assert_null(mfc_find(f->c, S1, G1));
+	assert_int_equal(mgm_mfe_count(f->m), 0);
+}
+
+static void
+test_wrong_if(void **state)
+{
+	struct fx *f = *state;
+	three_party(f);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	log_clear();
+	assert_int_equal(mgm_wrong_if(f->m, S1, G1, 2, NULL, 0), 1);
+	assert_int_equal(mgm_wrong_if(f->m, S1, G1, 2, NULL, 0), 0); /* rate limited */
+	expect_log("Q WRONG_IF a000001 e8010101 if=2\n");
+	clock_s++;
+	assert_int_equal(mgm_wrong_if(f->m, S1, G1, 3, NULL, 0), 1);
+	expect_log("Q WRONG_IF a000001 e8010101 if=3\n");
+	assert_int_equal(mgm_wrong_if(f->m, S2, G2, 3, NULL, 0), -ENOENT);
+}
+
+/* The seed: P shuts down owning 1 (iif of the MFEs) and 2 (an OIF, where
+ * IGMP also runs). */
+static void
+test_shutdown_sequence(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 2, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 1, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 2, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 3, 0), 0);
+	assert_int_equal(mgm_route_add(f->m, 0x0a000000u, 8, 1, 0), 0);
+	assert_int_equal(mgm_route_add(f->m, 0x0b000000u, 8, 3, 0), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->p.h, 0, 0, G1, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G1, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G1, ALL, 3, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);          /* iif 1 */
+	assert_int_equal(mgm_mfe_create(f->m, 0x0b000001u, G1, 3, NULL, 0), 0); /* iif 3, OIF 2 */
+	assert_string_equal(oifs_of(f, 0x0b000001u, G1), " 2");
+	assert_string_equal(oifs_of(f, S1, G1), " 2 3");
+	log_clear();
+
+	f->igmp.readd_in_enable = 1; /* IGMP tries to re-add inside ENABLE */
+	assert_int_equal(mgm_protocol_shutdown(f->m, f->p.h), 0);
+	/* interface 1: no IGMP, no bracket; interface 2: DISABLE ... ENABLE */
+	expect_log("IGMP DISABLE_IGMP if=2\nIGMP ENABLE_IGMP if=2\n");
+	assert_int_equal(f->igmp.enable_rc, -EDEADLK);
+	/* every forwarding entry of the interfaces is gone */
+	assert_null(mfc_find(f->c, S1, G1));
+	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &(struct mgm_mfe){0}, NULL, NULL), -ENOENT);
+	assert_string_equal(oifs_of(f, 0x0b000001u, G1), "");
+	/* the handle is dead */
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 1, 0), -EINVAL);
+	assert_int_equal(mgm_protocol_deregister(f->m, f->p.h), -EINVAL);
+	assert_int_equal(mgm_interface_owner(f->m, 1, 0, NULL, NULL), -ENOENT);
+	uint32_t proto;
+	assert_int_equal(mgm_interface_owner(f->m, 2, 0, &proto, NULL), 0);
+	assert_int_equal(proto, MGM_PROTO_IGMP); /* IGMP still runs there */
+	/* IGMP re-adds after the resume: a fresh join, forwarded again on 2 */
+	log_clear();
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G1, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_string_equal(oifs_of(f, 0x0b000001u, G1), " 2");
+	/* a new packet from S1 finds no routing owner on 1: negative MFE */
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	assert_true(mfc_find(f->c, S1, G1)->flags & MFC_F_NEGATIVE);
+}
+
+static void
+test_shutdown_without_igmp(void **state)
+{
+	struct fx *f = *state;
+	three_party(f);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	log_clear();
+	assert_int_equal(mgm_protocol_shutdown(f->m, f->q.h), 0);
+	expect_log("");
+	assert_string_equal(oifs_of(f, S1, G1), " 4"); /* 2 and 3 gone, IGMP's 4 stays */
+	assert_int_equal(mgm_protocol_shutdown(f->m, f->q.h), -EINVAL);
+	/* IGMP shuts down too: it was alone on 4 */
+	assert_int_equal(mgm_protocol_shutdown(f->m, f->igmp.h), 0);
+	assert_string_equal(oifs_of(f, S1, G1), "");
+}
+
+static void
+test_misuse(void **state)
+{
+	struct fx *f = *state;
+	three_party(f);
+	/* membership on an interface owned by another protocol */
+	assert_int_equal(mgm_membership_add(f->m, f->p.h, 0, 0, G1, ALL, 2, 0, MGM_JOIN_STATE), -EINVAL);
+	assert_int_equal(mgm_membership_delete(f->m, f->p.h, 0, 0, G1, ALL, 2, 0, MGM_JOIN_STATE), -EINVAL);
+	assert_int_equal(mgm_membership_delete(f->m, f->q.h, 0, 0, G2, ALL, 2, 0, MGM_JOIN_STATE), -ENOENT);
+	/* ranges and (S,*) do not exist; flags must say something */
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G1, 0xffffff00u, 2, 0, MGM_JOIN_STATE), -EINVAL);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, S1, ALL, 0, 0, 2, 0, MGM_JOIN_STATE), -EINVAL);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, 0x0a000001u, ALL, 2, 0, MGM_JOIN_STATE), -EINVAL);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G1, ALL, 2, 0, 0), -EINVAL);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G1, ALL, 2, 0, 0x80), -EINVAL);
+	/* NULLs */
+	assert_int_equal(mgm_mfe_get(f->m, S1, G1, NULL, NULL, NULL), -EINVAL);
+	assert_int_equal(mgm_mfe_next(f->m, 0, 0, NULL, 1, NULL), -EINVAL);
+	assert_int_equal(mgm_mfe_set(f->m, S1, G1, 1), -ENOENT);
+	assert_int_equal(mgm_mfe_set(NULL, S1, G1, 1), -EINVAL);
+	assert_int_equal(mgm_route_add(f->m, 0, 33, 1, 0), -EINVAL);
+	assert_int_equal(mgm_route_delete(f->m, 0x0c000000u, 8), -ENOENT);
+	struct mgm_params bad = {0};
+	errno = 0;
+	assert_null(mgm_create(&bad));
+	assert_int_equal(errno, EINVAL);
+	/* IGMP paused on an interface: its own adds are refused meanwhile */
+	assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 2, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 2, 0), -EEXIST);
+}
+
+static void
+test_enumeration(void **state)
+{
+	struct fx *f = *state;
+	three_party(f);
+	uint32_t srcs[] = { S2, S1, 0x0a000003u };
+	uint32_t grps[] = { G2, G1 };
+	for (int g = 0; g < 2; g++)
+		for (int s = 0; s < 3; s++)
+			assert_int_equal(mgm_mfe_create(f->m, srcs[s], grps[g], 1, NULL, 0), 0);
+	struct mgm_mfe v[8];
+	uint32_t n;
+	/* ordered by group then source, paged */
+	assert_int_equal(mgm_mfe_first(f->m, v, 4, &n), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(v[0].grp, G1);
+	assert_int_equal(v[0].src, S1);
+	assert_int_equal(v[1].src, S2);
+	assert_int_equal(v[2].src, 0x0a000003u);
+	assert_int_equal(v[3].grp, G2);
+	assert_int_equal(v[3].src, S1);
+	/* next resumes strictly after a key, even one that is gone */
+	assert_int_equal(mgm_age(f->m), 0);
+	clock_s += 20; /* positive without OIF on G2: 10 s timeout */
+	assert_int_equal(mgm_mfe_next(f->m, v[3].src, v[3].grp, v, 8, &n), 0);
+	int before = (int)n;
+	assert_int_equal(before, 2);
+	assert_int_equal(mgm_age(f->m), 3); /* the G2 ones had no OIF */
+	assert_int_equal(mgm_mfe_next(f->m, S1, G2, v, 8, &n), 0);
+	assert_int_equal(n, 0); /* end of table: not an error */
+	assert_int_equal(mgm_mfe_next(f->m, S1, G1, v, 8, &n), 0);
+	assert_int_equal(n, 2);
+	/* stats with the same order */
+	struct mgm_mfe_stats sv[4];
+	mfc_lcore_ctrs(f->c, 0)->ent[mfc_find(f->c, S2, G1)->cidx].pkts += 7;
+	assert_int_equal(mgm_mfe_stats_first(f->m, sv, 4, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(sv[1].mfe.src, S2);
+	assert_int_equal(sv[1].in_pkts, 7);
+	struct mgm_mfe_stats one;
+	struct mgm_oif_stats os[1];
+	uint32_t no = 1;
+	assert_int_equal(mgm_mfe_stats_get(f->m, S1, G1, &one, os, &no), -ENOSPC);
+	assert_int_equal(no, 3);
+	assert_int_equal(mgm_mfe_set(f->m, S1, G1, 0x0a0000fdu), 0);
+	struct mgm_mfe x;
+	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &x, NULL, NULL), 0);
+	assert_int_equal(x.upstream, 0x0a0000fdu);
+}
+
+static void
+test_group_enumeration(void **state)
+{
+	struct fx *f = *state;
+	three_party(f);
+	mgm_enum_t e;
+	struct mgm_group_entry v[2];
+	uint32_t n, total = 0;
+	assert_int_equal(mgm_group_enum_start(f->m, f->q.h, &e), 0);
+	do {
+		assert_int_equal(mgm_group_enum_next(f->m, e, v, 2, &n), 0);
+		for (uint32_t i = 0; i < n; i++)
+			assert_true((v[i].grp == G1 && v[i].gmask == ALL) &&
+				    ((v[i].src == 0 && v[i].smask == 0) || (v[i].src == S1 && v[i].smask == ALL)));
+		total += n;
+	} while (n > 0);
+	assert_int_equal(total, 2); /* (*,G1) and (S1,G1) */
+	assert_int_equal(mgm_group_enum_end(f->m, e), 0);
+	assert_int_equal(mgm_group_enum_next(f->m, e, v, 2, &n), -EINVAL);
+	assert_int_equal(mgm_group_enum_end(f->m, e), -EINVAL);
+}
+
+/* 1024+ interfaces, 100K memberships, thousands of MFEs with a thousand
+ * OIFs each, then one shutdown. */
+static void
+test_scale(void **state)
+{
+	(void)state;
+	struct mfc_params cp = { .max_entries = 1 << 12, .max_ifaces = 2048,
+				 .oif_ctrs = 2048 * 1024 + 4096 };
+	struct mfc *c = mfc_create(&cp);
+	struct mgm_params mp = { .cache = c, .now = test_now, .name = "mgm-scale" };
+	struct mgm *m = mgm_create(&mp);
+	mgm_handle_t h;
+	assert_non_null(m);
+	assert_int_equal(mgm_protocol_register(m, 5, 0, &(struct mgm_callbacks){0}, NULL, &h), 0);
+	for (uint32_t i = 0; i < 1100; i++)
+		assert_int_equal(mgm_interface_take(m, h, i, 0), 0);
+	assert_int_equal(mgm_route_add(m, 0x0a000000u, 8, 0, 0), 0);
+	for (uint32_t g = 0; g < 100; g++)
+		for (uint32_t i = 1; i <= 1000; i++)
+			assert_int_equal(mgm_membership_add(m, h, 0, 0, G1 + g, ALL, i, 0,
+							    MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_count(m), 100000);
+	for (uint32_t g = 0; g < 100; g++)
+		for (uint32_t s = 0; s < 20; s++)
+			assert_int_equal(mgm_mfe_create(m, 0x0a000000u | s, G1 + g, 0, NULL, 0), 0);
+	assert_int_equal(mfc_entry_oifs(mfc_find(c, 0x0a000005u, G1))->n_live, 1000);
+	assert_int_equal(mfc_oifl_count(c), 1); /* 2000 MFEs share one list */
+	assert_int_equal(mgm_protocol_shutdown(m, h), 0);
+	assert_int_equal(mfc_count(c), 0);
+	assert_int_equal(mgm_mfe_count(m), 0);
+	assert_int_equal(mgm_membership_count(m), 0);
+	mgm_destroy(m);
+	mfc_destroy(c);
+}
+
+int
+main(int argc, char **argv)
+{
+	char prefix[64];
+	(void)argc;
+	snprintf(prefix, sizeof(prefix), "--file-prefix=mcfwd-test-mgm-%d", (int)getpid());
+	char *eal[] = { argv[0], "--no-huge", "-m", "512", prefix, "--no-pci", "-l", "0",
+			"--log-level=lib.eal:error", "--no-telemetry", NULL };
+	if (rte_eal_init(10, eal) < 0) {
+		fprintf(stderr, "EAL init failed\n");
+		return 1;
+	}
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_register_and_handles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ownership_and_igmp_bracketing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_igmp_join_leave_on_owned_interface, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_join_prune_alert_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_data_driven_creation_exact, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_negative_entries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_memberships_update_mfes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expiry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_if, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shutdown_sequence, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shutdown_without_igmp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_misuse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_enumeration, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group_enumeration, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scale, setup, teardown),
+	};
+	int rc = cmocka_run_group_tests_name("mgm", tests, NULL, NULL);
+	rte_eal_cleanup();
+	return rc;
+}
