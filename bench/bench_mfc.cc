@@ -213,6 +213,48 @@ BM_GracePeriod(benchmark::State &st)
 BENCHMARK(BM_GracePeriod)->Arg(GP_URCU_QSBR)->Arg(GP_RTE_RCU_QSBR)->ArgName("rcu")
 	->UseManualTime()->Iterations(20000)->Unit(benchmark::kMicrosecond);
 
+// MGM: data-driven MFE creation rate and the seed's shutdown sequence.
+void
+BM_MgmShutdown(benchmark::State &st)
+{
+	auto n = static_cast<uint32_t>(st.range(0));
+	int igmp = static_cast<int>(st.range(1));
+	shim_release_except(0);
+	double create = 0;
+	shim_mgm_run r{};
+	for (auto _ : st) {
+		if (shim_mgm_shutdown(n, igmp, &r) < 0) {
+			st.SkipWithError("mgm shutdown run failed");
+			return;
+		}
+		st.SetIterationTime(r.shutdown_s);
+		create += r.create_s;
+	}
+	st.SetLabel(igmp ? "64 interfaces, IGMP bracketing" : "64 interfaces, no IGMP");
+	st.counters["mfes"] = r.mfes;
+	st.counters["create_per_s"] = static_cast<double>(n) * static_cast<double>(st.iterations()) / create;
+}
+BENCHMARK(BM_MgmShutdown)->ArgsProduct({ { 1 << 20 }, { 0, 1 } })->ArgNames({ "mfes", "igmp" })
+	->UseManualTime()->Iterations(2)->Unit(benchmark::kMillisecond);
+
+void
+BM_MgmMembershipAdd(benchmark::State &st)
+{
+	auto n = static_cast<uint32_t>(st.range(0));
+	for (auto _ : st) {
+		double s = shim_mgm_member_rate(n);
+		if (s <= 0) {
+			st.SkipWithError("membership add failed");
+			return;
+		}
+		st.SetIterationTime(s);
+	}
+	st.counters["ops_per_s"] = benchmark::Counter(static_cast<double>(n),
+		benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_MgmMembershipAdd)->Arg(100000)->ArgName("members")->UseManualTime()->Iterations(3)
+	->Unit(benchmark::kMillisecond);
+
 } // namespace
 
 int

@@ -132,6 +132,23 @@ def gp_table(runs):
     return "\n".join(lines)
 
 
+def mgm_table(runs):
+    lines = ["| MGM (control thread) | figure |", "|---|---:|"]
+    found = False
+    for name, b in sorted(runs.items()):
+        if name.startswith("BM_MgmShutdown/"):
+            found = True
+            lines.append(f"| data-driven MFE creation (miss → RPF → union → publish), "
+                         f"{int(b['mfes'])} MFEs | {b['create_per_s'] / 1e6:.2f} M/s |")
+            lines.append(f"| protocol shutdown: {b.get('label', '')}, {int(b['mfes'])} MFEs "
+                         f"(release each, purge, deregister) | {b['real_time']:.0f} ms |")
+        elif name.startswith("BM_MgmMembershipAdd/"):
+            found = True
+            lines.append(f"| membership add, (*,G) on 64 interfaces, no MFE to update | "
+                         f"{b['ops_per_s'] / 1e6:.2f} M/s |")
+    return "\n".join(lines) if found else ""
+
+
 def plots(outdir, lplot, pplot):
     try:
         import matplotlib
@@ -194,7 +211,8 @@ def main():
     head = (f"Machine: {mach}. Run: {ctx.get('date', '?')}, {rep_txt}. "
             "Lookups in millions per second per core, burst = 64 keys. All tables on "
             "4 KiB anonymous pages (EAL `--no-huge`) except the THP column.\n")
-    body = "\n\n".join([head, lt, writer_table(runs), pt, gp_table(runs)])
+    body = "\n\n".join(x for x in [head, lt, writer_table(runs), pt, gp_table(runs),
+                                      mgm_table(runs)] if x)
     with open(f"{outdir}/cache.md", "w") as f:
         f.write("# Forwarding cache benchmarks\n\n" + body + "\n\n![lookup](lookup.png)\n\n"
                 "![purge](purge.png)\n")

@@ -32,6 +32,7 @@
 #include <urcu/rculfhash.h>
 
 #include "mfc.h"
+#include "mgm.h"
 #include "shim.h"
 
 #define MAX_SETS 8
@@ -711,4 +712,102 @@ shim_gp_stop(void)
 	free(gp.keys);
 	free(gp.v);
 	memset(&gp, 0, sizeof(gp));
+}
+
+/* ---------------------------------------------------------------- */
+/* MGM                                                               */
+
+static void
+nop_disable(void *ctx, struct mgm_if ifc)
+{
+	(void)ctx;
+	(void)ifc;
+}
+
+int
+shim_mgm_shutdown(uint32_t n, int igmp, struct shim_mgm_run *out)
+{
+	static int seq;
+	char name[32];
+	struct mfc_params cp = { .max_entries = n, .max_ifaces = 1024, .n_lcores = 1 };
+	struct mfc *c = mfc_create(&cp);
+	snprintf(name, sizeof(name), "bmgm%d", seq++);
+	struct mgm_params mp = { .cache = c, .name = name };
+	struct mgm *m = c ? mgm_create(&mp) : NULL;
+	struct mgm_callbacks icb = { .disable_igmp = nop_disable, .enable_igmp = nop_disable };
+	mgm_handle_t p, q, ig;
+	int rc = -ENOMEM;
+
+	memset(out, 0, sizeof(*out));
+	if (m == NULL)
+		goto out;
+	if ((rc = mgm_protocol_register(m, 1, 0, NULL, NULL, &p)) < 0 ||
+	    (rc = mgm_protocol_register(m, 2, 0, NULL, NULL, &q)) < 0 ||
+	    (rc = mgm_protocol_register(m, MGM_PROTO_IGMP, 0, &icb, NULL, &ig)) < 0)
+		goto out;
+	for (uint32_t k = 0; k < 64; k++) {
+		if (igmp && (rc = mgm_interface_take(m, ig, k, 0)) < 0)
+			goto out;
+		if ((rc = mgm_interface_take(m, p, k, 0)) < 0 ||
+		    (rc = mgm_route_add(m, 0x0a000000u | (k << 16), 16, k, 0)) < 0)
+			goto out;
+	}
+	for (uint32_t k = 64; k < 68; k++) { /* 4 OIFs an MFE */
+		if ((rc = mgm_interface_take(m, q, k, 0)) < 0)
+			goto out;
+		for (uint32_t g = 0; g < 16; g++)
+			if ((rc = mgm_membership_add(m, q, 0, 0, 0xe8000100u + g, 0xffffffffu, k, 0,
+						     MGM_JOIN_STATE)) < 0)
+				goto out;
+	}
+	uint64_t t0 = now_ns();
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t src = 0x0a000000u | ((i % 64) << 16) | ((i / 64) & 0xffff);
+		if ((rc = mgm_mfe_create(m, src, 0xe8000100u + (i / 64) % 16,
+					 i % 64, NULL, 0)) < 0)
+			goto out;
+	}
+	uint64_t t1 = now_ns();
+	out->mfes = mgm_mfe_count(m);
+	out->ifaces = 64;
+	if ((rc = mgm_protocol_shutdown(m, p)) < 0)
+		goto out;
+	uint64_t t2 = now_ns();
+	if (mfc_count(c) != 0 || mgm_mfe_count(m) != 0) {
+		rc = -EIO; /* the shutdown left forwarding entries behind */
+		goto out;
+	}
+	out->create_s = (double)(t1 - t0) * 1e-9;
+	out->shutdown_s = (double)(t2 - t1) * 1e-9;
+	rc = 0;
+out:
+	mgm_destroy(m);
+	mfc_destroy(c);
+	return rc;
+}
+
+double
+shim_mgm_member_rate(uint32_t n)
+{
+	struct mfc_params cp = { .max_entries = 1024, .max_ifaces = 1024 };
+	struct mfc *c = mfc_create(&cp);
+	struct mgm_params mp = { .cache = c, .name = "bmgm-members" };
+	struct mgm *m = c ? mgm_create(&mp) : NULL;
+	mgm_handle_t q;
+	double sec = -1;
+	if (m == NULL || mgm_protocol_register(m, 2, 0, NULL, NULL, &q) < 0)
+		goto out;
+	for (uint32_t k = 0; k < 64; k++)
+		if (mgm_interface_take(m, q, k, 0) < 0)
+			goto out;
+	uint64_t t0 = now_ns();
+	for (uint32_t i = 0; i < n; i++)
+		if (mgm_membership_add(m, q, 0, 0, 0xe8000000u + i / 64, 0xffffffffu, i % 64, 0,
+				       MGM_JOIN_STATE) < 0)
+			goto out;
+	sec = (double)(now_ns() - t0) * 1e-9;
+out:
+	mgm_destroy(m);
+	mfc_destroy(c);
+	return sec;
 }

@@ -55,6 +55,20 @@ int shim_gp_start(enum shim_gp kind);
 double shim_gp_once(enum shim_gp kind);
 void shim_gp_stop(void);
 
+/* ---- MGM ---- */
+struct shim_mgm_run {
+	double create_s;   /**< n MFEs created from misses (RPF, union, publish) */
+	double shutdown_s; /**< mgm_protocol_shutdown of the upstream protocol */
+	uint32_t mfes, ifaces;
+};
+/** Upstream protocol owning 64 interfaces, routes to 64 /16s, a
+ * downstream protocol with (*,G) members on 16 interfaces for 16 groups;
+ * n MFEs created from misses, then the upstream shuts down. With igmp,
+ * IGMP co-owns the 64 interfaces (each release bracketed). */
+int shim_mgm_shutdown(uint32_t n, int igmp, struct shim_mgm_run *out);
+/** Seconds to add n (*,G) memberships (n/64 groups on 64 interfaces). */
+double shim_mgm_member_rate(uint32_t n);
+
 #ifdef __cplusplus
 }
 #endif

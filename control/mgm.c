@@ -74,6 +74,7 @@ struct mfe {
 	struct mgm_if *veto;
 	uint32_t n_veto;
 	uint32_t gpos;      /* position in its group's vector */
+	uint32_t ipos;      /* position in its incoming interface's vector */
 };
 
 struct mvec {
@@ -104,6 +105,7 @@ struct mgm {
 	struct hmap sgms;    /* mfc_key(S, G) -> struct sgm */
 	struct hmap mfes;    /* mfc_key(S, G) -> struct mfe */
 	struct hmap groups;  /* G -> struct mvec of MFEs */
+	struct hmap byiif;   /* (ifindex << 32 | nexthop) -> struct mvec of MFEs with that iif */
 	uint32_t n_members;
 
 	struct rte_lpm *lpm;
@@ -200,7 +202,8 @@ mgm_create(const struct mgm_params *p)
 	m->now_arg = p->now_arg;
 	m->max_routes = p->max_routes ? p->max_routes : 65536;
 	if (hmap_init(&m->ifs, 1024) || hmap_init(&m->sgms, 1024) ||
-	    hmap_init(&m->mfes, 4096) || hmap_init(&m->groups, 1024))
+	    hmap_init(&m->mfes, 4096) || hmap_init(&m->groups, 1024) ||
+	    hmap_init(&m->byiif, 1024))
 		goto nomem;
 	m->routes = calloc(m->max_routes, sizeof(*m->routes));
 	if (m->routes == NULL)
@@ -249,6 +252,12 @@ mgm_destroy(struct mgm *m)
 			free(((struct mvec *)x->val)->v);
 			free(x->val);
 		}
+	if (m->byiif.b)
+		HMAP_FOREACH(&m->byiif, x) {
+			free(((struct mvec *)x->val)->v);
+			free(x->val);
+		}
+	hmap_free(&m->byiif);
 	hmap_free(&m->ifs);
 	hmap_free(&m->sgms);
 	hmap_free(&m->mfes);
@@ -419,17 +428,54 @@ mfe_publish(struct mgm *m, struct mfe *f, bool create)
 }
 
 static struct mvec *
-group_vec(struct mgm *m, uint32_t grp, bool create)
+mvec_of(struct hmap *h, uint64_t key, bool create)
 {
-	struct mvec *g = hmap_get(&m->groups, grp);
+	struct mvec *g = hmap_get(h, key);
 	if (g == NULL && create) {
 		g = calloc(1, sizeof(*g));
-		if (g == NULL || hmap_put(&m->groups, grp, g) < 0) {
+		if (g == NULL || hmap_put(h, key, g) < 0) {
 			free(g);
 			return NULL;
 		}
 	}
 	return g;
+}
+
+static struct mvec *
+group_vec(struct mgm *m, uint32_t grp, bool create)
+{
+	return mvec_of(&m->groups, grp, create);
+}
+
+/* Room for one more; -ENOMEM. */
+static int
+mvec_reserve(struct mvec *g)
+{
+	if (g->n < g->cap)
+		return 0;
+	uint32_t nc = g->cap ? g->cap * 2 : 8;
+	struct mfe **nv = realloc(g->v, nc * sizeof(*nv));
+	if (nv == NULL)
+		return -ENOMEM;
+	g->v = nv;
+	g->cap = nc;
+	return 0;
+}
+
+/* Remove f (at position *pos) from g; the moved one takes its position. */
+static void
+mvec_remove(struct hmap *h, uint64_t key, struct mvec *g, uint32_t pos, bool by_group)
+{
+	g->v[pos] = g->v[--g->n];
+	if (by_group)
+		g->v[pos]->gpos = pos;
+	else
+		g->v[pos]->ipos = pos;
+	if (g->n == 0) {
+		hmap_del(h, key);
+		free(g->v);
+		free(g);
+	}
 }
 
 /* Recompute and republish the MFEs a change of key (src, grp) affects;
@@ -696,16 +742,13 @@ mgm_membership_delete(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smas
 static void
 mfe_unindex(struct mgm *m, struct mfe *f)
 {
+	uint64_t ik = ifkey(f->iif.ifindex, f->iif.nexthop);
 	struct mvec *g = group_vec(m, f->grp, false);
-	if (g != NULL) {
-		g->v[f->gpos] = g->v[--g->n];
-		g->v[f->gpos]->gpos = f->gpos;
-		if (g->n == 0) {
-			hmap_del(&m->groups, f->grp);
-			free(g->v);
-			free(g);
-		}
-	}
+	struct mvec *iv = mvec_of(&m->byiif, ik, false);
+	if (g != NULL)
+		mvec_remove(&m->groups, f->grp, g, f->gpos, true);
+	if (iv != NULL)
+		mvec_remove(&m->byiif, ik, iv, f->ipos, false);
 	hmap_del(&m->mfes, mkey(f->src, f->grp));
 	m->snap_dirty = true;
 }
@@ -714,20 +757,15 @@ static int
 mfe_index(struct mgm *m, struct mfe *f)
 {
 	struct mvec *g = group_vec(m, f->grp, true);
-	if (g == NULL)
-		return -ENOMEM;
-	if (g->n == g->cap) {
-		uint32_t nc = g->cap ? g->cap * 2 : 8;
-		struct mfe **nv = realloc(g->v, nc * sizeof(*nv));
-		if (nv == NULL)
-			return -ENOMEM;
-		g->v = nv;
-		g->cap = nc;
-	}
+	struct mvec *iv = mvec_of(&m->byiif, ifkey(f->iif.ifindex, f->iif.nexthop), true);
+	if (g == NULL || iv == NULL || mvec_reserve(g) < 0 || mvec_reserve(iv) < 0)
+		return -ENOMEM; /* empty vectors left behind are harmless */
 	if (hmap_put(&m->mfes, mkey(f->src, f->grp), f) < 0)
 		return -ENOMEM;
 	f->gpos = g->n;
 	g->v[g->n++] = f;
+	f->ipos = iv->n;
+	iv->v[iv->n++] = f;
 	m->snap_dirty = true;
 	return 0;
 }
@@ -975,18 +1013,21 @@ forwarding_purge(struct mgm *m, struct mgm_if ifc)
 		    (o->owner != NO_CLIENT || o->igmp != NO_CLIENT))
 			others = true;
 	}
-	/* control records first: MFEs whose iif it was */
-	HMAP_FOREACH(&m->mfes, x) {
-		struct mfe *f = x->val;
-		if (if_eq(f->iif, ifc)) {
-			if (others)
-				(void)mfc_del(m->cache, f->src, f->grp);
-			mfe_unindex(m, f);
-			mfe_free(f);
-		} else if (others) {
+	/* control records first: the MFEs whose iif it was (from the iif
+	 * index: cost in proportion to them, not to the table) */
+	struct mvec *iv;
+	while ((iv = mvec_of(&m->byiif, ifkey(ifc.ifindex, ifc.nexthop), false)) != NULL) {
+		struct mfe *f = iv->v[iv->n - 1];
+		if (others)
+			(void)mfc_del(m->cache, f->src, f->grp);
+		mfe_unindex(m, f);
+		mfe_free(f);
+	}
+	if (others) /* a neighbour on a shared link: edit the lists holding it */
+		HMAP_FOREACH(&m->mfes, x) {
+			struct mfe *f = x->val;
 			(void)mfc_oif_del(m->cache, f->src, f->grp, (uint16_t)ifc.ifindex, ifc.nexthop);
 		}
-	}
 	if (others)
 		mfc_sync(m->cache);
 	else
