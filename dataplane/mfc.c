@@ -1633,7 +1633,10 @@ purge_oif(struct mfc *c, uint16_t ifid, uint32_t *nlists)
 			hit += d->oif[i].ifid == ifid && !(d->oif[i].flags & MFC_OIF_REMOVED);
 		if (hit == 0)
 			continue;
-		struct mfc_oifl_data *nd = data_new_in(&cur, d->oif, d->n);
+		/* many lists: carve them from arenas; a few: malloc (an arena is
+		 * populated whole, 2 MiB) */
+		struct mfc_oifl_data *nd = data_new_in(c->iface_oifl_refs[ifid] + *nlists >= 1024 ?
+						       &cur : NULL, d->oif, d->n);
 		if (nd == NULL) {
 			rc = -ENOMEM;
 			break;
