@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
 
 #include <rte_lpm.h>
 #include <rte_errno.h>
@@ -94,6 +96,18 @@ struct genum {
 	uint32_t n, pos;
 };
 
+struct timer {
+	uint64_t id, when_ms, period_ms;
+	mgm_timer_fn fn;
+	void *arg;
+};
+
+struct fdw {
+	int fd;
+	mgm_fd_fn fn;
+	void *arg;
+};
+
 struct mgm {
 	struct mfc *cache;
 	uint32_t max_mfes, max_members_per_if, timeout_s, neg_timeout_s;
@@ -119,6 +133,14 @@ struct mgm {
 	bool snap_dirty;
 
 	int in_enable;       /* inside an ENABLE_IGMP callback */
+
+	uint64_t (*now_ms)(void *);
+	struct timer *tm;
+	uint32_t n_tm, cap_tm;
+	uint64_t next_tm_id;
+	int epfd;
+	struct fdw *fds;
+	uint32_t n_fds, cap_fds;
 };
 
 /* ---------------------------------------------------------------- */
@@ -130,6 +152,15 @@ default_now(void *arg)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec;
+}
+
+static uint64_t
+default_now_ms(void *arg)
+{
+	(void)arg;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static uint64_t
@@ -201,6 +232,14 @@ mgm_create(const struct mgm_params *p)
 	m->now = p->now ? p->now : default_now;
 	m->now_arg = p->now_arg;
 	m->max_routes = p->max_routes ? p->max_routes : 65536;
+	m->now_ms = p->now_ms ? p->now_ms : default_now_ms;
+	m->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (m->epfd < 0) {
+		int e = errno;
+		free(m);
+		errno = e;
+		return NULL;
+	}
 	if (hmap_init(&m->ifs, 1024) || hmap_init(&m->sgms, 1024) ||
 	    hmap_init(&m->mfes, 4096) || hmap_init(&m->groups, 1024) ||
 	    hmap_init(&m->byiif, 1024))
@@ -266,6 +305,10 @@ mgm_destroy(struct mgm *m)
 		free(m->en[i].v);
 	free(m->snap);
 	free(m->routes);
+	free(m->tm);
+	free(m->fds);
+	if (m->epfd >= 0)
+		close(m->epfd);
 	if (m->lpm)
 		rte_lpm_free(m->lpm);
 	free(m);
@@ -1409,4 +1452,130 @@ mgm_group_enum_end(struct mgm *m, mgm_enum_t e)
 	g->used = false;
 	g->gen++;
 	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* Timers and file descriptors                                       */
+
+int
+mgm_timer_start(struct mgm *m, uint64_t delay_ms, uint64_t period_ms, mgm_timer_fn fn,
+		void *arg, uint64_t *id)
+{
+	if (m == NULL || fn == NULL)
+		return -EINVAL;
+	if (m->n_tm == m->cap_tm) {
+		uint32_t nc = m->cap_tm ? m->cap_tm * 2 : 16;
+		struct timer *nv = realloc(m->tm, nc * sizeof(*nv));
+		if (nv == NULL)
+			return -ENOMEM;
+		m->tm = nv;
+		m->cap_tm = nc;
+	}
+	uint64_t tid = ++m->next_tm_id;
+	m->tm[m->n_tm++] = (struct timer){ tid, m->now_ms(m->now_arg) + delay_ms, period_ms, fn, arg };
+	if (id)
+		*id = tid;
+	return 0;
+}
+
+int
+mgm_timer_stop(struct mgm *m, uint64_t id)
+{
+	if (m == NULL)
+		return -EINVAL;
+	for (uint32_t i = 0; i < m->n_tm; i++)
+		if (m->tm[i].id == id) {
+			m->tm[i] = m->tm[--m->n_tm];
+			return 0;
+		}
+	return -ENOENT;
+}
+
+int
+mgm_fd_add(struct mgm *m, int fd, uint32_t events, mgm_fd_fn fn, void *arg)
+{
+	if (m == NULL || fn == NULL || fd < 0)
+		return -EINVAL;
+	for (uint32_t i = 0; i < m->n_fds; i++)
+		if (m->fds[i].fd == fd)
+			return -EEXIST;
+	if (m->n_fds == m->cap_fds) {
+		uint32_t nc = m->cap_fds ? m->cap_fds * 2 : 8;
+		struct fdw *nv = realloc(m->fds, nc * sizeof(*nv));
+		if (nv == NULL)
+			return -ENOMEM;
+		m->fds = nv;
+		m->cap_fds = nc;
+	}
+	struct epoll_event ev = { .events = events, .data.fd = fd };
+	if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+		return -errno;
+	m->fds[m->n_fds++] = (struct fdw){ fd, fn, arg };
+	return 0;
+}
+
+int
+mgm_fd_del(struct mgm *m, int fd)
+{
+	if (m == NULL)
+		return -EINVAL;
+	for (uint32_t i = 0; i < m->n_fds; i++)
+		if (m->fds[i].fd == fd) {
+			(void)epoll_ctl(m->epfd, EPOLL_CTL_DEL, fd, NULL);
+			m->fds[i] = m->fds[--m->n_fds];
+			return 0;
+		}
+	return -ENOENT;
+}
+
+int
+mgm_poll(struct mgm *m, int timeout_ms)
+{
+	struct epoll_event ev[16];
+	int ran = 0;
+
+	if (m == NULL)
+		return -EINVAL;
+	uint64_t now = m->now_ms(m->now_arg);
+	/* never sleep past the next timer */
+	for (uint32_t i = 0; i < m->n_tm; i++) {
+		int64_t left = (int64_t)(m->tm[i].when_ms - now);
+		if (left < 0)
+			left = 0;
+		if (timeout_ms < 0 || left < timeout_ms)
+			timeout_ms = (int)left;
+	}
+	int n = epoll_wait(m->epfd, ev, 16, timeout_ms);
+	if (n < 0 && errno != EINTR)
+		return -errno;
+	for (int i = 0; i < n; i++)
+		for (uint32_t k = 0; k < m->n_fds; k++)
+			if (m->fds[k].fd == ev[i].data.fd) {
+				struct fdw w = m->fds[k]; /* the callback may delete it */
+				w.fn(w.fd, ev[i].events, w.arg);
+				ran++;
+				break;
+			}
+	/* due timers; a callback may start or stop timers, so look each one
+	 * up again by id */
+	now = m->now_ms(m->now_arg);
+	uint64_t due[64];
+	uint32_t nd = 0;
+	for (uint32_t i = 0; i < m->n_tm && nd < 64; i++)
+		if (m->tm[i].when_ms <= now)
+			due[nd++] = m->tm[i].id;
+	for (uint32_t j = 0; j < nd; j++)
+		for (uint32_t i = 0; i < m->n_tm; i++) {
+			if (m->tm[i].id != due[j])
+				continue;
+			struct timer t = m->tm[i];
+			if (t.period_ms)
+				m->tm[i].when_ms = now + t.period_ms;
+			else
+				m->tm[i] = m->tm[--m->n_tm];
+			t.fn(t.arg);
+			ran++;
+			break;
+		}
+	return ran;
 }

@@ -94,6 +94,7 @@ struct mgm_params {
 	uint64_t (*now)(void *arg);  /**< clock in seconds (default: CLOCK_MONOTONIC) */
 	void *now_arg;
 	const char *name;            /**< unique name for DPDK objects (default "mgm") */
+	uint64_t (*now_ms)(void *arg); /**< clock for timers, ms (default: CLOCK_MONOTONIC) */
 };
 
 /** Create. Needs DPDK EAL initialised (rte_lpm for RPF). NULL + errno. */
@@ -198,6 +199,24 @@ int mgm_group_enum_start(struct mgm *m, mgm_handle_t h, mgm_enum_t *e);
 int mgm_group_enum_next(struct mgm *m, mgm_enum_t e, struct mgm_group_entry *out,
 			uint32_t max, uint32_t *n);
 int mgm_group_enum_end(struct mgm *m, mgm_enum_t e);
+
+/* ---- the control thread's loop: timers and file descriptors ----
+ * External protocols run inside the control thread: they arm timers and
+ * watch sockets here, and need nothing but this header. Callbacks run from
+ * mgm_poll() on the control thread and may call any MGM function. */
+typedef void (*mgm_timer_fn)(void *arg);
+typedef void (*mgm_fd_fn)(int fd, uint32_t events, void *arg);
+/** Fire fn after delay_ms, then every period_ms (0: once). *id to stop it. */
+int mgm_timer_start(struct mgm *m, uint64_t delay_ms, uint64_t period_ms, mgm_timer_fn fn,
+		    void *arg, uint64_t *id);
+/** -ENOENT if it already fired (one-shot) or was stopped. */
+int mgm_timer_stop(struct mgm *m, uint64_t id);
+/** Watch fd for events (EPOLLIN, EPOLLOUT, ...). -EEXIST, -EBADF. */
+int mgm_fd_add(struct mgm *m, int fd, uint32_t events, mgm_fd_fn fn, void *arg);
+int mgm_fd_del(struct mgm *m, int fd);
+/** Wait at most timeout_ms (0: do not wait; -1: until something happens)
+ * and run what is due. @return callbacks run, or -errno. */
+int mgm_poll(struct mgm *m, int timeout_ms);
 
 /** Counts (control thread). */
 uint32_t mgm_mfe_count(const struct mgm *m);

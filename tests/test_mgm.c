@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 #include <cmocka.h>
 
 #include <rte_eal.h>
@@ -680,6 +681,83 @@ test_scale(void **state)
 	mfc_destroy(c);
 }
 
+static uint64_t clock_ms = 5000;
+static uint64_t
+test_now_ms(void *arg)
+{
+	(void)arg;
+	return clock_ms;
+}
+
+static int fired[4];
+static struct mgm *tm_m;
+static uint64_t tm_other;
+
+static void
+tick(void *arg)
+{
+	fired[(uintptr_t)arg]++;
+	if ((uintptr_t)arg == 1) /* a callback may stop another timer */
+		mgm_timer_stop(tm_m, tm_other);
+}
+
+static void
+on_fd(int fd, uint32_t events, void *arg)
+{
+	char b[8];
+	(void)events;
+	(void)arg;
+	assert_true(read(fd, b, sizeof(b)) > 0);
+	fired[3]++;
+}
+
+/* The control loop's hooks for external protocols. */
+static void
+test_timers_and_fds(void **state)
+{
+	(void)state;
+	struct mfc *c = mfc_create(NULL);
+	struct mgm_params mp = { .cache = c, .now_ms = test_now_ms, .name = "mgm-loop" };
+	struct mgm *m = mgm_create(&mp);
+	uint64_t once, every;
+	tm_m = m;
+	memset(fired, 0, sizeof(fired));
+	assert_int_equal(mgm_timer_start(m, 100, 0, tick, (void *)0, &once), 0);
+	assert_int_equal(mgm_timer_start(m, 50, 50, tick, (void *)2, &every), 0);
+	assert_int_equal(mgm_poll(m, 0), 0);
+	clock_ms += 50;
+	assert_int_equal(mgm_poll(m, 0), 1);
+	assert_int_equal(fired[2], 1);
+	clock_ms += 50;
+	assert_int_equal(mgm_poll(m, 0), 2);
+	assert_int_equal(fired[0], 1);
+	assert_int_equal(mgm_timer_stop(m, once), -ENOENT); /* one-shot: gone */
+	assert_int_equal(mgm_timer_stop(m, every), 0);
+	clock_ms += 500;
+	assert_int_equal(mgm_poll(m, 0), 0);
+	/* a timer that stops another from its callback */
+	assert_int_equal(mgm_timer_start(m, 10, 0, tick, (void *)1, NULL), 0);
+	assert_int_equal(mgm_timer_start(m, 10, 0, tick, (void *)2, &tm_other), 0);
+	clock_ms += 10;
+	int ran = mgm_poll(m, 0);
+	assert_true(ran == 1 || ran == 2); /* 2 only if it ran first */
+	int pfd[2];
+	assert_int_equal(pipe(pfd), 0);
+	assert_int_equal(mgm_fd_add(m, pfd[0], EPOLLIN, on_fd, NULL), 0);
+	assert_int_equal(mgm_fd_add(m, pfd[0], EPOLLIN, on_fd, NULL), -EEXIST);
+	assert_int_equal(mgm_fd_add(m, 12345, EPOLLIN, on_fd, NULL), -EBADF);
+	assert_int_equal(mgm_poll(m, 0), 0);
+	assert_int_equal(write(pfd[1], "x", 1), 1);
+	assert_int_equal(mgm_poll(m, 1000), 1);
+	assert_int_equal(fired[3], 1);
+	assert_int_equal(mgm_fd_del(m, pfd[0]), 0);
+	assert_int_equal(mgm_fd_del(m, pfd[0]), -ENOENT);
+	close(pfd[0]);
+	close(pfd[1]);
+	mgm_destroy(m);
+	mfc_destroy(c);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -708,6 +786,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_enumeration, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_enumeration, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scale, setup, teardown),
+		cmocka_unit_test(test_timers_and_fds),
 	};
 	int rc = cmocka_run_group_tests_name("mgm", tests, NULL, NULL);
 	rte_eal_cleanup();
