@@ -1013,32 +1013,75 @@ mgm_interface_take(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t nex
 	return 0;
 }
 
-/* Remove every membership on ifc (all clients), without alerts: the
- * interface is going; IGMP re-adds its own after ENABLE_IGMP. With
- * `update`, the MFEs of each key that lost it are republished. */
-static void
-members_drop_if(struct mgm *m, struct mgm_if ifc, struct ifown *o, bool update)
+/* What a release dropped from one membership key. */
+struct dropped {
+	uint32_t src, grp;
+	uint64_t lost;  /* clients that had ifc in this key */
+	uint64_t after; /* clients left in the key */
+};
+
+/* Remove every membership on ifc (all clients): the interface is going;
+ * IGMP re-adds its own after ENABLE_IGMP. Returns what was dropped, for
+ * members_dropped_notify() once the map is no longer being walked
+ * (callbacks may change memberships). *n = 0 and NULL if none or no
+ * memory (then nobody is told). */
+static struct dropped *
+members_drop_if(struct mgm *m, struct mgm_if ifc, struct ifown *o, uint32_t *n)
 {
+	struct dropped *d = NULL;
+	uint32_t cap = 0;
+	*n = 0;
 	HMAP_FOREACH(&m->sgms, x) {
 		struct sgm *s = x->val;
 		uint32_t src = s->src, grp = s->grp;
-		bool hit = false;
+		uint64_t lost = 0;
 		for (uint32_t i = 0; i < s->n;)
 			if (if_eq(s->v[i].ifc, ifc)) {
+				lost |= s->v[i].clients;
 				s->v[i] = s->v[--s->n];
 				m->n_members--;
-				hit = true;
 			} else
 				i++;
+		uint64_t after = sgm_clients(s);
 		if (s->n == 0) {
 			hmap_del(&m->sgms, x->key);
 			free(s->v);
 			free(s);
 		}
-		if (hit && update)
-			mfes_update(m, src, grp);
+		if (lost == 0)
+			continue;
+		if (*n == cap) {
+			uint32_t nc = cap ? cap * 2 : 16;
+			struct dropped *nd = realloc(d, nc * sizeof(*nd));
+			if (nd == NULL)
+				continue; /* this key's alerts are lost, not its removal */
+			d = nd;
+			cap = nc;
+		}
+		d[(*n)++] = (struct dropped){ src, grp, lost, after };
 	}
 	o->n_members = 0;
+	return d;
+}
+
+/* PRUNE_ALERTs for a release's dropped memberships, by the usual rules;
+ * with `update`, the MFEs of each key are republished first. */
+static void
+members_dropped_notify(struct mgm *m, struct mgm_if ifc, struct dropped *d, uint32_t n,
+		       bool update)
+{
+	for (uint32_t k = 0; k < n; k++) {
+		if (update)
+			mfes_update(m, d[k].src, d[k].grp);
+		/* as if the clients left one after the other */
+		uint64_t rem = d[k].after | d[k].lost;
+		for (int ci = 0; ci < MAX_CLIENTS; ci++)
+			if ((d[k].lost >> ci) & 1) {
+				rem &= ~(1ull << ci);
+				prune_alerts(m, ci, d[k].src, d[k].grp, ifc, rem | (d[k].after & (1ull << ci)));
+			}
+	}
+	free(d);
 }
 
 /* Delete every forwarding entry associated with ifc: as iif the MFE goes,
@@ -1093,19 +1136,22 @@ mgm_interface_release(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t 
 	o->changing = true;
 	if (is_igmp(m, ci)) {
 		/* IGMP stops running there: its memberships go */
+		uint32_t nd;
 		o->igmp = NO_CLIENT;
 		c->n_owned--;
-		if (o->owner == NO_CLIENT) {
-			members_drop_if(m, ifc, o, false);
+		struct dropped *d = members_drop_if(m, ifc, o, &nd);
+		if (o->owner == NO_CLIENT)
 			forwarding_purge(m, ifc);
-		} else /* the routing owner keeps it: what IGMP fed goes */
-			members_drop_if(m, ifc, o, true);
+		/* if the routing owner keeps it, only what IGMP fed goes */
+		members_dropped_notify(m, ifc, d, nd, o->owner != NO_CLIENT);
 	} else {
+		uint32_t nd;
 		igmp_call(m, o, false);
 		o->owner = NO_CLIENT;
 		c->n_owned--;
-		members_drop_if(m, ifc, o, false);
+		struct dropped *d = members_drop_if(m, ifc, o, &nd);
 		forwarding_purge(m, ifc);
+		members_dropped_notify(m, ifc, d, nd, false);
 		igmp_call(m, o, true);
 	}
 	o->changing = false;

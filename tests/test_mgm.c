@@ -504,8 +504,12 @@ test_shutdown_sequence(void **state)
 
 	f->igmp.readd_in_enable = 1; /* IGMP tries to re-add inside ENABLE */
 	assert_int_equal(mgm_protocol_shutdown(f->m, f->p.h), 0);
-	/* interface 1: no IGMP, no bracket; interface 2: DISABLE ... ENABLE */
-	expect_log("IGMP DISABLE_IGMP if=2\nIGMP ENABLE_IGMP if=2\n");
+	/* interface 1: no IGMP, no bracket; interface 2: DISABLE, the dropped
+	 * (*,G) memberships of P and IGMP (Q is then the last client left:
+	 * one PRUNE_ALERT), ENABLE */
+	expect_log("IGMP DISABLE_IGMP if=2\n"
+		   "Q PRUNE_ALERT 0/0 e8010101/ffffffff if=2 delete=1\n"
+		   "IGMP ENABLE_IGMP if=2\n");
 	assert_int_equal(f->igmp.enable_rc, -EDEADLK);
 	/* every forwarding entry of the interfaces is gone */
 	assert_null(mfc_find(f->c, S1, G1));
@@ -535,7 +539,9 @@ test_shutdown_without_igmp(void **state)
 	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
 	log_clear();
 	assert_int_equal(mgm_protocol_shutdown(f->m, f->q.h), 0);
-	expect_log("");
+	/* releasing 2: Q still has 3, nobody told; releasing 3: P is the last
+	 * client of (*,G1) */
+	expect_log("P PRUNE_ALERT 0/0 e8010101/ffffffff if=3 delete=1\n");
 	assert_string_equal(oifs_of(f, S1, G1), " 4"); /* 2 and 3 gone, IGMP's 4 stays */
 	assert_int_equal(mgm_protocol_shutdown(f->m, f->q.h), -EINVAL);
 	/* IGMP shuts down too: it was alone on 4 */
