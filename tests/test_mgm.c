@@ -549,6 +549,34 @@ test_shutdown_without_igmp(void **state)
 	assert_string_equal(oifs_of(f, S1, G1), "");
 }
 
+/* Point-to-multipoint: two neighbours on one link are two interfaces;
+ * releasing one leaves the other forwarding. */
+static void
+test_p2mp_release(void **state)
+{
+	struct fx *f = *state;
+	const uint32_t A = 0x0a0a0a01u, B = 0x0a0a0a02u;
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 1, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 5, A), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->r.h, 5, B), 0);
+	assert_int_equal(mgm_route_add(f->m, 0x0a000000u, 8, 1, 0), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G1, ALL, 5, A, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->r.h, 0, 0, G1, ALL, 5, B, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	struct mgm_mfe x;
+	struct mgm_mfe_oif o[4];
+	uint32_t n = 4;
+	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &x, o, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(mgm_interface_release(f->m, f->q.h, 5, A), 0);
+	n = 4;
+	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &x, o, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(o[0].ifc.ifindex, 5);
+	assert_int_equal(o[0].ifc.nexthop, B);
+	assert_string_equal(oifs_of(f, S1, G1), " 5"); /* B still forwarded on */
+}
+
 static void
 test_misuse(void **state)
 {
@@ -788,6 +816,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_wrong_if, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_sequence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_without_igmp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_p2mp_release, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_misuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enumeration, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_enumeration, setup, teardown),
