@@ -122,6 +122,7 @@ struct mgm {
 	struct hmap byiif;   /* (ifindex << 32 | nexthop) -> struct mvec of MFEs with that iif */
 	uint32_t n_members;
 
+	struct hmap addrs;   /* ifindex -> struct addrs */
 	struct rte_lpm *lpm;
 	struct route *routes;
 	uint32_t max_routes;
@@ -242,7 +243,7 @@ mgm_create(const struct mgm_params *p)
 	}
 	if (hmap_init(&m->ifs, 1024) || hmap_init(&m->sgms, 1024) ||
 	    hmap_init(&m->mfes, 4096) || hmap_init(&m->groups, 1024) ||
-	    hmap_init(&m->byiif, 1024))
+	    hmap_init(&m->byiif, 1024) || hmap_init(&m->addrs, 64))
 		goto nomem;
 	m->routes = calloc(m->max_routes, sizeof(*m->routes));
 	if (m->routes == NULL)
@@ -297,6 +298,10 @@ mgm_destroy(struct mgm *m)
 			free(x->val);
 		}
 	hmap_free(&m->byiif);
+	if (m->addrs.b)
+		HMAP_FOREACH(&m->addrs, x)
+			free(x->val);
+	hmap_free(&m->addrs);
 	hmap_free(&m->ifs);
 	hmap_free(&m->sgms);
 	hmap_free(&m->mfes);
@@ -1213,7 +1218,12 @@ mgm_route_add(struct mgm *m, uint32_t prefix, uint8_t len, uint32_t ifindex, uin
 {
 	if (m == NULL || len > 32)
 		return -EINVAL;
-	uint32_t slot = UINT32_MAX;
+	uint32_t slot = UINT32_MAX, cur;
+	if (rte_lpm_is_rule_present(m->lpm, prefix, len ? len : 1, &cur) == 1) {
+		/* the same prefix again: it now goes to this interface */
+		m->routes[cur] = (struct route){ { ifindex, nexthop }, true };
+		return 0;
+	}
 	for (uint32_t i = 0; i < m->max_routes; i++)
 		if (!m->routes[i].used) {
 			slot = i;
@@ -1243,6 +1253,81 @@ mgm_route_delete(struct mgm *m, uint32_t prefix, uint8_t len)
 	if (len == 0)
 		rte_lpm_delete(m->lpm, 0x80000000u, 1);
 	m->routes[nh].used = false;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* Interface addresses                                               */
+
+#define ADDRS_MAX 16
+struct addrs {
+	uint32_t n;
+	uint32_t a[ADDRS_MAX];
+	uint8_t len[ADDRS_MAX];
+};
+
+static uint32_t
+prefix_of(uint32_t a, uint8_t len)
+{
+	return len ? a & (0xffffffffu << (32 - len)) : 0;
+}
+
+int
+mgm_interface_address_add(struct mgm *m, uint32_t ifindex, uint32_t addr, uint8_t len)
+{
+	if (m == NULL || len == 0 || len > 32 || ifindex >= mfc_table(m->cache)->max_ifaces)
+		return -EINVAL;
+	struct addrs *v = hmap_get(&m->addrs, ifindex);
+	if (v == NULL) {
+		v = calloc(1, sizeof(*v));
+		if (v == NULL || hmap_put(&m->addrs, ifindex, v) < 0) {
+			free(v);
+			return -ENOMEM;
+		}
+	}
+	for (uint32_t i = 0; i < v->n; i++)
+		if (v->a[i] == addr)
+			return -EEXIST;
+	if (v->n == ADDRS_MAX)
+		return -ENOSPC;
+	int rc = mgm_route_add(m, prefix_of(addr, len), len, ifindex, 0);
+	if (rc < 0 && rc != -EEXIST)
+		return rc;
+	v->a[v->n] = addr;
+	v->len[v->n++] = len;
+	return 0;
+}
+
+int
+mgm_interface_address_delete(struct mgm *m, uint32_t ifindex, uint32_t addr, uint8_t len)
+{
+	if (m == NULL)
+		return -EINVAL;
+	struct addrs *v = hmap_get(&m->addrs, ifindex);
+	for (uint32_t i = 0; v && i < v->n; i++)
+		if (v->a[i] == addr && v->len[i] == len) {
+			/* keep order: the first stays the primary */
+			memmove(&v->a[i], &v->a[i + 1], (v->n - i - 1) * sizeof(v->a[0]));
+			memmove(&v->len[i], &v->len[i + 1], (v->n - i - 1) * sizeof(v->len[0]));
+			v->n--;
+			(void)mgm_route_delete(m, prefix_of(addr, len), len);
+			return 0;
+		}
+	return -ENOENT;
+}
+
+int
+mgm_interface_address(struct mgm *m, uint32_t ifindex, uint32_t *addr, uint8_t *len)
+{
+	if (m == NULL)
+		return -EINVAL;
+	struct addrs *v = hmap_get(&m->addrs, ifindex);
+	if (v == NULL || v->n == 0)
+		return -ENOENT;
+	if (addr)
+		*addr = v->a[0];
+	if (len)
+		*len = v->len[0];
 	return 0;
 }
 

@@ -132,6 +132,14 @@ int mgm_route_add(struct mgm *m, uint32_t prefix, uint8_t len, uint32_t ifindex,
 		  uint32_t nexthop);
 int mgm_route_delete(struct mgm *m, uint32_t prefix, uint8_t len);
 
+/* ---- interface addresses ----
+ * An address makes its prefix a connected route for RPF; the first
+ * address of an interface is its primary one (IGMP's querier address). */
+int mgm_interface_address_add(struct mgm *m, uint32_t ifindex, uint32_t addr, uint8_t len);
+int mgm_interface_address_delete(struct mgm *m, uint32_t ifindex, uint32_t addr, uint8_t len);
+/** Primary address of ifindex: 0 or -ENOENT. */
+int mgm_interface_address(struct mgm *m, uint32_t ifindex, uint32_t *addr, uint8_t *len);
+
 /* ---- data-driven creation, wrong interface, ageing ---- */
 /**
  * A packet of (S,G) had no MFE (the punt path): RPF of S, RPF callback to

@@ -577,6 +577,38 @@ test_p2mp_release(void **state)
 	assert_string_equal(oifs_of(f, S1, G1), " 5"); /* B still forwarded on */
 }
 
+/* Addresses: connected routes answer RPF; the first is the primary. */
+static void
+test_interface_addresses(void **state)
+{
+	struct fx *f = *state;
+	uint32_t a;
+	uint8_t len;
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 3, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 2, 0), 0);
+	assert_int_equal(mgm_interface_address(f->m, 3, &a, &len), -ENOENT);
+	assert_int_equal(mgm_interface_address_add(f->m, 3, 0xc0a80101u, 24), 0);
+	assert_int_equal(mgm_interface_address_add(f->m, 3, 0xc0a80201u, 24), 0);
+	assert_int_equal(mgm_interface_address_add(f->m, 3, 0xc0a80101u, 24), -EEXIST);
+	assert_int_equal(mgm_interface_address_add(f->m, 3, 0xc0a80101u, 0), -EINVAL);
+	assert_int_equal(mgm_interface_address(f->m, 3, &a, &len), 0);
+	assert_int_equal(a, 0xc0a80101u);
+	assert_int_equal(len, 24);
+	/* a source on the connected prefix: RPF says 3, owned by P */
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G1, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	log_clear();
+	assert_int_equal(mgm_mfe_create(f->m, 0xc0a80107u, G1, 3, NULL, 0), 0);
+	expect_log("P RPF c0a80107 e8010101 iif=3\n"
+		   "Q CREATION c0a80107 e8010101 iif=3 oifs= 2\n");
+	assert_int_equal(mgm_interface_address_delete(f->m, 3, 0xc0a80101u, 24), 0);
+	assert_int_equal(mgm_interface_address_delete(f->m, 3, 0xc0a80101u, 24), -ENOENT);
+	assert_int_equal(mgm_interface_address(f->m, 3, &a, NULL), 0);
+	assert_int_equal(a, 0xc0a80201u); /* the next one is primary now */
+	/* its route went with it: a new source there has no RPF */
+	assert_int_equal(mgm_mfe_create(f->m, 0xc0a80108u, G1, 3, NULL, 0), 0);
+	assert_true(mfc_find(f->c, 0xc0a80108u, G1)->flags & MFC_F_NEGATIVE);
+}
+
 static void
 test_misuse(void **state)
 {
@@ -599,6 +631,14 @@ test_misuse(void **state)
 	assert_int_equal(mgm_mfe_set(NULL, S1, G1, 1), -EINVAL);
 	assert_int_equal(mgm_route_add(f->m, 0, 33, 1, 0), -EINVAL);
 	assert_int_equal(mgm_route_delete(f->m, 0x0c000000u, 8), -ENOENT);
+	/* the same prefix again replaces its interface */
+	assert_int_equal(mgm_route_add(f->m, 0x0a000000u, 8, 3, 0), 0);
+	log_clear();
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 3, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &(struct mgm_mfe){0}, NULL, NULL), 0);
+	struct mgm_mfe y;
+	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &y, NULL, NULL), 0);
+	assert_int_equal(y.iif.ifindex, 3);
 	struct mgm_params bad = {0};
 	errno = 0;
 	assert_null(mgm_create(&bad));
@@ -817,6 +857,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_shutdown_sequence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_without_igmp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_p2mp_release, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interface_addresses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_misuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enumeration, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_enumeration, setup, teardown),
