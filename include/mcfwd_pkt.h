@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file mcfwd_pkt.h
+ * Packet classification and header rewriting for the forwarding path:
+ * pure functions on frame bytes (no mbuf, no state), so that workers, unit
+ * tests and fuzz targets share them. Context: any thread; no allocation,
+ * no system call.
+ */
+#ifndef MCFWD_PKT_H
+#define MCFWD_PKT_H
+
+#include <stdint.h>
+#include <string.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** What a received frame is. */
+enum mcfwd_class {
+	MCFWD_PKT_FWD = 0,      /**< IPv4 multicast data: look it up */
+	MCFWD_PKT_PUNT,         /**< IGMP or 224.0.0.0/24: to the control thread, never forwarded */
+	MCFWD_PKT_NOT_IP,       /**< not IPv4 (or a truncated L2 header) */
+	MCFWD_PKT_NOT_MCAST,    /**< IPv4, destination not 224.0.0.0/4 */
+	MCFWD_PKT_BAD_HDR,      /**< version, IHL, lengths, checksum, or source multicast */
+	MCFWD_PKT_TTL,          /**< TTL <= 1: cannot be forwarded on any interface */
+	MCFWD_PKT_N_CLASSES
+};
+
+/** What classification found (valid for FWD and PUNT). */
+struct mcfwd_pkt_info {
+	uint32_t src, grp;  /**< host byte order */
+	uint16_t l3_off;    /**< offset of the IPv4 header in the frame */
+	uint16_t ip_len;    /**< IPv4 total length */
+	uint16_t vlan;      /**< VLAN id, 0 when untagged */
+	uint8_t ttl;
+	uint8_t proto;
+};
+
+#define MCFWD_ETHER_HDR 14
+#define MCFWD_ETHER_IPV4 0x0800
+#define MCFWD_ETHER_VLAN 0x8100
+#define MCFWD_IPPROTO_IGMP 2
+
+static inline uint16_t
+mcfwd_rd16(const uint8_t *p)
+{
+	return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+static inline uint32_t
+mcfwd_rd32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+/** One's complement sum of a header, folded (0xffff for a valid IPv4 header). */
+static inline uint16_t
+mcfwd_csum_fold(const uint8_t *p, unsigned int len)
+{
+	uint32_t s = 0;
+	for (unsigned int i = 0; i + 1 < len; i += 2)
+		s += mcfwd_rd16(p + i);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/**
+ * Classify a received Ethernet frame (optionally one 802.1Q tag).
+ * @param frame the frame, at least `len` readable bytes
+ */
+static inline enum mcfwd_class
+mcfwd_classify(const uint8_t *frame, uint32_t len, struct mcfwd_pkt_info *pi)
+{
+	uint32_t off = MCFWD_ETHER_HDR;
+	uint16_t et;
+
+	pi->vlan = 0;
+	if (len < MCFWD_ETHER_HDR)
+		return MCFWD_PKT_NOT_IP;
+	et = mcfwd_rd16(frame + 12);
+	if (et == MCFWD_ETHER_VLAN) {
+		if (len < MCFWD_ETHER_HDR + 4)
+			return MCFWD_PKT_NOT_IP;
+		pi->vlan = mcfwd_rd16(frame + 14) & 0x0fff;
+		et = mcfwd_rd16(frame + 16);
+		off += 4;
+	}
+	if (et != MCFWD_ETHER_IPV4)
+		return MCFWD_PKT_NOT_IP;
+	if (len < off + 20)
+		return MCFWD_PKT_BAD_HDR;
+	const uint8_t *ip = frame + off;
+	unsigned int ihl = (ip[0] & 0x0f) * 4u;
+	if ((ip[0] >> 4) != 4 || ihl < 20 || len < off + ihl)
+		return MCFWD_PKT_BAD_HDR;
+	uint16_t tot = mcfwd_rd16(ip + 2);
+	if (tot < ihl || tot > len - off)
+		return MCFWD_PKT_BAD_HDR;
+	if (mcfwd_csum_fold(ip, ihl) != 0xffff)
+		return MCFWD_PKT_BAD_HDR;
+	pi->l3_off = (uint16_t)off;
+	pi->ip_len = tot;
+	pi->ttl = ip[8];
+	pi->proto = ip[9];
+	pi->src = mcfwd_rd32(ip + 12);
+	pi->grp = mcfwd_rd32(ip + 16);
+	if ((pi->grp >> 28) != 0xe)
+		return MCFWD_PKT_NOT_MCAST;
+	if ((pi->src >> 28) == 0xe || pi->src == 0xffffffffu)
+		return MCFWD_PKT_BAD_HDR; /* a multicast or broadcast source is invalid */
+	if (pi->proto == MCFWD_IPPROTO_IGMP || (pi->grp & 0xffffff00u) == 0xe0000000u)
+		return MCFWD_PKT_PUNT;
+	if (pi->ttl <= 1)
+		return MCFWD_PKT_TTL;
+	return MCFWD_PKT_FWD;
+}
+
+/** Decrement TTL and patch the checksum incrementally (RFC 1624, eqn. 3). */
+static inline void
+mcfwd_ttl_dec(uint8_t *ip)
+{
+	uint16_t old = mcfwd_rd16(ip + 8);
+	ip[8]--;
+	uint16_t nw = mcfwd_rd16(ip + 8);
+	uint32_t c = (uint16_t)~mcfwd_rd16(ip + 10);
+	c += (uint16_t)~old;
+	c += nw;
+	while (c >> 16)
+		c = (c & 0xffff) + (c >> 16);
+	c = (uint16_t)~c;
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
+}
+
+/** The Ethernet multicast address of a group (01:00:5e + low 23 bits). */
+static inline void
+mcfwd_mcast_mac(uint32_t grp, uint8_t mac[6])
+{
+	mac[0] = 0x01;
+	mac[1] = 0x00;
+	mac[2] = 0x5e;
+	mac[3] = (uint8_t)((grp >> 16) & 0x7f);
+	mac[4] = (uint8_t)(grp >> 8);
+	mac[5] = (uint8_t)grp;
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Packet classification and rewriting (include/mcfwd_pkt.h). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "mcfwd_pkt.h"
+
+static void
+wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+wr32(uint8_t *p, uint32_t v)
+{
+	wr16(p, (uint16_t)(v >> 16));
+	wr16(p + 2, (uint16_t)v);
+}
+
+static void
+fix_csum(uint8_t *ip)
+{
+	unsigned int ihl = (ip[0] & 15) * 4u;
+	wr16(ip + 10, 0);
+	wr16(ip + 10, (uint16_t)~mcfwd_csum_fold(ip, ihl));
+}
+
+/* An Ethernet + IPv4 + 8-byte payload frame; vlan 0 = untagged. */
+static uint32_t
+mk(uint8_t *f, uint16_t vlan, uint32_t src, uint32_t grp, uint8_t ttl, uint8_t proto)
+{
+	uint32_t off = 14;
+	memset(f, 0, 128);
+	if (vlan) {
+		wr16(f + 12, 0x8100);
+		wr16(f + 14, vlan);
+		wr16(f + 16, 0x0800);
+		off = 18;
+	} else
+		wr16(f + 12, 0x0800);
+	uint8_t *ip = f + off;
+	ip[0] = 0x45;
+	wr16(ip + 2, 28);
+	ip[8] = ttl;
+	ip[9] = proto;
+	wr32(ip + 12, src);
+	wr32(ip + 16, grp);
+	fix_csum(ip);
+	return off + 28;
+}
+
+static void
+test_forwardable(void **st)
+{
+	(void)st;
+	uint8_t f[128];
+	struct mcfwd_pkt_info pi;
+	uint32_t len = mk(f, 0, 0x0a000001u, 0xe8010101u, 64, 17);
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_FWD);
+	assert_int_equal(pi.src, 0x0a000001u);
+	assert_int_equal(pi.grp, 0xe8010101u);
+	assert_int_equal(pi.l3_off, 14);
+	assert_int_equal(pi.ttl, 64);
+	assert_int_equal(pi.vlan, 0);
+	assert_int_equal(pi.ip_len, 28);
+	/* trailing Ethernet padding is fine */
+	assert_int_equal(mcfwd_classify(f, len + 18, &pi), MCFWD_PKT_FWD);
+	len = mk(f, 42, 0x0a000001u, 0xe8010101u, 2, 17);
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_FWD);
+	assert_int_equal(pi.vlan, 42);
+	assert_int_equal(pi.l3_off, 18);
+}
+
+static void
+test_punted_and_dropped(void **st)
+{
+	(void)st;
+	uint8_t f[128];
+	struct mcfwd_pkt_info pi;
+	uint32_t len;
+	/* IGMP and link-local groups go to control */
+	len = mk(f, 0, 0x0a000001u, 0xe8010101u, 1, 2);
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_PUNT);
+	len = mk(f, 0, 0x0a000001u, 0xe0000005u, 64, 89);
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_PUNT);
+	/* 224.0.1.x is not link-local */
+	len = mk(f, 0, 0x0a000001u, 0xe0000105u, 64, 17);
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_FWD);
+	/* TTL 1 and 0 cannot be forwarded */
+	len = mk(f, 0, 0x0a000001u, 0xe8010101u, 1, 17);
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_TTL);
+	len = mk(f, 0, 0x0a000001u, 0xe8010101u, 0, 17);
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_TTL);
+	/* unicast, broadcast */
+	len = mk(f, 0, 0x0a000001u, 0x0a000002u, 64, 17);
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_NOT_MCAST);
+	len = mk(f, 0, 0x0a000001u, 0xffffffffu, 64, 17);
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_NOT_MCAST);
+	/* a multicast source is invalid */
+	len = mk(f, 0, 0xe0000001u, 0xe8010101u, 64, 17);
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_BAD_HDR);
+	/* not IPv4 */
+	len = mk(f, 0, 0x0a000001u, 0xe8010101u, 64, 17);
+	wr16(f + 12, 0x86dd);
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_NOT_IP);
+}
+
+static void
+test_bad_headers(void **st)
+{
+	(void)st;
+	uint8_t f[128];
+	struct mcfwd_pkt_info pi;
+	uint32_t len = mk(f, 0, 0x0a000001u, 0xe8010101u, 64, 17);
+	uint8_t *ip = f + 14;
+
+	/* every truncation of a good frame is rejected, never read past */
+	for (uint32_t l = 0; l < len; l++) {
+		uint8_t *copy = malloc(l ? l : 1);
+		memcpy(copy, f, l);
+		enum mcfwd_class c = mcfwd_classify(copy, l, &pi);
+		assert_true(c == MCFWD_PKT_NOT_IP || c == MCFWD_PKT_BAD_HDR);
+		free(copy);
+	}
+	ip[0] = 0x65; /* version 6 */
+	fix_csum(ip);
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_BAD_HDR);
+	ip[0] = 0x44; /* IHL 16 bytes */
+	fix_csum(ip);
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_BAD_HDR);
+	ip[0] = 0x45;
+	wr16(ip + 2, 200); /* total length past the frame */
+	fix_csum(ip);
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_BAD_HDR);
+	wr16(ip + 2, 19); /* shorter than the header */
+	fix_csum(ip);
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_BAD_HDR);
+	wr16(ip + 2, 28);
+	fix_csum(ip);
+	ip[11] ^= 1; /* checksum */
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_BAD_HDR);
+	ip[11] ^= 1;
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_FWD);
+	/* options: IHL 6 with 4 bytes of options, still fine */
+	uint8_t g[128];
+	memset(g, 0, sizeof(g));
+	memcpy(g, f, 14 + 20);
+	g[14] = 0x46;
+	wr16(g + 16, 32);
+	fix_csum(g + 14);
+	assert_int_equal(mcfwd_classify(g, 14 + 32, &pi), MCFWD_PKT_FWD);
+}
+
+static void
+test_ttl_decrement_keeps_checksum(void **st)
+{
+	(void)st;
+	uint8_t f[128];
+	uint64_t seed = 12345;
+	for (int round = 0; round < 20000; round++) {
+		seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+		uint8_t ttl = (uint8_t)(2 + seed % 254);
+		mk(f, 0, (uint32_t)seed | 0x01000000u, 0xe0000100u | ((uint32_t)(seed >> 32) & 0x0fffffffu),
+		   ttl, (uint8_t)(seed >> 8));
+		uint8_t *ip = f + 14;
+		ip[4] = (uint8_t)(seed >> 40); /* vary the id too */
+		ip[5] = (uint8_t)(seed >> 48);
+		fix_csum(ip);
+		mcfwd_ttl_dec(ip);
+		assert_int_equal(ip[8], ttl - 1);
+		assert_int_equal(mcfwd_csum_fold(ip, 20), 0xffff);
+	}
+}
+
+static void
+test_multicast_mac(void **st)
+{
+	(void)st;
+	uint8_t mac[6];
+	mcfwd_mcast_mac(0xefff0102u, mac); /* 239.255.1.2: the top bit of the 2nd byte drops */
+	const uint8_t want[6] = { 0x01, 0x00, 0x5e, 0x7f, 0x01, 0x02 };
+	assert_memory_equal(mac, want, 6);
+	mcfwd_mcast_mac(0xe0000001u, mac);
+	const uint8_t want2[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+	assert_memory_equal(mac, want2, 6);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_forwardable),
+		cmocka_unit_test(test_punted_and_dropped),
+		cmocka_unit_test(test_bad_headers),
+		cmocka_unit_test(test_ttl_decrement_keeps_checksum),
+		cmocka_unit_test(test_multicast_mac),
+	};
+	return cmocka_run_group_tests_name("pkt", tests, NULL, NULL);
+}
