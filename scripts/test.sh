@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Every test suite CI runs: set-up, optimised build (-Werror), unit and
-# torture suites, a benchmark smoke run, then the same unit and torture
+# Every test suite CI runs: set-up, optimised build (-Werror), unit,
+# torture and fuzz-corpus suites, a benchmark smoke run, then the same
 # suites under ASan+UBSan (LeakSanitizer on). Prints "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,7 +39,7 @@ run_suites() { # dir, suites...
 echo "== optimised build"
 configure build -Dbuildtype=release -Dtorture_seconds="$torture_s"
 ninja -C build
-run_suites build unit torture smoke
+run_suites build unit torture fuzz smoke
 
 echo "== ASan+UBSan build"
 configure build-asan -Dbuildtype=debugoptimized -Db_sanitize=address,undefined \
@@ -47,7 +47,7 @@ configure build-asan -Dbuildtype=debugoptimized -Db_sanitize=address,undefined \
 ninja -C build-asan
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-run_suites build-asan unit torture
+run_suites build-asan unit torture fuzz
 
 echo
 echo "$passed passed, $failed failed"
