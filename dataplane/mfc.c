@@ -44,6 +44,16 @@
 #define BFS_QUEUE 256
 #define OCLASS_MAX 13 /* blocks of 1 .. 4096 OIF counter slots */
 #define OBLOCK_MAX (1u << (OCLASS_MAX - 1))
+#define SLAB_CLASSES 8
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define MFC_ASAN_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define MFC_ASAN_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define MFC_ASAN_POISON(p, n) ((void)(p), (void)(n))
+#define MFC_ASAN_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
 #define LOAD_MAX_PCT 90
 
 struct mfc_slot {
@@ -133,6 +143,10 @@ struct mfc {
 	struct limbo *limbo;
 	uint32_t n_limbo, limbo_cap;
 	uint64_t *pbm;              /* pool slots retired by a bulk purge (after the limbo) */
+	void *slab_free[SLAB_CLASSES]; /* OIF list versions: free lists by size */
+	uint8_t *slab_next[SLAB_CLASSES];
+	size_t slab_left[SLAB_CLASSES];
+	void *slab_chunks;
 	uint32_t pbm_used;
 };
 
@@ -472,50 +486,70 @@ nomem:
 	return NULL;
 }
 
-/* OIF list versions made in bulk (a purge republishing many lists) are
- * carved from 2 MiB chunks, populated at once, instead of a malloc each;
- * a chunk goes back when the last version carved from it is freed. */
-#define ARENA_BYTES (2u << 20)
-struct arena {
-	uint64_t refs; /* versions alive in it, +1 while it is the current one */
-	uint32_t used;
-	uint32_t rsv;
-	uint8_t mem[] __attribute__((aligned(16)));
-};
+/* OIF list versions of up to SLAB_OIFS OIFs (nearly all of them) come
+ * from per-size free lists carved out of populated 256 KiB chunks: a
+ * version is made and freed with a pop and a push instead of malloc and
+ * free (a purge republishing a million lists frees a million versions).
+ * Larger ones use malloc. Freed objects are poisoned for ASan. */
+#define SLAB_OIFS 10
+#define SLAB_CHUNK (256u << 10)
 
-static void
-arena_put(struct arena *a)
+static size_t
+data_size(uint32_t n)
 {
-	if (a != NULL && --a->refs == 0)
-		munmap(a, ARENA_BYTES);
+	return (sizeof(struct mfc_oifl_data) + n * sizeof(struct mfc_oif) + 15) & ~(size_t)15;
 }
 
-static struct arena *
-arena_new(void)
+static int
+slab_class(uint32_t n)
 {
-	struct arena *a = mmap(NULL, ARENA_BYTES, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (a == MAP_FAILED)
-		return NULL;
-	(void)madvise(a, ARENA_BYTES, MADV_HUGEPAGE);
-#ifdef MADV_POPULATE_WRITE
-	(void)madvise(a, ARENA_BYTES, MADV_POPULATE_WRITE);
-#endif
-	a->refs = 1;
-	a->used = 0;
-	return a;
+	return n <= SLAB_OIFS ? (int)(data_size(n) / 16) - 2 : -1;
+}
+
+static struct mfc_oifl_data *
+slab_alloc(struct mfc *c, uint32_t n)
+{
+	int k = slab_class(n);
+	size_t sz = data_size(n);
+	void *p;
+
+	if (k < 0)
+		return malloc(sz);
+	if ((p = c->slab_free[k]) != NULL) {
+		MFC_ASAN_UNPOISON(p, sz);
+		c->slab_free[k] = ((struct mfc_oifl_data *)p)->ctl;
+		return p;
+	}
+	if (c->slab_left[k] < sz) {
+		void **chunk = mmap(NULL, SLAB_CHUNK, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (chunk == MAP_FAILED)
+			return NULL;
+		chunk[0] = c->slab_chunks; /* chained for destroy */
+		c->slab_chunks = chunk;
+		c->slab_next[k] = (uint8_t *)chunk + 16;
+		c->slab_left[k] = SLAB_CHUNK - 16;
+	}
+	p = c->slab_next[k];
+	c->slab_next[k] += sz;
+	c->slab_left[k] -= sz;
+	return p;
 }
 
 static void
-data_free(struct mfc_oifl_data *d)
+data_free(struct mfc *c, struct mfc_oifl_data *d)
 {
 	if (d == NULL)
 		return;
 	d->magic = 0xdeadbeef; /* poison for readers that should not be here */
-	if (d->arena != NULL)
-		arena_put(d->arena);
-	else
+	int k = slab_class(d->n);
+	if (k < 0) {
 		free(d);
+		return;
+	}
+	d->ctl = c->slab_free[k];
+	c->slab_free[k] = d;
+	MFC_ASAN_POISON(d, data_size(d->n));
 }
 
 void
@@ -525,10 +559,10 @@ mfc_destroy(struct mfc *c)
 		return;
 	for (uint32_t i = 0; i < c->n_limbo; i++)
 		if (c->limbo[i].kind == L_DATA)
-			data_free(c->limbo[i].ptr);
+			data_free(c, c->limbo[i].ptr);
 	free(c->limbo);
 	for (uint32_t i = 0; i < c->n_lists; i++) {
-		data_free(c->lv[i]->pub.data);
+		data_free(c, c->lv[i]->pub.data);
 		free(c->lv[i]);
 	}
 	free(c->lv);
@@ -546,6 +580,12 @@ mfc_destroy(struct mfc *c)
 		bigfree(c->ostk[k], (size_t)(c->ocap >> k) * sizeof(uint32_t));
 	free(c->iifv);
 	free(c->ihash);
+	while (c->slab_chunks != NULL) {
+		void **ch = c->slab_chunks;
+		c->slab_chunks = ch[0];
+		MFC_ASAN_UNPOISON(ch, SLAB_CHUNK); /* the shadow outlives the mapping */
+		munmap(ch, SLAB_CHUNK);
+	}
 	free(c->iface_state);
 	free(c->iface_oifl_refs);
 	bigfree(c->obase, (size_t)c->ocap * sizeof(struct mfc_oif_ctr));
@@ -822,44 +862,18 @@ count_live(const struct mfc_oif *o, uint32_t n)
 	return k;
 }
 
-/* A new version: from the current arena *ap when given one (bulk), else
- * malloc. */
 static struct mfc_oifl_data *
-data_new_in(struct arena **ap, const struct mfc_oif *o, uint32_t n)
+data_new(struct mfc *c, const struct mfc_oif *o, uint32_t n)
 {
-	size_t sz = (sizeof(struct mfc_oifl_data) + n * sizeof(struct mfc_oif) + 15) & ~(size_t)15;
-	struct mfc_oifl_data *d;
-
-	if (ap != NULL && sz <= ARENA_BYTES / 8) {
-		struct arena *a = *ap;
-		if (a == NULL || a->used + sz > ARENA_BYTES - sizeof(*a)) {
-			struct arena *na = arena_new();
-			if (na == NULL)
-				return NULL;
-			arena_put(a);
-			*ap = a = na;
-		}
-		d = (struct mfc_oifl_data *)(void *)&a->mem[a->used];
-		a->used += (uint32_t)sz;
-		a->refs++;
-		d->arena = a;
-	} else {
-		d = malloc(sz);
-		if (d == NULL)
-			return NULL;
-		d->arena = NULL;
-	}
+	struct mfc_oifl_data *d = slab_alloc(c, n);
+	if (d == NULL)
+		return NULL;
+	d->ctl = NULL;
 	d->n = (uint16_t)n;
 	d->n_live = count_live(o, n);
 	d->magic = MFC_OIFL_MAGIC;
 	memcpy(d->oif, o, n * sizeof(struct mfc_oif));
 	return d;
-}
-
-static struct mfc_oifl_data *
-data_new(const struct mfc_oif *o, uint32_t n)
-{
-	return data_new_in(NULL, o, n);
 }
 
 /* o: sorted by (ifid, nexthop), gens filled. Returns a referenced list. */
@@ -886,7 +900,7 @@ oifl_get(struct mfc *c, const struct mfc_oif *o, uint32_t n)
 	if (l == NULL)
 		return NULL;
 	memset(l, 0, sizeof(*l));
-	l->pub.data = data_new(o, n);
+	l->pub.data = data_new(c, o, n);
 	if (l->pub.data == NULL) {
 		free(l);
 		return NULL;
@@ -916,7 +930,7 @@ oifl_put(struct mfc *c, const struct mfc_oifl *pub)
 	for (uint32_t i = 0; i < l->pub.data->n; i++)
 		if (!(l->pub.data->oif[i].flags & MFC_OIF_REMOVED))
 			c->iface_oifl_refs[l->pub.data->oif[i].ifid]--;
-	data_free(l->pub.data);
+	data_free(c, l->pub.data);
 	free(l);
 }
 
@@ -1033,12 +1047,12 @@ reclaim(struct mfc *c)
 			const struct limbo *a = &c->limbo[k + RECLAIM_AHEAD];
 			if (a->kind != L_DATA)
 				__builtin_prefetch(&c->t.pool[a->idx], 1, 3);
-			else /* free() reads the chunk header just before it */
-				__builtin_prefetch((const char *)a->ptr - 16, 1, 3);
+			else /* the free list link goes into it */
+				__builtin_prefetch(a->ptr, 1, 3);
 		}
 		switch (r->kind) {
 		case L_DATA:
-			data_free(r->ptr);
+			data_free(c, r->ptr);
 			break;
 		case L_VERSION:
 			e = &c->t.pool[r->idx];
@@ -1613,7 +1627,6 @@ static int
 purge_oif(struct mfc *c, uint16_t ifid, uint32_t *nlists)
 {
 	enum { AHEAD = 32 };
-	struct arena *cur = NULL;
 	int rc = 0;
 
 	*nlists = 0;
@@ -1633,10 +1646,7 @@ purge_oif(struct mfc *c, uint16_t ifid, uint32_t *nlists)
 			hit += d->oif[i].ifid == ifid && !(d->oif[i].flags & MFC_OIF_REMOVED);
 		if (hit == 0)
 			continue;
-		/* many lists: carve them from arenas; a few: malloc (an arena is
-		 * populated whole, 2 MiB) */
-		struct mfc_oifl_data *nd = data_new_in(c->iface_oifl_refs[ifid] + *nlists >= 1024 ?
-						       &cur : NULL, d->oif, d->n);
+		struct mfc_oifl_data *nd = data_new(c, d->oif, d->n);
 		if (nd == NULL) {
 			rc = -ENOMEM;
 			break;
@@ -1652,7 +1662,6 @@ purge_oif(struct mfc *c, uint16_t ifid, uint32_t *nlists)
 		if (c->iface_oifl_refs[ifid] == 0)
 			break;
 	}
-	arena_put(cur); /* the versions carved from it keep it */
 	return rc;
 }
 

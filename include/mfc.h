@@ -81,7 +81,7 @@ struct mfc_oifl_data {
 	uint16_t n;         /**< slots, including holes */
 	uint16_t n_live;    /**< slots neither removed nor disabled */
 	uint32_t magic;     /**< MFC_OIFL_MAGIC while published (debug aid) */
-	void *arena;        /**< control only: the chunk it was carved from, or NULL */
+	void *ctl;          /**< control only (allocator's link while free) */
 	struct mfc_oif oif[];
 };
 #define MFC_OIFL_MAGIC 0x6f69666cu
