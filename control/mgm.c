@@ -1122,6 +1122,9 @@ forwarding_purge(struct mgm *m, struct mgm_if ifc)
 	if (others)
 		mfc_sync(m->cache);
 	else
+		/* on -ENOMEM some lists keep the interface, but hidden by its new
+		 * generation: nothing forwards on it, and an edit of those
+		 * entries drops it (see mfc_oif_add) */
 		(void)mfc_iface_purge(m->cache, (uint16_t)ifc.ifindex, NULL);
 }
 

@@ -764,10 +764,14 @@ oblock_alloc(struct mfc *c, uint32_t n)
 	}
 	if (b == IDX_NONE)
 		return IDX_NONE;
-	if (b >= c->ohwm) { /* never handed out before: still zero */
+	/* slots at or above the mark were never handed out: still zero.
+	 * A coalesced block can straddle the mark: zero it and raise the
+	 * mark past it, or its upper part would later pass as fresh. */
+	bool fresh = b >= c->ohwm;
+	if (b + (1u << k) > c->ohwm)
 		c->ohwm = b + (1u << k);
+	if (fresh)
 		return b;
-	}
 	memset(&c->obase[b], 0, (1u << k) * sizeof(struct mfc_oif_ctr));
 	for (uint32_t l = 0; l < c->n_lcores; l++)
 		memset(&c->lc[l].oif[b], 0, (1u << k) * sizeof(struct mfc_oif_ctr));
@@ -1004,6 +1008,10 @@ fold_oif_ctrs(struct mfc *c, const struct mfc_entry *old, const struct mfc_entry
 	if (b == NULL)
 		return;
 	while (i < a->n && j < b->n) {
+		if (a->oif[i].flags & MFC_OIF_REMOVED) { /* a purged interface: its counts end */
+			i++;
+			continue;
+		}
 		int r = oif_cmp(&a->oif[i], &b->oif[j]);
 		if (r < 0)
 			i++;
@@ -1457,18 +1465,36 @@ mfc_find(const struct mfc *c, uint32_t src, uint32_t grp)
 	return &c->t.pool[ei];
 }
 
-/* Live OIFs of an entry as an editable spec array. */
+/* Whether a published generation is still the interface's (link down
+ * does not count: it comes back on link up). */
+static bool
+gen_current(const struct mfc *c, uint16_t ifid, uint32_t gen)
+{
+	return (c->iface_state[ifid] & ~1u) == gen;
+}
+
+/* Live OIFs of an entry as an editable spec array: holes and OIFs whose
+ * interface was hidden since they were published stay out, so an edit
+ * never brings a hidden interface back. */
 static uint32_t
-entry_oifs(const struct mfc_entry *e, struct mfc_oif *o)
+entry_oifs(const struct mfc *c, const struct mfc_entry *e, struct mfc_oif *o)
 {
 	uint32_t n = 0;
 	if (e->oifl == NULL)
 		return 0;
 	const struct mfc_oifl_data *d = e->oifl->data;
 	for (uint32_t i = 0; i < d->n; i++)
-		if (!(d->oif[i].flags & MFC_OIF_REMOVED))
+		if (!(d->oif[i].flags & MFC_OIF_REMOVED) && gen_current(c, d->oif[i].ifid, d->oif[i].gen))
 			o[n++] = d->oif[i];
 	return n;
+}
+
+/* An entry whose incoming interface was hidden since it was published is
+ * dead until purged: edits are refused rather than reviving it. */
+static bool
+iif_stale(const struct mfc *c, const struct mfc_entry *e)
+{
+	return e->iif != MFC_IFID_NONE && !gen_current(c, e->iif, e->iif_gen);
 }
 
 int
@@ -1477,13 +1503,13 @@ mfc_oif_add(struct mfc *c, uint32_t src, uint32_t grp, const struct mfc_oif *oif
 	const struct mfc_entry *e = mfc_find(c, src, grp);
 	if (c == NULL || oif == NULL)
 		return -EINVAL;
-	if (e == NULL)
+	if (e == NULL || iif_stale(c, e))
 		return -ENOENT;
 	uint32_t cap = e->oifl ? e->oifl->data->n + 1u : 1u;
 	struct mfc_oif *o = malloc(cap * sizeof(*o));
 	if (o == NULL)
 		return -ENOMEM;
-	uint32_t n = entry_oifs(e, o), i;
+	uint32_t n = entry_oifs(c, e, o), i;
 	for (i = 0; i < n; i++)
 		if (o[i].ifid == oif->ifid && o[i].nexthop == oif->nexthop)
 			break;
@@ -1502,12 +1528,12 @@ mfc_oif_del(struct mfc *c, uint32_t src, uint32_t grp, uint16_t ifid, uint32_t n
 	const struct mfc_entry *e = mfc_find(c, src, grp);
 	if (c == NULL)
 		return -EINVAL;
-	if (e == NULL || e->oifl == NULL)
+	if (e == NULL || e->oifl == NULL || iif_stale(c, e))
 		return -ENOENT;
 	struct mfc_oif *o = malloc(e->oifl->data->n * sizeof(*o));
 	if (o == NULL)
 		return -ENOMEM;
-	uint32_t n = entry_oifs(e, o), i;
+	uint32_t n = entry_oifs(c, e, o), i;
 	for (i = 0; i < n; i++)
 		if (o[i].ifid == ifid && o[i].nexthop == nexthop)
 			break;

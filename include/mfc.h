@@ -201,7 +201,10 @@ void mfc_destroy(struct mfc *c);
 const struct mfc_table *mfc_table(const struct mfc *c);
 
 /**
- * Insert an entry. Control thread only; never waits for a grace period.
+ * Insert an entry. Control thread only. It waits for a grace period
+ * (mfc_sync()) only when the entry pool or counter space is exhausted and
+ * retired objects are pending: the caller must then not be an online QSBR
+ * reader holding entry pointers (the control thread is not a reader).
  * @return 0, -EINVAL (bad arguments), -EEXIST, -ENOSPC (capacity or
  *   counter space exhausted), -ENOMEM.
  */
@@ -215,7 +218,10 @@ int mfc_add(struct mfc *c, uint32_t src, uint32_t grp, const struct mfc_spec *s)
  */
 int mfc_replace(struct mfc *c, uint32_t src, uint32_t grp, const struct mfc_spec *s);
 
-/** Add one OIF to (S,G) (or change its TTL/flags). Control thread only. */
+/** Add one OIF to (S,G) (or change its TTL/flags). OIFs whose interface
+ * was hidden since publication are left out of the new version, and an
+ * entry whose iif was hidden is refused (-ENOENT): an edit never brings a
+ * hidden interface back. Control thread only. */
 int mfc_oif_add(struct mfc *c, uint32_t src, uint32_t grp, const struct mfc_oif *oif);
 
 /** Remove one OIF from (S,G). Control thread only. @return 0, -ENOENT. */

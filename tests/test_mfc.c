@@ -569,6 +569,90 @@ test_counters_follow_entry(void **st)
 	mfc_destroy(c);
 }
 
+/* A coalesced counter block that straddles the never-used mark is zeroed,
+ * and the mark moves past it (found by review: a later block inside it
+ * came out with old counts). */
+static void
+test_counter_blocks_zeroed_after_coalesce(void **st)
+{
+	(void)st;
+	static struct mfc_oif big[4096];
+	struct mfc_params p = { .max_entries = 64, .oif_ctrs = 16, .max_ifaces = 1024 };
+	struct mfc *c = mfc_create(&p);
+	struct mfc_oif o1 = oif(1, 1);
+	struct mfc_spec s = { .iif = 0, .n_oifs = 1, .oifs = &o1 };
+	assert_int_equal(mfc_add(c, S(1), G(1), &s), 0);
+	assert_int_equal(mfc_del(c, S(1), G(1)), 0);
+	mfc_sync(c);
+	for (int i = 0; i < 4096; i++)
+		big[i] = (struct mfc_oif){ .ifid = (uint16_t)(i / 4), .nexthop = (uint32_t)(i % 4),
+					   .ttl = 1, .flags = MFC_OIF_ENABLED };
+	s = (struct mfc_spec){ .iif = MFC_IFID_NONE, .n_oifs = 4096, .oifs = big };
+	assert_int_equal(mfc_add(c, S(2), G(2), &s), 0);
+	const struct mfc_entry *e = mfc_find(c, S(2), G(2));
+	mfc_lcore_ctrs(c, 0)->oif[e->ocidx + 5].out_pkts = 777;
+	assert_int_equal(mfc_del(c, S(2), G(2)), 0);
+	mfc_sync(c);
+	struct mfc_oif o4[4];
+	for (int i = 0; i < 4; i++)
+		o4[i] = oif((uint16_t)(10 + i), 1);
+	s = (struct mfc_spec){ .iif = 0, .n_oifs = 4, .oifs = o4 };
+	for (uint32_t k = 3; k <= 4; k++) {
+		struct mfc_stats sts;
+		assert_int_equal(mfc_add(c, S(k), G(k), &s), 0);
+		assert_int_equal(mfc_stats_get(c, S(k), G(k), &sts, NULL, NULL), 0);
+		assert_int_equal(sts.out_pkts, 0);
+	}
+	mfc_destroy(c);
+}
+
+/* An edit never brings back an interface hidden since publication (found
+ * by review), and a purged OIF's counts do not follow a re-added OIF of
+ * the same interface. */
+static void
+test_edits_keep_hidden_hidden(void **st)
+{
+	(void)st;
+	struct mfc *c = mk(64);
+	assert_int_equal(add2(c, S(1), G(1), 1, 2, 3), 0);
+	assert_int_equal(mfc_iface_hide(c, 2), 0);
+	struct mfc_oif o4 = oif(4, 1);
+	assert_int_equal(mfc_oif_add(c, S(1), G(1), &o4), 0);
+	assert_false(sends_on(c, S(1), G(1), 2));
+	assert_true(sends_on(c, S(1), G(1), 3));
+	assert_true(sends_on(c, S(1), G(1), 4));
+	/* link down is not hiding: the OIF survives an edit and comes back */
+	assert_int_equal(mfc_iface_set_down(c, 3, true), 0);
+	struct mfc_oif o5 = oif(5, 1);
+	assert_int_equal(mfc_oif_add(c, S(1), G(1), &o5), 0);
+	assert_int_equal(mfc_iface_set_down(c, 3, false), 0);
+	assert_true(sends_on(c, S(1), G(1), 3));
+	/* an entry whose iif was hidden is not edited back to life */
+	assert_int_equal(mfc_iface_hide(c, 1), 0);
+	assert_int_equal(mfc_oif_add(c, S(1), G(1), &o4), -ENOENT);
+	assert_int_equal(mfc_oif_del(c, S(1), G(1), 4, 0), -ENOENT);
+	assert_false(mfc_iif_ok(mfc_table(c), look(c, S(1), G(1)), 1));
+	mfc_destroy(c);
+
+	/* counters: OIF 2 counted, purged, taken again */
+	c = mk(64);
+	assert_int_equal(add2(c, S(1), G(1), 1, 2, 3), 0);
+	const struct mfc_entry *e = look(c, S(1), G(1));
+	mfc_lcore_ctrs(c, 0)->oif[e->ocidx + 0].out_pkts = 5; /* ifid 2 */
+	assert_int_equal(mfc_iface_purge(c, 2, NULL), 0);
+	struct mfc_oif o2 = oif(2, 1);
+	assert_int_equal(mfc_oif_add(c, S(1), G(1), &o2), 0);
+	mfc_sync(c);
+	struct mfc_stats sts;
+	struct mfc_oif_stats os[4];
+	uint32_t n = 4;
+	assert_int_equal(mfc_stats_get(c, S(1), G(1), &sts, os, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(os[0].ifid, 2);
+	assert_int_equal(os[0].out_pkts, 0);
+	mfc_destroy(c);
+}
+
 static int
 count_cb(const struct mfc_entry *e, void *arg)
 {
@@ -637,6 +721,8 @@ main(void)
 		cmocka_unit_test(test_memory_per_entry),
 		cmocka_unit_test(test_bulk_matches_single),
 		cmocka_unit_test(test_counters_follow_entry),
+		cmocka_unit_test(test_counter_blocks_zeroed_after_coalesce),
+		cmocka_unit_test(test_edits_keep_hidden_hidden),
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_many_interfaces),
 	};
