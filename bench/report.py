@@ -89,6 +89,8 @@ def writer_table(runs):
         for op in ("Insert", "Replace", "Delete"):
             if name.startswith(f"BM_{op}/"):
                 rates[op][b.get("label", "mfc")] = b["ops_per_s"]
+    if not rates:
+        return ""
     lines = ["| operation (1M entries) | mfc | rte_hash | cds_lfht |", "|---|---:|---:|---:|"]
     for op in ("Insert", "Replace", "Delete"):
         r = rates.get(op, {})
