@@ -1481,27 +1481,20 @@ mgm_mfe_stats_get(struct mgm *m, uint32_t src, uint32_t grp, struct mgm_mfe_stat
 	stats_fill(m, f, out);
 	if (n_oifs == NULL)
 		return 0;
+	/* the cache's per-OIF figures, converted; its -ENOSPC and needed
+	 * count pass through */
+	uint32_t room = *n_oifs, k = room;
+	struct mfc_oif_stats *os = oifs ? malloc((room ? room : 1) * sizeof(*os)) : NULL;
 	struct mfc_stats st;
-	struct mfc_oif_stats tmp[64], *os = tmp;
-	uint32_t room = *n_oifs, k = room < 64 ? 64 : room;
-	if (k > 64 && (os = malloc(k * sizeof(*os))) == NULL)
+	if (oifs && os == NULL)
 		return -ENOMEM;
 	int rc = mfc_stats_get(m->cache, src, grp, &st, os, &k);
-	if (rc == -ENOSPC) { /* more than our buffer: report the need */
-		*n_oifs = k;
-		if (os != tmp)
-			free(os);
-		return oifs ? -ENOSPC : 0;
-	}
-	for (uint32_t i = 0; rc == 0 && oifs && i < k && i < room; i++)
+	for (uint32_t i = 0; rc == 0 && oifs && i < k; i++)
 		oifs[i] = (struct mgm_oif_stats){ { os[i].ifid, os[i].nexthop }, os[i].out_pkts,
 						  os[i].out_discards, os[i].ttl_low, os[i].frag_needed };
-	if (os != tmp)
-		free(os);
-	*n_oifs = k;
-	if (rc < 0)
-		return rc == -ENOENT ? 0 : rc;
-	return oifs && k > room ? -ENOSPC : 0;
+	free(os);
+	*n_oifs = rc == -ENOENT ? 0 : k;
+	return rc == -ENOENT ? 0 : rc;
 }
 
 int

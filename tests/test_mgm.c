@@ -692,6 +692,19 @@ test_enumeration(void **state)
 	uint32_t no = 1;
 	assert_int_equal(mgm_mfe_stats_get(f->m, S1, G1, &one, os, &no), -ENOSPC);
 	assert_int_equal(no, 3);
+	struct mgm_oif_stats os4[4];
+	const struct mfc_entry *e1 = mfc_find(f->c, S1, G1);
+	mfc_lcore_ctrs(f->c, 0)->oif[e1->ocidx + 1].out_pkts += 9; /* the 2nd OIF, ifindex 3 */
+	no = 4;
+	assert_int_equal(mgm_mfe_stats_get(f->m, S1, G1, &one, os4, &no), 0);
+	assert_int_equal(no, 3);
+	assert_int_equal(os4[1].ifc.ifindex, 3);
+	assert_int_equal(os4[1].out_pkts, 9);
+	assert_int_equal(os4[0].out_pkts, 0);
+	assert_int_equal(one.out_pkts, 9);
+	no = 0; /* count only */
+	assert_int_equal(mgm_mfe_stats_get(f->m, S1, G1, &one, NULL, &no), 0);
+	assert_int_equal(no, 3);
 	assert_int_equal(mgm_mfe_set(f->m, S1, G1, 0x0a0000fdu), 0);
 	struct mgm_mfe x;
 	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &x, NULL, NULL), 0);
