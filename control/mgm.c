@@ -111,6 +111,8 @@ struct fdw {
 struct mgm {
 	struct mfc *cache;
 	uint32_t max_mfes, max_members_per_if, timeout_s, neg_timeout_s;
+	uint32_t flags;      /* MGM_F_* */
+	uint8_t ttl[MFC_IFACES_MAX]; /* per-interface TTL threshold of OIFs (0: default 1) */
 	uint64_t (*now)(void *);
 	void *now_arg;
 
@@ -234,6 +236,7 @@ mgm_create(const struct mgm_params *p)
 	m->now_arg = p->now_arg;
 	m->max_routes = p->max_routes ? p->max_routes : 65536;
 	m->now_ms = p->now_ms ? p->now_ms : default_now_ms;
+	m->flags = p->flags;
 	m->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (m->epfd < 0) {
 		int e = errno;
@@ -465,8 +468,9 @@ mfe_publish(struct mgm *m, struct mfe *f, bool create)
 	for (uint32_t i = 0; i < n; i++) {
 		if (vetoed(f, o[i]) || o[i].ifindex >= MFC_IFACES_MAX)
 			continue;
+		uint8_t ttl = m->ttl[o[i].ifindex] ? m->ttl[o[i].ifindex] : 1;
 		co[k++] = (struct mfc_oif){ .nexthop = o[i].nexthop, .ifid = (uint16_t)o[i].ifindex,
-					    .ttl = 1, .flags = MFC_OIF_ENABLED };
+					    .ttl = ttl, .flags = MFC_OIF_ENABLED };
 	}
 	struct mfc_spec sp = {
 		.iif = f->iif.ifindex < MFC_IFACES_MAX ? (uint16_t)f->iif.ifindex : MFC_IFID_NONE,
@@ -837,6 +841,11 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 	f->iif = (struct mgm_if){ rx_ifindex, 0 };
 
 	int up = rpf_owner(m, src, &f->iif);
+	if (up == NO_CLIENT && (m->flags & MGM_F_RPF_RX_FALLBACK) && rx_ifindex < MFC_IFACES_MAX) {
+		/* no route towards S: the arrival interface's owner answers RPF */
+		f->iif = (struct mgm_if){ rx_ifindex, 0 };
+		up = if_owner(m, f->iif);
+	}
 	/* no route, or no routing protocol answers for the way back to S */
 	f->negative = up == NO_CLIENT || is_igmp(m, up);
 	if (!f->negative && m->cl[up].cb.rpf)
@@ -942,6 +951,23 @@ mgm_age(struct mgm *m)
 	if (n)
 		mfc_sync(m->cache);
 	return n;
+}
+
+int
+mgm_interface_ttl_set(struct mgm *m, uint32_t ifindex, uint8_t ttl)
+{
+	if (m == NULL || ifindex >= MFC_IFACES_MAX || ttl == 0)
+		return -EINVAL;
+	m->ttl[ifindex] = ttl;
+	return 0;
+}
+
+int
+mgm_interface_ttl_get(const struct mgm *m, uint32_t ifindex)
+{
+	if (m == NULL || ifindex >= MFC_IFACES_MAX)
+		return -EINVAL;
+	return m->ttl[ifindex] ? m->ttl[ifindex] : 1;
 }
 
 int

@@ -95,7 +95,14 @@ struct mgm_params {
 	void *now_arg;
 	const char *name;            /**< unique name for DPDK objects (default "mgm") */
 	uint64_t (*now_ms)(void *arg); /**< clock for timers, ms (default: CLOCK_MONOTONIC) */
+	uint32_t flags;              /**< MGM_F_* */
 };
+/** When no unicast route covers S, treat the interface the packet arrived
+ * on as the RPF interface: its owner gets the RPF callback (and may rewrite
+ * the incoming interface). This is how smcroute-style static routes
+ * ("mroute from IF ...") work without unicast routes. Off: no route makes
+ * the MFE negative (MGM's behaviour). */
+#define MGM_F_RPF_RX_FALLBACK 0x1
 
 /** Create. Needs DPDK EAL initialised (rte_lpm for RPF). NULL + errno. */
 struct mgm *mgm_create(const struct mgm_params *p);
@@ -117,6 +124,13 @@ int mgm_interface_release(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint3
 /** Routing protocol owning the interface (IGMP if it is the only one). */
 int mgm_interface_owner(struct mgm *m, uint32_t ifindex, uint32_t nexthop,
 			uint32_t *proto_id, uint32_t *component_id);
+
+/** TTL threshold of an interface as an OIF (forward iff packet TTL > ttl;
+ * 1..255, default 1, like Linux ipmr's vif threshold). Applies to MFEs
+ * published afterwards. @return 0, -EINVAL. */
+int mgm_interface_ttl_set(struct mgm *m, uint32_t ifindex, uint8_t ttl);
+/** The threshold (1..255) or -EINVAL. */
+int mgm_interface_ttl_get(const struct mgm *m, uint32_t ifindex);
 
 /* ---- memberships ---- */
 /** (S,G), (*,G) with src = smask = 0, (*,*) with grp = gmask = 0 too. */
