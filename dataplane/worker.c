@@ -1,0 +1,508 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The forwarding worker. See include/mcfwd_worker.h for the contract.
+ *
+ * Per burst: classify every frame, look all forwardable ones up in one
+ * batched cache lookup, then for each hit: RPF (incoming interface and its
+ * generation), TTL against each OIF's threshold, MTU, then replicate. The
+ * original mbuf is stripped to its IPv4 packet, its TTL decremented once,
+ * and it becomes the last replica; the others are copies (short packets)
+ * or a small header mbuf chained to an indirect clone of the payload (long
+ * packets on ports that take chained mbufs). Every replica gets a fresh
+ * L2 header: group MAC, the egress interface's MAC, its VLAN tag.
+ */
+#define _LGPL_SOURCE
+#include <string.h>
+
+#include <urcu/urcu-qsbr.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_memcpy.h>
+#include <rte_prefetch.h>
+
+#include "mcfwd_worker.h"
+
+int mcfwd_meta_off = -1;
+
+int
+mcfwd_worker_init(void)
+{
+	static const struct rte_mbuf_dynfield d = {
+		.name = "mcfwd_meta",
+		.size = sizeof(struct mcfwd_meta),
+		.align = __alignof__(struct mcfwd_meta),
+	};
+	if (mcfwd_meta_off >= 0)
+		return 0;
+	int off = rte_mbuf_dynfield_register(&d);
+	if (off < 0)
+		return -rte_errno;
+	mcfwd_meta_off = off;
+	return 0;
+}
+
+int64_t
+mcfwd_worker_stats_check(const struct mcfwd_wstats *s)
+{
+	uint64_t fates = s->fwd + s->no_oif + s->negative + s->wrong_if + s->miss_punted +
+			 s->miss_dropped + s->ctrl_punted + s->ctrl_dropped + s->not_ip +
+			 s->not_mcast + s->bad_hdr + s->ttl_expired + s->no_iface;
+	return (int64_t)(fates - s->rx_pkts - s->reinjected);
+}
+
+/* ---------------------------------------------------------------- */
+/* TX                                                                 */
+
+static void
+tx_drop(struct mcfwd_worker *w, struct rte_mbuf **m, uint16_t n, uint16_t port)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		uint32_t oc = mcfwd_meta(m[i])->ocidx;
+		if (oc != UINT32_MAX) {
+			w->ctrs->oif[oc].out_pkts--;
+			w->ctrs->oif[oc].out_discards++;
+		}
+		rte_pktmbuf_free(m[i]);
+	}
+	w->st.tx_discards += n;
+	w->port[port].tx_discards += n;
+}
+
+static void
+tx_port_flush(struct mcfwd_worker *w, uint16_t port)
+{
+	uint16_t n = w->tx[port].n, sent = 0;
+	struct rte_mbuf **m = w->tx[port].m;
+
+	if (n == 0)
+		return;
+	w->tx[port].n = 0;
+	if (w->txq[port] != UINT16_MAX) {
+		sent = rte_eth_tx_burst(port, w->txq[port], m, n);
+	} else {
+		/* no TX queue of our own on this port: its owner sends */
+		sent = (uint16_t)rte_ring_mp_enqueue_burst(w->txr[port], (void **)m, n, NULL);
+	}
+	w->st.tx_pkts += sent;
+	w->port[port].tx_pkts += sent;
+	if (unlikely(sent < n))
+		tx_drop(w, m + sent, n - sent, port);
+}
+
+static inline void
+tx_enqueue(struct mcfwd_worker *w, uint16_t port, struct rte_mbuf *m)
+{
+	if (unlikely(w->tx[port].n == MCFWD_TXBUF))
+		tx_port_flush(w, port);
+	w->tx[port].m[w->tx[port].n++] = m;
+}
+
+void
+mcfwd_worker_flush(struct mcfwd_worker *w)
+{
+	for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++) {
+		if (w->tx[p].n)
+			tx_port_flush(w, p);
+		/* the port's TX queue 0 is ours: send what others handed over */
+		if (w->txq[p] == 0 && w->txr != NULL && w->txr[p] != NULL &&
+		    !rte_ring_empty(w->txr[p])) {
+			struct rte_mbuf *m[MCFWD_BURST_MAX];
+			unsigned int k = rte_ring_sc_dequeue_burst(w->txr[p], (void **)m,
+								  MCFWD_BURST_MAX, NULL);
+			uint16_t sent = rte_eth_tx_burst(p, 0, m, (uint16_t)k);
+			for (unsigned int i = 0; i < k; i++)
+				if (mcfwd_meta(m[i])->ocidx == UINT32_MAX && i < sent)
+					w->st.ctl_tx++;
+			if (sent < k)
+				tx_drop(w, m + sent, (uint16_t)(k - sent), p);
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* Punt                                                               */
+
+static inline bool
+punt_token(struct mcfwd_worker *w, uint64_t now)
+{
+	if (w->tokens == 0) {
+		uint64_t dt = now - w->tok_tsc, hz = w->dp->tsc_hz;
+		if (dt > hz)
+			dt = hz;
+		uint64_t add = dt * w->dp->punt_rate / hz;
+		if (add == 0)
+			return false;
+		w->tokens = add < 256 ? add : 256;
+		w->tok_tsc = now;
+	}
+	w->tokens--;
+	return true;
+}
+
+/* Hand m to control; false when it was dropped (the caller counts). */
+static inline bool
+punt(struct mcfwd_worker *w, struct rte_mbuf *m, uint16_t ifid, uint8_t reason)
+{
+	struct mcfwd_meta *mt = mcfwd_meta(m);
+	mt->ifid = ifid;
+	mt->reason = reason;
+	mt->ocidx = UINT32_MAX;
+	if (rte_ring_mp_enqueue(w->dp->punt, m) != 0) {
+		rte_pktmbuf_free(m);
+		return false;
+	}
+	return true;
+}
+
+/* Per-(S,G) de-duplication: at most punt_per_flow packets of a key per
+ * window, and a per-worker token bucket over all keys. */
+static inline bool
+punt_allowed(struct mcfwd_worker *w, uint64_t key, uint64_t now)
+{
+	unsigned int h = (unsigned int)((key * 0x9e3779b97f4a7c15ull) >> 54) & (MCFWD_PUNT_CACHE - 1);
+	if (w->pc[h].key == key && now - w->pc[h].tsc < w->dp->punt_window_tsc) {
+		if (w->pc[h].cnt >= w->dp->punt_per_flow)
+			return false;
+		if (!punt_token(w, now))
+			return false;
+		w->pc[h].cnt++;
+		return true;
+	}
+	if (!punt_token(w, now))
+		return false;
+	w->pc[h].key = key;
+	w->pc[h].tsc = now;
+	w->pc[h].cnt = 1;
+	return true;
+}
+
+/* ---------------------------------------------------------------- */
+/* Replication                                                        */
+
+static inline struct rte_mbuf *
+replica(struct mcfwd_worker *w, struct rte_mbuf *m, uint16_t ip_len, uint16_t ihl,
+	const struct mcfwd_iface_dp *ifc)
+{
+	const struct mcfwd_dp *dp = w->dp;
+	struct rte_mbuf *r = rte_pktmbuf_alloc(dp->pool);
+	if (unlikely(r == NULL))
+		return NULL;
+	if (dp->clone_min && ip_len >= dp->clone_min && ifc->multiseg && m->nb_segs == 1) {
+		struct rte_mbuf *c = rte_pktmbuf_clone(m, dp->clone_pool);
+		if (unlikely(c == NULL)) {
+			rte_pktmbuf_free(r);
+			return NULL;
+		}
+		rte_memcpy(rte_pktmbuf_append(r, ihl), rte_pktmbuf_mtod(m, void *), ihl);
+		rte_pktmbuf_adj(c, ihl);
+		if (unlikely(rte_pktmbuf_chain(r, c) != 0)) {
+			rte_pktmbuf_free(c);
+			rte_pktmbuf_free(r);
+			return NULL;
+		}
+		w->st.clones++;
+		return r;
+	}
+	if (unlikely(m->nb_segs != 1 || rte_pktmbuf_tailroom(r) < ip_len)) {
+		rte_pktmbuf_free(r);
+		return NULL;
+	}
+	rte_memcpy(rte_pktmbuf_append(r, ip_len), rte_pktmbuf_mtod(m, void *), ip_len);
+	w->st.copies++;
+	return r;
+}
+
+/* Prepend the egress L2 header. */
+static inline bool
+l2_write(struct rte_mbuf *r, const uint8_t dmac[6], const struct mcfwd_iface_dp *ifc)
+{
+	uint16_t hl = ifc->vlan ? 18 : 14;
+	uint8_t *p = (uint8_t *)rte_pktmbuf_prepend(r, hl);
+	if (unlikely(p == NULL))
+		return false;
+	memcpy(p, dmac, 6);
+	memcpy(p + 6, ifc->mac, 6);
+	if (ifc->vlan) {
+		p[12] = 0x81;
+		p[13] = 0x00;
+		p[14] = (uint8_t)(ifc->vlan >> 8);
+		p[15] = (uint8_t)ifc->vlan;
+		p += 4;
+	}
+	p[12] = 0x08;
+	p[13] = 0x00;
+	return true;
+}
+
+/* A packet that hit entry e, arrived on ifid. */
+static inline void
+forward(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info *pi,
+	uint16_t ifid, const struct mfc_entry *e, uint64_t now, uint32_t now_s)
+{
+	const struct mcfwd_dp *dp = w->dp;
+	const struct mfc_table *t = dp->t;
+	struct mfc_ctr *ec = &w->ctrs->ent[e->cidx];
+
+	if (unlikely(e->flags & MFC_F_NEGATIVE)) {
+		ec->discards++;
+		ec->last_used = now_s;
+		w->st.negative++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (unlikely(!mfc_iif_ok(t, e, ifid))) {
+		ec->wrong_if++;
+		w->st.wrong_if++;
+		/* the key with the top bit of the source flipped: its own slots */
+		if (!(mcfwd_meta(m)->flags & MCFWD_META_REINJECTED) &&
+		    punt_allowed(w, e->key ^ 0x80000000ull ^ ((uint64_t)ifid << 16), now)) {
+			if (punt(w, m, ifid, MCFWD_PUNT_WRONG_IF))
+				w->st.wrong_if_punted++;
+		} else {
+			rte_pktmbuf_free(m);
+		}
+		return;
+	}
+	ec->pkts++;
+	ec->bytes += pi->ip_len;
+	ec->last_used = now_s;
+
+	const struct mfc_oifl_data *d = mfc_entry_oifs(e);
+	struct mfc_oif_ctr *oc = &w->ctrs->oif[e->ocidx];
+	uint16_t tg[MFC_OIFS_MAX > 256 ? 256 : MFC_OIFS_MAX];
+	uint32_t nt = 0;
+	uint32_t n = d ? d->n : 0;
+	for (uint32_t k = 0; k < n; k++) {
+		const struct mfc_oif *o = &d->oif[k];
+		if (!mfc_oif_usable(t, o) || o->ifid == ifid)
+			continue;
+		const struct mcfwd_iface_dp *ifc = &dp->ifs[o->ifid];
+		if (unlikely(!ifc->used))
+			continue;
+		if (pi->ttl <= o->ttl) {
+			oc[k].ttl_low++;
+			w->st.ttl_low++;
+			continue;
+		}
+		if (unlikely(pi->ip_len > ifc->mtu)) {
+			oc[k].frag_needed++;
+			w->st.frag_needed++;
+			continue;
+		}
+		if (unlikely(nt == RTE_DIM(tg)))
+			break; /* more than 256 live OIFs: the rest in a later version */
+		tg[nt++] = (uint16_t)k;
+	}
+	if (nt == 0) {
+		ec->discards++;
+		w->st.no_oif++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	w->st.fwd++;
+
+	/* strip to the IPv4 packet, decrement TTL once */
+	rte_pktmbuf_adj(m, pi->l3_off);
+	if (m->pkt_len > pi->ip_len)
+		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - pi->ip_len));
+	uint8_t *ip = rte_pktmbuf_mtod(m, uint8_t *);
+	mcfwd_ttl_dec(ip);
+	uint16_t ihl = (uint16_t)((ip[0] & 0x0f) * 4);
+	uint8_t dmac[6];
+	mcfwd_mcast_mac(pi->grp, dmac);
+
+	for (uint32_t j = 0; j < nt; j++) {
+		uint16_t k = tg[j];
+		const struct mcfwd_iface_dp *ifc = &dp->ifs[d->oif[k].ifid];
+		struct rte_mbuf *r = j + 1 == nt ? m : replica(w, m, pi->ip_len, ihl, ifc);
+		if (unlikely(r == NULL || !l2_write(r, dmac, ifc))) {
+			if (r != NULL)
+				rte_pktmbuf_free(r);
+			oc[k].out_discards++;
+			w->st.alloc_fail++;
+			continue;
+		}
+		mcfwd_meta(r)->ocidx = e->ocidx + k;
+		oc[k].out_pkts++;
+		tx_enqueue(w, ifc->port, r);
+	}
+}
+
+static inline void
+burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
+{
+	struct mcfwd_dp *dp = w->dp;
+	struct mcfwd_pkt_info pi[MCFWD_BURST_MAX];
+	uint64_t keys[MCFWD_BURST_MAX];
+	const struct mfc_entry *ent[MCFWD_BURST_MAX];
+	struct rte_mbuf *fm[MCFWD_BURST_MAX];
+	uint16_t fif[MCFWD_BURST_MAX];
+	unsigned int k = 0;
+	uint64_t now = rte_rdtsc();
+	uint32_t now_s = (uint32_t)(now / dp->tsc_hz);
+
+	if (n > MCFWD_BURST_MAX)
+		n = MCFWD_BURST_MAX;
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct mcfwd_meta *mt = mcfwd_meta(m);
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		if (reinj) {
+			mt->flags = MCFWD_META_REINJECTED;
+			w->st.reinjected++;
+		} else {
+			mt->flags = 0;
+			mt->reason = 0;
+			w->st.rx_pkts++;
+			w->st.rx_bytes += m->pkt_len;
+			w->port[m->port].rx_pkts++;
+		}
+		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+		struct mcfwd_pkt_info *p = &pi[k];
+		enum mcfwd_class c = mcfwd_classify(f, m->data_len, p);
+		uint16_t ifid = MFC_IFID_NONE;
+		if (c == MCFWD_PKT_FWD || c == MCFWD_PKT_PUNT) {
+			const uint16_t *map = m->port < MCFWD_MAX_PORTS ? dp->rx_map[m->port] : NULL;
+			ifid = map ? map[p->vlan] : MFC_IFID_NONE;
+			if (unlikely(ifid == MFC_IFID_NONE)) {
+				w->st.no_iface++;
+				rte_pktmbuf_free(m);
+				continue;
+			}
+		}
+		switch (c) {
+		case MCFWD_PKT_FWD:
+			keys[k] = mfc_key(p->src, p->grp);
+			fm[k] = m;
+			fif[k] = ifid;
+			k++;
+			continue;
+		case MCFWD_PKT_PUNT:
+			if (!reinj && punt_token(w, now)) {
+				if (punt(w, m, ifid, MCFWD_PUNT_CTRL))
+					w->st.ctrl_punted++;
+				else
+					w->st.ctrl_dropped++;
+			} else {
+				rte_pktmbuf_free(m);
+				w->st.ctrl_dropped++;
+			}
+			continue;
+		case MCFWD_PKT_NOT_IP:
+			w->st.not_ip++;
+			break;
+		case MCFWD_PKT_NOT_MCAST:
+			w->st.not_mcast++;
+			break;
+		case MCFWD_PKT_TTL:
+			w->st.ttl_expired++;
+			break;
+		default:
+			w->st.bad_hdr++;
+			break;
+		}
+		rte_pktmbuf_free(m);
+	}
+	if (k == 0)
+		return;
+	mfc_lookup_bulk(dp->t, keys, k, ent);
+	for (unsigned int j = 0; j < k; j++) {
+		struct rte_mbuf *m = fm[j];
+		if (likely(ent[j] != NULL)) {
+			forward(w, m, &pi[j], fif[j], ent[j], now, now_s);
+			continue;
+		}
+		/* miss: data-driven creation by the control thread */
+		if (!reinj && punt_allowed(w, keys[j], now)) {
+			if (punt(w, m, fif[j], MCFWD_PUNT_MISS))
+				w->st.miss_punted++;
+			else
+				w->st.miss_dropped++;
+		} else {
+			rte_pktmbuf_free(m);
+			w->st.miss_dropped++;
+		}
+	}
+}
+
+void
+mcfwd_worker_burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	burst(w, pkts, n, false);
+}
+
+void
+mcfwd_worker_burst_reinjected(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	burst(w, pkts, n, true);
+}
+
+/* ---------------------------------------------------------------- */
+/* The lcore loop                                                     */
+
+int
+mcfwd_worker_loop(void *arg)
+{
+	struct mcfwd_worker *w = arg;
+	struct mcfwd_dp *dp = w->dp;
+	struct rte_mbuf *pkts[MCFWD_BURST_MAX];
+	uint16_t burst_sz = dp->burst ? dp->burst : 32;
+
+	urcu_qsbr_register_thread();
+	w->last_rx_tsc = w->tok_tsc = rte_rdtsc();
+	w->state = 1;
+	while (!dp->stop) {
+		uint32_t got = 0;
+		if (unlikely(dp->pause)) {
+			/* control stops/reconfigures ports: step out of RCU and wait */
+			mcfwd_worker_flush(w);
+			w->state = 3;
+			urcu_qsbr_thread_offline();
+			while (dp->pause && !dp->stop)
+				rte_delay_us_sleep(1000);
+			urcu_qsbr_thread_online();
+			w->state = 1;
+			continue;
+		}
+		for (uint16_t q = 0; q < w->n_rxq; q++) {
+			uint16_t n = rte_eth_rx_burst(w->rxq[q].port, w->rxq[q].queue, pkts, burst_sz);
+			if (n) {
+				burst(w, pkts, n, false);
+				got += n;
+			}
+		}
+		if (w->reinject != NULL && !rte_ring_empty(w->reinject)) {
+			unsigned int n = rte_ring_sc_dequeue_burst(w->reinject, (void **)pkts,
+								  MCFWD_BURST_MAX, NULL);
+			if (n) {
+				burst(w, pkts, (uint16_t)n, true);
+				got += n;
+			}
+		}
+		mcfwd_worker_flush(w);
+		w->st.iterations++;
+		urcu_qsbr_quiescent_state();
+		if (got) {
+			w->last_rx_tsc = rte_rdtsc();
+		} else if (dp->idle_tsc) {
+			uint64_t now = rte_rdtsc();
+			if (now - w->last_rx_tsc > dp->idle_tsc) {
+				/* idle: leave RCU so grace periods need not wait for us */
+				w->state = 2;
+				urcu_qsbr_thread_offline();
+				rte_delay_us_sleep(dp->idle_sleep_us);
+				urcu_qsbr_thread_online();
+				w->state = 1;
+				w->st.idle_sleeps++;
+			}
+		}
+	}
+	mcfwd_worker_flush(w);
+	w->state = 0;
+	urcu_qsbr_unregister_thread();
+	return 0;
+}

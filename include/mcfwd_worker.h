@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file mcfwd_worker.h
+ * The forwarding workers: rx burst -> classify -> batched cache lookup ->
+ * RPF -> TTL -> replicate -> per-port TX buffers, with per-lcore counters
+ * and a punt ring to the control thread.
+ *
+ * Concurrency contract
+ * - struct mcfwd_dp is shared: written by the control thread, read by
+ *   workers. Interface maps are written (single aligned stores) before an
+ *   interface is used by any forwarding entry and are cleared only after
+ *   it was purged from the cache (mfc_iface_purge()), so a worker never
+ *   sees a half-made interface.
+ * - struct mcfwd_worker is one worker's own state; its counters are
+ *   written only by that worker and read (racily, 64-bit aligned) by
+ *   others.
+ * - mcfwd_worker_burst() and mcfwd_worker_flush() run on a worker lcore
+ *   that is an online liburcu QSBR reader. They make no system call, take
+ *   no lock, do not log and do not allocate from the C heap (mbufs come
+ *   from mempools). mcfwd_worker_loop() reports a quiescent state once per
+ *   iteration and goes offline to sleep when idle (if configured).
+ */
+#ifndef MCFWD_WORKER_H
+#define MCFWD_WORKER_H
+
+#include <stdint.h>
+#include <stdbool.h>
+
+#include <rte_config.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_ring.h>
+
+#include "mfc.h"
+#include "mcfwd_pkt.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MCFWD_MAX_PORTS RTE_MAX_ETHPORTS
+#define MCFWD_MAX_WORKERS 16
+#define MCFWD_BURST_MAX 64
+#define MCFWD_TXBUF 128        /**< per worker per port TX buffer (mbufs) */
+#define MCFWD_MAX_RXQ 64       /**< rx queues polled by one worker */
+#define MCFWD_PUNT_CACHE 1024  /**< per-worker miss de-duplication slots */
+
+/** Why a packet was handed to the control thread (mbuf metadata). */
+enum mcfwd_punt_reason {
+	MCFWD_PUNT_MISS = 1,     /**< no (S,G) entry: data-driven creation */
+	MCFWD_PUNT_CTRL = 2,     /**< IGMP or 224.0.0.0/24 */
+	MCFWD_PUNT_WRONG_IF = 3, /**< arrived on the wrong interface */
+};
+
+/** Per-packet metadata (an mbuf dynamic field). */
+struct mcfwd_meta {
+	uint16_t ifid;   /**< rx interface (punted packets) */
+	uint8_t reason;  /**< enum mcfwd_punt_reason */
+	uint8_t flags;   /**< MCFWD_META_* */
+	uint32_t ocidx;  /**< OIF counter slot (TX path), UINT32_MAX: none */
+};
+#define MCFWD_META_REINJECTED 0x1 /**< held by control and handed back: never punt again */
+
+/** Per logical interface, as the workers see it (written by control). */
+struct mcfwd_iface_dp {
+	uint16_t port;      /**< DPDK port */
+	uint16_t vlan;      /**< 802.1Q id, 0: untagged */
+	uint16_t mtu;       /**< IP MTU: longer packets count frag_needed */
+	uint8_t used;       /**< 1 while the interface exists */
+	uint8_t multiseg;   /**< the port takes chained mbufs (clone replication) */
+	uint8_t mac[6];     /**< source MAC of frames sent on it */
+	uint16_t pad;
+};
+
+/** Port-level counters of one worker. */
+struct mcfwd_port_ctr {
+	uint64_t rx_pkts;
+	uint64_t tx_pkts;
+	uint64_t tx_discards;   /**< built but not taken by the PMD */
+};
+
+/** One worker's counters. Each input packet ends in exactly one of the
+ * "fate" counters: fwd, no_oif, negative, wrong_if, miss_punted, miss_dropped,
+ * ctrl_punted, ctrl_dropped, not_ip, not_mcast, bad_hdr, ttl_expired, no_iface.
+ * rx_pkts == the sum of them (see mcfwd_worker_stats_check()). */
+struct mcfwd_wstats {
+	uint64_t rx_pkts, rx_bytes;
+	uint64_t fwd;            /**< sent on at least one OIF */
+	uint64_t no_oif;         /**< entry found, RPF ok, no OIF usable */
+	uint64_t negative;       /**< negative entry */
+	uint64_t wrong_if;       /**< RPF failure (some punted to control) */
+	uint64_t wrong_if_punted;
+	uint64_t miss_punted;    /**< handed to control for MFE creation */
+	uint64_t miss_dropped;   /**< de-duplicated, rate-limited, ring full or reinjected miss */
+	uint64_t ctrl_punted;    /**< IGMP / link-local handed to control */
+	uint64_t ctrl_dropped;   /**< punt ring full or rate limit */
+	uint64_t not_ip, not_mcast, bad_hdr, ttl_expired;
+	uint64_t no_iface;       /**< port/VLAN with no interface */
+	uint64_t tx_pkts;        /**< replicas taken by PMDs */
+	uint64_t tx_discards;    /**< replicas not taken (freed) */
+	uint64_t alloc_fail;     /**< copies/clones that could not be made (out-discards) */
+	uint64_t ttl_low;        /**< OIFs skipped: TTL not above the threshold */
+	uint64_t frag_needed;    /**< OIFs skipped: packet longer than the MTU */
+	uint64_t copies, clones; /**< replicas made each way */
+	uint64_t reinjected;     /**< held packets handed back by control */
+	uint64_t iterations;     /**< loop iterations (heartbeat) */
+	uint64_t idle_sleeps;
+	uint64_t ctl_tx;         /**< control packets sent */
+};
+
+/** Shared dataplane state (one per application). */
+struct mcfwd_dp {
+	const struct mfc_table *t;       /**< the cache (reader view) */
+	struct mfc *cache;               /**< for counter arrays */
+	struct mcfwd_iface_dp *ifs;      /**< [max_ifaces], written by control */
+	uint16_t *rx_map[MCFWD_MAX_PORTS]; /**< per port [4096]: VLAN (0 untagged) -> ifid */
+	uint32_t max_ifaces;
+	struct rte_ring *punt;           /**< MP/SC: workers -> control */
+	struct rte_mempool *pool;        /**< copies and clone headers */
+	struct rte_mempool *clone_pool;  /**< indirect mbufs (NULL: copy only) */
+	uint16_t clone_min;              /**< IP length from which clones are used (0: never) */
+	uint16_t burst;                  /**< rx burst size (<= MCFWD_BURST_MAX) */
+	uint32_t punt_per_flow;          /**< misses of one (S,G) punted per window */
+	uint64_t punt_window_tsc;        /**< de-duplication window */
+	uint64_t punt_rate;              /**< punts per second per worker (token bucket) */
+	uint64_t idle_tsc;               /**< idle this long -> sleep (0: never) */
+	uint32_t idle_sleep_us;
+	uint64_t tsc_hz;
+	volatile int stop;               /**< written by control */
+	volatile int pause;              /**< written by control: workers go offline and wait */
+};
+
+/** One worker (one lcore). */
+struct mcfwd_worker {
+	struct mcfwd_dp *dp;
+	struct mfc_lcore_ctrs *ctrs;     /**< this lcore's cache counters */
+	unsigned int lcore_id;
+	unsigned int idx;                /**< worker index (counter slot) */
+	uint16_t n_rxq;
+	struct { uint16_t port, queue; } rxq[MCFWD_MAX_RXQ];
+	/** per port: TX queue of this worker, or UINT16_MAX: hand to txr[port] */
+	uint16_t txq[MCFWD_MAX_PORTS];
+	/** per port: MP/SC ring of packets for this port's TX queue 0 (other
+	 * workers' replicas when the port has too few TX queues, control
+	 * packets); drained by the worker whose txq is 0 */
+	struct rte_ring **txr;
+	struct rte_ring *reinject;       /**< control -> this worker: held packets */
+	struct {
+		uint16_t n;
+		struct rte_mbuf *m[MCFWD_TXBUF];
+	} tx[MCFWD_MAX_PORTS];
+	struct {
+		uint64_t key, tsc;
+		uint32_t cnt;
+	} pc[MCFWD_PUNT_CACHE];
+	uint64_t tokens, tok_tsc;
+	uint64_t last_rx_tsc;
+	volatile int state;              /**< 0 stopped, 1 running, 2 idle-sleeping, 3 paused */
+	struct mcfwd_wstats st __attribute__((aligned(64)));
+	struct mcfwd_port_ctr port[MCFWD_MAX_PORTS];
+} __attribute__((aligned(64)));
+
+/** Offset of struct mcfwd_meta in mbufs (registered by mcfwd_worker_init()). */
+extern int mcfwd_meta_off;
+
+static inline struct mcfwd_meta *
+mcfwd_meta(struct rte_mbuf *m)
+{
+	return RTE_MBUF_DYNFIELD(m, mcfwd_meta_off, struct mcfwd_meta *);
+}
+
+/** Register the mbuf metadata field. Control thread, before workers start.
+ * @return 0 or -errno. */
+int mcfwd_worker_init(void);
+
+/**
+ * Process a burst received on `port` (up to MCFWD_BURST_MAX mbufs). Every
+ * mbuf is consumed: forwarded (buffered for TX), punted or freed and counted.
+ * Worker lcore, online QSBR reader.
+ */
+void mcfwd_worker_burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n);
+
+/** The same for packets control held while their entry was created: they
+ * count as `reinjected` (not rx) and are never punted again. Worker lcore. */
+void mcfwd_worker_burst_reinjected(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n);
+
+/** Send buffered packets (and drain TX rings this worker owns). Packets a
+ * PMD does not take are freed and counted. Worker lcore. */
+void mcfwd_worker_flush(struct mcfwd_worker *w);
+
+/** The lcore function: poll until dp->stop. Registers with QSBR itself. */
+int mcfwd_worker_loop(void *arg);
+
+/** Sum of the fate counters minus rx_pkts (0 when every packet is accounted for). */
+int64_t mcfwd_worker_stats_check(const struct mcfwd_wstats *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

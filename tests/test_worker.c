@@ -1,0 +1,517 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The worker's burst function against a real cache, with rte_ring ports
+ * (rte_eth_from_ring: what a port sends comes back on its RX side). Each
+ * case builds frames, runs mcfwd_worker_burst() + flush, reads what each
+ * port sent, and checks bytes and counters; at the end every mbuf is back
+ * in its pool. EAL runs with --no-huge. */
+#define _LGPL_SOURCE
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <urcu/urcu-qsbr.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "mcfwd_worker.h"
+
+/* gcc 12 sees rte_pktmbuf_append() as returning a zero-length object */
+#pragma GCC diagnostic ignored "-Warray-bounds"
+#pragma GCC diagnostic ignored "-Wstringop-overflow"
+
+#define NP 4
+#define S1 0x0a000001u
+#define S2 0x0a000002u
+#define G1 0xe8010101u
+#define G2 0xe8010102u
+
+static struct mfc *cache;
+static struct mcfwd_dp dp;
+static struct mcfwd_worker *w;
+static struct rte_ring *prings[NP];
+static uint16_t ports[NP];
+static struct rte_mempool *pool, *clones, *tiny;
+static struct rte_ring *punt;
+static struct rte_ring *txr[MCFWD_MAX_PORTS];
+
+static const uint8_t PORT_MAC[NP][6] = {
+	{ 2, 0, 0, 0, 0, 0 }, { 2, 0, 0, 0, 0, 1 }, { 2, 0, 0, 0, 0, 2 }, { 2, 0, 0, 0, 0, 3 } };
+
+/* A UDP-less IPv4 frame: L2 (optionally tagged), 20-byte header, payload. */
+static struct rte_mbuf *
+frame(uint16_t port, uint16_t vlan, uint32_t src, uint32_t grp, uint8_t ttl, uint16_t ip_len,
+      uint8_t proto)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	assert_non_null(m);
+	uint16_t l2 = vlan ? 18 : 14;
+	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(l2 + ip_len));
+	assert_non_null(p);
+	memset(p, 0, l2 + ip_len);
+	mcfwd_mcast_mac(grp, p);
+	p[6] = 0x02;
+	p[11] = 0x99;
+	if (vlan) {
+		p[12] = 0x81;
+		p[14] = (uint8_t)(vlan >> 8);
+		p[15] = (uint8_t)vlan;
+		p += 4;
+	}
+	p[12] = 0x08;
+	p[13] = 0x00;
+	uint8_t *ip = p + 14;
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)(ip_len >> 8);
+	ip[3] = (uint8_t)ip_len;
+	ip[8] = ttl;
+	ip[9] = proto;
+	ip[12] = (uint8_t)(src >> 24); ip[13] = (uint8_t)(src >> 16);
+	ip[14] = (uint8_t)(src >> 8); ip[15] = (uint8_t)src;
+	ip[16] = (uint8_t)(grp >> 24); ip[17] = (uint8_t)(grp >> 16);
+	ip[18] = (uint8_t)(grp >> 8); ip[19] = (uint8_t)grp;
+	for (uint16_t i = 20; i < ip_len; i++)
+		ip[i] = (uint8_t)i;
+	uint16_t c = (uint16_t)~mcfwd_csum_fold(ip, 20);
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
+	m->port = ports[port];
+	return m;
+}
+
+static void
+run(struct rte_mbuf **m, uint16_t n)
+{
+	mcfwd_worker_burst(w, m, n);
+	mcfwd_worker_flush(w);
+}
+
+static void
+run1(struct rte_mbuf *m)
+{
+	run(&m, 1);
+}
+
+/* What port p sent (linearised copies are not needed: checks read segments). */
+static unsigned int
+sent(int p, struct rte_mbuf **out, unsigned int max)
+{
+	return rte_ring_dequeue_burst(prings[p], (void **)out, max, NULL);
+}
+
+static void
+drain_all(void)
+{
+	struct rte_mbuf *m[64];
+	for (int p = 0; p < NP; p++) {
+		unsigned int n;
+		while ((n = sent(p, m, 64)) > 0)
+			rte_pktmbuf_free_bulk(m, n);
+	}
+	unsigned int n;
+	while ((n = rte_ring_dequeue_burst(punt, (void **)m, 64, NULL)) > 0)
+		rte_pktmbuf_free_bulk(m, n);
+}
+
+static void
+add(uint32_t s, uint32_t g, uint16_t iif, int n, const uint16_t *oif, const uint8_t *ttl)
+{
+	struct mfc_oif o[8];
+	for (int i = 0; i < n; i++)
+		o[i] = (struct mfc_oif){ .ifid = oif[i], .ttl = ttl ? ttl[i] : 1,
+					 .flags = MFC_OIF_ENABLED };
+	struct mfc_spec sp = { .iif = iif, .n_oifs = (uint16_t)n, .oifs = o };
+	assert_int_equal(mfc_add(cache, s, g, &sp), 0);
+}
+
+static void
+del(uint32_t s, uint32_t g)
+{
+	assert_int_equal(mfc_del(cache, s, g), 0);
+	urcu_qsbr_thread_offline();
+	mfc_sync(cache);
+	urcu_qsbr_thread_online();
+}
+
+/* Check a sent frame: L2 of interface ifid, TTL, checksum, payload. */
+static void
+check_frame(struct rte_mbuf *m, uint16_t ifid, uint32_t grp, uint8_t ttl, uint16_t ip_len)
+{
+	uint8_t buf[2048];
+	const uint8_t *p = rte_pktmbuf_read(m, 0, m->pkt_len, buf);
+	const struct mcfwd_iface_dp *f = &dp.ifs[ifid];
+	uint8_t dmac[6];
+	mcfwd_mcast_mac(grp, dmac);
+	assert_memory_equal(p, dmac, 6);
+	assert_memory_equal(p + 6, f->mac, 6);
+	uint16_t l2 = 14;
+	if (f->vlan) {
+		assert_int_equal(mcfwd_rd16(p + 12), 0x8100);
+		assert_int_equal(mcfwd_rd16(p + 14) & 0xfff, f->vlan);
+		l2 = 18;
+	}
+	assert_int_equal(mcfwd_rd16(p + l2 - 2), 0x0800);
+	assert_int_equal(m->pkt_len, l2 + ip_len);
+	const uint8_t *ip = p + l2;
+	assert_int_equal(ip[8], ttl);
+	assert_int_equal(mcfwd_csum_fold(ip, 20), 0xffff);
+	assert_int_equal(mcfwd_rd32(ip + 16), grp);
+	for (uint16_t i = 20; i < ip_len; i++)
+		if (ip[i] != (uint8_t)i)
+			fail_msg("payload byte %u", i);
+}
+
+static void
+stats_zero(void)
+{
+	memset(&w->st, 0, sizeof(w->st));
+}
+
+/* ---- cases ---- */
+
+static void
+t_replicate(void **state)
+{
+	(void)state;
+	uint16_t oif[] = { 1, 2, 4 /* port 3, vlan 7 */ };
+	add(S1, G1, 0, 3, oif, NULL);
+	stats_zero();
+	run1(frame(0, 0, S1, G1, 64, 100, 17));
+	struct rte_mbuf *m[4];
+	assert_int_equal(sent(0, m, 4), 0); /* never back to the iif */
+	assert_int_equal(sent(1, m, 4), 1);
+	check_frame(m[0], 1, G1, 63, 100);
+	rte_pktmbuf_free(m[0]);
+	assert_int_equal(sent(2, m, 4), 1);
+	check_frame(m[0], 2, G1, 63, 100);
+	rte_pktmbuf_free(m[0]);
+	assert_int_equal(sent(3, m, 4), 1);
+	check_frame(m[0], 4, G1, 63, 100);
+	rte_pktmbuf_free(m[0]);
+	assert_int_equal(w->st.fwd, 1);
+	assert_int_equal(w->st.tx_pkts, 3);
+	assert_int_equal(w->st.copies, 2);
+	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
+	struct mfc_stats st;
+	struct mfc_oif_stats os[3];
+	uint32_t no = 3;
+	assert_int_equal(mfc_stats_get(cache, S1, G1, &st, os, &no), 0);
+	assert_int_equal(st.pkts, 1);
+	assert_int_equal(st.bytes, 100);
+	assert_int_equal(os[0].out_pkts + os[1].out_pkts + os[2].out_pkts, 3);
+	del(S1, G1);
+}
+
+static void
+t_clone_large(void **state)
+{
+	(void)state;
+	uint16_t oif[] = { 1, 2 };
+	add(S1, G1, 0, 2, oif, NULL);
+	stats_zero();
+	dp.clone_min = 1000;
+	run1(frame(0, 0, S1, G1, 9, 1400, 17));
+	dp.clone_min = 0;
+	struct rte_mbuf *m[2];
+	assert_int_equal(sent(1, m, 2), 1);
+	check_frame(m[0], 1, G1, 8, 1400);
+	assert_int_equal(m[0]->nb_segs, 2); /* header + indirect payload */
+	rte_pktmbuf_free(m[0]);
+	assert_int_equal(sent(2, m, 2), 1);
+	check_frame(m[0], 2, G1, 8, 1400);
+	assert_int_equal(m[0]->nb_segs, 1); /* the original, last */
+	rte_pktmbuf_free(m[0]);
+	assert_int_equal(w->st.clones, 1);
+	del(S1, G1);
+}
+
+static void
+t_ttl_threshold_mtu(void **state)
+{
+	(void)state;
+	uint16_t oif[] = { 1, 2, 3 };
+	uint8_t ttl[] = { 1, 10, 1 };
+	add(S1, G1, 0, 3, oif, ttl);
+	dp.ifs[3].mtu = 576;
+	stats_zero();
+	run1(frame(0, 0, S1, G1, 10, 600, 17)); /* TTL 10 is not > 10; 600 > 576 */
+	struct rte_mbuf *m[2];
+	assert_int_equal(sent(1, m, 2), 1);
+	rte_pktmbuf_free(m[0]);
+	assert_int_equal(sent(2, m, 2), 0);
+	assert_int_equal(sent(3, m, 2), 0);
+	assert_int_equal(w->st.ttl_low, 1);
+	assert_int_equal(w->st.frag_needed, 1);
+	run1(frame(0, 0, S1, G1, 11, 100, 17));
+	assert_int_equal(sent(2, m, 2), 1);
+	rte_pktmbuf_free(m[0]);
+	drain_all();
+	dp.ifs[3].mtu = 1500;
+	/* TTL 1 never forwarded, counted apart */
+	run1(frame(0, 0, S1, G1, 1, 100, 17));
+	assert_int_equal(w->st.ttl_expired, 1);
+	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
+	del(S1, G1);
+}
+
+static void
+t_rpf_negative_noif(void **state)
+{
+	(void)state;
+	uint16_t oif[] = { 2 };
+	add(S1, G1, 0, 1, oif, NULL);
+	add(S2, G1, 0, 0, NULL, NULL); /* negative */
+	stats_zero();
+	run1(frame(1, 0, S1, G1, 64, 100, 17)); /* wrong interface */
+	run1(frame(0, 0, S2, G1, 64, 100, 17));
+	struct rte_mbuf *m[4];
+	for (int p = 0; p < NP; p++)
+		assert_int_equal(sent(p, m, 4), 0);
+	assert_int_equal(w->st.wrong_if, 1);
+	assert_int_equal(w->st.wrong_if_punted, 1);
+	assert_int_equal(w->st.negative, 1);
+	assert_int_equal(rte_ring_count(punt), 1);
+	assert_int_equal(rte_ring_dequeue(punt, (void **)&m[0]), 0);
+	assert_int_equal(mcfwd_meta(m[0])->reason, MCFWD_PUNT_WRONG_IF);
+	assert_int_equal(mcfwd_meta(m[0])->ifid, 1);
+	rte_pktmbuf_free(m[0]);
+	/* the interface hidden (released): nothing goes out on it */
+	run1(frame(0, 0, S1, G1, 64, 100, 17));
+	assert_int_equal(sent(2, m, 4), 1);
+	rte_pktmbuf_free(m[0]);
+	urcu_qsbr_thread_offline();
+	assert_int_equal(mfc_iface_purge(cache, 2, NULL), 0);
+	urcu_qsbr_thread_online();
+	run1(frame(0, 0, S1, G1, 64, 100, 17));
+	assert_int_equal(sent(2, m, 4), 0);
+	assert_int_equal(w->st.no_oif, 1);
+	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
+	del(S1, G1);
+	del(S2, G1);
+}
+
+static void
+t_classify_and_punt(void **state)
+{
+	(void)state;
+	stats_zero();
+	struct rte_mbuf *b[8];
+	b[0] = frame(0, 0, S1, G1, 64, 100, 2);            /* IGMP */
+	b[1] = frame(0, 0, S1, 0xe00000fbu, 255, 100, 17); /* 224.0.0.251 */
+	b[2] = frame(0, 0, S1, 0x0a000099u, 64, 100, 17);  /* unicast */
+	b[3] = frame(0, 0, S1, G2, 64, 100, 17);           /* miss */
+	b[4] = frame(0, 0, S1, G2, 64, 100, 17);           /* miss again: punted (<= 4) */
+	b[5] = frame(0, 9, S1, G2, 64, 100, 17);           /* VLAN 9: no interface */
+	b[6] = frame(0, 0, S1, G2, 64, 100, 17);
+	rte_pktmbuf_mtod(b[6], uint8_t *)[14 + 10] ^= 0xff; /* bad checksum */
+	b[7] = frame(0, 0, S1, G2, 64, 100, 17);
+	rte_pktmbuf_mtod(b[7], uint8_t *)[12] = 0x86;       /* not IPv4 */
+	run(b, 8);
+	assert_int_equal(w->st.ctrl_punted, 2);
+	assert_int_equal(w->st.not_mcast, 1);
+	assert_int_equal(w->st.miss_punted, 2);
+	assert_int_equal(w->st.no_iface, 1);
+	assert_int_equal(w->st.bad_hdr, 1);
+	assert_int_equal(w->st.not_ip, 1);
+	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
+	/* de-duplication: at most punt_per_flow misses of one flow per window */
+	struct rte_mbuf *c[10];
+	for (int i = 0; i < 10; i++)
+		c[i] = frame(0, 0, S2, G2, 64, 100, 17);
+	run(c, 10);
+	assert_int_equal(w->st.miss_punted, 2 + 4);
+	assert_int_equal(w->st.miss_dropped, 6);
+	/* control created the entry and hands a held packet back */
+	uint16_t oif[] = { 1 };
+	add(S2, G2, 0, 1, oif, NULL);
+	struct rte_mbuf *h;
+	while (rte_ring_dequeue(punt, (void **)&h) == 0) {
+		if (mcfwd_meta(h)->reason == MCFWD_PUNT_MISS && mcfwd_rd32(rte_pktmbuf_mtod(h, uint8_t *) + 26) == S2) {
+			mcfwd_worker_burst_reinjected(w, &h, 1);
+			mcfwd_worker_flush(w);
+		} else {
+			rte_pktmbuf_free(h);
+		}
+	}
+	assert_int_equal(w->st.reinjected, 4);
+	struct rte_mbuf *m[8];
+	assert_int_equal(sent(1, m, 8), 4);
+	rte_pktmbuf_free_bulk(m, 4);
+	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
+	del(S2, G2);
+	/* a reinjected packet that misses again is dropped, never punted again */
+	h = frame(0, 0, S2, G2, 64, 100, 17);
+	mcfwd_worker_burst_reinjected(w, &h, 1);
+	assert_int_equal(rte_ring_count(punt), 0);
+	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
+	drain_all();
+}
+
+static void
+t_tx_partial(void **state)
+{
+	(void)state;
+	/* port 1's ring holds 8: the rest is freed and counted as out-discards */
+	uint16_t oif[] = { 1, 2 };
+	add(S1, G1, 0, 2, oif, NULL);
+	stats_zero();
+	struct rte_mbuf *b[32];
+	for (int i = 0; i < 32; i++)
+		b[i] = frame(0, 0, S1, G1, 64, 100, 17);
+	run(b, 32);
+	struct rte_mbuf *m[64];
+	unsigned int n1 = sent(1, m, 64);
+	rte_pktmbuf_free_bulk(m, n1);
+	unsigned int n2 = sent(2, m, 64);
+	rte_pktmbuf_free_bulk(m, n2);
+	assert_int_equal(n1, 7); /* an rte_ring of 8 holds 7 */
+	assert_int_equal(n2, 32);
+	assert_int_equal(w->st.tx_discards, 25);
+	struct mfc_stats st;
+	struct mfc_oif_stats os[2];
+	uint32_t no = 2;
+	assert_int_equal(mfc_stats_get(cache, S1, G1, &st, os, &no), 0);
+	assert_int_equal(os[0].out_pkts, 7);
+	assert_int_equal(os[0].out_discards, 25);
+	assert_int_equal(os[1].out_pkts, 32);
+	del(S1, G1);
+}
+
+static void
+t_alloc_fail(void **state)
+{
+	(void)state;
+	/* a pool of 4 copies for a fan-out of 3 x 4 packets: copies fail
+	 * midway through OIF lists, the rest is still sent, nothing leaks */
+	uint16_t oif[] = { 2, 3, 4 };
+	add(S1, G1, 0, 3, oif, NULL);
+	stats_zero();
+	struct rte_mempool *keep = dp.pool;
+	dp.pool = tiny;
+	struct rte_mbuf *b[4];
+	for (int i = 0; i < 4; i++)
+		b[i] = frame(0, 0, S1, G1, 64, 100, 17);
+	run(b, 4);
+	dp.pool = keep;
+	assert_true(w->st.alloc_fail > 0);
+	assert_int_equal(w->st.alloc_fail + w->st.tx_pkts, 12);
+	drain_all();
+	assert_int_equal(rte_mempool_avail_count(tiny), 4);
+	del(S1, G1);
+}
+
+static void
+t_pools_full(void **state)
+{
+	(void)state;
+	drain_all();
+	assert_int_equal(rte_mempool_avail_count(pool), pool->size);
+	assert_int_equal(rte_mempool_avail_count(clones), clones->size);
+}
+
+int
+main(void)
+{
+	char prefix[64];
+	snprintf(prefix, sizeof(prefix), "--file-prefix=mcfwd-test-worker-%d", (int)getpid());
+	char *eal[] = { "test_worker", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
+			prefix, "--log-level=lib.eal:error", "-l", "0", NULL };
+	if (rte_eal_init(10, eal) < 0) {
+		fprintf(stderr, "EAL init failed\n");
+		return 1;
+	}
+	if (mcfwd_worker_init() < 0)
+		return 1;
+	pool = rte_pktmbuf_pool_create("p", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	clones = rte_pktmbuf_pool_create("c", 1023, 0, 0, 0, 0);
+	tiny = rte_pktmbuf_pool_create("t", 4, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	punt = rte_ring_create("punt", 64, 0, RING_F_SC_DEQ);
+	if (!pool || !clones || !tiny || !punt)
+		return 1;
+	struct mfc_params cp = { .max_entries = 1024, .max_ifaces = 64, .n_lcores = 1 };
+	cache = mfc_create(&cp);
+	if (cache == NULL)
+		return 1;
+	dp.t = mfc_table(cache);
+	dp.cache = cache;
+	dp.max_ifaces = 64;
+	dp.ifs = calloc(64, sizeof(*dp.ifs));
+	dp.punt = punt;
+	dp.pool = pool;
+	dp.clone_pool = clones;
+	dp.burst = 32;
+	dp.punt_per_flow = 4;
+	dp.tsc_hz = rte_get_tsc_hz();
+	dp.punt_window_tsc = dp.tsc_hz * 100; /* the test must not see the window end */
+	dp.punt_rate = 1000000;
+	w = rte_zmalloc("w", sizeof(*w), 64);
+	w->dp = &dp;
+	w->ctrs = mfc_lcore_ctrs(cache, 0);
+	w->txr = txr;
+	w->tok_tsc = rte_rdtsc() - dp.tsc_hz;
+	for (int p = 0; p < NP; p++) {
+		char n[16];
+		snprintf(n, sizeof(n), "port%d", p);
+		prings[p] = rte_ring_create(n, p == 1 ? 8 : 256, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		int id = rte_eth_from_ring(prings[p]);
+		if (id < 0)
+			return 1;
+		ports[p] = (uint16_t)id;
+		struct rte_eth_conf conf;
+		memset(&conf, 0, sizeof(conf));
+		if (rte_eth_dev_configure((uint16_t)id, 1, 1, &conf) < 0 ||
+		    rte_eth_rx_queue_setup((uint16_t)id, 0, 256, 0, NULL, pool) < 0 ||
+		    rte_eth_tx_queue_setup((uint16_t)id, 0, 256, 0, NULL) < 0 ||
+		    rte_eth_dev_start((uint16_t)id) < 0)
+			return 1;
+		dp.rx_map[id] = malloc(4096 * sizeof(uint16_t));
+		memset(dp.rx_map[id], 0xff, 4096 * sizeof(uint16_t));
+		w->txq[id] = 0;
+	}
+	for (uint16_t i = 0; i < MCFWD_MAX_PORTS; i++)
+		if (dp.rx_map[i] == NULL)
+			w->txq[i] = UINT16_MAX;
+	/* interfaces 0..3: ports untagged; 4: port 3 VLAN 7 */
+	for (int i = 0; i < 5; i++) {
+		int p = i < NP ? i : 3;
+		dp.ifs[i] = (struct mcfwd_iface_dp){ .port = ports[p], .vlan = i == 4 ? 7 : 0,
+			.mtu = 1500, .used = 1, .multiseg = 1 };
+		memcpy(dp.ifs[i].mac, PORT_MAC[p], 6);
+		dp.rx_map[ports[p]][dp.ifs[i].vlan] = (uint16_t)i;
+	}
+	urcu_qsbr_register_thread();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_replicate),
+		cmocka_unit_test(t_clone_large),
+		cmocka_unit_test(t_ttl_threshold_mtu),
+		cmocka_unit_test(t_rpf_negative_noif),
+		cmocka_unit_test(t_classify_and_punt),
+		cmocka_unit_test(t_tx_partial),
+		cmocka_unit_test(t_alloc_fail),
+		cmocka_unit_test(t_pools_full),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	urcu_qsbr_unregister_thread();
+	for (int p = 0; p < NP; p++) {
+		(void)rte_eth_dev_stop(ports[p]);
+		(void)rte_eth_dev_close(ports[p]);
+		free(dp.rx_map[ports[p]]);
+	}
+	free(dp.ifs);
+	rte_free(w);
+	mfc_destroy(cache);
+	rte_eal_cleanup();
+	return rc;
+}
