@@ -454,6 +454,7 @@ mcfwd_worker_loop(void *arg)
 
 	urcu_qsbr_register_thread();
 	w->last_rx_tsc = w->tok_tsc = rte_rdtsc();
+	w->tokens = 256; /* the bucket starts full */
 	w->state = 1;
 	while (!dp->stop) {
 		uint32_t got = 0;

@@ -12,6 +12,7 @@ PKGS=(
   clang libclang-rt-14-dev
   python3-matplotlib
   libnuma-dev libpcap-dev
+  python3-scapy tcpdump
 )
 
 SUDO=""

@@ -1,0 +1,1024 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The mcfwd application: ports, pools, workers, interfaces, and the
+ * control thread's loop (punt ring, MGM timers, link state, stall
+ * detection, CLI input).
+ */
+#define _LGPL_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+
+#include <urcu/urcu-qsbr.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include "app.h"
+#include "mcfwd_config.h"
+#include "mcfwd_static.h"
+
+/* until static exposes it */
+int mcfwd_static_iface_release(struct mcfwd_static *s, uint32_t ifindex);
+
+struct app app;
+int mcfwd_logtype_app;
+
+RTE_INIT(app_log_init)
+{
+	mcfwd_logtype_app = rte_log_register_type_and_pick_level("mcfwd.app", RTE_LOG_INFO);
+}
+
+uint64_t
+app_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---------------------------------------------------------------- */
+/* Interfaces                                                         */
+
+int
+app_iface_by_name(const char *name, uint32_t *ifid)
+{
+	for (uint32_t i = 0; i < app.n_ifs; i++)
+		if (app.ifs[i].used && strcmp(app.ifs[i].name, name) == 0) {
+			*ifid = i;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+/* The configuration being checked/applied: its `iface` names resolve as
+ * they will once it is applied (new ones to ids above every real one). */
+static const struct mcfwd_config *pending_cfg;
+
+int
+app_iface_resolve(void *arg, const char *name, uint32_t *ifid)
+{
+	(void)arg;
+	const struct mcfwd_config *c = pending_cfg;
+	for (uint32_t i = 0; c && i < c->n_ifaces; i++)
+		if (strcmp(c->ifaces[i].name, name) == 0) {
+			uint16_t cur = app.dp.rx_map[c->ifaces[i].port][c->ifaces[i].vlan];
+			*ifid = cur != MFC_IFID_NONE ? cur : APP_MAX_IFACES + i;
+			return 0;
+		}
+	uint32_t id;
+	if (app_iface_by_name(name, &id) < 0)
+		return -ENOENT;
+	/* renamed by the pending config: the old name is gone */
+	for (uint32_t i = 0; c && i < c->n_ifaces; i++)
+		if (app.dp.rx_map[c->ifaces[i].port][c->ifaces[i].vlan] == id)
+			return -ENOENT;
+	*ifid = id;
+	return 0;
+}
+
+/* Publish interface ifid to the workers (before any entry can use it). */
+static void
+iface_publish(uint32_t ifid)
+{
+	struct app_iface *f = &app.ifs[ifid];
+	struct mcfwd_iface_dp *d = &app.dp.ifs[ifid];
+	struct app_port *p = &app.port[f->port];
+
+	d->port = f->port;
+	d->vlan = f->vlan;
+	d->mtu = f->mtu;
+	memcpy(d->mac, p->mac.addr_bytes, 6);
+	d->multiseg = p->multiseg;
+	__atomic_store_n(&d->used, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&app.dp.rx_map[f->port][f->vlan], (uint16_t)ifid, __ATOMIC_RELEASE);
+}
+
+/* A new logical interface; @return its id or -errno. */
+static int
+iface_add(const char *name, uint16_t port, uint16_t vlan, uint16_t mtu)
+{
+	uint32_t id;
+	if (app_iface_by_name(name, &id) == 0)
+		return -EEXIST;
+	if (port >= MCFWD_MAX_PORTS || !app.port[port].used || vlan > 4094)
+		return -EINVAL;
+	if (app.dp.rx_map[port][vlan] != MFC_IFID_NONE)
+		return -EEXIST;
+	/* untagged interfaces of ports are ifid == port; VLANs above them */
+	uint32_t i = vlan == 0 ? port : MCFWD_MAX_PORTS;
+	while (i < APP_MAX_IFACES && app.ifs[i].used)
+		i++;
+	if (i >= APP_MAX_IFACES)
+		return -ENOSPC;
+	struct app_iface *f = &app.ifs[i];
+	memset(f, 0, sizeof(*f));
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	f->port = port;
+	f->vlan = vlan;
+	f->mtu = mtu ? mtu : 1500;
+	f->used = true;
+	if (i + 1 > app.n_ifs)
+		app.n_ifs = i + 1;
+	iface_publish(i);
+	return (int)i;
+}
+
+int
+app_interface_release(uint32_t ifid, char *err, size_t errlen)
+{
+	uint32_t proto, comp;
+	if (ifid >= app.n_ifs || !app.ifs[ifid].used) {
+		snprintf(err, errlen, "no such interface");
+		return -ENOENT;
+	}
+	int rc = mgm_interface_owner(app.mgm, ifid, 0, &proto, &comp);
+	if (rc < 0) {
+		snprintf(err, errlen, "interface '%s' is not owned by any protocol", app.ifs[ifid].name);
+		return rc;
+	}
+	/* the owner's handle is private to the protocol: ask the protocol */
+	if (proto == MCFWD_STATIC_PROTO_ID) {
+		rc = mcfwd_static_iface_release(app.st, ifid);
+		if (rc < 0) {
+			snprintf(err, errlen, "release of '%s' failed: %s", app.ifs[ifid].name,
+				 strerror(-rc));
+			return rc;
+		}
+		app.ifs[ifid].released = true;
+		return 0;
+	}
+	snprintf(err, errlen, "interface '%s' is owned by protocol %u, which mcfwd cannot drive",
+		 app.ifs[ifid].name, proto);
+	return -EPERM;
+}
+
+int
+app_protocol_shutdown(const char *name, char *err, size_t errlen)
+{
+	if (strcmp(name, "static") == 0) {
+		if (!mcfwd_static_running(app.st)) {
+			snprintf(err, errlen, "protocol static is not running");
+			return -ENOENT;
+		}
+		int rc = mcfwd_static_shutdown(app.st);
+		if (rc < 0)
+			snprintf(err, errlen, "shutdown of static failed: %s", strerror(-rc));
+		return rc;
+	}
+	snprintf(err, errlen, "unknown protocol '%s' (known: static)", name);
+	return -ENOENT;
+}
+
+/* ---------------------------------------------------------------- */
+/* Configuration: all-or-nothing                                     */
+
+/* Check the `iface` and `route` statements against the ports and the
+ * interfaces that exist; nothing changes. */
+static int
+config_check_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
+{
+	for (uint32_t i = 0; i < c->n_ifaces; i++) {
+		const struct mcfwd_cfg_iface *f = &c->ifaces[i];
+		uint32_t id;
+		if (f->port >= MCFWD_MAX_PORTS || !app.port[f->port].used) {
+			snprintf(err, errlen, "%s:%u: no port %u (mcfwd has %u ports)", f->loc.file,
+				 f->loc.line, f->port, app.n_ports);
+			return -EINVAL;
+		}
+		for (uint32_t j = 0; j < i; j++)
+			if (strcmp(c->ifaces[j].name, f->name) == 0 ||
+			    (c->ifaces[j].port == f->port && c->ifaces[j].vlan == f->vlan)) {
+				snprintf(err, errlen, "%s:%u: interface '%s' duplicates %s:%u",
+					 f->loc.file, f->loc.line, f->name, c->ifaces[j].loc.file,
+					 c->ifaces[j].loc.line);
+				return -EEXIST;
+			}
+		uint16_t cur = app.dp.rx_map[f->port][f->vlan];
+		if (app_iface_by_name(f->name, &id) == 0 && id != cur) {
+			snprintf(err, errlen, "%s:%u: name '%s' is already interface %u (port %u vlan %u)",
+				 f->loc.file, f->loc.line, f->name, id, app.ifs[id].port, app.ifs[id].vlan);
+			return -EEXIST;
+		}
+	}
+	return 0;
+}
+
+static int
+config_apply_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
+{
+	for (uint32_t i = 0; i < c->n_ifaces; i++) {
+		const struct mcfwd_cfg_iface *f = &c->ifaces[i];
+		uint16_t cur = app.dp.rx_map[f->port][f->vlan];
+		int id = cur;
+		if (cur == MFC_IFID_NONE) {
+			id = iface_add(f->name, f->port, f->vlan, f->mtu);
+			if (id < 0) {
+				snprintf(err, errlen, "%s:%u: cannot create interface '%s': %s",
+					 f->loc.file, f->loc.line, f->name, strerror(-id));
+				return id;
+			}
+		} else {
+			snprintf(app.ifs[cur].name, APP_IFNAME, "%s", f->name);
+			if (f->mtu) {
+				app.ifs[cur].mtu = f->mtu;
+				iface_publish(cur);
+			}
+		}
+		if (f->has_addr && app.ifs[id].addr != f->addr) {
+			if (app.ifs[id].addr)
+				(void)mgm_interface_address_delete(app.mgm, (uint32_t)id,
+								   app.ifs[id].addr, app.ifs[id].plen);
+			int rc = mgm_interface_address_add(app.mgm, (uint32_t)id, f->addr, f->addr_len);
+			if (rc < 0 && rc != -EEXIST) {
+				snprintf(err, errlen, "%s:%u: address of '%s': %s", f->loc.file,
+					 f->loc.line, f->name, strerror(-rc));
+				return rc;
+			}
+			app.ifs[id].addr = f->addr;
+			app.ifs[id].plen = f->addr_len;
+		}
+	}
+	for (uint32_t i = 0; i < c->n_routes; i++) {
+		const struct mcfwd_cfg_route *r = &c->routes[i];
+		uint32_t id;
+		if (app_iface_by_name(r->via, &id) < 0) {
+			snprintf(err, errlen, "%s:%u: unknown interface '%s'", r->loc.file, r->loc.line,
+				 r->via);
+			return -ENOENT;
+		}
+		int rc = mgm_route_add(app.mgm, r->prefix, r->len, id, 0);
+		if (rc < 0 && rc != -EEXIST) {
+			snprintf(err, errlen, "%s:%u: route: %s", r->loc.file, r->loc.line, strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int
+app_config_load(const char *path, bool reload, char *err, size_t errlen)
+{
+	struct mcfwd_config *c = calloc(1, sizeof(*c));
+	int rc;
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	rc = mcfwd_config_parse_file(path, c, err, errlen);
+	if (rc < 0)
+		goto fail;
+	rc = config_check_ifaces(c, err, errlen);
+	if (rc < 0)
+		goto fail;
+	/* the protocol's check sees the interfaces as they will be */
+	pending_cfg = c;
+	rc = mcfwd_static_check(app.st, c, err, errlen);
+	if (rc < 0)
+		goto fail;
+	for (uint32_t i = 0; i < c->n_mgroups; i++)
+		APP_LOG(NOTICE, "%s:%u: mgroup ignored: a router does not join groups itself\n",
+			c->mgroups[i].loc.file, c->mgroups[i].loc.line);
+	/* from here on only resource exhaustion can fail */
+	rc = config_apply_ifaces(c, err, errlen);
+	if (rc < 0)
+		goto fail;
+	rc = mcfwd_static_apply(app.st, c, err, errlen);
+	if (rc < 0)
+		goto fail;
+	if (app.cfg) {
+		mcfwd_config_free(app.cfg);
+		free(app.cfg);
+	}
+	app.cfg = c;
+	pending_cfg = NULL;
+	snprintf(app.cfg_path, sizeof(app.cfg_path), "%s", path);
+	APP_LOG(INFO, "%s %s: %u interfaces, %u routes, %u mroutes\n", reload ? "reloaded" : "loaded",
+		path, c->n_ifaces, c->n_routes, c->n_mroutes);
+	return 0;
+fail:
+	pending_cfg = NULL;
+	mcfwd_config_free(c);
+	free(c);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- */
+/* Ports and pools                                                    */
+
+static int
+port_setup(uint16_t pid, unsigned int n_workers, char *err, size_t errlen)
+{
+	struct app_port *p = &app.port[pid];
+	struct rte_eth_dev_info di;
+	struct rte_eth_conf conf;
+	int rc = rte_eth_dev_info_get(pid, &di);
+	if (rc < 0) {
+		snprintf(err, errlen, "port %u: dev_info: %s", pid, rte_strerror(-rc));
+		return rc;
+	}
+	memset(&conf, 0, sizeof(conf));
+	rte_eth_dev_get_name_by_port(pid, p->name);
+	snprintf(p->driver, sizeof(p->driver), "%s", di.driver_name);
+	uint64_t rss = di.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP);
+	p->nb_rxq = 1;
+	if (n_workers > 1 && rss && di.max_rx_queues > 1) {
+		p->nb_rxq = (uint16_t)RTE_MIN(n_workers, di.max_rx_queues);
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = rss;
+		p->rss = true;
+	} else if (n_workers > 1) {
+		APP_LOG(WARNING, "port %u (%s): no RSS; one RX queue, polled by one worker\n", pid,
+			di.driver_name);
+	}
+	p->nb_txq = (uint16_t)RTE_MIN(n_workers, di.max_tx_queues);
+	if (p->nb_txq < n_workers)
+		APP_LOG(WARNING, "port %u (%s): %u TX queues for %u workers; the others hand "
+			"packets over through a ring\n", pid, di.driver_name, p->nb_txq, n_workers);
+	if (di.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) {
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+		p->multiseg = true;
+	} else {
+		APP_LOG(WARNING, "port %u (%s): no multi-segment TX; replicas are copies\n", pid,
+			di.driver_name);
+	}
+	rc = rte_eth_dev_configure(pid, p->nb_rxq, p->nb_txq, &conf);
+	if (rc < 0) {
+		snprintf(err, errlen, "port %u: configure: %s", pid, rte_strerror(-rc));
+		return rc;
+	}
+	p->rx_desc = app.o.rx_desc;
+	p->tx_desc = app.o.tx_desc;
+	rc = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &p->rx_desc, &p->tx_desc);
+	if (rc < 0) {
+		snprintf(err, errlen, "port %u: descriptors: %s", pid, rte_strerror(-rc));
+		return rc;
+	}
+	p->used = true;
+	return 0;
+}
+
+static int
+port_start(uint16_t pid, char *err, size_t errlen)
+{
+	struct app_port *p = &app.port[pid];
+	int sock = rte_eth_dev_socket_id(pid);
+	if (sock < 0)
+		sock = (int)rte_socket_id();
+	for (uint16_t q = 0; q < p->nb_rxq; q++) {
+		int rc = rte_eth_rx_queue_setup(pid, q, p->rx_desc, (unsigned int)sock, NULL, app.pool);
+		if (rc < 0) {
+			snprintf(err, errlen, "port %u: rx queue %u: %s", pid, q, rte_strerror(-rc));
+			return rc;
+		}
+	}
+	for (uint16_t q = 0; q < p->nb_txq; q++) {
+		int rc = rte_eth_tx_queue_setup(pid, q, p->tx_desc, (unsigned int)sock, NULL);
+		if (rc < 0) {
+			snprintf(err, errlen, "port %u: tx queue %u: %s", pid, q, rte_strerror(-rc));
+			return rc;
+		}
+	}
+	int rc = rte_eth_dev_start(pid);
+	if (rc < 0) {
+		snprintf(err, errlen, "port %u: start: %s", pid, rte_strerror(-rc));
+		return rc;
+	}
+	rc = rte_eth_allmulticast_enable(pid);
+	p->allmulti = rc == 0 && rte_eth_allmulticast_get(pid) == 1;
+	if (!p->allmulti) {
+		/* af_packet and others: promiscuous also lets multicast in */
+		rc = rte_eth_promiscuous_enable(pid);
+		p->promisc = rc == 0;
+		APP_LOG(WARNING, "port %u (%s): allmulticast not supported%s\n", pid, p->driver,
+			p->promisc ? "; promiscuous instead" : "; relying on the device's default");
+	}
+	rte_eth_macaddr_get(pid, &p->mac);
+	struct rte_eth_link l;
+	if (rte_eth_link_get_nowait(pid, &l) == 0)
+		p->link_up = l.link_status == RTE_ETH_LINK_UP;
+	return 0;
+}
+
+static int
+pools_create(char *err, size_t errlen)
+{
+	uint64_t n = app.o.nb_mbufs;
+	if (n == 0) {
+		for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++) {
+			if (!app.port[p].used)
+				continue;
+			n += (uint64_t)app.port[p].nb_rxq * app.port[p].rx_desc +
+			     (uint64_t)app.port[p].nb_txq * app.port[p].tx_desc +
+			     (uint64_t)app.n_workers * MCFWD_TXBUF + 2048 /* tx ring */;
+		}
+		n += (uint64_t)app.n_workers * (MCFWD_BURST_MAX * 4 + 1024 /* reinject */);
+		n += 4096 /* punt ring */ + 8192 /* replication in flight */;
+		/* mbuf caches keep up to 1.5 x cache size per lcore */
+		n += (uint64_t)(app.n_workers + 1) * 512;
+	}
+	unsigned int sock = rte_socket_id();
+	app.pool = rte_pktmbuf_pool_create("mcfwd_pool", (unsigned int)n, 256, 0,
+					   RTE_MBUF_DEFAULT_BUF_SIZE, (int)sock);
+	if (app.pool == NULL) {
+		snprintf(err, errlen, "cannot create a pool of %" PRIu64 " mbufs (%.0f MiB): %s; give "
+			 "DPDK more memory (-m N with --no-huge, or more hugepages) or fewer "
+			 "descriptors (--rxd/--txd)", n,
+			 (double)n * (RTE_MBUF_DEFAULT_BUF_SIZE + 192) / 1048576.0, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	app.clone_pool = rte_pktmbuf_pool_create("mcfwd_clones", (unsigned int)n, 256, 0, 0,
+						 (int)sock);
+	if (app.clone_pool == NULL) {
+		snprintf(err, errlen, "cannot create a pool of %" PRIu64 " clone mbufs: %s; give DPDK "
+			 "more memory (-m N / hugepages)", n, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	APP_LOG(INFO, "mbuf pool: %" PRIu64 " mbufs of %u bytes\n", n, RTE_MBUF_DEFAULT_BUF_SIZE);
+	return 0;
+}
+
+/* Which worker polls which (port, queue), and which TX queue each uses. */
+static int
+map_queues(char *err, size_t errlen)
+{
+	unsigned int rr = 0;
+	int pin[MCFWD_MAX_PORTS];
+	for (int i = 0; i < MCFWD_MAX_PORTS; i++)
+		pin[i] = -1;
+	if (app.o.portmap) {
+		const char *s = app.o.portmap;
+		while (*s) {
+			char *e;
+			unsigned long p = strtoul(s, &e, 10);
+			if (e == s || *e != ':' || p >= MCFWD_MAX_PORTS || !app.port[p].used) {
+				snprintf(err, errlen, "--portmap: bad port at '%s' (want PORT:LCORE,...)", s);
+				return -EINVAL;
+			}
+			s = e + 1;
+			unsigned long l = strtoul(s, &e, 10);
+			if (e == s || (*e != ',' && *e != 0)) {
+				snprintf(err, errlen, "--portmap: bad lcore at '%s'", s);
+				return -EINVAL;
+			}
+			int wi = -1;
+			for (unsigned int i = 0; i < app.n_workers; i++)
+				if (app.w[i]->lcore_id == l)
+					wi = (int)i;
+			if (wi < 0) {
+				snprintf(err, errlen, "--portmap: lcore %lu is not a worker lcore", l);
+				return -EINVAL;
+			}
+			pin[p] = wi;
+			s = *e ? e + 1 : e;
+		}
+	}
+	for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++) {
+		if (!app.port[p].used)
+			continue;
+		for (uint16_t q = 0; q < app.port[p].nb_rxq; q++) {
+			unsigned int wi = app.port[p].nb_rxq > 1 ? q % app.n_workers
+				: pin[p] >= 0 ? (unsigned int)pin[p] : rr++ % app.n_workers;
+			struct mcfwd_worker *w = app.w[wi];
+			if (w->n_rxq == MCFWD_MAX_RXQ) {
+				snprintf(err, errlen, "too many rx queues for worker %u", wi);
+				return -ENOSPC;
+			}
+			w->rxq[w->n_rxq].port = p;
+			w->rxq[w->n_rxq].queue = q;
+			w->n_rxq++;
+		}
+		for (unsigned int i = 0; i < app.n_workers; i++)
+			app.w[i]->txq[p] = i < app.port[p].nb_txq ? (uint16_t)i : UINT16_MAX;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* Workers                                                            */
+
+void
+app_stats_sum(struct mcfwd_wstats *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (unsigned int i = 0; i < app.n_workers; i++) {
+		const uint64_t *a = (const uint64_t *)&app.w[i]->st;
+		uint64_t *d = (uint64_t *)s;
+		for (size_t k = 0; k < sizeof(*s) / sizeof(uint64_t); k++)
+			d[k] += __atomic_load_n(&a[k], __ATOMIC_RELAXED);
+	}
+}
+
+static int
+workers_create(char *err, size_t errlen)
+{
+	unsigned int lc;
+	app.n_workers = 0;
+	RTE_LCORE_FOREACH_WORKER(lc) {
+		if (app.n_workers == MCFWD_MAX_WORKERS) {
+			snprintf(err, errlen, "at most %d worker lcores", MCFWD_MAX_WORKERS);
+			return -E2BIG;
+		}
+		struct mcfwd_worker *w = rte_zmalloc_socket("mcfwd_worker", sizeof(*w), 64,
+							    (int)rte_lcore_to_socket_id(lc));
+		if (w == NULL) {
+			snprintf(err, errlen, "out of memory for worker state");
+			return -ENOMEM;
+		}
+		w->dp = &app.dp;
+		w->lcore_id = lc;
+		w->idx = app.n_workers;
+		w->ctrs = mfc_lcore_ctrs(app.cache, app.n_workers);
+		w->txr = app.txr;
+		char name[32];
+		snprintf(name, sizeof(name), "mcfwd_reinj%u", app.n_workers);
+		w->reinject = rte_ring_create(name, 1024, (int)rte_lcore_to_socket_id(lc),
+					      RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->reinject == NULL) {
+			snprintf(err, errlen, "cannot create ring %s: %s", name, rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+		app.w[app.n_workers++] = w;
+	}
+	if (app.n_workers == 0) {
+		snprintf(err, errlen, "no worker lcore: give EAL at least two lcores (e.g. -l 0,1; "
+			 "the first one runs the control thread)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+app_forwarding(bool on)
+{
+	if (on == app.forwarding)
+		return 0;
+	app.dp.pause = on ? 0 : 1;
+	if (!on) {
+		/* wait until every worker has flushed and stepped out */
+		for (unsigned int i = 0; i < app.n_workers; i++)
+			while (app.w[i]->state != 3 && app.w[i]->state != 0)
+				rte_delay_us_sleep(100);
+	}
+	app.forwarding = on;
+	return 0;
+}
+
+int
+app_set_link(uint16_t port, bool up, char *err, size_t errlen)
+{
+	if (port >= MCFWD_MAX_PORTS || !app.port[port].used) {
+		snprintf(err, errlen, "no port %u", port);
+		return -ENOENT;
+	}
+	int rc = up ? rte_eth_dev_set_link_up(port) : rte_eth_dev_set_link_down(port);
+	if (rc < 0) {
+		snprintf(err, errlen, "port %u: set link %s: %s", port, up ? "up" : "down",
+			 rte_strerror(-rc));
+		return rc;
+	}
+	app.port[port].admin_down = !up;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* Control thread                                                     */
+
+static void
+handle_punt(struct rte_mbuf *m)
+{
+	struct mcfwd_meta *mt = mcfwd_meta(m);
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct mcfwd_pkt_info pi;
+	memset(&pi, 0, sizeof(pi));
+	enum mcfwd_class c = mcfwd_classify(f, m->data_len, &pi);
+	const void *hdr = f + pi.l3_off;
+	size_t hlen = c == MCFWD_PKT_FWD || c == MCFWD_PKT_PUNT ? RTE_MIN(pi.ip_len, 64) : 0;
+
+	if (mt->reason < RTE_DIM(app.ctl_rx))
+		app.ctl_rx[mt->reason]++;
+	switch (mt->reason) {
+	case MCFWD_PUNT_MISS: {
+		int rc = mgm_mfe_create(app.mgm, pi.src, pi.grp, mt->ifid, hdr, hlen);
+		if (rc == 0)
+			app.ctl_created++;
+		else if (rc != -EEXIST)
+			app.ctl_create_fail++;
+		/* hand the packet back: it now finds its entry (or a negative one) */
+		struct mcfwd_worker *w = app.w[app.rr_reinject++ % app.n_workers];
+		mt->flags = MCFWD_META_REINJECTED;
+		if ((rc == 0 || rc == -EEXIST) && app.forwarding &&
+		    rte_ring_sp_enqueue(w->reinject, m) == 0) {
+			app.ctl_reinjected++;
+			return;
+		}
+		app.ctl_held_dropped++;
+		break;
+	}
+	case MCFWD_PUNT_WRONG_IF:
+		if (mgm_wrong_if(app.mgm, pi.src, pi.grp, mt->ifid, hdr, hlen) > 0)
+			app.ctl_wrong_if_calls++;
+		break;
+	default:
+		/* IGMP and link-local control traffic: counted (IGMP router: later) */
+		break;
+	}
+	rte_pktmbuf_free(m);
+}
+
+static unsigned int
+drain_punt(void)
+{
+	struct rte_mbuf *m[64];
+	unsigned int n = rte_ring_sc_dequeue_burst(app.dp.punt, (void **)m, RTE_DIM(m), NULL);
+	for (unsigned int i = 0; i < n; i++)
+		handle_punt(m[i]);
+	return n;
+}
+
+static void
+timer_age(void *arg)
+{
+	(void)arg;
+	(void)mgm_age(app.mgm);
+}
+
+/* Link state: a port that went down hides its interfaces (generation),
+ * up restores them. Polled: the LSC interrupt thread must not touch MGM. */
+static void
+timer_link(void *arg)
+{
+	(void)arg;
+	for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++) {
+		if (!app.port[p].used)
+			continue;
+		struct rte_eth_link l;
+		if (rte_eth_link_get_nowait(p, &l) != 0)
+			continue;
+		bool up = l.link_status == RTE_ETH_LINK_UP;
+		if (up == app.port[p].link_up)
+			continue;
+		app.port[p].link_up = up;
+		app.port[p].link_changes++;
+		APP_LOG(NOTICE, "port %u (%s): link %s\n", p, app.port[p].name, up ? "up" : "down");
+		for (uint32_t i = 0; i < app.n_ifs; i++)
+			if (app.ifs[i].used && app.ifs[i].port == p)
+				(void)mfc_iface_set_down(app.cache, (uint16_t)i, !up);
+	}
+}
+
+/* Stall detection: a worker whose loop counter has not moved for 1 s
+ * while it is online (not paused, not idle-sleeping) holds grace periods. */
+static void
+timer_heartbeat(void *arg)
+{
+	(void)arg;
+	uint64_t now = app_now_ms();
+	for (unsigned int i = 0; i < app.n_workers; i++) {
+		struct mcfwd_worker *w = app.w[i];
+		uint64_t it = __atomic_load_n(&w->st.iterations, __ATOMIC_RELAXED);
+		if (it != app.hb_last[i] || w->state != 1) {
+			if (app.hb_reported[i])
+				APP_LOG(WARNING, "worker %u (lcore %u) running again after %" PRIu64
+					" ms\n", i, w->lcore_id, now - app.hb_since_ms[i]);
+			app.hb_last[i] = it;
+			app.hb_since_ms[i] = now;
+			app.hb_reported[i] = false;
+			continue;
+		}
+		if (!app.hb_reported[i] && now - app.hb_since_ms[i] >= 1000) {
+			APP_LOG(ERR, "worker %u (lcore %u) stalled for %" PRIu64 " ms: no quiescent "
+				"state; grace periods wait for it\n", i, w->lcore_id,
+				now - app.hb_since_ms[i]);
+			app.hb_reported[i] = true;
+		}
+	}
+}
+
+static void
+timer_snapshot(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&app.snap.lock);
+	bool want = app.snap.want;
+	pthread_mutex_unlock(&app.snap.lock);
+	if (want)
+		app_snapshot_refresh();
+}
+
+void
+app_snapshot_refresh(void)
+{
+	/* built outside the lock, copied in under it */
+	static struct mgm_mfe v[APP_SNAP_PAGE];
+	static struct mgm_mfe_stats st[APP_SNAP_PAGE];
+	static char oifs[APP_SNAP_PAGE][128], iif[APP_SNAP_PAGE][APP_IFNAME];
+	struct mgm_mfe_oif o[16];
+	uint32_t start, n = 0, k = 0, skip;
+
+	pthread_mutex_lock(&app.snap.lock);
+	start = app.snap.req_start;
+	pthread_mutex_unlock(&app.snap.lock);
+
+	/* walk to the page: MGM enumerates in (group, source) order */
+	skip = start;
+	int rc = mgm_mfe_first(app.mgm, v, APP_SNAP_PAGE, &k);
+	while (rc == 0 && k > 0 && skip >= k) {
+		skip -= k;
+		rc = mgm_mfe_next(app.mgm, v[k - 1].src, v[k - 1].grp, v, APP_SNAP_PAGE, &k);
+	}
+	if (rc == 0 && k > skip) {
+		memmove(v, v + skip, (k - skip) * sizeof(v[0]));
+		k -= skip;
+		if (k < APP_SNAP_PAGE) {
+			uint32_t more = 0;
+			if (mgm_mfe_next(app.mgm, v[k - 1].src, v[k - 1].grp, v + k, APP_SNAP_PAGE - k,
+					 &more) == 0)
+				k += more;
+		}
+		n = k;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t no = RTE_DIM(o);
+		struct mgm_mfe f;
+		if (mgm_mfe_stats_get(app.mgm, v[i].src, v[i].grp, &st[i], NULL, NULL) < 0)
+			memset(&st[i], 0, sizeof(st[i]));
+		st[i].mfe = v[i];
+		size_t l = 0;
+		oifs[i][0] = 0;
+		rc = mgm_mfe_get(app.mgm, v[i].src, v[i].grp, &f, o, &no);
+		if (rc == 0 || rc == -ENOSPC)
+			for (uint32_t j = 0; j < RTE_MIN(no, (uint32_t)RTE_DIM(o)) && l + 40 < 128; j++)
+				l += (size_t)snprintf(oifs[i] + l, 128 - l, "%s%s(%u)", j ? " " : "",
+						      o[j].ifc.ifindex < app.n_ifs ?
+						      app.ifs[o[j].ifc.ifindex].name : "?", o[j].ttl);
+		snprintf(iif[i], APP_IFNAME, "%s", v[i].negative || v[i].iif.ifindex >= app.n_ifs ? "" :
+			 app.ifs[v[i].iif.ifindex].name);
+	}
+	struct mcfwd_static_info si;
+	memset(&si, 0, sizeof(si));
+	(void)mcfwd_static_info_get(app.st, &si);
+
+	pthread_mutex_lock(&app.snap.lock);
+	memcpy(app.snap.mfes, st, n * sizeof(st[0]));
+	memcpy(app.snap.mfe_oifs, oifs, n * sizeof(oifs[0]));
+	memcpy(app.snap.mfe_iif, iif, n * sizeof(iif[0]));
+	app.snap.n_mfes = n;
+	app.snap.page_start = start;
+	app.snap.total_mfes = mgm_mfe_count(app.mgm);
+	memcpy(app.snap.ifs, app.ifs, app.n_ifs * sizeof(app.ifs[0]));
+	app.snap.n_ifs = app.n_ifs;
+	for (uint32_t i = 0; i < app.n_ifs; i++) {
+		uint32_t proto, comp;
+		const char *ow = "";
+		if (app.ifs[i].used && mgm_interface_owner(app.mgm, i, 0, &proto, &comp) == 0)
+			ow = proto == MCFWD_STATIC_PROTO_ID ? "static" : proto == MGM_PROTO_IGMP ? "igmp"
+										     : "other";
+		snprintf(app.snap.owner[i], sizeof(app.snap.owner[i]), "%s", ow);
+	}
+	app.snap.static_running = si.running;
+	app.snap.static_routes = si.n_mroutes;
+	app.snap.static_ifaces = si.n_ifaces;
+	app.snap.memberships = mgm_membership_count(app.mgm);
+	app.snap.seq++;
+	app.snap.taken_ms = app_now_ms();
+	app.snap.want = false;
+	pthread_cond_broadcast(&app.snap.cond);
+	pthread_mutex_unlock(&app.snap.lock);
+}
+
+void
+app_poll_once(int timeout_ms)
+{
+	unsigned int n = 0, k;
+	while ((k = drain_punt()) > 0 && n < 4096)
+		n += k;
+	(void)mgm_poll(app.mgm, n ? 0 : timeout_ms);
+}
+
+int
+app_start_timers(void)
+{
+	uint64_t id;
+	int rc = mgm_timer_start(app.mgm, 1000, 1000, timer_age, NULL, &id);
+	if (rc == 0)
+		rc = mgm_timer_start(app.mgm, 200, 200, timer_link, NULL, &id);
+	if (rc == 0)
+		rc = mgm_timer_start(app.mgm, 100, 100, timer_heartbeat, NULL, &id);
+	if (rc == 0)
+		rc = mgm_timer_start(app.mgm, 20, 20, timer_snapshot, NULL, &id);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- */
+/* Start and stop                                                     */
+
+int
+app_init(char *err, size_t errlen)
+{
+	int rc;
+	app.start_s = app_now_ms() / 1000;
+	pthread_mutex_init(&app.snap.lock, NULL);
+	pthread_cond_init(&app.snap.cond, NULL);
+	if (hmap_init(&app.mfe_base, 64) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	rc = mcfwd_worker_init();
+	if (rc < 0) {
+		snprintf(err, errlen, "mbuf dynamic field: %s", rte_strerror(-rc));
+		return rc;
+	}
+	unsigned int n_lc = 0, lc;
+	RTE_LCORE_FOREACH_WORKER(lc)
+		n_lc++;
+	struct mfc_params cp = { .max_entries = app.o.max_mfes, .max_ifaces = APP_MAX_IFACES,
+				 .n_lcores = n_lc ? n_lc : 1 };
+	app.cache = mfc_create(&cp);
+	if (app.cache == NULL) {
+		snprintf(err, errlen, "forwarding cache of %u entries: %s", app.o.max_mfes,
+			 strerror(errno));
+		return -errno;
+	}
+	struct mgm_params mp = { .cache = app.cache, .mfe_timeout_s = app.o.mfe_timeout_s,
+				 .negative_timeout_s = app.o.mfe_timeout_s && app.o.mfe_timeout_s < 10 ?
+						       app.o.mfe_timeout_s : 10,
+				 .name = "mcfwd_mgm", .flags = MGM_F_RPF_RX_FALLBACK };
+	app.mgm = mgm_create(&mp);
+	if (app.mgm == NULL) {
+		snprintf(err, errlen, "MGM: %s", strerror(errno));
+		return -errno;
+	}
+	app.st = mcfwd_static_create(app.mgm, app_iface_resolve, NULL);
+	if (app.st == NULL) {
+		snprintf(err, errlen, "static protocol: %s", strerror(errno));
+		return -errno;
+	}
+
+	struct mcfwd_dp *dp = &app.dp;
+	dp->t = mfc_table(app.cache);
+	dp->cache = app.cache;
+	dp->max_ifaces = APP_MAX_IFACES;
+	dp->ifs = rte_zmalloc("mcfwd_ifs", sizeof(*dp->ifs) * APP_MAX_IFACES, 64);
+	dp->punt = rte_ring_create("mcfwd_punt", 4096, (int)rte_socket_id(), RING_F_SC_DEQ);
+	if (dp->ifs == NULL || dp->punt == NULL) {
+		snprintf(err, errlen, "out of DPDK memory for the punt ring / interface table");
+		return -ENOMEM;
+	}
+	dp->burst = app.o.burst;
+	dp->punt_per_flow = app.o.punt_per_flow;
+	dp->tsc_hz = rte_get_tsc_hz();
+	dp->punt_window_tsc = dp->tsc_hz / 10;
+	dp->punt_rate = app.o.punt_rate;
+	dp->idle_tsc = app.o.idle_us ? dp->tsc_hz / 1000000 * app.o.idle_us : 0;
+	dp->idle_sleep_us = app.o.sleep_us;
+	dp->clone_min = (uint16_t)app.o.clone_min;
+	dp->pause = 1; /* workers wait until `start` */
+
+	rc = workers_create(err, errlen);
+	if (rc < 0)
+		return rc;
+	uint16_t pid;
+	RTE_ETH_FOREACH_DEV(pid) {
+		if (pid >= MCFWD_MAX_PORTS)
+			break;
+		rc = port_setup(pid, app.n_workers, err, errlen);
+		if (rc < 0)
+			return rc;
+		app.n_ports++;
+		dp->rx_map[pid] = rte_malloc("mcfwd_rxmap", 4096 * sizeof(uint16_t), 64);
+		if (dp->rx_map[pid] == NULL) {
+			snprintf(err, errlen, "out of DPDK memory");
+			return -ENOMEM;
+		}
+		memset(dp->rx_map[pid], 0xff, 4096 * sizeof(uint16_t));
+		char name[32];
+		snprintf(name, sizeof(name), "mcfwd_tx%u", pid);
+		app.txr[pid] = rte_ring_create(name, 2048, rte_eth_dev_socket_id(pid) < 0 ?
+					       (int)rte_socket_id() : rte_eth_dev_socket_id(pid),
+					       RING_F_SC_DEQ);
+		if (app.txr[pid] == NULL) {
+			snprintf(err, errlen, "ring %s: %s", name, rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+	}
+	if (app.n_ports == 0) {
+		snprintf(err, errlen, "no ports: give EAL a device (-a PCI or --vdev net_pcap0,...)");
+		return -ENODEV;
+	}
+	rc = pools_create(err, errlen);
+	if (rc < 0)
+		return rc;
+	dp->pool = app.pool;
+	dp->clone_pool = app.clone_pool;
+	rc = map_queues(err, errlen);
+	if (rc < 0)
+		return rc;
+	for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++) {
+		if (!app.port[p].used)
+			continue;
+		rc = port_start(p, err, errlen);
+		if (rc < 0)
+			return rc;
+		rc = iface_add(app.port[p].name, p, 0, 1500);
+		if (rc < 0) {
+			snprintf(err, errlen, "port %u: interface: %s", p, strerror(-rc));
+			return rc;
+		}
+	}
+	for (unsigned int i = 0; i < app.n_workers; i++)
+		rte_eal_remote_launch(mcfwd_worker_loop, app.w[i], app.w[i]->lcore_id);
+	rc = app_start_timers();
+	if (rc < 0) {
+		snprintf(err, errlen, "timers: %s", strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+/* Return everything an mbuf may sit in to its pool. */
+static void
+drain_rings(void)
+{
+	struct rte_mbuf *m[64];
+	unsigned int n;
+	while ((n = rte_ring_dequeue_burst(app.dp.punt, (void **)m, 64, NULL)) > 0)
+		rte_pktmbuf_free_bulk(m, n);
+	for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++)
+		while (app.txr[p] && (n = rte_ring_dequeue_burst(app.txr[p], (void **)m, 64, NULL)) > 0)
+			rte_pktmbuf_free_bulk(m, n);
+	for (unsigned int i = 0; i < app.n_workers; i++)
+		while ((n = rte_ring_dequeue_burst(app.w[i]->reinject, (void **)m, 64, NULL)) > 0)
+			rte_pktmbuf_free_bulk(m, n);
+}
+
+int
+app_fini(void)
+{
+	int leaked = 0;
+	/* the seed's sequence for every protocol still running */
+	if (app.st && mcfwd_static_running(app.st))
+		(void)mcfwd_static_shutdown(app.st);
+	app.dp.stop = 1;
+	rte_eal_mp_wait_lcore();
+	for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++) {
+		if (!app.port[p].used)
+			continue;
+		(void)rte_eth_dev_stop(p);
+	}
+	drain_rings();
+	if (app.o.stats_on_exit && app.n_workers)
+		cli_show_stats(stdout, false);
+	for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++) {
+		if (!app.port[p].used)
+			continue;
+		(void)rte_eth_dev_close(p);
+	}
+	if (app.pool) {
+		unsigned int av = rte_mempool_avail_count(app.pool), sz = app.pool->size;
+		unsigned int cav = rte_mempool_avail_count(app.clone_pool), csz = app.clone_pool->size;
+		APP_LOG(INFO, "mbufs back in their pools: %u/%u, clones %u/%u\n", av, sz, cav, csz);
+		if (av != sz || cav != csz) {
+			APP_LOG(ERR, "mbuf leak: %u mbufs, %u clones not returned\n", sz - av, csz - cav);
+			leaked = 1;
+		}
+	}
+	if (app.st)
+		mcfwd_static_destroy(app.st);
+	if (app.cfg) {
+		mcfwd_config_free(app.cfg);
+		free(app.cfg);
+	}
+	if (app.mgm)
+		mgm_destroy(app.mgm);
+	if (app.cache)
+		mfc_destroy(app.cache);
+	for (unsigned int i = 0; i < app.n_workers; i++) {
+		rte_ring_free(app.w[i]->reinject);
+		rte_free(app.w[i]);
+	}
+	for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++) {
+		rte_ring_free(app.txr[p]);
+		rte_free(app.dp.rx_map[p]);
+	}
+	rte_ring_free(app.dp.punt);
+	rte_free(app.dp.ifs);
+	rte_mempool_free(app.pool);
+	rte_mempool_free(app.clone_pool);
+	HMAP_FOREACH(&app.mfe_base, x)
+		free(x->val);
+	hmap_free(&app.mfe_base);
+	return leaked;
+}

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The mcfwd application's control-side state (private to control/). All
+ * of it is owned by the control thread (the EAL main lcore) unless a field
+ * says otherwise. */
+#ifndef MCFWD_APP_H
+#define MCFWD_APP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <pthread.h>
+
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_log.h>
+
+#include "mfc.h"
+#include "mgm.h"
+#include "mcfwd_worker.h"
+#include "hmap.h"
+
+extern int mcfwd_logtype_app;
+#define APP_LOG(lvl, ...) rte_log(RTE_LOG_##lvl, mcfwd_logtype_app, "mcfwd: " __VA_ARGS__)
+
+#define APP_IFNAME 32
+#define APP_MAX_IFACES 1024
+#define APP_SNAP_PAGE 48
+
+struct mcfwd_static;
+struct mcfwd_config;
+
+struct app_iface {
+	char name[APP_IFNAME];
+	uint16_t port, vlan;
+	uint32_t addr;        /* primary address (0: none) */
+	uint8_t plen;
+	uint16_t mtu;
+	bool used;
+	bool released;        /* `interface release` by an operator */
+};
+
+struct app_port {
+	bool used;
+	char name[RTE_ETH_NAME_MAX_LEN];
+	char driver[32];
+	uint16_t nb_rxq, nb_txq;
+	uint16_t rx_desc, tx_desc;
+	bool rss, allmulti, multiseg, promisc;
+	bool link_up;         /* last seen by control */
+	bool admin_down;      /* `set link-down port N` */
+	struct rte_ether_addr mac;
+	uint64_t link_changes;
+};
+
+struct app_opts {
+	const char *config;
+	const char *cmdline_file;
+	bool interactive;
+	bool no_cli;
+	uint16_t burst;
+	uint32_t mfe_timeout_s;
+	uint32_t max_mfes;
+	uint32_t idle_us;      /* idle time before a worker sleeps (0: never) */
+	uint32_t sleep_us;
+	uint32_t clone_min;
+	uint32_t punt_rate;
+	uint32_t punt_per_flow;
+	uint32_t nb_mbufs;     /* 0: computed */
+	uint16_t rx_desc, tx_desc;
+	const char *portmap;   /* "PORT:LCORE,..." for ports without RSS */
+	bool stats_on_exit;
+};
+
+/* A snapshot for telemetry threads (which must not touch MGM). */
+struct app_snap {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool want;             /* a telemetry thread asks for a refresh */
+	uint64_t seq;          /* bumped by each refresh */
+	uint64_t taken_ms;
+	uint32_t req_start;    /* page of MFEs asked for (telemetry) */
+	struct mgm_mfe_stats mfes[APP_SNAP_PAGE];
+	char mfe_oifs[APP_SNAP_PAGE][128]; /* per MFE: "name(ttl) ..." */
+	char mfe_iif[APP_SNAP_PAGE][APP_IFNAME];
+	uint32_t n_mfes;       /* in this page */
+	uint32_t page_start, total_mfes;
+	struct app_iface ifs[APP_MAX_IFACES];
+	char owner[APP_MAX_IFACES][8];
+	uint32_t n_ifs;
+	uint64_t static_routes, static_ifaces, static_running;
+	uint32_t memberships;
+};
+
+struct app {
+	struct app_opts o;
+	struct mfc *cache;
+	struct mgm *mgm;
+	struct mcfwd_dp dp;
+	struct mcfwd_worker *w[MCFWD_MAX_WORKERS];
+	unsigned int n_workers;
+	struct rte_ring *txr[MCFWD_MAX_PORTS];
+	struct app_port port[MCFWD_MAX_PORTS];
+	uint16_t n_ports;
+	struct app_iface ifs[APP_MAX_IFACES];
+	uint32_t n_ifs;             /* highest used ifid + 1 */
+	struct rte_mempool *pool, *clone_pool;
+	struct mcfwd_static *st;
+	struct mcfwd_config *cfg;   /* the applied configuration (for reload) */
+	char cfg_path[4096];
+	bool forwarding;            /* `start` / `stop` */
+	volatile int quit;          /* written by signal handlers and `quit` */
+	uint64_t start_s;
+	uint64_t ctl_rx[4];         /* punted packets by reason */
+	uint64_t ctl_reinjected, ctl_held_dropped, ctl_created, ctl_create_fail, ctl_wrong_if_calls;
+	uint64_t hb_last[MCFWD_MAX_WORKERS];   /* iterations last seen */
+	uint64_t hb_since_ms[MCFWD_MAX_WORKERS]; /* when they last changed */
+	bool hb_reported[MCFWD_MAX_WORKERS];
+	struct mcfwd_wstats base;   /* `clear counters` baseline */
+	struct hmap mfe_base;       /* (S,G) -> struct mgm_mfe_stats baseline */
+	struct app_snap snap;
+	struct cmdline *cl;
+	FILE *out;                  /* where command output goes */
+	unsigned int rr_reinject;
+};
+
+extern struct app app;
+
+/* app.c */
+uint64_t app_now_ms(void);
+int app_iface_by_name(const char *name, uint32_t *ifid);
+int app_iface_resolve(void *arg, const char *name, uint32_t *ifid);
+int app_config_load(const char *path, bool reload, char *err, size_t errlen);
+int app_interface_release(uint32_t ifid, char *err, size_t errlen);
+int app_protocol_shutdown(const char *name, char *err, size_t errlen);
+void app_stats_sum(struct mcfwd_wstats *s);
+int app_forwarding(bool on);
+int app_set_link(uint16_t port, bool up, char *err, size_t errlen);
+void app_snapshot_refresh(void);
+void app_poll_once(int timeout_ms);
+
+/* cli.c: one command line; output to `out`, errors as one line "error: ..."
+ * prefixed with "src:line: " when src != NULL. @return 0 or -errno. */
+int cli_exec(const char *line, FILE *out, const char *src, unsigned int lineno);
+int cli_run_file(FILE *in, const char *name, FILE *out, bool stop_on_error);
+int cli_interactive_start(void);
+void cli_interactive_stop(void);
+void cli_show_stats(FILE *out, bool json);
+
+/* telemetry.c */
+int app_telemetry_init(void);
+
+#endif

@@ -1,0 +1,1084 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The testpmd-style command line. One parser (cli_exec) serves every
+ * source: the interactive prompt, --cmdline-file, stdin and the fuzzer.
+ * The interactive prompt is DPDK's librte_cmdline: a catch-all instance
+ * hands each line to cli_exec; one instance per command (generated from
+ * the table below, never matching a whole line) gives tab completion and
+ * the '?' help of its keywords.
+ *
+ * Every command either does what it says or changes nothing and prints one
+ * line "error: <reason>" (prefixed with "FILE:LINE: " for files).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <sys/epoll.h>
+
+#include <cmdline.h>
+#include <cmdline_parse.h>
+#include <cmdline_parse_string.h>
+#include <cmdline_rdline.h>
+#include <cmdline_socket.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_version.h>
+
+#include "app.h"
+#include "mcfwd_config.h"
+#include "mcfwd_static.h"
+
+#define MAXARGS 1100 /* mroute add with 1024 OIFs */
+
+typedef int (*cmd_fn)(int argc, char **argv, FILE *out, char *err, size_t errlen);
+
+struct cmd {
+	const char *words;   /* fixed leading keywords */
+	const char *args;    /* argument syntax, for help */
+	const char *help;
+	cmd_fn fn;
+};
+
+static int
+ip_parse(const char *s, uint32_t *a)
+{
+	struct in_addr in;
+	if (inet_pton(AF_INET, s, &in) != 1)
+		return -EINVAL;
+	*a = ntohl(in.s_addr);
+	return 0;
+}
+
+static const char *
+ip_str(uint32_t a, char *b)
+{
+	struct in_addr in = { .s_addr = htonl(a) };
+	inet_ntop(AF_INET, &in, b, INET_ADDRSTRLEN);
+	return b;
+}
+
+static const char *
+if_name(uint32_t ifid)
+{
+	if (ifid < app.n_ifs && app.ifs[ifid].used)
+		return app.ifs[ifid].name;
+	return "-";
+}
+
+static void
+hms(uint64_t s, char *b, size_t n)
+{
+	snprintf(b, n, "%02" PRIu64 ":%02" PRIu64 ":%02" PRIu64, s / 3600, s / 60 % 60, s % 60);
+}
+
+static uint64_t
+now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
+/* ---------------------------------------------------------------- */
+/* show ip mroute                                                     */
+
+struct mroute_row {
+	struct mgm_mfe_stats s;
+	struct mgm_mfe_oif oif[64];
+	uint32_t n_oif;
+	struct mgm_oif_stats os[64];
+	uint32_t n_os;
+};
+
+static void
+baseline_sub(struct mgm_mfe_stats *s)
+{
+	const struct mgm_mfe_stats *b = hmap_get(&app.mfe_base, mfc_key(s->mfe.src, s->mfe.grp));
+	if (b == NULL || b->mfe.created_s != s->mfe.created_s)
+		return; /* not cleared, or a newer MFE of the same (S,G) */
+	s->in_pkts -= b->in_pkts;
+	s->in_octets -= b->in_octets;
+	s->pkts_different_if -= b->pkts_different_if;
+	s->in_discards -= b->in_discards;
+	s->in_hdr_errors -= b->in_hdr_errors;
+	s->out_pkts -= b->out_pkts;
+	s->queue_overflow -= b->queue_overflow;
+}
+
+static int
+mroute_row(uint32_t src, uint32_t grp, struct mroute_row *r)
+{
+	r->n_oif = RTE_DIM(r->oif);
+	int rc = mgm_mfe_get(app.mgm, src, grp, &r->s.mfe, r->oif, &r->n_oif);
+	if (rc == -ENOSPC)
+		r->n_oif = RTE_DIM(r->oif); /* shown: the first 64 */
+	else if (rc < 0)
+		return rc;
+	r->n_os = 0;
+	struct mgm_mfe_stats st;
+	rc = mgm_mfe_stats_get(app.mgm, src, grp, &st, NULL, NULL);
+	if (rc == 0) {
+		st.mfe = r->s.mfe;
+		r->s = st;
+		baseline_sub(&r->s);
+	}
+	return 0;
+}
+
+static void
+mroute_print(FILE *out, const struct mroute_row *r, bool json, bool first)
+{
+	char s[16], g[16], up[32], ex[32], o[1024];
+	uint64_t now = now_s();
+	const struct mgm_mfe *f = &r->s.mfe;
+	size_t k = 0;
+
+	ip_str(f->src, s);
+	ip_str(f->grp, g);
+	hms(now > f->created_s ? now - f->created_s : 0, up, sizeof(up));
+	if (f->expires_s == 0)
+		snprintf(ex, sizeof(ex), "never");
+	else
+		hms(f->expires_s > now ? f->expires_s - now : 0, ex, sizeof(ex));
+	o[0] = 0;
+	if (json) {
+		fprintf(out, "%s{\"source\":\"%s\",\"group\":\"%s\",\"iif\":\"%s\",\"oifs\":[", first ? "" : ",",
+			s, g, f->negative ? "" : if_name(f->iif.ifindex));
+		for (uint32_t i = 0; i < r->n_oif; i++)
+			fprintf(out, "%s{\"name\":\"%s\",\"ttl\":%u,\"enabled\":%s}", i ? "," : "",
+				if_name(r->oif[i].ifc.ifindex), r->oif[i].ttl,
+				r->oif[i].enabled ? "true" : "false");
+		fprintf(out, "],\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"wrong_if\":%" PRIu64
+			",\"discards\":%" PRIu64 ",\"out_packets\":%" PRIu64 ",\"negative\":%s,"
+			"\"uptime_s\":%" PRIu64 ",\"expires_s\":%" PRId64 "}",
+			r->s.in_pkts, r->s.in_octets, r->s.pkts_different_if, r->s.in_discards,
+			r->s.out_pkts, f->negative ? "true" : "false", now > f->created_s ? now - f->created_s : 0,
+			f->expires_s == 0 ? (int64_t)-1 : (int64_t)(f->expires_s > now ? f->expires_s - now : 0));
+		return;
+	}
+	for (uint32_t i = 0; i < r->n_oif && k + 40 < sizeof(o); i++)
+		k += (size_t)snprintf(o + k, sizeof(o) - k, "%s%s(%u)%s", i ? " " : "",
+				      if_name(r->oif[i].ifc.ifindex), r->oif[i].ttl,
+				      r->oif[i].enabled ? "" : "!");
+	if (r->n_oif == 0)
+		snprintf(o, sizeof(o), "%s", f->negative ? "(negative)" : "-");
+	fprintf(out, "%-15s %-15s %-12s %-30s %10" PRIu64 " %12" PRIu64 " %8" PRIu64 " %9s %9s\n",
+		s, g, f->negative && f->iif.ifindex >= MFC_IFACES_MAX ? "-" : if_name(f->iif.ifindex), o,
+		r->s.in_pkts, r->s.in_octets, r->s.pkts_different_if, up, ex);
+}
+
+static const char MROUTE_HDR[] =
+	"Source          Group           Iif          Oifs(ttl)                         Packets        Bytes  WrongIf    Uptime   Expires\n";
+
+static int
+cmd_show_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	bool json = argc > 0 && strcmp(argv[argc - 1], "json") == 0;
+	if (json)
+		argc--;
+	if (argc == 1 && strcmp(argv[0], "count") == 0) {
+		struct mcfwd_wstats t;
+		app_stats_sum(&t);
+		uint32_t n = mgm_mfe_count(app.mgm);
+		fprintf(out, json ? "{\"mfes\":%u,\"cache_entries\":%u,\"oif_lists\":%u,\"memberships\":%u}\n"
+			: "MFEs: %u (cache entries %u, shared OIF lists %u), memberships: %u\n",
+			n, mfc_count(app.cache), mfc_oifl_count(app.cache), mgm_membership_count(app.mgm));
+		return 0;
+	}
+	struct mroute_row *r = malloc(sizeof(*r));
+	if (r == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (argc == 2) {
+		uint32_t s, g;
+		if (ip_parse(argv[0], &s) < 0 || ip_parse(argv[1], &g) < 0) {
+			snprintf(err, errlen, "'%s %s' is not SOURCE GROUP (A.B.C.D A.B.C.D)", argv[0], argv[1]);
+			free(r);
+			return -EINVAL;
+		}
+		if (mroute_row(s, g, r) < 0) {
+			snprintf(err, errlen, "no MFE for (%s, %s)", argv[0], argv[1]);
+			free(r);
+			return -ENOENT;
+		}
+		if (!json)
+			fputs(MROUTE_HDR, out);
+		mroute_print(out, r, json, true);
+		if (json)
+			fputc('\n', out);
+		free(r);
+		return 0;
+	}
+	if (argc != 0) {
+		snprintf(err, errlen, "usage: show ip mroute [SOURCE GROUP | count] [json]");
+		free(r);
+		return -EINVAL;
+	}
+	fputs(json ? "[" : MROUTE_HDR, out);
+	struct mgm_mfe v[256];
+	uint32_t n = 0;
+	bool first = true;
+	int rc = mgm_mfe_first(app.mgm, v, RTE_DIM(v), &n);
+	while (rc == 0 && n > 0) {
+		for (uint32_t i = 0; i < n; i++)
+			if (mroute_row(v[i].src, v[i].grp, r) == 0) {
+				mroute_print(out, r, json, first);
+				first = false;
+			}
+		rc = mgm_mfe_next(app.mgm, v[n - 1].src, v[n - 1].grp, v, RTE_DIM(v), &n);
+	}
+	fputs(json ? "]\n" : "", out);
+	free(r);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+
+static int
+cmd_show_interfaces(int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	bool json = argc == 1 && strcmp(argv[0], "json") == 0;
+	if (argc > 1 || (argc == 1 && !json)) {
+		snprintf(err, errlen, "usage: show interfaces [json]");
+		return -EINVAL;
+	}
+	if (!json)
+		fprintf(out, "%-5s %-16s %-4s %-4s %-18s %-5s %-3s %-8s %-5s\n", "Id", "Name", "Port",
+			"Vlan", "Address", "Mtu", "Ttl", "Owner", "Link");
+	else
+		fputc('[', out);
+	bool first = true;
+	for (uint32_t i = 0; i < app.n_ifs; i++) {
+		const struct app_iface *f = &app.ifs[i];
+		if (!f->used)
+			continue;
+		char a[32] = "-", b[16], own[16] = "-";
+		uint32_t proto, comp;
+		if (f->addr)
+			snprintf(a, sizeof(a), "%s/%u", ip_str(f->addr, b), f->plen);
+		if (mgm_interface_owner(app.mgm, i, 0, &proto, &comp) == 0)
+			snprintf(own, sizeof(own), "%s", proto == MCFWD_STATIC_PROTO_ID ? "static"
+				 : proto == MGM_PROTO_IGMP ? "igmp" : "other");
+		const char *link = app.port[f->port].link_up ? "up" : "down";
+		int ttl = mgm_interface_ttl_get(app.mgm, i);
+		if (json)
+			fprintf(out, "%s{\"id\":%u,\"name\":\"%s\",\"port\":%u,\"vlan\":%u,\"address\":\"%s\","
+				"\"mtu\":%u,\"ttl_threshold\":%d,\"owner\":\"%s\",\"link\":\"%s\"}",
+				first ? "" : ",", i, f->name, f->port, f->vlan, f->addr ? a : "", f->mtu,
+				ttl, own, link);
+		else
+			fprintf(out, "%-5u %-16s %-4u %-4u %-18s %-5u %-3d %-8s %-5s\n", i, f->name, f->port,
+				f->vlan, a, f->mtu, ttl, own, link);
+		first = false;
+	}
+	if (json)
+		fputs("]\n", out);
+	return 0;
+}
+
+static int
+cmd_show_protocols(int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	(void)argv;
+	if (argc != 0) {
+		snprintf(err, errlen, "usage: show protocols");
+		return -EINVAL;
+	}
+	struct mcfwd_static_info si;
+	memset(&si, 0, sizeof(si));
+	(void)mcfwd_static_info_get(app.st, &si);
+	fprintf(out, "%-8s %-8s %-10s %-8s %-9s %-8s %-8s %-8s\n", "Name", "State", "Interfaces",
+		"Routes", "RPF", "WrongIf", "Joins", "Prunes");
+	fprintf(out, "%-8s %-8s %-10u %-8u %-9" PRIu64 " %-8" PRIu64 " %-8" PRIu64 " %-8" PRIu64 "\n",
+		"static", si.running ? "running" : "down", si.n_ifaces, si.n_mroutes, si.rpf,
+		si.wrong_if, si.join_alerts, si.prune_alerts);
+	fprintf(out, "%-8s %-8s (IGMP router: not in this build)\n", "igmp", "absent");
+	fprintf(out, "MGM: %u MFEs, %u memberships; config: %s\n", mgm_mfe_count(app.mgm),
+		mgm_membership_count(app.mgm), app.cfg_path[0] ? app.cfg_path : "(none)");
+	return 0;
+}
+
+static void
+port_stats_one(FILE *out, uint16_t p)
+{
+	struct rte_eth_stats s;
+	memset(&s, 0, sizeof(s));
+	(void)rte_eth_stats_get(p, &s);
+	uint64_t rx = 0, tx = 0, txd = 0;
+	for (unsigned int i = 0; i < app.n_workers; i++) {
+		rx += app.w[i]->port[p].rx_pkts;
+		tx += app.w[i]->port[p].tx_pkts;
+		txd += app.w[i]->port[p].tx_discards;
+	}
+	fprintf(out, "  ######## NIC statistics for port %-2u (%s) ########\n", p, app.port[p].name);
+	fprintf(out, "  RX-packets: %-12" PRIu64 " RX-missed: %-10" PRIu64 " RX-bytes:  %" PRIu64 "\n",
+		s.ipackets, s.imissed, s.ibytes);
+	fprintf(out, "  RX-errors:  %-12" PRIu64 " RX-nombuf: %" PRIu64 "\n", s.ierrors, s.rx_nombuf);
+	fprintf(out, "  TX-packets: %-12" PRIu64 " TX-errors: %-10" PRIu64 " TX-bytes:  %" PRIu64 "\n",
+		s.opackets, s.oerrors, s.obytes);
+	fprintf(out, "  mcfwd: rx %" PRIu64 ", tx %" PRIu64 ", tx-discards %" PRIu64 "\n", rx, tx, txd);
+}
+
+static int
+cmd_show_port_stats(int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	if (argc != 1) {
+		snprintf(err, errlen, "usage: show port stats all|PORT");
+		return -EINVAL;
+	}
+	if (strcmp(argv[0], "all") == 0) {
+		for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++)
+			if (app.port[p].used)
+				port_stats_one(out, p);
+		return 0;
+	}
+	char *e;
+	unsigned long p = strtoul(argv[0], &e, 10);
+	if (*e || e == argv[0] || p >= MCFWD_MAX_PORTS || !app.port[p].used) {
+		snprintf(err, errlen, "no port '%s' (ports: 0..%u)", argv[0], app.n_ports - 1);
+		return -ENOENT;
+	}
+	port_stats_one(out, (uint16_t)p);
+	return 0;
+}
+
+static const char *
+wstate(int s)
+{
+	switch (s) {
+	case 1: return "running";
+	case 2: return "idle";
+	case 3: return "stopped";
+	default: return "off";
+	}
+}
+
+static int
+cmd_show_lcores(int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	(void)argv;
+	if (argc != 0) {
+		snprintf(err, errlen, "usage: show lcores");
+		return -EINVAL;
+	}
+	fprintf(out, "control: lcore %u\n", rte_get_main_lcore());
+	fprintf(out, "%-6s %-6s %-8s %-24s %14s %14s %14s %10s\n", "Worker", "Lcore", "State",
+		"RX queues (port:queue)", "Iterations", "RX", "Forwarded", "Sleeps");
+	for (unsigned int i = 0; i < app.n_workers; i++) {
+		const struct mcfwd_worker *w = app.w[i];
+		char q[128] = "";
+		size_t k = 0;
+		for (uint16_t j = 0; j < w->n_rxq && k + 12 < sizeof(q); j++)
+			k += (size_t)snprintf(q + k, sizeof(q) - k, "%s%u:%u", j ? "," : "",
+					      w->rxq[j].port, w->rxq[j].queue);
+		fprintf(out, "%-6u %-6u %-8s %-24s %14" PRIu64 " %14" PRIu64 " %14" PRIu64 " %10" PRIu64
+			"%s\n", i, w->lcore_id, wstate(w->state), k ? q : "-", w->st.iterations,
+			w->st.rx_pkts, w->st.fwd, w->st.idle_sleeps,
+			app.hb_reported[i] ? "  STALLED" : "");
+	}
+	return 0;
+}
+
+#define WSTATS(X) X(rx_pkts) X(rx_bytes) X(fwd) X(no_oif) X(negative) X(wrong_if) \
+	X(wrong_if_punted) X(miss_punted) X(miss_dropped) X(ctrl_punted) X(ctrl_dropped) \
+	X(not_ip) X(not_mcast) X(bad_hdr) X(ttl_expired) X(no_iface) X(tx_pkts) X(tx_discards) \
+	X(alloc_fail) X(ttl_low) X(frag_needed) X(copies) X(clones) X(reinjected) X(iterations) \
+	X(idle_sleeps) X(ctl_tx)
+
+void
+cli_show_stats(FILE *out, bool json)
+{
+	struct mcfwd_wstats t;
+	app_stats_sum(&t);
+	const uint64_t *a = (const uint64_t *)&t, *b = (const uint64_t *)&app.base;
+	uint64_t *d = (uint64_t *)&t;
+	for (size_t k = 0; k < sizeof(t) / sizeof(uint64_t); k++)
+		d[k] = a[k] - b[k];
+	(void)a;
+	bool first = true;
+	if (json)
+		fputc('{', out);
+	else
+		fputs("forwarding statistics (all workers):\n", out);
+#define X(f)                                                                                  \
+	if (json)                                                                                  \
+		fprintf(out, "%s\"%s\":%" PRIu64, first ? "" : ",", #f, t.f);                      \
+	else                                                                                       \
+		fprintf(out, "  %-16s %" PRIu64 "\n", #f, t.f);                                    \
+	first = false;
+	WSTATS(X)
+#undef X
+	uint64_t held = app.ctl_rx[MCFWD_PUNT_MISS] - app.ctl_reinjected - app.ctl_held_dropped;
+	if (json)
+		fprintf(out, ",\"ctl_miss\":%" PRIu64 ",\"ctl_igmp_linklocal\":%" PRIu64
+			",\"ctl_wrong_if\":%" PRIu64 ",\"mfe_created\":%" PRIu64 ",\"mfe_create_failed\":%"
+			PRIu64 ",\"held_reinjected\":%" PRIu64 ",\"held_dropped\":%" PRIu64
+			",\"held_now\":%" PRIu64 ",\"accounting_gap\":%" PRId64 "}\n",
+			app.ctl_rx[MCFWD_PUNT_MISS], app.ctl_rx[MCFWD_PUNT_CTRL],
+			app.ctl_rx[MCFWD_PUNT_WRONG_IF], app.ctl_created, app.ctl_create_fail,
+			app.ctl_reinjected, app.ctl_held_dropped, held, mcfwd_worker_stats_check(&t));
+	else
+		fprintf(out, "control: misses %" PRIu64 ", igmp/link-local %" PRIu64 ", wrong-if %"
+			PRIu64 ", MFEs created %" PRIu64 " (failed %" PRIu64 "), held packets "
+			"reinjected %" PRIu64 ", dropped %" PRIu64 "\n",
+			app.ctl_rx[MCFWD_PUNT_MISS], app.ctl_rx[MCFWD_PUNT_CTRL],
+			app.ctl_rx[MCFWD_PUNT_WRONG_IF], app.ctl_created, app.ctl_create_fail,
+			app.ctl_reinjected, app.ctl_held_dropped);
+}
+
+static int
+cmd_show_stats(int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	bool json = argc == 1 && strcmp(argv[0], "json") == 0;
+	if (argc > 1 || (argc == 1 && !json)) {
+		snprintf(err, errlen, "usage: show stats [json]");
+		return -EINVAL;
+	}
+	cli_show_stats(out, json);
+	return 0;
+}
+
+static int
+cmd_show_version(int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	(void)argv;
+	if (argc) {
+		snprintf(err, errlen, "usage: show version");
+		return -EINVAL;
+	}
+	fprintf(out, "mcfwd %s (%s), %s, liburcu QSBR\n", MCFWD_VERSION, __DATE__, rte_version());
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* Changes                                                            */
+
+static void
+join(int argc, char **argv, char *b, size_t n)
+{
+	size_t k = 0;
+	b[0] = 0;
+	for (int i = 0; i < argc && k < n; i++)
+		k += (size_t)snprintf(b + k, n - k, "%s%s", i ? " " : "", argv[i]);
+}
+
+/* mroute add from IF [source S] group G to IF... ; mroute del [source S] group G */
+static int
+cmd_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	(void)out;
+	if (argc < 1 || (strcmp(argv[0], "add") && strcmp(argv[0], "del"))) {
+		snprintf(err, errlen, "usage: mroute add from IF [source S] group G to IF [IF...] | "
+			 "mroute del [source S] group G");
+		return -EINVAL;
+	}
+	if (strcmp(argv[0], "del") == 0) {
+		uint32_t s = 0, g;
+		int i = 1;
+		if (i + 1 < argc && strcmp(argv[i], "source") == 0) {
+			if (ip_parse(argv[i + 1], &s) < 0) {
+				snprintf(err, errlen, "source: '%s' is not an IPv4 address", argv[i + 1]);
+				return -EINVAL;
+			}
+			i += 2;
+		}
+		if (i + 2 != argc || strcmp(argv[i], "group")) {
+			snprintf(err, errlen, "usage: mroute del [source S] group G");
+			return -EINVAL;
+		}
+		if (ip_parse(argv[i + 1], &g) < 0 || (g >> 28) != 0xe) {
+			snprintf(err, errlen, "group: '%s' is not a multicast address", argv[i + 1]);
+			return -EINVAL;
+		}
+		int rc = mcfwd_static_mroute_del(app.st, s, g);
+		if (rc < 0)
+			snprintf(err, errlen, "no static mroute for that %s", s ? "(S,G)" : "(*,G)");
+		return rc;
+	}
+	/* the config grammar: "mroute from ..." */
+	char line[8192];
+	join(argc - 1, argv + 1, line + 7, sizeof(line) - 7);
+	memcpy(line, "mroute ", 7);
+	struct mcfwd_config c;
+	memset(&c, 0, sizeof(c));
+	int rc = mcfwd_config_parse_line(&c, line, "cli", 0, err, errlen);
+	if (rc < 0 || c.n_mroutes != 1) {
+		if (rc >= 0)
+			snprintf(err, errlen, "usage: mroute add from IF [source S] group G to IF [IF...]");
+		mcfwd_config_free(&c);
+		return rc < 0 ? rc : -EINVAL;
+	}
+	const struct mcfwd_cfg_mroute *m = &c.mroutes[0];
+	uint32_t iif, *oifs = calloc(m->n_oifs, sizeof(*oifs));
+	rc = oifs ? 0 : -ENOMEM;
+	if (rc == 0 && app_iface_by_name(m->iif, &iif) < 0) {
+		snprintf(err, errlen, "unknown interface '%s'", m->iif);
+		rc = -ENOENT;
+	}
+	for (uint32_t i = 0; rc == 0 && i < m->n_oifs; i++)
+		if (app_iface_by_name(m->oifs[i], &oifs[i]) < 0) {
+			snprintf(err, errlen, "unknown interface '%s'", m->oifs[i]);
+			rc = -ENOENT;
+		}
+	if (rc == 0) {
+		rc = mcfwd_static_mroute_add(app.st, iif, m->src, m->grp, oifs, m->n_oifs, err, errlen);
+		if (rc < 0 && !err[0])
+			snprintf(err, errlen, "mroute add: %s", strerror(-rc));
+	}
+	free(oifs);
+	mcfwd_config_free(&c);
+	return rc;
+}
+
+static int
+cmd_protocol(int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	if (argc == 3 && strcmp(argv[0], "static") == 0 && strcmp(argv[1], "load") == 0) {
+		int rc = app_config_load(argv[2], true, err, errlen);
+		if (rc == 0)
+			fprintf(out, "static: %s loaded\n", argv[2]);
+		return rc;
+	}
+	if (argc == 2 && strcmp(argv[0], "shutdown") == 0) {
+		uint64_t t0 = app_now_ms();
+		int rc = app_protocol_shutdown(argv[1], err, errlen);
+		if (rc == 0)
+			fprintf(out, "protocol %s shut down in %" PRIu64 " ms\n", argv[1], app_now_ms() - t0);
+		return rc;
+	}
+	snprintf(err, errlen, "usage: protocol static load FILE | protocol shutdown NAME");
+	return -EINVAL;
+}
+
+static int
+cmd_interface(int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	if (argc != 2 || strcmp(argv[0], "release")) {
+		snprintf(err, errlen, "usage: interface release IF");
+		return -EINVAL;
+	}
+	uint32_t id;
+	if (app_iface_by_name(argv[1], &id) < 0) {
+		snprintf(err, errlen, "unknown interface '%s'", argv[1]);
+		return -ENOENT;
+	}
+	uint64_t t0 = app_now_ms();
+	int rc = app_interface_release(id, err, errlen);
+	if (rc == 0)
+		fprintf(out, "interface %s released in %" PRIu64 " ms\n", argv[1], app_now_ms() - t0);
+	return rc;
+}
+
+static int
+cmd_clear(int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	(void)out;
+	(void)argv;
+	if (argc != 0) {
+		snprintf(err, errlen, "usage: clear counters");
+		return -EINVAL;
+	}
+	app_stats_sum(&app.base);
+	HMAP_FOREACH(&app.mfe_base, x)
+		free(x->val);
+	hmap_free(&app.mfe_base);
+	if (hmap_init(&app.mfe_base, 1024) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	struct mgm_mfe v[256];
+	uint32_t n = 0;
+	int rc = mgm_mfe_first(app.mgm, v, RTE_DIM(v), &n);
+	while (rc == 0 && n > 0) {
+		for (uint32_t i = 0; i < n; i++) {
+			struct mgm_mfe_stats *s = malloc(sizeof(*s));
+			if (s == NULL || mgm_mfe_stats_get(app.mgm, v[i].src, v[i].grp, s, NULL, NULL) < 0 ||
+			    hmap_put(&app.mfe_base, mfc_key(v[i].src, v[i].grp), s) < 0) {
+				free(s);
+				continue;
+			}
+			s->mfe.created_s = v[i].created_s;
+		}
+		rc = mgm_mfe_next(app.mgm, v[n - 1].src, v[n - 1].grp, v, RTE_DIM(v), &n);
+	}
+	for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++)
+		if (app.port[p].used)
+			(void)rte_eth_stats_reset(p);
+	return 0;
+}
+
+static int
+cmd_start(int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	(void)argv;
+	(void)out;
+	if (argc) {
+		snprintf(err, errlen, "usage: start");
+		return -EINVAL;
+	}
+	return app_forwarding(true);
+}
+
+static int
+cmd_stop(int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	(void)argv;
+	if (argc) {
+		snprintf(err, errlen, "usage: stop");
+		return -EINVAL;
+	}
+	app_forwarding(false);
+	cli_show_stats(out, false);
+	return 0;
+}
+
+static int
+cmd_quit(int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	(void)argv;
+	(void)out;
+	if (argc) {
+		snprintf(err, errlen, "usage: quit");
+		return -EINVAL;
+	}
+	app.quit = 1;
+	if (app.cl)
+		cmdline_quit(app.cl);
+	return 0;
+}
+
+static int
+cmd_reload(int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	(void)argv;
+	if (argc) {
+		snprintf(err, errlen, "usage: reload");
+		return -EINVAL;
+	}
+	if (!app.cfg_path[0]) {
+		snprintf(err, errlen, "no configuration was loaded (--config or protocol static load)");
+		return -ENOENT;
+	}
+	char path[sizeof(app.cfg_path)];
+	snprintf(path, sizeof(path), "%s", app.cfg_path);
+	int rc = app_config_load(path, true, err, errlen);
+	if (rc == 0)
+		fprintf(out, "reloaded %s\n", path);
+	return rc;
+}
+
+static int
+cmd_set_link(int argc, char **argv, FILE *out, char *err, size_t errlen, bool up)
+{
+	(void)out;
+	if (argc != 2 || strcmp(argv[0], "port")) {
+		snprintf(err, errlen, "usage: set link-%s port N", up ? "up" : "down");
+		return -EINVAL;
+	}
+	char *e;
+	unsigned long p = strtoul(argv[1], &e, 10);
+	if (*e || e == argv[1] || p >= MCFWD_MAX_PORTS) {
+		snprintf(err, errlen, "'%s' is not a port number", argv[1]);
+		return -EINVAL;
+	}
+	return app_set_link((uint16_t)p, up, err, errlen);
+}
+
+static int
+cmd_link_up(int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	return cmd_set_link(argc, argv, out, err, errlen, true);
+}
+
+static int
+cmd_link_down(int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	return cmd_set_link(argc, argv, out, err, errlen, false);
+}
+
+static int
+cmd_sleep(int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	(void)out;
+	char *e;
+	unsigned long ms = argc == 1 ? strtoul(argv[0], &e, 10) : 0;
+	if (argc != 1 || *e || e == argv[0] || ms > 3600000) {
+		snprintf(err, errlen, "usage: sleep MILLISECONDS (0..3600000)");
+		return -EINVAL;
+	}
+	/* the control thread keeps serving the punt ring and timers */
+	uint64_t end = app_now_ms() + ms;
+	while (!app.quit && app_now_ms() < end)
+		app_poll_once((int)RTE_MIN(end - app_now_ms(), 10u));
+	return 0;
+}
+
+static int cmd_help(int argc, char **argv, FILE *out, char *err, size_t errlen);
+
+static const struct cmd cmds[] = {
+	{ "help", "", "this list", cmd_help },
+	{ "show ip mroute", "[SOURCE GROUP | count] [json]", "multicast forwarding entries", cmd_show_mroute },
+	{ "show interfaces", "[json]", "logical interfaces", cmd_show_interfaces },
+	{ "show protocols", "", "routing protocols and MGM", cmd_show_protocols },
+	{ "show port stats", "all|PORT", "port counters", cmd_show_port_stats },
+	{ "show lcores", "", "workers and their queues", cmd_show_lcores },
+	{ "show stats", "[json]", "forwarding counters by fate", cmd_show_stats },
+	{ "show version", "", "versions", cmd_show_version },
+	{ "mroute", "add from IF [source S] group G to IF [IF...] | del [source S] group G",
+	  "static multicast routes", cmd_mroute },
+	{ "protocol", "static load FILE | shutdown NAME", "load a configuration, shut a protocol down", cmd_protocol },
+	{ "interface", "release IF", "the protocol owning IF releases it (purge)", cmd_interface },
+	{ "clear counters", "", "zero the counters shown", cmd_clear },
+	{ "reload", "", "re-apply the configuration file, all or nothing", cmd_reload },
+	{ "set link-up", "port N", "administrative link up", cmd_link_up },
+	{ "set link-down", "port N", "administrative link down", cmd_link_down },
+	{ "start", "", "start forwarding", cmd_start },
+	{ "stop", "", "stop forwarding and show counters", cmd_stop },
+	{ "sleep", "MS", "let the control thread run for MS milliseconds (scripts)", cmd_sleep },
+	{ "quit", "", "shut every protocol down and exit", cmd_quit },
+};
+
+static int
+cmd_help(int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	(void)argc;
+	(void)argv;
+	(void)err;
+	(void)errlen;
+	for (size_t i = 0; i < RTE_DIM(cmds); i++)
+		fprintf(out, "  %s %-52s %s\n", cmds[i].words, cmds[i].args, cmds[i].help);
+	return 0;
+}
+
+/* Split a line into words; @return count, -E2BIG. */
+static int
+split(char *s, char **argv, int max)
+{
+	int n = 0;
+	for (;;) {
+		while (*s && isspace((unsigned char)*s))
+			s++;
+		if (!*s || *s == '#')
+			return n;
+		if (n == max)
+			return -E2BIG;
+		argv[n++] = s;
+		while (*s && !isspace((unsigned char)*s))
+			s++;
+		if (*s)
+			*s++ = 0;
+	}
+}
+
+int
+cli_exec(const char *line, FILE *out, const char *src, unsigned int lineno)
+{
+	static char *argv[MAXARGS];
+	char err[1024] = "";
+	char *buf = strdup(line);
+	int rc;
+	if (buf == NULL)
+		return -ENOMEM;
+	int argc = split(buf, argv, MAXARGS);
+	if (argc <= 0) {
+		free(buf);
+		if (argc == 0)
+			return 0;
+		snprintf(err, sizeof(err), "more than %d words", MAXARGS);
+		rc = -E2BIG;
+		goto report;
+	}
+	const struct cmd *best = NULL;
+	int best_n = 0, partial = 0;
+	const char *partial_cmd = NULL;
+	for (size_t i = 0; i < RTE_DIM(cmds); i++) {
+		char w[64];
+		snprintf(w, sizeof(w), "%s", cmds[i].words);
+		char *wv[8];
+		int wn = split(w, wv, 8), k = 0;
+		while (k < wn && k < argc && strcmp(wv[k], argv[k]) == 0)
+			k++;
+		if (k == wn && wn > best_n) {
+			best = &cmds[i];
+			best_n = wn;
+		} else if (k > partial && k < wn) {
+			partial = k;
+			partial_cmd = cmds[i].words;
+		}
+	}
+	if (best == NULL) {
+		if (partial > 0) {
+			/* list what may follow the words given */
+			char exp[256] = "";
+			size_t k = 0;
+			for (size_t i = 0; i < RTE_DIM(cmds); i++) {
+				char w[64];
+				snprintf(w, sizeof(w), "%s", cmds[i].words);
+				char *wv[8];
+				int wn = split(w, wv, 8), j = 0;
+				while (j < wn && j < argc && j < partial && strcmp(wv[j], argv[j]) == 0)
+					j++;
+				if (j == partial && wn > partial && k + 20 < sizeof(exp))
+					k += (size_t)snprintf(exp + k, sizeof(exp) - k, "%s%s", k ? ", " : "",
+							      wv[partial]);
+			}
+			if (argc > partial)
+				snprintf(err, sizeof(err), "unknown word '%s' after '%.*s' (expected: %s)",
+					 argv[partial], (int)(argv[partial - 1] - buf + strlen(argv[partial - 1])),
+					 line + (argv[0] - buf), exp);
+			else
+				snprintf(err, sizeof(err), "incomplete command (expected: %s)", exp);
+			(void)partial_cmd;
+		} else {
+			snprintf(err, sizeof(err), "unknown command '%s' (try 'help')", argv[0]);
+		}
+		rc = -EINVAL;
+	} else {
+		rc = best->fn(argc - best_n, argv + best_n, out, err, sizeof(err));
+		if (rc < 0 && !err[0])
+			snprintf(err, sizeof(err), "%s", strerror(-rc));
+	}
+	free(buf);
+report:
+	if (rc < 0) {
+		if (src)
+			fprintf(out, "%s:%u: error: %s\n", src, lineno, err);
+		else
+			fprintf(out, "error: %s\n", err);
+	}
+	fflush(out);
+	return rc;
+}
+
+int
+cli_run_file(FILE *in, const char *name, FILE *out, bool stop_on_error)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned int no = 0;
+	int rc = 0;
+	while (!app.quit && getline(&line, &cap, in) >= 0) {
+		no++;
+		size_t l = strlen(line);
+		while (l && (line[l - 1] == '\n' || line[l - 1] == '\r'))
+			line[--l] = 0;
+		/* a transcript: each command before its output */
+		const char *t = line;
+		while (*t == ' ' || *t == '\t')
+			t++;
+		if (*t && *t != '#')
+			fprintf(out, "mcfwd> %s\n", line);
+		int r = cli_exec(line, out, name, no);
+		if (r < 0) {
+			rc = r;
+			if (stop_on_error)
+				break;
+		}
+	}
+	free(line);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- */
+/* The interactive prompt (librte_cmdline)                            */
+
+struct tok_line {
+	struct cmdline_token_hdr hdr;
+};
+
+/* Catch-all: the whole line, handed to cli_exec. */
+static int
+tok_line_parse(cmdline_parse_token_hdr_t *tk, const char *buf, void *res, unsigned int ressize)
+{
+	(void)tk;
+	unsigned int n = 0;
+	while (buf[n] && buf[n] != '\n' && buf[n] != '\r')
+		n++;
+	if (n == 0)
+		return -1;
+	if (res) {
+		if (n >= ressize)
+			return -1;
+		memcpy(res, buf, n);
+		((char *)res)[n] = 0;
+	}
+	return (int)n;
+}
+
+static int
+tok_none_nb(cmdline_parse_token_hdr_t *tk)
+{
+	(void)tk;
+	return 0;
+}
+
+static int
+tok_line_help(cmdline_parse_token_hdr_t *tk, char *dst, unsigned int size)
+{
+	(void)tk;
+	snprintf(dst, size, "any command");
+	return 0;
+}
+
+static struct cmdline_token_ops tok_line_ops = {
+	.parse = tok_line_parse,
+	.complete_get_nb = tok_none_nb,
+	.get_help = tok_line_help,
+};
+
+/* Never matches: ends the generated completion-only instances. */
+static int
+tok_never_parse(cmdline_parse_token_hdr_t *tk, const char *buf, void *res, unsigned int ressize)
+{
+	(void)tk;
+	(void)buf;
+	(void)res;
+	(void)ressize;
+	return -1;
+}
+
+static int
+tok_args_help(cmdline_parse_token_hdr_t *tk, char *dst, unsigned int size)
+{
+	const struct cmd *c = ((struct cmdline_token_hdr *)tk)->offset < RTE_DIM(cmds)
+		? &cmds[((struct cmdline_token_hdr *)tk)->offset] : NULL;
+	snprintf(dst, size, "%s", c && c->args[0] ? c->args : "<end>");
+	return 0;
+}
+
+static struct cmdline_token_ops tok_never_ops = {
+	.parse = tok_never_parse,
+	.complete_get_nb = tok_none_nb,
+	.get_help = tok_args_help,
+};
+
+static struct tok_line tok_line = { { &tok_line_ops, 0 } };
+
+static void
+line_cb(void *res, struct cmdline *cl, void *data)
+{
+	(void)cl;
+	(void)data;
+	(void)cli_exec(res, stdout, NULL, 0);
+}
+
+static cmdline_parse_inst_t inst_line = {
+	.f = line_cb,
+	.data = NULL,
+	.help_str = "",
+	.tokens = { (cmdline_parse_token_hdr_t *)&tok_line, NULL },
+};
+
+static cmdline_parse_ctx_t *ctx;
+static void **allocs;
+static unsigned int n_allocs;
+
+static void *
+keep(void *p)
+{
+	if (p != NULL) {
+		void **n = realloc(allocs, (n_allocs + 1) * sizeof(*n));
+		if (n == NULL) {
+			free(p);
+			return NULL;
+		}
+		allocs = n;
+		allocs[n_allocs++] = p;
+	}
+	return p;
+}
+
+static int
+build_ctx(void)
+{
+	ctx = keep(calloc(RTE_DIM(cmds) + 2, sizeof(*ctx)));
+	if (ctx == NULL)
+		return -ENOMEM;
+	ctx[0] = &inst_line;
+	for (size_t i = 0; i < RTE_DIM(cmds); i++) {
+		char w[64];
+		snprintf(w, sizeof(w), "%s", cmds[i].words);
+		char *wv[8];
+		int wn = split(w, wv, 8);
+		cmdline_parse_inst_t *in = keep(calloc(1, sizeof(*in) + (size_t)(wn + 2) * sizeof(void *)));
+		if (in == NULL)
+			return -ENOMEM;
+		in->f = NULL;
+		in->help_str = cmds[i].help;
+		for (int k = 0; k < wn; k++) {
+			cmdline_parse_token_string_t *t = keep(calloc(1, sizeof(*t)));
+			char *s = keep(strdup(wv[k]));
+			if (t == NULL || s == NULL)
+				return -ENOMEM;
+			t->hdr.ops = &cmdline_token_string_ops;
+			t->hdr.offset = 0;
+			t->string_data.str = s;
+			in->tokens[k] = &t->hdr;
+		}
+		struct cmdline_token_hdr *nv = keep(calloc(1, sizeof(*nv)));
+		if (nv == NULL)
+			return -ENOMEM;
+		nv->ops = &tok_never_ops;
+		nv->offset = (unsigned int)i; /* never used as an offset: it never parses */
+		in->tokens[wn] = nv;
+		in->tokens[wn + 1] = NULL;
+		ctx[i + 1] = in;
+	}
+	ctx[RTE_DIM(cmds) + 1] = NULL;
+	return 0;
+}
+
+static void
+prompt_ready(int fd, uint32_t ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	if (app.cl == NULL)
+		return;
+	/* cmdline_poll() reads one character per call */
+	for (int i = 0; i < 256; i++) {
+		int st = cmdline_poll(app.cl);
+		if (st < 0 || st == RDLINE_EXITED) {
+			if (st == RDLINE_EXITED || st < 0)
+				app.quit = 1;
+			return;
+		}
+		struct pollfd p = { .fd = 0, .events = POLLIN };
+		if (poll(&p, 1, 0) <= 0)
+			return;
+	}
+}
+
+int
+cli_interactive_start(void)
+{
+	if (build_ctx() < 0)
+		return -ENOMEM;
+	app.cl = cmdline_stdin_new(ctx, "mcfwd> ");
+	if (app.cl == NULL)
+		return -ENOMEM;
+	return mgm_fd_add(app.mgm, 0, EPOLLIN, prompt_ready, NULL);
+}
+
+void
+cli_interactive_stop(void)
+{
+	if (app.cl) {
+		(void)mgm_fd_del(app.mgm, 0);
+		cmdline_stdin_exit(app.cl);
+		app.cl = NULL;
+	}
+	for (unsigned int i = 0; i < n_allocs; i++)
+		free(allocs[i]);
+	free(allocs);
+	allocs = NULL;
+	n_allocs = 0;
+}

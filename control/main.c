@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mcfwd [EAL options] -- [app options]
+ *
+ * The EAL main lcore runs the control thread (punt ring, MGM, timers, CLI);
+ * every other lcore is a forwarding worker.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_pdump.h>
+
+#include "app.h"
+
+int app_init(char *err, size_t errlen);
+int app_fini(void);
+
+static void
+usage(const char *prog)
+{
+	printf("Usage: %s [EAL options] -- [options]\n"
+	       "  --config FILE        interfaces, routes and static multicast routes (smcroute syntax)\n"
+	       "  --cmdline-file FILE  run CLI commands from FILE after start-up\n"
+	       "  -i, --interactive    interactive prompt (forwarding waits for 'start')\n"
+	       "  --no-cli             daemon: no prompt, runs until SIGINT/SIGTERM\n"
+	       "  --burst N            rx burst size (1..%d, default 32)\n"
+	       "  --mfe-timeout S      default MFE timeout in seconds (default 900)\n"
+	       "  --max-mfes N         forwarding cache capacity (default 65536)\n"
+	       "  --idle-us N          a worker idle this long sleeps (default 0: never)\n"
+	       "  --sleep-us N         how long an idle worker sleeps (default 100)\n"
+	       "  --clone-min N        replicate packets of at least N IP bytes by clone\n"
+	       "                       (ports with multi-segment TX; 0: always copy; default 1024)\n"
+	       "  --punt-rate N        packets per second a worker may hand to control (default 20000)\n"
+	       "  --punt-per-flow N    packets of one unresolved (S,G) handed to control per 100 ms\n"
+	       "                       (held, then forwarded when the entry exists; default 4)\n"
+	       "  --mbufs N            mbuf pool size (default: from ports, queues, descriptors)\n"
+	       "  --rxd N / --txd N    descriptors per queue (default 1024)\n"
+	       "  --portmap P:L,...    poll port P on worker lcore L (ports without RSS)\n"
+	       "  --no-stats           do not print counters on exit\n",
+	       prog, MCFWD_BURST_MAX);
+}
+
+static int
+num(const char *opt, const char *s, unsigned long lo, unsigned long hi, uint32_t *out)
+{
+	char *e;
+	errno = 0;
+	unsigned long v = strtoul(s, &e, 10);
+	if (errno || e == s || *e || v < lo || v > hi) {
+		fprintf(stderr, "mcfwd: %s: '%s' is not a number in %lu..%lu\n", opt, s, lo, hi);
+		return -EINVAL;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int
+parse_args(int argc, char **argv)
+{
+	enum { O_CONFIG = 256, O_CMDFILE, O_NOCLI, O_BURST, O_TIMEOUT, O_MAXMFES, O_IDLE, O_SLEEP,
+	       O_CLONE, O_PUNT, O_MBUFS, O_RXD, O_TXD, O_PORTMAP, O_NOSTATS, O_PPF, O_HELP };
+	static const struct option lo[] = {
+		{ "config", required_argument, NULL, O_CONFIG },
+		{ "cmdline-file", required_argument, NULL, O_CMDFILE },
+		{ "interactive", no_argument, NULL, 'i' },
+		{ "no-cli", no_argument, NULL, O_NOCLI },
+		{ "burst", required_argument, NULL, O_BURST },
+		{ "mfe-timeout", required_argument, NULL, O_TIMEOUT },
+		{ "max-mfes", required_argument, NULL, O_MAXMFES },
+		{ "idle-us", required_argument, NULL, O_IDLE },
+		{ "sleep-us", required_argument, NULL, O_SLEEP },
+		{ "clone-min", required_argument, NULL, O_CLONE },
+		{ "punt-rate", required_argument, NULL, O_PUNT },
+		{ "mbufs", required_argument, NULL, O_MBUFS },
+		{ "rxd", required_argument, NULL, O_RXD },
+		{ "txd", required_argument, NULL, O_TXD },
+		{ "portmap", required_argument, NULL, O_PORTMAP },
+		{ "no-stats", no_argument, NULL, O_NOSTATS },
+		{ "punt-per-flow", required_argument, NULL, O_PPF },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct app_opts *o = &app.o;
+	uint32_t v;
+	int c;
+
+	o->burst = 32;
+	o->mfe_timeout_s = 900;
+	o->max_mfes = 65536;
+	o->sleep_us = 100;
+	o->clone_min = 1024;
+	o->punt_rate = 20000;
+	o->punt_per_flow = 4;
+	o->rx_desc = o->tx_desc = 1024;
+	o->stats_on_exit = true;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "i", lo, NULL)) != -1) {
+		switch (c) {
+		case O_CONFIG: o->config = optarg; break;
+		case O_CMDFILE: o->cmdline_file = optarg; break;
+		case 'i': o->interactive = true; break;
+		case O_NOCLI: o->no_cli = true; break;
+		case O_BURST:
+			if (num("--burst", optarg, 1, MCFWD_BURST_MAX, &v)) return -EINVAL;
+			o->burst = (uint16_t)v;
+			break;
+		case O_TIMEOUT:
+			if (num("--mfe-timeout", optarg, 0, 86400 * 365, &o->mfe_timeout_s)) return -EINVAL;
+			break;
+		case O_MAXMFES:
+			if (num("--max-mfes", optarg, 16, 1u << 25, &o->max_mfes)) return -EINVAL;
+			break;
+		case O_IDLE:
+			if (num("--idle-us", optarg, 0, 10000000, &o->idle_us)) return -EINVAL;
+			break;
+		case O_SLEEP:
+			if (num("--sleep-us", optarg, 1, 1000000, &o->sleep_us)) return -EINVAL;
+			break;
+		case O_CLONE:
+			if (num("--clone-min", optarg, 0, 65535, &o->clone_min)) return -EINVAL;
+			break;
+		case O_PUNT:
+			if (num("--punt-rate", optarg, 1, 100000000, &o->punt_rate)) return -EINVAL;
+			break;
+		case O_MBUFS:
+			if (num("--mbufs", optarg, 1024, 1u << 28, &o->nb_mbufs)) return -EINVAL;
+			break;
+		case O_RXD:
+			if (num("--rxd", optarg, 32, 32768, &v)) return -EINVAL;
+			o->rx_desc = (uint16_t)v;
+			break;
+		case O_TXD:
+			if (num("--txd", optarg, 32, 32768, &v)) return -EINVAL;
+			o->tx_desc = (uint16_t)v;
+			break;
+		case O_PORTMAP: o->portmap = optarg; break;
+		case O_NOSTATS: o->stats_on_exit = false; break;
+		case O_PPF:
+			if (num("--punt-per-flow", optarg, 1, 4096, &o->punt_per_flow)) return -EINVAL;
+			break;
+		case O_HELP: usage(argv[0]); exit(0);
+		default:
+			usage(argv[0]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "mcfwd: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (o->interactive && o->no_cli) {
+		fprintf(stderr, "mcfwd: -i and --no-cli exclude each other\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	app.quit = 1;
+}
+
+/* Commands from stdin when it is not a terminal, read as they come. */
+static char stdin_buf[8192];
+static size_t stdin_len;
+static unsigned int stdin_line;
+static bool stdin_eof;
+
+static void
+stdin_ready(int fd, uint32_t ev, void *arg)
+{
+	(void)ev;
+	(void)arg;
+	ssize_t r = read(fd, stdin_buf + stdin_len, sizeof(stdin_buf) - 1 - stdin_len);
+	if (r <= 0) {
+		if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
+			(void)mgm_fd_del(app.mgm, fd);
+			stdin_eof = true;
+			if (stdin_len) { /* a last line without newline */
+				stdin_buf[stdin_len] = 0;
+				(void)cli_exec(stdin_buf, stdout, "stdin", ++stdin_line);
+				stdin_len = 0;
+			}
+		}
+		return;
+	}
+	stdin_len += (size_t)r;
+	/* commands may run the control loop (sleep): stop watching meanwhile */
+	(void)mgm_fd_del(app.mgm, fd);
+	char *nl;
+	while ((nl = memchr(stdin_buf, '\n', stdin_len)) != NULL && !app.quit) {
+		*nl = 0;
+		(void)cli_exec(stdin_buf, stdout, "stdin", ++stdin_line);
+		fflush(stdout);
+		size_t used = (size_t)(nl + 1 - stdin_buf);
+		memmove(stdin_buf, nl + 1, stdin_len - used);
+		stdin_len -= used;
+	}
+	if (stdin_len == sizeof(stdin_buf) - 1) {
+		fprintf(stdout, "stdin:%u: error: line longer than %zu bytes, dropped\n",
+			stdin_line + 1, sizeof(stdin_buf) - 2);
+		stdin_len = 0;
+	}
+	if (!app.quit)
+		(void)mgm_fd_add(app.mgm, fd, EPOLLIN, stdin_ready, NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+	char err[1024] = "";
+	int ret = 1;
+
+	int n = rte_eal_init(argc, argv);
+	if (n < 0) {
+		fprintf(stderr, "mcfwd: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	argc -= n;
+	argv += n;
+	argv[0] = (char *)"mcfwd";
+	if (parse_args(argc, argv) < 0) {
+		rte_eal_cleanup();
+		return 2;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	(void)rte_pdump_init(); /* dpdk-dumpcap can capture on our ports */
+	if (app_init(err, sizeof(err)) < 0) {
+		fprintf(stderr, "mcfwd: %s\n", err);
+		goto out;
+	}
+	if (app_telemetry_init() < 0)
+		APP_LOG(WARNING, "telemetry commands not registered\n");
+	if (app.o.config && app_config_load(app.o.config, false, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mcfwd: %s\n", err);
+		goto out;
+	}
+	if (!app.o.interactive)
+		app_forwarding(true);
+	if (app.o.cmdline_file) {
+		FILE *f = fopen(app.o.cmdline_file, "r");
+		if (f == NULL) {
+			fprintf(stderr, "mcfwd: --cmdline-file %s: %s\n", app.o.cmdline_file,
+				strerror(errno));
+			goto out;
+		}
+		(void)cli_run_file(f, app.o.cmdline_file, stdout, false);
+		fclose(f);
+	}
+	if (!app.quit && app.o.interactive) {
+		if (cli_interactive_start() < 0) {
+			fprintf(stderr, "mcfwd: cannot start the prompt\n");
+			goto out;
+		}
+	} else if (!app.quit && !app.o.no_cli && !isatty(0)) {
+		(void)mgm_fd_add(app.mgm, 0, EPOLLIN, stdin_ready, NULL);
+	}
+	while (!app.quit)
+		app_poll_once(app.forwarding ? 1 : 20);
+	ret = 0;
+out:
+	cli_interactive_stop();
+	if (app_fini() != 0)
+		ret = 3;
+	rte_pdump_uninit();
+	rte_eal_cleanup();
+	return ret;
+}

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * DPDK telemetry commands (read them with dpdk-telemetry.py):
+ *   /mcfwd/stats        forwarding counters by fate, control counters
+ *   /mcfwd/lcores       workers
+ *   /mcfwd/interfaces   logical interfaces
+ *   /mcfwd/protocols    routing protocols
+ *   /mcfwd/mroutes,N    MFEs from index N (pages of 48), with "total" and "start"
+ * Tables are dicts of columns: DPDK 22.11 telemetry nests only arrays of
+ * basic values inside a dict (no dict inside an array, no dots in keys),
+ * so row i of a table is element i of every column array.
+ * Handlers run on DPDK's telemetry thread, which must not touch MGM or the
+ * cache's control structures: counters of workers are read directly
+ * (each a naturally aligned 64-bit word written by one lcore), the rest
+ * comes from a snapshot the control thread refreshes on request. If the
+ * control thread does not answer within 500 ms (e.g. a grace period waits
+ * for a stalled worker) the last snapshot is served, with "stale": 1.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+
+#include <rte_telemetry.h>
+
+#include "app.h"
+
+#define PAGE APP_SNAP_PAGE
+
+/* Ask control for a fresh snapshot; @return 1 when it is stale. Takes the lock. */
+static int
+snap_get_page(uint32_t start)
+{
+	struct timespec ts;
+	pthread_mutex_lock(&app.snap.lock);
+	uint64_t seq = app.snap.seq;
+	app.snap.want = true;
+	app.snap.req_start = start;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += 500000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	while (app.snap.seq == seq)
+		if (pthread_cond_timedwait(&app.snap.cond, &app.snap.lock, &ts) != 0)
+			break;
+	return app.snap.seq == seq;
+}
+
+static int
+snap_get(void)
+{
+	return snap_get_page(0);
+}
+
+static const char *
+ipstr(uint32_t a, char *b)
+{
+	struct in_addr in = { .s_addr = htonl(a) };
+	inet_ntop(AF_INET, &in, b, INET_ADDRSTRLEN);
+	return b;
+}
+
+/* A dict of columns: col(d, "name", type) returns the array to fill. */
+struct cols {
+	struct rte_tel_data *c[24];
+	const char *name[24];
+	int n;
+};
+
+static struct rte_tel_data *
+col(struct cols *t, const char *name, enum rte_tel_value_type type)
+{
+	struct rte_tel_data *a = rte_tel_data_alloc();
+	if (a == NULL || t->n == 24) {
+		rte_tel_data_free(a);
+		return NULL;
+	}
+	rte_tel_data_start_array(a, type);
+	t->c[t->n] = a;
+	t->name[t->n++] = name;
+	return a;
+}
+
+static int
+cols_done(struct cols *t, struct rte_tel_data *d, bool ok)
+{
+	for (int i = 0; i < t->n; i++)
+		if (!ok || rte_tel_data_add_dict_container(d, t->name[i], t->c[i], 0) < 0)
+			rte_tel_data_free(t->c[i]);
+	return ok ? 0 : -ENOMEM;
+}
+
+static int
+tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	struct mcfwd_wstats t;
+	app_stats_sum(&t);
+	rte_tel_data_start_dict(d);
+#define X(f) rte_tel_data_add_dict_u64(d, #f, t.f - app.base.f);
+	X(rx_pkts) X(rx_bytes) X(fwd) X(no_oif) X(negative) X(wrong_if) X(wrong_if_punted)
+	X(miss_punted) X(miss_dropped) X(ctrl_punted) X(ctrl_dropped) X(not_ip) X(not_mcast)
+	X(bad_hdr) X(ttl_expired) X(no_iface) X(tx_pkts) X(tx_discards) X(alloc_fail) X(ttl_low)
+	X(frag_needed) X(copies) X(clones) X(reinjected) X(iterations) X(idle_sleeps) X(ctl_tx)
+#undef X
+	rte_tel_data_add_dict_u64(d, "ctl_miss", app.ctl_rx[MCFWD_PUNT_MISS]);
+	rte_tel_data_add_dict_u64(d, "ctl_igmp_linklocal", app.ctl_rx[MCFWD_PUNT_CTRL]);
+	rte_tel_data_add_dict_u64(d, "ctl_wrong_if", app.ctl_rx[MCFWD_PUNT_WRONG_IF]);
+	rte_tel_data_add_dict_u64(d, "mfe_created", app.ctl_created);
+	rte_tel_data_add_dict_u64(d, "mfe_create_failed", app.ctl_create_fail);
+	rte_tel_data_add_dict_u64(d, "held_reinjected", app.ctl_reinjected);
+	rte_tel_data_add_dict_u64(d, "held_dropped", app.ctl_held_dropped);
+	rte_tel_data_add_dict_int(d, "workers", (int)app.n_workers);
+	rte_tel_data_add_dict_int(d, "forwarding", app.forwarding);
+	return 0;
+}
+
+static int
+tel_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	struct cols t = { .n = 0 };
+	rte_tel_data_start_dict(d);
+	struct rte_tel_data *w_ = col(&t, "worker", RTE_TEL_INT_VAL),
+		*lc = col(&t, "lcore", RTE_TEL_INT_VAL), *stt = col(&t, "state", RTE_TEL_STRING_VAL),
+		*stl = col(&t, "stalled", RTE_TEL_INT_VAL), *rq = col(&t, "rx_queues", RTE_TEL_INT_VAL),
+		*it = col(&t, "iterations", RTE_TEL_U64_VAL), *rx = col(&t, "rx_pkts", RTE_TEL_U64_VAL),
+		*fw = col(&t, "fwd", RTE_TEL_U64_VAL), *tx = col(&t, "tx_pkts", RTE_TEL_U64_VAL),
+		*sl = col(&t, "idle_sleeps", RTE_TEL_U64_VAL);
+	if (sl == NULL)
+		return cols_done(&t, d, false);
+	for (unsigned int i = 0; i < app.n_workers; i++) {
+		const struct mcfwd_worker *w = app.w[i];
+		rte_tel_data_add_array_int(w_, (int)i);
+		rte_tel_data_add_array_int(lc, (int)w->lcore_id);
+		rte_tel_data_add_array_string(stt, w->state == 1 ? "running" : w->state == 2 ? "idle"
+					      : w->state == 3 ? "stopped" : "off");
+		rte_tel_data_add_array_int(stl, app.hb_reported[i]);
+		rte_tel_data_add_array_int(rq, w->n_rxq);
+		rte_tel_data_add_array_u64(it, w->st.iterations);
+		rte_tel_data_add_array_u64(rx, w->st.rx_pkts);
+		rte_tel_data_add_array_u64(fw, w->st.fwd);
+		rte_tel_data_add_array_u64(tx, w->st.tx_pkts);
+		rte_tel_data_add_array_u64(sl, w->st.idle_sleeps);
+	}
+	return cols_done(&t, d, true);
+}
+
+static int
+tel_interfaces(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	struct cols t = { .n = 0 };
+	int stale = snap_get();
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_int(d, "stale", stale);
+	struct rte_tel_data *id = col(&t, "id", RTE_TEL_INT_VAL),
+		*nm = col(&t, "name", RTE_TEL_STRING_VAL), *po = col(&t, "port", RTE_TEL_INT_VAL),
+		*vl = col(&t, "vlan", RTE_TEL_INT_VAL), *ad = col(&t, "address", RTE_TEL_STRING_VAL),
+		*pl = col(&t, "prefix_len", RTE_TEL_INT_VAL), *mt = col(&t, "mtu", RTE_TEL_INT_VAL),
+		*ow = col(&t, "owner", RTE_TEL_STRING_VAL);
+	bool ok = ow != NULL;
+	for (uint32_t i = 0; ok && i < app.snap.n_ifs; i++) {
+		const struct app_iface *f = &app.snap.ifs[i];
+		if (!f->used)
+			continue;
+		char a[16];
+		rte_tel_data_add_array_int(id, (int)i);
+		rte_tel_data_add_array_string(nm, f->name);
+		rte_tel_data_add_array_int(po, f->port);
+		rte_tel_data_add_array_int(vl, f->vlan);
+		rte_tel_data_add_array_string(ad, f->addr ? ipstr(f->addr, a) : "");
+		rte_tel_data_add_array_int(pl, f->plen);
+		rte_tel_data_add_array_int(mt, f->mtu);
+		rte_tel_data_add_array_string(ow, app.snap.owner[i]);
+	}
+	pthread_mutex_unlock(&app.snap.lock);
+	return cols_done(&t, d, ok);
+}
+
+static int
+tel_protocols(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	struct cols t = { .n = 0 };
+	int stale = snap_get();
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_int(d, "stale", stale);
+	struct rte_tel_data *nm = col(&t, "name", RTE_TEL_STRING_VAL),
+		*st = col(&t, "state", RTE_TEL_STRING_VAL), *ifs = col(&t, "interfaces", RTE_TEL_U64_VAL),
+		*mr = col(&t, "mroutes", RTE_TEL_U64_VAL);
+	bool ok = mr != NULL;
+	if (ok) {
+		rte_tel_data_add_array_string(nm, "static");
+		rte_tel_data_add_array_string(st, app.snap.static_running ? "running" : "down");
+		rte_tel_data_add_array_u64(ifs, app.snap.static_ifaces);
+		rte_tel_data_add_array_u64(mr, app.snap.static_routes);
+	}
+	rte_tel_data_add_dict_u64(d, "memberships", app.snap.memberships);
+	rte_tel_data_add_dict_u64(d, "mfes", app.snap.total_mfes);
+	pthread_mutex_unlock(&app.snap.lock);
+	return cols_done(&t, d, ok);
+}
+
+static int
+tel_mroutes(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	unsigned long start = 0;
+	if (params && *params) {
+		char *e;
+		start = strtoul(params, &e, 10);
+		if (*e || start > UINT32_MAX)
+			return -EINVAL;
+	}
+	struct cols t = { .n = 0 };
+	int stale = snap_get_page((uint32_t)start);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_int(d, "stale", stale);
+	rte_tel_data_add_dict_u64(d, "total", app.snap.total_mfes);
+	rte_tel_data_add_dict_u64(d, "start", app.snap.page_start);
+	struct rte_tel_data *sr = col(&t, "source", RTE_TEL_STRING_VAL),
+		*gr = col(&t, "group", RTE_TEL_STRING_VAL), *ii = col(&t, "iif", RTE_TEL_STRING_VAL),
+		*oi = col(&t, "oifs", RTE_TEL_STRING_VAL), *pk = col(&t, "packets", RTE_TEL_U64_VAL),
+		*by = col(&t, "bytes", RTE_TEL_U64_VAL), *wi = col(&t, "wrong_if", RTE_TEL_U64_VAL),
+		*op = col(&t, "out_packets", RTE_TEL_U64_VAL), *ng = col(&t, "negative", RTE_TEL_INT_VAL);
+	bool ok = ng != NULL;
+	for (uint32_t i = 0; ok && i < app.snap.n_mfes; i++) {
+		const struct mgm_mfe_stats *s = &app.snap.mfes[i];
+		char a[16];
+		rte_tel_data_add_array_string(sr, ipstr(s->mfe.src, a));
+		rte_tel_data_add_array_string(gr, ipstr(s->mfe.grp, a));
+		rte_tel_data_add_array_string(ii, app.snap.mfe_iif[i]);
+		rte_tel_data_add_array_string(oi, app.snap.mfe_oifs[i]);
+		rte_tel_data_add_array_u64(pk, s->in_pkts);
+		rte_tel_data_add_array_u64(by, s->in_octets);
+		rte_tel_data_add_array_u64(wi, s->pkts_different_if);
+		rte_tel_data_add_array_u64(op, s->out_pkts);
+		rte_tel_data_add_array_int(ng, s->mfe.negative);
+	}
+	pthread_mutex_unlock(&app.snap.lock);
+	return cols_done(&t, d, ok);
+}
+
+int
+app_telemetry_init(void)
+{
+	int rc = rte_telemetry_register_cmd("/mcfwd/stats", tel_stats,
+		"Forwarding counters by fate and control-thread counters. No parameters");
+	rc |= rte_telemetry_register_cmd("/mcfwd/lcores", tel_lcores,
+		"Workers: state, queues, counters. No parameters");
+	rc |= rte_telemetry_register_cmd("/mcfwd/interfaces", tel_interfaces,
+		"Logical interfaces. No parameters");
+	rc |= rte_telemetry_register_cmd("/mcfwd/protocols", tel_protocols,
+		"Routing protocols. No parameters");
+	rc |= rte_telemetry_register_cmd("/mcfwd/mroutes", tel_mroutes,
+		"Multicast forwarding entries, 48 per page. Parameter: first index (default 0)");
+	return rc ? -EINVAL : 0;
+}

@@ -1,0 +1,463 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""End-to-end runs of the mcfwd binary on net_pcap ports.
+
+Each scenario writes input pcaps (scapy), a config and a CLI script, runs
+mcfwd with `net_pcap` vdevs (rx_pcap -> the app -> tx_pcap), then checks the
+bytes of every frame each port sent against the expected multiset, and the
+counters the CLI printed. Usage: pcap_e2e.py MCFWD_BINARY [SCENARIO...]
+"""
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+
+from scapy.all import Ether, Dot1Q, IP, UDP, Raw, wrpcap, rdpcap  # noqa: E402
+from scapy.contrib.igmp import IGMP  # noqa: E402
+from scapy.config import conf
+
+conf.verb = 0
+
+MCFWD = None
+FAILS = []
+
+S1, S2, S3 = "10.0.0.1", "10.0.0.2", "10.0.0.3"
+G1, G2, G3, G9 = "232.1.1.1", "232.1.1.2", "232.1.1.3", "232.1.1.9"
+
+
+def check(cond, what):
+    if not cond:
+        FAILS.append(what)
+        print("  FAIL:", what)
+    return cond
+
+
+def mac_of(grp):
+    o = [int(x) for x in grp.split(".")]
+    return "01:00:5e:%02x:%02x:%02x" % (o[1] & 0x7F, o[2], o[3])
+
+
+def pkt(src, grp, ttl=64, size=100, seq=0, vlan=None, proto=None, bad_csum=False):
+    """An IPv4 multicast frame of `size` IP bytes carrying a sequence number."""
+    ip = IP(src=src, dst=grp, ttl=ttl, id=seq & 0xFFFF)
+    if proto == "igmp":
+        p = ip / IGMP(type=0x16, gaddr=grp)
+    else:
+        head = b"SEQ%08d" % seq
+        fill = bytes((i * 7 + seq) & 0xFF for i in range(max(0, size - 28 - len(head))))
+        p = ip / UDP(sport=5000, dport=6000) / Raw(head + fill)
+    e = Ether(src="02:00:00:00:99:01", dst=mac_of(grp))
+    f = e / Dot1Q(vlan=vlan) / p if vlan else e / p
+    f = Ether(bytes(f))
+    if bad_csum:
+        raw = bytearray(bytes(f))
+        raw[(18 if vlan else 14) + 10] ^= 0xFF
+        f = Ether(bytes(raw))
+    return f
+
+
+def key(fr):
+    """What must arrive: source, group, TTL, VLAN, IP payload, header valid."""
+    vlan = fr[Dot1Q].vlan if Dot1Q in fr else 0
+    ip = fr[IP]
+    raw_ip = bytes(ip)[: ip.len]
+    hl = ip.ihl * 4
+    ok = (sum(int.from_bytes(raw_ip[i:i + 2], "big") for i in range(0, hl, 2)) % 0xFFFF) == 0
+    return (ip.src, ip.dst, ip.ttl, vlan, raw_ip[hl:], ok, fr.dst)
+
+
+class Run:
+    """One mcfwd process on NPORTS net_pcap ports."""
+
+    def __init__(self, name, nports=4, config="", cmds="", inputs=None, extra=None,
+                 infinite=False, lcores="0,1"):
+        self.name = name
+        self.dir = tempfile.mkdtemp(prefix="mcfwd-e2e-%s-" % name)
+        self.nports = nports
+        self.prefix = "mcfwd-e2e-%s-%d" % (name, os.getpid())
+        inputs = inputs or {}
+        eal = ["--lcores" if "@" in lcores else "-l", lcores, "--no-huge", "-m", "512", "--no-pci", "--file-prefix", self.prefix,
+               "--log-level", "lib.eal:error", "--log-level", "pmd.net.pcap:error"]
+        for i in range(nports):
+            inp = os.path.join(self.dir, "in%d.pcap" % i)
+            wrpcap(inp, inputs.get(i, []))
+            out = os.path.join(self.dir, "out%d.pcap" % i)
+            inf = ",infinite_rx=1" if infinite and inputs.get(i) else ""
+            eal += ["--vdev", "net_pcap%d,rx_pcap=%s,tx_pcap=%s%s" % (i, inp, out, inf)]
+        self.cfg = os.path.join(self.dir, "mcfwd.conf")
+        with open(self.cfg, "w") as f:
+            f.write(config)
+        self.cmdfile = os.path.join(self.dir, "cmds")
+        with open(self.cmdfile, "w") as f:
+            f.write(cmds)
+        self.argv = [MCFWD] + eal + ["--", "--config", self.cfg, "--cmdline-file", self.cmdfile,
+                                      "--no-cli", "--mbufs", "16384", "--rxd", "256", "--txd", "256"]
+        self.argv += extra or []
+
+    def run(self, timeout=60, during=None):
+        t0 = time.time()
+        p = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL, text=True)
+        th = None
+        if during:
+            th = threading.Thread(target=during, args=(self,))
+            th.start()
+        try:
+            self.out, _ = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            self.out, _ = p.communicate()
+            check(False, "%s: mcfwd did not exit within %d s" % (self.name, timeout))
+        if th:
+            th.join()
+        self.rc = p.returncode
+        self.secs = time.time() - t0
+        return self
+
+    def sent(self, port):
+        path = os.path.join(self.dir, "out%d.pcap" % port)
+        if not os.path.exists(path) or os.path.getsize(path) == 0:
+            return []
+        return list(rdpcap(path))
+
+    def json_after(self, marker):
+        """The JSON line printed by the command after `marker` in the output."""
+        lines = self.out.splitlines()
+        for i, l in enumerate(lines):
+            if marker in l:
+                for l2 in lines[i + 1:]:
+                    if l2.startswith("{") or l2.startswith("["):
+                        return json.loads(l2)
+        return None
+
+    def cleanup(self):
+        if not FAILS:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        shutil.rmtree("/var/run/dpdk/" + self.prefix, ignore_errors=True)
+
+
+BASE_CONFIG = """# e2e: four pcap ports, a VLAN interface, thresholds, MTU
+iface p0 port 0 address 10.0.0.254/24
+iface p1 port 1 address 10.1.0.254/24
+iface p2 port 2 mtu 576
+iface p3 port 3
+iface v7 port 3 vlan 7
+phyint p3 enable ttl-threshold 10
+mroute from p0 source %(S1)s group %(G1)s to p1 p2
+mroute from p0 group %(G2)s to p1 p3
+mroute from p0 source %(S3)s group %(G2)s to p2
+mroute from p0 source %(S1)s group %(G3)s to v7 p1
+""" % globals()
+
+
+def scenario_forwarding():
+    """Exact output per port for a trace covering every rule."""
+    print("forwarding: data-driven creation, RPF, TTL, thresholds, MTU, VLAN, punts")
+    inp = {0: [], 1: [], 3: []}
+    exp = {0: [], 1: [], 2: [], 3: []}
+    seq = [0]
+
+    def send(port, src, grp, outs, n=5, ttl=64, size=100, vlan=None, **kw):
+        for _ in range(n):
+            seq[0] += 1
+            f = pkt(src, grp, ttl=ttl, size=size, seq=seq[0], vlan=vlan, **kw)
+            inp[port].append(f)
+            for o, ovlan in outs:
+                # what the router sends: the IP packet with TTL - 1, its own L2 header
+                ipl = IP(bytes(f[IP])[: f[IP].len])
+                ipl.ttl -= 1
+                del ipl.chksum
+                ipl = IP(bytes(ipl))
+                g = Ether(dst=mac_of(grp)) / (Dot1Q(vlan=ovlan) / ipl if ovlan else ipl)
+                exp[o].append(key(Ether(bytes(g))))
+
+    send(0, S1, G1, [(1, 0), (2, 0)])                 # (S,G) route, fan-out 2
+    send(0, S1, G2, [(1, 0), (3, 0)])                 # (*,G) template
+    send(0, S2, G2, [(1, 0), (3, 0)])                 # template, another source
+    send(0, S3, G2, [(2, 0)])                         # (S,G) more specific than the template
+    send(0, S1, G2, [(1, 0)], ttl=10)                 # threshold 10 on p3: TTL 10 not above
+    send(0, S1, G2, [(1, 0), (3, 0)], ttl=11)
+    send(0, S1, G3, [(3, 7), (1, 0)])                 # VLAN 7 out of port 3
+    send(0, S1, G1, [(1, 0)], size=1000)              # 1000 > p2's MTU 576: p1 only
+    send(0, S1, G1, [(1, 0), (2, 0)], size=560, n=3)
+    send(0, S1, G3, [(3, 7), (1, 0)], size=1400, n=3)  # long: clone replication
+    send(1, S1, G1, [])                               # wrong incoming interface
+    send(0, S1, G1, [], ttl=1)                        # TTL 1
+    send(0, S1, "224.0.0.5", [], ttl=1)               # link-local (OSPF)
+    send(0, S1, "224.0.0.22", [], ttl=1, proto="igmp")
+    send(0, S1, G9, [])                               # unconfigured group: negative MFE
+    send(0, S2, G1, [])                               # (S2,G1): nothing configured
+    send(0, S1, G1, [], bad_csum=True)                # bad header checksum
+    send(0, S1, "10.9.9.9", [])                       # unicast
+    send(3, S1, G1, [], n=2)                          # port 3 untagged is p3, wrong iif
+    send(3, S1, G1, [], n=2, vlan=9)                  # VLAN 9 on port 3: no interface
+
+    cmds = """sleep 1500
+show ip mroute
+show ip mroute json
+show stats json
+show interfaces
+show ip moute
+mroute frobnicate
+show port stats 7
+sleep 1
+quit
+"""
+    r = Run("fwd", config=BASE_CONFIG, cmds=cmds, inputs=inp,
+            extra=["--punt-per-flow", "64"]).run()
+    check(r.rc == 0, "fwd: exit status %s" % r.rc)
+    for p in range(4):
+        got = Counter(key(f) for f in r.sent(p))
+        want = Counter(exp[p])
+        if not check(got == want, "fwd: port %d sent %d frames, expected %d" %
+                     (p, sum(got.values()), sum(want.values()))):
+            for k in (got - want):
+                print("    unexpected:", k[:4], len(k[4]), k[5])
+            for k in (want - got):
+                print("    missing:   ", k[:4], len(k[4]), k[5])
+        macs = {f.src for f in r.sent(p)}
+        check(len(macs) <= 1, "fwd: port %d used several source MACs %s" % (p, macs))
+        for f in r.sent(p):
+            check(f.dst == mac_of(f[IP].dst), "fwd: wrong destination MAC %s" % f.dst)
+            break
+    st = r.json_after("show stats json")
+    if check(st is not None, "fwd: no JSON from show stats"):
+        n_in = sum(len(v) for v in inp.values())
+        check(st["rx_pkts"] == n_in, "fwd: rx_pkts %d != %d sent" % (st["rx_pkts"], n_in))
+        check(st["accounting_gap"] == 0, "fwd: counters do not add up: %s" % st)
+        check(st["wrong_if"] == 7, "fwd: wrong_if %d, expected 7" % st["wrong_if"])
+        check(st["ttl_expired"] == 5, "fwd: ttl_expired %d" % st["ttl_expired"])
+        check(st["ctrl_punted"] == 10, "fwd: ctrl_punted %d (IGMP + link-local)" % st["ctrl_punted"])
+        check(st["bad_hdr"] == 5, "fwd: bad_hdr %d" % st["bad_hdr"])
+        check(st["not_mcast"] == 5, "fwd: not_mcast %d" % st["not_mcast"])
+        check(st["no_iface"] == 2, "fwd: no_iface %d" % st["no_iface"])
+        check(st["frag_needed"] == 5, "fwd: frag_needed %d" % st["frag_needed"])
+        check(st["copies"] > 0, "fwd: no copies counted")
+        check(st["miss_dropped"] == 0, "fwd: misses dropped with --punt-per-flow 64")
+        check(st["mfe_created"] >= 7, "fwd: only %d MFEs created from misses" % st["mfe_created"])
+    mr = r.json_after("show ip mroute json")
+    if check(mr is not None, "fwd: no JSON from show ip mroute"):
+        by = {(m["source"], m["group"]): m for m in mr}
+        m = by.get((S1, G1))
+        if check(m is not None, "fwd: no MFE (S1,G1)"):
+            check(m["iif"] == "p0", "fwd: (S1,G1) iif %s" % m["iif"])
+            check(sorted(o["name"] for o in m["oifs"]) == ["p1", "p2"], "fwd: (S1,G1) oifs %s" % m["oifs"])
+            check(m["packets"] == 5 + 5 + 3, "fwd: (S1,G1) packets %d" % m["packets"])
+            check(m["wrong_if"] == 7, "fwd: (S1,G1) wrong-if %d" % m["wrong_if"])
+        m = by.get((S3, G2))
+        if check(m is not None, "fwd: no MFE (S3,G2)"):
+            check([o["name"] for o in m["oifs"] if o["enabled"]] == ["p2"],
+                  "fwd: (S3,G2) is widened by the (*,G) template: %s" % m["oifs"])
+        m = by.get((S1, G9))
+        if check(m is not None, "fwd: no negative MFE for an unconfigured group"):
+            check(m["negative"] or not m["oifs"], "fwd: (S1,G9) has OIFs %s" % m["oifs"])
+        m = by.get((S1, G2))
+        if check(m is not None, "fwd: no MFE (S1,G2)"):
+            th = {o["name"]: o["ttl"] for o in m["oifs"]}
+            check(th.get("p3") == 10, "fwd: p3 threshold %s" % th)
+    check(re.search(r"cmds:6: error: unknown word 'moute'", r.out) is not None,
+          "fwd: bad command not reported with file:line and reason")
+    check(re.search(r"cmds:7: error: .*usage: mroute", r.out) is not None,
+          "fwd: bad mroute subcommand not reported")
+    check(re.search(r"cmds:8: error: no port '7'", r.out) is not None, "fwd: bad port not reported")
+    check("mbufs back in their pools" in r.out and "mbuf leak" not in r.out,
+          "fwd: mbufs not all returned:\n" + r.out[-600:])
+    r.cleanup()
+
+
+def scenario_bad_config():
+    print("bad config: rejected with file, line and reason; nothing starts")
+    cases = [
+        ("mroute from p0 group 224.0.0.5 to p1\n", r"mcfwd.conf:1: .*224\.0\.0\.0/24"),
+        ("iface p0 port 0\nmroute from p0 group 232.1.1.1 to nosuch\n", r"mcfwd.conf:2: unknown interface 'nosuch'"),
+        ("iface p0 port 9\n", r"mcfwd.conf:1: no port 9"),
+        ("phyint p0 enable ttl-threshold 300\n", r"mcfwd.conf:1: .*ttl-threshold"),
+        ("bogus statement\n", r"mcfwd.conf:1: .*bogus"),
+    ]
+    for cfg, pat in cases:
+        r = Run("badcfg", nports=2, config=cfg, cmds="quit\n").run(timeout=30)
+        check(r.rc != 0, "badcfg: exit status 0 for %r" % cfg)
+        check(re.search(pat, r.out) is not None, "badcfg: %r: no message /%s/ in:\n%s" %
+              (cfg, pat, r.out[-400:]))
+        r.cleanup()
+
+
+def scenario_release_under_traffic():
+    """infinite_rx: a steady stream; after `interface release p2` returns,
+    port 2 sends nothing more while p1 keeps forwarding."""
+    print("release under traffic: the released OIF goes quiet at once, others go on")
+    inp = {0: [pkt(S1, G1, seq=i) for i in range(64)]}
+    cmds = """sleep 700
+show port stats 2
+interface release p2
+show port stats 2
+show port stats 1
+sleep 500
+show port stats 2
+show port stats 1
+show ip mroute
+quit
+"""
+    r = Run("release", nports=3, config=BASE_CONFIG.replace("iface p3 port 3\n", "").replace(
+        "iface v7 port 3 vlan 7\n", "").replace("phyint p3 enable ttl-threshold 10\n", "").replace(
+        "mroute from p0 group %s to p1 p3\n" % G2, "").replace(
+        "mroute from p0 source %s group %s to v7 p1\n" % (S1, G3), ""),
+        cmds=cmds, inputs=inp, infinite=True).run()
+    check(r.rc == 0, "release: exit status %s" % r.rc)
+    tx = [int(x) for x in re.findall(r"TX-packets: (\d+)", r.out)]
+    # order: p2 before, p2 after, p1 after, p2 later, p1 later
+    if check(len(tx) >= 5, "release: port stats missing:\n" + r.out[-800:]):
+        check(tx[0] > 1000, "release: p2 forwarded only %d before the release" % tx[0])
+        check(tx[1] == tx[3], "release: p2 sent %d packets after the release returned" % (tx[3] - tx[1]))
+        check(tx[4] > tx[2] + 1000, "release: p1 stopped too (%d -> %d)" % (tx[2], tx[4]))
+    check(re.search(r"interface p2 released in \d+ ms", r.out) is not None, "release: no confirmation")
+    check("mbuf leak" not in r.out, "release: mbuf leak")
+    r.cleanup()
+
+
+def scenario_shutdown_ageing():  # noqa: C901
+    """protocol shutdown: every entry purged, nothing forwarded; then ageing."""
+    print("protocol shutdown under traffic, then MFE ageing")
+    inp = {0: [pkt(S1, G1, seq=i) for i in range(64)]}
+    cmds = """sleep 600
+show ip mroute count
+protocol shutdown static
+show port stats 1
+show ip mroute count
+sleep 400
+show port stats 1
+show protocols
+protocol shutdown static
+quit
+"""
+    cfg = "iface p0 port 0\niface p1 port 1\nmroute from p0 source %s group %s to p1\n" % (S1, G1)
+    r = Run("shutdown", nports=2, config=cfg, cmds=cmds, inputs=inp, infinite=True,
+            extra=["--mfe-timeout", "1"]).run()
+    check(r.rc == 0, "shutdown: exit status %s" % r.rc)
+    tx = [int(x) for x in re.findall(r"TX-packets: (\d+)", r.out)]
+    if check(len(tx) == 2, "shutdown: port stats missing"):
+        check(tx[0] > 1000, "shutdown: nothing forwarded before (%d)" % tx[0])
+        check(tx[0] == tx[1], "shutdown: %d packets forwarded after the shutdown returned" % (tx[1] - tx[0]))
+    check(re.search(r"protocol static shut down in \d+ ms", r.out) is not None, "shutdown: no confirmation")
+    check(re.search(r"cmds:9: error: protocol static is not running", r.out) is not None,
+          "shutdown: second shutdown not refused:\n" + r.out[-1500:])
+    check(re.search(r"static\s+down", r.out) is not None, "shutdown: show protocols does not say down")
+    r.cleanup()
+
+    # ageing: after the traffic (a single pass), the MFE expires in ~1-2 s
+    inp = {0: [pkt(S1, G1, seq=i) for i in range(8)]}
+    cmds = "sleep 300\nshow ip mroute count\nsleep 2600\nshow ip mroute count\nquit\n"
+    r = Run("ageing", nports=2, config=cfg, cmds=cmds, inputs=inp,
+            extra=["--mfe-timeout", "1"]).run()
+    counts = [int(x) for x in re.findall(r"MFEs: (\d+)", r.out)]
+    if check(len(counts) == 2, "ageing: counts missing:\n" + r.out[-500:]):
+        check(counts[0] == 1 and counts[1] == 0, "ageing: MFE counts %s, expected [1, 0]" % counts)
+    r.cleanup()
+
+
+def telemetry_query(run, cmds):
+    path = "/var/run/dpdk/%s/dpdk_telemetry.v2" % run.prefix
+    if os.getuid() != 0:
+        path = os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/tmp"), "dpdk", run.prefix,
+                            "dpdk_telemetry.v2")
+    for _ in range(100):
+        if os.path.exists(path):
+            break
+        time.sleep(0.05)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(path)
+    json.loads(s.recv(16384).decode())
+    res = {}
+    for c in cmds:
+        s.send(c.encode())
+        res[c] = json.loads(s.recv(65536).decode())
+    s.close()
+    return res
+
+
+def scenario_telemetry():
+    print("telemetry: /mcfwd/* readable while forwarding")
+    inp = {0: [pkt(S1, G1, seq=i) for i in range(16)]}
+    got = {}
+
+    def during(r):
+        time.sleep(1.2)
+        try:
+            got.update(telemetry_query(r, ["/mcfwd/stats", "/mcfwd/mroutes", "/mcfwd/interfaces",
+                                           "/mcfwd/protocols", "/mcfwd/lcores", "/mcfwd/mroutes,1"]))
+        except OSError as e:
+            check(False, "telemetry: %s" % e)
+
+    cfg = "iface p0 port 0\niface p1 port 1\nmroute from p0 source %s group %s to p1\n" % (S1, G1)
+    r = Run("telemetry", nports=2, config=cfg, cmds="sleep 2500\nquit\n", inputs=inp,
+            extra=["--punt-per-flow", "64"]).run(during=during)
+    if check("/mcfwd/stats" in got, "telemetry: no answer"):
+        st = got["/mcfwd/stats"]["/mcfwd/stats"]
+        check(st["rx_pkts"] == 16 and st["fwd"] == 16, "telemetry: stats %s" % st)
+        mr = got["/mcfwd/mroutes"]["/mcfwd/mroutes"]
+        check(mr["total"] == 1 and mr["source"] == [S1] and mr["oifs"] == ["p1(1)"] and
+              mr["packets"] == [16] and mr["stale"] == 0, "telemetry: mroutes %s" % mr)
+        check(got["/mcfwd/mroutes,1"]["/mcfwd/mroutes"]["source"] == [], "telemetry: page 2 not empty")
+        ifs = got["/mcfwd/interfaces"]["/mcfwd/interfaces"]
+        check(sorted(ifs["name"]) == ["p0", "p1"] and ifs["owner"] == ["static", "static"],
+              "telemetry: interfaces %s" % ifs)
+        check(got["/mcfwd/protocols"]["/mcfwd/protocols"]["state"] == ["running"], "telemetry: protocols")
+        check(got["/mcfwd/lcores"]["/mcfwd/lcores"]["lcore"] == [1], "telemetry: lcores")
+    r.cleanup()
+
+
+def scenario_multi_worker():
+    """Three workers on two cores (--lcores maps lcores 1-3 onto core 1):
+    ports polled by different workers, per-worker TX queues or TX rings,
+    per-lcore counters summed."""
+    print("several workers on two cores")
+    inp = {0: [pkt(S1, G1, seq=i) for i in range(40)], 1: [pkt(S2, G1, seq=i) for i in range(40)]}
+    cfg = ("iface p0 port 0\niface p1 port 1\niface p2 port 2\n"
+           "mroute from p0 source %s group %s to p2 p1\nmroute from p1 source %s group %s to p2 p0\n"
+           % (S1, G1, S2, G1))
+    r = Run("multi", nports=3, config=cfg, cmds="sleep 1500\nshow lcores\nshow stats json\nquit\n",
+            inputs=inp, lcores="0@0,1@1,2@1,3@1", extra=["--punt-per-flow", "64", "--idle-us", "200"]).run()
+    check(r.rc == 0, "multi: exit status %s" % r.rc)
+    check(len(r.sent(2)) == 80 and len(r.sent(1)) == 40 and len(r.sent(0)) == 40,
+          "multi: sent %s" % [len(r.sent(i)) for i in range(3)])
+    check(len(re.findall(r"^\d+\s+\d\s+(running|idle)", r.out, re.M)) == 3, "multi: not 3 workers:\n" +
+          r.out[-800:])
+    st = r.json_after("show stats json")
+    check(st is not None and st["rx_pkts"] == 80 and st["accounting_gap"] == 0, "multi: stats %s" % st)
+    r.cleanup()
+
+
+SCENARIOS = {
+    "forwarding": scenario_forwarding,
+    "bad_config": scenario_bad_config,
+    "release": scenario_release_under_traffic,
+    "shutdown": scenario_shutdown_ageing,
+    "telemetry": scenario_telemetry,
+    "multi_worker": scenario_multi_worker,
+}
+
+
+def main():
+    global MCFWD
+    MCFWD = os.path.abspath(sys.argv[1])
+    names = sys.argv[2:] or list(SCENARIOS)
+    for n in names:
+        t = time.time()
+        SCENARIOS[n]()
+        print("  (%.1f s)" % (time.time() - t))
+    if FAILS:
+        print("%d check(s) failed" % len(FAILS))
+        return 1
+    print("all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
