@@ -506,6 +506,24 @@ fail:
 /* ---------------------------------------------------------------- */
 /* Callbacks                                                         */
 
+/* The most specific route for (src, grp): the (S,G) one, else the (*,G)
+ * template. */
+static const struct sroute *
+match(const struct mcfwd_static *s, uint32_t src, uint32_t grp)
+{
+	const struct sroute *r = route_get(s->cur, src, grp);
+	return r ? r : route_get(s->cur, 0, grp);
+}
+
+/* A route whose incoming interface was released (mcfwd_static_iface_release)
+ * forwards nothing until it is taken back. */
+static bool
+iif_owned(const struct mcfwd_static *s, const struct sroute *r)
+{
+	const struct sif *f = sif_get(s->cur, r->iif);
+	return f != NULL && f->owned;
+}
+
 static void
 cb_rpf(void *ctx, uint32_t src, uint32_t grp, struct mgm_if *iif, uint32_t *upstream,
        const void *hdr, size_t hdr_len)
@@ -515,11 +533,9 @@ cb_rpf(void *ctx, uint32_t src, uint32_t grp, struct mgm_if *iif, uint32_t *upst
 	(void)hdr;
 	(void)hdr_len;
 	s->c.rpf++;
-	struct sroute *r = route_get(s->cur, src, grp);
-	if (r == NULL)
-		r = route_get(s->cur, 0, grp);
-	if (r == NULL)
-		return;
+	const struct sroute *r = match(s, src, grp);
+	if (r == NULL || !iif_owned(s, r))
+		return; /* CREATION_ALERT vetoes everything for an inactive route */
 	s->c.rpf_hits++;
 	iif->ifindex = r->iif;
 	iif->nexthop = 0;
@@ -532,13 +548,13 @@ cb_creation(void *ctx, uint32_t src, uint32_t grp, struct mgm_if iif, struct mgm
 	struct mcfwd_static *s = ctx;
 	(void)iif;
 	s->c.creation_alerts++;
-	struct sroute *r = route_get(s->cur, src, grp);
-	if (r == NULL)
-		r = route_get(s->cur, 0, grp);
+	const struct sroute *r = match(s, src, grp);
 	if (r == NULL)
 		return; /* no route of ours: leave the list as MGM built it */
+	bool active = iif_owned(s, r);
 	for (uint32_t i = 0; i < n; i++)
-		if (oifs[i].enabled && (oifs[i].ifc.nexthop != 0 || !has_oif(r, oifs[i].ifc.ifindex))) {
+		if (oifs[i].enabled &&
+		    (!active || oifs[i].ifc.nexthop != 0 || !has_oif(r, oifs[i].ifc.ifindex))) {
 			oifs[i].enabled = false;
 			s->c.oifs_vetoed++;
 		}

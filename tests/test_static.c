@@ -601,6 +601,11 @@ test_iface_release_take(void **state)
 	/* the iif: its MFEs go */
 	assert_int_equal(mcfwd_static_iface_release(f->s, 0), 0);
 	assert_string_equal(entry(f, S1, G1), "none");
+	/* its routes forward nothing now, whichever interface asks */
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	assert_string_equal(entry(f, S1, G1), "neg iif=1");
+	assert_int_equal(mgm_mfe_create(f->m, S2, G1, 0, NULL, 0), 0);
+	assert_string_equal(entry(f, S2, G1), "neg iif=0");
 	struct mcfwd_static_iface fi;
 	int owned = 0, k = 0;
 	for (; mcfwd_static_iface_get(f->s, (uint32_t)k, &fi) == 0; k++)
