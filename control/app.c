@@ -30,8 +30,6 @@
 #include "mcfwd_config.h"
 #include "mcfwd_static.h"
 
-/* until static exposes it */
-int mcfwd_static_iface_release(struct mcfwd_static *s, uint32_t ifindex);
 
 struct app app;
 int mcfwd_logtype_app;
@@ -576,6 +574,8 @@ app_forwarding(bool on)
 	return 0;
 }
 
+static void timer_link(void *arg);
+
 int
 app_set_link(uint16_t port, bool up, char *err, size_t errlen)
 {
@@ -584,12 +584,18 @@ app_set_link(uint16_t port, bool up, char *err, size_t errlen)
 		return -ENOENT;
 	}
 	int rc = up ? rte_eth_dev_set_link_up(port) : rte_eth_dev_set_link_down(port);
-	if (rc < 0) {
+	if (rc < 0 && rc != -ENOTSUP) {
 		snprintf(err, errlen, "port %u: set link %s: %s", port, up ? "up" : "down",
 			 rte_strerror(-rc));
 		return rc;
 	}
+	if (rc == -ENOTSUP)
+		APP_LOG(NOTICE, "port %u (%s) has no link control: mcfwd %s it itself\n", port,
+			app.port[port].driver, up ? "uses" : "stops using");
+	/* the administrative state counts whatever the PMD did: the link timer
+	 * hides the port's interfaces while it is down */
 	app.port[port].admin_down = !up;
+	timer_link(NULL);
 	return 0;
 }
 
@@ -667,7 +673,7 @@ timer_link(void *arg)
 		struct rte_eth_link l;
 		if (rte_eth_link_get_nowait(p, &l) != 0)
 			continue;
-		bool up = l.link_status == RTE_ETH_LINK_UP;
+		bool up = l.link_status == RTE_ETH_LINK_UP && !app.port[p].admin_down;
 		if (up == app.port[p].link_up)
 			continue;
 		app.port[p].link_up = up;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test suite CI runs: set-up, optimised build (-Werror), unit,
-# torture and fuzz-corpus suites, a benchmark smoke run, then the same
+# torture, fuzz-corpus and e2e (mcfwd on net_pcap ports) suites, a benchmark
+# smoke run, then the same
 # suites under ASan+UBSan (LeakSanitizer on). Prints "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,7 +40,7 @@ run_suites() { # dir, suites...
 echo "== optimised build"
 configure build -Dbuildtype=release -Dtorture_seconds="$torture_s"
 ninja -C build
-run_suites build unit torture fuzz smoke
+run_suites build unit torture fuzz smoke e2e
 
 echo "== ASan+UBSan build"
 configure build-asan -Dbuildtype=debugoptimized -Db_sanitize=address,undefined \
@@ -47,7 +48,7 @@ configure build-asan -Dbuildtype=debugoptimized -Db_sanitize=address,undefined \
 ninja -C build-asan
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-run_suites build-asan unit torture fuzz
+run_suites build-asan unit torture fuzz e2e
 
 echo
 echo "$passed passed, $failed failed"

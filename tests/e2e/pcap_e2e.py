@@ -434,7 +434,122 @@ def scenario_multi_worker():
     r.cleanup()
 
 
+def scenario_interactive():
+    """The librte_cmdline prompt on a terminal: tab completion, a command,
+    a bad line, quit."""
+    import pty
+    import select
+    print("interactive prompt: completion, commands, errors, quit")
+    r = Run("interactive", nports=2, config="iface p0 port 0\n", cmds="")
+    argv = [a for a in r.argv if a not in ("--no-cli", "--cmdline-file", r.cmdfile)] + ["-i"]
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(argv[0], argv)
+    out = b""
+
+    def read_until(pat, t=10.0):
+        nonlocal out
+        end = time.time() + t
+        while time.time() < end:
+            if re.search(pat, out):
+                return True
+            rd, _, _ = select.select([fd], [], [], 0.1)
+            if rd:
+                try:
+                    out += os.read(fd, 4096)
+                except OSError:
+                    break
+        return re.search(pat, out) is not None
+
+    ok = check(read_until(rb"mcfwd> "), "interactive: no prompt")
+    if ok:
+        os.write(fd, b"show vers\t")
+        check(read_until(rb"show version"), "interactive: tab did not complete 'vers'")
+        os.write(fd, b"\r")
+        check(read_until(rb"mcfwd \d+\.\d+\.\d+ \("), "interactive: show version printed nothing")
+        os.write(fd, b"show ip mroute count\r")
+        check(read_until(rb"MFEs: 0"), "interactive: show ip mroute count")
+        os.write(fd, b"frob\r")
+        check(read_until(rb"error: unknown command 'frob'"), "interactive: bad line not reported")
+        os.write(fd, b"quit\r")
+        check(read_until(rb"mbufs back in their pools", 20), "interactive: quit did not stop cleanly")
+    for _ in range(100):
+        wpid, status = os.waitpid(pid, os.WNOHANG)
+        if wpid:
+            check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0,
+                  "interactive: exit status %s" % status)
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        check(False, "interactive: still running after quit:\n%s" % out[-500:].decode(errors="replace"))
+    os.close(fd)
+    r.cleanup()
+
+
+def scenario_cli_changes():
+    """Runtime changes under a steady stream: mroute add/del, a config load
+    that fails (nothing changes), link down/up, clear counters."""
+    print("runtime changes: mroute add/del, failed load, link down/up, clear counters")
+    inp = {0: [pkt(S1, G1, seq=i) for i in range(64)]}
+    bad = os.path.join(tempfile.gettempdir(), "mcfwd-e2e-bad-%d.conf" % os.getpid())
+    with open(bad, "w") as f:
+        f.write("iface p0 port 0\nmroute from p0 group 232.1.1.1 to p1 nosuch\n")
+    cmds = """sleep 300
+show port stats 1
+mroute add from p0 source %(S1)s group %(G1)s to p1
+sleep 1800
+show port stats 1
+show ip mroute count
+protocol static load %(bad)s
+show ip mroute count
+set link-down port 1
+sleep 500
+show port stats 1
+sleep 300
+show port stats 1
+set link-up port 1
+sleep 500
+show port stats 1
+mroute del source %(S1)s group %(G1)s
+show port stats 1
+sleep 300
+show port stats 1
+clear counters
+show stats json
+mroute add from p0 source %(S1)s group %(G1)s to p0
+mroute add from p0 group 224.0.0.9 to p1
+mroute del group 232.9.9.9
+quit
+""" % dict(S1=S1, G1=G1, bad=bad)
+    cfg = "iface p0 port 0\niface p1 port 1\n"
+    r = Run("cli", nports=2, config=cfg, cmds=cmds, inputs=inp, infinite=True,
+            extra=["--mfe-timeout", "1"]).run()
+    os.unlink(bad)
+    check(r.rc == 0, "cli: exit status %s" % r.rc)
+    tx = [int(x) for x in re.findall(r"TX-packets: (\d+)", r.out)]
+    if check(len(tx) == 7, "cli: port stats missing:\n" + r.out[-1500:]):
+        check(tx[0] == 0, "cli: forwarded before any route (%d)" % tx[0])
+        check(tx[1] > 1000, "cli: mroute add did not start forwarding (%d)" % tx[1])
+        check(tx[2] == tx[3], "cli: link down did not stop forwarding (%d -> %d)" % (tx[2], tx[3]))
+        check(tx[4] > tx[3] + 1000, "cli: link up did not restore forwarding")
+        check(tx[5] == tx[6], "cli: mroute del left forwarding on (%d -> %d)" % (tx[5], tx[6]))
+    counts = re.findall(r"MFEs: (\d+)", r.out)
+    check(len(counts) == 2 and counts[0] == counts[1], "cli: failed load changed the MFEs %s" % counts)
+    check(re.search(r"cmds:7: error: .*:2: unknown interface 'nosuch'", r.out) is not None,
+          "cli: failed load not reported with its file and line")
+    st = r.json_after("show stats json")
+    check(st is not None and st["rx_pkts"] < 100000, "cli: clear counters did not clear: %s" % st)
+    check(re.search(r"cmds:23: error: ", r.out) is not None, "cli: iif among OIFs not refused")
+    check(re.search(r"cmds:24: error: .*224\.0\.0\.0/24", r.out) is not None, "cli: link-local group not refused")
+    check(re.search(r"cmds:25: error: no static mroute", r.out) is not None, "cli: del of nothing not refused")
+    r.cleanup()
+
+
 SCENARIOS = {
+    "cli": scenario_cli_changes,
+    "interactive": scenario_interactive,
     "forwarding": scenario_forwarding,
     "bad_config": scenario_bad_config,
     "release": scenario_release_under_traffic,
