@@ -602,6 +602,48 @@ app_set_link(uint16_t port, bool up, char *err, size_t errlen)
 /* ---------------------------------------------------------------- */
 /* Control thread                                                     */
 
+int
+app_ctl_send(uint32_t ifid, const void *ip, size_t len)
+{
+	if (ifid >= app.n_ifs || !app.ifs[ifid].used || len < 20 || len > 1500)
+		return -EINVAL;
+	const struct app_iface *f = &app.ifs[ifid];
+	struct rte_mbuf *m = rte_pktmbuf_alloc(app.pool);
+	if (m == NULL)
+		return -ENOBUFS;
+	uint16_t hl = f->vlan ? 18 : 14;
+	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hl + len));
+	if (p == NULL) {
+		rte_pktmbuf_free(m);
+		return -ENOBUFS;
+	}
+	const uint8_t *ipb = ip;
+	uint32_t dst = mcfwd_rd32(ipb + 16);
+	if ((dst >> 28) == 0xe) {
+		mcfwd_mcast_mac(dst, p);
+	} else {
+		memset(p, 0xff, 6); /* control packets are multicast; anything else broadcast */
+	}
+	memcpy(p + 6, app.port[f->port].mac.addr_bytes, 6);
+	if (f->vlan) {
+		p[12] = 0x81;
+		p[13] = 0x00;
+		p[14] = (uint8_t)(f->vlan >> 8);
+		p[15] = (uint8_t)f->vlan;
+	}
+	p[hl - 2] = 0x08;
+	p[hl - 1] = 0x00;
+	memcpy(p + hl, ip, len);
+	mcfwd_meta(m)->ocidx = UINT32_MAX; /* not a replica: no OIF counter */
+	/* the worker owning the port's TX queue 0 sends it */
+	if (rte_ring_mp_enqueue(app.txr[f->port], m) != 0) {
+		rte_pktmbuf_free(m);
+		return -ENOBUFS;
+	}
+	app.ctl_sent++;
+	return 0;
+}
+
 static void
 handle_punt(struct rte_mbuf *m)
 {

@@ -111,6 +111,7 @@ struct app {
 	volatile int quit;          /* written by signal handlers and `quit` */
 	uint64_t start_s;
 	uint64_t ctl_rx[4];         /* punted packets by reason */
+	uint64_t ctl_sent;          /* control packets handed to workers */
 	uint64_t ctl_reinjected, ctl_held_dropped, ctl_created, ctl_create_fail, ctl_wrong_if_calls;
 	uint64_t hb_last[MCFWD_MAX_WORKERS];   /* iterations last seen */
 	uint64_t hb_since_ms[MCFWD_MAX_WORKERS]; /* when they last changed */
@@ -135,6 +136,11 @@ int app_protocol_shutdown(const char *name, char *err, size_t errlen);
 void app_stats_sum(struct mcfwd_wstats *s);
 int app_forwarding(bool on);
 int app_set_link(uint16_t port, bool up, char *err, size_t errlen);
+/** Send an IPv4 packet (header included, checksums done) out of interface
+ * ifid: L2 header added (group MAC for multicast destinations, the port's
+ * MAC, the interface's VLAN), handed to the worker owning the port's TX
+ * queue 0 through a ring. Control thread. @return 0, -EINVAL, -ENOBUFS. */
+int app_ctl_send(uint32_t ifid, const void *ip, size_t len);
 void app_snapshot_refresh(void);
 void app_poll_once(int timeout_ms);
 
