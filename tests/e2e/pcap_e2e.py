@@ -287,6 +287,18 @@ def scenario_bad_config():
         check(re.search(pat, r.out) is not None, "badcfg: %r: no message /%s/ in:\n%s" %
               (cfg, pat, r.out[-400:]))
         r.cleanup()
+    # too little memory for the mbuf pool: a clear error with a hint
+    r = Run("nomem", nports=2, config="", cmds="quit\n")
+    r.argv = [a if a != "512" else "128" for a in r.argv]
+    r.argv[r.argv.index("--mbufs") + 1] = "200000"
+    r.run(timeout=30)
+    check(r.rc != 0 and re.search(r"cannot create a pool of 200000 mbufs .*-m N", r.out) is not None,
+          "nomem: no clear error:\n" + r.out[-400:])
+    r.cleanup()
+    # bad options
+    r = Run("badopt", nports=1, config="", cmds="quit\n", extra=["--burst", "500"]).run(timeout=30)
+    check(r.rc == 2 and "--burst: '500' is not a number in 1..64" in r.out, "badopt:\n" + r.out[-300:])
+    r.cleanup()
 
 
 def scenario_release_under_traffic():
@@ -547,7 +559,34 @@ quit
     r.cleanup()
 
 
+def scenario_signals():
+    """SIGTERM and SIGINT stop a daemon cleanly: the seed's sequence, ports
+    stopped, counters printed, every mbuf back (exit status 0)."""
+    print("signals: SIGTERM / SIGINT shut down cleanly")
+    import signal
+    inp = {0: [pkt(S1, G1, seq=i) for i in range(64)]}
+    cfg = "iface p0 port 0\niface p1 port 1\nmroute from p0 source %s group %s to p1\n" % (S1, G1)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        r = Run("signal", nports=2, config=cfg, cmds="", inputs=inp, infinite=True)
+        argv = [a for a in r.argv if a not in ("--cmdline-file", r.cmdfile)]
+        p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        time.sleep(1.5)
+        p.send_signal(sig)
+        try:
+            out, _ = p.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out, _ = p.communicate()
+        check(p.returncode == 0, "signal %d: exit status %s" % (sig, p.returncode))
+        m = re.search(r"fwd\s+(\d+)", out)
+        check(m is not None and int(m.group(1)) > 1000, "signal %d: no counters / no forwarding" % sig)
+        check("mbufs back in their pools" in out and "mbuf leak" not in out,
+              "signal %d: mbufs not all back:\n%s" % (sig, out[-500:]))
+        r.cleanup()
+
+
 SCENARIOS = {
+    "signals": scenario_signals,
     "cli": scenario_cli_changes,
     "interactive": scenario_interactive,
     "forwarding": scenario_forwarding,

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The forwarding worker in-process: input Mpps through mcfwd_worker_burst()
+// to net_null ports, by flows, fan-out, frame size and replication mode,
+// against a baseline (the same frames copied straight to the ports) run
+// in the same process. All work is C (shim_worker.c).
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "shim_worker.h"
+
+namespace {
+
+constexpr uint32_t kBursts = 256; // per iteration: 8192 frames
+
+// range: flows, fan-out, size, mode (0 copy, 1 clone above 0 bytes)
+void
+BM_Worker(benchmark::State &st)
+{
+	auto flows = static_cast<uint32_t>(st.range(0));
+	auto fan = static_cast<uint32_t>(st.range(1));
+	auto size = static_cast<uint16_t>(st.range(2));
+	bool clone = st.range(3) != 0;
+	if (shimw_setup(flows, fan, size, clone ? 1 : 0) < 0) {
+		st.SkipWithError("setup failed");
+		return;
+	}
+	uint64_t in = 0, out = 0;
+	for (auto _ : st) {
+		uint64_t o = 0;
+		in += shimw_run(kBursts, &o);
+		out += o;
+	}
+	if (shimw_accounting_gap() != 0)
+		st.SkipWithError("worker counters do not add up");
+	if (out != in * fan)
+		st.SkipWithError("replicas missing");
+	if (clone && fan > 1 && shimw_clones() == 0)
+		st.SkipWithError("no clone made");
+	st.counters["mpps_in"] = benchmark::Counter(static_cast<double>(in) / 1e6,
+						    benchmark::Counter::kIsRate);
+	st.counters["mpps_out"] = benchmark::Counter(static_cast<double>(out) / 1e6,
+						     benchmark::Counter::kIsRate);
+	st.SetLabel(clone ? "clone" : "copy");
+}
+
+void
+BM_Baseline(benchmark::State &st)
+{
+	auto fan = static_cast<uint32_t>(st.range(0));
+	auto size = static_cast<uint16_t>(st.range(1));
+	if (shimw_setup(1, fan, size, 0) < 0) {
+		st.SkipWithError("setup failed");
+		return;
+	}
+	uint64_t in = 0, out = 0;
+	for (auto _ : st) {
+		uint64_t o = 0;
+		in += shimw_baseline(kBursts, fan, &o);
+		out += o;
+	}
+	st.counters["mpps_in"] = benchmark::Counter(static_cast<double>(in) / 1e6,
+						    benchmark::Counter::kIsRate);
+	st.counters["mpps_out"] = benchmark::Counter(static_cast<double>(out) / 1e6,
+						     benchmark::Counter::kIsRate);
+}
+
+void
+WorkerArgs(benchmark::internal::Benchmark *b)
+{
+	const char *max = std::getenv("MCFWD_BENCH_MAX_FLOWS");
+	long lim = max ? std::atol(max) : (1L << 20);
+	// the copy/clone crossover: fan-out 2 and 4, sizes 64..1500
+	for (long fan : { 2L, 4L })
+		for (long size : { 64L, 128L, 256L, 512L, 768L, 1024L, 1500L })
+			for (long mode : { 0L, 1L })
+				b->Args({ 1, fan, size, mode });
+	// flows and fan-out at 64 bytes (copy) and 1500 (the app's choice: clone)
+	for (long flows : { 1L, 1024L, 65536L, 1048576L })
+		if (flows <= lim)
+			for (long fan : { 1L, 2L, 4L, 8L }) {
+				b->Args({ flows, fan, 64, 0 });
+				b->Args({ flows, fan, 1500, 1 });
+			}
+}
+
+void
+BaselineArgs(benchmark::internal::Benchmark *b)
+{
+	for (long fan : { 1L, 2L, 4L, 8L })
+		for (long size : { 64L, 1500L })
+			b->Args({ fan, size });
+}
+
+} // namespace
+
+BENCHMARK(BM_Worker)->Apply(WorkerArgs)->ArgNames({ "flows", "fanout", "size", "clone" })
+	->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Baseline)->Apply(BaselineArgs)->ArgNames({ "fanout", "size" })
+	->Unit(benchmark::kMillisecond)->UseRealTime();
+
+int
+main(int argc, char **argv)
+{
+	if (shimw_init() < 0) {
+		std::fprintf(stderr, "bench_worker: init failed\n");
+		return 1;
+	}
+	benchmark::Initialize(&argc, argv);
+	benchmark::RunSpecifiedBenchmarks();
+	benchmark::Shutdown();
+	return 0;
+}

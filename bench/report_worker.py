@@ -1,0 +1,92 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""bench_worker JSON -> bench/results/worker.md and the README section
+between '<!-- bench:worker:start -->' and '<!-- bench:worker:end -->'.
+
+usage: report_worker.py BENCH_JSON OUT_DIR [--readme README.md] [--machine TEXT]
+Figures are medians when the run has repetitions."""
+import json
+import re
+import sys
+
+
+def load(path):
+    d = json.load(open(path))
+    runs = {}
+    for b in d["benchmarks"]:
+        if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
+            continue
+        name = re.sub(r"/real_time(_median)?$", "", b["run_name"] if "run_name" in b else b["name"])
+        runs[name] = b
+    return d, runs
+
+
+def get(runs, name, key="mpps_in"):
+    b = runs.get(name)
+    return b[key] if b and key in b else None
+
+
+def f(x):
+    return "–" if x is None else "%.2f" % x
+
+
+def main():
+    path, outdir = sys.argv[1], sys.argv[2]
+    readme = sys.argv[sys.argv.index("--readme") + 1] if "--readme" in sys.argv else None
+    machine = sys.argv[sys.argv.index("--machine") + 1] if "--machine" in sys.argv else ""
+    d, runs = load(path)
+    L = []
+    L.append("Machine: %s. Run: %s. One worker on one core, in process: each frame is "
+             "allocated and written (what RX costs at least), run through "
+             "`mcfwd_worker_burst()` and sent to `net_null` ports. Million frames in per second; "
+             "out = in x fan-out." % (machine, d["context"]["date"]))
+    L.append("")
+    L.append("**Replication: copy vs clone** (1 flow), Mpps in:")
+    L.append("")
+    L.append("| IP+L2 bytes | fan-out 2 copy | fan-out 2 clone | fan-out 4 copy | fan-out 4 clone |")
+    L.append("|---:|---:|---:|---:|---:|")
+    cross = {}
+    for size in (64, 128, 256, 512, 768, 1024, 1500):
+        row = [str(size)]
+        for fan in (2, 4):
+            c = get(runs, "BM_Worker/flows:1/fanout:%d/size:%d/clone:0" % (fan, size))
+            k = get(runs, "BM_Worker/flows:1/fanout:%d/size:%d/clone:1" % (fan, size))
+            row += [f(c), f(k)]
+            cross.setdefault(fan, []).append((size, c, k))
+        L.append("| " + " | ".join(row) + " |")
+    wins = [(fan, s) for fan, v in cross.items() for s, c, k in v if c and k and k > c * 1.05]
+    L.append("")
+    L.append("Clone is more than 5% faster than copy at: %s." %
+             (", ".join("fan-out %d, %d B" % w for w in wins) if wins else "no size up to 1500 B"))
+    L.append("")
+    L.append("**Flows and fan-out** (64 B copies; 1500 B as the app replicates them), Mpps in:")
+    L.append("")
+    L.append("| flows | fan-out 1 | 2 | 4 | 8 | 1500 B fan-out 1 | 2 | 4 | 8 |")
+    L.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for flows in (1, 1024, 65536, 1048576):
+        r64 = [get(runs, "BM_Worker/flows:%d/fanout:%d/size:64/clone:0" % (flows, fan)) for fan in (1, 2, 4, 8)]
+        r15 = [get(runs, "BM_Worker/flows:%d/fanout:%d/size:1500/clone:1" % (flows, fan)) for fan in (1, 2, 4, 8)]
+        if any(x is not None for x in r64 + r15):
+            L.append("| %d | %s |" % (flows, " | ".join(f(x) for x in r64 + r15)))
+    L.append("")
+    L.append("**Baseline in the same process** (the same frames, copied fan-out times straight "
+             "to the ports: no classification, lookup, RPF, TTL, rewrite or counters), Mpps in:")
+    L.append("")
+    L.append("| bytes | fan-out 1 | 2 | 4 | 8 |")
+    L.append("|---:|---:|---:|---:|---:|")
+    for size in (64, 1500):
+        L.append("| %d | %s |" % (size, " | ".join(
+            f(get(runs, "BM_Baseline/fanout:%d/size:%d" % (fan, size))) for fan in (1, 2, 4, 8))))
+    text = "\n".join(L) + "\n"
+    open(outdir + "/worker.md", "w").write("# Worker benchmark\n\n" + text)
+    if readme:
+        s = open(readme).read()
+        a, b = "<!-- bench:worker:start -->", "<!-- bench:worker:end -->"
+        if a in s:
+            s = s[: s.index(a) + len(a)] + "\n" + text + s[s.index(b):]
+            open(readme, "w").write(s)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * In-process benchmark of the forwarding worker: frames are made in
+ * mbufs (allocation + a copy of the frame: what a PMD's RX costs at
+ * least), run through mcfwd_worker_burst() and sent to net_null ports,
+ * which free them. The same loop without the worker (frames straight to a
+ * null port) is the baseline measured in the same process.
+ */
+#define _LGPL_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <urcu/urcu-qsbr.h>
+
+#include <rte_bus_vdev.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "mcfwd_worker.h"
+#include "shim_worker.h"
+
+#define NPORTS 9 /* 0: input, 1..8: outputs */
+
+static struct mfc *cache;
+static struct mcfwd_dp dp;
+static struct mcfwd_worker *w;
+static struct rte_mempool *pool, *clones;
+static uint16_t port[NPORTS];
+static uint32_t n_flows, cur_fanout;
+static uint16_t cur_size;
+static uint8_t tmpl[2048];
+static uint32_t *fsrc, *fgrp;
+static uint32_t pos;
+
+int
+shimw_init(void)
+{
+	char prefix[64];
+	snprintf(prefix, sizeof(prefix), "--file-prefix=mcfwd-benchw-%d", (int)getpid());
+	char *argv[] = { "bench_worker", "--no-huge", "-m", "2048", prefix, "--no-pci", "-l", "0",
+			 "--log-level=lib.eal:error", "--no-telemetry", NULL };
+	if (rte_eal_init(10, argv) < 0) {
+		fprintf(stderr, "EAL: %s\n", rte_strerror(rte_errno));
+		return -1;
+	}
+	if (mcfwd_worker_init() < 0)
+		return -1;
+	pool = rte_pktmbuf_pool_create("bw_pool", 65535, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	clones = rte_pktmbuf_pool_create("bw_clones", 65535, 256, 0, 0, 0);
+	if (pool == NULL || clones == NULL)
+		return -1;
+	for (int i = 0; i < NPORTS; i++) {
+		char n[32];
+		snprintf(n, sizeof(n), "net_null%d", i);
+		if (rte_vdev_init(n, "no-rx=1") < 0 || rte_eth_dev_get_port_by_name(n, &port[i]) < 0)
+			return -1;
+		struct rte_eth_conf conf;
+		memset(&conf, 0, sizeof(conf));
+		if (rte_eth_dev_configure(port[i], 1, 1, &conf) < 0 ||
+		    rte_eth_rx_queue_setup(port[i], 0, 512, 0, NULL, pool) < 0 ||
+		    rte_eth_tx_queue_setup(port[i], 0, 512, 0, NULL) < 0 ||
+		    rte_eth_dev_start(port[i]) < 0)
+			return -1;
+	}
+	dp.max_ifaces = 64;
+	dp.ifs = rte_zmalloc("bw_ifs", 64 * sizeof(*dp.ifs), 64);
+	dp.punt = rte_ring_create("bw_punt", 1024, 0, RING_F_SC_DEQ);
+	dp.pool = pool;
+	dp.clone_pool = clones;
+	dp.burst = 32;
+	dp.punt_per_flow = 4;
+	dp.tsc_hz = rte_get_tsc_hz();
+	dp.punt_window_tsc = dp.tsc_hz / 10;
+	dp.punt_rate = 20000;
+	for (int i = 0; i < NPORTS; i++) {
+		dp.rx_map[port[i]] = rte_malloc("bw_map", 4096 * sizeof(uint16_t), 64);
+		memset(dp.rx_map[port[i]], 0xff, 4096 * sizeof(uint16_t));
+		dp.rx_map[port[i]][0] = (uint16_t)i;
+		dp.ifs[i] = (struct mcfwd_iface_dp){ .port = port[i], .mtu = 1500, .used = 1,
+						     .multiseg = 1, .mac = { 2, 0, 0, 0, 0, (uint8_t)i } };
+	}
+	w = rte_zmalloc("bw_worker", sizeof(*w), 64);
+	w->dp = &dp;
+	for (int i = 0; i < MCFWD_MAX_PORTS; i++)
+		w->txq[i] = UINT16_MAX;
+	for (int i = 0; i < NPORTS; i++)
+		w->txq[port[i]] = 0;
+	urcu_qsbr_register_thread();
+	return 0;
+}
+
+static void
+csum(uint8_t *ip)
+{
+	ip[10] = ip[11] = 0;
+	uint16_t c = (uint16_t)~mcfwd_csum_fold(ip, 20);
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
+}
+
+int
+shimw_setup(uint32_t flows, uint32_t fanout, uint16_t size, uint16_t clone_min)
+{
+	if (fanout < 1 || fanout > NPORTS - 1 || size < 46 || size > 1500)
+		return -EINVAL;
+	dp.clone_min = clone_min;
+	cur_size = size;
+	if (flows != n_flows || fanout != cur_fanout || cache == NULL) {
+		if (cache) {
+			urcu_qsbr_thread_offline();
+			mfc_destroy(cache);
+			urcu_qsbr_thread_online();
+		}
+		struct mfc_params p = { .max_entries = flows < 64 ? 64 : flows + flows / 8,
+					.max_ifaces = 64, .n_lcores = 1 };
+		cache = mfc_create(&p);
+		if (cache == NULL)
+			return -ENOMEM;
+		free(fsrc);
+		free(fgrp);
+		fsrc = malloc(flows * sizeof(*fsrc));
+		fgrp = malloc(flows * sizeof(*fgrp));
+		struct mfc_oif o[8];
+		for (uint32_t k = 0; k < fanout; k++)
+			o[k] = (struct mfc_oif){ .ifid = (uint16_t)(k + 1), .ttl = 1,
+						 .flags = MFC_OIF_ENABLED };
+		struct mfc_spec sp = { .iif = 0, .n_oifs = (uint16_t)fanout, .oifs = o };
+		uint64_t x = 88172645463325252ull;
+		for (uint32_t i = 0; i < flows; i++) {
+			int rc;
+			do {
+				x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+				fsrc[i] = 0x0a000000u | (uint32_t)(x & 0xffffff);
+				fgrp[i] = 0xe8000000u | (uint32_t)((x >> 24) & 0xffffff);
+				rc = mfc_add(cache, fsrc[i], fgrp[i], &sp);
+			} while (rc == -EEXIST);
+			if (rc < 0)
+				return rc;
+		}
+		dp.t = mfc_table(cache);
+		dp.cache = cache;
+		w->ctrs = mfc_lcore_ctrs(cache, 0);
+		n_flows = flows;
+		cur_fanout = fanout;
+	}
+	/* the frame: Ethernet + IPv4 + zero payload (UDP-less) */
+	memset(tmpl, 0, sizeof(tmpl));
+	tmpl[0] = 0x01; tmpl[1] = 0x00; tmpl[2] = 0x5e;
+	tmpl[6] = 0x02;
+	tmpl[12] = 0x08;
+	uint8_t *ip = tmpl + 14;
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)((size - 14) >> 8);
+	ip[3] = (uint8_t)(size - 14);
+	ip[8] = 64;
+	ip[9] = 17;
+	pos = 0;
+	memset(&w->st, 0, sizeof(w->st));
+	return 0;
+}
+
+/* Make a burst of frames of the next flows (what RX costs at least). */
+static inline unsigned int
+make(struct rte_mbuf **m, unsigned int n)
+{
+	if (rte_pktmbuf_alloc_bulk(pool, m, n) != 0)
+		return 0;
+	for (unsigned int i = 0; i < n; i++) {
+		uint8_t *p = rte_pktmbuf_mtod(m[i], uint8_t *);
+		rte_memcpy(p, tmpl, cur_size);
+		m[i]->data_len = m[i]->pkt_len = cur_size;
+		m[i]->port = port[0];
+		uint32_t s = fsrc[pos], g = fgrp[pos];
+		if (++pos == n_flows)
+			pos = 0;
+		uint8_t *ip = p + 14;
+		ip[12] = (uint8_t)(s >> 24); ip[13] = (uint8_t)(s >> 16);
+		ip[14] = (uint8_t)(s >> 8); ip[15] = (uint8_t)s;
+		ip[16] = (uint8_t)(g >> 24); ip[17] = (uint8_t)(g >> 16);
+		ip[18] = (uint8_t)(g >> 8); ip[19] = (uint8_t)g;
+		csum(ip);
+	}
+	return n;
+}
+
+uint64_t
+shimw_run(uint32_t bursts, uint64_t *out_pkts)
+{
+	struct rte_mbuf *m[32];
+	uint64_t in = 0, tx0 = w->st.tx_pkts;
+	for (uint32_t b = 0; b < bursts; b++) {
+		unsigned int n = make(m, 32);
+		mcfwd_worker_burst(w, m, (uint16_t)n);
+		mcfwd_worker_flush(w);
+		urcu_qsbr_quiescent_state();
+		in += n;
+	}
+	*out_pkts = w->st.tx_pkts - tx0;
+	return in;
+}
+
+uint64_t
+shimw_baseline(uint32_t bursts, uint32_t fanout, uint64_t *out_pkts)
+{
+	/* no lookup, no rewrite: the frames and their copies straight out
+	 * (what a forwarder without a table costs: the floor of our path) */
+	struct rte_mbuf *m[32];
+	uint64_t in = 0, out = 0;
+	for (uint32_t b = 0; b < bursts; b++) {
+		unsigned int n = make(m, 32);
+		for (uint32_t k = 1; k < fanout; k++) {
+			struct rte_mbuf *c[32];
+			if (rte_pktmbuf_alloc_bulk(pool, c, n) != 0)
+				break;
+			for (unsigned int i = 0; i < n; i++) {
+				rte_memcpy(rte_pktmbuf_mtod(c[i], void *), rte_pktmbuf_mtod(m[i], void *),
+					   cur_size);
+				c[i]->data_len = c[i]->pkt_len = cur_size;
+			}
+			uint16_t s = rte_eth_tx_burst(port[k + 1], 0, c, (uint16_t)n);
+			out += s;
+			if (s < n)
+				rte_pktmbuf_free_bulk(c + s, n - s);
+		}
+		uint16_t s = rte_eth_tx_burst(port[1], 0, m, (uint16_t)n);
+		out += s;
+		if (s < n)
+			rte_pktmbuf_free_bulk(m + s, n - s);
+		in += n;
+	}
+	*out_pkts = out;
+	return in;
+}
+
+int64_t
+shimw_accounting_gap(void)
+{
+	return mcfwd_worker_stats_check(&w->st);
+}
+
+uint64_t
+shimw_clones(void)
+{
+	return w->st.clones;
+}

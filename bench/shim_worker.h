@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* C side of the worker benchmark (bench_worker.cc). */
+#ifndef MCFWD_BENCH_SHIM_WORKER_H
+#define MCFWD_BENCH_SHIM_WORKER_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** EAL on 4 KiB pages, 9 net_null ports (0 in, 1..8 out). 0 or -1. */
+int shimw_init(void);
+/** Table of `flows` (S,G) entries, each forwarding from port 0 to ports
+ * 1..fanout; frames of `size` bytes (Ethernet included); clone_min as the
+ * app's --clone-min (0: always copy). 0 or -errno. */
+int shimw_setup(uint32_t flows, uint32_t fanout, uint16_t size, uint16_t clone_min);
+/** Run `bursts` bursts of 32 frames (next flows in turn) through the
+ * worker. @return frames in; *out_pkts: replicas the ports took. */
+uint64_t shimw_run(uint32_t bursts, uint64_t *out_pkts);
+/** The same frames copied `fanout` times straight to the null ports. */
+uint64_t shimw_baseline(uint32_t bursts, uint32_t fanout, uint64_t *out_pkts);
+/** The worker's fate counters minus rx (0: every packet accounted for). */
+int64_t shimw_accounting_gap(void);
+uint64_t shimw_clones(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
