@@ -24,6 +24,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_pause.h>
 #include <rte_ring.h>
 
 #include "app.h"
@@ -134,6 +135,31 @@ iface_add(const char *name, uint16_t port, uint16_t vlan, uint16_t mtu)
 	return (int)i;
 }
 
+/* After a purge returned, replicas another worker handed to a port's TX
+ * ring before the grace period may still sit there: wait until every
+ * online worker has completed two more loop iterations (each ends with a
+ * flush that drains the TX rings it owns). Offline workers hold nothing.
+ * Bounded by 100 ms (a stalled worker is reported by the heartbeat). */
+void
+app_tx_barrier(void)
+{
+	uint64_t it[MCFWD_MAX_WORKERS];
+	bool multi = false;
+	for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++)
+		if (app.port[p].used && app.port[p].nb_txq < app.n_workers)
+			multi = true;
+	if (!multi)
+		return; /* every worker has its own TX queue everywhere: flush precedes its QS */
+	for (unsigned int i = 0; i < app.n_workers; i++)
+		it[i] = __atomic_load_n(&app.w[i]->st.iterations, __ATOMIC_ACQUIRE);
+	uint64_t end = app_now_ms() + 100;
+	for (unsigned int i = 0; i < app.n_workers; i++)
+		while (app.w[i]->state == 1 &&
+		       __atomic_load_n(&app.w[i]->st.iterations, __ATOMIC_ACQUIRE) < it[i] + 2 &&
+		       app_now_ms() < end)
+			rte_pause();
+}
+
 int
 app_interface_release(uint32_t ifid, char *err, size_t errlen)
 {
@@ -156,6 +182,7 @@ app_interface_release(uint32_t ifid, char *err, size_t errlen)
 			return rc;
 		}
 		app.ifs[ifid].released = true;
+		app_tx_barrier();
 		return 0;
 	}
 	snprintf(err, errlen, "interface '%s' is owned by protocol %u, which mcfwd cannot drive",
@@ -174,6 +201,7 @@ app_protocol_shutdown(const char *name, char *err, size_t errlen)
 		int rc = mcfwd_static_shutdown(app.st);
 		if (rc < 0)
 			snprintf(err, errlen, "shutdown of static failed: %s", strerror(-rc));
+		app_tx_barrier();
 		return rc;
 	}
 	snprintf(err, errlen, "unknown protocol '%s' (known: static)", name);
@@ -302,6 +330,7 @@ app_config_load(const char *path, bool reload, char *err, size_t errlen)
 	}
 	app.cfg = c;
 	pending_cfg = NULL;
+	app_tx_barrier();
 	snprintf(app.cfg_path, sizeof(app.cfg_path), "%s", path);
 	APP_LOG(INFO, "%s %s: %u interfaces, %u routes, %u mroutes\n", reload ? "reloaded" : "loaded",
 		path, c->n_ifaces, c->n_routes, c->n_mroutes);

@@ -132,6 +132,7 @@ int app_iface_by_name(const char *name, uint32_t *ifid);
 int app_iface_resolve(void *arg, const char *name, uint32_t *ifid);
 int app_config_load(const char *path, bool reload, char *err, size_t errlen);
 int app_interface_release(uint32_t ifid, char *err, size_t errlen);
+void app_tx_barrier(void);
 int app_protocol_shutdown(const char *name, char *err, size_t errlen);
 void app_stats_sum(struct mcfwd_wstats *s);
 int app_forwarding(bool on);

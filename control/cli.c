@@ -500,6 +500,8 @@ cmd_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		int rc = mcfwd_static_mroute_del(app.st, s, g);
 		if (rc < 0)
 			snprintf(err, errlen, "no static mroute for that %s", s ? "(S,G)" : "(*,G)");
+		else
+			app_tx_barrier();
 		return rc;
 	}
 	/* the config grammar: "mroute from ..." */

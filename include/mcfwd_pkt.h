@@ -66,6 +66,25 @@ mcfwd_csum_fold(const uint8_t *p, unsigned int len)
 	return (uint16_t)s;
 }
 
+/** Whether an IPv4 header's checksum is right: the one's complement sum of
+ * its 16-bit words is 0xffff, which holds in either byte order, so the sum
+ * is taken over native 32-bit words (ihl is a multiple of 4). */
+static inline int
+mcfwd_ipv4_csum_ok(const uint8_t *ip, unsigned int ihl)
+{
+	uint64_t s = 0;
+	for (unsigned int i = 0; i < ihl; i += 4) {
+		uint32_t w;
+		memcpy(&w, ip + i, 4);
+		s += w;
+	}
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return s == 0xffff;
+}
+
 /**
  * Classify a received Ethernet frame (optionally one 802.1Q tag).
  * @param frame the frame, at least `len` readable bytes
@@ -98,7 +117,7 @@ mcfwd_classify(const uint8_t *frame, uint32_t len, struct mcfwd_pkt_info *pi)
 	uint16_t tot = mcfwd_rd16(ip + 2);
 	if (tot < ihl || tot > len - off)
 		return MCFWD_PKT_BAD_HDR;
-	if (mcfwd_csum_fold(ip, ihl) != 0xffff)
+	if (!mcfwd_ipv4_csum_ok(ip, ihl))
 		return MCFWD_PKT_BAD_HDR;
 	pi->l3_off = (uint16_t)off;
 	pi->ip_len = tot;
