@@ -237,6 +237,23 @@ l2_write(struct rte_mbuf *r, const uint8_t dmac[6], const struct mcfwd_iface_dp 
 	return true;
 }
 
+/* Finish replica r (NULL: it could not be made) for OIF counter slot oci. */
+static inline void
+send_replica(struct mcfwd_worker *w, struct rte_mbuf *r, const uint8_t dmac[6],
+	     const struct mcfwd_iface_dp *ifc, uint32_t oci, struct mfc_oif_ctr *c)
+{
+	if (unlikely(r == NULL || !l2_write(r, dmac, ifc))) {
+		if (r != NULL)
+			rte_pktmbuf_free(r);
+		c->out_discards++;
+		w->st.alloc_fail++;
+		return;
+	}
+	mcfwd_meta(r)->ocidx = oci;
+	c->out_pkts++;
+	tx_enqueue(w, ifc->port, r);
+}
+
 /* A packet that hit entry e, arrived on ifid. */
 static inline void
 forward(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info *pi,
@@ -272,9 +289,15 @@ forward(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info 
 
 	const struct mfc_oifl_data *d = mfc_entry_oifs(e);
 	struct mfc_oif_ctr *oc = &w->ctrs->oif[e->ocidx];
-	uint16_t tg[MFC_OIFS_MAX > 256 ? 256 : MFC_OIFS_MAX];
-	uint32_t nt = 0;
 	uint32_t n = d ? d->n : 0;
+	const struct mcfwd_iface_dp *pend = NULL; /* the last usable OIF found */
+	uint32_t pk = 0;
+	uint16_t ihl = 0;
+	uint8_t dmac[6];
+
+	/* One pass over the list: each usable OIF found sends a replica for
+	 * the previous one; the last one gets the original. No bound on the
+	 * number of OIFs, no second pass. */
 	for (uint32_t k = 0; k < n; k++) {
 		const struct mfc_oif *o = &d->oif[k];
 		if (!mfc_oif_usable(t, o) || o->ifid == ifid)
@@ -292,43 +315,30 @@ forward(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info 
 			w->st.frag_needed++;
 			continue;
 		}
-		if (unlikely(nt == RTE_DIM(tg)))
-			break; /* more than 256 live OIFs: the rest in a later version */
-		tg[nt++] = (uint16_t)k;
+		if (pend == NULL) {
+			/* first target: strip to the IPv4 packet, TTL - 1 once */
+			rte_pktmbuf_adj(m, pi->l3_off);
+			if (m->pkt_len > pi->ip_len)
+				rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - pi->ip_len));
+			uint8_t *ip = rte_pktmbuf_mtod(m, uint8_t *);
+			mcfwd_ttl_dec(ip);
+			ihl = (uint16_t)((ip[0] & 0x0f) * 4);
+			mcfwd_mcast_mac(pi->grp, dmac);
+		} else {
+			send_replica(w, replica(w, m, pi->ip_len, ihl, pend), dmac, pend,
+				     e->ocidx + pk, &oc[pk]);
+		}
+		pend = ifc;
+		pk = k;
 	}
-	if (nt == 0) {
+	if (pend == NULL) {
 		ec->discards++;
 		w->st.no_oif++;
 		rte_pktmbuf_free(m);
 		return;
 	}
 	w->st.fwd++;
-
-	/* strip to the IPv4 packet, decrement TTL once */
-	rte_pktmbuf_adj(m, pi->l3_off);
-	if (m->pkt_len > pi->ip_len)
-		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - pi->ip_len));
-	uint8_t *ip = rte_pktmbuf_mtod(m, uint8_t *);
-	mcfwd_ttl_dec(ip);
-	uint16_t ihl = (uint16_t)((ip[0] & 0x0f) * 4);
-	uint8_t dmac[6];
-	mcfwd_mcast_mac(pi->grp, dmac);
-
-	for (uint32_t j = 0; j < nt; j++) {
-		uint16_t k = tg[j];
-		const struct mcfwd_iface_dp *ifc = &dp->ifs[d->oif[k].ifid];
-		struct rte_mbuf *r = j + 1 == nt ? m : replica(w, m, pi->ip_len, ihl, ifc);
-		if (unlikely(r == NULL || !l2_write(r, dmac, ifc))) {
-			if (r != NULL)
-				rte_pktmbuf_free(r);
-			oc[k].out_discards++;
-			w->st.alloc_fail++;
-			continue;
-		}
-		mcfwd_meta(r)->ocidx = e->ocidx + k;
-		oc[k].out_pkts++;
-		tx_enqueue(w, ifc->port, r);
-	}
+	send_replica(w, m, dmac, pend, e->ocidx + pk, &oc[pk]);
 }
 
 static inline void
