@@ -56,7 +56,7 @@ def main():
         L.append("| " + " | ".join(row) + " |")
     wins = [(fan, s) for fan, v in cross.items() for s, c, k in v if c and k and k > c * 1.05]
     L.append("")
-    L.append("Clone is more than 5% faster than copy at: %s." %
+    L.append("Clone is more than 5%% faster than copy at: %s." %
              (", ".join("fan-out %d, %d B" % w for w in wins) if wins else "no size up to 1500 B"))
     L.append("")
     L.append("**Flows and fan-out** (64 B copies; 1500 B as the app replicates them), Mpps in:")

@@ -121,7 +121,9 @@ shimw_setup(uint32_t flows, uint32_t fanout, uint16_t size, uint16_t clone_min)
 			urcu_qsbr_thread_online();
 		}
 		struct mfc_params p = { .max_entries = flows < 64 ? 64 : flows + flows / 8,
-					.max_ifaces = 64, .n_lcores = 1 };
+					.max_ifaces = 64, .n_lcores = 1,
+					/* a counter block per entry of fanout slots, rounded up */
+					.oif_ctrs = (flows + 64) * (fanout <= 4 ? 4u : 8u) + 4096 };
 		cache = mfc_create(&p);
 		if (cache == NULL)
 			return -ENOMEM;

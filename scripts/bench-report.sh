@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run the forwarding-cache benchmarks and regenerate bench/results/ (tables
+# Run the forwarding-cache and worker benchmarks and regenerate bench/results/ (tables
 # and plots) and the README's benchmark section from what they print.
 #   bash scripts/bench-report.sh            # full: 1K..16M entries, 3 repetitions
 #   QUICK=1 bash scripts/bench-report.sh    # up to 1M entries, 1 repetition
@@ -21,3 +21,7 @@ machine="$(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(fr
 	--benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
 	--benchmark_out_format=json --benchmark_out="$out/bench_mfc.json"
 /usr/bin/python3 bench/report.py "$out/bench_mfc.json" "$out" --readme README.md --machine "$machine" --reps "$reps"
+./build/bench/bench_worker \
+	--benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
+	--benchmark_out_format=json --benchmark_out="$out/bench_worker.json"
+/usr/bin/python3 bench/report_worker.py "$out/bench_worker.json" "$out" --readme README.md --machine "$machine"

@@ -435,7 +435,8 @@ def scenario_multi_worker():
            "mroute from p0 source %s group %s to p2 p1\nmroute from p1 source %s group %s to p2 p0\n"
            % (S1, G1, S2, G1))
     r = Run("multi", nports=3, config=cfg, cmds="sleep 1500\nshow lcores\nshow stats json\nquit\n",
-            inputs=inp, lcores="0@0,1@1,2@1,3@1", extra=["--punt-per-flow", "64", "--idle-us", "200"]).run()
+            inputs=inp, lcores="0@0,1@1,2@1,3@1",
+            extra=["--punt-per-flow", "64", "--idle-us", "200", "--portmap", "0:2,1:3"]).run()
     check(r.rc == 0, "multi: exit status %s" % r.rc)
     check(len(r.sent(2)) == 80 and len(r.sent(1)) == 40 and len(r.sent(0)) == 40,
           "multi: sent %s" % [len(r.sent(i)) for i in range(3)])
@@ -443,6 +444,10 @@ def scenario_multi_worker():
           r.out[-800:])
     st = r.json_after("show stats json")
     check(st is not None and st["rx_pkts"] == 80 and st["accounting_gap"] == 0, "multi: stats %s" % st)
+    check(st is not None and st["idle_sleeps"] > 0, "multi: idle workers never slept")
+    # --portmap: port 0 on lcore 2, port 1 on lcore 3, port 2 round robin
+    check(re.search(r"^\d+\s+2\s+\S+\s+0:0\s", r.out, re.M) is not None and
+          re.search(r"^\d+\s+3\s+\S+\s+1:0\s", r.out, re.M) is not None, "multi: --portmap not applied")
     r.cleanup()
 
 
@@ -533,6 +538,7 @@ show stats json
 mroute add from p0 source %(S1)s group %(G1)s to p0
 mroute add from p0 group 224.0.0.9 to p1
 mroute del group 232.9.9.9
+reload
 quit
 """ % dict(S1=S1, G1=G1, bad=bad)
     cfg = "iface p0 port 0\niface p1 port 1\n"
@@ -556,6 +562,7 @@ quit
     check(re.search(r"cmds:23: error: ", r.out) is not None, "cli: iif among OIFs not refused")
     check(re.search(r"cmds:24: error: .*224\.0\.0\.0/24", r.out) is not None, "cli: link-local group not refused")
     check(re.search(r"cmds:25: error: no static mroute", r.out) is not None, "cli: del of nothing not refused")
+    check(re.search(r"^reloaded .*mcfwd.conf$", r.out, re.M) is not None, "cli: reload failed")
     r.cleanup()
 
 
