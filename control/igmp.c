@@ -985,7 +985,7 @@ int
 igmp_input(struct igmp *ig, uint32_t ifindex, const void *pkt, size_t len, enum igmp_drop *why)
 {
 	const uint8_t *ip = pkt;
-	if (ig == NULL || (pkt == NULL && len))
+	if (ig == NULL || pkt == NULL)
 		return -EINVAL;
 	struct iif *f = if_find(ig, ifindex);
 	ig->st.rx++;

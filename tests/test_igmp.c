@@ -1,0 +1,1130 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The IGMP router against the real MGM and forwarding cache, with a fake
+ * clock, a recording send function and mock routing protocols whose
+ * callbacks log what IGMP's membership calls caused (LOCAL_JOIN/LEAVE to
+ * the interface owner, JOIN/PRUNE_ALERTs). EAL runs with --no-huge. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <rte_eal.h>
+
+#include "mgm.h"
+#include "mcfwd_igmp.h"
+
+#define IF1 1u            /* IGMP runs here (co-owned by P) */
+#define IF2 2u            /* upstream, owned by Q */
+#define ADDR1 0x0a0100feu /* 10.1.0.254/24, IF1's address */
+#define H1 0x0a01000au    /* a host on IF1 */
+#define G 0xef010101u     /* 239.1.1.1 (ASM) */
+#define GSSM 0xe8010101u  /* 232.1.1.1 */
+#define S1 0x0a000001u
+#define S2 0x0a000002u
+#define S3 0x0a000003u
+#define S4 0x0a000004u
+#define ALL 0xffffffffu
+#define V3DST 0xe0000016u /* 224.0.0.22 */
+
+enum { IS_IN = 1, IS_EX, TO_IN, TO_EX, ALLOW, BLOCK };
+
+/* ---- clock, send, log ---- */
+static uint64_t now_ms;
+static uint64_t fake_ms(void *a) { (void)a; return now_ms; }
+static uint64_t fake_s(void *a) { (void)a; return now_ms / 1000; }
+
+static struct { uint32_t ifindex; size_t len; uint8_t b[1500]; } sent[256];
+static int n_sent, send_rc;
+
+static int
+rec_send(void *arg, uint32_t ifindex, const void *p, size_t len)
+{
+	(void)arg;
+	if (send_rc)
+		return send_rc;
+	assert_true(n_sent < 256 && len <= 1500);
+	sent[n_sent].ifindex = ifindex;
+	sent[n_sent].len = len;
+	memcpy(sent[n_sent].b, p, len);
+	n_sent++;
+	return 0;
+}
+
+static char logbuf[8192];
+static bool log_alerts; /* JOIN/PRUNE_ALERTs too (pause tests) */
+
+static void
+logf_(const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	strncat(logbuf, line, sizeof(logbuf) - strlen(logbuf) - 2);
+	strcat(logbuf, "\n");
+}
+
+struct fx;
+struct mock {
+	const char *name;
+	struct fx *fx;
+	mgm_handle_t h;
+};
+
+struct fx {
+	struct mfc *c;
+	struct mgm *m;
+	struct igmp *ig;
+	struct mock p, q;
+	int feed_in_prune; /* Q's PRUNE_ALERT feeds a report (IGMP paused) */
+};
+
+static int feed_v3(struct fx *f, uint32_t from, uint8_t type, uint32_t grp, uint32_t n, ...);
+
+static void
+cb_join(void *ctx, uint32_t s, uint32_t sm, uint32_t g, uint32_t gm, bool upd)
+{
+	(void)sm, (void)gm, (void)upd;
+	if (log_alerts)
+		logf_("%s JOIN_ALERT %x %x update=%d", ((struct mock *)ctx)->name, s, g, upd);
+}
+static void
+cb_prune(void *ctx, uint32_t s, uint32_t sm, uint32_t g, uint32_t gm, struct mgm_if ifc, bool del,
+	 uint32_t *to)
+{
+	struct mock *k = ctx;
+	(void)sm, (void)gm, (void)del, (void)to;
+	if (log_alerts)
+		logf_("%s PRUNE_ALERT %x %x if=%u", k->name, s, g, ifc.ifindex);
+	if (k->fx->feed_in_prune) {
+		k->fx->feed_in_prune = 0;
+		/* a host joins while IGMP is paused on IF1: tracked, not added */
+		assert_int_equal(feed_v3(k->fx, H1, TO_EX, 0xef030303u, 0), 0);
+	}
+}
+static void
+cb_ljoin(void *ctx, uint32_t s, uint32_t g, struct mgm_if ifc)
+{
+	logf_("%s LOCAL_JOIN %x %x if=%u", ((struct mock *)ctx)->name, s, g, ifc.ifindex);
+}
+static void
+cb_lleave(void *ctx, uint32_t s, uint32_t g, struct mgm_if ifc)
+{
+	logf_("%s LOCAL_LEAVE %x %x if=%u", ((struct mock *)ctx)->name, s, g, ifc.ifindex);
+}
+
+static const struct mgm_callbacks CB = {
+	.join_alert = cb_join, .prune_alert = cb_prune, .local_join = cb_ljoin,
+	.local_leave = cb_lleave,
+};
+
+static void log_clear(void) { logbuf[0] = 0; }
+
+static void
+expect_log(const char *want)
+{
+	if (strcmp(logbuf, want) != 0)
+		print_error("MGM log:\n%s--- expected:\n%s", logbuf, want);
+	assert_string_equal(logbuf, want);
+	log_clear();
+}
+
+/* ---- packets ---- */
+static void
+wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+static void
+wr32(uint8_t *p, uint32_t v)
+{
+	wr16(p, (uint16_t)(v >> 16));
+	wr16(p + 2, (uint16_t)v);
+}
+static uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)((p[0] << 8) | p[1]);
+}
+static uint32_t
+rd32(const uint8_t *p)
+{
+	return ((uint32_t)rd16(p) << 16) | rd16(p + 2);
+}
+static uint16_t
+csum(const uint8_t *p, size_t len)
+{
+	uint32_t s = 0;
+	size_t i;
+	for (i = 0; i + 1 < len; i += 2)
+		s += rd16(p + i);
+	if (i < len)
+		s += (uint32_t)p[i] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* IPv4 (TTL 1, Router Alert) around an IGMP message; checksums set. */
+static size_t
+ip_wrap(uint8_t *b, uint32_t src, uint32_t dst, const uint8_t *msg, size_t ml)
+{
+	memset(b, 0, 24);
+	b[0] = 0x46;
+	wr16(b + 2, (uint16_t)(24 + ml));
+	b[8] = 1;
+	b[9] = 2;
+	wr32(b + 12, src);
+	wr32(b + 16, dst);
+	b[20] = 0x94;
+	b[21] = 4;
+	wr16(b + 10, (uint16_t)~csum(b, 24));
+	memcpy(b + 24, msg, ml);
+	wr16(b + 26, 0);
+	wr16(b + 26, (uint16_t)~csum(b + 24, ml));
+	return 24 + ml;
+}
+
+/* A v3 report being built. */
+struct rb {
+	uint8_t m[4096];
+	size_t len;
+	uint16_t n;
+};
+static void
+rb_init(struct rb *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->m[0] = 0x22;
+	r->len = 8;
+}
+static void
+rb_rec(struct rb *r, uint8_t type, uint32_t grp, uint32_t n, const uint32_t *s)
+{
+	uint8_t *p = r->m + r->len;
+	p[0] = type;
+	wr16(p + 2, (uint16_t)n);
+	wr32(p + 4, grp);
+	for (uint32_t i = 0; i < n; i++)
+		wr32(p + 8 + 4 * i, s[i]);
+	r->len += 8 + 4 * n;
+	wr16(r->m + 6, ++r->n);
+}
+
+static int
+feed_msg(struct fx *f, uint32_t from, uint32_t dst, const uint8_t *msg, size_t ml, enum igmp_drop *why)
+{
+	uint8_t b[4200];
+	size_t l = ip_wrap(b, from, dst, msg, ml);
+	return igmp_input(f->ig, IF1, b, l, why);
+}
+
+static int
+feed_v3(struct fx *f, uint32_t from, uint8_t type, uint32_t grp, uint32_t n, ...)
+{
+	struct rb r;
+	uint32_t s[64];
+	va_list ap;
+	va_start(ap, n);
+	for (uint32_t i = 0; i < n; i++)
+		s[i] = va_arg(ap, uint32_t);
+	va_end(ap);
+	rb_init(&r);
+	rb_rec(&r, type, grp, n, s);
+	return feed_msg(f, from, V3DST, r.m, r.len, NULL);
+}
+
+#define V3(type, grp, ...) assert_int_equal(feed_v3(f, H1, type, grp, __VA_ARGS__), 0)
+
+static int
+feed_v12(struct fx *f, uint8_t type, uint32_t grp, uint32_t dst)
+{
+	uint8_t m[8] = { type, 0 };
+	wr32(m + 4, grp);
+	return feed_msg(f, H1, dst, m, 8, NULL);
+}
+
+/* A query from `from`: general (grp 0), group or group-and-source. */
+static int
+feed_query(struct fx *f, uint32_t from, uint32_t grp, bool sflag, uint32_t n, const uint32_t *s)
+{
+	uint8_t m[12 + 4 * 16] = { 0x11, 100 };
+	wr32(m + 4, grp);
+	m[8] = (uint8_t)((sflag ? 8 : 0) | 2);
+	m[9] = 125;
+	wr16(m + 10, (uint16_t)n);
+	for (uint32_t i = 0; i < n; i++)
+		wr32(m + 12 + 4 * i, s[i]);
+	return feed_msg(f, from, grp ? grp : 0xe0000001u, m, 12 + 4 * n, NULL);
+}
+
+/* What was sent, one line per query; checks every header rule. */
+static char sentbuf[8192];
+static const char *
+sent_log(void)
+{
+	sentbuf[0] = 0;
+	for (int i = 0; i < n_sent; i++) {
+		const uint8_t *b = sent[i].b;
+		size_t len = sent[i].len;
+		char line[512];
+		assert_int_equal(sent[i].ifindex, IF1);
+		assert_true(len >= 32);
+		assert_int_equal(b[0], 0x46);               /* IHL 6: an option */
+		assert_int_equal(b[1], 0xc0);
+		assert_int_equal(rd16(b + 2), len);
+		assert_int_equal(b[8], 1);                  /* TTL 1 */
+		assert_int_equal(b[9], 2);
+		assert_int_equal(rd32(b + 12), ADDR1);      /* from our address */
+		assert_int_equal(rd32(b + 20), 0x94040000u); /* Router Alert */
+		assert_int_equal(csum(b, 24), 0xffff);
+		assert_int_equal(csum(b + 24, len - 24), 0xffff);
+		const uint8_t *q = b + 24;
+		assert_int_equal(q[0], 0x11);
+		if (len - 24 == 8) {
+			snprintf(line, sizeof(line), "v2 dst=%x g=%x code=%u\n", rd32(b + 16), rd32(q + 4),
+				 q[1]);
+		} else {
+			uint16_t n = rd16(q + 10);
+			assert_int_equal(len - 24, 12 + 4 * n);
+			int k = snprintf(line, sizeof(line), "v3 dst=%x g=%x code=%u s=%d qrv=%u qqic=%u",
+					 rd32(b + 16), rd32(q + 4), q[1], (q[8] >> 3) & 1, q[8] & 7, q[9]);
+			for (uint16_t i = 0; i < n; i++)
+				k += snprintf(line + k, sizeof(line) - (size_t)k, "%s%x", i ? "," : " srcs=",
+					      rd32(q + 12 + 4 * i));
+			snprintf(line + k, sizeof(line) - (size_t)k, "\n");
+		}
+		strcat(sentbuf, line);
+	}
+	n_sent = 0;
+	return sentbuf;
+}
+
+static void
+expect_sent(const char *want)
+{
+	const char *got = sent_log();
+	if (strcmp(got, want) != 0)
+		print_error("sent:\n%s--- expected:\n%s", got, want);
+	assert_string_equal(got, want);
+}
+
+static int
+cmp_src(const void *a, const void *b)
+{
+	uint32_t x = ((const struct igmp_source_info *)a)->addr;
+	uint32_t y = ((const struct igmp_source_info *)b)->addr;
+	return x < y ? -1 : x > y;
+}
+
+/* "IN 3:1000 4:260000" / "EX 260000 1:260000 2:0" (last octet:timer left,
+ * sorted), "none" */
+static const char *
+state(struct fx *f, uint32_t grp)
+{
+	static char b[1024];
+	struct igmp_group_info gi;
+	struct igmp_source_info s[64];
+	for (uint32_t i = 0;; i++) {
+		uint32_t n = 64;
+		if (igmp_group_at(f->ig, IF1, i, &gi, s, &n) < 0)
+			return "none";
+		if (gi.grp != grp)
+			continue;
+		qsort(s, n, sizeof(s[0]), cmp_src);
+		int k = gi.mode == IGMP_MODE_INCLUDE ? snprintf(b, sizeof(b), "IN")
+			: snprintf(b, sizeof(b), "EX %llu", (unsigned long long)gi.timer_ms);
+		for (uint32_t j = 0; j < n; j++)
+			k += snprintf(b + k, sizeof(b) - (size_t)k, " %u:%llu", s[j].addr & 0xff,
+				      (unsigned long long)s[j].timer_ms);
+		if (gi.compat != 3)
+			snprintf(b + k, sizeof(b) - (size_t)k, " v%u", gi.compat);
+		return b;
+	}
+}
+
+#define STATE(grp, want) assert_string_equal(state(f, grp), want)
+
+/* ---- fixture ---- */
+static int
+setup(void **state_)
+{
+	static int seq;
+	char name[32];
+	struct fx *f = calloc(1, sizeof(*f));
+	struct mfc_params cp = { .max_entries = 4096, .n_lcores = 1 };
+	snprintf(name, sizeof(name), "igmp%d", seq++);
+	now_ms = 1000000;
+	f->c = mfc_create(&cp);
+	struct mgm_params mp = { .cache = f->c, .now = fake_s, .now_ms = fake_ms, .name = name };
+	f->m = mgm_create(&mp);
+	if (f->c == NULL || f->m == NULL)
+		return -1;
+	f->p = (struct mock){ "P", f, 0 };
+	f->q = (struct mock){ "Q", f, 0 };
+	if (mgm_protocol_register(f->m, 1, 0, &CB, &f->p, &f->p.h) != 0 ||
+	    mgm_protocol_register(f->m, 2, 0, &CB, &f->q, &f->q.h) != 0)
+		return -1;
+	struct igmp_params ip = { .mgm = f->m, .send = rec_send, .now_ms = fake_ms,
+				  .tick_ms = UINT32_MAX, .max_records_per_pkt = 16,
+				  .max_sources_per_pkt = 32, .max_sources_per_group = 8 };
+	f->ig = igmp_create(&ip);
+	if (f->ig == NULL)
+		return -1;
+	if (mgm_interface_address_add(f->m, IF1, ADDR1, 24) < 0 ||
+	    mgm_interface_take(f->m, f->p.h, IF1, 0) < 0 || mgm_interface_take(f->m, f->q.h, IF2, 0) < 0 ||
+	    mgm_route_add(f->m, 0x0a000000u, 24, IF2, 0) < 0)
+		return -1;
+	n_sent = 0;
+	send_rc = 0;
+	if (igmp_if_enable(f->ig, IF1, NULL) < 0)
+		return -1;
+	n_sent = 0; /* the first startup query (test_startup_queries checks it) */
+	log_alerts = false;
+	log_clear();
+	*state_ = f;
+	return 0;
+}
+
+static int
+teardown(void **state_)
+{
+	struct fx *f = *state_;
+	igmp_destroy(f->ig);
+	mgm_destroy(f->m);
+	mfc_destroy(f->c);
+	free(f);
+	return 0;
+}
+
+static void
+tick_to(struct fx *f, uint64_t t)
+{
+	now_ms = t;
+	igmp_tick(f->ig);
+}
+
+/* ---------------------------------------------------------------- */
+
+static void
+test_codes(void **s)
+{
+	(void)s;
+	assert_int_equal(igmp_code_encode(100), 100);
+	assert_int_equal(igmp_code_encode(127), 127);
+	assert_int_equal(igmp_code_encode(128), 0x80);
+	assert_int_equal(igmp_code_decode(0x80), 128);
+	for (uint32_t v = 128; v <= 31744; v += 37) {
+		uint32_t d = igmp_code_decode(igmp_code_encode(v));
+		assert_true(d <= v && d * 17 / 16 + 8 >= v); /* rounds down, within a mantissa step */
+	}
+	assert_int_equal(igmp_code_decode(0xff), 31744);
+	assert_int_equal(igmp_code_encode(1000000), 0xff);
+}
+
+static void
+test_startup_and_general_queries(void **st)
+{
+	struct fx *f = *st;
+	assert_int_equal(igmp_if_disable(f->ig, IF1), 0);
+	assert_int_equal(igmp_if_disable(f->ig, IF1), -ENOENT);
+	assert_int_equal(igmp_if_enable(f->ig, IF1, NULL), 0);
+	assert_int_equal(igmp_if_enable(f->ig, IF1, NULL), -EEXIST);
+	/* startup: SQC = 2 queries SQI = QI/4 apart, then every QI */
+	expect_sent("v3 dst=e0000001 g=0 code=100 s=0 qrv=2 qqic=125\n");
+	tick_to(f, now_ms + 31249);
+	expect_sent("");
+	tick_to(f, now_ms + 1);
+	expect_sent("v3 dst=e0000001 g=0 code=100 s=0 qrv=2 qqic=125\n");
+	tick_to(f, now_ms + 124999);
+	expect_sent("");
+	tick_to(f, now_ms + 1);
+	expect_sent("v3 dst=e0000001 g=0 code=100 s=0 qrv=2 qqic=125\n");
+	struct igmp_if_info ii;
+	assert_int_equal(igmp_if_info_get(f->ig, IF1, &ii), 0);
+	assert_true(ii.querier);
+	assert_int_equal(ii.querier_addr, ADDR1);
+	assert_int_equal(ii.cfg.gmi_ms, 260000);
+	assert_int_equal(ii.next_query_ms, 125000);
+	/* a v2 interface with its own timers: 8-byte queries */
+	struct igmp_if_cfg c = { .version = 2, .query_interval_ms = 60000, .query_response_ms = 5000 };
+	assert_int_equal(igmp_if_disable(f->ig, IF1), 0);
+	assert_int_equal(igmp_if_enable(f->ig, IF1, &c), 0);
+	expect_sent("v2 dst=e0000001 g=0 code=50\n");
+	tick_to(f, now_ms + 15000);
+	expect_sent("v2 dst=e0000001 g=0 code=50\n");
+	assert_int_equal(igmp_if_info_get(f->ig, IF1, &ii), 0);
+	assert_int_equal(ii.cfg.gmi_ms, 2 * 60000 + 5000);
+	/* bad configurations */
+	struct igmp_if_cfg bad = { .query_interval_ms = 5000, .query_response_ms = 5000 };
+	assert_int_equal(igmp_if_set_cfg(f->ig, IF1, &bad), -EINVAL);
+	bad = (struct igmp_if_cfg){ .version = 4 };
+	assert_int_equal(igmp_if_enable(f->ig, 7, &bad), -EINVAL);
+	bad = (struct igmp_if_cfg){ .robustness = 8 };
+	assert_int_equal(igmp_if_set_cfg(f->ig, IF1, &bad), -EINVAL);
+	/* send failures are counted */
+	send_rc = -ENOBUFS;
+	tick_to(f, now_ms + 60000);
+	struct igmp_stats sts;
+	assert_int_equal(igmp_stats_get(f->ig, IF1, &sts), 0);
+	assert_int_equal(sts.tx_errors, 1);
+	assert_int_equal(sts.tx_general, 2);
+}
+
+static void
+test_querier_election(void **st)
+{
+	struct fx *f = *st;
+	uint64_t t0 = now_ms;
+	/* a higher address: we stay querier */
+	assert_int_equal(feed_query(f, 0x0a0100ffu, 0, false, 0, NULL), 0);
+	tick_to(f, t0 + 31250);
+	expect_sent("v3 dst=e0000001 g=0 code=100 s=0 qrv=2 qqic=125\n");
+	/* a lower one wins: we stop querying until OQPI (2*125+10/2 = 255 s) */
+	now_ms = t0 + 40000;
+	assert_int_equal(feed_query(f, 0x0a010001u, 0, false, 0, NULL), 0);
+	struct igmp_if_info ii;
+	assert_int_equal(igmp_if_info_get(f->ig, IF1, &ii), 0);
+	assert_false(ii.querier);
+	assert_int_equal(ii.querier_addr, 0x0a010001u);
+	assert_int_equal(ii.oqp_left_ms, 255000);
+	tick_to(f, t0 + 40000 + 254999);
+	expect_sent("");
+	/* its queries keep us quiet... */
+	assert_int_equal(feed_query(f, 0x0a010001u, 0, false, 0, NULL), 0);
+	tick_to(f, now_ms + 254999);
+	expect_sent("");
+	/* ...until they stop: we take over at once */
+	tick_to(f, now_ms + 1);
+	expect_sent("v3 dst=e0000001 g=0 code=100 s=0 qrv=2 qqic=125\n");
+	assert_int_equal(igmp_if_info_get(f->ig, IF1, &ii), 0);
+	assert_true(ii.querier);
+	struct igmp_stats sts;
+	assert_int_equal(igmp_stats_get(f->ig, IF1, &sts), 0);
+	assert_int_equal(sts.querier_changes, 2);
+	assert_int_equal(sts.rx_queries, 3);
+	/* a non-querier sends no last-member queries but lowers its timers
+	 * on the querier's specific queries (S clear), not with S set */
+	assert_int_equal(feed_query(f, 0x0a010001u, 0, false, 0, NULL), 0);
+	V3(IS_EX, G, 0);
+	V3(IS_IN, G, 1, S1);
+	V3(TO_IN, G, 0);
+	expect_sent("");
+	STATE(G, "EX 260000 1:260000");
+	assert_int_equal(feed_query(f, 0x0a010001u, G, true, 0, NULL), 0);
+	STATE(G, "EX 260000 1:260000");
+	assert_int_equal(feed_query(f, 0x0a010001u, G, false, 0, NULL), 0);
+	STATE(G, "EX 2000 1:260000");
+	assert_int_equal(feed_query(f, 0x0a010001u, G, false, 1, (uint32_t[]){ S1 }), 0);
+	STATE(G, "EX 2000 1:2000");
+}
+
+/* RFC 3376 6.4.1 and 6.4.2, INCLUDE rows; P (the interface owner) sees
+ * each (S,G) IGMP adds or deletes. */
+static void
+test_include_records(void **st)
+{
+	struct fx *f = *st;
+	uint64_t t0 = now_ms;
+	/* INCLUDE({}) + IS_IN(B) -> INCLUDE(B), (B)=GMI */
+	V3(IS_IN, G, 2, S1, S2);
+	STATE(G, "IN 1:260000 2:260000");
+	expect_log("P LOCAL_JOIN a000001 ef010101 if=1\nP LOCAL_JOIN a000002 ef010101 if=1\n");
+	/* ALLOW(B): A+B, (B)=GMI */
+	now_ms = t0 + 10000;
+	V3(ALLOW, G, 2, S2, S3);
+	STATE(G, "IN 1:250000 2:260000 3:260000");
+	expect_log("P LOCAL_JOIN a000003 ef010101 if=1\n");
+	expect_sent("");
+	/* BLOCK(B): INCLUDE(A), Q(G,A*B): S1 lowered to LMQT, queried LMQC times */
+	V3(BLOCK, G, 2, S1, S4);
+	STATE(G, "IN 1:2000 2:260000 3:260000");
+	expect_log("");
+	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125 srcs=a000001\n");
+	tick_to(f, now_ms + 1000);
+	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125 srcs=a000001\n");
+	tick_to(f, now_ms + 999);
+	expect_sent("");
+	expect_log("");
+	/* LMQT after the BLOCK, nobody answered: S1 goes */
+	tick_to(f, now_ms + 1);
+	STATE(G, "IN 2:258000 3:258000");
+	expect_log("P LOCAL_LEAVE a000001 ef010101 if=1\n");
+	tick_to(f, now_ms + 5000);
+	expect_sent("");
+	/* TO_IN(B): A+B, (B)=GMI, Q(G,A-B); an answer within LMQT keeps the
+	 * source, and the retransmission says so with S set */
+	V3(TO_IN, G, 1, S4);
+	STATE(G, "IN 2:2000 3:2000 4:260000");
+	expect_log("P LOCAL_JOIN a000004 ef010101 if=1\n");
+	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125 srcs=a000002,a000003\n");
+	V3(IS_IN, G, 1, S3);
+	tick_to(f, now_ms + 1000);
+	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=1 qrv=2 qqic=125 srcs=a000003\n"
+		    "v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125 srcs=a000002\n");
+	tick_to(f, now_ms + 1000);
+	STATE(G, "IN 3:258000 4:258000");
+	expect_log("P LOCAL_LEAVE a000002 ef010101 if=1\n");
+	/* IS_EX(B): EXCLUDE(A*B, B-A), (B-A)=0, Delete(A-B), GT=GMI: the
+	 * (*,G) joins before the (S,G)s leave */
+	V3(IS_EX, G, 2, S3, S1);
+	STATE(G, "EX 260000 1:0 3:258000");
+	expect_log("P LOCAL_JOIN 0 ef010101 if=1\n"
+		   "P LOCAL_LEAVE a000003 ef010101 if=1\n"
+		   "P LOCAL_LEAVE a000004 ef010101 if=1\n");
+	expect_sent("");
+	/* TO_EX(B) from INCLUDE: as IS_EX, plus Q(G,A*B) */
+	const uint32_t G2 = 0xef020202u;
+	V3(ALLOW, G2, 2, S1, S2);
+	log_clear();
+	V3(TO_EX, G2, 2, S2, S3);
+	STATE(G2, "EX 260000 2:2000 3:0");
+	expect_log("P LOCAL_JOIN 0 ef020202 if=1\n"
+		   "P LOCAL_LEAVE a000001 ef020202 if=1\n"
+		   "P LOCAL_LEAVE a000002 ef020202 if=1\n");
+	expect_sent("v3 dst=ef020202 g=ef020202 code=10 s=0 qrv=2 qqic=125 srcs=a000002\n");
+	/* TO_IN({}) on INCLUDE(A): Q(G,A); nothing answers: the group goes */
+	const uint32_t G3 = 0xef030303u;
+	V3(ALLOW, G3, 1, S1);
+	log_clear();
+	V3(TO_IN, G3, 0);
+	expect_sent("v3 dst=ef030303 g=ef030303 code=10 s=0 qrv=2 qqic=125 srcs=a000001\n");
+	tick_to(f, now_ms + 1000);
+	tick_to(f, now_ms + 1000);
+	STATE(G3, "none");
+	expect_log("P LOCAL_LEAVE a000001 ef030303 if=1\n");
+	/* records that change nothing on a group without state create none */
+	V3(BLOCK, 0xef090909u, 1, S1);
+	V3(TO_IN, 0xef090909u, 0);
+	STATE(0xef090909u, "none");
+	assert_int_equal(igmp_group_count(f->ig), 2);
+}
+
+/* RFC 3376 6.4.1 and 6.4.2, EXCLUDE rows. */
+static void
+test_exclude_records(void **st)
+{
+	struct fx *f = *st;
+	uint64_t t0 = now_ms;
+	V3(IS_EX, G, 2, S1, S2);           /* EXCLUDE({}, {1,2}) */
+	STATE(G, "EX 260000 1:0 2:0");
+	expect_log("P LOCAL_JOIN 0 ef010101 if=1\n");
+	/* IS_IN(A): EXCLUDE(X+A, Y-A), (A)=GMI */
+	now_ms = t0 + 10000;
+	V3(IS_IN, G, 2, S2, S3);
+	STATE(G, "EX 250000 1:0 2:260000 3:260000");
+	/* ALLOW(A): same */
+	V3(ALLOW, G, 1, S1);
+	STATE(G, "EX 250000 1:260000 2:260000 3:260000");
+	expect_log("");                    /* (*,G) covers X: no (S,G) */
+	/* IS_EX(A): EXCLUDE(A-Y, Y*A), (A-X-Y)=GMI, Delete(X-A), Delete(Y-A), GT=GMI */
+	now_ms = t0 + 20000;
+	V3(IS_EX, G, 2, S1, S4);           /* was X={1,2,3} Y={} */
+	STATE(G, "EX 260000 1:250000 4:260000");
+	V3(BLOCK, G, 1, S1);               /* Y via a source timer below */
+	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125 srcs=a000001\n");
+	tick_to(f, now_ms + 1000);
+	tick_to(f, now_ms + 1000);
+	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125 srcs=a000001\n");
+	STATE(G, "EX 258000 1:0 4:258000"); /* S1 timed out into Y */
+	/* BLOCK(A): EXCLUDE(X+(A-X-Y), Y), (A-X-Y)=GT, Q(G,A-Y) */
+	V3(BLOCK, G, 3, S1, S2, S4);
+	STATE(G, "EX 258000 1:0 2:2000 4:2000");
+	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125 srcs=a000004,a000002\n");
+	/* TO_EX(A): (A-X-Y)=GT, Delete(X-A), Delete(Y-A), Q(G,A-Y), GT=GMI */
+	V3(IS_IN, G, 1, S4);               /* X={2:2000,4:GMI} Y={1} */
+	V3(TO_EX, G, 3, S1, S3, S4);
+	STATE(G, "EX 260000 1:0 3:2000 4:2000");
+	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125 srcs=a000004,a000003\n");
+	tick_to(f, now_ms + 1000);
+	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125 srcs=a000004,a000003\n");
+	tick_to(f, now_ms + 1000);
+	STATE(G, "EX 258000 1:0 3:0 4:0");
+	/* TO_IN(A): EXCLUDE(X+A, Y-A), (A)=GMI, Q(G,X-A), Q(G) */
+	V3(IS_IN, G, 1, S2);
+	V3(TO_IN, G, 1, S1);
+	STATE(G, "EX 2000 1:260000 2:2000 3:0 4:0");
+	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125 srcs=a000002\n"
+		    "v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125\n");
+	tick_to(f, now_ms + 1000);
+	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125\n"
+		    "v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125 srcs=a000002\n");
+	expect_log("");
+	/* the group timer expires with X={1}: INCLUDE(X), the (S,G) added
+	 * before the (*,G) goes (make before break) */
+	tick_to(f, now_ms + 1000);
+	STATE(G, "IN 1:258000");
+	expect_log("P LOCAL_JOIN a000001 ef010101 if=1\nP LOCAL_LEAVE 0 ef010101 if=1\n");
+	tick_to(f, now_ms + 258000);
+	STATE(G, "none");
+	expect_log("P LOCAL_LEAVE a000001 ef010101 if=1\n");
+	/* EXCLUDE with X empty at the group timer: the group goes */
+	V3(IS_EX, G, 1, S1);
+	tick_to(f, now_ms + 260000);
+	STATE(G, "none");
+	expect_log("P LOCAL_JOIN 0 ef010101 if=1\nP LOCAL_LEAVE 0 ef010101 if=1\n");
+	/* the state caps (8 sources per group here) */
+	V3(ALLOW, G, 9, 0x0b000001u, 0x0b000002u, 0x0b000003u, 0x0b000004u, 0x0b000005u,
+	   0x0b000006u, 0x0b000007u, 0x0b000008u, 0x0b000009u);
+	struct igmp_stats sts;
+	assert_int_equal(igmp_stats_get(f->ig, IF1, &sts), 0);
+	assert_int_equal(sts.state_full, 1);
+}
+
+/* A v2 host: leave with last-member queries (RFC 2236 / 3376 6.6.3.1). */
+static void
+test_v2_leave_last_member(void **st)
+{
+	struct fx *f = *st;
+	assert_int_equal(feed_v12(f, 0x16, G, G), 0);
+	STATE(G, "EX 260000 v2");
+	expect_log("P LOCAL_JOIN 0 ef010101 if=1\n");
+	/* leave: Q(G) now and LMQI later, group timer to LMQT */
+	assert_int_equal(feed_v12(f, 0x17, G, 0xe0000002u), 0);
+	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125\n");
+	STATE(G, "EX 2000 v2");
+	tick_to(f, now_ms + 1000);
+	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125\n");
+	tick_to(f, now_ms + 999);
+	expect_log("");
+	tick_to(f, now_ms + 1);
+	STATE(G, "none");
+	expect_log("P LOCAL_LEAVE 0 ef010101 if=1\n");
+	expect_sent("");
+	/* a member answers the first query: the retransmission has S set, the
+	 * group stays */
+	assert_int_equal(feed_v12(f, 0x16, G, G), 0);
+	assert_int_equal(feed_v12(f, 0x17, G, 0xe0000002u), 0);
+	assert_int_equal(feed_v12(f, 0x16, G, G), 0);
+	tick_to(f, now_ms + 1000);
+	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125\n"
+		    "v3 dst=ef010101 g=ef010101 code=10 s=1 qrv=2 qqic=125\n");
+	tick_to(f, now_ms + 5000);
+	STATE(G, "EX 254000 v2");
+	/* a v2-only interface: v2 group-specific queries, v3 reports dropped */
+	struct igmp_if_cfg c = { .version = 2 };
+	assert_int_equal(igmp_if_set_cfg(f->ig, IF1, &c), 0);
+	assert_int_equal(feed_v12(f, 0x17, G, 0xe0000002u), 0);
+	expect_sent("v2 dst=ef010101 g=ef010101 code=10\n");
+	enum igmp_drop why;
+	struct rb r;
+	rb_init(&r);
+	rb_rec(&r, ALLOW, G, 1, (uint32_t[]){ S1 });
+	assert_int_equal(feed_msg(f, H1, V3DST, r.m, r.len, &why), -EBADMSG);
+	assert_int_equal(why, IGMP_DROP_V3_ON_V2);
+}
+
+/* Host compatibility (RFC 3376 7.3.2): v2 and v1 hosts on a v3 router. */
+static void
+test_older_hosts(void **st)
+{
+	struct fx *f = *st;
+	uint64_t t0 = now_ms;
+	assert_int_equal(feed_v12(f, 0x16, G, G), 0);  /* v2 report: IS_EX({}) */
+	V3(ALLOW, G, 1, S1);
+	STATE(G, "EX 260000 1:260000 v2");
+	/* BLOCK ignored; TO_EX(S) is TO_EX({}) */
+	V3(BLOCK, G, 1, S1);
+	expect_sent("");
+	STATE(G, "EX 260000 1:260000 v2");
+	V3(TO_EX, G, 1, S2);
+	STATE(G, "EX 260000 v2");
+	struct igmp_stats sts;
+	assert_int_equal(igmp_stats_get(f->ig, IF1, &sts), 0);
+	assert_int_equal(sts.records_ignored, 1);
+	assert_int_equal(sts.rx_v2_reports, 1);
+	/* the older host present timer (RV*QI+QRI) ends the v2 mode */
+	tick_to(f, t0 + 259999);
+	STATE(G, "EX 1 v2");
+	V3(IS_EX, G, 0);
+	tick_to(f, t0 + 260000);
+	STATE(G, "EX 259999");
+	(void)sent_log();                 /* the general queries meanwhile */
+	V3(BLOCK, G, 1, S1);              /* v3 again: BLOCK applies */
+	STATE(G, "EX 259999 1:2000");
+	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125 srcs=a000001\n");
+	/* a v1 host: leaves are ignored */
+	const uint32_t G2 = 0xef020202u;
+	assert_int_equal(feed_v12(f, 0x12, G2, G2), 0);
+	STATE(G2, "EX 260000 v1");
+	assert_int_equal(feed_v12(f, 0x17, G2, 0xe0000002u), 0);
+	STATE(G2, "EX 260000 v1");
+	expect_sent("");
+}
+
+/* RFC 4604: no exclude mode in 232/8; INCLUDE maps to (S,G) memberships,
+ * which MGM turns into OIFs of the (S,G) MFE. */
+static void
+test_ssm(void **st)
+{
+	struct fx *f = *st;
+	log_alerts = true;
+	V3(IS_EX, GSSM, 0);
+	V3(TO_EX, GSSM, 1, S1);
+	assert_int_equal(feed_v12(f, 0x16, GSSM, GSSM), 0);
+	assert_int_equal(feed_v12(f, 0x17, GSSM, 0xe0000002u), 0);
+	STATE(GSSM, "none");
+	expect_log("");
+	struct igmp_stats sts;
+	assert_int_equal(igmp_stats_get(f->ig, IF1, &sts), 0);
+	assert_int_equal(sts.ssm_ignored, 4);
+	V3(TO_IN, GSSM, 1, S1);
+	STATE(GSSM, "IN 1:260000");
+	/* (S,G) first client -> the owner of the interface towards S (Q) */
+	expect_log("P LOCAL_JOIN a000001 e8010101 if=1\nQ JOIN_ALERT a000001 e8010101 update=1\n");
+	assert_int_equal(mgm_mfe_create(f->m, S1, GSSM, IF2, NULL, 0), 0);
+	const struct mfc_entry *e = mfc_find(f->c, S1, GSSM);
+	assert_non_null(e);
+	const struct mfc_oifl_data *d = mfc_entry_oifs(e);
+	assert_true(d != NULL && d->n == 1 && d->oif[0].ifid == IF1);
+	/* another source of the group is not forwarded there */
+	assert_int_equal(mgm_mfe_create(f->m, S2, GSSM, IF2, NULL, 0), 0);
+	e = mfc_find(f->c, S2, GSSM);
+	assert_true(e != NULL && (e->flags & MFC_F_NEGATIVE));
+}
+
+/* Every validation drop, by reason, counted per interface and globally. */
+static void
+test_validation(void **st)
+{
+	struct fx *f = *st;
+	uint8_t b[4200], m[64];
+	enum igmp_drop why;
+	struct rb r;
+	size_t l;
+	uint64_t want[IGMP_DROP_MAX] = { 0 };
+	/* a good v2 report to mutate */
+	uint8_t rep[8] = { 0x16, 0 };
+	wr32(rep + 4, G);
+#define DROP(len, reason)                                                          \
+	do {                                                                       \
+		why = IGMP_DROP_MAX;                                               \
+		assert_int_equal(igmp_input(f->ig, IF1, b, (len), &why), -EBADMSG); \
+		assert_int_equal(why, (reason));                                   \
+		want[reason]++;                                                    \
+	} while (0)
+#define FIXIP() do { wr16(b + 10, 0); wr16(b + 10, (uint16_t)~csum(b, (b[0] & 15) * 4u)); } while (0)
+#define FIXIGMP(ihl, ml) do { wr16(b + (ihl) + 2, 0); wr16(b + (ihl) + 2, (uint16_t)~csum(b + (ihl), (ml))); } while (0)
+
+	l = ip_wrap(b, H1, G, rep, 8);
+	assert_int_equal(igmp_input(f->ig, IF1, b, l, &why), 0);
+	assert_int_equal(igmp_input(f->ig, 9, b, l, &why), -EBADMSG);
+	assert_int_equal(why, IGMP_DROP_NOT_ENABLED);
+	DROP(19, IGMP_DROP_IP_SHORT);
+	b[0] = 0x66;
+	DROP(l, IGMP_DROP_IP_VERSION);
+	b[0] = 0x44;
+	DROP(l, IGMP_DROP_IP_IHL);
+	b[0] = 0x4f; /* 60 bytes of header in a 32-byte packet */
+	DROP(l, IGMP_DROP_IP_IHL);
+	l = ip_wrap(b, H1, G, rep, 8);
+	DROP(l - 1, IGMP_DROP_IP_LEN);     /* total length beyond the bytes received */
+	wr16(b + 2, 23);
+	FIXIP();
+	DROP(l, IGMP_DROP_IP_LEN);         /* below the header */
+	l = ip_wrap(b, H1, G, rep, 8);
+	b[10] ^= 1;
+	DROP(l, IGMP_DROP_IP_CSUM);
+	l = ip_wrap(b, H1, G, rep, 8);
+	b[6] = 0x20;                       /* MF */
+	FIXIP();
+	DROP(l, IGMP_DROP_IP_FRAGMENT);
+	l = ip_wrap(b, H1, G, rep, 8);
+	b[7] = 1;                          /* offset */
+	FIXIP();
+	DROP(l, IGMP_DROP_IP_FRAGMENT);
+	l = ip_wrap(b, H1, G, rep, 8);
+	b[9] = 17;
+	FIXIP();
+	DROP(l, IGMP_DROP_NOT_IGMP);
+	l = ip_wrap(b, H1, 0x0a010001u, rep, 8);
+	DROP(l, IGMP_DROP_IP_ADDR);        /* unicast destination */
+	l = ip_wrap(b, 0xe0000005u, G, rep, 8);
+	DROP(l, IGMP_DROP_IP_ADDR);        /* multicast source */
+	l = ip_wrap(b, H1, G, rep, 8);
+	b[8] = 2;
+	FIXIP();
+	DROP(l, IGMP_DROP_TTL);
+	/* Router Alert: optional unless required */
+	l = ip_wrap(b, H1, G, rep, 8);
+	b[20] = 1; b[21] = 1; b[22] = 1; b[23] = 0; /* NOPs and an end */
+	FIXIP();
+	assert_int_equal(igmp_input(f->ig, IF1, b, l, &why), 0);
+	struct igmp_if_cfg c = { .require_router_alert = true };
+	assert_int_equal(igmp_if_set_cfg(f->ig, IF1, &c), 0);
+	DROP(l, IGMP_DROP_NO_ROUTER_ALERT);
+	l = ip_wrap(b, H1, G, rep, 8);
+	assert_int_equal(igmp_input(f->ig, IF1, b, l, &why), 0);
+	assert_int_equal(igmp_if_set_cfg(f->ig, IF1, NULL), 0);
+	/* IGMP length and checksum over the whole payload (odd length too) */
+	l = ip_wrap(b, H1, G, rep, 7);
+	DROP(l, IGMP_DROP_IGMP_LEN);
+	l = ip_wrap(b, H1, G, rep, 8);
+	b[24 + 4] ^= 0x10;
+	DROP(l, IGMP_DROP_IGMP_CSUM);
+	memcpy(m, rep, 8);
+	m[8] = 0x5a;                       /* a trailing byte the checksum must cover */
+	l = ip_wrap(b, H1, G, m, 9);
+	assert_int_equal(igmp_input(f->ig, IF1, b, l, &why), 0);
+	b[32] ^= 1;
+	DROP(l, IGMP_DROP_IGMP_CSUM);
+	m[0] = 0x13;                       /* DVMRP */
+	l = ip_wrap(b, H1, G, m, 8);
+	DROP(l, IGMP_DROP_UNKNOWN_TYPE);
+	/* query version by length: 8 (v2), 9..11 dropped, 12+4N (v3) */
+	uint8_t qy[16] = { 0x11, 100 };
+	l = ip_wrap(b, 0x0a0100ffu, 0xe0000001u, qy, 8);
+	assert_int_equal(igmp_input(f->ig, IF1, b, l, &why), 0);
+	l = ip_wrap(b, 0x0a0100ffu, 0xe0000001u, qy, 10);
+	DROP(l, IGMP_DROP_QUERY_LEN);
+	wr16(qy + 10, 1);                  /* one source, none in the packet */
+	wr32(qy + 4, G);
+	l = ip_wrap(b, 0x0a0100ffu, G, qy, 12);
+	DROP(l, IGMP_DROP_QUERY_LEN);
+	wr32(qy + 12, 0xe0000001u);
+	l = ip_wrap(b, 0x0a0100ffu, G, qy, 16);
+	DROP(l, IGMP_DROP_BAD_SOURCE);
+	wr32(qy + 4, 0x0a000001u);
+	wr16(qy + 10, 0);
+	l = ip_wrap(b, 0x0a0100ffu, G, qy, 12);
+	DROP(l, IGMP_DROP_BAD_GROUP);
+	/* reports: group, source on link */
+	wr32(m + 4, 0x0a000001u);
+	m[0] = 0x16;
+	l = ip_wrap(b, H1, G, m, 8);
+	DROP(l, IGMP_DROP_BAD_GROUP);
+	wr32(m + 4, 0xe00000fbu);          /* 224.0.0.251 */
+	l = ip_wrap(b, H1, G, m, 8);
+	DROP(l, IGMP_DROP_BAD_GROUP);
+	l = ip_wrap(b, 0x0a020001u, G, rep, 8);
+	DROP(l, IGMP_DROP_SRC_NOT_ONLINK);
+	l = ip_wrap(b, 0, G, rep, 8);      /* 0.0.0.0 is allowed */
+	assert_int_equal(igmp_input(f->ig, IF1, b, l, &why), 0);
+	/* v3 record bounds: 8 + 4N + 4*aux within the packet; whole packet */
+	rb_init(&r);
+	rb_rec(&r, ALLOW, 0xef050505u, 1, (uint32_t[]){ S1 });
+	rb_rec(&r, ALLOW, 0xef060606u, 2, (uint32_t[]){ S1, S2 });
+	l = ip_wrap(b, H1, V3DST, r.m, r.len - 4);
+	DROP(l, IGMP_DROP_RECORD_BOUNDS);
+	r.m[8 + 12 + 1] = 1;               /* aux data of the second record: not there */
+	l = ip_wrap(b, H1, V3DST, r.m, r.len);
+	DROP(l, IGMP_DROP_RECORD_BOUNDS);
+	r.m[8 + 12 + 1] = 0;
+	wr16(r.m + 6, 3);                  /* a third record: not there */
+	l = ip_wrap(b, H1, V3DST, r.m, r.len);
+	DROP(l, IGMP_DROP_RECORD_BOUNDS);
+	STATE(0xef050505u, "none");        /* nothing of it applied */
+	rb_init(&r);
+	rb_rec(&r, ALLOW, 0xef050505u, 1, (uint32_t[]){ S1 });
+	rb_rec(&r, ALLOW, 0xef060606u, 1, (uint32_t[]){ 0xffffffffu });
+	l = ip_wrap(b, H1, V3DST, r.m, r.len);
+	DROP(l, IGMP_DROP_BAD_SOURCE);
+	rb_init(&r);
+	rb_rec(&r, ALLOW, 0x0a0a0a0au, 1, (uint32_t[]){ S1 });
+	l = ip_wrap(b, H1, V3DST, r.m, r.len);
+	DROP(l, IGMP_DROP_BAD_GROUP);
+	/* per-packet caps (16 records, 32 sources here) */
+	rb_init(&r);
+	for (int i = 0; i < 17; i++)
+		rb_rec(&r, IS_IN, 0xef070000u + (uint32_t)i, 0, NULL);
+	l = ip_wrap(b, H1, V3DST, r.m, r.len);
+	DROP(l, IGMP_DROP_TOO_MANY_RECORDS);
+	rb_init(&r);
+	uint32_t many[33];
+	for (int i = 0; i < 33; i++)
+		many[i] = 0x0b000001u + (uint32_t)i;
+	rb_rec(&r, ALLOW, 0xef080808u, 20, many);
+	rb_rec(&r, ALLOW, 0xef090909u, 13, many + 20);
+	l = ip_wrap(b, H1, V3DST, r.m, r.len);
+	DROP(l, IGMP_DROP_TOO_MANY_SOURCES);
+	/* ignored, not dropped: link-local and unknown record types */
+	rb_init(&r);
+	rb_rec(&r, IS_EX, 0xe00000fbu, 0, NULL);
+	rb_rec(&r, 7, 0xef050505u, 0, NULL);
+	rb_rec(&r, ALLOW, 0xef050505u, 1, (uint32_t[]){ S1 });
+	l = ip_wrap(b, H1, V3DST, r.m, r.len);
+	assert_int_equal(igmp_input(f->ig, IF1, b, l, &why), 0);
+	STATE(0xef050505u, "IN 1:260000");
+	STATE(0xe00000fbu, "none");
+	assert_int_equal(igmp_input(f->ig, IF1, NULL, 0, NULL), -EINVAL);
+	assert_int_equal(igmp_input(NULL, IF1, b, l, NULL), -EINVAL);
+
+	struct igmp_stats sts, all;
+	assert_int_equal(igmp_stats_get(f->ig, IF1, &sts), 0);
+	assert_int_equal(igmp_stats_get(f->ig, IGMP_ALL, &all), 0);
+	uint64_t sum = 0;
+	for (int i = 0; i < IGMP_DROP_MAX; i++) {
+		if (i != IGMP_DROP_NOT_ENABLED && i != IGMP_DROP_V3_ON_V2)
+			assert_true(want[i] > 0); /* every reason exercised */
+		if (sts.drops[i] != want[i])
+			print_error("%s: %llu, expected %llu\n", igmp_drop_name(i),
+				    (unsigned long long)sts.drops[i], (unsigned long long)want[i]);
+		assert_int_equal(sts.drops[i], want[i]);
+		sum += want[i];
+	}
+	assert_int_equal(sts.dropped, sum);
+	assert_int_equal(all.drops[IGMP_DROP_NOT_ENABLED], 1);
+	assert_int_equal(all.dropped, sum + 1);
+	assert_int_equal(sts.records_ignored, 2);
+	assert_string_equal(igmp_drop_name(IGMP_DROP_IP_CSUM), "ip_csum");
+}
+
+static const char *
+oifs(struct fx *f, uint32_t s, uint32_t g)
+{
+	static char b[64];
+	const struct mfc_entry *e = mfc_find(f->c, s, g);
+	b[0] = 0;
+	if (e == NULL)
+		return "none";
+	const struct mfc_oifl_data *d = mfc_entry_oifs(e);
+	for (uint32_t i = 0; d && i < d->n; i++)
+		if (mfc_oif_usable(mfc_table(f->c), &d->oif[i]))
+			snprintf(b + strlen(b), sizeof(b) - strlen(b), " %u", d->oif[i].ifid);
+	return b;
+}
+
+/* Pause and resume: P, the owner of IF1, shuts down. MGM brackets the
+ * release with DISABLE_IGMP / ENABLE_IGMP and drops IGMP's memberships on
+ * IF1; IGMP keeps tracking hosts (a join arrives meanwhile), adds nothing
+ * while paused or inside ENABLE_IGMP, then re-adds everything from its
+ * 0-ms timer. */
+static void
+test_pause_resume_shutdown(void **st)
+{
+	struct fx *f = *st;
+	const uint32_t G3 = 0xef030303u;
+	log_alerts = true;
+	V3(TO_EX, G, 0);                     /* (*,G) */
+	V3(TO_IN, GSSM, 1, S1);              /* (S1,GSSM) */
+	assert_int_equal(mgm_mfe_create(f->m, S1, G, IF2, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, GSSM, IF2, NULL, 0), 0);
+	assert_string_equal(oifs(f, S1, G), " 1");
+	assert_string_equal(oifs(f, S1, GSSM), " 1");
+	assert_int_equal(mgm_membership_count(f->m), 2);
+	log_clear();
+
+	f->feed_in_prune = 1;
+	assert_int_equal(mgm_protocol_shutdown(f->m, f->p.h), 0);
+	/* MGM: DISABLE_IGMP, IGMP's memberships on IF1 dropped (PRUNE_ALERTs:
+	 * (*,G) to every other client, (S,G) to the upstream owner), ENABLE.
+	 * IGMP called MGM neither while paused nor from ENABLE_IGMP: no
+	 * JOIN_ALERT yet; the host's join of G3 is only tracked. */
+	expect_log("P PRUNE_ALERT 0 ef010101 if=1\n"
+		   "Q PRUNE_ALERT 0 ef010101 if=1\n"
+		   "Q PRUNE_ALERT a000001 e8010101 if=1\n");
+	assert_string_equal(oifs(f, S1, G), "");
+	assert_string_equal(oifs(f, S1, GSSM), "");
+	assert_int_equal(mgm_membership_count(f->m), 0);
+	STATE(G3, "EX 260000");
+	struct igmp_if_info ii;
+	assert_int_equal(igmp_if_info_get(f->ig, IF1, &ii), 0);
+	assert_true(ii.paused);
+	/* between ENABLE_IGMP and the timer: still paused; a leave of GSSM's
+	 * source is tracked (timer lowered), not applied */
+	V3(BLOCK, GSSM, 1, S1);
+	STATE(GSSM, "IN 1:2000");
+	expect_log("");
+	/* the 0-ms timer: every wanted membership re-added */
+	assert_true(mgm_poll(f->m, 0) >= 1);
+	expect_log("Q JOIN_ALERT a000001 e8010101 update=1\n"  /* membership, to the upstream owner */
+		   "Q JOIN_ALERT a000001 e8010101 update=0\n"  /* its MFE's OIF list grew */
+		   "Q JOIN_ALERT 0 ef010101 update=1\n"        /* (*,G): every other client */
+		   "Q JOIN_ALERT a000001 ef010101 update=0\n"
+		   "Q JOIN_ALERT 0 ef030303 update=1\n");
+	assert_int_equal(mgm_membership_count(f->m), 3);
+	assert_string_equal(oifs(f, S1, G), " 1");
+	assert_string_equal(oifs(f, S1, GSSM), " 1");
+	assert_int_equal(igmp_if_info_get(f->ig, IF1, &ii), 0);
+	assert_false(ii.paused);
+	/* IGMP alone on IF1 now; the BLOCK's queries go on, nobody answers,
+	 * and the (S,G) leaves normally */
+	tick_to(f, now_ms + 2000);
+	expect_log("Q PRUNE_ALERT a000001 e8010101 if=1\n"  /* the membership */
+		   "Q PRUNE_ALERT a000001 e8010101 if=2\n"); /* its MFE has no OIF left */
+	assert_string_equal(oifs(f, S1, GSSM), "");
+	uint32_t proto;
+	assert_int_equal(mgm_interface_owner(f->m, IF1, 0, &proto, NULL), 0);
+	assert_int_equal(proto, MGM_PROTO_IGMP);
+	/* a routing protocol taking IF1 again: bracketed, nothing dropped;
+	 * the resume re-adds what MGM still has (no callbacks) */
+	mgm_handle_t h;
+	struct mock r = { "R", f, 0 };
+	assert_int_equal(mgm_protocol_register(f->m, 3, 0, &CB, &r, &h), 0);
+	assert_int_equal(mgm_interface_take(f->m, h, IF1, 0), 0);
+	assert_int_equal(mgm_poll(f->m, 0) >= 1, 1);
+	expect_log("");
+	assert_int_equal(mgm_membership_count(f->m), 2);
+	/* an IGMP leave now reaches R as LOCAL_LEAVE */
+	V3(TO_IN, G3, 0);
+	tick_to(f, now_ms + 1000);
+	tick_to(f, now_ms + 1000);
+	expect_log("R LOCAL_LEAVE 0 ef030303 if=1\n"
+		   "R PRUNE_ALERT 0 ef030303 if=1\n"
+		   "Q PRUNE_ALERT 0 ef030303 if=1\n");
+	assert_int_equal(mgm_protocol_shutdown(f->m, h), 0);
+	assert_true(mgm_poll(f->m, 0) >= 1);
+	assert_int_equal(mgm_membership_count(f->m), 1);
+	/* IGMP's own shutdown releases IF1: MGM drops the rest */
+	igmp_destroy(f->ig);
+	f->ig = NULL;
+	assert_int_equal(mgm_membership_count(f->m), 0);
+	assert_int_equal(mgm_interface_owner(f->m, IF1, 0, NULL, NULL), -ENOENT);
+}
+
+/* Two ownership changes before the resume timer runs: one resume. */
+static void
+test_pause_twice(void **st)
+{
+	struct fx *f = *st;
+	log_alerts = true;
+	V3(TO_EX, G, 0);
+	log_clear();
+	assert_int_equal(mgm_interface_release(f->m, f->p.h, IF1, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, IF1, 0), 0);
+	expect_log("P PRUNE_ALERT 0 ef010101 if=1\nQ PRUNE_ALERT 0 ef010101 if=1\n");
+	assert_int_equal(mgm_membership_count(f->m), 0);
+	assert_true(mgm_poll(f->m, 0) >= 1);
+	expect_log("P LOCAL_JOIN 0 ef010101 if=1\nP JOIN_ALERT 0 ef010101 update=1\n"
+		   "Q JOIN_ALERT 0 ef010101 update=1\n");
+	assert_int_equal(mgm_poll(f->m, 0), 0);
+	assert_int_equal(mgm_membership_count(f->m), 1);
+}
+
+int
+main(int argc, char **argv)
+{
+	char prefix[64];
+	(void)argc;
+	snprintf(prefix, sizeof(prefix), "--file-prefix=mcfwd-test-igmp-%d", (int)getpid());
+	char *eal[] = { argv[0], "--no-huge", "-m", "512", prefix, "--no-pci", "-l", "0",
+			"--log-level=lib.eal:error", "--no-telemetry", NULL };
+	if (rte_eal_init(10, eal) < 0) {
+		fprintf(stderr, "EAL init failed\n");
+		return 1;
+	}
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_codes),
+		cmocka_unit_test_setup_teardown(test_startup_and_general_queries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_querier_election, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_include_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exclude_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v2_leave_last_member, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_older_hosts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ssm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_validation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pause_resume_shutdown, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pause_twice, setup, teardown),
+	};
+	int rc = cmocka_run_group_tests_name("igmp", tests, NULL, NULL);
+	rte_eal_cleanup();
+	return rc;
+}
