@@ -6,6 +6,7 @@
  * every other lcore is a forwarding worker.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -45,7 +46,10 @@ usage(const char *prog)
 	       "  --mbufs N            mbuf pool size (default: from ports, queues, descriptors)\n"
 	       "  --rxd N / --txd N    descriptors per queue (default 1024)\n"
 	       "  --portmap P:L,...    poll port P on worker lcore L (ports without RSS)\n"
-	       "  --no-stats           do not print counters on exit\n",
+	       "  --no-stats           do not print counters on exit\n"
+	       "  --ms-log FILE        benchmarks: every worker records its counters each millisecond\n"
+	       "                       (last 120 s) and commands read from stdin are timestamped;\n"
+	       "                       written to FILE (CSV) on exit\n",
 	       prog, MCFWD_BURST_MAX);
 }
 
@@ -63,11 +67,88 @@ num(const char *opt, const char *s, unsigned long lo, unsigned long hi, uint32_t
 	return 0;
 }
 
+static unsigned int stdin_line;
+
+/* --ms-log: per-millisecond counters recorded by the workers themselves,
+ * and the start and end TSC of every command read from stdin. */
+#define MSLOG_ROWS 120000
+#define MSLOG_MARKS 256
+static const char *ms_log_path;
+static struct {
+	uint64_t t0, t1;
+	char text[96];
+} ms_marks[MSLOG_MARKS];
+static unsigned int ms_n_marks;
+
+static void
+ms_log_start(void)
+{
+	for (unsigned int i = 0; i < app.n_workers; i++) {
+		struct mcfwd_mslog *ml = calloc(1, sizeof(*ml) + MSLOG_ROWS * sizeof(ml->row[0]));
+		if (ml == NULL) {
+			fprintf(stderr, "mcfwd: --ms-log: out of memory\n");
+			return;
+		}
+		ml->n_rows = MSLOG_ROWS;
+		ml->period_tsc = rte_get_tsc_hz() / 1000;
+		ml->next_tsc = rte_rdtsc();
+		__atomic_store_n(&app.w[i]->mslog, ml, __ATOMIC_RELEASE);
+	}
+}
+
+static void
+ms_log_write(void)
+{
+	FILE *f = fopen(ms_log_path, "w");
+	if (f == NULL) {
+		fprintf(stderr, "mcfwd: --ms-log %s: %s\n", ms_log_path, strerror(errno));
+		return;
+	}
+	fprintf(f, "# tsc_hz %" PRIu64 "\n", rte_get_tsc_hz());
+	for (unsigned int i = 0; i < ms_n_marks; i++)
+		fprintf(f, "# cmd %" PRIu64 " %" PRIu64 " %s\n", ms_marks[i].t0, ms_marks[i].t1,
+			ms_marks[i].text);
+	fprintf(f, "worker,tsc,rx,fwd,iterations");
+	for (int p = 0; p < MCFWD_MSLOG_PORTS; p++)
+		fprintf(f, ",tx%d", p);
+	fprintf(f, "\n");
+	for (unsigned int i = 0; i < app.n_workers; i++) {
+		struct mcfwd_mslog *ml = __atomic_load_n(&app.w[i]->mslog, __ATOMIC_ACQUIRE);
+		if (ml == NULL)
+			continue;
+		uint64_t n = __atomic_load_n(&ml->n, __ATOMIC_ACQUIRE);
+		for (uint64_t k = n > ml->n_rows ? n - ml->n_rows : 0; k < n; k++) {
+			const struct mcfwd_msrow *r = &ml->row[k % ml->n_rows];
+			fprintf(f, "%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, i, r->tsc,
+				r->rx_pkts, r->fwd, r->iterations);
+			for (int p = 0; p < MCFWD_MSLOG_PORTS; p++)
+				fprintf(f, ",%" PRIu64, r->tx[p]);
+			fprintf(f, "\n");
+		}
+	}
+	fclose(f);
+}
+
+static void
+exec_stdin_line(char *line)
+{
+	uint64_t t0 = rte_rdtsc();
+	(void)cli_exec(line, stdout, "stdin", ++stdin_line);
+	if (ms_log_path && ms_n_marks < MSLOG_MARKS) {
+		ms_marks[ms_n_marks].t0 = t0;
+		ms_marks[ms_n_marks].t1 = rte_rdtsc();
+		size_t l = strnlen(line, sizeof(ms_marks[0].text) - 1);
+		memcpy(ms_marks[ms_n_marks].text, line, l);
+		ms_marks[ms_n_marks].text[l] = 0;
+		ms_n_marks++;
+	}
+}
+
 static int
 parse_args(int argc, char **argv)
 {
 	enum { O_CONFIG = 256, O_CMDFILE, O_NOCLI, O_BURST, O_TIMEOUT, O_MAXMFES, O_IDLE, O_SLEEP,
-	       O_CLONE, O_PUNT, O_MBUFS, O_RXD, O_TXD, O_PORTMAP, O_NOSTATS, O_PPF, O_HELP };
+	       O_CLONE, O_PUNT, O_MBUFS, O_RXD, O_TXD, O_PORTMAP, O_NOSTATS, O_PPF, O_MSLOG, O_HELP };
 	static const struct option lo[] = {
 		{ "config", required_argument, NULL, O_CONFIG },
 		{ "cmdline-file", required_argument, NULL, O_CMDFILE },
@@ -86,6 +167,7 @@ parse_args(int argc, char **argv)
 		{ "portmap", required_argument, NULL, O_PORTMAP },
 		{ "no-stats", no_argument, NULL, O_NOSTATS },
 		{ "punt-per-flow", required_argument, NULL, O_PPF },
+		{ "ms-log", required_argument, NULL, O_MSLOG },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -147,6 +229,7 @@ parse_args(int argc, char **argv)
 		case O_PPF:
 			if (num("--punt-per-flow", optarg, 1, 4096, &o->punt_per_flow)) return -EINVAL;
 			break;
+		case O_MSLOG: ms_log_path = optarg; break;
 		case O_HELP: usage(argv[0]); exit(0);
 		default:
 			usage(argv[0]);
@@ -174,7 +257,6 @@ on_signal(int sig)
 /* Commands from stdin when it is not a terminal, read as they come. */
 static char stdin_buf[8192];
 static size_t stdin_len;
-static unsigned int stdin_line;
 static bool stdin_eof;
 
 static void
@@ -189,7 +271,7 @@ stdin_ready(int fd, uint32_t ev, void *arg)
 			stdin_eof = true;
 			if (stdin_len) { /* a last line without newline */
 				stdin_buf[stdin_len] = 0;
-				(void)cli_exec(stdin_buf, stdout, "stdin", ++stdin_line);
+				exec_stdin_line(stdin_buf);
 				stdin_len = 0;
 			}
 		}
@@ -201,7 +283,7 @@ stdin_ready(int fd, uint32_t ev, void *arg)
 	char *nl;
 	while ((nl = memchr(stdin_buf, '\n', stdin_len)) != NULL && !app.quit) {
 		*nl = 0;
-		(void)cli_exec(stdin_buf, stdout, "stdin", ++stdin_line);
+		exec_stdin_line(stdin_buf);
 		fflush(stdout);
 		size_t used = (size_t)(nl + 1 - stdin_buf);
 		memmove(stdin_buf, nl + 1, stdin_len - used);
@@ -244,6 +326,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "mcfwd: %s\n", err);
 		goto out;
 	}
+	if (ms_log_path)
+		ms_log_start();
 	if (app_telemetry_init() < 0)
 		APP_LOG(WARNING, "telemetry commands not registered\n");
 	if (app.o.config && app_config_load(app.o.config, false, err, sizeof(err)) < 0) {
@@ -273,6 +357,8 @@ main(int argc, char **argv)
 	while (!app.quit)
 		app_poll_once(app.forwarding ? 1 : 20);
 	ret = 0;
+	if (ms_log_path)
+		ms_log_write();
 out:
 	cli_interactive_stop();
 	if (app_fini() != 0)

@@ -454,6 +454,26 @@ mcfwd_worker_burst_reinjected(struct mcfwd_worker *w, struct rte_mbuf **pkts, ui
 /* ---------------------------------------------------------------- */
 /* The lcore loop                                                     */
 
+/* --ms-log: a row of counters every period (a ring of n_rows). */
+static void
+mslog_tick(struct mcfwd_worker *w, struct mcfwd_mslog *ml)
+{
+	uint64_t now = rte_rdtsc();
+	if (now < ml->next_tsc)
+		return;
+	struct mcfwd_msrow *r = &ml->row[ml->n % ml->n_rows];
+	r->tsc = now;
+	r->rx_pkts = w->st.rx_pkts;
+	r->fwd = w->st.fwd;
+	r->iterations = w->st.iterations;
+	for (uint16_t p = 0; p < MCFWD_MSLOG_PORTS && p < MCFWD_MAX_PORTS; p++)
+		r->tx[p] = w->port[p].tx_pkts;
+	__atomic_store_n(&ml->n, ml->n + 1, __ATOMIC_RELEASE);
+	ml->next_tsc += ml->period_tsc;
+	if (ml->next_tsc <= now) /* late (paused, preempted): no burst of rows */
+		ml->next_tsc = now + ml->period_tsc;
+}
+
 int
 mcfwd_worker_loop(void *arg)
 {
@@ -497,6 +517,9 @@ mcfwd_worker_loop(void *arg)
 		mcfwd_worker_flush(w);
 		w->st.iterations++;
 		urcu_qsbr_quiescent_state();
+		struct mcfwd_mslog *ml = __atomic_load_n(&w->mslog, __ATOMIC_ACQUIRE);
+		if (unlikely(ml != NULL))
+			mslog_tick(w, ml);
 		if (got) {
 			w->last_rx_tsc = rte_rdtsc();
 		} else if (dp->idle_tsc) {

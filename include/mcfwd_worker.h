@@ -130,6 +130,23 @@ struct mcfwd_dp {
 	volatile int pause;              /**< written by control: workers go offline and wait */
 };
 
+/** Per-millisecond log, recorded by the worker itself (so that a reader
+ * sharing a core with the control thread does not distort what it
+ * measures). Ports >= MCFWD_MSLOG_PORTS are not logged. */
+#define MCFWD_MSLOG_PORTS 16
+struct mcfwd_msrow {
+	uint64_t tsc;            /**< when the row was written */
+	uint64_t rx_pkts, fwd, iterations;
+	uint64_t tx[MCFWD_MSLOG_PORTS]; /**< this worker's tx_pkts per port */
+};
+struct mcfwd_mslog {
+	uint64_t period_tsc;     /**< one row per period (1 ms) */
+	uint64_t next_tsc;
+	uint64_t n;              /**< rows written (row[n % n_rows] is next), release store */
+	uint32_t n_rows;
+	struct mcfwd_msrow row[];
+};
+
 /** One worker (one lcore). */
 struct mcfwd_worker {
 	struct mcfwd_dp *dp;
@@ -158,6 +175,9 @@ struct mcfwd_worker {
 	volatile int state;              /**< 0 stopped, 1 running, 2 idle-sleeping, 3 paused */
 	struct mcfwd_wstats st __attribute__((aligned(64)));
 	struct mcfwd_port_ctr port[MCFWD_MAX_PORTS];
+	/** per-millisecond counter log (benchmarks, `mcfwd --ms-log`); NULL: off.
+	 * Set by control (release store) while the worker runs. */
+	struct mcfwd_mslog *mslog;
 } __attribute__((aligned(64)));
 
 /** Offset of struct mcfwd_meta in mbufs (registered by mcfwd_worker_init()). */
