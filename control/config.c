@@ -869,6 +869,8 @@ parse_one(struct pctx *p, const char *s, size_t len)
 static int
 parse_buf(struct pctx *p, const char *text, size_t len)
 {
+	if (len == 0)
+		return 0; /* an empty file: text may be NULL */
 	const char *s = text, *end = text + len;
 	while (s < end) {
 		const char *nl = memchr(s, '\n', (size_t)(end - s));

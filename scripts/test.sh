@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Every test suite CI runs: set-up, optimised build (-Werror), unit,
-# torture, fuzz-corpus and e2e (mcfwd on net_pcap ports) suites, a benchmark
-# smoke run, then the same
-# suites under ASan+UBSan (LeakSanitizer on). Prints "N passed, N failed".
+# Every test suite CI runs: set-up, optimised gcc build (-Werror): unit,
+# torture, fuzz-corpus, e2e (mcfwd on net_pcap ports) and benchmark smoke
+# suites; then a clang build with ASan+UBSan+LSan and the libFuzzer
+# targets: the same suites plus short fuzzing sessions.
+# Prints "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,13 +43,29 @@ configure build -Dbuildtype=release -Dtorture_seconds="$torture_s"
 ninja -C build
 run_suites build unit torture fuzz smoke e2e
 
-echo "== ASan+UBSan build"
-configure build-asan -Dbuildtype=debugoptimized -Db_sanitize=address,undefined \
-	-Db_lundef=false -Dtorture_seconds="$torture_s"
-ninja -C build-asan
+# The second build: clang with ASan+UBSan (LeakSanitizer on) and the
+# libFuzzer targets, which also run briefly from their seed corpora
+# (gcc if clang is missing: no fuzzers then).
+if command -v clang >/dev/null; then
+	echo "== clang ASan+UBSan build with the fuzzers"
+	san_dir=build-clang
+	if [ ! -f "$san_dir/build.ninja" ]; then
+		CC=clang CXX=clang++ meson setup "$san_dir" -Dbuildtype=debugoptimized \
+			-Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=true \
+			-Dtorture_seconds="$torture_s" >/dev/null
+	else
+		meson configure "$san_dir" -Dtorture_seconds="$torture_s" >/dev/null
+	fi
+else
+	echo "== gcc ASan+UBSan build (no clang: no fuzzers)"
+	san_dir=build-asan
+	configure "$san_dir" -Dbuildtype=debugoptimized -Db_sanitize=address,undefined \
+		-Db_lundef=false -Dtorture_seconds="$torture_s"
+fi
+ninja -C "$san_dir"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-run_suites build-asan unit torture fuzz e2e
+run_suites "$san_dir" unit torture fuzz e2e
 
 echo
 echo "$passed passed, $failed failed"

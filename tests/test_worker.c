@@ -30,7 +30,9 @@
 
 /* gcc 12 sees rte_pktmbuf_append() as returning a zero-length object */
 #pragma GCC diagnostic ignored "-Warray-bounds"
+#ifndef __clang__
 #pragma GCC diagnostic ignored "-Wstringop-overflow"
+#endif
 
 #define NP 4
 #define S1 0x0a000001u
