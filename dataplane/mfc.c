@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <x86intrin.h>
 
@@ -112,6 +113,15 @@ struct limbo {
 
 struct mfc {
 	struct mfc_table t; /* first: readers get &c->t */
+
+	/* grace periods waited by a helper thread while the caller runs a hook */
+	void (*gp_hook)(void *arg);
+	void *gp_hook_arg;
+	pthread_t gp_thr;
+	pthread_mutex_t gp_mu;
+	pthread_cond_t gp_cv;
+	uint64_t gp_req, gp_done;  /* under gp_mu */
+	bool gp_thr_on, gp_stop;
 
 	uint32_t max_entries, pool_size, n_lcores, max_ifaces;
 	uint32_t count;
@@ -552,11 +562,14 @@ data_free(struct mfc *c, struct mfc_oifl_data *d)
 	MFC_ASAN_POISON(d, data_size(d->n));
 }
 
+static void gp_thread_stop(struct mfc *c);
+
 void
 mfc_destroy(struct mfc *c)
 {
 	if (c == NULL)
 		return;
+	gp_thread_stop(c);
 	for (uint32_t i = 0; i < c->n_limbo; i++)
 		if (c->limbo[i].kind == L_DATA)
 			data_free(c, c->limbo[i].ptr);
@@ -1092,6 +1105,87 @@ reclaim(struct mfc *c)
 	}
 }
 
+static void *
+gp_thread(void *arg)
+{
+	struct mfc *c = arg;
+	pthread_mutex_lock(&c->gp_mu);
+	for (;;) {
+		while (c->gp_req == c->gp_done && !c->gp_stop)
+			pthread_cond_wait(&c->gp_cv, &c->gp_mu);
+		if (c->gp_stop)
+			break;
+		uint64_t req = c->gp_req;
+		pthread_mutex_unlock(&c->gp_mu);
+		urcu_qsbr_synchronize_rcu();
+		pthread_mutex_lock(&c->gp_mu);
+		__atomic_store_n(&c->gp_done, req, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&c->gp_mu);
+	return NULL;
+}
+
+/* One grace period. With a hook, a helper thread waits for it while the
+ * calling (control) thread runs the hook every 100 us: it can notice a
+ * stalled reader and keep answering, though it must not change the cache. */
+static void
+gp_wait(struct mfc *c)
+{
+	if (c->gp_hook == NULL || !c->gp_thr_on) {
+		urcu_qsbr_synchronize_rcu();
+		return;
+	}
+	pthread_mutex_lock(&c->gp_mu);
+	uint64_t want = ++c->gp_req;
+	pthread_cond_signal(&c->gp_cv);
+	pthread_mutex_unlock(&c->gp_mu);
+	for (int spin = 0;; spin++) {
+		uint64_t done = __atomic_load_n(&c->gp_done, __ATOMIC_ACQUIRE);
+		if (done >= want)
+			break;
+		if (spin < 64) {
+			__builtin_ia32_pause(); /* a grace period is ~1-5 us when readers run */
+			continue;
+		}
+		c->gp_hook(c->gp_hook_arg);
+		struct timespec ts = { 0, 100000 };
+		nanosleep(&ts, NULL);
+	}
+	/* the helper's synchronize_rcu() ordered everything before it */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+int
+mfc_set_gp_hook(struct mfc *c, void (*hook)(void *arg), void *arg)
+{
+	if (c == NULL)
+		return -EINVAL;
+	if (hook != NULL && !c->gp_thr_on) {
+		pthread_mutex_init(&c->gp_mu, NULL);
+		pthread_cond_init(&c->gp_cv, NULL);
+		c->gp_stop = false;
+		if (pthread_create(&c->gp_thr, NULL, gp_thread, c) != 0)
+			return -EAGAIN;
+		c->gp_thr_on = true;
+	}
+	c->gp_hook = hook;
+	c->gp_hook_arg = arg;
+	return 0;
+}
+
+static void
+gp_thread_stop(struct mfc *c)
+{
+	if (!c->gp_thr_on)
+		return;
+	pthread_mutex_lock(&c->gp_mu);
+	c->gp_stop = true;
+	pthread_cond_signal(&c->gp_cv);
+	pthread_mutex_unlock(&c->gp_mu);
+	pthread_join(c->gp_thr, NULL);
+	c->gp_thr_on = false;
+}
+
 unsigned int
 mfc_sync(struct mfc *c)
 {
@@ -1101,7 +1195,7 @@ mfc_sync(struct mfc *c)
 	n = c->n_limbo + c->pbm_used;
 	if (n == 0)
 		return 0;
-	urcu_qsbr_synchronize_rcu();
+	gp_wait(c);
 	reclaim(c);
 	return n;
 }
@@ -1556,7 +1650,7 @@ mfc_iface_hide(struct mfc *c, uint16_t ifid)
 	if (c == NULL || ifid >= c->max_ifaces)
 		return -EINVAL;
 	__atomic_store_n(&c->iface_state[ifid], c->iface_state[ifid] + 2, __ATOMIC_RELEASE);
-	urcu_qsbr_synchronize_rcu();
+	gp_wait(c);
 	return 0;
 }
 
@@ -1571,7 +1665,7 @@ mfc_iface_set_down(struct mfc *c, uint16_t ifid, bool down)
 		return 0;
 	__atomic_store_n(&c->iface_state[ifid], nst, __ATOMIC_RELEASE);
 	if (down)
-		urcu_qsbr_synchronize_rcu();
+		gp_wait(c);
 	return 0;
 }
 
@@ -1718,7 +1812,7 @@ mfc_iface_purge(struct mfc *c, uint16_t ifid, struct mfc_purge_stats *st)
 		st->entries_removed = purge_iif(c, ifid);
 	rc = purge_oif(c, ifid, &st->lists_republished);
 	t2 = __rdtsc();
-	urcu_qsbr_synchronize_rcu(); /* one grace period for the whole batch */
+	gp_wait(c); /* one grace period for the whole batch */
 	t3 = __rdtsc();
 	reclaim(c);
 	t4 = __rdtsc();

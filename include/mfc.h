@@ -237,6 +237,17 @@ int mfc_del(struct mfc *c, uint32_t src, uint32_t grp);
  */
 unsigned int mfc_sync(struct mfc *c);
 
+/**
+ * Let grace periods be waited for by a helper thread while the calling
+ * (control) thread runs `hook` about every 100 us, so that a reader that
+ * stops reporting quiescent states (a stalled worker) can be noticed and
+ * reported while a purge waits for it. The hook runs inside cache calls:
+ * it must not call the cache or anything that changes it. NULL: wait in
+ * the caller again (the thread stays until mfc_destroy()). Control thread
+ * only. @return 0, -EINVAL, -EAGAIN (no thread).
+ */
+int mfc_set_gp_hook(struct mfc *c, void (*hook)(void *arg), void *arg);
+
 /** Bump an interface's generation: from now on no reader uses it; when this
  * returns (after one grace period) no reader still does. Control thread only.
  * @return 0 or -EINVAL. */

@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <pthread.h>
+#include <time.h>
+#include <urcu/urcu-qsbr.h>
 
 #include "mfc.h"
 
@@ -701,6 +704,68 @@ test_many_interfaces(void **st)
 	mfc_destroy(c);
 }
 
+/* A grace period waited by the helper thread: the hook runs while a
+ * reader holds the grace period, and the hide returns only after it. */
+static int hook_calls;
+static volatile int reader_go;
+
+static void
+count_hook(void *arg)
+{
+	(void)arg;
+	hook_calls++;
+}
+
+static void *
+stalled_reader(void *arg)
+{
+	(void)arg;
+	urcu_qsbr_register_thread(); /* online, no quiescent state from now */
+	reader_go = 1;
+	struct timespec ts = { 0, 60 * 1000000 };
+	nanosleep(&ts, NULL);
+	urcu_qsbr_quiescent_state();
+	urcu_qsbr_unregister_thread();
+	return NULL;
+}
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void
+test_gp_hook_runs_while_reader_stalls(void **state)
+{
+	(void)state;
+	struct mfc_params p = { .max_entries = 1024 };
+	struct mfc *c = mfc_create(&p);
+	assert_non_null(c);
+	assert_int_equal(mfc_set_gp_hook(NULL, count_hook, NULL), -EINVAL);
+	assert_int_equal(mfc_set_gp_hook(c, count_hook, NULL), 0);
+	pthread_t t;
+	reader_go = 0;
+	assert_int_equal(pthread_create(&t, NULL, stalled_reader, NULL), 0);
+	while (!reader_go)
+		;
+	double t0 = now_ms();
+	hook_calls = 0;
+	assert_int_equal(mfc_iface_hide(c, 1), 0);
+	double dt = now_ms() - t0;
+	pthread_join(t, NULL);
+	assert_true(dt >= 40.0);       /* it waited for the reader */
+	assert_true(hook_calls >= 20); /* and ran the hook meanwhile (every ~0.1 ms) */
+	/* without a reader the hook is not needed */
+	hook_calls = 0;
+	assert_int_equal(mfc_iface_hide(c, 2), 0);
+	assert_int_equal(mfc_set_gp_hook(c, NULL, NULL), 0);
+	assert_int_equal(mfc_iface_hide(c, 3), 0);
+	mfc_destroy(c);
+}
+
 int
 main(void)
 {
@@ -725,6 +790,7 @@ main(void)
 		cmocka_unit_test(test_edits_keep_hidden_hidden),
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_many_interfaces),
+		cmocka_unit_test(test_gp_hook_runs_while_reader_stalls),
 	};
 	return cmocka_run_group_tests_name("mfc", tests, NULL, NULL);
 }
