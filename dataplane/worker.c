@@ -515,6 +515,11 @@ mcfwd_worker_loop(void *arg)
 			}
 		}
 		mcfwd_worker_flush(w);
+		if (unlikely(w->stall_ms)) {
+			/* injected stall: busy, online, no quiescent state, no loop */
+			rte_delay_us_block(w->stall_ms * 1000u);
+			w->stall_ms = 0;
+		}
 		w->st.iterations++;
 		urcu_qsbr_quiescent_state();
 		struct mcfwd_mslog *ml = __atomic_load_n(&w->mslog, __ATOMIC_ACQUIRE);

@@ -173,6 +173,9 @@ struct mcfwd_worker {
 	uint64_t tokens, tok_tsc;
 	uint64_t last_rx_tsc;
 	volatile int state;              /**< 0 stopped, 1 running, 2 idle-sleeping, 3 paused */
+	/** fault injection (`debug stall-worker`): written by control; the
+	 * worker then spins this many ms without a quiescent state */
+	volatile uint32_t stall_ms;
 	struct mcfwd_wstats st __attribute__((aligned(64)));
 	struct mcfwd_port_ctr port[MCFWD_MAX_PORTS];
 	/** per-millisecond counter log (benchmarks, `mcfwd --ms-log`); NULL: off.
