@@ -209,6 +209,117 @@ app_protocol_shutdown(const char *name, char *err, size_t errlen)
 }
 
 /* ---------------------------------------------------------------- */
+/* IGMP                                                               */
+
+static int
+igmp_send(void *arg, uint32_t ifindex, const void *ip, size_t len)
+{
+	(void)arg;
+	return app_ctl_send(ifindex, ip, len);
+}
+
+static uint64_t
+igmp_now(void *arg)
+{
+	(void)arg;
+	return app_now_ms();
+}
+
+int
+app_igmp_enable(uint32_t ifid, const struct igmp_if_cfg *cfg, char *err, size_t errlen)
+{
+	if (ifid >= app.n_ifs || !app.ifs[ifid].used) {
+		snprintf(err, errlen, "no such interface");
+		return -ENOENT;
+	}
+	int rc = igmp_if_enable(app.igmp, ifid, cfg);
+	if (rc == -EEXIST)
+		snprintf(err, errlen, "IGMP already runs on '%s'", app.ifs[ifid].name);
+	else if (rc == -EINVAL)
+		snprintf(err, errlen, "IGMP on '%s': a parameter is out of range", app.ifs[ifid].name);
+	else if (rc < 0)
+		snprintf(err, errlen, "IGMP on '%s': %s", app.ifs[ifid].name, strerror(-rc));
+	else if (app.ifs[ifid].addr == 0)
+		APP_LOG(NOTICE, "IGMP on %s: no address, so no queries (members are tracked)\n",
+			app.ifs[ifid].name);
+	return rc;
+}
+
+int
+app_igmp_disable(uint32_t ifid, char *err, size_t errlen)
+{
+	if (ifid >= app.n_ifs || !app.ifs[ifid].used) {
+		snprintf(err, errlen, "no such interface");
+		return -ENOENT;
+	}
+	int rc = igmp_if_disable(app.igmp, ifid);
+	if (rc == -ENOENT)
+		snprintf(err, errlen, "IGMP does not run on '%s'", app.ifs[ifid].name);
+	else if (rc < 0)
+		snprintf(err, errlen, "IGMP off on '%s': %s", app.ifs[ifid].name, strerror(-rc));
+	else
+		app.igmp_by_cfg[ifid] = false;
+	return rc;
+}
+
+/* `phyint IF enable igmp`: only with enable, on an interface that exists
+ * once the config is applied. Nothing changes. */
+static int
+config_check_igmp(const struct mcfwd_config *c, char *err, size_t errlen)
+{
+	for (uint32_t i = 0; i < c->n_phyints; i++) {
+		const struct mcfwd_cfg_phyint *ph = &c->phyints[i];
+		uint32_t id;
+		if (!ph->igmp)
+			continue;
+		if (!ph->enable) {
+			snprintf(err, errlen, "%s:%u: 'igmp' on a disabled phyint '%s'", ph->loc.file,
+				 ph->loc.line, ph->name);
+			return -EINVAL;
+		}
+		if (app_iface_resolve(NULL, ph->name, &id) < 0) {
+			snprintf(err, errlen, "%s:%u: unknown interface '%s'", ph->loc.file, ph->loc.line,
+				 ph->name);
+			return -ENOENT;
+		}
+	}
+	return 0;
+}
+
+/* IGMP where the config says, off where the previous config said and
+ * this one does not; interfaces enabled by `igmp enable` are left alone. */
+static int
+config_apply_igmp(const struct mcfwd_config *c, char *err, size_t errlen)
+{
+	static bool want[APP_MAX_IFACES];
+	memset(want, 0, sizeof(want));
+	for (uint32_t i = 0; i < c->n_phyints; i++) {
+		const struct mcfwd_cfg_phyint *ph = &c->phyints[i];
+		uint32_t id;
+		if (!ph->igmp || app_iface_by_name(ph->name, &id) < 0)
+			continue;
+		want[id] = true;
+		if (igmp_if_enabled(app.igmp, id)) {
+			app.igmp_by_cfg[id] = true;
+			continue;
+		}
+		int rc = igmp_if_enable(app.igmp, id, NULL);
+		if (rc < 0) {
+			snprintf(err, errlen, "%s:%u: IGMP on '%s': %s", ph->loc.file, ph->loc.line,
+				 ph->name, strerror(-rc));
+			return rc;
+		}
+		app.igmp_by_cfg[id] = true;
+	}
+	for (uint32_t i = 0; i < APP_MAX_IFACES; i++)
+		if (app.igmp_by_cfg[i] && !want[i]) {
+			(void)igmp_if_disable(app.igmp, i);
+			app.igmp_by_cfg[i] = false;
+		}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
 /* Configuration: all-or-nothing                                     */
 
 /* Check the `iface` and `route` statements against the ports and the
@@ -314,6 +425,9 @@ app_config_load(const char *path, bool reload, char *err, size_t errlen)
 	rc = mcfwd_static_check(app.st, c, err, errlen);
 	if (rc < 0)
 		goto fail;
+	rc = config_check_igmp(c, err, errlen);
+	if (rc < 0)
+		goto fail;
 	for (uint32_t i = 0; i < c->n_mgroups; i++)
 		APP_LOG(NOTICE, "%s:%u: mgroup ignored: a router does not join groups itself\n",
 			c->mgroups[i].loc.file, c->mgroups[i].loc.line);
@@ -322,6 +436,10 @@ app_config_load(const char *path, bool reload, char *err, size_t errlen)
 	if (rc < 0)
 		goto fail;
 	rc = mcfwd_static_apply(app.st, c, err, errlen);
+	if (rc < 0)
+		goto fail;
+	/* IGMP co-owns interfaces static may own too (MGM brackets) */
+	rc = config_apply_igmp(c, err, errlen);
 	if (rc < 0)
 		goto fail;
 	if (app.cfg) {
@@ -709,7 +827,14 @@ handle_punt(struct rte_mbuf *m)
 			app.ctl_wrong_if_calls++;
 		break;
 	default:
-		/* IGMP and link-local control traffic: counted (IGMP router: later) */
+		/* IGMP to the router; other link-local control traffic counted */
+		if (c == MCFWD_PKT_PUNT && pi.proto == MCFWD_IPPROTO_IGMP) {
+			app.ctl_igmp++;
+			(void)igmp_input(app.igmp, mt->ifid, f + pi.l3_off, m->data_len - pi.l3_off,
+					 NULL);
+		} else {
+			app.ctl_linklocal++;
+		}
 		break;
 	}
 	rte_pktmbuf_free(m);
@@ -784,6 +909,19 @@ timer_heartbeat(void *arg)
 	}
 }
 
+/* Runs while the control thread waits for a grace period (inside a cache
+ * call): only the stall detector, every 100 ms; nothing that touches MGM. */
+void
+app_gp_hook(void *arg)
+{
+	static uint64_t last;
+	uint64_t now = app_now_ms();
+	if (now - last < 100)
+		return;
+	last = now;
+	timer_heartbeat(arg);
+}
+
 static void
 timer_snapshot(void *arg)
 {
@@ -847,8 +985,46 @@ app_snapshot_refresh(void)
 	struct mcfwd_static_info si;
 	memset(&si, 0, sizeof(si));
 	(void)mcfwd_static_info_get(app.st, &si);
+	static struct app_snap_igmp ig[APP_SNAP_IGMP];
+	struct igmp_stats igst;
+	uint32_t n_ig = 0, n_igif = 0;
+	struct igmp_if_info ii;
+	memset(&igst, 0, sizeof(igst));
+	(void)igmp_stats_get(app.igmp, IGMP_ALL, &igst);
+	for (uint32_t k = 0; igmp_if_at(app.igmp, k, &ii) == 0; k++) {
+		n_igif++;
+		struct igmp_group_info gi;
+		struct igmp_source_info src[8];
+		uint32_t ns = RTE_DIM(src);
+		for (uint32_t j = 0; n_ig < APP_SNAP_IGMP &&
+		     igmp_group_at(app.igmp, ii.ifindex, j, &gi, src, &ns) == 0; j++, ns = RTE_DIM(src)) {
+			struct app_snap_igmp *e = &ig[n_ig++];
+			snprintf(e->ifname, APP_IFNAME, "%s", ii.ifindex < app.n_ifs ?
+				 app.ifs[ii.ifindex].name : "?");
+			e->grp = gi.grp;
+			e->mode = (uint8_t)gi.mode;
+			e->compat = gi.compat;
+			e->timer_ms = gi.timer_ms;
+			e->uptime_ms = gi.uptime_ms;
+			e->n_sources = gi.n_sources;
+			e->last_reporter = gi.last_reporter;
+			size_t l = 0;
+			e->sources[0] = 0;
+			for (uint32_t q = 0; q < ns && l + 32 < sizeof(e->sources); q++) {
+				uint32_t a = src[q].addr;
+				l += (size_t)snprintf(e->sources + l, sizeof(e->sources) - l,
+						      "%s%u.%u.%u.%u%s", q ? " " : "", a >> 24, (a >> 16) & 255,
+						      (a >> 8) & 255, a & 255, src[q].forwarding ? "" : "!");
+			}
+		}
+	}
 
 	pthread_mutex_lock(&app.snap.lock);
+	memcpy(app.snap.igmp, ig, n_ig * sizeof(ig[0]));
+	app.snap.n_igmp = n_ig;
+	app.snap.total_igmp = igmp_group_count(app.igmp);
+	app.snap.igmp_ifs = n_igif;
+	app.snap.igmp_stats = igst;
 	memcpy(app.snap.mfes, st, n * sizeof(st[0]));
 	memcpy(app.snap.mfe_oifs, oifs, n * sizeof(oifs[0]));
 	memcpy(app.snap.mfe_iif, iif, n * sizeof(iif[0]));
@@ -938,9 +1114,19 @@ app_init(char *err, size_t errlen)
 		snprintf(err, errlen, "MGM: %s", strerror(errno));
 		return -errno;
 	}
+	/* grace periods are waited by a helper thread while the stall
+	 * detector keeps running here (a stalled worker holds them) */
+	if (mfc_set_gp_hook(app.cache, app_gp_hook, NULL) < 0)
+		APP_LOG(WARNING, "no grace-period helper thread: stalls are reported after them\n");
 	app.st = mcfwd_static_create(app.mgm, app_iface_resolve, NULL);
 	if (app.st == NULL) {
 		snprintf(err, errlen, "static protocol: %s", strerror(errno));
+		return -errno;
+	}
+	struct igmp_params ip = { .mgm = app.mgm, .send = igmp_send, .now_ms = igmp_now };
+	app.igmp = igmp_create(&ip);
+	if (app.igmp == NULL) {
+		snprintf(err, errlen, "IGMP router: %s", strerror(errno));
 		return -errno;
 	}
 
@@ -1048,6 +1234,9 @@ app_fini(void)
 	/* the seed's sequence for every protocol still running */
 	if (app.st && mcfwd_static_running(app.st))
 		(void)mcfwd_static_shutdown(app.st);
+	/* IGMP last: it co-owns interfaces static released */
+	igmp_destroy(app.igmp);
+	app.igmp = NULL;
 	app.dp.stop = 1;
 	rte_eal_mp_wait_lcore();
 	for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++) {

@@ -17,6 +17,7 @@
 #include "mfc.h"
 #include "mgm.h"
 #include "mcfwd_worker.h"
+#include "mcfwd_igmp.h"
 #include "hmap.h"
 
 extern int mcfwd_logtype_app;
@@ -25,6 +26,7 @@ extern int mcfwd_logtype_app;
 #define APP_IFNAME 32
 #define APP_MAX_IFACES 1024
 #define APP_SNAP_PAGE 48
+#define APP_SNAP_IGMP 256 /* IGMP groups in the telemetry snapshot */
 
 struct mcfwd_static;
 struct mcfwd_config;
@@ -89,6 +91,16 @@ struct app_snap {
 	uint32_t n_ifs;
 	uint64_t static_routes, static_ifaces, static_running;
 	uint32_t memberships;
+	/* IGMP (the first APP_SNAP_IGMP groups, by interface then group) */
+	struct app_snap_igmp {
+		char ifname[APP_IFNAME];
+		uint32_t grp, n_sources, last_reporter;
+		uint8_t mode, compat;
+		uint64_t timer_ms, uptime_ms;
+		char sources[128];   /* "S(timer_s) S!(excluded) ..." */
+	} igmp[APP_SNAP_IGMP];
+	uint32_t n_igmp, total_igmp, igmp_ifs;
+	struct igmp_stats igmp_stats;
 };
 
 struct app {
@@ -105,6 +117,8 @@ struct app {
 	uint32_t n_ifs;             /* highest used ifid + 1 */
 	struct rte_mempool *pool, *clone_pool;
 	struct mcfwd_static *st;
+	struct igmp *igmp;
+	bool igmp_by_cfg[APP_MAX_IFACES]; /* IGMP enabled by `phyint IF enable igmp` */
 	struct mcfwd_config *cfg;   /* the applied configuration (for reload) */
 	char cfg_path[4096];
 	bool forwarding;            /* `start` / `stop` */
@@ -112,6 +126,7 @@ struct app {
 	uint64_t start_s;
 	uint64_t ctl_rx[4];         /* punted packets by reason */
 	uint64_t ctl_sent;          /* control packets handed to workers */
+	uint64_t ctl_igmp, ctl_linklocal; /* MCFWD_PUNT_CTRL: IGMP, other 224.0.0.0/24 */
 	uint64_t ctl_reinjected, ctl_held_dropped, ctl_created, ctl_create_fail, ctl_wrong_if_calls;
 	uint64_t hb_last[MCFWD_MAX_WORKERS];   /* iterations last seen */
 	uint64_t hb_since_ms[MCFWD_MAX_WORKERS]; /* when they last changed */
@@ -133,7 +148,11 @@ int app_iface_resolve(void *arg, const char *name, uint32_t *ifid);
 int app_config_load(const char *path, bool reload, char *err, size_t errlen);
 int app_interface_release(uint32_t ifid, char *err, size_t errlen);
 void app_tx_barrier(void);
+void app_gp_hook(void *arg);
 int app_protocol_shutdown(const char *name, char *err, size_t errlen);
+/** IGMP on/off on interface ifid (the CLI); cfg NULL: defaults. */
+int app_igmp_enable(uint32_t ifid, const struct igmp_if_cfg *cfg, char *err, size_t errlen);
+int app_igmp_disable(uint32_t ifid, char *err, size_t errlen);
 void app_stats_sum(struct mcfwd_wstats *s);
 int app_forwarding(bool on);
 int app_set_link(uint16_t port, bool up, char *err, size_t errlen);

@@ -299,7 +299,17 @@ cmd_show_protocols(int argc, char **argv, FILE *out, char *err, size_t errlen)
 	fprintf(out, "%-8s %-8s %-10u %-8u %-9" PRIu64 " %-8" PRIu64 " %-8" PRIu64 " %-8" PRIu64 "\n",
 		"static", si.running ? "running" : "down", si.n_ifaces, si.n_mroutes, si.rpf,
 		si.wrong_if, si.join_alerts, si.prune_alerts);
-	fprintf(out, "%-8s %-8s (IGMP router: not in this build)\n", "igmp", "absent");
+	struct igmp_if_info ii;
+	uint32_t n_igif = 0;
+	while (igmp_if_at(app.igmp, n_igif, &ii) == 0)
+		n_igif++;
+	struct igmp_stats gs;
+	memset(&gs, 0, sizeof(gs));
+	(void)igmp_stats_get(app.igmp, IGMP_ALL, &gs);
+	fprintf(out, "%-8s %-8s %-10u groups %u, reports %" PRIu64 ", queries sent %" PRIu64
+		", dropped %" PRIu64 "\n", "igmp", n_igif ? "running" : "idle", n_igif,
+		igmp_group_count(app.igmp), gs.rx_v1_reports + gs.rx_v2_reports + gs.rx_v3_reports,
+		gs.tx_general + gs.tx_group + gs.tx_group_source, gs.dropped);
 	fprintf(out, "MGM: %u MFEs, %u memberships; config: %s\n", mgm_mfe_count(app.mgm),
 		mgm_membership_count(app.mgm), app.cfg_path[0] ? app.cfg_path : "(none)");
 	return 0;
@@ -722,6 +732,233 @@ cmd_sleep(int argc, char **argv, FILE *out, char *err, size_t errlen)
 	return 0;
 }
 
+
+/* ---------------------------------------------------------------- */
+/* IGMP                                                               */
+
+static const char IGMP_ENABLE_USAGE[] =
+	"usage: igmp enable IF [version 2|3] [robustness N] [query-interval S] "
+	"[query-response-interval S] [last-member-query-interval MS] [last-member-query-count N] "
+	"[require-router-alert] | igmp disable IF";
+
+static int
+cmd_igmp(int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	if (argc < 2 || (strcmp(argv[0], "enable") && strcmp(argv[0], "disable")) ||
+	    (strcmp(argv[0], "disable") == 0 && argc != 2)) {
+		snprintf(err, errlen, "%s", IGMP_ENABLE_USAGE);
+		return -EINVAL;
+	}
+	uint32_t id;
+	if (app_iface_by_name(argv[1], &id) < 0) {
+		snprintf(err, errlen, "unknown interface '%s'", argv[1]);
+		return -ENOENT;
+	}
+	if (strcmp(argv[0], "disable") == 0) {
+		int rc = app_igmp_disable(id, err, errlen);
+		if (rc == 0)
+			fprintf(out, "IGMP off on %s\n", argv[1]);
+		return rc;
+	}
+	struct igmp_if_cfg c;
+	memset(&c, 0, sizeof(c));
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "require-router-alert") == 0) {
+			c.require_router_alert = true;
+			continue;
+		}
+		char *e;
+		unsigned long v = i + 1 < argc ? strtoul(argv[i + 1], &e, 10) : 0;
+		if (i + 1 >= argc || *e || e == argv[i + 1] || v == 0 || v > 31744000ul) {
+			snprintf(err, errlen, "%s", IGMP_ENABLE_USAGE);
+			return -EINVAL;
+		}
+		if (strcmp(argv[i], "version") == 0 && v <= 3)
+			c.version = (uint8_t)v;
+		else if (strcmp(argv[i], "robustness") == 0 && v <= 7)
+			c.robustness = (uint8_t)v;
+		else if (strcmp(argv[i], "query-interval") == 0 && v <= 31744)
+			c.query_interval_ms = (uint32_t)v * 1000;
+		else if (strcmp(argv[i], "query-response-interval") == 0 && v <= 3174)
+			c.query_response_ms = (uint32_t)v * 1000;
+		else if (strcmp(argv[i], "last-member-query-interval") == 0)
+			c.lmqi_ms = (uint32_t)v;
+		else if (strcmp(argv[i], "last-member-query-count") == 0 && v <= 255)
+			c.lmqc = (uint8_t)v;
+		else {
+			snprintf(err, errlen, "'%s %s': %s", argv[i], argv[i + 1], IGMP_ENABLE_USAGE);
+			return -EINVAL;
+		}
+		i++;
+	}
+	if (argc > 2 && igmp_if_enabled(app.igmp, id)) {
+		int rc = igmp_if_set_cfg(app.igmp, id, &c);
+		if (rc < 0)
+			snprintf(err, errlen, "IGMP on '%s': a parameter is out of range", argv[1]);
+		else
+			fprintf(out, "IGMP on %s reconfigured\n", argv[1]);
+		return rc;
+	}
+	int rc = app_igmp_enable(id, &c, err, errlen);
+	if (rc == 0)
+		fprintf(out, "IGMP on %s\n", argv[1]);
+	return rc;
+}
+
+static const char *
+igmp_mode(uint8_t m)
+{
+	return m == IGMP_MODE_EXCLUDE ? "exclude" : "include";
+}
+
+static int
+cmd_show_igmp_groups(int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	bool json = argc == 1 && strcmp(argv[0], "json") == 0;
+	if (argc > 1 || (argc == 1 && !json)) {
+		snprintf(err, errlen, "usage: show ip igmp groups [json]");
+		return -EINVAL;
+	}
+	static struct igmp_source_info src[1024];
+	struct igmp_if_info ii;
+	struct igmp_group_info gi;
+	bool first = true;
+	if (json)
+		fputc('[', out);
+	else
+		fprintf(out, "%-12s %-15s %-7s %-9s %-3s %-9s %s\n", "Interface", "Group", "Mode",
+			"Timer", "Ver", "Uptime", "Sources (timer; ! excluded)");
+	for (uint32_t k = 0; igmp_if_at(app.igmp, k, &ii) == 0; k++) {
+		uint32_t ns = RTE_DIM(src);
+		for (uint32_t j = 0; igmp_group_at(app.igmp, ii.ifindex, j, &gi, src, &ns) == 0;
+		     j++, ns = RTE_DIM(src)) {
+			char g[16], a[16], tm[32], up[32];
+			ip_str(gi.grp, g);
+			if (json) {
+				fprintf(out, "%s{\"interface\":\"%s\",\"group\":\"%s\",\"mode\":\"%s\","
+					"\"timer_s\":%" PRIu64 ",\"version\":%u,\"uptime_s\":%" PRIu64
+					",\"last_reporter\":\"%s\",\"sources\":[", first ? "" : ",",
+					if_name(ii.ifindex), g, igmp_mode((uint8_t)gi.mode),
+					(gi.timer_ms + 999) / 1000, gi.compat, gi.uptime_ms / 1000,
+					ip_str(gi.last_reporter, a));
+				for (uint32_t q = 0; q < ns; q++)
+					fprintf(out, "%s{\"source\":\"%s\",\"timer_s\":%" PRIu64
+						",\"forwarding\":%s}", q ? "," : "", ip_str(src[q].addr, a),
+						(src[q].timer_ms + 999) / 1000,
+						src[q].forwarding ? "true" : "false");
+				fputs("]}", out);
+			} else {
+				char sl[256] = "";
+				size_t l = 0;
+				if (gi.mode == IGMP_MODE_EXCLUDE)
+					hms((gi.timer_ms + 999) / 1000, tm, sizeof(tm));
+				else
+					snprintf(tm, sizeof(tm), "-");
+				hms(gi.uptime_ms / 1000, up, sizeof(up));
+				for (uint32_t q = 0; q < ns && l + 40 < sizeof(sl); q++)
+					l += (size_t)snprintf(sl + l, sizeof(sl) - l, "%s%s(%" PRIu64 "s)%s",
+							      q ? " " : "", ip_str(src[q].addr, a),
+							      (src[q].timer_ms + 999) / 1000,
+							      src[q].forwarding ? "" : "!");
+				if (ns < gi.n_sources)
+					snprintf(sl + l, sizeof(sl) - l, " ...");
+				fprintf(out, "%-12s %-15s %-7s %-9s v%-2u %-9s %s\n", if_name(ii.ifindex), g,
+					igmp_mode((uint8_t)gi.mode), tm, gi.compat, up,
+					ns ? sl : gi.mode == IGMP_MODE_EXCLUDE ? "(any)" : "-");
+			}
+			first = false;
+		}
+	}
+	fputs(json ? "]\n" : "", out);
+	return 0;
+}
+
+static int
+cmd_show_igmp_interface(int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	(void)argv;
+	if (argc != 0) {
+		snprintf(err, errlen, "usage: show ip igmp interface");
+		return -EINVAL;
+	}
+	struct igmp_if_info ii;
+	fprintf(out, "%-12s %-15s %-3s %-8s %-15s %-7s %-2s %-6s %-6s %-6s %-6s %-6s %s\n", "Interface",
+		"Address", "Ver", "Querier", "QuerierAddr", "Groups", "RV", "QI(s)", "QRI(s)", "GMI(s)",
+		"LMQI", "NextQ", "State");
+	for (uint32_t k = 0; igmp_if_at(app.igmp, k, &ii) == 0; k++) {
+		char a[16], q[16];
+		fprintf(out, "%-12s %-15s v%-2u %-8s %-15s %-7u %-2u %-6u %-6.1f %-6u %-6u %-6" PRIu64
+			" %s\n", if_name(ii.ifindex), ii.addr ? ip_str(ii.addr, a) : "-", ii.cfg.version,
+			ii.querier ? "yes" : "no", ii.querier_addr ? ip_str(ii.querier_addr, q) : "-",
+			ii.n_groups, ii.cfg.robustness, ii.cfg.query_interval_ms / 1000,
+			ii.cfg.query_response_ms / 1000.0, ii.cfg.gmi_ms / 1000, ii.cfg.lmqi_ms,
+			ii.querier ? (ii.next_query_ms + 999) / 1000 : 0,
+			ii.paused ? "paused" : ii.cfg.require_router_alert ? "running (RA required)" : "running");
+	}
+	return 0;
+}
+
+#define IGMP_STATS(X) X(rx) X(rx_queries) X(rx_v1_reports) X(rx_v2_reports) X(rx_v3_reports) \
+	X(rx_leaves) X(rx_records) X(records_ignored) X(ssm_ignored) X(older_queries) \
+	X(tx_general) X(tx_group) X(tx_group_source) X(tx_errors) X(mgm_adds) X(mgm_deletes) \
+	X(mgm_errors) X(state_full) X(querier_changes) X(dropped)
+
+static int
+cmd_show_igmp_stats(int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	bool json = argc == 1 && strcmp(argv[0], "json") == 0;
+	if (argc > 1 || (argc == 1 && !json)) {
+		snprintf(err, errlen, "usage: show ip igmp stats [json]");
+		return -EINVAL;
+	}
+	struct igmp_stats t;
+	(void)igmp_stats_get(app.igmp, IGMP_ALL, &t);
+	if (json) {
+		bool first = true;
+		fputc('{', out);
+#define X(f) fprintf(out, "%s\"%s\":%" PRIu64, first ? "" : ",", #f, t.f); first = false;
+		IGMP_STATS(X)
+#undef X
+		fputs(",\"drops\":{", out);
+		for (int i = 0; i < IGMP_DROP_MAX; i++)
+			fprintf(out, "%s\"%s\":%" PRIu64, i ? "," : "", igmp_drop_name(i), t.drops[i]);
+		fprintf(out, "},\"ctl_igmp\":%" PRIu64 ",\"ctl_linklocal\":%" PRIu64 "}\n", app.ctl_igmp,
+			app.ctl_linklocal);
+		return 0;
+	}
+	fputs("IGMP (all interfaces):\n", out);
+#define X(f) fprintf(out, "  %-18s %" PRIu64 "\n", #f, t.f);
+	IGMP_STATS(X)
+#undef X
+	fputs("drops by reason:\n", out);
+	for (int i = 0; i < IGMP_DROP_MAX; i++)
+		fprintf(out, "  %-18s %" PRIu64 "\n", igmp_drop_name(i), t.drops[i]);
+	fprintf(out, "punted to control: IGMP %" PRIu64 ", other link-local %" PRIu64 "\n", app.ctl_igmp,
+		app.ctl_linklocal);
+	return 0;
+}
+
+/* Fault injection for tests: a worker spins without quiescent states. */
+static int
+cmd_debug(int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	char *e1, *e2;
+	unsigned long wi = argc == 3 ? strtoul(argv[1], &e1, 10) : 0;
+	unsigned long ms = argc == 3 ? strtoul(argv[2], &e2, 10) : 0;
+	if (argc != 3 || strcmp(argv[0], "stall-worker") || *e1 || e1 == argv[1] || *e2 ||
+	    e2 == argv[2] || ms == 0 || ms > 60000) {
+		snprintf(err, errlen, "usage: debug stall-worker WORKER MS (1..60000)");
+		return -EINVAL;
+	}
+	if (wi >= app.n_workers) {
+		snprintf(err, errlen, "no worker %lu (workers: 0..%u)", wi, app.n_workers - 1);
+		return -ENOENT;
+	}
+	app.w[wi]->stall_ms = (uint32_t)ms;
+	fprintf(out, "worker %lu stalls for %lu ms\n", wi, ms);
+	return 0;
+}
+
 static int cmd_help(int argc, char **argv, FILE *out, char *err, size_t errlen);
 
 static const struct cmd cmds[] = {
@@ -733,10 +970,15 @@ static const struct cmd cmds[] = {
 	{ "show lcores", "", "workers and their queues", cmd_show_lcores },
 	{ "show stats", "[json]", "forwarding counters by fate", cmd_show_stats },
 	{ "show version", "", "versions", cmd_show_version },
+	{ "show ip igmp groups", "[json]", "IGMP group state per interface", cmd_show_igmp_groups },
+	{ "show ip igmp interface", "", "IGMP interfaces, querier, timers", cmd_show_igmp_interface },
+	{ "show ip igmp stats", "[json]", "IGMP counters and drops by reason", cmd_show_igmp_stats },
 	{ "mroute", "add from IF [source S] group G to IF [IF...] | del [source S] group G",
 	  "static multicast routes", cmd_mroute },
 	{ "protocol", "static load FILE | shutdown NAME", "load a configuration, shut a protocol down", cmd_protocol },
 	{ "interface", "release IF", "the protocol owning IF releases it (purge)", cmd_interface },
+	{ "igmp", "enable IF [version 2|3] [robustness N] [query-interval S] ... | disable IF",
+	  "run the IGMP router on IF, or stop it", cmd_igmp },
 	{ "clear counters", "", "zero the counters shown", cmd_clear },
 	{ "reload", "", "re-apply the configuration file, all or nothing", cmd_reload },
 	{ "set link-up", "port N", "administrative link up", cmd_link_up },
@@ -744,6 +986,7 @@ static const struct cmd cmds[] = {
 	{ "start", "", "start forwarding", cmd_start },
 	{ "stop", "", "stop forwarding and show counters", cmd_stop },
 	{ "sleep", "MS", "let the control thread run for MS milliseconds (scripts)", cmd_sleep },
+	{ "debug", "stall-worker WORKER MS", "fault injection: a worker stops reporting quiescent states", cmd_debug },
 	{ "quit", "", "shut every protocol down and exit", cmd_quit },
 };
 

@@ -6,6 +6,7 @@
  *   /mcfwd/interfaces   logical interfaces
  *   /mcfwd/protocols    routing protocols
  *   /mcfwd/mroutes,N    MFEs from index N (pages of 48), with "total" and "start"
+ *   /mcfwd/igmp         IGMP groups (the first 256), counters, drops by reason
  * Tables are dicts of columns: DPDK 22.11 telemetry nests only arrays of
  * basic values inside a dict (no dict inside an array, no dots in keys),
  * so row i of a table is element i of every column array.
@@ -251,6 +252,50 @@ tel_mroutes(const char *cmd, const char *params, struct rte_tel_data *d)
 	return cols_done(&t, d, ok);
 }
 
+static int
+tel_igmp(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	struct cols t = { .n = 0 };
+	int stale = snap_get();
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_int(d, "stale", stale);
+	rte_tel_data_add_dict_u64(d, "interfaces", app.snap.igmp_ifs);
+	rte_tel_data_add_dict_u64(d, "total", app.snap.total_igmp);
+	const struct igmp_stats *st = &app.snap.igmp_stats;
+#define X(f) rte_tel_data_add_dict_u64(d, #f, st->f);
+	X(rx) X(rx_queries) X(rx_v1_reports) X(rx_v2_reports) X(rx_v3_reports) X(rx_leaves)
+	X(rx_records) X(records_ignored) X(ssm_ignored) X(tx_general) X(tx_group)
+	X(tx_group_source) X(tx_errors) X(mgm_adds) X(mgm_deletes) X(mgm_errors) X(dropped)
+#undef X
+	for (int i = 0; i < IGMP_DROP_MAX; i++) {
+		char k[64];
+		snprintf(k, sizeof(k), "drop_%s", igmp_drop_name(i));
+		rte_tel_data_add_dict_u64(d, k, st->drops[i]);
+	}
+	struct rte_tel_data *ifn = col(&t, "interface", RTE_TEL_STRING_VAL),
+		*gr = col(&t, "group", RTE_TEL_STRING_VAL), *md = col(&t, "mode", RTE_TEL_STRING_VAL),
+		*tm = col(&t, "timer_s", RTE_TEL_U64_VAL), *ns = col(&t, "n_sources", RTE_TEL_U64_VAL),
+		*sr = col(&t, "sources", RTE_TEL_STRING_VAL), *vr = col(&t, "version", RTE_TEL_INT_VAL),
+		*up = col(&t, "uptime_s", RTE_TEL_U64_VAL);
+	bool ok = up != NULL;
+	for (uint32_t i = 0; ok && i < app.snap.n_igmp; i++) {
+		const struct app_snap_igmp *e = &app.snap.igmp[i];
+		char a[16];
+		rte_tel_data_add_array_string(ifn, e->ifname);
+		rte_tel_data_add_array_string(gr, ipstr(e->grp, a));
+		rte_tel_data_add_array_string(md, e->mode == IGMP_MODE_EXCLUDE ? "exclude" : "include");
+		rte_tel_data_add_array_u64(tm, (e->timer_ms + 999) / 1000);
+		rte_tel_data_add_array_u64(ns, e->n_sources);
+		rte_tel_data_add_array_string(sr, e->sources);
+		rte_tel_data_add_array_int(vr, e->compat);
+		rte_tel_data_add_array_u64(up, e->uptime_ms / 1000);
+	}
+	pthread_mutex_unlock(&app.snap.lock);
+	return cols_done(&t, d, ok);
+}
+
 int
 app_telemetry_init(void)
 {
@@ -264,5 +309,7 @@ app_telemetry_init(void)
 		"Routing protocols. No parameters");
 	rc |= rte_telemetry_register_cmd("/mcfwd/mroutes", tel_mroutes,
 		"Multicast forwarding entries, 48 per page. Parameter: first index (default 0)");
+	rc |= rte_telemetry_register_cmd("/mcfwd/igmp", tel_igmp,
+		"IGMP groups (first 256), counters and drops by reason. No parameters");
 	return rc ? -EINVAL : 0;
 }
