@@ -89,7 +89,9 @@ class Run:
             inp = os.path.join(self.dir, "in%d.pcap" % i)
             wrpcap(inp, inputs.get(i, []))
             out = os.path.join(self.dir, "out%d.pcap" % i)
-            inf = ",infinite_rx=1" if infinite and inputs.get(i) else ""
+            # infinite: True (every port with input) or the ports that loop
+            loop = infinite is True or (not isinstance(infinite, bool) and i in infinite)
+            inf = ",infinite_rx=1" if loop and inputs.get(i) else ""
             eal += ["--vdev", "net_pcap%d,rx_pcap=%s,tx_pcap=%s%s" % (i, inp, out, inf)]
         self.cfg = os.path.join(self.dir, "mcfwd.conf")
         with open(self.cfg, "w") as f:
@@ -592,7 +594,255 @@ def scenario_signals():
         r.cleanup()
 
 
+def scenario_stall():
+    """A worker stops reporting quiescent states (fault injection) while an
+    interface is released: the stall is reported with lcore and duration
+    within about a second, telemetry keeps answering (stale snapshot), and
+    the release completes once the worker resumes."""
+    print("stalled worker during a release: detected, reported, release completes after")
+    inp = {0: [pkt(S1, G1, seq=i) for i in range(64)]}
+    cfg = "iface p0 port 0\niface p1 port 1\niface p2 port 2\nmroute from p0 source %s group %s to p1 p2\n" % (S1, G1)
+    cmds = "sleep 500\ndebug stall-worker 0 2500\ninterface release p1\nsleep 300\ndebug stall-worker 7 5\nquit\n"
+    got = {}
+
+    def during(r):
+        time.sleep(1.5)  # inside the stall
+        t = time.time()
+        try:
+            got.update(telemetry_query(r, ["/mcfwd/stats", "/mcfwd/mroutes"]))
+        except OSError as e:
+            check(False, "stall: telemetry: %s" % e)
+        got["secs"] = time.time() - t
+
+    r = Run("stall", nports=3, config=cfg, cmds=cmds, inputs=inp, infinite=True).run(during=during)
+    check(r.rc == 0, "stall: exit status %s" % r.rc)
+    m = re.search(r"worker 0 \(lcore 1\) stalled for (\d+) ms", r.out)
+    check(m is not None and 1000 <= int(m.group(1)) <= 1600, "stall: not reported within ~1 s:\n" + r.out[-1500:])
+    m = re.search(r"interface p1 released in (\d+) ms", r.out)
+    check(m is not None and int(m.group(1)) >= 1500, "stall: release did not wait for the worker")
+    check(re.search(r"worker 0 \(lcore 1\) running again after \d+ ms", r.out) is not None,
+          "stall: recovery not reported")
+    check(re.search(r"cmds:5: error: no worker 7", r.out) is not None, "stall: bad worker not refused")
+    if check("/mcfwd/mroutes" in got, "stall: telemetry did not answer"):
+        check(got["/mcfwd/mroutes"]["/mcfwd/mroutes"]["stale"] == 1, "stall: snapshot not marked stale")
+        check(got["secs"] < 1.5, "stall: telemetry took %.1f s" % got["secs"])
+    r.cleanup()
+
+
+def csum16(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(int.from_bytes(b[i:i + 2], "big") for i in range(0, len(b), 2))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return s
+
+
+def igmp_msg(t, code=0, grp="0.0.0.0", body=b"", bad_csum=False):
+    """An IGMP message with its checksum over the whole payload."""
+    m = bytearray(bytes([t, code, 0, 0]) + socket.inet_aton(grp) + body)
+    c = 0xFFFF - csum16(bytes(m))
+    if bad_csum:
+        c ^= 0x0101
+    m[2:4] = c.to_bytes(2, "big")
+    return bytes(m)
+
+
+def v3_report(records):
+    """records: [(type, group, [sources], aux_words)]; the count is len(records)."""
+    body = b""
+    for r in records:
+        t, g, srcs = r[0], r[1], r[2]
+        aux = r[3] if len(r) > 3 else 0
+        body += bytes([t, aux]) + len(srcs).to_bytes(2, "big") + socket.inet_aton(g)
+        body += b"".join(socket.inet_aton(x) for x in srcs) + b"\0" * (4 * aux)
+    m = bytearray(bytes([0x22, 0, 0, 0, 0, 0]) + len(records).to_bytes(2, "big") + body)
+    m[2:4] = (0xFFFF - csum16(bytes(m))).to_bytes(2, "big")
+    return bytes(m)
+
+
+def fix_csum(m):
+    """Recompute the IGMP checksum of a message cut or edited after it was built."""
+    m = bytearray(m)
+    m[2:4] = b"\0\0"
+    m[2:4] = (0xFFFF - csum16(bytes(m))).to_bytes(2, "big")
+    return bytes(m)
+
+
+def igmp_frame(src, dst, msg, ttl=1, ra=True, frag=0, bad_ip_csum=False):
+    from scapy.layers.inet import IPOption_Router_Alert
+    ip = IP(src=src, dst=dst, ttl=ttl, proto=2, flags=frag,
+            options=[IPOption_Router_Alert()] if ra else []) / Raw(msg)
+    raw = bytearray(bytes(Ether(src="02:00:00:00:99:02", dst=mac_of(dst)) / ip))
+    if bad_ip_csum:
+        raw[14 + 10] ^= 0xFF
+    return Ether(bytes(raw))
+
+
+def pcap_frames(path, limit=None):
+    """Raw frames of a pcap (fast: the data ports write millions)."""
+    import struct
+    out = []
+    if not os.path.exists(path):
+        return out
+    with open(path, "rb") as f:
+        hdr = f.read(24)
+        if len(hdr) < 24:
+            return out
+        end = "<" if hdr[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+        while limit is None or len(out) < limit:
+            rh = f.read(16)
+            if len(rh) < 16:
+                break
+            incl = struct.unpack(end + "IIII", rh)[2]
+            out.append(f.read(incl))
+    return out
+
+
+def check_query(fr, tag):
+    """A general query as RFC 3376 wants it: TTL 1, Router Alert, valid checksums."""
+    ip = fr[14:]
+    ihl = (ip[0] & 15) * 4
+    tot = int.from_bytes(ip[2:4], "big")
+    ok = check(ip[8] == 1, "%s: query TTL %d" % (tag, ip[8]))
+    ok &= check(ihl == 24 and ip[20:24] == b"\x94\x04\x00\x00", "%s: no Router Alert option" % tag)
+    ok &= check(csum16(bytes(ip[:ihl])) == 0xFFFF, "%s: bad IP checksum" % tag)
+    ok &= check(csum16(bytes(ip[ihl:tot])) == 0xFFFF, "%s: bad IGMP checksum" % tag)
+    ok &= check(ip[ihl] == 0x11 and tot - ihl == 12, "%s: not a v3 query" % tag)
+    ok &= check(socket.inet_ntoa(ip[12:16]) == "10.1.0.254", "%s: query source %s" %
+                (tag, socket.inet_ntoa(ip[12:16])))
+    ok &= check(socket.inet_ntoa(ip[16:20]) == "224.0.0.1", "%s: query not to 224.0.0.1" % tag)
+    ok &= check(fr[0:6] == bytes.fromhex("01005e000001"), "%s: query destination MAC" % tag)
+    return ok
+
+
+IGMP_CONFIG = """iface p0 port 0 address 10.0.0.254/24
+iface p1 port 1 address 10.1.0.254/24
+phyint p0 enable
+phyint p1 enable igmp
+"""
+
+
+def scenario_igmp():
+    """An IGMPv3 report on p1 (IGMP on, co-owned with static) creates an
+    (S,G) membership: the stream from p0 is forwarded to p1; p1 sends
+    general queries."""
+    print("igmp: a v3 report makes p1 a receiver; queries on p1")
+    report = igmp_frame("10.1.0.10", "224.0.0.22",
+                        v3_report([(5, G1, [S1]), (4, "239.9.9.9", []), (2, "224.0.0.251", [])]))
+    inp = {0: [pkt(S1, G1, seq=i) for i in range(64)], 1: [report]}
+    cmds = """sleep 1500
+show ip igmp groups
+show ip igmp groups json
+show ip igmp interface
+show ip igmp stats json
+show protocols
+show port stats 1
+igmp disable p0
+igmp enable p0 query-interval 20
+show ip igmp interface
+igmp disable p0
+quit
+"""
+    tel = {}
+
+    def during(run):
+        time.sleep(1.0)
+        try:
+            tel.update(telemetry_query(run, ["/mcfwd/igmp"]))
+        except OSError as e:
+            check(False, "igmp: telemetry: %s" % e)
+
+    r = Run("igmp", nports=2, config=IGMP_CONFIG, cmds=cmds, inputs=inp, infinite={0}).run(during=during)
+    check(r.rc == 0, "igmp: exit status %s" % r.rc)
+    if check("/mcfwd/igmp" in tel, "igmp: no telemetry answer"):
+        t = tel["/mcfwd/igmp"]["/mcfwd/igmp"]
+        check(t["total"] == 2 and t["interface"] == ["p1", "p1"] and t["group"] == [G1, "239.9.9.9"] and
+              t["mode"] == ["include", "exclude"] and t["sources"] == [S1, ""] and
+              t["rx_v3_reports"] == 1 and t["drop_ttl"] == 0 and t["stale"] == 0,
+              "igmp: telemetry %s" % t)
+    gr = r.json_after("show ip igmp groups json")
+    if check(gr is not None, "igmp: no JSON from show ip igmp groups:\n" + r.out[-1500:]):
+        by = {(g["interface"], g["group"]): g for g in gr}
+        g = by.get(("p1", G1))
+        if check(g is not None, "igmp: no group %s on p1: %s" % (G1, gr)):
+            check(g["mode"] == "include" and [x["source"] for x in g["sources"]] == [S1] and
+                  g["version"] == 3 and g["last_reporter"] == "10.1.0.10", "igmp: group %s" % g)
+        g = by.get(("p1", "239.9.9.9"))
+        check(g is not None and g["mode"] == "exclude" and g["sources"] == [],
+              "igmp: (*,239.9.9.9) not in exclude mode: %s" % g)
+        check(("p1", "224.0.0.251") not in by, "igmp: a link-local group was recorded")
+    check(re.search(r"^p1\s+232\.1\.1\.1\s+include\s+-\s+v3\s+\S+\s+10\.0\.0\.1\(\d+s\)", r.out, re.M)
+          is not None, "igmp: show ip igmp groups table:\n" + r.out[-2000:])
+    check(re.search(r"^igmp\s+running\s+1\s+groups 2", r.out, re.M) is not None,
+          "igmp: show protocols does not show IGMP running")
+    st = r.json_after("show ip igmp stats json")
+    check(st is not None and st["rx_v3_reports"] == 1 and st["dropped"] == 0 and
+          st["records_ignored"] == 1 and st["mgm_adds"] == 2, "igmp: stats %s" % st)
+    check(re.search(r"^p0\s+10\.0\.0\.254\s+v3\s+yes\s+10\.0\.0\.254\s+0\s+2\s+20\s", r.out, re.M)
+          is not None, "igmp: runtime enable on p0 with query-interval 20:\n" + r.out[-1500:])
+    check("IGMP off on p0" in r.out and "error: IGMP does not run on 'p0'" in r.out,
+          "igmp: igmp disable p0 before enable not refused")
+    # what p1 sent: the stream of (S1,G1), and general queries
+    frames = pcap_frames(os.path.join(r.dir, "out1.pcap"))
+    udp = [f for f in frames if len(f) > 34 and f[23] == 17 and socket.inet_ntoa(f[30:34]) == G1]
+    igmp = [f for f in frames if len(f) > 34 and f[23] == 2]
+    check(len(udp) > 100, "igmp: only %d packets of (S1,G1) forwarded to p1" % len(udp))
+    if check(len(igmp) >= 1, "igmp: no query sent on p1"):
+        check_query(igmp[0], "igmp")
+    check("mbuf leak" not in r.out, "igmp: mbuf leak")
+    r.cleanup()
+
+
+def scenario_igmp_malformed():
+    """Malformed IGMP on p1: each dropped and counted by reason, nothing
+    forwarded, the app alive."""
+    print("igmp: malformed packets counted by reason, none forwarded")
+    H, Q = "10.1.0.10", "10.1.0.1"
+    bad = [
+        (igmp_frame(H, G1, igmp_msg(0x16, grp="239.1.1.1"), ttl=2), "ttl"),
+        (igmp_frame(H, "239.1.1.1", igmp_msg(0x16, grp="239.1.1.1", bad_csum=True)), "igmp_csum"),
+        (igmp_frame(H, "239.1.1.1", fix_csum(igmp_msg(0x16, grp="239.1.1.1")[:6])), "igmp_len"),
+        (igmp_frame(Q, "224.0.0.1", igmp_msg(0x11, 100, body=b"\0\0")), "query_len"),
+        (igmp_frame(H, "224.0.0.22", fix_csum(v3_report([(5, "239.1.1.1", [S1])])[:-4])), "record_bounds"),
+        (igmp_frame(H, "224.0.0.22", v3_report([(5, "239.1.1.1", ["224.1.1.1"])])), "bad_source"),
+        (igmp_frame(H, "239.1.1.1", igmp_msg(0x16, grp="10.1.1.1")), "bad_group"),
+        (igmp_frame(H, "224.0.0.251", igmp_msg(0x16, grp="224.0.0.251")), "bad_group"),
+        (igmp_frame("10.9.9.9", "239.1.1.1", igmp_msg(0x16, grp="239.1.1.1")), "src_not_onlink"),
+        (igmp_frame(H, "239.1.1.1", igmp_msg(0x16, grp="239.1.1.1"), frag=1), "ip_fragment"),
+        (igmp_frame(H, "239.1.1.1", igmp_msg(0x13, grp="239.1.1.1")), "unknown_type"),
+    ]
+    # a record count beyond what is there
+    m = bytearray(v3_report([(5, "239.1.1.1", [S1])]))
+    m[6:8] = (3).to_bytes(2, "big")
+    bad.append((igmp_frame(H, "224.0.0.22", fix_csum(m)), "record_bounds"))
+    frames = [b[0] for b in bad]
+    frames.append(igmp_frame(H, "239.1.1.1", igmp_msg(0x16, grp="239.1.1.1"), bad_ip_csum=True))
+    frames.append(pkt(S1, "224.0.0.5", ttl=1))  # OSPF: link-local, not IGMP
+    inp = {1: frames}
+    cmds = "sleep 1000\nshow ip igmp stats json\nshow stats json\nshow ip igmp groups json\nquit\n"
+    r = Run("igmpbad", nports=2, config=IGMP_CONFIG, cmds=cmds, inputs=inp).run()
+    check(r.rc == 0, "igmpbad: exit status %s" % r.rc)
+    st = r.json_after("show ip igmp stats json")
+    if check(st is not None, "igmpbad: no stats:\n" + r.out[-1500:]):
+        want = Counter(b[1] for b in bad)
+        got = {k: v for k, v in st["drops"].items() if v}
+        check(got == dict(want), "igmpbad: drops %s, expected %s" % (got, dict(want)))
+        check(st["dropped"] == len(bad) and st["rx"] == len(bad), "igmpbad: %s" % st)
+        check(st["ctl_igmp"] == len(bad) and st["ctl_linklocal"] == 1, "igmpbad: punts %s" % st)
+    ws = r.json_after("show stats json")
+    check(ws is not None and ws["bad_hdr"] == 1 and ws["fwd"] == 0, "igmpbad: worker stats %s" % ws)
+    check(r.json_after("show ip igmp groups json") == [], "igmpbad: groups created")
+    check(pcap_frames(os.path.join(r.dir, "out0.pcap")) == [], "igmpbad: something sent on p0")
+    sent1 = pcap_frames(os.path.join(r.dir, "out1.pcap"))
+    check(all(len(f) > 38 and f[23] == 2 and f[38] == 0x11 for f in sent1),
+          "igmpbad: p1 sent something other than queries")
+    check("mbuf leak" not in r.out, "igmpbad: mbuf leak")
+    r.cleanup()
+
+
 SCENARIOS = {
+    "stall": scenario_stall,
     "signals": scenario_signals,
     "cli": scenario_cli_changes,
     "interactive": scenario_interactive,
@@ -602,6 +852,8 @@ SCENARIOS = {
     "shutdown": scenario_shutdown_ageing,
     "telemetry": scenario_telemetry,
     "multi_worker": scenario_multi_worker,
+    "igmp": scenario_igmp,
+    "igmp_malformed": scenario_igmp_malformed,
 }
 
 
