@@ -415,6 +415,37 @@ t_alloc_fail(void **state)
 }
 
 static void
+t_punt_ring_full(void **state)
+{
+	(void)state;
+	/* control does not drain: the punt ring (64) fills, the rest of the
+	 * misses are dropped and counted, and forwarding goes on */
+	uint16_t oif[] = { 2 };
+	add(S1, G1, 0, 1, oif, NULL);
+	stats_zero();
+	uint32_t punted = 0;
+	for (int b = 0; b < 8; b++) {
+		struct rte_mbuf *m[32];
+		for (int i = 0; i < 32; i++)
+			m[i] = i % 2 ? frame(0, 0, S1, G1, 64, 100, 17)
+				     : frame(0, 0, 0x0b000000u + (uint32_t)(b * 32 + i), G2, 64, 100, 17);
+		run(m, 32);
+	}
+	punted = rte_ring_count(punt);
+	assert_int_equal(punted, 63); /* an rte_ring of 64 holds 63 */
+	assert_int_equal(w->st.miss_punted, 63);
+	assert_int_equal(w->st.miss_dropped, 128 - 63);
+	assert_int_equal(w->st.fwd, 128);
+	struct rte_mbuf *o[256];
+	unsigned int n = sent(2, o, 256);
+	assert_int_equal(n, 128);
+	rte_pktmbuf_free_bulk(o, n);
+	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
+	drain_all();
+	del(S1, G1);
+}
+
+static void
 t_pools_full(void **state)
 {
 	(void)state;
@@ -502,6 +533,7 @@ main(void)
 		cmocka_unit_test(t_classify_and_punt),
 		cmocka_unit_test(t_tx_partial),
 		cmocka_unit_test(t_alloc_fail),
+		cmocka_unit_test(t_punt_ring_full),
 		cmocka_unit_test(t_pools_full),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
