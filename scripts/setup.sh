@@ -13,6 +13,7 @@ PKGS=(
   python3-matplotlib
   libnuma-dev libpcap-dev
   python3-scapy tcpdump
+  dpdk-dev dpdk-doc linux-perf   # bench-app.sh: dpdk-testpmd, examples/ipv4_multicast, perf
 )
 
 SUDO=""

@@ -1,0 +1,635 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Whole-application benchmarks: mcfwd against DPDK's examples/ipv4_multicast
+(the peer) and `dpdk-testpmd --forward-mode=io` (the ceiling), and mcfwd's
+teardown under load. Run by scripts/bench-app.sh, which writes
+bench/results/app.md, its PNGs and the README section from what this prints.
+
+Every program gets the same input: a `net_pcap` port with `infinite_rx=1`
+replaying a generated trace (port 0) into `net_null` ports with `no-rx=1`
+(ports 1..8), one forwarding lcore on CPU 1 (control, telemetry on CPU 0).
+Mpps in/out come from DPDK telemetry's `/ethdev/stats,N` on the v2 socket,
+read twice around a fixed window after a warm-up. Programs alternate within
+a repetition (the order is reversed every other repetition); figures are
+medians of the repetitions.
+
+usage: app_bench.py --work DIR --out DIR --mcfwd BIN --bench-worker BIN
+                    [--readme README.md] [--machine TEXT] [--quick] [--reps N]
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import time
+
+TESTPMD = "/usr/bin/dpdk-testpmd"
+PEER_SRC = "/usr/share/dpdk/examples/ipv4_multicast/main.c"
+NOUT = 8                       # output ports 1..8
+RUNDIR = "/var/run/dpdk" if os.getuid() == 0 else os.path.join(
+    os.environ.get("XDG_RUNTIME_DIR", "/tmp"), "dpdk")
+LOG = sys.stderr
+
+
+def log(*a):
+    print(*a, file=LOG, flush=True)
+
+
+# ------------------------------------------------------------------ traces
+
+def csum16(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+
+def mcast_mac(g):
+    return bytes([1, 0, 0x5E, (g >> 16) & 0x7F, (g >> 8) & 0xFF, g & 0xFF])
+
+
+def frame(src, grp, size, vlan=0, ttl=32):
+    """An Ethernet frame of `size` bytes (no FCS): IPv4/UDP to group grp."""
+    l2 = 18 if vlan else 14
+    iplen = size - l2
+    ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, iplen, 0, 0, ttl, 17, 0,
+                               src.to_bytes(4, "big"), grp.to_bytes(4, "big")))
+    ip[10:12] = struct.pack("!H", csum16(bytes(ip)))
+    udp = struct.pack("!HHHH", 5001, 5001, iplen - 20, 0)
+    eth = mcast_mac(grp) + bytes([2, 0, 0, 0, 0, 1])
+    eth += (struct.pack("!HH", 0x8100, vlan) if vlan else b"") + b"\x08\x00"
+    return eth + bytes(ip) + udp + bytes(iplen - 28)
+
+
+def write_pcap(path, frames):
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for i, fr in enumerate(frames):
+            f.write(struct.pack("<IIII", i // 1000000, i % 1000000, len(fr), len(fr)))
+            f.write(fr)
+    os.rename(tmp, path)
+
+
+def tp_flow(i):
+    """Throughput traces: flow i = (10.0.0.0 + i + 1, 232.1.0.0 + i)."""
+    return 0x0A000001 + i, 0xE8010000 + i
+
+
+def check_template():
+    """The raw frames parse as what they claim to be (scapy, once)."""
+    from scapy.all import Ether, IP, UDP  # noqa: E402
+    s, g = tp_flow(5)
+    e = Ether(frame(s, g, 64))
+    assert e[IP].dst == "232.1.0.5" and e[IP].len == 50 and UDP in e
+    assert IP(bytes(e[IP])).chksum == e[IP].chksum
+    e = Ether(frame(s, g, 1500, vlan=7))
+    assert e.vlan == 7 and e[IP].len == 1482
+
+
+def tp_trace(work, flows, size):
+    """max(flows, 1024) frames cycling over `flows` flows: 1 and 1K flows
+    replay the same number of packets."""
+    path = os.path.join(work, "tp_%d_%d.pcap" % (flows, size))
+    if not os.path.exists(path):
+        n = max(flows, 1024)
+        write_pcap(path, (frame(*tp_flow(i % flows), size) for i in range(n)))
+    return path
+
+
+# ------------------------------------------------------------------ telemetry
+
+class Tel:
+    def __init__(self, prefix, timeout=60):
+        path = os.path.join(RUNDIR, prefix, "dpdk_telemetry.v2")
+        t = time.time() + timeout
+        while not os.path.exists(path):
+            if time.time() > t:
+                raise OSError("no telemetry socket " + path)
+            time.sleep(0.05)
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        while True:
+            try:
+                self.s.connect(path)
+                break
+            except OSError:
+                if time.time() > t:
+                    raise
+                time.sleep(0.05)
+        json.loads(self.s.recv(65536).decode())
+
+    def q(self, cmd):
+        self.s.send(cmd.encode())
+        d = json.loads(self.s.recv(1 << 20).decode())
+        return list(d.values())[0]
+
+    def ports(self, ports):
+        """{port: (ipackets, opackets)} and the time in the middle of the reads."""
+        t0 = time.monotonic()
+        r = {p: self.q("/ethdev/stats,%d" % p) for p in ports}
+        t1 = time.monotonic()
+        return (t0 + t1) / 2, {p: (v["ipackets"], v["opackets"]) for p, v in r.items()}
+
+    def close(self):
+        self.s.close()
+
+
+# ------------------------------------------------------------------ programs
+
+def eal(prefix, lcores, trace, mem, nout=NOUT, extra_vdev=()):
+    a = ["-l", lcores, "--no-huge", "-m", str(mem), "--no-pci", "--file-prefix", prefix,
+         "--log-level", "lib.eal:error", "--log-level", "pmd.net.pcap:error",
+         "--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % trace]
+    for p in range(1, nout + 1):
+        a += ["--vdev", "net_null%d,no-rx=1" % p]
+    return a
+
+
+def mem_for(mbufs):
+    return 512 + mbufs * 2560 // (1 << 20)
+
+
+class Proc:
+    def __init__(self, argv, prefix, logpath, stdin_pipe=True):
+        self.prefix = prefix
+        self.logf = open(logpath, "w")
+        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin_pipe else subprocess.DEVNULL,
+                                  stdout=self.logf, stderr=subprocess.STDOUT)
+        self.logpath = logpath
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def send(self, line):
+        self.p.stdin.write(line.encode())
+        self.p.stdin.flush()
+
+    def stop(self, how="term", timeout=60):
+        if self.alive():
+            try:
+                if how == "quit":
+                    self.send("quit\n")
+                elif how == "enter":
+                    self.send("\n")
+                else:
+                    self.p.send_signal(signal.SIGTERM)
+            except OSError:
+                pass
+            try:
+                self.p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+        self.logf.close()
+        shutil.rmtree(os.path.join(RUNDIR, self.prefix), ignore_errors=True)
+        return self.p.returncode
+
+    def output(self):
+        return open(self.logpath, errors="replace").read()
+
+
+def mcfwd_conf(path, flows, fan):
+    with open(path, "w") as f:
+        f.write("iface p0 port 0\n")
+        for p in range(1, NOUT + 1):
+            f.write("iface p%d port %d\n" % (p, p))
+        oifs = " ".join("p%d" % p for p in range(1, fan + 1))
+        for i in range(flows):
+            s, g = tp_flow(i)
+            f.write("mroute from p0 source %s group %s to %s\n" % (ip4(s), ip4(g), oifs))
+
+
+def ip4(x):
+    return "%d.%d.%d.%d" % (x >> 24, (x >> 16) & 255, (x >> 8) & 255, x & 255)
+
+
+def max_mfes_for(flows, fan):
+    # the cache's per-OIF counter slots are 4.125 x max_mfes; a fan-out-8
+    # entry takes an 8-slot block
+    return max(65536, flows * (2 if fan > 4 else 1) * 5 // 4 + 1024)
+
+
+# ------------------------------------------------------------------ the peer
+
+def peer_build(work, flows, fan):
+    """examples/ipv4_multicast from dpdk-doc, patched on a private copy:
+    its group table replaced by the case's groups (port mask: ports 1..fan),
+    the TX multi-segment offload request removed (net_null and net_pcap do
+    not advertise it, so rte_eth_dev_configure() would fail), built -O3 with
+    -march=native like mcfwd. Nothing else changes: its fbk hash keeps 1024
+    entries, its packet pool 8192 mbufs."""
+    d = os.path.join(work, "peer")
+    os.makedirs(d, exist_ok=True)
+    exe = os.path.join(d, "ipv4_multicast_f%d_fan%d" % (flows, fan))
+    if os.path.exists(exe):
+        return exe
+    src = open(PEER_SRC).read()
+    src, n1 = re.subn(r"\t\t\.offloads = RTE_ETH_TX_OFFLOAD_MULTI_SEGS,\n", "", src)
+    mask = ((1 << (fan + 1)) - 1) & ~1
+    rows = "".join("\t{RTE_IPV4(%d,%d,%d,%d), 0x%x},\n" % (
+        tuple(int(x) for x in ip4(tp_flow(i)[1]).split(".")) + (mask,)) for i in range(flows))
+    src, n2 = re.subn(r"(static struct mcast_group_params mcast_group_table\[\] = \{\n).*?(\n\};)",
+                      lambda m: m.group(1) + rows + "};", src, flags=re.S)
+    if n1 != 1 or n2 != 1:
+        raise RuntimeError("peer: patch did not apply (%d, %d)" % (n1, n2))
+    c = os.path.join(d, "main_f%d_fan%d.c" % (flows, fan))
+    open(c, "w").write(src)
+    cflags = subprocess.check_output(["pkg-config", "--cflags", "libdpdk"], text=True).split()
+    libs = subprocess.check_output(["pkg-config", "--libs", "libdpdk"], text=True).split()
+    subprocess.check_call(["cc", "-O3"] + cflags + ["-march=native", "-DALLOW_EXPERIMENTAL_API",
+                                                    c, "-o", exe] + libs)
+    return exe
+
+
+# ------------------------------------------------------------------ one measurement
+
+def measure(prog, a, case, rep):
+    """Start `prog` on the case, return {mpps_in, mpps_out, ...} or {'error': ...}."""
+    flows, size, fan = case
+    trace = tp_trace(a.work, flows, size)
+    ntrace = max(flows, 1024)
+    prefix = "appb-%s-%d-%d" % (prog, os.getpid(), measure.k)
+    measure.k += 1
+    logp = os.path.join(a.work, "logs", "%s_f%d_s%d_fan%d_r%d.log" % (prog, flows, size, fan, rep))
+    os.makedirs(os.path.dirname(logp), exist_ok=True)
+    mbufs = ntrace + 32768
+    if prog == "mcfwd":
+        conf = os.path.join(a.work, "mcfwd_f%d_fan%d.conf" % (flows, fan))
+        if not os.path.exists(conf):
+            mcfwd_conf(conf, flows, fan)
+        argv = [a.mcfwd] + eal(prefix, "0,1", trace, mem_for(mbufs)) + [
+            "--", "--config", conf, "--max-mfes", str(max_mfes_for(flows, fan)),
+            "--punt-rate", "10000000", "--mbufs", str(mbufs), "--no-stats"]
+        how, outs = "quit", list(range(1, fan + 1))
+    elif prog == "testpmd":
+        argv = [TESTPMD] + eal(prefix, "0,1", trace, mem_for(mbufs), nout=1) + [
+            "--", "--forward-mode=io", "--nb-cores=1", "--rxq=1", "--txq=1",
+            "--total-num-mbufs=%d" % mbufs, "--no-lsc-interrupt"]
+        how, outs = "enter", [1]
+    else:
+        exe = peer_build(a.work, flows, fan)
+        # one lcore (the main one runs its loop) on CPU 1; ports 0..8 polled by it
+        argv = [exe] + eal(prefix, "1", trace, 768) + ["--", "-p", "0x1ff", "-q", "15"]
+        how, outs = "term", list(range(1, fan + 1))
+    load = os.getloadavg()[0]
+    pr = Proc(argv, prefix, logp)
+    res = {"load1": load}
+    try:
+        tel = None
+        t_end = time.time() + 60
+        while tel is None:
+            if not pr.alive():
+                raise RuntimeError("exited at start-up")
+            try:
+                tel = Tel(prefix, timeout=1)
+            except OSError:
+                if time.time() > t_end:
+                    raise RuntimeError("no telemetry")
+        while tel.ports([0])[1][0][0] == 0:
+            if not pr.alive() or time.time() > t_end:
+                raise RuntimeError("no packets received")
+            time.sleep(0.05)
+        time.sleep(a.warmup)
+        m0 = tel.q("/mcfwd/stats") if prog == "mcfwd" else None
+        t0, s0 = tel.ports([0] + outs)
+        time.sleep(a.window)
+        t1, s1 = tel.ports([0] + outs)
+        m1 = tel.q("/mcfwd/stats") if prog == "mcfwd" else None
+        dt = t1 - t0
+        res["mpps_in"] = (s1[0][0] - s0[0][0]) / dt / 1e6
+        res["mpps_out"] = sum(s1[p][1] - s0[p][1] for p in outs) / dt / 1e6
+        if m0 is not None:
+            rx = m1["rx_pkts"] - m0["rx_pkts"]
+            res["fwd_frac"] = (m1["fwd"] - m0["fwd"]) / rx if rx else 0
+            res["misses_in_window"] = (m1["miss_punted"] + m1["miss_dropped"]
+                                       - m0["miss_punted"] - m0["miss_dropped"])
+        tel.close()
+    except (RuntimeError, OSError, KeyError, ValueError) as e:
+        out = ""
+        if not pr.alive():
+            out = pr.output()
+        lines = [ln for ln in out.splitlines() if "EAL" not in ln and ln.strip()]
+        res = {"error": "%s: %s" % (e, lines[-1] if lines else ""), "load1": load}
+    rc = pr.stop(how)
+    if prog == "mcfwd" and rc not in (0, None) and "error" not in res:
+        res["exit"] = rc
+    return res
+
+
+measure.k = 0
+
+
+def run_throughput(a, results):
+    cases = [(fl, sz) for sz in a.sizes for fl in a.flows]
+    peer_bad = {}
+    for rep in range(a.reps):
+        for flows, size in cases:
+            order = [("testpmd", 1)]
+            for fan in a.fans:
+                order += [("mcfwd", fan), ("peer", fan)]
+            if rep % 2:
+                order.reverse()
+            for prog, fan in order:
+                if prog == "peer" and flows > a.peer_max_flows:
+                    continue
+                if prog == "peer" and (flows, fan) in peer_bad:
+                    continue
+                r = measure(prog, a, (flows, size, fan), rep)
+                if prog == "peer" and "error" in r:
+                    peer_bad[(flows, fan)] = r["error"]
+                key = "%s|%d|%d|%d" % (prog, flows, size, fan if prog != "testpmd" else 0)
+                results.setdefault(key, []).append(r)
+                log("rep %d %-7s flows %-6d size %-4d fan %d: %s" % (
+                    rep, prog, flows, size, fan,
+                    r.get("error") or "in %.2f out %.2f Mpps" % (r["mpps_in"], r["mpps_out"])))
+    results["_peer_errors"] = {"%d|%d" % k: v for k, v in peer_bad.items()}
+
+
+# ------------------------------------------------------------------ 1M flows in process
+
+def run_inprocess(a, results):
+    js = os.path.join(a.work, "bench_worker_1m.json")
+    flt = "BM_Worker/flows:%d/" % a.inproc_flows
+    env = dict(os.environ, MCFWD_BENCH_MAX_FLOWS=str(a.inproc_flows))
+    subprocess.check_call(["taskset", "-c", "1", a.bench_worker, "--benchmark_filter=" + flt,
+                           "--benchmark_repetitions=%d" % a.reps,
+                           "--benchmark_report_aggregates_only=true",
+                           "--benchmark_out_format=json", "--benchmark_out=" + js],
+                          env=env, stdout=LOG, stderr=LOG)
+    d = json.load(open(js))
+    out = {}
+    for b in d["benchmarks"]:
+        if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
+            continue
+        m = re.search(r"flows:(\d+)/fanout:(\d+)/size:(\d+)/clone:(\d)", b["name"])
+        if m and "mpps_in" in b:
+            out["%s|%s|%s" % (m.group(2), m.group(3), m.group(4))] = {
+                "mpps_in": b["mpps_in"], "mpps_out": b["mpps_out"]}
+    results["_inproc"] = {"flows": a.inproc_flows, "runs": out}
+
+
+# ------------------------------------------------------------------ perf
+
+def run_perf(a, results):
+    """Where the worker's cycles go: perf (cpu-clock) on CPU 1 while mcfwd
+    forwards 64-byte frames, 1K flows, fan-out 1 and 8."""
+    prof = {}
+    for fan in (1, 8):
+        flows, size = 1024, 64
+        trace = tp_trace(a.work, flows, size)
+        conf = os.path.join(a.work, "mcfwd_f%d_fan%d.conf" % (flows, fan))
+        if not os.path.exists(conf):
+            mcfwd_conf(conf, flows, fan)
+        prefix = "appb-perf-%d-%d" % (os.getpid(), fan)
+        mbufs = 1024 + 32768
+        argv = [a.mcfwd] + eal(prefix, "0,1", trace, mem_for(mbufs)) + [
+            "--", "--config", conf, "--max-mfes", str(max_mfes_for(flows, fan)),
+            "--punt-rate", "10000000", "--mbufs", str(mbufs), "--no-stats"]
+        pr = Proc(argv, prefix, os.path.join(a.work, "logs", "perf_fan%d.log" % fan))
+        try:
+            Tel(prefix).close()
+            time.sleep(1.5)
+            data = os.path.join(a.work, "perf_fan%d.data" % fan)
+            # mcfwd's threads only (the machine is shared)
+            subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-p", str(pr.p.pid),
+                            "-o", data, "--", "sleep", "2"], stdout=LOG, stderr=LOG, check=True)
+            rep = subprocess.run(["perf", "report", "-i", data, "--stdio", "--sort",
+                                  "comm,dso,symbol", "--percent-limit", "1.5"],
+                                 capture_output=True, text=True).stdout
+            rows = []
+            for ln in rep.splitlines():
+                m = re.match(r"\s+([\d.]+)%\s+(\S+)\s+(\S+)\s+\[.\]\s+(\S+)", ln)
+                if m:
+                    sym = m.group(4)
+                    if sym.startswith("0x"):
+                        sym = "(no symbols)"
+                    rows.append((float(m.group(1)), m.group(2), m.group(3), sym))
+            prof[str(fan)] = rows[:12]
+        except (OSError, subprocess.CalledProcessError) as e:
+            prof[str(fan)] = [(0.0, "perf failed: %s" % e)]
+        pr.stop("quit")
+    results["_perf"] = prof
+
+
+# ------------------------------------------------------------------ teardown
+
+def td_flow(i, ngroups):
+    """Teardown flows: group i % ngroups, source by i // ngroups."""
+    g = i % ngroups
+    j = i // ngroups
+    return 0x0A000000 | ((j + 1) & 0xFFFFFF), 0xE8020000 + g
+
+
+def run_teardown(a, results):
+    """8 output ports, 64 logical interfaces: in1..in7 (port 0, VLAN 11..17),
+    o<P>v<K> (ports 1..7, VLAN 101..108: 56) and x8 (port 8 alone, untagged).
+    (*,G) routes: group g from in(g % 7 + 1) to 4 outputs picked by g
+    (x8 among them for some groups). The trace replays every one of the N
+    flows (one frame each, 64 B), so the N MFEs are made by the traffic
+    itself, then: `interface release x8` (an OIF only), `interface release
+    in1` (the iif of 1/7 of the MFEs), `protocol shutdown static`; the
+    worker logs its counters every ms (--ms-log)."""
+    n, ngroups = a.td_flows, 4096
+    tr = os.path.join(a.work, "td_%d.pcap" % n)
+    if not os.path.exists(tr):
+        log("teardown: writing a %d-flow trace" % n)
+        write_pcap(tr, (frame(*td_flow(i, ngroups), 64, vlan=11 + (i % ngroups) % 7)
+                        for i in range(n)))
+    outs = ["o%dv%d" % (p, k) for p in range(1, 8) for k in range(1, 9)] + ["x8"]
+    conf = os.path.join(a.work, "td.conf")
+    with open(conf, "w") as f:
+        for k in range(1, 8):
+            f.write("iface in%d port 0 vlan %d\n" % (k, 10 + k))
+        for p in range(1, 8):
+            for k in range(1, 9):
+                f.write("iface o%dv%d port %d vlan %d\n" % (p, k, p, 100 + k))
+        f.write("iface x8 port 8\n")
+        x = 12345
+        for g in range(ngroups):
+            pick = []
+            while len(pick) < 4:
+                x = (x * 1103515245 + 12345) & 0x7FFFFFFF
+                o = outs[(x >> 8) % len(outs)]
+                if o not in pick:
+                    pick.append(o)
+            if g % 8 == 0 and "x8" not in pick:
+                pick[3] = "x8"
+            f.write("mroute from in%d group %s to %s\n" % (g % 7 + 1, ip4(0xE8020000 + g),
+                                                          " ".join(pick)))
+    prefix = "appb-td-%d" % os.getpid()
+    mbufs = n + 65536
+    mslog = os.path.join(a.work, "td_mslog.csv")
+    argv = [a.mcfwd] + eal(prefix, "0,1", tr, mem_for(mbufs)) + [
+        "--", "--config", conf, "--max-mfes", str(n * 5 // 4 + 65536), "--punt-rate", "10000000",
+        "--mbufs", str(mbufs), "--ms-log", mslog]
+    logp = os.path.join(a.work, "logs", "teardown.log")
+    pr = Proc(argv, prefix, logp)
+    res = {"flows": n, "load1": os.getloadavg()[0]}
+    try:
+        tel = Tel(prefix, timeout=300)
+        t_end = time.time() + 120
+        created = 0
+        while time.time() < t_end:
+            st = tel.q("/mcfwd/stats")
+            if not isinstance(st, dict):  # not registered yet
+                time.sleep(0.2)
+                continue
+            created = st["mfe_created"]
+            if created >= n:
+                break
+            time.sleep(0.2)
+        res["mfes_created"] = created
+        res["create_s"] = 120 - (t_end - time.time())
+        tel.close()
+        time.sleep(1.0)
+        seq = ["show port stats 8", "interface release x8", "show port stats 8", "sleep 1000",
+               "show port stats 8", "interface release in1", "sleep 1000",
+               "show ip mroute count", "protocol shutdown static", "show port stats all",
+               "sleep 1000", "show port stats all", "show ip mroute count"]
+        for c in seq:
+            pr.send(c + "\n")
+            time.sleep(0.05)
+        time.sleep(4.5)
+    except (OSError, RuntimeError, KeyError, ValueError, TypeError) as e:
+        res["error"] = str(e)
+    rc = pr.stop("quit", timeout=120)
+    out = pr.output()
+    res["exit"] = rc
+    res["out_tail"] = out[-3000:]
+    m = re.search(r"interface x8 released in (\d+) ms", out)
+    res["release_x8_ms"] = int(m.group(1)) if m else None
+    m = re.search(r"interface in1 released in (\d+) ms", out)
+    res["release_in1_ms"] = int(m.group(1)) if m else None
+    m = re.search(r"protocol static shut down in (\d+) ms", out)
+    res["shutdown_ms"] = int(m.group(1)) if m else None
+    res["mroute_counts"] = [int(x) for x in re.findall(r"MFEs: (\d+)", out)]
+    res["leak"] = "mbuf leak" in out
+    res["x8_cli_tx"] = [int(x) for x in re.findall(r"TX-packets: (\d+)", out)[:3]]
+    if os.path.exists(mslog):
+        res.update(analyse_mslog(mslog))
+    results["_teardown"] = res
+
+
+def analyse_mslog(path):
+    hz, marks, rows = None, [], []
+    for ln in open(path):
+        if ln.startswith("# tsc_hz"):
+            hz = int(ln.split()[2])
+        elif ln.startswith("# cmd"):
+            p = ln.split(None, 4)
+            marks.append((int(p[2]), int(p[3]), p[4].strip()))
+        elif ln[0].isdigit():
+            rows.append([int(x) for x in ln.split(",")])
+    rows.sort(key=lambda r: r[1])
+    t = [r[1] for r in rows]
+    out = {"hz": hz, "marks": marks}
+    # per-ms rates: rx (column 2), tx ports 1..7 ("other interfaces"), tx port 8 (x8)
+    ser = {"t": [], "rx": [], "others": [], "x8": []}
+    for a_, b in zip(rows, rows[1:]):
+        dt = (b[1] - a_[1]) / hz
+        if dt <= 0:
+            continue
+        ser["t"].append((b[1] + a_[1]) // 2)
+        ser["rx"].append((b[2] - a_[2]) / dt / 1e6)
+        ser["others"].append(sum(b[5 + p] - a_[5 + p] for p in range(1, 8)) / dt / 1e6)
+        ser["x8"].append((b[5 + 8] - a_[5 + 8]) / dt / 1e6)
+    # keep the series around the calls only
+    keep = [(t0 - hz // 2, t1 + hz // 2) for t0, t1, text in marks
+            if text.startswith("interface release") or text.startswith("protocol shutdown")]
+    idx = [i for i, tt in enumerate(ser["t"]) if any(lo <= tt <= hi for lo, hi in keep)]
+    out["series"] = {k: [round(v[i], 4) for i in idx] for k, v in ser.items()}
+
+    def tx8_at(tsc):
+        # cumulative tx on port 8 in the first row written after tsc (the
+        # last ms before it is not counted: rows are 1 ms apart)
+        for r in rows:
+            if r[1] >= tsc:
+                return r[5 + 8], r[1]
+        return None, None
+
+    def window(t0, t1, key, base_ms=300):
+        base = [v for tt, v in zip(ser["t"], ser[key]) if t0 - base_ms * hz / 1000 <= tt < t0]
+        during = [v for tt, v in zip(ser["t"], ser[key]) if t0 <= tt <= t1 + hz / 1000]
+        b = statistics.median(base) if base else None
+        ts = [tt for tt in t if t0 - hz <= tt <= t1 + hz // 1000]
+        gaps = [(y - x) / hz * 1000 for x, y in zip(ts, ts[1:])]
+        return {"base_mpps": b, "n_ms": len(during),
+                "base_min_frac": (min(base) / b) if base and b else None,
+                "max_gap_ms": max(gaps) if gaps else None,
+                "ms_below_90": sum(1 for v in during if b and v < 0.9 * b), "min_mpps": min(during) if during else None,
+                "min_frac": (min(during) / b) if during and b else None,
+                "mean_frac": (statistics.mean(during) / b) if during and b else None,
+                "ms": (t1 - t0) / hz * 1000}
+
+    for t0, t1, text in marks:
+        if text == "interface release x8":
+            out["rel_x8"] = window(t0, t1, "others")
+            c1, _ = tx8_at(t1)
+            last = rows[-1][5 + 8]
+            out["rel_x8"]["x8_after_return"] = (last - c1) if c1 is not None else None
+            out["rel_x8"]["x8_base_mpps"] = window(t0, t1, "x8")["base_mpps"]
+        elif text == "interface release in1":
+            out["rel_in1"] = window(t0, t1, "others")
+            out["rel_in1_rx"] = window(t0, t1, "rx")
+        elif text == "protocol shutdown static":
+            out["shutdown"] = window(t0, t1, "rx")
+            out["shutdown_others"] = window(t0, t1, "others")
+            # forwarding after the call returned: tx on all outputs after t1
+            c = [r for r in rows if r[1] >= t1]
+            if c:
+                out["shutdown"]["tx_after_return"] = sum(c[-1][5 + p] - c[0][5 + p]
+                                                         for p in range(1, 9))
+    return out
+
+
+# ------------------------------------------------------------------ main
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--mcfwd", required=True)
+    ap.add_argument("--bench-worker", required=True)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--only", default="tp,inproc,perf,td")
+    a = ap.parse_args()
+    os.makedirs(a.work, exist_ok=True)
+    check_template()
+    a.sizes, a.flows, a.fans = (64, 512, 1500), (1, 1024, 65536), (1, 2, 4, 8)
+    a.warmup, a.window = 1.0, 1.0
+    a.peer_max_flows = 1024
+    a.inproc_flows = 1 << 20
+    a.td_flows = 1 << 20
+    if a.quick:
+        a.sizes, a.flows, a.fans, a.reps = (64, 1500), (1, 1024), (1, 4), 1
+        a.warmup, a.window = 0.6, 0.5
+        a.inproc_flows = 1 << 16
+        a.td_flows = 1 << 17
+    results = {"reps": a.reps, "window_s": a.window, "warmup_s": a.warmup,
+               "sizes": a.sizes, "flows": a.flows, "fans": a.fans, "quick": a.quick,
+               "date": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    only = a.only.split(",")
+    t0 = time.time()
+    if "tp" in only:
+        run_throughput(a, results)
+    if "inproc" in only:
+        run_inprocess(a, results)
+    if "perf" in only:
+        run_perf(a, results)
+    if "td" in only:
+        run_teardown(a, results)
+    results["seconds"] = time.time() - t0
+    os.makedirs(a.out, exist_ok=True)
+    json.dump(results, open(os.path.join(a.out, "app_bench.json"), "w"), indent=1)
+    log("app_bench: %.0f s" % results["seconds"])
+
+
+if __name__ == "__main__":
+    main()

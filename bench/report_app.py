@@ -1,0 +1,301 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""app_bench.json -> bench/results/app.md, app_throughput.png, app_teardown.png
+and the README section between '<!-- bench:app:start -->' and
+'<!-- bench:app:end -->'. Every figure comes from the JSON.
+
+usage: report_app.py APP_BENCH_JSON OUT_DIR [--readme README.md] [--machine TEXT]"""
+import json
+import statistics
+import sys
+
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+PEER_TARGET, CEIL_TARGET, DIP_TARGET = 2.5, 0.5, 0.9
+
+
+def med(runs, k="mpps_in"):
+    v = [r[k] for r in runs or [] if k in r]
+    return statistics.median(v) if v else None
+
+
+def f(x, fmt="%.2f"):
+    return "–" if x is None else fmt % x
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def fl(n):
+    return {1: "1", 1024: "1K", 65536: "64K", 1 << 17: "128K", 1 << 20: "1M"}.get(n, str(n))
+
+
+def main():
+    path, outdir = sys.argv[1], sys.argv[2]
+    readme = sys.argv[sys.argv.index("--readme") + 1] if "--readme" in sys.argv else None
+    machine = sys.argv[sys.argv.index("--machine") + 1] if "--machine" in sys.argv else ""
+    d = json.load(open(path))
+    R = lambda prog, flows, size, fan: d.get("%s|%d|%d|%d" % (prog, flows, size, fan))  # noqa: E731
+    sizes, flows_l, fans = d["sizes"], d["flows"], d["fans"]
+    L, H = [], []  # app.md, README headline
+    hdr = ("Machine: %s. Run: %s, %d repetition%s, medians; %.1f s window after a %.1f s warm-up; "
+           "programs alternated within each repetition." % (
+               machine, d["date"], d["reps"], "s" if d["reps"] > 1 else "", d["window_s"],
+               d["warmup_s"]))
+    L.append(hdr)
+    L.append("")
+    L.append("Setup: port 0 is `net_pcap` with `infinite_rx=1` replaying a generated trace "
+             "(max(flows, 1024) frames, one (S,G) per flow), ports 1-8 are `net_null` with "
+             "`no-rx=1`; one forwarding lcore on CPU 1 (mcfwd `-l 0,1`: control on lcore 0; "
+             "testpmd `-l 0,1 --nb-cores=1`; the peer `-l 1`, its only lcore), `--no-huge` for "
+             "all. Mpps from telemetry `/ethdev/stats` (in: port 0 ipackets, out: opackets of "
+             "the fan-out ports). Sizes are frame bytes without FCS. mcfwd: static config "
+             "with one `mroute` (S,G) line per flow, RPF, TTL, counters, RCU table all on; the "
+             "MFEs are made from the first packets during the warm-up. The peer: DPDK "
+             "`examples/ipv4_multicast` (dpdk-doc), group table = the trace's groups, TX "
+             "multi-seg offload request removed, `-O3 -march=native`; it does no TTL, no "
+             "checksum, no RPF, no counters and looks up the group only. The ceiling: "
+             "`dpdk-testpmd --forward-mode=io` port 0 -> port 1 (no replication).")
+    L.append("")
+    # ------------------------------------------------------------ throughput tables
+    targets = []
+    for size in sizes:
+        L.append("**%d-byte frames**, Mpps in (out = in x fan-out):" % size)
+        L.append("")
+        L.append("| flows | fan-out | mcfwd in | mcfwd out | peer in | testpmd io | mcfwd / peer | "
+                 "mcfwd / testpmd |")
+        L.append("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for flows in flows_l:
+            ceil = med(R("testpmd", flows, size, 0))
+            for fan in fans:
+                m = R("mcfwd", flows, size, fan)
+                mi, mo = med(m), med(m, "mpps_out")
+                pi = med(R("peer", flows, size, fan))
+                rp, rc = ratio(mi, pi), ratio(mi, ceil)
+                L.append("| %s | %d | %s | %s | %s | %s | %s | %s |" % (
+                    fl(flows), fan, f(mi), f(mo), f(pi), f(ceil),
+                    f(rp, "%.2fx"), "–" if rc is None else "%.0f%%" % (rc * 100)))
+                if size == 64 and pi is not None:
+                    targets.append(("mcfwd >= %.1fx the peer, 64 B, %s flow%s, fan-out %d" % (
+                        PEER_TARGET, fl(flows), "s" if flows > 1 else "", fan), rp,
+                        rp is not None and rp >= PEER_TARGET, "%.2fx" % rp if rp else "–"))
+                if fan == 1 and flows <= 1024:
+                    targets.append(("fan-out 1, %s flow%s, %d B: mcfwd >= 50%% of testpmd io" % (
+                        fl(flows), "s" if flows > 1 else "", size), rc,
+                        rc is not None and rc >= CEIL_TARGET, "%.0f%%" % (rc * 100) if rc else "–"))
+        L.append("")
+    pe = d.get("_peer_errors") or {}
+    if pe:
+        L.append("The peer could not run: " + "; ".join(
+            "%s flows fan-out %s (%s)" % (k.split("|")[0], k.split("|")[1], v) for k, v in pe.items()))
+        L.append("")
+    if any(flows > 1024 for flows in flows_l):
+        L.append("The peer is not run above 1K flows: its group table is a compiled-in array "
+                 "in a 1024-entry `rte_fbk_hash`, and its 8192-mbuf packet pool cannot hold the "
+                 "trace that `infinite_rx` preloads.")
+        L.append("")
+    # sanity of mcfwd runs
+    fr = [r.get("fwd_frac") for k, v in d.items() if k.startswith("mcfwd|") for r in v if "fwd_frac" in r]
+    mw = [r.get("misses_in_window", 0) for k, v in d.items() if k.startswith("mcfwd|") for r in v]
+    loads = [r["load1"] for k, v in d.items() if "|" in k and isinstance(v, list) for r in v
+             if "load1" in r]
+    if loads:
+        L.append("1-minute load average when each run started (2 cores; other work on the "
+                 "machine competes with the forwarding core): median %.2f, max %.2f." % (
+                     statistics.median(loads), max(loads)))
+        L.append("")
+    if fr:
+        L.append("mcfwd checks over all runs: share of received packets forwarded in the window "
+                 "min %.4f; misses (MFE creation) inside the window: %d in all." % (min(fr), sum(mw)))
+        L.append("")
+    # ------------------------------------------------------------ in-process 1M
+    ip = d.get("_inproc")
+    if ip:
+        L.append("**%s flows in process** (`build/bench/bench_worker`, one worker, frames made "
+                 "in mbufs instead of a PMD, `net_null` outputs; infinite_rx cannot hold a %s-packet "
+                 "trace), Mpps in:" % (fl(ip["flows"]), fl(ip["flows"])))
+        L.append("")
+        L.append("| frame | replication | fan-out 1 | 2 | 4 | 8 |")
+        L.append("|---:|---|---:|---:|---:|---:|")
+        for size, clone in ((64, 0), (1500, 1)):
+            L.append("| %d | %s | %s |" % (size, "clone" if clone else "copy", " | ".join(
+                f((ip["runs"].get("%d|%d|%d" % (fan, size, clone)) or {}).get("mpps_in"))
+                for fan in (1, 2, 4, 8))))
+        L.append("")
+    # ------------------------------------------------------------ teardown
+    td = d.get("_teardown")
+    if td:
+        L.append("### Teardown under load")
+        L.append("")
+        L.append("mcfwd with `--ms-log` (the worker writes its counters every millisecond "
+                 "itself; CLI commands from stdin are stamped with the TSC), 64-byte frames: "
+                 "port 0 carries 7 VLAN input interfaces, ports 1-7 eight VLAN output "
+                 "interfaces each, port 8 one interface `x8` (64 logical interfaces); 4096 "
+                 "(*,G) routes to 4 outputs each; the trace replays %s flows (one frame each), "
+                 "so %s MFEs (%d made in %.1f s by the traffic) are hit round robin. "
+                 "`--punt-rate 10000000` so that they are made quickly; misses of a released "
+                 "input are punted at that rate too." % (
+                     fl(td["flows"]), fl(td["flows"]), td.get("mfes_created", 0),
+                     td.get("create_s", 0)))
+        L.append("")
+        L.append("| event | call (CLI) | rate before (Mpps) | worst ms / before | mean / before | "
+                 "ms below 90% | worst ms in the 300 ms before | longest gap between worker rows "
+                 "| after the call returned |")
+        L.append("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+
+        def row(name, ms, w, after):
+            if not w:
+                L.append("| %s | %s ms | – | – | – | – | – | – | %s |" % (name, f(ms, "%d"), after))
+                return
+            L.append("| %s | %s ms | %s | %s | %s | %d of %d | %s | %s ms | %s |" % (
+                name, f(ms, "%d"), f(w["base_mpps"]), f(w["min_frac"] and w["min_frac"] * 100, "%.0f%%"),
+                f(w["mean_frac"] and w["mean_frac"] * 100, "%.0f%%"), w["ms_below_90"], w["n_ms"],
+                f(w.get("base_min_frac") and w["base_min_frac"] * 100, "%.0f%%"),
+                f(w.get("max_gap_ms"), "%.1f"), after))
+        x8 = td.get("rel_x8") or {}
+        cli = td.get("x8_cli_tx") or []
+        after = "x8 sent %s (CLI port counter), %s (worker log, from the first ms after)" % (
+            cli[2] - cli[1] if len(cli) == 3 else "?", x8.get("x8_after_return", "?"))
+        row("`interface release x8` (an OIF of 1/8 of the groups): output ports 1-7",
+            td.get("release_x8_ms"), td.get("rel_x8"), after)
+        row("`interface release in1` (iif of 1/7 of the MFEs): output ports 1-7",
+            td.get("release_in1_ms"), td.get("rel_in1"), "its flows: negative MFEs")
+        row("`protocol shutdown static` (all MFEs): worker input rate",
+            td.get("shutdown_ms"), td.get("shutdown"),
+            "sent on all outputs: %s" % (td.get("shutdown") or {}).get("tx_after_return", "?"))
+        L.append("")
+        L.append("The worker writes a row every ms while it runs; a longer gap between rows "
+                 "means the OS did not run it (the machine is shared), and the rate over such "
+                 "a gap is an average. Load average at the start: %.2f. "
+                 "Rates before: median of the 300 ms before the call." % td.get("load1", 0) + " After a protocol shutdown "
+                 "nothing forwards (static owns every interface), so that row shows the worker's "
+                 "input rate: it keeps polling while the control thread purges.")
+        L.append("")
+        for k, name in (("rel_x8", "x8 release"), ("rel_in1", "in1 release")):
+            w = td.get(k)
+            if w and w.get("min_frac") is not None:
+                targets.append(("teardown: other interfaces >= 90%% during the %s (every ms)" % name,
+                                w["min_frac"], w["min_frac"] >= DIP_TARGET,
+                                "worst ms %.0f%%, mean %.0f%%" % (w["min_frac"] * 100,
+                                                                 w["mean_frac"] * 100)))
+        if len(cli) == 3:
+            targets.append(("teardown: 0 packets on the released interface after the call",
+                            None, cli[2] == cli[1] and x8.get("x8_after_return") == 0,
+                            "%d / %s" % (cli[2] - cli[1], x8.get("x8_after_return"))))
+        L.append("![teardown](app_teardown.png)")
+        L.append("")
+        plot_teardown(td, outdir + "/app_teardown.png")
+    # ------------------------------------------------------------ perf
+    pf = d.get("_perf")
+    if pf:
+        L.append("### Where the worker's time goes")
+        L.append("")
+        L.append("`perf record -e cpu-clock -p <mcfwd>` for 2 s, 64-byte frames, 1K flows "
+                 "(symbols over 1.5%; the PMDs are stripped shared objects):")
+        L.append("")
+        for fan, rows in sorted(pf.items()):
+            L.append("fan-out %s: " % fan + ", ".join(
+                "%s %s %.1f%%" % (r[2], r[3], r[0]) if len(r) == 4 else "%s" % r[1]
+                for r in rows))
+            L.append("")
+    # ------------------------------------------------------------ targets
+    T = ["| target | measured | met |", "|---|---:|---|"]
+    for name, _, ok, shown in targets:
+        T.append("| %s | %s | %s |" % (name, shown, "met" if ok else "**not met**"))
+    L.insert(4, "\n".join(["**Targets** (issue 7):", ""] + T + [""]))
+    plot_tp(d, outdir + "/app_throughput.png")
+    L.append("![throughput](app_throughput.png)")
+    text = "\n".join(L) + "\n"
+    open(outdir + "/app.md", "w").write("# Whole-application benchmarks\n\n" + text)
+    # ------------------------------------------------------------ README headline
+    H.append(hdr)
+    H.append("")
+    H.append("64-byte frames, Mpps in; the peer is DPDK's `examples/ipv4_multicast`, the "
+             "ceiling `testpmd` io (details, 512/1500 B, 64K flows, teardown: "
+             "[bench/results/app.md](bench/results/app.md)):")
+    H.append("")
+    H.append("| flows | fan-out | mcfwd | peer | testpmd io | mcfwd / peer | mcfwd / testpmd |")
+    H.append("|---:|---:|---:|---:|---:|---:|---:|")
+    for flows in flows_l:
+        ceil = med(R("testpmd", flows, 64, 0))
+        for fan in fans:
+            mi = med(R("mcfwd", flows, 64, fan))
+            pi = med(R("peer", flows, 64, fan))
+            rc = ratio(mi, ceil)
+            H.append("| %s | %d | %s | %s | %s | %s | %s |" % (
+                fl(flows), fan, f(mi), f(pi), f(ceil), f(ratio(mi, pi), "%.2fx"),
+                "–" if rc is None else "%.0f%%" % (rc * 100)))
+    H.append("")
+    H += T
+    H.append("")
+    htext = "\n".join(H) + "\n"
+    if readme:
+        s = open(readme).read()
+        a, b = "<!-- bench:app:start -->", "<!-- bench:app:end -->"
+        if a in s:
+            s = s[: s.index(a) + len(a)] + "\n" + htext + s[s.index(b):]
+            open(readme, "w").write(s)
+    print(text)
+
+
+def plot_tp(d, path):
+    sizes, flows_l, fans = d["sizes"], d["flows"], d["fans"]
+    fig, axs = plt.subplots(1, len(sizes), figsize=(5 * len(sizes), 4), squeeze=False)
+    for ax, size in zip(axs[0], sizes):
+        x = range(len(fans))
+        for flows, mk in zip(flows_l, "os^"):
+            ax.plot(x, [med(d.get("mcfwd|%d|%d|%d" % (flows, size, fan))) for fan in fans],
+                    marker=mk, label="mcfwd, %s flows" % fl(flows))
+        for flows, mk in zip(flows_l, "os^"):
+            v = [med(d.get("peer|%d|%d|%d" % (flows, size, fan))) for fan in fans]
+            if any(y is not None for y in v):
+                ax.plot(x, [y if y is not None else float("nan") for y in v], marker=mk,
+                        linestyle="--", label="peer, %s flows" % fl(flows))
+        c = [med(d.get("testpmd|%d|%d|0" % (flows, size))) for flows in flows_l]
+        c = [y for y in c if y is not None]
+        if c:
+            ax.axhline(statistics.median(c), color="k", linestyle=":", label="testpmd io")
+        ax.set_xticks(list(x))
+        ax.set_xticklabels([str(fan) for fan in fans])
+        ax.set_xlabel("fan-out")
+        ax.set_ylabel("Mpps in")
+        ax.set_title("%d-byte frames" % size)
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+    axs[0][0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def plot_teardown(td, path):
+    s = td.get("series")
+    if not s or not s.get("t"):
+        return
+    hz = td["hz"]
+    marks = td.get("marks", [])
+    ev = [(t0, t1, txt) for t0, t1, txt in marks
+          if txt.startswith("interface release") or txt.startswith("protocol shutdown")]
+    fig, axs = plt.subplots(1, len(ev), figsize=(5 * len(ev), 3.6), squeeze=False)
+    for ax, (t0, t1, txt) in zip(axs[0], ev):
+        lo, hi = t0 - 0.15 * hz, t1 + 0.25 * hz
+        idx = [i for i, t in enumerate(s["t"]) if lo <= t <= hi]
+        xs = [(s["t"][i] - t0) / hz * 1000 for i in idx]
+        ax.plot(xs, [s["others"][i] for i in idx], label="tx ports 1-7 (others)", lw=0.8)
+        ax.plot(xs, [s["x8"][i] for i in idx], label="tx port 8 (x8)", lw=0.8)
+        ax.plot(xs, [s["rx"][i] for i in idx], label="worker rx", lw=0.8)
+        ax.axvspan(0, (t1 - t0) / hz * 1000, color="red", alpha=0.15, label="the call")
+        ax.set_title(txt, fontsize=9)
+        ax.set_xlabel("ms from the call")
+        ax.set_ylabel("Mpps (per ms)")
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+    axs[0][0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+if __name__ == "__main__":
+    main()
