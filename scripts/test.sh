@@ -41,7 +41,7 @@ run_suites() { # dir, suites...
 echo "== optimised build"
 configure build -Dbuildtype=release -Dtorture_seconds="$torture_s"
 ninja -C build
-run_suites build unit torture fuzz smoke e2e
+run_suites build unit torture fuzz smoke e2e soak
 
 # The second build: clang with ASan+UBSan (LeakSanitizer on) and the
 # libFuzzer targets, which also run briefly from their seed corpora
