@@ -56,14 +56,17 @@ mcfwd_worker_stats_check(const struct mcfwd_wstats *s)
 /* ---------------------------------------------------------------- */
 /* TX                                                                 */
 
+/* Free packets a PMD or a ring did not take; oc: their OIF counter slots
+ * (NULL: read them from the mbufs' metadata, as for handed-over packets). */
 static void
-tx_drop(struct mcfwd_worker *w, struct rte_mbuf **m, uint16_t n, uint16_t port)
+tx_drop(struct mcfwd_worker *w, struct rte_mbuf **m, const uint32_t *oc, uint16_t n,
+	uint16_t port)
 {
 	for (uint16_t i = 0; i < n; i++) {
-		uint32_t oc = mcfwd_meta(m[i])->ocidx;
-		if (oc != UINT32_MAX) {
-			w->ctrs->oif[oc].out_pkts--;
-			w->ctrs->oif[oc].out_discards++;
+		uint32_t c = oc ? oc[i] : mcfwd_meta(m[i])->ocidx;
+		if (c != UINT32_MAX) {
+			w->ctrs->oif[c].out_pkts--;
+			w->ctrs->oif[c].out_discards++;
 		}
 		rte_pktmbuf_free(m[i]);
 	}
@@ -80,24 +83,29 @@ tx_port_flush(struct mcfwd_worker *w, uint16_t port)
 	if (n == 0)
 		return;
 	w->tx[port].n = 0;
-	if (w->txq[port] != UINT16_MAX) {
+	if (likely(w->txq[port] != UINT16_MAX)) {
 		sent = rte_eth_tx_burst(port, w->txq[port], m, n);
 	} else {
-		/* no TX queue of our own on this port: its owner sends */
+		/* no TX queue of our own on this port: its owner sends, and
+		 * needs the counter slots with the packets */
+		for (uint16_t i = 0; i < n; i++)
+			mcfwd_meta(m[i])->ocidx = w->tx[port].oc[i];
 		sent = (uint16_t)rte_ring_mp_enqueue_burst(w->txr[port], (void **)m, n, NULL);
 	}
 	w->st.tx_pkts += sent;
 	w->port[port].tx_pkts += sent;
 	if (unlikely(sent < n))
-		tx_drop(w, m + sent, n - sent, port);
+		tx_drop(w, m + sent, w->tx[port].oc + sent, n - sent, port);
 }
 
 static inline void
-tx_enqueue(struct mcfwd_worker *w, uint16_t port, struct rte_mbuf *m)
+tx_enqueue(struct mcfwd_worker *w, uint16_t port, struct rte_mbuf *m, uint32_t oc)
 {
 	if (unlikely(w->tx[port].n == MCFWD_TXBUF))
 		tx_port_flush(w, port);
-	w->tx[port].m[w->tx[port].n++] = m;
+	uint16_t i = w->tx[port].n++;
+	w->tx[port].m[i] = m;
+	w->tx[port].oc[i] = oc;
 }
 
 void
@@ -117,7 +125,7 @@ mcfwd_worker_flush(struct mcfwd_worker *w)
 				if (mcfwd_meta(m[i])->ocidx == UINT32_MAX && i < sent)
 					w->st.ctl_tx++;
 			if (sent < k)
-				tx_drop(w, m + sent, (uint16_t)(k - sent), p);
+				tx_drop(w, m + sent, NULL, (uint16_t)(k - sent), p);
 		}
 	}
 }
@@ -249,15 +257,14 @@ send_replica(struct mcfwd_worker *w, struct rte_mbuf *r, const uint8_t dmac[6],
 		w->st.alloc_fail++;
 		return;
 	}
-	mcfwd_meta(r)->ocidx = oci;
 	c->out_pkts++;
-	tx_enqueue(w, ifc->port, r);
+	tx_enqueue(w, ifc->port, r, oci);
 }
 
 /* A packet that hit entry e, arrived on ifid. */
 static inline void
 forward(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info *pi,
-	uint16_t ifid, const struct mfc_entry *e, uint64_t now, uint32_t now_s)
+	uint16_t ifid, const struct mfc_entry *e, uint64_t now, uint32_t now_s, bool reinj)
 {
 	const struct mcfwd_dp *dp = w->dp;
 	const struct mfc_table *t = dp->t;
@@ -274,7 +281,7 @@ forward(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info 
 		ec->wrong_if++;
 		w->st.wrong_if++;
 		/* the key with the top bit of the source flipped: its own slots */
-		if (!(mcfwd_meta(m)->flags & MCFWD_META_REINJECTED) &&
+		if (!reinj &&
 		    punt_allowed(w, e->key ^ 0x80000000ull ^ ((uint64_t)ifid << 16), now)) {
 			if (punt(w, m, ifid, MCFWD_PUNT_WRONG_IF))
 				w->st.wrong_if_punted++;
@@ -358,15 +365,13 @@ burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 		n = MCFWD_BURST_MAX;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		struct mcfwd_meta *mt = mcfwd_meta(m);
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		/* the mbuf's metadata (second cache line) is not touched here:
+		 * only punted packets carry it */
 		if (reinj) {
-			mt->flags = MCFWD_META_REINJECTED;
 			w->st.reinjected++;
 		} else {
-			mt->flags = 0;
-			mt->reason = 0;
 			w->st.rx_pkts++;
 			w->st.rx_bytes += m->pkt_len;
 			w->port[m->port].rx_pkts++;
@@ -423,7 +428,7 @@ burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 	for (unsigned int j = 0; j < k; j++) {
 		struct rte_mbuf *m = fm[j];
 		if (likely(ent[j] != NULL)) {
-			forward(w, m, &pi[j], fif[j], ent[j], now, now_s);
+			forward(w, m, &pi[j], fif[j], ent[j], now, now_s, reinj);
 			continue;
 		}
 		/* miss: data-driven creation by the control thread */

@@ -165,6 +165,9 @@ struct mcfwd_worker {
 	struct {
 		uint16_t n;
 		struct rte_mbuf *m[MCFWD_TXBUF];
+		uint32_t oc[MCFWD_TXBUF]; /* OIF counter slot of m[i]: kept here, not in the
+					   * mbuf, so the fast path never writes the
+					   * mbuf's second cache line */
 	} tx[MCFWD_MAX_PORTS];
 	struct {
 		uint64_t key, tsc;
