@@ -521,6 +521,8 @@ cmd_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
 	struct mcfwd_config c;
 	memset(&c, 0, sizeof(c));
 	int rc = mcfwd_config_parse_line(&c, line, "cli", 0, err, errlen);
+	if (rc < 0 && strncmp(err, "cli:0: ", 7) == 0)
+		memmove(err, err + 7, strlen(err + 7) + 1); /* one command: no location */
 	if (rc < 0 || c.n_mroutes != 1) {
 		if (rc >= 0)
 			snprintf(err, errlen, "usage: mroute add from IF [source S] group G to IF [IF...]");
@@ -1022,6 +1024,36 @@ split(char *s, char **argv, int max)
 	}
 }
 
+/* Is w already in the ", "-separated list? */
+static bool
+word_listed(const char *list, const char *w)
+{
+	size_t l = strlen(w);
+	for (const char *p = list; (p = strstr(p, w)) != NULL; p += l)
+		if ((p == list || p[-1] == ' ') && (p[l] == ',' || p[l] == 0))
+			return true;
+	return false;
+}
+
+/* A word as it may be shown in a message: at most 40 characters, control
+ * and non-ASCII bytes as \xNN. */
+static const char *
+shown(const char *w, char *b, size_t n)
+{
+	size_t k = 0, i = 0;
+	for (; w[i] && k + 8 < n && i < 40; i++) {
+		unsigned char c = (unsigned char)w[i];
+		if (c < 0x20 || c >= 0x7f)
+			k += (size_t)snprintf(b + k, n - k, "\\x%02x", c);
+		else
+			b[k++] = (char)c;
+	}
+	b[k] = 0;
+	if (w[i] && k + 4 < n)
+		strcat(b, "...");
+	return b;
+}
+
 int
 cli_exec(const char *line, FILE *out, const char *src, unsigned int lineno)
 {
@@ -1041,6 +1073,7 @@ cli_exec(const char *line, FILE *out, const char *src, unsigned int lineno)
 		goto report;
 	}
 	const struct cmd *best = NULL;
+	char wb[200];
 	int best_n = 0, partial = 0;
 	const char *partial_cmd = NULL;
 	for (size_t i = 0; i < RTE_DIM(cmds); i++) {
@@ -1070,19 +1103,22 @@ cli_exec(const char *line, FILE *out, const char *src, unsigned int lineno)
 				int wn = split(w, wv, 8), j = 0;
 				while (j < wn && j < argc && j < partial && strcmp(wv[j], argv[j]) == 0)
 					j++;
-				if (j == partial && wn > partial && k + 20 < sizeof(exp))
+				if (j == partial && wn > partial && k + 20 < sizeof(exp) &&
+				    !word_listed(exp, wv[partial]))
 					k += (size_t)snprintf(exp + k, sizeof(exp) - k, "%s%s", k ? ", " : "",
 							      wv[partial]);
 			}
 			if (argc > partial)
 				snprintf(err, sizeof(err), "unknown word '%s' after '%.*s' (expected: %s)",
-					 argv[partial], (int)(argv[partial - 1] - buf + strlen(argv[partial - 1])),
+					 shown(argv[partial], wb, sizeof(wb)),
+					 (int)(argv[partial - 1] - buf + strlen(argv[partial - 1])),
 					 line + (argv[0] - buf), exp);
 			else
 				snprintf(err, sizeof(err), "incomplete command (expected: %s)", exp);
 			(void)partial_cmd;
 		} else {
-			snprintf(err, sizeof(err), "unknown command '%s' (try 'help')", argv[0]);
+			snprintf(err, sizeof(err), "unknown command '%s' (try 'help')",
+				 shown(argv[0], wb, sizeof(wb)));
 		}
 		rc = -EINVAL;
 	} else {

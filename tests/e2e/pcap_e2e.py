@@ -841,7 +841,52 @@ def scenario_igmp_malformed():
     r.cleanup()
 
 
+BAD_CLI = [
+    "frobnicate", "show", "show ip", "show ip mroute 1.2.3.4", "show ip mroute 1.2.3 232.1.1.1",
+    "show ip mroute 10.0.0.1 232.1.1.1 json extra", "show port stats", "show port stats 99",
+    "show port stats -1", "show port stats 0x1", "show interfaces yaml", "show lcores now",
+    "mroute", "mroute add", "mroute add from", "mroute add from p0 group 232.1.1.1",
+    "mroute add from p0 group 232.1.1.1 to", "mroute add from p0 group 10.1.1.1 to p1",
+    "mroute add from p0 group 224.0.0.1 to p1", "mroute add from p0 source 232.0.0.1 group 232.1.1.1 to p1",
+    "mroute add from p0 group 232.1.1.1 to p0", "mroute add from nosuch group 232.1.1.1 to p1",
+    "mroute add from p0 group 232.1.1.1 to p1 p1", "mroute add from p0 group 232.1.1.1/24 to p1",
+    "mroute del", "mroute del group", "mroute del group 999.1.1.1", "mroute del source x group 232.1.1.1",
+    "protocol", "protocol static", "protocol static load", "protocol static load /nonexistent/file",
+    "protocol shutdown", "protocol shutdown ospf", "interface", "interface release",
+    "interface release nosuch", "interface frob p0", "set link-down", "set link-down port",
+    "set link-down port 77", "set link-up port abc", "clear", "clear all", "sleep", "sleep -5",
+    "sleep 99999999", "start now", "stop please", "quit now", "reload it", "debug stall-worker",
+    "debug stall-worker 0 0", "debug stall-worker 0 999999", "help me" if False else "show version 2",
+    "mroute add from p0 group 232.1.1.1 to " + " ".join("x%d" % i for i in range(1200)),
+    "a" * 5000, "\x01\x02\x03", "show ip mroute \u00e9t\u00e9 232.1.1.1",
+]
+
+
+def scenario_bad_cli():
+    """Every malformed command line gets exactly one error line with its
+    line number, changes nothing, and the app stays up."""
+    print("bad CLI lines: one error each, nothing changed")
+    cfg = "iface p0 port 0\niface p1 port 1\nmroute from p0 source %s group %s to p1\n" % (S1, G1)
+    cmds = "show ip mroute count\nshow interfaces json\n" + "\n".join(BAD_CLI) + \
+        "\nshow ip mroute count\nshow interfaces json\nshow protocols\nquit\n"
+    r = Run("badcli", nports=2, config=cfg, cmds=cmds).run(timeout=60)
+    check(r.rc == 0, "badcli: exit status %s" % r.rc)
+    errs = re.findall(r"cmds:(\d+): error: (.+)$", r.out, re.M)
+    lines = sorted(int(n) for n, _ in errs)
+    want = list(range(3, 3 + len(BAD_CLI)))
+    check(lines == want, "badcli: error lines %s, expected one for each of %s" %
+          (sorted(set(want) ^ set(lines)), len(want)))
+    check(all(len(m) > 8 for _, m in errs), "badcli: an error without a reason")
+    counts = re.findall(r"MFEs: .*$", r.out, re.M)
+    check(len(counts) == 2 and counts[0] == counts[1], "badcli: state changed: %s" % counts)
+    ifs = [l for l in r.out.splitlines() if l.startswith("[{")]
+    check(len(ifs) == 2 and ifs[0] == ifs[1], "badcli: interfaces changed")
+    check(re.search(r"static\s+running", r.out) is not None, "badcli: static not running")
+    r.cleanup()
+
+
 SCENARIOS = {
+    "bad_cli": scenario_bad_cli,
     "stall": scenario_stall,
     "signals": scenario_signals,
     "cli": scenario_cli_changes,
