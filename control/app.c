@@ -18,6 +18,7 @@
 #include <rte_common.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
+#include <rte_dev.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -737,6 +738,76 @@ app_forwarding(bool on)
 	return 0;
 }
 
+/*
+ * Take a port away under traffic (operator `port detach N`, or the PMD's
+ * removal event): its interfaces are released through MGM by their owner
+ * first (purge, IGMP bracketing), then hidden from the workers and purged
+ * from the cache (one grace period: no worker uses them after it), then the
+ * workers pause while their queue lists drop the port, and the port is
+ * stopped, closed and its device removed. Forwarding elsewhere resumes.
+ */
+int
+app_port_detach(uint16_t port, char *err, size_t errlen)
+{
+	if (port >= MCFWD_MAX_PORTS || !app.port[port].used) {
+		snprintf(err, errlen, "no port %u", port);
+		return -ENOENT;
+	}
+	unsigned int left = 0;
+	for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++)
+		left += app.port[p].used && p != port;
+	if (left == 0) {
+		snprintf(err, errlen, "port %u is the last port", port);
+		return -EBUSY;
+	}
+	char e2[256];
+	for (uint32_t i = 0; i < app.n_ifs; i++) {
+		struct app_iface *f = &app.ifs[i];
+		uint32_t proto, comp;
+		if (!f->used || f->port != port)
+			continue;
+		if (app.igmp && igmp_if_enabled(app.igmp, i))
+			(void)app_igmp_disable(i, e2, sizeof(e2));
+		if (mgm_interface_owner(app.mgm, i, 0, &proto, &comp) == 0)
+			(void)app_interface_release(i, e2, sizeof(e2));
+		/* whatever still lists it: workers skip it, then it is purged */
+		__atomic_store_n(&app.dp.ifs[i].used, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&app.dp.rx_map[port][f->vlan], MFC_IFID_NONE, __ATOMIC_RELEASE);
+		(void)mfc_iface_purge(app.cache, (uint16_t)i, NULL);
+		if (f->addr)
+			(void)mgm_interface_address_delete(app.mgm, i, f->addr, f->plen);
+		f->used = false;
+	}
+	bool was = app.forwarding;
+	app_forwarding(false);
+	for (unsigned int k = 0; k < app.n_workers; k++) {
+		struct mcfwd_worker *w = app.w[k];
+		uint16_t j = 0;
+		for (uint16_t q = 0; q < w->n_rxq; q++)
+			if (w->rxq[q].port != port)
+				w->rxq[j++] = w->rxq[q];
+		w->n_rxq = j;
+		w->txq[port] = UINT16_MAX;
+		w->tx[port].n = 0; /* flushed when the workers paused */
+	}
+	(void)rte_eth_dev_stop(port);
+	struct rte_mbuf *m[64];
+	unsigned int n;
+	while ((n = rte_ring_dequeue_burst(app.txr[port], (void **)m, 64, NULL)) > 0)
+		rte_pktmbuf_free_bulk(m, n);
+	struct rte_eth_dev_info di;
+	struct rte_device *dev = rte_eth_dev_info_get(port, &di) == 0 ? di.device : NULL;
+	(void)rte_eth_dev_close(port);
+	if (dev != NULL && rte_dev_remove(dev) != 0)
+		APP_LOG(WARNING, "port %u: device not removed (closed only)\n", port);
+	app.port[port].used = false;
+	app.n_ports--;
+	if (was)
+		app_forwarding(true);
+	APP_LOG(NOTICE, "port %u (%s) detached\n", port, app.port[port].name);
+	return 0;
+}
+
 static void timer_link(void *arg);
 
 int
@@ -875,10 +946,32 @@ timer_age(void *arg)
 
 /* Link state: a port that went down hides its interfaces (generation),
  * up restores them. Polled: the LSC interrupt thread must not touch MGM. */
+/* PMD removal events arrive on the interrupt thread: only a flag there. */
+static volatile uint32_t rmv_pending[MCFWD_MAX_PORTS];
+
+static int
+on_rmv_event(uint16_t port, enum rte_eth_event_type ev, void *arg, void *ret)
+{
+	(void)ev;
+	(void)arg;
+	(void)ret;
+	if (port < MCFWD_MAX_PORTS)
+		__atomic_store_n(&rmv_pending[port], 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
 static void
 timer_link(void *arg)
 {
 	(void)arg;
+	for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++)
+		if (__atomic_exchange_n(&rmv_pending[p], 0, __ATOMIC_ACQ_REL) && app.port[p].used) {
+			char e[256];
+			APP_LOG(WARNING, "port %u (%s) removed by its device: detaching it\n", p,
+				app.port[p].name);
+			if (app_port_detach(p, e, sizeof(e)) < 0)
+				APP_LOG(ERR, "port %u: %s\n", p, e);
+		}
 	for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++) {
 		if (!app.port[p].used)
 			continue;
@@ -1219,6 +1312,7 @@ app_init(char *err, size_t errlen)
 	}
 	for (unsigned int i = 0; i < app.n_workers; i++)
 		rte_eal_remote_launch(mcfwd_worker_loop, app.w[i], app.w[i]->lcore_id);
+	(void)rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RMV, on_rmv_event, NULL);
 	rc = app_start_timers();
 	if (rc < 0) {
 		snprintf(err, errlen, "timers: %s", strerror(-rc));

@@ -706,6 +706,22 @@ cmd_set_link(int argc, char **argv, FILE *out, char *err, size_t errlen, bool up
 }
 
 static int
+cmd_port(int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	char *e;
+	unsigned long p = argc == 2 ? strtoul(argv[1], &e, 10) : 0;
+	if (argc != 2 || strcmp(argv[0], "detach") || *e || e == argv[1] || p >= MCFWD_MAX_PORTS) {
+		snprintf(err, errlen, "usage: port detach N");
+		return -EINVAL;
+	}
+	uint64_t t0 = app_now_ms();
+	int rc = app_port_detach((uint16_t)p, err, errlen);
+	if (rc == 0)
+		fprintf(out, "port %lu detached in %" PRIu64 " ms\n", p, app_now_ms() - t0);
+	return rc;
+}
+
+static int
 cmd_link_up(int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
 	return cmd_set_link(argc, argv, out, err, errlen, true);
@@ -983,6 +999,7 @@ static const struct cmd cmds[] = {
 	  "run the IGMP router on IF, or stop it", cmd_igmp },
 	{ "clear counters", "", "zero the counters shown", cmd_clear },
 	{ "reload", "", "re-apply the configuration file, all or nothing", cmd_reload },
+	{ "port", "detach N", "release the port's interfaces, stop, close and remove it (hot-unplug)", cmd_port },
 	{ "set link-up", "port N", "administrative link up", cmd_link_up },
 	{ "set link-down", "port N", "administrative link down", cmd_link_down },
 	{ "start", "", "start forwarding", cmd_start },

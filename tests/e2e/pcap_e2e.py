@@ -885,7 +885,44 @@ def scenario_bad_cli():
     r.cleanup()
 
 
+def scenario_detach():
+    """A port taken away under traffic (hot-unplug: `port detach`): its
+    interface is released through MGM, the port stopped, closed and its
+    vdev removed; forwarding to the other port goes on; every mbuf back."""
+    print("port detach under traffic: released, removed, the rest goes on")
+    inp = {0: [pkt(S1, G1, seq=i) for i in range(64)]}
+    cfg = "iface p0 port 0\niface p1 port 1\niface p2 port 2\nmroute from p0 source %s group %s to p1 p2\n" % (S1, G1)
+    cmds = """sleep 500
+show port stats 2
+port detach 2
+show port stats 1
+sleep 500
+show port stats 1
+show interfaces
+show port stats 2
+show ip mroute
+port detach 2
+port detach 1
+port detach 0
+quit
+"""
+    r = Run("detach", nports=3, config=cfg, cmds=cmds, inputs=inp, infinite=True).run()
+    check(r.rc == 0, "detach: exit status %s" % r.rc)
+    check(re.search(r"port 2 detached in \d+ ms", r.out) is not None, "detach: no confirmation:\n" + r.out[-1200:])
+    tx = [int(x) for x in re.findall(r"TX-packets: (\d+)", r.out)]
+    if check(len(tx) == 3, "detach: port stats missing"):
+        check(tx[0] > 1000, "detach: nothing forwarded on port 2 before")
+        check(tx[2] > tx[1] + 1000, "detach: port 1 stopped forwarding (%d -> %d)" % (tx[1], tx[2]))
+    check(re.search(r"cmds:8: error: no port '2'", r.out) is not None, "detach: port 2 still there")
+    check(re.search(r"cmds:10: error: no port 2", r.out) is not None, "detach: second detach not refused")
+    check(re.search(r"cmds:12: error: port 0 is the last port", r.out) is not None, "detach: last port detached")
+    check(not re.search(r"^\S+\s+\S+\s+p2\s", r.out, re.M), "detach: p2 still listed")
+    check("mbufs back in their pools" in r.out and "mbuf leak" not in r.out, "detach: mbufs not back")
+    r.cleanup()
+
+
 SCENARIOS = {
+    "detach": scenario_detach,
     "bad_cli": scenario_bad_cli,
     "stall": scenario_stall,
     "signals": scenario_signals,
