@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "mcfwd_igmp.h"
+#include "mcfwd_pkt.h"
 
 #define IGMP_QUERY 0x11
 #define IGMP_V1_REPORT 0x12
@@ -140,18 +141,6 @@ igmp_drop_name(enum igmp_drop d)
 /* ---------------------------------------------------------------- */
 /* Helpers                                                            */
 
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static inline uint32_t
-rd32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
 static inline void
 wr16(uint8_t *p, uint16_t v)
 {
@@ -166,21 +155,6 @@ wr32(uint8_t *p, uint32_t v)
 	p[1] = (uint8_t)(v >> 16);
 	p[2] = (uint8_t)(v >> 8);
 	p[3] = (uint8_t)v;
-}
-
-/* The Internet checksum's folded sum (odd lengths padded with a zero). */
-static uint16_t
-csum_sum(const uint8_t *p, size_t len)
-{
-	uint32_t s = 0;
-	size_t i;
-	for (i = 0; i + 1 < len; i += 2)
-		s += rd16(p + i);
-	if (i < len)
-		s += (uint32_t)p[i] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
 }
 
 static bool
@@ -667,7 +641,7 @@ send_query(struct igmp *ig, struct iif *f, uint32_t grp, bool sflag, const uint3
 	wr32(ip + 16, grp ? grp : ALL_HOSTS);
 	ip[20] = 0x94;              /* Router Alert (RFC 2113) */
 	ip[21] = 4;
-	wr16(ip + 10, (uint16_t)~csum_sum(ip, IP_HDR_LEN));
+	wr16(ip + 10, (uint16_t)~mcfwd_csum_fold(ip, IP_HDR_LEN));
 	q[0] = IGMP_QUERY;
 	if (v2) {
 		uint32_t t = mrt_ms / 100;
@@ -683,7 +657,7 @@ send_query(struct igmp *ig, struct iif *f, uint32_t grp, bool sflag, const uint3
 		for (uint32_t i = 0; i < n; i++)
 			wr32(q + 12 + 4 * i, src[i]);
 	}
-	wr16(q + 2, (uint16_t)~csum_sum(q, il));
+	wr16(q + 2, (uint16_t)~mcfwd_csum_fold(q, il));
 	if (ig->p.send(ig->p.send_arg, f->ifindex, b, len) < 0) {
 		CNT(ig, f, tx_errors);
 		return;
@@ -781,7 +755,7 @@ marks_set(struct igroup *g, const uint8_t *src, uint32_t ns)
 {
 	marks_clear(g);
 	for (uint32_t i = 0; i < ns; i++) {
-		struct isrc *s = src_find(g, rd32(src + 4 * i));
+		struct isrc *s = src_find(g, mcfwd_rd32(src + 4 * i));
 		if (s != NULL && s->live)
 			s->mark = true;
 	}
@@ -826,7 +800,7 @@ apply_record(struct igmp *ig, struct iif *f, uint8_t type, uint32_t grp, const u
 	case REC_ALLOW:
 		/* INCLUDE (A+B), (B)=GMI / EXCLUDE (X+A, Y-A), (A)=GMI */
 		for (uint32_t i = 0; i < ns; i++) {
-			struct isrc *s = src_get(ig, f, g, rd32(src + 4 * i), gmi_at);
+			struct isrc *s = src_get(ig, f, g, mcfwd_rd32(src + 4 * i), gmi_at);
 			if (s != NULL)
 				s->expires = gmi_at;
 		}
@@ -834,7 +808,7 @@ apply_record(struct igmp *ig, struct iif *f, uint8_t type, uint32_t grp, const u
 	case REC_TO_IN:
 		/* INCLUDE: (B)=GMI, Q(G,A-B); EXCLUDE: (A)=GMI, Q(G,X-A), Q(G) */
 		for (uint32_t i = 0; i < ns; i++) {
-			struct isrc *s = src_get(ig, f, g, rd32(src + 4 * i), gmi_at);
+			struct isrc *s = src_get(ig, f, g, mcfwd_rd32(src + 4 * i), gmi_at);
 			if (s != NULL)
 				s->expires = gmi_at;
 		}
@@ -854,7 +828,7 @@ apply_record(struct igmp *ig, struct iif *f, uint8_t type, uint32_t grp, const u
 		} else {
 			/* EXCLUDE (X+(A-X-Y), Y), (A-X-Y)=Group Timer, Q(G,A-Y) */
 			for (uint32_t i = 0; i < ns; i++)
-				(void)src_get(ig, f, g, rd32(src + 4 * i), g->timer ? g->timer : gmi_at);
+				(void)src_get(ig, f, g, mcfwd_rd32(src + 4 * i), g->timer ? g->timer : gmi_at);
 			marks_set(g, src, ns);
 			for (uint32_t i = 0; i < g->n; i++)
 				g->s[i].mark = g->s[i].mark && g->s[i].expires != 0;
@@ -871,9 +845,9 @@ apply_record(struct igmp *ig, struct iif *f, uint8_t type, uint32_t grp, const u
 				if (g->s[i].live && !g->s[i].mark)
 					src_delete(&g->s[i]);
 			for (uint32_t i = 0; i < ns; i++) {
-				struct isrc *s = src_find(g, rd32(src + 4 * i));
+				struct isrc *s = src_find(g, mcfwd_rd32(src + 4 * i));
 				if (s == NULL || !s->live)
-					(void)src_get(ig, f, g, rd32(src + 4 * i), 0);
+					(void)src_get(ig, f, g, mcfwd_rd32(src + 4 * i), 0);
 			}
 			g->mode = IGMP_MODE_EXCLUDE;
 			if (type == REC_IS_EX)
@@ -887,7 +861,7 @@ apply_record(struct igmp *ig, struct iif *f, uint8_t type, uint32_t grp, const u
 					src_delete(&g->s[i]);
 			uint64_t t = type == REC_IS_EX ? gmi_at : g->timer ? g->timer : gmi_at;
 			for (uint32_t i = 0; i < ns; i++)
-				(void)src_get(ig, f, g, rd32(src + 4 * i), t);
+				(void)src_get(ig, f, g, mcfwd_rd32(src + 4 * i), t);
 			marks_set(g, src, ns);
 			for (uint32_t i = 0; i < g->n; i++)
 				g->s[i].mark = type == REC_TO_EX && g->s[i].mark && g->s[i].expires != 0;
@@ -946,10 +920,10 @@ query_input(struct igmp *ig, struct iif *f, uint32_t from, const uint8_t *q, siz
 	    uint64_t now)
 {
 	uint32_t me;
-	uint32_t grp = rd32(q + 4);
+	uint32_t grp = mcfwd_rd32(q + 4);
 	bool v3 = qlen >= 12;
 	bool sflag = v3 && (q[8] & 0x08);
-	uint32_t ns = v3 ? rd16(q + 10) : 0;
+	uint32_t ns = v3 ? mcfwd_rd16(q + 10) : 0;
 
 	CNT(ig, f, rx_queries);
 	if (!v3 && f->cfg.version == 3)
@@ -974,7 +948,7 @@ query_input(struct igmp *ig, struct iif *f, uint32_t from, const uint8_t *q, siz
 			g->timer = lt;
 	} else {
 		for (uint32_t i = 0; i < ns; i++) {
-			struct isrc *s = src_find(g, rd32(q + 12 + 4 * i));
+			struct isrc *s = src_find(g, mcfwd_rd32(q + 12 + 4 * i));
 			if (s != NULL && s->live && s->expires > lt)
 				s->expires = lt;
 		}
@@ -1001,16 +975,16 @@ igmp_input(struct igmp *ig, uint32_t ifindex, const void *pkt, size_t len, enum 
 	unsigned int ihl = (ip[0] & 0x0f) * 4u;
 	if (ihl < 20 || ihl > len)
 		return drop(ig, f, IGMP_DROP_IP_IHL, why);
-	size_t tot = rd16(ip + 2);
+	size_t tot = mcfwd_rd16(ip + 2);
 	if (tot < ihl || tot > len)
 		return drop(ig, f, IGMP_DROP_IP_LEN, why);
-	if (csum_sum(ip, ihl) != 0xffff)
+	if (mcfwd_csum_fold(ip, ihl) != 0xffff)
 		return drop(ig, f, IGMP_DROP_IP_CSUM, why);
-	if (rd16(ip + 6) & 0x3fff)
+	if (mcfwd_rd16(ip + 6) & 0x3fff)
 		return drop(ig, f, IGMP_DROP_IP_FRAGMENT, why);
 	if (ip[9] != 2)
 		return drop(ig, f, IGMP_DROP_NOT_IGMP, why);
-	uint32_t from = rd32(ip + 12), dst = rd32(ip + 16);
+	uint32_t from = mcfwd_rd32(ip + 12), dst = mcfwd_rd32(ip + 16);
 	if (!is_mcast(dst) || is_mcast(from) || from >= 0xf0000000u)
 		return drop(ig, f, IGMP_DROP_IP_ADDR, why);
 	if (ip[8] != 1)
@@ -1023,10 +997,10 @@ igmp_input(struct igmp *ig, uint32_t ifindex, const void *pkt, size_t len, enum 
 	size_t ql = tot - ihl;
 	if (ql < 8)
 		return drop(ig, f, IGMP_DROP_IGMP_LEN, why);
-	if (csum_sum(q, ql) != 0xffff)
+	if (mcfwd_csum_fold(q, ql) != 0xffff)
 		return drop(ig, f, IGMP_DROP_IGMP_CSUM, why);
 	uint8_t type = q[0];
-	uint32_t grp = rd32(q + 4);
+	uint32_t grp = mcfwd_rd32(q + 4);
 	uint64_t now = now_of(ig);
 
 	if (type == IGMP_QUERY) {
@@ -1035,13 +1009,13 @@ igmp_input(struct igmp *ig, uint32_t ifindex, const void *pkt, size_t len, enum 
 		if (grp != 0 && (!is_mcast(grp) || is_linklocal(grp)))
 			return drop(ig, f, IGMP_DROP_BAD_GROUP, why);
 		if (ql >= 12) {
-			uint32_t ns = rd16(q + 10);
+			uint32_t ns = mcfwd_rd16(q + 10);
 			if (12 + 4 * (size_t)ns > ql)
 				return drop(ig, f, IGMP_DROP_QUERY_LEN, why);
 			if (ns > ig->p.max_sources_per_pkt)
 				return drop(ig, f, IGMP_DROP_TOO_MANY_SOURCES, why);
 			for (uint32_t i = 0; i < ns; i++)
-				if (!is_unicast(rd32(q + 12 + 4 * i)))
+				if (!is_unicast(mcfwd_rd32(q + 12 + 4 * i)))
 					return drop(ig, f, IGMP_DROP_BAD_SOURCE, why);
 			if (ns && grp == 0)
 				return drop(ig, f, IGMP_DROP_BAD_GROUP, why);
@@ -1102,24 +1076,24 @@ igmp_input(struct igmp *ig, uint32_t ifindex, const void *pkt, size_t len, enum 
 	/* v3 report: every record checked before any is applied */
 	if (f->cfg.version == 2)
 		return drop(ig, f, IGMP_DROP_V3_ON_V2, why);
-	uint32_t nrec = rd16(q + 6), total = 0;
+	uint32_t nrec = mcfwd_rd16(q + 6), total = 0;
 	if (nrec > ig->p.max_records_per_pkt)
 		return drop(ig, f, IGMP_DROP_TOO_MANY_RECORDS, why);
 	size_t off = 8;
 	for (uint32_t r = 0; r < nrec; r++) {
 		if (off + 8 > ql)
 			return drop(ig, f, IGMP_DROP_RECORD_BOUNDS, why);
-		uint32_t ns = rd16(q + off + 2);
+		uint32_t ns = mcfwd_rd16(q + off + 2);
 		size_t rl = 8 + 4 * (size_t)ns + 4 * (size_t)q[off + 1];
 		if (off + rl > ql)
 			return drop(ig, f, IGMP_DROP_RECORD_BOUNDS, why);
-		if (!is_mcast(rd32(q + off + 4)))
+		if (!is_mcast(mcfwd_rd32(q + off + 4)))
 			return drop(ig, f, IGMP_DROP_BAD_GROUP, why);
 		total += ns;
 		if (total > ig->p.max_sources_per_pkt)
 			return drop(ig, f, IGMP_DROP_TOO_MANY_SOURCES, why);
 		for (uint32_t i = 0; i < ns; i++)
-			if (!is_unicast(rd32(q + off + 8 + 4 * i)))
+			if (!is_unicast(mcfwd_rd32(q + off + 8 + 4 * i)))
 				return drop(ig, f, IGMP_DROP_BAD_SOURCE, why);
 		off += rl;
 	}
@@ -1127,7 +1101,7 @@ igmp_input(struct igmp *ig, uint32_t ifindex, const void *pkt, size_t len, enum 
 	off = 8;
 	for (uint32_t r = 0; r < nrec; r++) {
 		uint8_t rt = q[off];
-		uint32_t ns = rd16(q + off + 2), g = rd32(q + off + 4);
+		uint32_t ns = mcfwd_rd16(q + off + 2), g = mcfwd_rd32(q + off + 4);
 		if (rt < REC_IS_IN || rt > REC_BLOCK || is_linklocal(g))
 			CNT(ig, f, records_ignored);
 		else {

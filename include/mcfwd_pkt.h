@@ -54,13 +54,17 @@ mcfwd_rd32(const uint8_t *p)
 	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
-/** One's complement sum of a header, folded (0xffff for a valid IPv4 header). */
+/** One's complement sum of 16-bit big-endian words, folded (0xffff for a
+ * valid IPv4 header); an odd last byte is padded with a zero (RFC 1071). */
 static inline uint16_t
 mcfwd_csum_fold(const uint8_t *p, unsigned int len)
 {
 	uint32_t s = 0;
-	for (unsigned int i = 0; i + 1 < len; i += 2)
+	unsigned int i;
+	for (i = 0; i + 1 < len; i += 2)
 		s += mcfwd_rd16(p + i);
+	if (i < len)
+		s += (uint32_t)p[i] << 8;
 	while (s >> 16)
 		s = (s & 0xffff) + (s >> 16);
 	return (uint16_t)s;

@@ -17,6 +17,7 @@
 #include <rte_eal.h>
 
 #include "mgm.h"
+#include "test_eal.h"
 #include "mcfwd_igmp.h"
 
 #define IF1 1u            /* IGMP runs here (co-owned by P) */
@@ -1100,17 +1101,10 @@ test_pause_twice(void **st)
 }
 
 int
-main(int argc, char **argv)
+main(void)
 {
-	char prefix[64];
-	(void)argc;
-	snprintf(prefix, sizeof(prefix), "--file-prefix=mcfwd-test-igmp-%d", (int)getpid());
-	char *eal[] = { argv[0], "--no-huge", "-m", "512", prefix, "--no-pci", "-l", "0",
-			"--log-level=lib.eal:error", "--no-telemetry", NULL };
-	if (rte_eal_init(10, eal) < 0) {
-		fprintf(stderr, "EAL init failed\n");
+	if (test_eal_init("test-igmp", "512") < 0)
 		return 1;
-	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_codes),
 		cmocka_unit_test_setup_teardown(test_startup_and_general_queries, setup, teardown),

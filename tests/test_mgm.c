@@ -16,6 +16,7 @@
 #include <rte_eal.h>
 
 #include "mgm.h"
+#include "test_eal.h"
 
 #define G1 0xe8010101u /* 232.1.1.1 */
 #define G2 0xe8010102u
@@ -846,17 +847,10 @@ test_timers_and_fds(void **state)
 }
 
 int
-main(int argc, char **argv)
+main(void)
 {
-	char prefix[64];
-	(void)argc;
-	snprintf(prefix, sizeof(prefix), "--file-prefix=mcfwd-test-mgm-%d", (int)getpid());
-	char *eal[] = { argv[0], "--no-huge", "-m", "512", prefix, "--no-pci", "-l", "0",
-			"--log-level=lib.eal:error", "--no-telemetry", NULL };
-	if (rte_eal_init(10, eal) < 0) {
-		fprintf(stderr, "EAL init failed\n");
+	if (test_eal_init("test-mgm", "512") < 0)
 		return 1;
-	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_register_and_handles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ownership_and_igmp_bracketing, setup, teardown),

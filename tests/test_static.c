@@ -18,6 +18,7 @@
 #include <rte_eal.h>
 
 #include "mgm.h"
+#include "test_eal.h"
 #include "mfc.h"
 #include "mcfwd_config.h"
 #include "mcfwd_static.h"
@@ -668,17 +669,10 @@ test_misuse(void **state)
 }
 
 int
-main(int argc, char **argv)
+main(void)
 {
-	char prefix[64];
-	(void)argc;
-	snprintf(prefix, sizeof(prefix), "--file-prefix=mcfwd-test-static-%d", (int)getpid());
-	char *eal[] = { argv[0], "--no-huge", "-m", "512", prefix, "--no-pci", "-l", "0",
-			"--log-level=lib.eal:error", "--no-telemetry", NULL };
-	if (rte_eal_init(10, eal) < 0) {
-		fprintf(stderr, "EAL init failed\n");
+	if (test_eal_init("test-static", "512") < 0)
 		return 1;
-	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_ttl_threshold_and_rx_fallback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sg_template_and_veto, setup, teardown),

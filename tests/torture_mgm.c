@@ -27,6 +27,7 @@
 #include <rte_eal.h>
 
 #include "mgm.h"
+#include "test_eal.h"
 
 #define NIF 16        /* 0: upstream (P), 1..15: downstream (Q) */
 #define NSRC 64
@@ -183,14 +184,9 @@ test_release_under_readers(void **st)
 }
 
 int
-main(int argc, char **argv)
+main(void)
 {
-	char prefix[64];
-	(void)argc;
-	snprintf(prefix, sizeof(prefix), "--file-prefix=mcfwd-torture-mgm-%d", (int)getpid());
-	char *eal[] = { argv[0], "--no-huge", "-m", "256", prefix, "--no-pci", "-l", "0",
-			"--log-level=lib.eal:error", "--no-telemetry", NULL };
-	if (rte_eal_init(10, eal) < 0)
+	if (test_eal_init("torture-mgm", "256") < 0)
 		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_release_under_readers),
