@@ -295,6 +295,15 @@ def measure(prog, a, case, rep):
             if not pr.alive() or time.time() > t_end:
                 raise RuntimeError("no packets received")
             time.sleep(0.05)
+        if prog == "mcfwd":
+            # data-driven MFE creation must be over before the warm-up
+            while True:
+                st = tel.q("/mcfwd/stats")
+                if isinstance(st, dict) and st["mfe_created"] >= flows:
+                    break
+                if not pr.alive() or time.time() > t_end:
+                    raise RuntimeError("MFEs not made in time")
+                time.sleep(0.1)
         time.sleep(a.warmup)
         m0 = tel.q("/mcfwd/stats") if prog == "mcfwd" else None
         t0, s0 = tel.ports([0] + outs)
@@ -465,7 +474,8 @@ def run_teardown(a, results):
     prefix = "appb-td-%d" % os.getpid()
     mbufs = n + 65536
     mslog = os.path.join(a.work, "td_mslog.csv")
-    argv = [a.mcfwd] + eal(prefix, "0,1", tr, mem_for(mbufs)) + [
+    # the pool (the preloaded trace) plus the cache, MGM and counters
+    argv = [a.mcfwd] + eal(prefix, "0,1", tr, mem_for(mbufs) + 1024 + n * 2048 // (1 << 20)) + [
         "--", "--config", conf, "--max-mfes", str(n * 5 // 4 + 65536), "--punt-rate", "10000000",
         "--mbufs", str(mbufs), "--ms-log", mslog]
     logp = os.path.join(a.work, "logs", "teardown.log")
@@ -599,7 +609,11 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--only", default="tp,inproc,perf,td")
+    ap.add_argument("--flows", help="comma-separated flow counts (default 1,1024,65536)")
+    ap.add_argument("--merge", action="store_true",
+                    help="update the parts run in OUT/app_bench.json, keep the others")
     a = ap.parse_args()
+    a.flows_opt = a.flows
     os.makedirs(a.work, exist_ok=True)
     check_template()
     a.sizes, a.flows, a.fans = (64, 512, 1500), (1, 1024, 65536), (1, 2, 4, 8)
@@ -612,6 +626,8 @@ def main():
         a.warmup, a.window = 0.6, 0.5
         a.inproc_flows = 1 << 16
         a.td_flows = 1 << 17
+    if a.flows_opt:
+        a.flows = tuple(int(x) for x in a.flows_opt.split(","))
     results = {"reps": a.reps, "window_s": a.window, "warmup_s": a.warmup,
                "sizes": a.sizes, "flows": a.flows, "fans": a.fans, "quick": a.quick,
                "date": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
@@ -627,6 +643,13 @@ def main():
         run_teardown(a, results)
     results["seconds"] = time.time() - t0
     os.makedirs(a.out, exist_ok=True)
+    jp = os.path.join(a.out, "app_bench.json")
+    if a.merge and os.path.exists(jp):
+        old = json.load(open(jp))
+        old.update({k: v for k, v in results.items() if k.startswith("_") or "|" in k})
+        old.setdefault("merged", []).append({"date": results["date"], "only": a.only,
+                                             "flows": list(a.flows), "reps": a.reps})
+        results = old
     json.dump(results, open(os.path.join(a.out, "app_bench.json"), "w"), indent=1)
     log("app_bench: %.0f s" % results["seconds"])
 
