@@ -14,6 +14,7 @@ PKGS=(
   libnuma-dev libpcap-dev
   python3-scapy tcpdump
   dpdk-dev dpdk-doc linux-perf   # bench-app.sh: dpdk-testpmd, examples/ipv4_multicast, perf
+  smcroute iproute2 iperf ethtool   # netns e2e: the kernel's multicast router (smcrouted), hosts, veth offloads
 )
 
 SUDO=""
