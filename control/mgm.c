@@ -136,6 +136,7 @@ struct mgm {
 	bool snap_dirty;
 
 	int in_enable;       /* inside an ENABLE_IGMP callback */
+	uint32_t age_cursor; /* mgm_age_some(): next bucket of mfes */
 
 	uint64_t (*now_ms)(void *);
 	struct timer *tm;
@@ -928,6 +929,23 @@ mfe_delete(struct mgm *m, struct mfe *f)
 	mfe_free(f);
 }
 
+/* Age one MFE: activity from the cache's counters; @return 1 if deleted. */
+static int
+age_one(struct mgm *m, struct mfe *f, uint64_t now)
+{
+	struct mfc_stats st;
+	if (mfc_stats_get(m->cache, f->src, f->grp, &st, NULL, NULL) == 0 &&
+	    st.pkts != f->last_pkts) {
+		f->last_pkts = st.pkts;
+		f->last_active = now;
+	}
+	if (f->timeout_s != 0 && now - f->last_active >= f->timeout_s) {
+		mfe_delete(m, f);
+		return 1;
+	}
+	return 0;
+}
+
 int
 mgm_age(struct mgm *m)
 {
@@ -935,17 +953,36 @@ mgm_age(struct mgm *m)
 		return -EINVAL;
 	uint64_t now = m->now(m->now_arg);
 	int n = 0;
-	HMAP_FOREACH(&m->mfes, x) {
-		struct mfe *f = x->val;
-		struct mfc_stats st;
-		if (mfc_stats_get(m->cache, f->src, f->grp, &st, NULL, NULL) == 0 &&
-		    st.pkts != f->last_pkts) {
-			f->last_pkts = st.pkts;
-			f->last_active = now;
+	HMAP_FOREACH(&m->mfes, x)
+		n += age_one(m, x->val, now);
+	if (n)
+		mfc_sync(m->cache);
+	return n;
+}
+
+int
+mgm_age_some(struct mgm *m, uint32_t budget, bool *wrapped)
+{
+	if (m == NULL || budget == 0)
+		return -EINVAL;
+	uint64_t now = m->now(m->now_arg);
+	uint32_t seen = 0;
+	int n = 0;
+	if (wrapped)
+		*wrapped = false;
+	if (m->age_cursor >= m->mfes.size)
+		m->age_cursor = 0; /* the map grew or shrank: start over */
+	while (seen < budget) {
+		for (struct hmap_node *x = m->mfes.b[m->age_cursor], *nx; x; x = nx) {
+			nx = x->next;
+			n += age_one(m, x->val, now);
+			seen++;
 		}
-		if (f->timeout_s != 0 && now - f->last_active >= f->timeout_s) {
-			mfe_delete(m, f);
-			n++;
+		if (++m->age_cursor >= m->mfes.size) {
+			m->age_cursor = 0;
+			if (wrapped)
+				*wrapped = true;
+			break;
 		}
 	}
 	if (n)

@@ -169,6 +169,14 @@ int mgm_wrong_if(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 		 const void *hdr, size_t hdr_len);
 /** Delete MFEs idle longer than their timeout (0: never). @return deleted. */
 int mgm_age(struct mgm *m);
+/**
+ * The same for about `budget` MFEs, resuming where the last call stopped:
+ * a control loop calls it often with a small budget so that ageing a
+ * million MFEs never holds the thread for long (a full mgm_age() at 1M MFEs
+ * takes most of a second). *wrapped (optional) tells that the sweep went
+ * round. @return deleted, or -EINVAL.
+ */
+int mgm_age_some(struct mgm *m, uint32_t budget, bool *wrapped);
 
 /* ---- administrative reads ---- */
 struct mgm_mfe {

@@ -466,6 +466,46 @@ test_expiry(void **state)
 	assert_int_equal(mgm_mfe_count(f->m), 0);
 }
 
+/* Ageing in slices: each call looks at about `budget` MFEs and resumes
+ * where the last one stopped; a full round deletes exactly what mgm_age()
+ * would, and no slice deletes more than its budget. */
+static void
+test_expiry_in_slices(void **state)
+{
+	struct fx *f = *state;
+	three_party(f);
+	const uint32_t n = 3000;
+	for (uint32_t i = 0; i < n; i++) /* negative: no route towards 192.168/16 */
+		assert_int_equal(mgm_mfe_create(f->m, 0xc0a80000u + i + 1, G1, 2, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_count(f->m), n);
+	bool wrapped = false;
+	assert_int_equal(mgm_age_some(f->m, 0, NULL), -EINVAL);
+	assert_int_equal(mgm_age_some(NULL, 10, NULL), -EINVAL);
+	/* nothing is old yet: a whole round deletes nothing */
+	int rounds = 0;
+	do {
+		assert_int_equal(mgm_age_some(f->m, 100, &wrapped), 0);
+		rounds++;
+	} while (!wrapped && rounds < 10000);
+	assert_true(wrapped);
+	assert_true(rounds >= 3000 / 200); /* slices were small */
+	clock_s += 10;
+	uint32_t deleted = 0, slices = 0;
+	do {
+		int d = mgm_age_some(f->m, 100, &wrapped);
+		assert_true(d >= 0 && d <= 130); /* the budget, give or take a bucket */
+		deleted += (uint32_t)d;
+		slices++;
+	} while (!wrapped && slices < 10000);
+	/* the round may have started mid-map: finish it */
+	do {
+		deleted += (uint32_t)mgm_age_some(f->m, 100, &wrapped);
+	} while (deleted < n && slices++ < 20000);
+	assert_int_equal(deleted, n);
+	assert_int_equal(mgm_mfe_count(f->m), 0);
+	assert_int_equal(mfc_count(f->c), 0);
+}
+
 static void
 test_wrong_if(void **state)
 {
@@ -860,6 +900,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_negative_entries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memberships_update_mfes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expiry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expiry_in_slices, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_if, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_sequence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_without_igmp, setup, teardown),
