@@ -662,8 +662,11 @@ map_queues(char *err, size_t errlen)
 			w->rxq[w->n_rxq].queue = q;
 			w->n_rxq++;
 		}
-		for (unsigned int i = 0; i < app.n_workers; i++)
+		for (unsigned int i = 0; i < app.n_workers; i++) {
 			app.w[i]->txq[p] = i < app.port[p].nb_txq ? (uint16_t)i : UINT16_MAX;
+			if (i == 0)
+				app.w[i]->txr_owned |= 1u << p; /* queue 0's worker drains the ring */
+		}
 	}
 	return 0;
 }
@@ -788,6 +791,7 @@ app_port_detach(uint16_t port, char *err, size_t errlen)
 				w->rxq[j++] = w->rxq[q];
 		w->n_rxq = j;
 		w->txq[port] = UINT16_MAX;
+		w->txr_owned &= ~(1u << port);
 		w->tx[port].n = 0; /* flushed when the workers paused */
 	}
 	(void)rte_eth_dev_stop(port);

@@ -106,27 +106,38 @@ tx_enqueue(struct mcfwd_worker *w, uint16_t port, struct rte_mbuf *m, uint32_t o
 	uint16_t i = w->tx[port].n++;
 	w->tx[port].m[i] = m;
 	w->tx[port].oc[i] = oc;
+	w->tx_pending |= 1u << port;
+}
+
+/* Send what other workers and control handed over for port p's queue 0. */
+static void
+drain_txr(struct mcfwd_worker *w, uint16_t p)
+{
+	struct rte_mbuf *m[MCFWD_BURST_MAX];
+	unsigned int k = rte_ring_sc_dequeue_burst(w->txr[p], (void **)m, MCFWD_BURST_MAX, NULL);
+	if (k == 0)
+		return;
+	uint16_t sent = rte_eth_tx_burst(p, 0, m, (uint16_t)k);
+	for (unsigned int i = 0; i < sent; i++)
+		if (mcfwd_meta(m[i])->ocidx == UINT32_MAX)
+			w->st.ctl_tx++;
+	if (sent < k)
+		tx_drop(w, m + sent, NULL, (uint16_t)(k - sent), p);
 }
 
 void
 mcfwd_worker_flush(struct mcfwd_worker *w)
 {
-	for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++) {
-		if (w->tx[p].n)
-			tx_port_flush(w, p);
-		/* the port's TX queue 0 is ours: send what others handed over */
-		if (w->txq[p] == 0 && w->txr != NULL && w->txr[p] != NULL &&
-		    !rte_ring_empty(w->txr[p])) {
-			struct rte_mbuf *m[MCFWD_BURST_MAX];
-			unsigned int k = rte_ring_sc_dequeue_burst(w->txr[p], (void **)m,
-								  MCFWD_BURST_MAX, NULL);
-			uint16_t sent = rte_eth_tx_burst(p, 0, m, (uint16_t)k);
-			for (unsigned int i = 0; i < k; i++)
-				if (mcfwd_meta(m[i])->ocidx == UINT32_MAX && i < sent)
-					w->st.ctl_tx++;
-			if (sent < k)
-				tx_drop(w, m + sent, NULL, (uint16_t)(k - sent), p);
-		}
+	/* only ports with something buffered, then the TX rings we own */
+	for (uint32_t pend = w->tx_pending; pend; pend &= pend - 1)
+		tx_port_flush(w, (uint16_t)__builtin_ctz(pend));
+	w->tx_pending = 0;
+	if (w->txr == NULL)
+		return;
+	for (uint32_t own = w->txr_owned; own; own &= own - 1) {
+		uint16_t p = (uint16_t)__builtin_ctz(own);
+		if (w->txr[p] != NULL && !rte_ring_empty(w->txr[p]))
+			drain_txr(w, p);
 	}
 }
 

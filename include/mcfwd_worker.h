@@ -39,6 +39,7 @@ extern "C" {
 #endif
 
 #define MCFWD_MAX_PORTS RTE_MAX_ETHPORTS
+_Static_assert(RTE_MAX_ETHPORTS <= 32, "port bit masks are 32 bits");
 #define MCFWD_MAX_WORKERS 16
 #define MCFWD_BURST_MAX 64
 #define MCFWD_TXBUF 128        /**< per worker per port TX buffer (mbufs) */
@@ -162,6 +163,10 @@ struct mcfwd_worker {
 	 * packets); drained by the worker whose txq is 0 */
 	struct rte_ring **txr;
 	struct rte_ring *reinject;       /**< control -> this worker: held packets */
+	uint32_t tx_pending;             /**< ports with buffered packets (bit per port) */
+	/** ports whose TX ring this worker drains (its txq is 0 there); set
+	 * with the queue map, before the worker runs */
+	uint32_t txr_owned;
 	struct {
 		uint16_t n;
 		struct rte_mbuf *m[MCFWD_TXBUF];
