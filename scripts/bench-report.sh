@@ -17,10 +17,13 @@ if [ -n "${QUICK:-}" ]; then
 	reps=1
 fi
 machine="$(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r)"
+# ONLY=worker: just the worker benchmark (the cache's takes ~6 minutes)
+if [ "${ONLY:-}" != worker ]; then
 ./build/bench/bench_mfc \
 	--benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
 	--benchmark_out_format=json --benchmark_out="$out/bench_mfc.json"
 /usr/bin/python3 bench/report.py "$out/bench_mfc.json" "$out" --readme README.md --machine "$machine" --reps "$reps"
+fi
 ./build/bench/bench_worker \
 	--benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
 	--benchmark_out_format=json --benchmark_out="$out/bench_worker.json"
