@@ -168,6 +168,9 @@ void app_poll_once(int timeout_ms);
 /* cli.c: one command line; output to `out`, errors as one line "error: ..."
  * prefixed with "src:line: " when src != NULL. @return 0 or -errno. */
 int cli_exec(const char *line, FILE *out, const char *src, unsigned int lineno);
+/* Longest wait `sleep` and `debug stall-worker` may ask for (0: no cap;
+ * the CLI fuzzer sets a few ms). */
+extern uint32_t cli_wait_cap_ms;
 int cli_run_file(FILE *in, const char *name, FILE *out, bool stop_on_error);
 int cli_interactive_start(void);
 void cli_interactive_stop(void);

@@ -36,6 +36,8 @@
 
 #define MAXARGS 1100 /* mroute add with 1024 OIFs */
 
+uint32_t cli_wait_cap_ms;
+
 typedef int (*cmd_fn)(int argc, char **argv, FILE *out, char *err, size_t errlen);
 
 struct cmd {
@@ -743,6 +745,8 @@ cmd_sleep(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		snprintf(err, errlen, "usage: sleep MILLISECONDS (0..3600000)");
 		return -EINVAL;
 	}
+	if (cli_wait_cap_ms && ms > cli_wait_cap_ms)
+		ms = cli_wait_cap_ms;
 	/* the control thread keeps serving the punt ring and timers */
 	uint64_t end = app_now_ms() + ms;
 	while (!app.quit && app_now_ms() < end)
@@ -972,6 +976,8 @@ cmd_debug(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		snprintf(err, errlen, "no worker %lu (workers: 0..%u)", wi, app.n_workers - 1);
 		return -ENOENT;
 	}
+	if (cli_wait_cap_ms && ms > cli_wait_cap_ms)
+		ms = cli_wait_cap_ms;
 	app.w[wi]->stall_ms = (uint32_t)ms;
 	fprintf(out, "worker %lu stalls for %lu ms\n", wi, ms);
 	return 0;

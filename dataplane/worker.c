@@ -335,9 +335,15 @@ forward(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info 
 		}
 		if (pend == NULL) {
 			/* first target: strip to the IPv4 packet, TTL - 1 once */
-			rte_pktmbuf_adj(m, pi->l3_off);
-			if (m->pkt_len > pi->ip_len)
-				rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - pi->ip_len));
+			if (likely(m->nb_segs == 1)) {
+				m->data_off = (uint16_t)(m->data_off + pi->l3_off);
+				m->data_len = pi->ip_len;
+				m->pkt_len = pi->ip_len;
+			} else {
+				rte_pktmbuf_adj(m, pi->l3_off);
+				if (m->pkt_len > pi->ip_len)
+					rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - pi->ip_len));
+			}
 			uint8_t *ip = rte_pktmbuf_mtod(m, uint8_t *);
 			mcfwd_ttl_dec(ip);
 			ihl = (uint16_t)((ip[0] & 0x0f) * 4);
