@@ -41,6 +41,21 @@ RTE_INIT(app_log_init)
 	mcfwd_logtype_app = rte_log_register_type_and_pick_level("mcfwd.app", RTE_LOG_INFO);
 }
 
+void
+app_opts_defaults(struct app_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->burst = 32;
+	o->mfe_timeout_s = 900;
+	o->max_mfes = 65536;
+	o->sleep_us = 100;
+	o->clone_min = 1501; /* copies up to 1500 B: bench_worker found them faster */
+	o->punt_rate = 20000;
+	o->punt_per_flow = 4;
+	o->rx_desc = o->tx_desc = 1024;
+	o->stats_on_exit = true;
+}
+
 uint64_t
 app_now_ms(void)
 {

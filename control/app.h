@@ -142,6 +142,8 @@ struct app {
 extern struct app app;
 
 /* app.c */
+/** The options' defaults (what `mcfwd --help` states). */
+void app_opts_defaults(struct app_opts *o);
 uint64_t app_now_ms(void);
 int app_iface_by_name(const char *name, uint32_t *ifid);
 int app_iface_resolve(void *arg, const char *name, uint32_t *ifid);

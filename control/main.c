@@ -175,15 +175,7 @@ parse_args(int argc, char **argv)
 	uint32_t v;
 	int c;
 
-	o->burst = 32;
-	o->mfe_timeout_s = 900;
-	o->max_mfes = 65536;
-	o->sleep_us = 100;
-	o->clone_min = 1501;
-	o->punt_rate = 20000;
-	o->punt_per_flow = 4;
-	o->rx_desc = o->tx_desc = 1024;
-	o->stats_on_exit = true;
+	app_opts_defaults(o);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "i", lo, NULL)) != -1) {
 		switch (c) {

@@ -41,13 +41,8 @@ setup(void)
 	if (rte_eal_init(15, eal) < 0)
 		die("EAL");
 	struct app_opts *o = &app.o;
-	o->burst = 32;
-	o->mfe_timeout_s = 900;
+	app_opts_defaults(o);
 	o->max_mfes = 4096;
-	o->sleep_us = 100;
-	o->clone_min = 1501;
-	o->punt_rate = 20000;
-	o->punt_per_flow = 4;
 	o->rx_desc = o->tx_desc = 256;
 	o->nb_mbufs = 8192;
 	o->stats_on_exit = false;
