@@ -197,7 +197,6 @@ app_interface_release(uint32_t ifid, char *err, size_t errlen)
 				 strerror(-rc));
 			return rc;
 		}
-		app.ifs[ifid].released = true;
 		app_tx_barrier();
 		return 0;
 	}
@@ -919,7 +918,6 @@ handle_punt(struct rte_mbuf *m)
 			app.ctl_create_fail++;
 		/* hand the packet back: it now finds its entry (or a negative one) */
 		struct mcfwd_worker *w = app.w[app.rr_reinject++ % app.n_workers];
-		mt->flags = MCFWD_META_REINJECTED;
 		if ((rc == 0 || rc == -EEXIST) && app.forwarding &&
 		    rte_ring_sp_enqueue(w->reinject, m) == 0) {
 			app.ctl_reinjected++;

@@ -38,7 +38,6 @@ struct app_iface {
 	uint8_t plen;
 	uint16_t mtu;
 	bool used;
-	bool released;        /* `interface release` by an operator */
 };
 
 struct app_port {

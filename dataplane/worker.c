@@ -118,9 +118,16 @@ drain_txr(struct mcfwd_worker *w, uint16_t p)
 	if (k == 0)
 		return;
 	uint16_t sent = rte_eth_tx_burst(p, 0, m, (uint16_t)k);
-	for (unsigned int i = 0; i < sent; i++)
-		if (mcfwd_meta(m[i])->ocidx == UINT32_MAX)
+	for (unsigned int i = 0; i < k; i++) {
+		bool ctl = mcfwd_meta(m[i])->ocidx == UINT32_MAX;
+		if (ctl && i < sent)
 			w->st.ctl_tx++;
+		/* a replica another worker counted as sent when it enqueued it */
+		if (!ctl && i >= sent) {
+			w->st.tx_pkts--;
+			w->port[p].tx_pkts--;
+		}
+	}
 	if (sent < k)
 		tx_drop(w, m + sent, NULL, (uint16_t)(k - sent), p);
 }

@@ -57,10 +57,10 @@ enum mcfwd_punt_reason {
 struct mcfwd_meta {
 	uint16_t ifid;   /**< rx interface (punted packets) */
 	uint8_t reason;  /**< enum mcfwd_punt_reason */
-	uint8_t flags;   /**< MCFWD_META_* */
-	uint32_t ocidx;  /**< OIF counter slot (TX path), UINT32_MAX: none */
+	uint8_t pad;
+	uint32_t ocidx;  /**< OIF counter slot of a packet handed to another worker's
+			  * TX ring, UINT32_MAX: a control packet */
 };
-#define MCFWD_META_REINJECTED 0x1 /**< held by control and handed back: never punt again */
 
 /** Per logical interface, as the workers see it (written by control). */
 struct mcfwd_iface_dp {

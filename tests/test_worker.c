@@ -414,6 +414,54 @@ t_alloc_fail(void **state)
 	del(S1, G1);
 }
 
+/* A worker without a TX queue on a port hands its replicas to the ring the
+ * queue-0 worker drains; what that port refuses is freed once and counted
+ * once: tx_pkts summed over both workers is what the port took, and the
+ * OIF's out-discards say the rest. */
+static void
+t_tx_ring_handoff(void **state)
+{
+	(void)state;
+	uint16_t oif[] = { 1 }; /* port 1: a device ring that holds 7 */
+	add(S1, G1, 0, 1, oif, NULL);
+	struct rte_ring *hr = rte_ring_create("handoff", 64, 0, RING_F_SC_DEQ);
+	assert_non_null(hr);
+	struct mcfwd_worker *w2 = rte_zmalloc("w2", sizeof(*w2), 64);
+	assert_non_null(w2);
+	*w2 = *w;                 /* same dataplane, same counter slot */
+	memset(&w2->st, 0, sizeof(w2->st));
+	memset(w2->port, 0, sizeof(w2->port));
+	w2->tx_pending = 0;
+	txr[ports[1]] = hr;
+	w->txq[ports[1]] = UINT16_MAX;     /* w has no queue there */
+	w2->txr_owned = 1u << ports[1];    /* w2 has queue 0 and drains the ring */
+	stats_zero();
+	struct rte_mbuf *b[16];
+	for (int i = 0; i < 16; i++)
+		b[i] = frame(0, 0, S1, G1, 64, 100, 17);
+	run(b, 16);
+	assert_int_equal(rte_ring_count(hr), 16);
+	mcfwd_worker_flush(w2);
+	assert_int_equal(rte_ring_count(hr), 0);
+	struct rte_mbuf *m[32];
+	unsigned int n = sent(1, m, 32);
+	rte_pktmbuf_free_bulk(m, n);
+	assert_int_equal(n, 7);
+	assert_int_equal(w->st.tx_pkts + w2->st.tx_pkts, 7);
+	assert_int_equal(w->st.tx_discards + w2->st.tx_discards, 9);
+	struct mfc_stats st;
+	struct mfc_oif_stats os[1];
+	uint32_t no = 1;
+	assert_int_equal(mfc_stats_get(cache, S1, G1, &st, os, &no), 0);
+	assert_int_equal(os[0].out_pkts, 7);
+	assert_int_equal(os[0].out_discards, 9);
+	w->txq[ports[1]] = 0;
+	txr[ports[1]] = NULL;
+	rte_ring_free(hr);
+	rte_free(w2);
+	del(S1, G1);
+}
+
 static void
 t_punt_ring_full(void **state)
 {
@@ -533,6 +581,7 @@ main(void)
 		cmocka_unit_test(t_classify_and_punt),
 		cmocka_unit_test(t_tx_partial),
 		cmocka_unit_test(t_alloc_fail),
+		cmocka_unit_test(t_tx_ring_handoff),
 		cmocka_unit_test(t_punt_ring_full),
 		cmocka_unit_test(t_pools_full),
 	};
