@@ -558,17 +558,29 @@ name_cmp_idx(const void *a, const void *b, void *arg)
 	return c ? c : (x > y) - (x < y);
 }
 
-static int
-st_mroute(struct pctx *p, char **tok, int n, struct mcfwd_cfg_loc loc)
-{
-	struct mcfwd_cfg_mroute r = { .loc = loc };
-	bool has_from = false, has_src = false, has_grp = false;
-	int to = -1, rc;
+/* The "from IFNAME [source S] group G" part shared by mroute and mgroup,
+ * options in any order, each once; with `to` (mroute) it stops at "to" and
+ * returns its position in *to (-1: none). `ranges`: S[/LEN] and G[/LEN]. */
+struct fsg {
+	char iif[MCFWD_CFG_NAME_SZ];
+	uint32_t src, grp;
+	uint8_t slen, glen;
+	bool has_src;
+};
 
-	for (int i = 1; i < n && to < 0; i += 2) {
+static int
+parse_fsg(struct pctx *p, char **tok, int n, const char *stmt, bool ranges, struct fsg *r,
+	  int *to)
+{
+	bool has_from = false, has_grp = false;
+	int rc;
+	memset(r, 0, sizeof(*r));
+	if (to)
+		*to = -1;
+	for (int i = 1; i < n; i += 2) {
 		const char *k = tok[i];
-		if (strcmp(k, "to") == 0) {
-			to = i;
+		if (to && strcmp(k, "to") == 0) {
+			*to = i;
 			break;
 		}
 		if (strcmp(k, "from") == 0) {
@@ -577,29 +589,47 @@ st_mroute(struct pctx *p, char **tok, int n, struct mcfwd_cfg_loc loc)
 			NEED_VALUE(p, tok, n, i, "an interface name");
 			if ((rc = check_name(p, tok[i + 1])) < 0)
 				return rc;
-			strcpy(r.iif, tok[i + 1]);
+			strcpy(r->iif, tok[i + 1]);
 			has_from = true;
 		} else if (strcmp(k, "source") == 0) {
-			if (has_src)
+			if (r->has_src)
 				return perr(p, -EINVAL, "duplicate 'source'");
-			NEED_VALUE(p, tok, n, i, "a unicast address S[/LEN]");
-			if ((rc = source_arg(p, tok[i + 1], true, &r.src, &r.slen)) < 0)
+			NEED_VALUE(p, tok, n, i, ranges ? "a unicast address S[/LEN]" : "a unicast address");
+			if ((rc = source_arg(p, tok[i + 1], ranges, &r->src, &r->slen)) < 0)
 				return rc;
-			has_src = true;
+			r->has_src = true;
 		} else if (strcmp(k, "group") == 0) {
 			if (has_grp)
 				return perr(p, -EINVAL, "duplicate 'group'");
-			NEED_VALUE(p, tok, n, i, "a multicast address G[/LEN]");
-			if ((rc = group_arg(p, tok[i + 1], true, &r.grp, &r.glen)) < 0)
+			NEED_VALUE(p, tok, n, i, ranges ? "a multicast address G[/LEN]" : "a multicast address");
+			if ((rc = group_arg(p, tok[i + 1], ranges, &r->grp, &r->glen)) < 0)
 				return rc;
 			has_grp = true;
-		} else
-			return perr(p, -EINVAL, "unexpected '%s' in 'mroute'", q(k).s);
+		} else {
+			return perr(p, -EINVAL, "unexpected '%s' in '%s'", q(k).s, stmt);
+		}
 	}
 	if (!has_from)
-		return perr(p, -EINVAL, "'mroute' needs 'from IFNAME'");
+		return perr(p, -EINVAL, "'%s' needs 'from IFNAME'", stmt);
 	if (!has_grp)
-		return perr(p, -EINVAL, "'mroute' needs 'group G'");
+		return perr(p, -EINVAL, "'%s' needs 'group G'", stmt);
+	return 0;
+}
+
+static int
+st_mroute(struct pctx *p, char **tok, int n, struct mcfwd_cfg_loc loc)
+{
+	struct mcfwd_cfg_mroute r = { .loc = loc };
+	struct fsg f;
+	int to, rc;
+
+	if ((rc = parse_fsg(p, tok, n, "mroute", true, &f, &to)) < 0)
+		return rc;
+	memcpy(r.iif, f.iif, sizeof(r.iif));
+	r.src = f.src;
+	r.grp = f.grp;
+	r.slen = f.has_src ? f.slen : 0;
+	r.glen = f.glen;
 	if (to < 0)
 		return perr(p, -EINVAL, "'mroute' needs 'to IFNAME...'");
 	int no = n - to - 1;
@@ -631,8 +661,6 @@ st_mroute(struct pctx *p, char **tok, int n, struct mcfwd_cfg_loc loc)
 		return -ENOMEM;
 	for (int i = 0; i < no; i++)
 		strcpy(r.oifs[i], tok[to + 1 + i]);
-	if (!has_src)
-		r.slen = 0;
 	struct mcfwd_config *c = p->cfg;
 	if (grow(&c->mroutes, &c->priv->cap_mroutes, c->n_mroutes, sizeof(r)) < 0) {
 		free(r.oifs);
@@ -646,40 +674,13 @@ static int
 st_mgroup(struct pctx *p, char **tok, int n, struct mcfwd_cfg_loc loc)
 {
 	struct mcfwd_cfg_mgroup g = { .loc = loc };
-	bool has_from = false, has_src = false, has_grp = false;
-	uint8_t len;
-	int rc;
-	for (int i = 1; i < n; i += 2) {
-		const char *k = tok[i];
-		if (strcmp(k, "from") == 0) {
-			if (has_from)
-				return perr(p, -EINVAL, "duplicate 'from'");
-			NEED_VALUE(p, tok, n, i, "an interface name");
-			if ((rc = check_name(p, tok[i + 1])) < 0)
-				return rc;
-			strcpy(g.iif, tok[i + 1]);
-			has_from = true;
-		} else if (strcmp(k, "source") == 0) {
-			if (has_src)
-				return perr(p, -EINVAL, "duplicate 'source'");
-			NEED_VALUE(p, tok, n, i, "a unicast address");
-			if ((rc = source_arg(p, tok[i + 1], false, &g.src, &len)) < 0)
-				return rc;
-			has_src = true;
-		} else if (strcmp(k, "group") == 0) {
-			if (has_grp)
-				return perr(p, -EINVAL, "duplicate 'group'");
-			NEED_VALUE(p, tok, n, i, "a multicast address");
-			if ((rc = group_arg(p, tok[i + 1], false, &g.grp, &len)) < 0)
-				return rc;
-			has_grp = true;
-		} else
-			return perr(p, -EINVAL, "unexpected '%s' in 'mgroup'", q(k).s);
-	}
-	if (!has_from)
-		return perr(p, -EINVAL, "'mgroup' needs 'from IFNAME'");
-	if (!has_grp)
-		return perr(p, -EINVAL, "'mgroup' needs 'group G'");
+	struct fsg f;
+	int rc = parse_fsg(p, tok, n, "mgroup", false, &f, NULL);
+	if (rc < 0)
+		return rc;
+	memcpy(g.iif, f.iif, sizeof(g.iif));
+	g.src = f.has_src ? f.src : 0;
+	g.grp = f.grp;
 	struct mcfwd_config *c = p->cfg;
 	if (grow(&c->mgroups, &c->priv->cap_mgroups, c->n_mgroups, sizeof(g)) < 0)
 		return -ENOMEM;
