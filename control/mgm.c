@@ -939,7 +939,9 @@ age_one(struct mgm *m, struct mfe *f, uint64_t now)
 		f->last_pkts = st.pkts;
 		f->last_active = now;
 	}
-	if (f->timeout_s != 0 && now - f->last_active >= f->timeout_s) {
+	/* strictly longer: with a clock in whole seconds, ">=" could delete an
+	 * MFE one millisecond after its last activity was noticed */
+	if (f->timeout_s != 0 && now - f->last_active > f->timeout_s) {
 		mfe_delete(m, f);
 		return 1;
 	}

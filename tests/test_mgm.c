@@ -452,14 +452,16 @@ test_expiry(void **state)
 	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
 	assert_int_equal(mgm_mfe_create(f->m, 0xc0a80001u, G1, 2, NULL, 0), 0); /* negative */
 	clock_s += 10;
-	assert_int_equal(mgm_age(f->m), 1); /* the negative one, at 10 s */
+	assert_int_equal(mgm_age(f->m), 0); /* idle exactly its 10 s: not longer yet */
+	clock_s += 1;
+	assert_int_equal(mgm_age(f->m), 1); /* the negative one, idle longer than 10 s */
 	assert_int_equal(mgm_mfe_count(f->m), 1);
 	/* traffic keeps an MFE alive: a worker counts a packet */
 	clock_s += 800;
 	mfc_lcore_ctrs(f->c, 0)->ent[mfc_find(f->c, S1, G1)->cidx].pkts++;
 	assert_int_equal(mgm_age(f->m), 0);
-	clock_s += 899;
-	assert_int_equal(mgm_age(f->m), 0);
+	clock_s += 900;
+	assert_int_equal(mgm_age(f->m), 0); /* never earlier than its timeout */
 	clock_s += 1;
 	assert_int_equal(mgm_age(f->m), 1);
 	assert_null(mfc_find(f->c, S1, G1));
@@ -489,7 +491,7 @@ test_expiry_in_slices(void **state)
 	} while (!wrapped && rounds < 10000);
 	assert_true(wrapped);
 	assert_true(rounds >= 3000 / 200); /* slices were small */
-	clock_s += 10;
+	clock_s += 11;
 	uint32_t deleted = 0, slices = 0;
 	do {
 		int d = mgm_age_some(f->m, 100, &wrapped);
