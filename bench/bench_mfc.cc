@@ -237,6 +237,36 @@ BM_MgmShutdown(benchmark::State &st)
 BENCHMARK(BM_MgmShutdown)->ArgsProduct({ { 1 << 20 }, { 0, 1 } })->ArgNames({ "mfes", "igmp" })
 	->UseManualTime()->Iterations(2)->Unit(benchmark::kMillisecond);
 
+// Release of the incoming interface of 1/7 of the MFEs (one call).
+void
+BM_MgmRelease(benchmark::State &st)
+{
+	auto n = static_cast<uint32_t>(st.range(0));
+	auto up = static_cast<uint32_t>(st.range(1));
+	shim_release_except(0);
+	shim_mgm_release_run r{};
+	double reap = 0, reap_max = 0, polls = 0;
+	for (auto _ : st) {
+		if (shim_mgm_release(n, up, &r) < 0) {
+			st.SkipWithError("mgm release run failed");
+			return;
+		}
+		st.SetIterationTime(r.release_s);
+		reap += r.reap_s;
+		reap_max = std::max(reap_max, r.reap_max_s);
+		polls += r.polls;
+	}
+	auto it = static_cast<double>(st.iterations());
+	st.SetLabel("iif of 1/" + std::to_string(up) + " of the MFEs");
+	st.counters["mfes"] = r.mfes;
+	st.counters["released"] = r.released;
+	st.counters["reap_ms"] = reap / it * 1e3;
+	st.counters["reap_max_slice_ms"] = reap_max * 1e3;
+	st.counters["reap_polls"] = polls / it;
+}
+BENCHMARK(BM_MgmRelease)->Args({ 1 << 20, 7 })->ArgNames({ "mfes", "upstreams" })
+	->UseManualTime()->Iterations(3)->Unit(benchmark::kMillisecond);
+
 void
 BM_MgmMembershipAdd(benchmark::State &st)
 {

@@ -786,6 +786,64 @@ out:
 	return rc;
 }
 
+int
+shim_mgm_release(uint32_t n, uint32_t n_up, struct shim_mgm_release_run *out)
+{
+	static int seq;
+	char name[32];
+	struct mfc_params cp = { .max_entries = n, .max_ifaces = 1024, .n_lcores = 1 };
+	struct mfc *c = mfc_create(&cp);
+	snprintf(name, sizeof(name), "bmgmrel%d", seq++);
+	struct mgm_params mp = { .cache = c, .name = name };
+	struct mgm *m = c ? mgm_create(&mp) : NULL;
+	mgm_handle_t p, q;
+	int rc = -ENOMEM;
+
+	memset(out, 0, sizeof(*out));
+	if (m == NULL || n_up == 0 || n_up > 16 || n / n_up >= (1u << 20))
+		goto out;
+	if ((rc = mgm_protocol_register(m, 1, 0, NULL, NULL, &p)) < 0 ||
+	    (rc = mgm_protocol_register(m, 2, 0, NULL, NULL, &q)) < 0)
+		goto out;
+	for (uint32_t k = 0; k < n_up; k++)
+		if ((rc = mgm_interface_take(m, p, k, 0)) < 0 ||
+		    (rc = mgm_route_add(m, 0x0a000000u | (k << 20), 12, k, 0)) < 0)
+			goto out;
+	for (uint32_t k = 64; k < 68; k++) { /* 4 OIFs an MFE */
+		if ((rc = mgm_interface_take(m, q, k, 0)) < 0)
+			goto out;
+		for (uint32_t g = 0; g < 16; g++)
+			if ((rc = mgm_membership_add(m, q, 0, 0, 0xe8000100u + g, 0xffffffffu, k, 0,
+						     MGM_JOIN_STATE)) < 0)
+				goto out;
+	}
+	/* sources interleaved over the incoming interfaces, as flows arrive */
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t k = i % n_up, j = i / n_up;
+		uint32_t src = 0x0a000000u | (k << 20) | j;
+		if ((rc = mgm_mfe_create(m, src, 0xe8000100u + (i / 64) % 16, k, NULL, 0)) < 0)
+			goto out;
+	}
+	out->mfes = mgm_mfe_count(m);
+	uint32_t before = mfc_count(c);
+	uint64_t t0 = now_ns();
+	if ((rc = mgm_interface_release(m, p, 0, 0)) < 0)
+		goto out;
+	uint64_t t1 = now_ns();
+	out->released = before - mfc_count(c);
+	if (out->released != (n + n_up - 1) / n_up || mgm_mfe_count(m) != n - out->released ||
+	    mfc_iface_iif_refs(c, 0) != 0) {
+		rc = -EIO; /* the release left forwarding entries or records behind */
+		goto out;
+	}
+	out->release_s = (double)(t1 - t0) * 1e-9;
+	rc = 0;
+out:
+	mgm_destroy(m);
+	mfc_destroy(c);
+	return rc;
+}
+
 double
 shim_mgm_member_rate(uint32_t n)
 {

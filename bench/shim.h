@@ -66,6 +66,19 @@ struct shim_mgm_run {
  * n MFEs created from misses, then the upstream shuts down. With igmp,
  * IGMP co-owns the 64 interfaces (each release bracketed). */
 int shim_mgm_shutdown(uint32_t n, int igmp, struct shim_mgm_run *out);
+struct shim_mgm_release_run {
+	double release_s;  /**< the mgm_interface_release call */
+	double reap_s;     /**< mgm_poll(0) calls until no released record is left (0: none) */
+	double reap_max_s; /**< the longest of those calls */
+	uint32_t polls;    /**< how many */
+	uint32_t mfes, released;
+};
+/** Upstream protocol owning n_up <= 16 interfaces (routes to /12s), the
+ * same downstream set as shim_mgm_shutdown; n MFEs spread evenly over the
+ * n_up incoming interfaces, then the upstream releases interface 0 (the
+ * iif of n/n_up of them). Then the control loop is polled until the
+ * released records are reclaimed, if MGM defers that. */
+int shim_mgm_release(uint32_t n, uint32_t n_up, struct shim_mgm_release_run *out);
 /** Seconds to add n (*,G) memberships (n/64 groups on 64 interfaces). */
 double shim_mgm_member_rate(uint32_t n);
 
