@@ -208,9 +208,11 @@ punt_allowed(struct mcfwd_worker *w, uint64_t key, uint64_t now)
 /* ---------------------------------------------------------------- */
 /* Replication                                                        */
 
+/* A replica of the IPv4 packet at ip (ip_len bytes, at l3_off in m's first
+ * segment) for ifc, without L2 header. */
 static inline struct rte_mbuf *
-replica(struct mcfwd_worker *w, struct rte_mbuf *m, uint16_t ip_len, uint16_t ihl,
-	const struct mcfwd_iface_dp *ifc)
+replica(struct mcfwd_worker *w, struct rte_mbuf *m, const uint8_t *ip, uint16_t l3_off,
+	uint16_t ip_len, uint16_t ihl, const struct mcfwd_iface_dp *ifc)
 {
 	const struct mcfwd_dp *dp = w->dp;
 	struct rte_mbuf *r = rte_pktmbuf_alloc(dp->pool);
@@ -222,8 +224,10 @@ replica(struct mcfwd_worker *w, struct rte_mbuf *m, uint16_t ip_len, uint16_t ih
 			rte_pktmbuf_free(r);
 			return NULL;
 		}
-		rte_memcpy(rte_pktmbuf_append(r, ihl), rte_pktmbuf_mtod(m, void *), ihl);
-		rte_pktmbuf_adj(c, ihl);
+		rte_memcpy(rte_pktmbuf_append(r, ihl), ip, ihl);
+		rte_pktmbuf_adj(c, (uint16_t)(l3_off + ihl));
+		if (c->pkt_len > (uint32_t)(ip_len - ihl)) /* L2 padding */
+			rte_pktmbuf_trim(c, (uint16_t)(c->pkt_len - (ip_len - ihl)));
 		if (unlikely(rte_pktmbuf_chain(r, c) != 0)) {
 			rte_pktmbuf_free(c);
 			rte_pktmbuf_free(r);
@@ -236,7 +240,7 @@ replica(struct mcfwd_worker *w, struct rte_mbuf *m, uint16_t ip_len, uint16_t ih
 		rte_pktmbuf_free(r);
 		return NULL;
 	}
-	rte_memcpy(rte_pktmbuf_append(r, ip_len), rte_pktmbuf_mtod(m, void *), ip_len);
+	rte_memcpy(rte_pktmbuf_append(r, ip_len), ip, ip_len);
 	w->st.copies++;
 	return r;
 }
@@ -260,6 +264,29 @@ l2_write(struct rte_mbuf *r, const uint8_t dmac[6], const struct mcfwd_iface_dp 
 	}
 	p[12] = 0x08;
 	p[13] = 0x00;
+	return true;
+}
+
+/* Rewrite the received frame's own L2 header for ifc when it has the same
+ * length (tagged in and out, or untagged in and out): no strip, no
+ * prepend; the EtherType (and the TPID) are already right. Trailing L2
+ * padding goes. false: the caller strips and prepends. */
+static inline bool
+l2_inplace(struct rte_mbuf *m, const struct mcfwd_pkt_info *pi, const uint8_t dmac[6],
+	   const struct mcfwd_iface_dp *ifc)
+{
+	if (unlikely(m->nb_segs != 1 || pi->l3_off != (ifc->vlan ? 18 : 14)))
+		return false;
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	memcpy(p, dmac, 6);
+	memcpy(p + 6, ifc->mac, 6);
+	if (ifc->vlan) {
+		p[14] = (uint8_t)(ifc->vlan >> 8);
+		p[15] = (uint8_t)ifc->vlan;
+	}
+	uint16_t len = (uint16_t)(pi->l3_off + pi->ip_len);
+	m->data_len = len;
+	m->pkt_len = len;
 	return true;
 }
 
@@ -317,7 +344,8 @@ forward(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info 
 	uint32_t n = d ? d->n : 0;
 	const struct mcfwd_iface_dp *pend = NULL; /* the last usable OIF found */
 	uint32_t pk = 0;
-	uint16_t ihl = 0;
+	uint16_t ihl = 0, l3 = pi->l3_off; /* the IPv4 header's offset in m */
+	uint8_t *ip = NULL;
 	uint8_t dmac[6];
 
 	/* One pass over the list: each usable OIF found sends a replica for
@@ -341,22 +369,20 @@ forward(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info 
 			continue;
 		}
 		if (pend == NULL) {
-			/* first target: strip to the IPv4 packet, TTL - 1 once */
-			if (likely(m->nb_segs == 1)) {
-				m->data_off = (uint16_t)(m->data_off + pi->l3_off);
-				m->data_len = pi->ip_len;
-				m->pkt_len = pi->ip_len;
-			} else {
+			/* first target: TTL - 1 once, in the received frame */
+			if (unlikely(m->nb_segs != 1)) {
+				/* chained: make the IPv4 header contiguous first */
 				rte_pktmbuf_adj(m, pi->l3_off);
 				if (m->pkt_len > pi->ip_len)
 					rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - pi->ip_len));
+				l3 = 0;
 			}
-			uint8_t *ip = rte_pktmbuf_mtod(m, uint8_t *);
+			ip = rte_pktmbuf_mtod_offset(m, uint8_t *, l3);
 			mcfwd_ttl_dec(ip);
 			ihl = (uint16_t)((ip[0] & 0x0f) * 4);
 			mcfwd_mcast_mac(pi->grp, dmac);
 		} else {
-			send_replica(w, replica(w, m, pi->ip_len, ihl, pend), dmac, pend,
+			send_replica(w, replica(w, m, ip, l3, pi->ip_len, ihl, pend), dmac, pend,
 				     e->ocidx + pk, &oc[pk]);
 		}
 		pend = ifc;
@@ -369,6 +395,18 @@ forward(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info 
 		return;
 	}
 	w->st.fwd++;
+	/* the original is the last replica: its own L2 header rewritten in
+	 * place when the lengths match, else stripped and a new one prepended */
+	if (l3 != 0 && likely(l2_inplace(m, pi, dmac, pend))) {
+		oc[pk].out_pkts++;
+		tx_enqueue(w, pend->port, m, e->ocidx + pk);
+		return;
+	}
+	if (l3 != 0) {
+		m->data_off = (uint16_t)(m->data_off + l3);
+		m->data_len = pi->ip_len;
+		m->pkt_len = pi->ip_len;
+	}
 	send_replica(w, m, dmac, pend, e->ocidx + pk, &oc[pk]);
 }
 
@@ -382,22 +420,25 @@ burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 	struct rte_mbuf *fm[MCFWD_BURST_MAX];
 	uint16_t fif[MCFWD_BURST_MAX];
 	unsigned int k = 0;
+	uint64_t bytes = 0;
 	uint64_t now = rte_rdtsc();
 	uint32_t now_s = (uint32_t)(now / dp->tsc_hz);
 
+	w->last_rx_tsc = now; /* the loop's idle detection */
 	if (n > MCFWD_BURST_MAX)
 		n = MCFWD_BURST_MAX;
+	if (reinj)
+		w->st.reinjected += n;
+	else
+		w->st.rx_pkts += n;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		/* the mbuf's metadata (second cache line) is not touched here:
 		 * only punted packets carry it */
-		if (reinj) {
-			w->st.reinjected++;
-		} else {
-			w->st.rx_pkts++;
-			w->st.rx_bytes += m->pkt_len;
+		if (!reinj) {
+			bytes += m->pkt_len;
 			w->port[m->port].rx_pkts++;
 		}
 		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -446,6 +487,7 @@ burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 		}
 		rte_pktmbuf_free(m);
 	}
+	w->st.rx_bytes += bytes;
 	if (k == 0)
 		return;
 	mfc_lookup_bulk(dp->t, keys, k, ent);
@@ -510,6 +552,7 @@ mcfwd_worker_loop(void *arg)
 	struct mcfwd_dp *dp = w->dp;
 	struct rte_mbuf *pkts[MCFWD_BURST_MAX];
 	uint16_t burst_sz = dp->burst ? dp->burst : 32;
+	unsigned int qs_tick = 0;
 
 	urcu_qsbr_register_thread();
 	w->last_rx_tsc = w->tok_tsc = rte_rdtsc();
@@ -550,13 +593,18 @@ mcfwd_worker_loop(void *arg)
 			w->stall_ms = 0;
 		}
 		w->st.iterations++;
-		urcu_qsbr_quiescent_state();
+		/* a quiescent state costs two full barriers: under load, one
+		 * every MCFWD_QS_EVERY iterations (each follows a flush, so a
+		 * grace period still means every older replica is with the
+		 * PMD); when idle polling, every iteration */
+		if (!got || ++qs_tick >= MCFWD_QS_EVERY) {
+			qs_tick = 0;
+			urcu_qsbr_quiescent_state();
+		}
 		struct mcfwd_mslog *ml = __atomic_load_n(&w->mslog, __ATOMIC_ACQUIRE);
 		if (unlikely(ml != NULL))
 			mslog_tick(w, ml);
-		if (got) {
-			w->last_rx_tsc = rte_rdtsc();
-		} else if (dp->idle_tsc) {
+		if (!got && dp->idle_tsc) {
 			uint64_t now = rte_rdtsc();
 			if (now - w->last_rx_tsc > dp->idle_tsc) {
 				/* idle: leave RCU so grace periods need not wait for us */

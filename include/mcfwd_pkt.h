@@ -72,15 +72,22 @@ mcfwd_csum_fold(const uint8_t *p, unsigned int len)
 
 /** Whether an IPv4 header's checksum is right: the one's complement sum of
  * its 16-bit words is 0xffff, which holds in either byte order, so the sum
- * is taken over native 32-bit words (ihl is a multiple of 4). */
+ * is taken over native 32-bit words (ihl is a multiple of 4). The common
+ * 20-byte header is summed without a loop. */
 static inline int
 mcfwd_ipv4_csum_ok(const uint8_t *ip, unsigned int ihl)
 {
 	uint64_t s = 0;
-	for (unsigned int i = 0; i < ihl; i += 4) {
-		uint32_t w;
-		memcpy(&w, ip + i, 4);
-		s += w;
+	if (ihl == 20) {
+		uint32_t w[5];
+		memcpy(w, ip, 20);
+		s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	} else {
+		for (unsigned int i = 0; i < ihl; i += 4) {
+			uint32_t w;
+			memcpy(&w, ip + i, 4);
+			s += w;
+		}
 	}
 	s = (s & 0xffffffffu) + (s >> 32);
 	s = (s & 0xffffffffu) + (s >> 32);
@@ -140,19 +147,17 @@ mcfwd_classify(const uint8_t *frame, uint32_t len, struct mcfwd_pkt_info *pi)
 	return MCFWD_PKT_FWD;
 }
 
-/** Decrement TTL and patch the checksum incrementally (RFC 1624, eqn. 3). */
+/** Decrement TTL and patch the checksum incrementally (RFC 1624, eqn. 3):
+ * the TTL is the high byte of header word 4, so the word drops by 0x0100
+ * and the stored checksum (its one's complement) rises by 0x0100, end-around
+ * carry included, 0xffff becoming 0 as a full recomputation gives (as
+ * Linux's ip_decrease_ttl()). Needs ttl >= 1. */
 static inline void
 mcfwd_ttl_dec(uint8_t *ip)
 {
-	uint16_t old = mcfwd_rd16(ip + 8);
+	uint32_t c = mcfwd_rd16(ip + 10) + 0x0100u;
+	c += c >= 0xffff;
 	ip[8]--;
-	uint16_t nw = mcfwd_rd16(ip + 8);
-	uint32_t c = (uint16_t)~mcfwd_rd16(ip + 10);
-	c += (uint16_t)~old;
-	c += nw;
-	while (c >> 16)
-		c = (c & 0xffff) + (c >> 16);
-	c = (uint16_t)~c;
 	ip[10] = (uint8_t)(c >> 8);
 	ip[11] = (uint8_t)c;
 }

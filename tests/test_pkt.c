@@ -176,7 +176,29 @@ test_ttl_decrement_keeps_checksum(void **st)
 		mcfwd_ttl_dec(ip);
 		assert_int_equal(ip[8], ttl - 1);
 		assert_int_equal(mcfwd_csum_fold(ip, 20), 0xffff);
+		/* and exactly what a full recomputation writes */
+		uint8_t full[20];
+		memcpy(full, ip, 20);
+		fix_csum(full);
+		assert_memory_equal(ip + 10, full + 10, 2);
 	}
+	/* the end-around carry's edge: a checksum of 0xfeff becomes 0x0000
+	 * (never 0xffff, which no computation produces); find an id giving it */
+	mk(f, 0, 0x0a000001u, 0xe8010101u, 64, 17);
+	uint8_t *ip = f + 14;
+	int found = 0;
+	for (uint32_t id = 0; id < 65536 && !found; id++) {
+		wr16(ip + 4, (uint16_t)id);
+		ip[8] = 64;
+		fix_csum(ip);
+		if (mcfwd_rd16(ip + 10) != 0xfeff)
+			continue;
+		found = 1;
+		mcfwd_ttl_dec(ip);
+		assert_int_equal(mcfwd_rd16(ip + 10), 0x0000);
+		assert_int_equal(mcfwd_csum_fold(ip, 20), 0xffff);
+	}
+	assert_true(found);
 }
 
 static void

@@ -239,6 +239,59 @@ t_clone_large(void **state)
 	del(S1, G1);
 }
 
+/* The original frame becomes the last replica with its own L2 header
+ * rewritten in place when the header lengths match, else stripped and a
+ * new one prepended: every tagged/untagged in/out pair, with Ethernet
+ * padding after the IPv4 packet (which must go), copies and clones. */
+static void
+t_l2_rewrite(void **state)
+{
+	(void)state;
+	struct {
+		uint16_t in_if, in_port, in_vlan;
+		uint16_t oif[2];
+		int n;
+	} c[] = {
+		{ 0, 0, 0, { 1 }, 1 },    /* untagged -> untagged: in place */
+		{ 0, 0, 0, { 4 }, 1 },    /* untagged -> tagged: strip + prepend */
+		{ 4, 3, 7, { 1 }, 1 },    /* tagged -> untagged */
+		{ 4, 3, 7, { 2, 4 }, 2 }, /* can't send back on the iif: only 2 */
+		{ 1, 1, 0, { 4, 2 }, 2 }, /* a tagged copy, the original untagged */
+		{ 1, 1, 0, { 2, 4 }, 2 }, /* an untagged copy, the original tagged */
+	};
+	for (unsigned int i = 0; i < RTE_DIM(c); i++)
+		for (int clone = 0; clone < 2; clone++)
+			for (int pad = 0; pad < 2; pad++) {
+				uint16_t ip_len = clone ? 1200 : 30;
+				add(S1, G1, c[i].in_if, c[i].n, c[i].oif, NULL);
+				stats_zero();
+				dp.clone_min = clone ? 1000 : 0;
+				struct rte_mbuf *f = frame(c[i].in_port, c[i].in_vlan, S1, G1, 20, ip_len, 17);
+				if (pad) /* trailing bytes after the IPv4 packet */
+					memset(rte_pktmbuf_append(f, 16), 0xee, 16);
+				run1(f);
+				dp.clone_min = 0;
+				unsigned int got = 0;
+				for (int k = 0; k < c[i].n; k++) {
+					uint16_t ifid = c[i].oif[k];
+					if (ifid == c[i].in_if)
+						continue;
+					struct rte_mbuf *m[2];
+					int pi = ifid < NP ? ifid : 3;
+					assert_int_equal(sent(pi, m, 2), 1);
+					check_frame(m[0], ifid, G1, 19, ip_len);
+					rte_pktmbuf_free(m[0]);
+					got++;
+				}
+				assert_int_equal(w->st.tx_pkts, got);
+				assert_int_equal(w->st.fwd, 1);
+				assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
+				del(S1, G1);
+			}
+	assert_int_equal(rte_mempool_avail_count(pool), pool->size);
+	assert_int_equal(rte_mempool_avail_count(clones), clones->size);
+}
+
 static void
 t_ttl_threshold_mtu(void **state)
 {
@@ -576,6 +629,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_replicate),
 		cmocka_unit_test(t_clone_large),
+		cmocka_unit_test(t_l2_rewrite),
 		cmocka_unit_test(t_ttl_threshold_mtu),
 		cmocka_unit_test(t_rpf_negative_noif),
 		cmocka_unit_test(t_classify_and_punt),
