@@ -16,6 +16,16 @@
  *   (*,G) change updates the group's MFEs only. The OIF list of an MFE is
  *   the union of its three membership keys minus the iif minus vetoes; it
  *   is computed and published to the cache, which holds the only copy.
+ *
+ * Releasing an interface must not cost a walk of its MFE records: the
+ * cache purge (which stops forwarding) is synchronous, but the records of
+ * the MFEs whose iif it was are only detached, in O(1): their iif vector is
+ * marked dead and moved to a graveyard. A record is live iff its iif
+ * vector is (mfe_live()); every path that finds records (the mfes map, a
+ * group's vector) skips dead ones, so they are absent to every caller, and
+ * nothing republishes them. The reaper frees them, MGM_REAP_SLICE at a
+ * time, from mgm_poll(); mgm_mfe_create() of a dead (S,G) frees that one
+ * at once; mgm_destroy() frees the rest.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,6 +45,9 @@
 #define MAX_CLIENTS 64
 #define MAX_ENUMS 16
 #define NO_CLIENT (-1)
+/* Records of released interfaces freed per mgm_poll() (about 2 ms at a
+ * million MFEs: each one touches its group's vector and the mfes map). */
+#define MGM_REAP_SLICE 4096
 
 struct client {
 	uint32_t gen;
@@ -66,9 +79,13 @@ struct sgm { /* memberships of one (S,G) key */
 	uint32_t n, cap;
 };
 
+struct mvec;
+
 struct mfe {
 	uint32_t src, grp;
 	struct mgm_if iif;
+	struct mvec *iv;    /* its iif's vector (dead: released); NULL: unindexed */
+	struct mfe *next_free; /* on the limbo list (see mfe_free()) */
 	uint32_t upstream;
 	uint32_t timeout_s;
 	uint64_t created, last_active, last_pkts, last_wrong_if;
@@ -82,6 +99,8 @@ struct mfe {
 struct mvec {
 	struct mfe **v;
 	uint32_t n, cap;
+	bool dead;          /* an iif vector whose interface was released */
+	struct mvec *next;  /* the graveyard's link (dead ones) */
 };
 
 struct route {
@@ -123,6 +142,10 @@ struct mgm {
 	struct hmap groups;  /* G -> struct mvec of MFEs */
 	struct hmap byiif;   /* (ifindex << 32 | nexthop) -> struct mvec of MFEs with that iif */
 	uint32_t n_members;
+	struct mvec *grave;  /* dead iif vectors: their records wait for the reaper */
+	uint32_t n_dead;     /* records in them (still in mfes and groups) */
+	int busy;            /* walking MFE pointers across callbacks: no record is freed */
+	struct mfe *limbo;   /* records unindexed while busy, freed once not */
 
 	struct hmap addrs;   /* ifindex -> struct addrs */
 	struct rte_lpm *lpm;
@@ -269,10 +292,49 @@ nomem:
 }
 
 static void
-mfe_free(struct mfe *f)
+mfe_free_now(struct mfe *f)
 {
 	free(f->veto);
 	free(f);
+}
+
+/* Free an unindexed record; while a caller walks MFE pointers across
+ * callbacks (m->busy), keep it until that walk is over. */
+static void
+mfe_free(struct mgm *m, struct mfe *f)
+{
+	if (m->busy) {
+		f->next_free = m->limbo;
+		m->limbo = f;
+	} else
+		mfe_free_now(f);
+}
+
+static void
+limbo_drain(struct mgm *m)
+{
+	while (m->limbo) {
+		struct mfe *f = m->limbo;
+		m->limbo = f->next_free;
+		mfe_free_now(f);
+	}
+}
+
+/* Indexed and its incoming interface not released. */
+static inline bool
+mfe_live(const struct mfe *f)
+{
+	return f->iv != NULL && !f->iv->dead;
+}
+
+static uint64_t mkey(uint32_t src, uint32_t grp);
+
+/* The live MFE of (src, grp), or NULL. */
+static struct mfe *
+mfe_lookup(struct mgm *m, uint32_t src, uint32_t grp)
+{
+	struct mfe *f = hmap_get(&m->mfes, mkey(src, grp));
+	return f != NULL && mfe_live(f) ? f : NULL;
 }
 
 void
@@ -288,9 +350,16 @@ mgm_destroy(struct mgm *m)
 			free(((struct sgm *)x->val)->v);
 			free(x->val);
 		}
-	if (m->mfes.b)
+	if (m->mfes.b) /* live and dead records */
 		HMAP_FOREACH(&m->mfes, x)
-			mfe_free(x->val);
+			mfe_free_now(x->val);
+	limbo_drain(m);
+	while (m->grave) {
+		struct mvec *iv = m->grave;
+		m->grave = iv->next;
+		free(iv->v);
+		free(iv);
+	}
 	if (m->groups.b)
 		HMAP_FOREACH(&m->groups, x) {
 			free(((struct mvec *)x->val)->v);
@@ -323,7 +392,8 @@ mgm_destroy(struct mgm *m)
 	free(m);
 }
 
-uint32_t mgm_mfe_count(const struct mgm *m) { return m->mfes.n; }
+uint32_t mgm_mfe_count(const struct mgm *m) { return m->mfes.n - m->n_dead; }
+uint32_t mgm_mfe_reap_pending(const struct mgm *m) { return m->n_dead; }
 uint32_t mgm_membership_count(const struct mgm *m) { return m->n_members; }
 
 /* ---------------------------------------------------------------- */
@@ -540,6 +610,8 @@ mfes_update(struct mgm *m, uint32_t src, uint32_t grp)
 	struct mfe **v = NULL, *one = NULL;
 	uint32_t n = 0;
 
+	/* live records only: a dead one (its iif released, its cache entry
+	 * purged) must never be published again */
 	if (grp == 0) { /* (*,*): every MFE */
 		if (m->mfes.n == 0)
 			return;
@@ -547,7 +619,8 @@ mfes_update(struct mgm *m, uint32_t src, uint32_t grp)
 		if (v == NULL)
 			return;
 		HMAP_FOREACH(&m->mfes, x)
-			v[n++] = x->val;
+			if (mfe_live(x->val))
+				v[n++] = x->val;
 	} else if (src == 0) {
 		struct mvec *g = group_vec(m, grp, false);
 		if (g == NULL)
@@ -555,18 +628,22 @@ mfes_update(struct mgm *m, uint32_t src, uint32_t grp)
 		v = malloc((g->n ? g->n : 1) * sizeof(*v));
 		if (v == NULL)
 			return;
-		memcpy(v, g->v, g->n * sizeof(*v));
-		n = g->n;
+		for (uint32_t i = 0; i < g->n; i++)
+			if (mfe_live(g->v[i]))
+				v[n++] = g->v[i];
 	} else {
 		one = hmap_get(&m->mfes, mkey(src, grp));
-		if (one == NULL)
+		if (one == NULL || !mfe_live(one))
 			return;
 		v = &one;
 		n = 1;
 	}
+	/* callbacks below may release interfaces, create or age MFEs: the
+	 * records in v stay allocated (m->busy) and are checked again */
+	m->busy++;
 	for (uint32_t i = 0; i < n; i++) {
 		struct mfe *f = v[i];
-		if (f->negative)
+		if (f->negative || !mfe_live(f))
 			continue;
 		const struct mfc_entry *e = mfc_find(m->cache, f->src, f->grp);
 		const struct mfc_oifl_data *d = e ? mfc_entry_oifs(e) : NULL;
@@ -589,6 +666,8 @@ mfes_update(struct mgm *m, uint32_t src, uint32_t grp)
 			f->timeout_s = to;
 		}
 	}
+	if (--m->busy == 0)
+		limbo_drain(m);
 	if (v != &one)
 		free(v);
 }
@@ -792,18 +871,85 @@ mgm_membership_delete(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smas
 /* ---------------------------------------------------------------- */
 /* MFEs                                                              */
 
+/* Out of the group's vector and the mfes map (what the reaper does). */
+static void
+mfe_unlink(struct mgm *m, struct mfe *f)
+{
+	struct mvec *g = group_vec(m, f->grp, false);
+	if (g != NULL)
+		mvec_remove(&m->groups, f->grp, g, f->gpos, true);
+	hmap_del(&m->mfes, mkey(f->src, f->grp));
+}
+
+/* Out of every index, live or dead (then it leaves the graveyard's count;
+ * an emptied dead vector is left to the reaper). */
 static void
 mfe_unindex(struct mgm *m, struct mfe *f)
 {
-	uint64_t ik = ifkey(f->iif.ifindex, f->iif.nexthop);
-	struct mvec *g = group_vec(m, f->grp, false);
-	struct mvec *iv = mvec_of(&m->byiif, ik, false);
-	if (g != NULL)
-		mvec_remove(&m->groups, f->grp, g, f->gpos, true);
-	if (iv != NULL)
-		mvec_remove(&m->byiif, ik, iv, f->ipos, false);
-	hmap_del(&m->mfes, mkey(f->src, f->grp));
+	struct mvec *iv = f->iv;
+	mfe_unlink(m, f);
+	if (iv != NULL) {
+		iv->v[f->ipos] = iv->v[--iv->n];
+		iv->v[f->ipos]->ipos = f->ipos;
+		if (iv->dead)
+			m->n_dead--;
+		else if (iv->n == 0) {
+			hmap_del(&m->byiif, ifkey(f->iif.ifindex, f->iif.nexthop));
+			free(iv->v);
+			free(iv);
+		}
+		f->iv = NULL;
+	}
 	m->snap_dirty = true;
+}
+
+/* Detach every record whose iif is ifc, in O(1): they are dead from now on
+ * and wait for the reaper. @return how many. */
+static uint32_t
+mfes_bury(struct mgm *m, struct mgm_if ifc)
+{
+	struct mvec *iv = hmap_del(&m->byiif, ifkey(ifc.ifindex, ifc.nexthop));
+	if (iv == NULL)
+		return 0;
+	if (iv->n == 0) { /* left behind by a failed index */
+		free(iv->v);
+		free(iv);
+		return 0;
+	}
+	iv->dead = true;
+	iv->next = m->grave;
+	m->grave = iv;
+	m->n_dead += iv->n;
+	m->snap_dirty = true;
+	return iv->n;
+}
+
+/* Free up to budget dead records (not while a walk holds pointers).
+ * @return how many. */
+static uint32_t
+mfes_reap(struct mgm *m, uint32_t budget)
+{
+	uint32_t done = 0;
+	if (m->busy)
+		return 0;
+	while (m->grave != NULL && done < budget) {
+		struct mvec *iv = m->grave;
+		while (iv->n > 0 && done < budget) {
+			struct mfe *f = iv->v[--iv->n];
+			if (iv->n > 0)
+				__builtin_prefetch(iv->v[iv->n - 1]);
+			mfe_unlink(m, f);
+			mfe_free_now(f);
+			m->n_dead--;
+			done++;
+		}
+		if (iv->n == 0) {
+			m->grave = iv->next;
+			free(iv->v);
+			free(iv);
+		}
+	}
+	return done;
 }
 
 static int
@@ -819,6 +965,7 @@ mfe_index(struct mgm *m, struct mfe *f)
 	g->v[g->n++] = f;
 	f->ipos = iv->n;
 	iv->v[iv->n++] = f;
+	f->iv = iv;
 	m->snap_dirty = true;
 	return 0;
 }
@@ -829,9 +976,14 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 {
 	if (m == NULL || (grp >> 28) != 0xe)
 		return -EINVAL;
-	if (hmap_get(&m->mfes, mkey(src, grp)) != NULL)
+	struct mfe *old = hmap_get(&m->mfes, mkey(src, grp));
+	if (old != NULL && mfe_live(old))
 		return -EEXIST;
-	if (m->mfes.n >= m->max_mfes)
+	if (old != NULL) { /* the record of a released iif, not reaped yet */
+		mfe_unindex(m, old);
+		mfe_free(m, old);
+	}
+	if (mgm_mfe_count(m) >= m->max_mfes)
 		return -ENOSPC;
 	struct mfe *f = calloc(1, sizeof(*f));
 	if (f == NULL)
@@ -891,7 +1043,7 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 	if (rc < 0) {
 		if (hmap_get(&m->mfes, mkey(src, grp)) == f)
 			mfe_unindex(m, f);
-		mfe_free(f);
+		mfe_free(m, f);
 		return rc;
 	}
 	const struct mfc_entry *e = mfc_find(m->cache, src, grp);
@@ -906,7 +1058,7 @@ mgm_wrong_if(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 {
 	if (m == NULL)
 		return -EINVAL;
-	struct mfe *f = hmap_get(&m->mfes, mkey(src, grp));
+	struct mfe *f = mfe_lookup(m, src, grp);
 	if (f == NULL)
 		return -ENOENT;
 	uint64_t now = m->now(m->now_arg);
@@ -926,7 +1078,7 @@ mfe_delete(struct mgm *m, struct mfe *f)
 {
 	(void)mfc_del(m->cache, f->src, f->grp);
 	mfe_unindex(m, f);
-	mfe_free(f);
+	mfe_free(m, f);
 }
 
 /* Age one MFE: activity from the cache's counters; @return 1 if deleted. */
@@ -934,6 +1086,8 @@ static int
 age_one(struct mgm *m, struct mfe *f, uint64_t now)
 {
 	struct mfc_stats st;
+	if (!mfe_live(f))
+		return 0; /* released: its cache entry is gone, the reaper frees it */
 	if (mfc_stats_get(m->cache, f->src, f->grp, &st, NULL, NULL) == 0 &&
 	    st.pkts != f->last_pkts) {
 		f->last_pkts = st.pkts;
@@ -1014,7 +1168,7 @@ mgm_mfe_set(struct mgm *m, uint32_t src, uint32_t grp, uint32_t upstream)
 {
 	if (m == NULL)
 		return -EINVAL;
-	struct mfe *f = hmap_get(&m->mfes, mkey(src, grp));
+	struct mfe *f = mfe_lookup(m, src, grp);
 	if (f == NULL)
 		return -ENOENT;
 	f->upstream = upstream;
@@ -1157,8 +1311,10 @@ members_dropped_notify(struct mgm *m, struct mgm_if ifc, struct dropped *d, uint
 /* Delete every forwarding entry associated with ifc: as iif the MFE goes,
  * as OIF it leaves the list. When ifc is the only owned next hop on its
  * ifindex, the cache's bulk purge does it for all entries with one grace
- * period; otherwise (a point-to-multipoint neighbour) the MFEs concerned
- * are edited and one grace period covers them all. */
+ * period, and the MFE records whose iif it was are buried in O(1) (dead
+ * from now on, freed later by the reaper); otherwise (a point-to-multipoint
+ * neighbour) the MFEs concerned are deleted and edited one by one and one
+ * grace period covers them all. */
 static void
 forwarding_purge(struct mgm *m, struct mgm_if ifc)
 {
@@ -1171,18 +1327,30 @@ forwarding_purge(struct mgm *m, struct mgm_if ifc)
 	}
 	/* control records first: the MFEs whose iif it was (from the iif
 	 * index: cost in proportion to them, not to the table) */
+	if (!others)
+		/* the cache purge below removes all their entries: the records
+		 * only have to become absent, which is O(1) */
+		(void)mfes_bury(m, ifc);
 	struct mvec *iv;
-	while ((iv = mvec_of(&m->byiif, ifkey(ifc.ifindex, ifc.nexthop), false)) != NULL) {
+	while (others &&
+	       (iv = mvec_of(&m->byiif, ifkey(ifc.ifindex, ifc.nexthop), false)) != NULL) {
+		if (iv->n == 0) { /* left behind by a failed index */
+			hmap_del(&m->byiif, ifkey(ifc.ifindex, ifc.nexthop));
+			free(iv->v);
+			free(iv);
+			break;
+		}
 		struct mfe *f = iv->v[iv->n - 1];
-		if (others)
-			(void)mfc_del(m->cache, f->src, f->grp);
+		(void)mfc_del(m->cache, f->src, f->grp);
 		mfe_unindex(m, f);
-		mfe_free(f);
+		mfe_free(m, f);
 	}
 	if (others) /* a neighbour on a shared link: edit the lists holding it */
 		HMAP_FOREACH(&m->mfes, x) {
 			struct mfe *f = x->val;
-			(void)mfc_oif_del(m->cache, f->src, f->grp, (uint16_t)ifc.ifindex, ifc.nexthop);
+			if (mfe_live(f))
+				(void)mfc_oif_del(m->cache, f->src, f->grp, (uint16_t)ifc.ifindex,
+						  ifc.nexthop);
 		}
 	if (others)
 		mfc_sync(m->cache);
@@ -1421,7 +1589,7 @@ mgm_mfe_get(struct mgm *m, uint32_t src, uint32_t grp, struct mgm_mfe *out,
 {
 	if (m == NULL || out == NULL || (oifs && n_oifs == NULL))
 		return -EINVAL;
-	struct mfe *f = hmap_get(&m->mfes, mkey(src, grp));
+	struct mfe *f = mfe_lookup(m, src, grp);
 	if (f == NULL)
 		return -ENOENT;
 	mfe_fill(m, f, out);
@@ -1462,7 +1630,8 @@ snap_refresh(struct mgm *m)
 	m->snap = v;
 	m->n_snap = 0;
 	HMAP_FOREACH(&m->mfes, x)
-		v[m->n_snap++] = x->key;
+		if (mfe_live(x->val))
+			v[m->n_snap++] = x->key;
 	qsort(v, m->n_snap, sizeof(*v), u64_cmp);
 	m->snap_dirty = false;
 	return 0;
@@ -1487,7 +1656,7 @@ mfe_walk(struct mgm *m, uint64_t after, bool first, uint32_t max, uint32_t *n,
 	*n = 0;
 	for (uint32_t i = lo; i < m->n_snap && *n < max; i++) {
 		struct mfe *f = hmap_get(&m->mfes, m->snap[i]);
-		if (f != NULL)
+		if (f != NULL && mfe_live(f))
 			emit(m, f, out, (*n)++);
 	}
 	return 0;
@@ -1540,7 +1709,7 @@ mgm_mfe_stats_get(struct mgm *m, uint32_t src, uint32_t grp, struct mgm_mfe_stat
 {
 	if (m == NULL || out == NULL || (oifs && n_oifs == NULL))
 		return -EINVAL;
-	struct mfe *f = hmap_get(&m->mfes, mkey(src, grp));
+	struct mfe *f = mfe_lookup(m, src, grp);
 	if (f == NULL)
 		return -ENOENT;
 	stats_fill(m, f, out);
@@ -1728,6 +1897,11 @@ mgm_poll(struct mgm *m, int timeout_ms)
 
 	if (m == NULL)
 		return -EINVAL;
+	/* a slice of the records of released interfaces; while some are left
+	 * the loop does not sleep */
+	(void)mfes_reap(m, MGM_REAP_SLICE);
+	if (m->grave != NULL)
+		timeout_ms = 0;
 	uint64_t now = m->now_ms(m->now_arg);
 	/* never sleep past the next timer */
 	for (uint32_t i = 0; i < m->n_tm; i++) {

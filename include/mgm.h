@@ -120,6 +120,15 @@ int mgm_protocol_shutdown(struct mgm *m, mgm_handle_t h);
 
 /* ---- interface ownership ---- */
 int mgm_interface_take(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t nexthop);
+/**
+ * Release an interface (IGMP bracketing, memberships on it dropped, every
+ * forwarding entry of it purged from the cache with one grace period: when
+ * it returns nothing forwards on it). The MFEs whose iif it was are gone at
+ * once for every MGM call (count, get, enumeration, ageing, updates, a new
+ * create of the same (S,G)); only the freeing of their records is deferred
+ * to mgm_poll() (see mgm_mfe_reap_pending()), so the call does not grow
+ * with their number. @return 0, -EINVAL, -EBUSY.
+ */
 int mgm_interface_release(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t nexthop);
 /** Routing protocol owning the interface (IGMP if it is the only one). */
 int mgm_interface_owner(struct mgm *m, uint32_t ifindex, uint32_t nexthop,
@@ -245,11 +254,16 @@ int mgm_timer_stop(struct mgm *m, uint64_t id);
 int mgm_fd_add(struct mgm *m, int fd, uint32_t events, mgm_fd_fn fn, void *arg);
 int mgm_fd_del(struct mgm *m, int fd);
 /** Wait at most timeout_ms (0: do not wait; -1: until something happens)
- * and run what is due. @return callbacks run, or -errno. */
+ * and run what is due. Each call also frees a slice (4096) of the MFE
+ * records of released interfaces; while some are left it does not wait.
+ * @return callbacks run, or -errno. */
 int mgm_poll(struct mgm *m, int timeout_ms);
 
-/** Counts (control thread). */
+/** Counts (control thread). MFEs: live ones only. */
 uint32_t mgm_mfe_count(const struct mgm *m);
+/** Records of MFEs of released interfaces not freed yet (mgm_poll() frees
+ * them in slices; they are absent to every other call). */
+uint32_t mgm_mfe_reap_pending(const struct mgm *m);
 uint32_t mgm_membership_count(const struct mgm *m);
 
 #ifdef __cplusplus
