@@ -77,11 +77,18 @@ cb_creation(void *ctx, uint32_t s, uint32_t g, struct mgm_if iif, struct mgm_ale
 	}
 	logf_("%s CREATION %x %x iif=%u oifs=%s", k->name, s, g, iif.ifindex, b);
 }
+/* run once from the next JOIN_ALERT (then cleared) */
+static void (*join_hook)(struct mock *k);
+
 static void
 cb_join(void *ctx, uint32_t s, uint32_t sm, uint32_t g, uint32_t gm, bool upd)
 {
 	struct mock *k = ctx;
 	logf_("%s JOIN_ALERT %x/%x %x/%x update=%d", k->name, s, sm, g, gm, upd);
+	void (*hook)(struct mock *) = join_hook;
+	join_hook = NULL;
+	if (hook)
+		hook(k);
 }
 static void
 cb_prune(void *ctx, uint32_t s, uint32_t sm, uint32_t g, uint32_t gm, struct mgm_if ifc, bool del,
@@ -174,6 +181,7 @@ static int
 teardown(void **state)
 {
 	struct fx *f = *state;
+	join_hook = NULL;
 	mgm_destroy(f->m);
 	mfc_destroy(f->c);
 	free(f);
@@ -776,6 +784,248 @@ test_group_enumeration(void **state)
 	assert_int_equal(mgm_group_enum_end(f->m, e), -EINVAL);
 }
 
+/* ---- release of an incoming interface: its MFEs go at once, their
+ * records are freed later by the control loop (mgm_poll) ---- */
+
+#define K1 0x0b000001u /* sources behind R's interface 5 (route 11/8) */
+#define K2 0x0b000002u
+#define K3 0x0b000003u
+
+/* three_party, plus R owning 5 (towards 11/8) and 6; MFEs K1, K2 on G1
+ * and K3 on G2 arrive on 5, then n from 10/8 (sources 10.0.0.1 + i,
+ * alternately G1 and G2) on P's interface 1. */
+static void
+release_fixture(struct fx *f, uint32_t n)
+{
+	three_party(f);
+	assert_int_equal(mgm_interface_take(f->m, f->r.h, 5, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->r.h, 6, 0), 0);
+	assert_int_equal(mgm_route_add(f->m, 0x0b000000u, 8, 5, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, K1, G1, 5, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, K2, G1, 5, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, K3, G2, 5, NULL, 0), 0);
+	for (uint32_t i = 0; i < n; i++) {
+		assert_int_equal(mgm_mfe_create(f->m, S1 + i, i % 2 ? G2 : G1, 1, NULL, 0), 0);
+		log_clear(); /* RPF and CREATION_ALERTs: the log is bounded */
+	}
+	assert_int_equal(mgm_mfe_count(f->m), n + 3);
+	assert_int_equal(mfc_count(f->c), n + 3);
+	log_clear();
+}
+
+static void
+test_release_iif_mfes_absent_at_once(void **state)
+{
+	struct fx *f = *state;
+	const uint32_t n = 3000;
+	release_fixture(f, n);
+	struct mgm_mfe v[16];
+	struct mgm_mfe_stats sv[16];
+	uint32_t k;
+	/* an enumeration before: the sorted snapshot holds the 3003 keys */
+	assert_int_equal(mgm_mfe_first(f->m, v, 16, &k), 0);
+	assert_int_equal(k, 16);
+	assert_int_equal(mgm_interface_release(f->m, f->p.h, 1, 0), 0);
+	/* P's (*,G1) on 1 dropped: Q is the last client of the key */
+	expect_log("Q PRUNE_ALERT 0/0 e8010101/ffffffff if=1 delete=1\n");
+	/* absent for every call from the return on */
+	assert_int_equal(mgm_mfe_count(f->m), 3);
+	assert_int_equal(mgm_mfe_reap_pending(f->m), n); /* records not freed yet */
+	assert_int_equal(mfc_count(f->c), 3);
+	assert_null(mfc_find(f->c, S1, G1));
+	struct mgm_mfe x;
+	struct mgm_mfe_stats xs;
+	uint32_t no = 0;
+	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &x, NULL, NULL), -ENOENT);
+	assert_int_equal(mgm_mfe_get(f->m, S1 + 1, G2, &x, NULL, &no), -ENOENT);
+	assert_int_equal(mgm_mfe_stats_get(f->m, S1, G1, &xs, NULL, NULL), -ENOENT);
+	assert_int_equal(mgm_mfe_set(f->m, S1, G1, 0x0a0000feu), -ENOENT);
+	assert_int_equal(mgm_wrong_if(f->m, S1 + 2, G1, 2, NULL, 0), -ENOENT);
+	expect_log("");
+	/* enumeration: only the three of interface 5, in (group, source)
+	 * order, and resuming after a released key */
+	assert_int_equal(mgm_mfe_first(f->m, v, 16, &k), 0);
+	assert_int_equal(k, 3);
+	assert_true(v[0].src == K1 && v[0].grp == G1 && v[1].src == K2 && v[1].grp == G1 &&
+		    v[2].src == K3 && v[2].grp == G2);
+	assert_int_equal(mgm_mfe_next(f->m, S1, G1, v, 16, &k), 0);
+	assert_int_equal(k, 3);
+	assert_int_equal(mgm_mfe_next(f->m, K2, G1, v, 16, &k), 0);
+	assert_int_equal(k, 1);
+	assert_int_equal(v[0].src, K3);
+	assert_int_equal(mgm_mfe_stats_first(f->m, sv, 16, &k), 0);
+	assert_int_equal(k, 3);
+	assert_int_equal(sv[2].mfe.src, K3);
+	assert_int_equal(mgm_mfe_stats_next(f->m, S1 + 1, G2, sv, 16, &k), 0);
+	assert_int_equal(k, 1);
+	assert_int_equal(sv[0].mfe.src, K3);
+	assert_int_equal(mgm_mfe_stats_next(f->m, K3, G2, sv, 16, &k), 0);
+	assert_int_equal(k, 0);
+
+	/* S1 now routes through R's 5: its new MFE is built from scratch while
+	 * the old record (iif 1) is still unreaped */
+	assert_int_equal(mgm_route_add(f->m, S1, 32, 5, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 5, NULL, 0), 0);
+	expect_log("R RPF a000001 e8010101 iif=5\n"
+		   "Q CREATION a000001 e8010101 iif=5 oifs= 2 3\n"
+		   "IGMP CREATION a000001 e8010101 iif=5 oifs= 4\n");
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 5, NULL, 0), -EEXIST);
+	assert_int_equal(mgm_mfe_count(f->m), 4);
+	assert_int_equal(mgm_mfe_reap_pending(f->m), n - 1);
+	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &x, NULL, NULL), 0);
+	assert_int_equal(x.iif.ifindex, 5);
+	assert_int_equal(mfc_find(f->c, S1, G1)->iif, 5);
+	assert_string_equal(oifs_of(f, S1, G1), " 2 3 4");
+
+	/* a new receiver of G1 on 6: the live MFEs of G1 grow (JOIN_ALERT to
+	 * their upstream R), the released ones stay out of the cache, and
+	 * (S1,G1) keeps its new iif */
+	assert_int_equal(mgm_membership_add(f->m, f->r.h, 0, 0, G1, ALL, 6, 0, MGM_JOIN_STATE), 0);
+	expect_log("Q JOIN_ALERT 0/0 e8010101/ffffffff update=1\n"
+		   "R JOIN_ALERT b000001/ffffffff e8010101/ffffffff update=0\n"
+		   "R JOIN_ALERT b000002/ffffffff e8010101/ffffffff update=0\n"
+		   "R JOIN_ALERT a000001/ffffffff e8010101/ffffffff update=0\n");
+	assert_int_equal(mfc_find(f->c, S1, G1)->iif, 5);
+	assert_string_equal(oifs_of(f, S1, G1), " 2 3 4 6");
+	assert_string_equal(oifs_of(f, K1, G1), " 2 3 6");
+	assert_int_equal(mfc_count(f->c), 4);
+	for (uint32_t i = 1; i < n; i++)
+		if (mfc_find(f->c, S1 + i, i % 2 ? G2 : G1) != NULL)
+			fail_msg("released MFE %u republished", i);
+	/* (*,*) and (S,G) changes touch every MFE or one: the same */
+	assert_int_equal(mgm_membership_add(f->m, f->r.h, 0, 0, 0, 0, 6, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->r.h, S1 + 2, ALL, G1, ALL, 6, 0,
+					    MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->r.h, S1 + 3, ALL, G2, ALL, 6, 0,
+					    MGM_FORWARD_STATE), 0);
+	assert_int_equal(mfc_count(f->c), 4);
+	assert_null(mfc_find(f->c, S1 + 2, G1));
+	assert_string_equal(oifs_of(f, K3, G2), " 6");
+	assert_int_equal(mgm_mfe_count(f->m), 4);
+
+	/* ageing: only the live ones are looked at and deleted */
+	clock_s += 901;
+	log_clear();
+	assert_int_equal(mgm_age(f->m), 4);
+	expect_log("");
+	assert_int_equal(mgm_mfe_count(f->m), 0);
+	assert_int_equal(mfc_count(f->c), 0);
+	assert_int_equal(mgm_mfe_reap_pending(f->m), n - 1);
+	assert_int_equal(mgm_mfe_first(f->m, v, 16, &k), 0);
+	assert_int_equal(k, 0);
+}
+
+/* The control loop frees the records in slices; several released
+ * interfaces queue up; nothing live changes meanwhile. */
+static void
+test_release_records_reaped_by_poll(void **state)
+{
+	struct fx *f = *state;
+	const uint32_t n = 3000;
+	release_fixture(f, n);
+	assert_int_equal(mgm_interface_release(f->m, f->p.h, 1, 0), 0);
+	/* P takes 1 again: new flows there are not the released ones */
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 1, 0), 0);
+	for (uint32_t i = 0; i < n; i++) {
+		assert_int_equal(mgm_mfe_create(f->m, 0x0a100000u + i, G1, 1, NULL, 0), 0);
+		log_clear();
+	}
+	assert_int_equal(mgm_mfe_count(f->m), n + 3);
+	assert_int_equal(mgm_mfe_get(f->m, 0x0a100000u, G1, &(struct mgm_mfe){0}, NULL, NULL), 0);
+	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &(struct mgm_mfe){0}, NULL, NULL), -ENOENT);
+	assert_int_equal(mgm_interface_release(f->m, f->p.h, 1, 0), 0);
+	assert_int_equal(mgm_mfe_count(f->m), 3);
+	assert_int_equal(mgm_mfe_reap_pending(f->m), 2 * n);
+	assert_int_equal(mfc_count(f->c), 3);
+	log_clear();
+	int polls = 0;
+	while (mgm_mfe_reap_pending(f->m) > 0 && polls < 100) {
+		assert_int_equal(mgm_poll(f->m, 0), 0); /* no callback ran */
+		polls++;
+	}
+	assert_int_equal(mgm_mfe_reap_pending(f->m), 0);
+	assert_true(polls >= 2); /* in slices, not all at once */
+	assert_int_equal(mgm_poll(f->m, 0), 0);
+	expect_log("");
+	assert_int_equal(mgm_mfe_count(f->m), 3);
+	assert_int_equal(mfc_count(f->c), 3);
+	struct mgm_mfe v[8];
+	uint32_t k;
+	assert_int_equal(mgm_mfe_first(f->m, v, 8, &k), 0);
+	assert_int_equal(k, 3);
+	/* the survivors still follow membership changes */
+	assert_int_equal(mgm_membership_add(f->m, f->r.h, 0, 0, G1, ALL, 6, 0, MGM_JOIN_STATE), 0);
+	assert_string_equal(oifs_of(f, K2, G1), " 2 3 6");
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0); /* negative now */
+	assert_true(mfc_find(f->c, S1, G1)->flags & MFC_F_NEGATIVE);
+	assert_int_equal(mgm_mfe_count(f->m), 4);
+}
+
+/* mgm_destroy() with released records not reaped: nothing leaks (the
+ * sanitizer build checks). */
+static void
+test_release_then_destroy(void **state)
+{
+	struct fx *f = *state;
+	release_fixture(f, 500);
+	assert_int_equal(mgm_interface_release(f->m, f->p.h, 1, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 1, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), -EEXIST);
+	assert_int_equal(mgm_mfe_create(f->m, S2, G2, 1, NULL, 0), 0); /* S1 + 1 was on G2 */
+	assert_int_equal(mgm_interface_release(f->m, f->p.h, 1, 0), 0);
+	assert_int_equal(mgm_mfe_reap_pending(f->m), 500);
+	assert_int_equal(mgm_poll(f->m, 0), 0);
+	assert_int_equal(mgm_mfe_reap_pending(f->m), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 1, 0), 0);
+	for (uint32_t i = 0; i < 200; i++) {
+		assert_int_equal(mgm_mfe_create(f->m, 0x0a200000u + i, G2, 1, NULL, 0), 0);
+		log_clear();
+	}
+	assert_int_equal(mgm_interface_release(f->m, f->p.h, 1, 0), 0);
+	assert_int_equal(mgm_mfe_reap_pending(f->m), 200);
+	/* teardown destroys with 200 records pending */
+}
+
+/* A callback run while a membership change walks the group's MFEs
+ * releases the iif of MFEs not reached yet and creates one of them again:
+ * the walk skips them (no use of a freed record, nothing republished). */
+static struct fx *hook_fx;
+
+static void
+release_and_recreate(struct mock *k)
+{
+	struct fx *f = hook_fx;
+	(void)k;
+	assert_int_equal(mgm_interface_release(f->m, f->p.h, 1, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0); /* negative: 1 unowned */
+	assert_int_equal(mgm_mfe_create(f->m, S1 + 2, G1, 1, NULL, 0), 0);
+	assert_int_equal(mgm_poll(f->m, 0), 0);
+}
+
+static void
+test_release_from_a_callback(void **state)
+{
+	struct fx *f = *state;
+	release_fixture(f, 10);
+	hook_fx = f;
+	join_hook = release_and_recreate;
+	/* (*,G1) on 6: the walk meets K1 first, whose JOIN_ALERT to R runs the
+	 * hook */
+	assert_int_equal(mgm_membership_add(f->m, f->r.h, 0, 0, G1, ALL, 6, 0, MGM_JOIN_STATE), 0);
+	assert_null(join_hook);
+	assert_string_equal(oifs_of(f, K1, G1), " 2 3 6");
+	assert_string_equal(oifs_of(f, K2, G1), " 2 3 6");
+	assert_true(mfc_find(f->c, S1, G1)->flags & MFC_F_NEGATIVE);
+	assert_true(mfc_find(f->c, S1 + 2, G1)->flags & MFC_F_NEGATIVE);
+	assert_null(mfc_find(f->c, S1 + 4, G1));
+	assert_int_equal(mgm_mfe_count(f->m), 5);
+	assert_int_equal(mgm_mfe_reap_pending(f->m), 8);
+	while (mgm_mfe_reap_pending(f->m) > 0)
+		assert_int_equal(mgm_poll(f->m, 0), 0);
+	assert_int_equal(mgm_mfe_count(f->m), 5);
+}
+
 /* 1024+ interfaces, 100K memberships, thousands of MFEs with a thousand
  * OIFs each, then one shutdown. */
 static void
@@ -911,6 +1161,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_misuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enumeration, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_enumeration, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_iif_mfes_absent_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_records_reaped_by_poll, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_then_destroy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_from_a_callback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scale, setup, teardown),
 		cmocka_unit_test(test_timers_and_fds),
 	};
