@@ -837,6 +837,21 @@ shim_mgm_release(uint32_t n, uint32_t n_up, struct shim_mgm_release_run *out)
 		goto out;
 	}
 	out->release_s = (double)(t1 - t0) * 1e-9;
+	/* the control loop then frees the released records in slices */
+	while (mgm_mfe_reap_pending(m) > 0 && out->polls < 100000) {
+		uint64_t p0 = now_ns();
+		if ((rc = mgm_poll(m, 0)) < 0)
+			goto out;
+		double d = (double)(now_ns() - p0) * 1e-9;
+		out->reap_s += d;
+		if (d > out->reap_max_s)
+			out->reap_max_s = d;
+		out->polls++;
+	}
+	if (mgm_mfe_reap_pending(m) != 0 || mgm_mfe_count(m) != n - out->released) {
+		rc = -EIO;
+		goto out;
+	}
 	rc = 0;
 out:
 	mgm_destroy(m);
