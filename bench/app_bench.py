@@ -32,6 +32,8 @@ import time
 TESTPMD = "/usr/bin/dpdk-testpmd"
 PEER_SRC = "/usr/share/dpdk/examples/ipv4_multicast/main.c"
 NOUT = 8                       # output ports 1..8
+MIX = 99                       # "fan-out" code of the mixed case: the peer's own table shape
+MIX_FLOWS = 15                 # its 15 groups, port masks 1..15 over 4 ports (mean fan-out 2.13)
 RUNDIR = "/var/run/dpdk" if os.getuid() == 0 else os.path.join(
     os.environ.get("XDG_RUNTIME_DIR", "/tmp"), "dpdk")
 LOG = sys.stderr
@@ -194,14 +196,30 @@ class Proc:
         return open(self.logpath, errors="replace").read()
 
 
+def out_mask(i, fan):
+    """Output ports of flow i as a bit mask (bit p: port p): ports 1..fan,
+    or for MIX the shape of the peer's compiled-in table (examples/
+    ipv4_multicast: 15 groups with port masks 1..15 over 4 ports)."""
+    if fan == MIX:
+        return ((i % 15) + 1) << 1
+    return ((1 << (fan + 1)) - 1) & ~1
+
+
+def outs_of(flows, fan):
+    m = 0
+    for i in range(flows if fan == MIX else 1):
+        m |= out_mask(i, fan)
+    return [p for p in range(1, NOUT + 1) if (m >> p) & 1]
+
+
 def mcfwd_conf(path, flows, fan):
     with open(path, "w") as f:
         f.write("iface p0 port 0\n")
         for p in range(1, NOUT + 1):
             f.write("iface p%d port %d\n" % (p, p))
-        oifs = " ".join("p%d" % p for p in range(1, fan + 1))
         for i in range(flows):
             s, g = tp_flow(i)
+            oifs = " ".join("p%d" % p for p in range(1, NOUT + 1) if (out_mask(i, fan) >> p) & 1)
             f.write("mroute from p0 source %s group %s to %s\n" % (ip4(s), ip4(g), oifs))
 
 
@@ -231,9 +249,9 @@ def peer_build(work, flows, fan):
         return exe
     src = open(PEER_SRC).read()
     src, n1 = re.subn(r"\t\t\.offloads = RTE_ETH_TX_OFFLOAD_MULTI_SEGS,\n", "", src)
-    mask = ((1 << (fan + 1)) - 1) & ~1
     rows = "".join("\t{RTE_IPV4(%d,%d,%d,%d), 0x%x},\n" % (
-        tuple(int(x) for x in ip4(tp_flow(i)[1]).split(".")) + (mask,)) for i in range(flows))
+        tuple(int(x) for x in ip4(tp_flow(i)[1]).split(".")) + (out_mask(i, fan),))
+        for i in range(flows))
     src, n2 = re.subn(r"(static struct mcast_group_params mcast_group_table\[\] = \{\n).*?(\n\};)",
                       lambda m: m.group(1) + rows + "};", src, flags=re.S)
     if n1 != 1 or n2 != 1:
@@ -266,7 +284,7 @@ def measure(prog, a, case, rep):
         argv = [a.mcfwd] + eal(prefix, "0,1", trace, mem_for(mbufs)) + [
             "--", "--config", conf, "--max-mfes", str(max_mfes_for(flows, fan)),
             "--punt-rate", "10000000", "--mbufs", str(mbufs), "--no-stats"]
-        how, outs = "quit", list(range(1, fan + 1))
+        how, outs = "quit", outs_of(flows, fan)
     elif prog == "testpmd":
         argv = [TESTPMD] + eal(prefix, "0,1", trace, mem_for(mbufs), nout=1) + [
             "--", "--forward-mode=io", "--nb-cores=1", "--rxq=1", "--txq=1",
@@ -276,7 +294,7 @@ def measure(prog, a, case, rep):
         exe = peer_build(a.work, flows, fan)
         # one lcore (the main one runs its loop) on CPU 1; ports 0..8 polled by it
         argv = [exe] + eal(prefix, "1", trace, 768) + ["--", "-p", "0x1ff", "-q", "15"]
-        how, outs = "term", list(range(1, fan + 1))
+        how, outs = "term", outs_of(flows, fan)
     load = os.getloadavg()[0]
     pr = Proc(argv, prefix, logp)
     res = {"load1": load}
@@ -336,11 +354,13 @@ measure.k = 0
 
 def run_throughput(a, results):
     cases = [(fl, sz) for sz in a.sizes for fl in a.flows]
+    if a.mix:
+        cases += [(MIX_FLOWS, 64)]
     peer_bad = {}
     for rep in range(a.reps):
         for flows, size in cases:
             order = [("testpmd", 1)]
-            for fan in a.fans:
+            for fan in (a.fans if flows != MIX_FLOWS else (MIX,)):
                 order += [("mcfwd", fan), ("peer", fan)]
             if rep % 2:
                 order.reverse()
@@ -619,6 +639,7 @@ def main():
     a.sizes, a.flows, a.fans = (64, 512, 1500), (1, 1024, 65536), (1, 2, 4, 8)
     a.warmup, a.window = 1.0, 1.0
     a.peer_max_flows = 1024
+    a.mix = True
     a.inproc_flows = 1 << 20
     a.td_flows = 1 << 20
     if a.quick:
@@ -630,6 +651,7 @@ def main():
         a.flows = tuple(int(x) for x in a.flows_opt.split(","))
     results = {"reps": a.reps, "window_s": a.window, "warmup_s": a.warmup,
                "sizes": a.sizes, "flows": a.flows, "fans": a.fans, "quick": a.quick,
+               "mix": [MIX_FLOWS, MIX] if a.mix else None,
                "date": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     only = a.only.split(",")
     t0 = time.time()
