@@ -947,6 +947,16 @@ mfes_reap(struct mgm *m, uint32_t budget)
 			m->grave = iv->next;
 			free(iv->v);
 			free(iv);
+		} else if (iv->cap - iv->n >= 4 * MGM_REAP_SLICE) {
+			/* give the vector back as it empties: freeing a large block
+			 * makes glibc consolidate every small chunk freed since the
+			 * last time; at the end, in one go, that took ~10 ms for
+			 * 150K records, now a few slices' worth at a time */
+			struct mfe **nv = realloc(iv->v, iv->n * sizeof(*nv));
+			if (nv != NULL) {
+				iv->v = nv;
+				iv->cap = iv->n;
+			}
 		}
 	}
 	return done;
