@@ -552,7 +552,6 @@ mcfwd_worker_loop(void *arg)
 	struct mcfwd_dp *dp = w->dp;
 	struct rte_mbuf *pkts[MCFWD_BURST_MAX];
 	uint16_t burst_sz = dp->burst ? dp->burst : 32;
-	unsigned int qs_tick = 0;
 
 	urcu_qsbr_register_thread();
 	w->last_rx_tsc = w->tok_tsc = rte_rdtsc();
@@ -593,14 +592,7 @@ mcfwd_worker_loop(void *arg)
 			w->stall_ms = 0;
 		}
 		w->st.iterations++;
-		/* a quiescent state costs two full barriers: under load, one
-		 * every MCFWD_QS_EVERY iterations (each follows a flush, so a
-		 * grace period still means every older replica is with the
-		 * PMD); when idle polling, every iteration */
-		if (!got || ++qs_tick >= MCFWD_QS_EVERY) {
-			qs_tick = 0;
-			urcu_qsbr_quiescent_state();
-		}
+		urcu_qsbr_quiescent_state();
 		struct mcfwd_mslog *ml = __atomic_load_n(&w->mslog, __ATOMIC_ACQUIRE);
 		if (unlikely(ml != NULL))
 			mslog_tick(w, ml);

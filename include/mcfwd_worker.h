@@ -43,7 +43,6 @@ _Static_assert(RTE_MAX_ETHPORTS <= 32, "port bit masks are 32 bits");
 #define MCFWD_MAX_WORKERS 16
 #define MCFWD_BURST_MAX 64
 #define MCFWD_TXBUF 128        /**< per worker per port TX buffer (mbufs) */
-#define MCFWD_QS_EVERY 8       /**< busy worker: loop iterations per RCU quiescent state */
 #define MCFWD_MAX_RXQ 64       /**< rx queues polled by one worker */
 #define MCFWD_PUNT_CACHE 1024  /**< per-worker miss de-duplication slots */
 
