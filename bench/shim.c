@@ -793,6 +793,7 @@ shim_mgm_release(uint32_t n, uint32_t n_up, struct shim_mgm_release_run *out)
 	char name[32];
 	struct mfc_params cp = { .max_entries = n, .max_ifaces = 1024, .n_lcores = 1 };
 	struct mfc *c = mfc_create(&cp);
+	mfc_set_reclaim_defer(c, 4096); /* as the app */
 	snprintf(name, sizeof(name), "bmgmrel%d", seq++);
 	struct mgm_params mp = { .cache = c, .name = name };
 	struct mgm *m = c ? mgm_create(&mp) : NULL;
@@ -838,7 +839,8 @@ shim_mgm_release(uint32_t n, uint32_t n_up, struct shim_mgm_release_run *out)
 	}
 	out->release_s = (double)(t1 - t0) * 1e-9;
 	/* the control loop then frees the released records in slices */
-	while (mgm_mfe_reap_pending(m) > 0 && out->polls < 100000) {
+	while ((mgm_mfe_reap_pending(m) > 0 || mfc_reclaim_pending(c) > 0) &&
+	       out->polls < 100000) {
 		uint64_t p0 = now_ns();
 		if ((rc = mgm_poll(m, 0)) < 0)
 			goto out;

@@ -1234,6 +1234,9 @@ app_init(char *err, size_t errlen)
 			 strerror(errno));
 		return -errno;
 	}
+	/* a release returns once forwarding has stopped; the slots of a large
+	 * purge go back in slices from the control loop (mgm_poll) */
+	mfc_set_reclaim_defer(app.cache, 4096);
 	struct mgm_params mp = { .cache = app.cache, .mfe_timeout_s = app.o.mfe_timeout_s,
 				 .negative_timeout_s = app.o.mfe_timeout_s && app.o.mfe_timeout_s < 10 ?
 						       app.o.mfe_timeout_s : 10,

@@ -48,6 +48,8 @@
 /* Records of released interfaces freed per mgm_poll() (about 2 ms at a
  * million MFEs: each one touches its group's vector and the mfes map). */
 #define MGM_REAP_SLICE 4096
+/* Cache entries left by a bulk purge reclaimed per mgm_poll() (~1 ms) */
+#define MGM_RECLAIM_SLICE 16384
 
 struct client {
 	uint32_t gen;
@@ -1910,7 +1912,9 @@ mgm_poll(struct mgm *m, int timeout_ms)
 	/* a slice of the records of released interfaces; while some are left
 	 * the loop does not sleep */
 	(void)mfes_reap(m, MGM_REAP_SLICE);
-	if (m->grave != NULL)
+	/* and of the cache entries a bulk purge left (mfc_set_reclaim_defer()) */
+	(void)mfc_reclaim_some(m->cache, MGM_RECLAIM_SLICE);
+	if (m->grave != NULL || mfc_reclaim_pending(m->cache) > 0)
 		timeout_ms = 0;
 	uint64_t now = m->now_ms(m->now_arg);
 	/* never sleep past the next timer */

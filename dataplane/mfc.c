@@ -158,6 +158,10 @@ struct mfc {
 	size_t slab_left[SLAB_CLASSES];
 	void *slab_chunks;
 	uint32_t pbm_used;
+	uint32_t pbm_n;             /* entries retired in pbm */
+	uint32_t pbm_cur;           /* mfc_reclaim_some(): next word of pbm */
+	bool pbm_safe;              /* every pbm entry is past its grace period */
+	uint32_t defer_min;         /* mfc_set_reclaim_defer() */
 };
 
 static const uint32_t SEED1 = 0x9747b28cu;
@@ -1058,7 +1062,7 @@ reclaim_entry(struct mfc *c, uint32_t idx)
 #define RECLAIM_AHEAD 16
 
 static void
-reclaim(struct mfc *c)
+reclaim_limbo(struct mfc *c)
 {
 	for (uint32_t k = 0; k < c->n_limbo; k++) {
 		struct limbo *r = &c->limbo[k];
@@ -1091,17 +1095,40 @@ reclaim(struct mfc *c)
 		}
 	}
 	c->n_limbo = 0;
+}
+
+/* What bulk purges retired, in pool order, up to budget entries from the
+ * cursor; all of it past a grace period. @return entries reclaimed. */
+static uint32_t
+reclaim_pbm(struct mfc *c, uint32_t budget)
+{
+	uint32_t done = 0;
+	if (!c->pbm_used)
+		return 0;
+	for (; c->pbm_cur <= c->pool_size / 64 && done < budget; c->pbm_cur++) {
+		uint64_t bits = c->pbm[c->pbm_cur];
+		if (bits == 0)
+			continue;
+		c->pbm[c->pbm_cur] = 0;
+		done += (uint32_t)__builtin_popcountll(bits);
+		for (; bits; bits &= bits - 1)
+			reclaim_entry(c, c->pbm_cur * 64 + (uint32_t)__builtin_ctzll(bits));
+	}
+	return done;
+}
+
+static void
+reclaim(struct mfc *c)
+{
+	reclaim_limbo(c);
 	/* then what a bulk purge retired, in pool order (it came last) */
 	if (c->pbm_used) {
-		for (uint32_t w = 0; w <= c->pool_size / 64; w++) {
-			uint64_t bits = c->pbm[w];
-			if (bits == 0)
-				continue;
-			c->pbm[w] = 0;
-			for (; bits; bits &= bits - 1)
-				reclaim_entry(c, w * 64 + (uint32_t)__builtin_ctzll(bits));
-		}
+		c->pbm_cur = 0;
+		(void)reclaim_pbm(c, UINT32_MAX);
 		c->pbm_used = 0;
+		c->pbm_n = 0;
+		c->pbm_cur = 0;
+		c->pbm_safe = false;
 	}
 }
 
@@ -1198,6 +1225,35 @@ mfc_sync(struct mfc *c)
 	gp_wait(c);
 	reclaim(c);
 	return n;
+}
+
+void
+mfc_set_reclaim_defer(struct mfc *c, uint32_t min_entries)
+{
+	if (c != NULL)
+		c->defer_min = min_entries;
+}
+
+uint32_t
+mfc_reclaim_some(struct mfc *c, uint32_t budget)
+{
+	if (c == NULL || !c->pbm_used || !c->pbm_safe)
+		return 0;
+	uint32_t done = reclaim_pbm(c, budget);
+	c->pbm_n -= done < c->pbm_n ? done : c->pbm_n;
+	if (c->pbm_cur > c->pool_size / 64) { /* all of it */
+		c->pbm_used = 0;
+		c->pbm_n = 0;
+		c->pbm_cur = 0;
+		c->pbm_safe = false;
+	}
+	return done;
+}
+
+uint32_t
+mfc_reclaim_pending(const struct mfc *c)
+{
+	return c != NULL && c->pbm_used ? c->pbm_n : 0;
 }
 
 /* ---------------------------------------------------------------- */
@@ -1408,7 +1464,7 @@ version_new(struct mfc *c, const struct mfc_spec *s, const struct mfc_oif *o,
 	uint32_t ocidx = IDX_NONE, ei;
 
 	ei = pool_alloc(c);
-	if (ei == IDX_NONE && c->n_limbo > 0) {
+	if (ei == IDX_NONE && (c->n_limbo > 0 || c->pbm_used)) {
 		mfc_sync(c);
 		ei = pool_alloc(c);
 	}
@@ -1425,7 +1481,7 @@ version_new(struct mfc *c, const struct mfc_spec *s, const struct mfc_oif *o,
 			*moved_block = 1;
 		} else {
 			ocidx = oblock_alloc(c, s->n_oifs);
-			if (ocidx == IDX_NONE && c->n_limbo > 0) {
+			if (ocidx == IDX_NONE && (c->n_limbo > 0 || c->pbm_used)) {
 				mfc_sync(c);
 				ocidx = oblock_alloc(c, s->n_oifs);
 			}
@@ -1471,7 +1527,7 @@ mfc_add(struct mfc *c, uint32_t src, uint32_t grp, const struct mfc_spec *s)
 	if (iif_index_reserve(c, s->iif) < 0)
 		return -ENOMEM;
 	cidx = cidx_alloc(c);
-	if (cidx == IDX_NONE && c->n_limbo > 0) {
+	if (cidx == IDX_NONE && (c->n_limbo > 0 || c->pbm_used)) {
 		mfc_sync(c);
 		cidx = cidx_alloc(c);
 	}
@@ -1733,7 +1789,13 @@ purge_iif_scan(struct mfc *c, uint16_t ifid)
 	}
 	c->iifv[ifid].n = 0;
 	c->count -= n;
-	c->pbm_used = n > 0;
+	if (n > 0) {
+		/* bits of earlier purges may still wait (deferred): they stay */
+		c->pbm_used = 1;
+		c->pbm_n += n;
+		c->pbm_safe = false;
+		c->pbm_cur = 0; /* new bits may lie behind a deferred walk's cursor */
+	}
 	return n;
 }
 
@@ -1814,7 +1876,13 @@ mfc_iface_purge(struct mfc *c, uint16_t ifid, struct mfc_purge_stats *st)
 	t2 = __rdtsc();
 	gp_wait(c); /* one grace period for the whole batch */
 	t3 = __rdtsc();
-	reclaim(c);
+	if (c->defer_min && c->pbm_n >= c->defer_min) {
+		/* the lists now; the entries later, by mfc_reclaim_some() */
+		reclaim_limbo(c);
+		c->pbm_safe = true;
+	} else {
+		reclaim(c);
+	}
 	t4 = __rdtsc();
 	st->hide_cycles = t1 - t0;
 	st->unlink_cycles = t2 - t1;

@@ -312,6 +312,62 @@ test_purge_iif(void **st)
 	mfc_destroy(c);
 }
 
+/* Deferred reclamation (mfc_set_reclaim_defer): the purge removes and
+ * hides at once, the slots come back in slices, an allocation that finds
+ * the pool empty takes them back at once, and a purge that comes while a
+ * sliced reclaim is half way loses nothing (three rounds over a pool with
+ * 192 spare slots: any loss adds up and the refill fails). */
+static void
+test_purge_deferred_reclaim(void **st)
+{
+	(void)st;
+	struct mfc *c = mk(4096);
+	struct mfc_purge_stats ps;
+	mfc_set_reclaim_defer(c, 1000);
+	uint32_t base = 0;
+	for (int round = 0; round < 3; round++, base += 10000) {
+		for (uint32_t i = 0; i < 3000; i++)
+			assert_int_equal(add2(c, S(base + i), G(1), 1, 5, 6), 0);
+		for (uint32_t i = 0; i < 1096; i++)
+			assert_int_equal(add2(c, S(base + i), G(2), 2, 5, 6), 0);
+		assert_int_equal(mfc_count(c), 4096);
+		assert_int_equal(mfc_iface_purge(c, 1, &ps), 0);
+		assert_int_equal(ps.scanned, 1);
+		assert_int_equal(ps.entries_removed, 3000);
+		assert_int_equal(mfc_count(c), 1096);
+		assert_int_equal(mfc_reclaim_pending(c), 3000);
+		for (uint32_t i = 0; i < 3000; i += 7)
+			assert_null(look(c, S(base + i), G(1)));
+		assert_non_null(look(c, S(base + 5), G(2)));
+		if (round == 0) {
+			/* the pool is short: the allocation takes everything back */
+			for (uint32_t i = 0; i < 3000; i++)
+				assert_int_equal(add2(c, S(base + i), G(3), 3, 5, 6), 0);
+			assert_int_equal(mfc_reclaim_pending(c), 0);
+			assert_int_equal(mfc_iface_purge(c, 3, &ps), 0);
+			assert_int_equal(ps.entries_removed, 3000);
+		}
+		/* half way through a sliced reclaim, another purge */
+		uint32_t pend = mfc_reclaim_pending(c), got = mfc_reclaim_some(c, 100);
+		assert_true(got > 0 && got < pend);
+		assert_int_equal(mfc_reclaim_pending(c), pend - got);
+		assert_int_equal(mfc_iface_purge(c, 2, &ps), 0);
+		assert_int_equal(ps.entries_removed, 1096);
+		assert_int_equal(mfc_count(c), 0);
+		int polls = 0;
+		while (mfc_reclaim_pending(c) > 0 && polls++ < 1000)
+			(void)mfc_reclaim_some(c, 256);
+		assert_int_equal(mfc_reclaim_pending(c), 0);
+		assert_int_equal(mfc_reclaim_some(c, 256), 0);
+	}
+	/* full again, then destroyed with a reclaim pending: nothing leaks */
+	for (uint32_t i = 0; i < 4096; i++)
+		assert_int_equal(add2(c, S(base + i), G(4), 4, 5, 6), 0);
+	assert_int_equal(mfc_iface_purge(c, 4, &ps), 0);
+	assert_int_equal(mfc_reclaim_pending(c), 4096);
+	mfc_destroy(c);
+}
+
 /* Both ways of finding a purge's entries (bucket scan, reverse index)
  * remove exactly the entries of that incoming interface. */
 static void
@@ -788,6 +844,7 @@ main(void)
 		cmocka_unit_test(test_counters_follow_entry),
 		cmocka_unit_test(test_counter_blocks_zeroed_after_coalesce),
 		cmocka_unit_test(test_edits_keep_hidden_hidden),
+		cmocka_unit_test(test_purge_deferred_reclaim),
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_many_interfaces),
 		cmocka_unit_test(test_gp_hook_runs_while_reader_stalls),
