@@ -144,6 +144,14 @@ def mgm_table(runs):
                          f"{int(b['mfes'])} MFEs | {b['create_per_s'] / 1e6:.2f} M/s |")
             lines.append(f"| protocol shutdown: {b.get('label', '')}, {int(b['mfes'])} MFEs "
                          f"(release each, purge, deregister) | {b['real_time']:.0f} ms |")
+        elif name.startswith("BM_MgmRelease/"):
+            found = True
+            lines.append(f"| interface release: {b.get('label', '')}, {int(b['released'])} of "
+                         f"{int(b['mfes'])} MFEs (the call; cache reclaim deferred as in the app) "
+                         f"| {b['real_time']:.1f} ms |")
+            lines.append(f"| then the control loop: records and cache slots freed in "
+                         f"{b['reap_polls']:.0f} polls, longest | {b['reap_ms']:.0f} ms, "
+                         f"{b['reap_max_slice_ms']:.1f} ms |")
         elif name.startswith("BM_MgmMembershipAdd/"):
             found = True
             lines.append(f"| membership add, (*,G) on 64 interfaces, no MFE to update | "
