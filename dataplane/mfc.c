@@ -1219,12 +1219,37 @@ mfc_sync(struct mfc *c)
 	unsigned int n;
 	if (c == NULL)
 		return 0;
+	/* what a deferred purge left is past its grace period already and
+	 * waits for mfc_reclaim_some() (or an allocation that needs it), so
+	 * that an ageing slice right after a large release does not absorb
+	 * the whole reclaim */
+	if (c->pbm_used && c->pbm_safe) {
+		n = c->n_limbo;
+		if (n == 0)
+			return 0;
+		gp_wait(c);
+		reclaim_limbo(c);
+		return n;
+	}
 	n = c->n_limbo + c->pbm_used;
 	if (n == 0)
 		return 0;
 	gp_wait(c);
 	reclaim(c);
 	return n;
+}
+
+/* An allocation found its pool empty: everything retired back now (the
+ * limbo after a grace period, a deferred purge's slots at once). */
+static void
+reclaim_for_alloc(struct mfc *c)
+{
+	if (c->n_limbo > 0) {
+		gp_wait(c);
+		reclaim_limbo(c);
+	}
+	if (c->pbm_used)
+		reclaim(c); /* the limbo is empty: the bitmap, all of it */
 }
 
 void
@@ -1465,7 +1490,7 @@ version_new(struct mfc *c, const struct mfc_spec *s, const struct mfc_oif *o,
 
 	ei = pool_alloc(c);
 	if (ei == IDX_NONE && (c->n_limbo > 0 || c->pbm_used)) {
-		mfc_sync(c);
+		reclaim_for_alloc(c);
 		ei = pool_alloc(c);
 	}
 	if (ei == IDX_NONE)
@@ -1482,7 +1507,7 @@ version_new(struct mfc *c, const struct mfc_spec *s, const struct mfc_oif *o,
 		} else {
 			ocidx = oblock_alloc(c, s->n_oifs);
 			if (ocidx == IDX_NONE && (c->n_limbo > 0 || c->pbm_used)) {
-				mfc_sync(c);
+				reclaim_for_alloc(c);
 				ocidx = oblock_alloc(c, s->n_oifs);
 			}
 			if (ocidx == IDX_NONE) {
@@ -1528,7 +1553,7 @@ mfc_add(struct mfc *c, uint32_t src, uint32_t grp, const struct mfc_spec *s)
 		return -ENOMEM;
 	cidx = cidx_alloc(c);
 	if (cidx == IDX_NONE && (c->n_limbo > 0 || c->pbm_used)) {
-		mfc_sync(c);
+		reclaim_for_alloc(c);
 		cidx = cidx_alloc(c);
 	}
 	if (cidx == IDX_NONE)

@@ -344,7 +344,7 @@ forward(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info 
 	uint32_t n = d ? d->n : 0;
 	const struct mcfwd_iface_dp *pend = NULL; /* the last usable OIF found */
 	uint32_t pk = 0;
-	uint16_t ihl = 0, l3 = pi->l3_off; /* the IPv4 header's offset in m */
+	uint16_t ihl = 0, l3 = pi->l3_off; /* the IPv4 header's offset in m (first segment) */
 	uint8_t *ip = NULL;
 	uint8_t dmac[6];
 
@@ -371,11 +371,12 @@ forward(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info 
 		if (pend == NULL) {
 			/* first target: TTL - 1 once, in the received frame */
 			if (unlikely(m->nb_segs != 1)) {
-				/* chained: make the IPv4 header contiguous first */
-				rte_pktmbuf_adj(m, pi->l3_off);
-				if (m->pkt_len > pi->ip_len)
-					rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - pi->ip_len));
-				l3 = 0;
+				/* classification found the whole IPv4 packet in
+				 * the first segment: the others are L2 padding */
+				rte_pktmbuf_free(m->next);
+				m->next = NULL;
+				m->nb_segs = 1;
+				m->pkt_len = m->data_len;
 			}
 			ip = rte_pktmbuf_mtod_offset(m, uint8_t *, l3);
 			mcfwd_ttl_dec(ip);
@@ -397,16 +398,14 @@ forward(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info 
 	w->st.fwd++;
 	/* the original is the last replica: its own L2 header rewritten in
 	 * place when the lengths match, else stripped and a new one prepended */
-	if (l3 != 0 && likely(l2_inplace(m, pi, dmac, pend))) {
+	if (likely(l2_inplace(m, pi, dmac, pend))) {
 		oc[pk].out_pkts++;
 		tx_enqueue(w, pend->port, m, e->ocidx + pk);
 		return;
 	}
-	if (l3 != 0) {
-		m->data_off = (uint16_t)(m->data_off + l3);
-		m->data_len = pi->ip_len;
-		m->pkt_len = pi->ip_len;
-	}
+	m->data_off = (uint16_t)(m->data_off + l3);
+	m->data_len = pi->ip_len;
+	m->pkt_len = pi->ip_len;
 	send_replica(w, m, dmac, pend, e->ocidx + pk, &oc[pk]);
 }
 

@@ -231,7 +231,8 @@ int mfc_oif_del(struct mfc *c, uint32_t src, uint32_t grp, uint16_t ifid, uint32
 int mfc_del(struct mfc *c, uint32_t src, uint32_t grp);
 
 /**
- * Wait for one grace period and reclaim everything retired so far.
+ * Wait for one grace period and reclaim everything retired so far (except
+ * what a deferred purge left: see mfc_set_reclaim_defer()).
  * Control thread only (must not be an online QSBR reader inside a
  * read-side section). @return number of objects reclaimed.
  */

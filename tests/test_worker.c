@@ -258,6 +258,8 @@ t_l2_rewrite(void **state)
 		{ 4, 3, 7, { 2, 4 }, 2 }, /* can't send back on the iif: only 2 */
 		{ 1, 1, 0, { 4, 2 }, 2 }, /* a tagged copy, the original untagged */
 		{ 1, 1, 0, { 2, 4 }, 2 }, /* an untagged copy, the original tagged */
+		{ 4, 3, 7, { 5 }, 1 },    /* tagged -> tagged: in place, new tag */
+		{ 5, 2, 9, { 1, 4 }, 2 }, /* a tagged copy of a tagged frame */
 	};
 	for (unsigned int i = 0; i < RTE_DIM(c); i++)
 		for (int clone = 0; clone < 2; clone++)
@@ -277,7 +279,7 @@ t_l2_rewrite(void **state)
 					if (ifid == c[i].in_if)
 						continue;
 					struct rte_mbuf *m[2];
-					int pi = ifid < NP ? ifid : 3;
+					int pi = ifid < NP ? ifid : (ifid == 4 ? 3 : 2);
 					assert_int_equal(sent(pi, m, 2), 1);
 					check_frame(m[0], ifid, G1, 19, ip_len);
 					rte_pktmbuf_free(m[0]);
@@ -288,6 +290,47 @@ t_l2_rewrite(void **state)
 				assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
 				del(S1, G1);
 			}
+	assert_int_equal(rte_mempool_avail_count(pool), pool->size);
+	assert_int_equal(rte_mempool_avail_count(clones), clones->size);
+}
+
+/* A chained input mbuf whose first segment holds the whole frame (what
+ * classification checks) and whose other segments hold only L2 padding:
+ * every OIF gets the IPv4 packet and nothing after it, and the padding
+ * segments go back to the pool. */
+static void
+t_chained_input(void **state)
+{
+	(void)state;
+	uint16_t oif[] = { 1, 2, 4 };
+	add(S1, G1, 0, 3, oif, NULL);
+	for (int clone = 0; clone < 2; clone++) {
+		stats_zero();
+		dp.clone_min = clone ? 1000 : 0;
+		uint16_t ip_len = clone ? 1200 : 60;
+		struct rte_mbuf *f = frame(0, 0, S1, G1, 30, ip_len, 17);
+		memset(rte_pktmbuf_append(f, 10), 0xee, 10);
+		for (int k = 0; k < 2; k++) {
+			struct rte_mbuf *t = rte_pktmbuf_alloc(pool);
+			assert_non_null(t);
+			memset(rte_pktmbuf_append(t, 64), 0xdd, 64);
+			assert_int_equal(rte_pktmbuf_chain(f, t), 0);
+		}
+		assert_int_equal(f->nb_segs, 3);
+		run1(f);
+		dp.clone_min = 0;
+		for (int k = 0; k < 3; k++) {
+			struct rte_mbuf *m[2];
+			int pi = oif[k] < NP ? oif[k] : 3;
+			assert_int_equal(sent(pi, m, 2), 1);
+			check_frame(m[0], oif[k], G1, 29, ip_len);
+			rte_pktmbuf_free(m[0]);
+		}
+		assert_int_equal(w->st.tx_pkts, 3);
+		assert_int_equal(w->st.alloc_fail, 0);
+		assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
+	}
+	del(S1, G1);
 	assert_int_equal(rte_mempool_avail_count(pool), pool->size);
 	assert_int_equal(rte_mempool_avail_count(clones), clones->size);
 }
@@ -617,10 +660,10 @@ main(void)
 	for (uint16_t i = 0; i < MCFWD_MAX_PORTS; i++)
 		if (dp.rx_map[i] == NULL)
 			w->txq[i] = UINT16_MAX;
-	/* interfaces 0..3: ports untagged; 4: port 3 VLAN 7 */
-	for (int i = 0; i < 5; i++) {
-		int p = i < NP ? i : 3;
-		dp.ifs[i] = (struct mcfwd_iface_dp){ .port = ports[p], .vlan = i == 4 ? 7 : 0,
+	/* interfaces 0..3: ports untagged; 4: port 3 VLAN 7; 5: port 2 VLAN 9 */
+	for (int i = 0; i < 6; i++) {
+		int p = i < NP ? i : (i == 4 ? 3 : 2);
+		dp.ifs[i] = (struct mcfwd_iface_dp){ .port = ports[p], .vlan = i == 4 ? 7 : i == 5 ? 9 : 0,
 			.mtu = 1500, .used = 1, .multiseg = 1 };
 		memcpy(dp.ifs[i].mac, PORT_MAC[p], 6);
 		dp.rx_map[ports[p]][dp.ifs[i].vlan] = (uint16_t)i;
@@ -630,6 +673,7 @@ main(void)
 		cmocka_unit_test(t_replicate),
 		cmocka_unit_test(t_clone_large),
 		cmocka_unit_test(t_l2_rewrite),
+		cmocka_unit_test(t_chained_input),
 		cmocka_unit_test(t_ttl_threshold_mtu),
 		cmocka_unit_test(t_rpf_negative_noif),
 		cmocka_unit_test(t_classify_and_punt),
