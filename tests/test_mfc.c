@@ -354,6 +354,19 @@ test_purge_deferred_reclaim(void **st)
 		uint32_t pend = mfc_reclaim_pending(c), got = mfc_reclaim_some(c, 100);
 		assert_true(got > 0 && got < pend);
 		assert_int_equal(mfc_reclaim_pending(c), pend - got);
+		if (round == 1) {
+			/* and an allocation that needs the rest, half way through */
+			for (uint32_t i = 0; i < 3000; i++)
+				assert_int_equal(add2(c, S(base + i), G(3), 3, 5, 6), 0);
+			assert_int_equal(mfc_reclaim_pending(c), 0);
+			assert_int_equal(mfc_count(c), 4096);
+			for (uint32_t i = 0; i < 3000; i += 7)
+				assert_true(sends_on(c, S(base + i), G(3), 5));
+			assert_int_equal(mfc_iface_purge(c, 3, &ps), 0);
+			assert_int_equal(ps.entries_removed, 3000);
+			got = mfc_reclaim_some(c, 100);
+			assert_true(got > 0);
+		}
 		assert_int_equal(mfc_iface_purge(c, 2, &ps), 0);
 		assert_int_equal(ps.entries_removed, 1096);
 		assert_int_equal(mfc_count(c), 0);
