@@ -306,8 +306,10 @@ send_replica(struct mcfwd_worker *w, struct rte_mbuf *r, const uint8_t dmac[6],
 	tx_enqueue(w, ifc->port, r, oci);
 }
 
-/* A packet that hit entry e, arrived on ifid. */
-static inline void
+/* A packet that hit entry e, arrived on ifid. Inlined into the burst loop
+ * (gcc kept it out of line: a call, and its arguments and the loop's state
+ * through the stack, per packet): measured +5-10% at fan-out 1 and 4. */
+static inline __attribute__((always_inline)) void
 forward(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info *pi,
 	uint16_t ifid, const struct mfc_entry *e, uint64_t now, uint32_t now_s, bool reinj)
 {
