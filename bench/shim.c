@@ -724,6 +724,24 @@ nop_disable(void *ctx, struct mgm_if ifc)
 	(void)ifc;
 }
 
+/* The downstream side of the MGM benchmarks: protocol q owns interfaces
+ * 64..67, each a (*,G) member of the 16 groups 232.0.1.0..15, so every MFE
+ * gets 4 OIFs. */
+static int
+mgm_downstream(struct mgm *m, mgm_handle_t q)
+{
+	int rc;
+	for (uint32_t k = 64; k < 68; k++) {
+		if ((rc = mgm_interface_take(m, q, k, 0)) < 0)
+			return rc;
+		for (uint32_t g = 0; g < 16; g++)
+			if ((rc = mgm_membership_add(m, q, 0, 0, 0xe8000100u + g, 0xffffffffu, k, 0,
+						     MGM_JOIN_STATE)) < 0)
+				return rc;
+	}
+	return 0;
+}
+
 int
 shim_mgm_shutdown(uint32_t n, int igmp, struct shim_mgm_run *out)
 {
@@ -752,14 +770,8 @@ shim_mgm_shutdown(uint32_t n, int igmp, struct shim_mgm_run *out)
 		    (rc = mgm_route_add(m, 0x0a000000u | (k << 16), 16, k, 0)) < 0)
 			goto out;
 	}
-	for (uint32_t k = 64; k < 68; k++) { /* 4 OIFs an MFE */
-		if ((rc = mgm_interface_take(m, q, k, 0)) < 0)
-			goto out;
-		for (uint32_t g = 0; g < 16; g++)
-			if ((rc = mgm_membership_add(m, q, 0, 0, 0xe8000100u + g, 0xffffffffu, k, 0,
-						     MGM_JOIN_STATE)) < 0)
-				goto out;
-	}
+	if ((rc = mgm_downstream(m, q)) < 0)
+		goto out;
 	uint64_t t0 = now_ns();
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t src = 0x0a000000u | ((i % 64) << 16) | ((i / 64) & 0xffff);
@@ -810,14 +822,8 @@ shim_mgm_release(uint32_t n, uint32_t n_up, struct shim_mgm_release_run *out)
 		if ((rc = mgm_interface_take(m, p, k, 0)) < 0 ||
 		    (rc = mgm_route_add(m, 0x0a000000u | (k << 20), 12, k, 0)) < 0)
 			goto out;
-	for (uint32_t k = 64; k < 68; k++) { /* 4 OIFs an MFE */
-		if ((rc = mgm_interface_take(m, q, k, 0)) < 0)
-			goto out;
-		for (uint32_t g = 0; g < 16; g++)
-			if ((rc = mgm_membership_add(m, q, 0, 0, 0xe8000100u + g, 0xffffffffu, k, 0,
-						     MGM_JOIN_STATE)) < 0)
-				goto out;
-	}
+	if ((rc = mgm_downstream(m, q)) < 0)
+		goto out;
 	/* sources interleaved over the incoming interfaces, as flows arrive */
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t k = i % n_up, j = i / n_up;
