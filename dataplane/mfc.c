@@ -157,8 +157,7 @@ struct mfc {
 	uint8_t *slab_next[SLAB_CLASSES];
 	size_t slab_left[SLAB_CLASSES];
 	void *slab_chunks;
-	uint32_t pbm_used;
-	uint32_t pbm_n;             /* entries retired in pbm */
+	uint32_t pbm_n;             /* entries retired in pbm (bits set) */
 	uint32_t pbm_cur;           /* mfc_reclaim_some(): next word of pbm */
 	bool pbm_safe;              /* every pbm entry is past its grace period */
 	uint32_t defer_min;         /* mfc_set_reclaim_defer() */
@@ -1098,21 +1097,26 @@ reclaim_limbo(struct mfc *c)
 }
 
 /* What bulk purges retired, in pool order, up to budget entries from the
- * cursor; all of it past a grace period. @return entries reclaimed. */
+ * cursor; all of it past a grace period. When the bitmap is empty the
+ * walk's state starts over. @return entries reclaimed. */
 static uint32_t
 reclaim_pbm(struct mfc *c, uint32_t budget)
 {
 	uint32_t done = 0;
-	if (!c->pbm_used)
-		return 0;
-	for (; c->pbm_cur <= c->pool_size / 64 && done < budget; c->pbm_cur++) {
+	for (; c->pbm_n > 0 && c->pbm_cur <= c->pool_size / 64 && done < budget; c->pbm_cur++) {
 		uint64_t bits = c->pbm[c->pbm_cur];
 		if (bits == 0)
 			continue;
 		c->pbm[c->pbm_cur] = 0;
-		done += (uint32_t)__builtin_popcountll(bits);
+		uint32_t k = (uint32_t)__builtin_popcountll(bits);
+		done += k;
+		c->pbm_n -= k;
 		for (; bits; bits &= bits - 1)
 			reclaim_entry(c, c->pbm_cur * 64 + (uint32_t)__builtin_ctzll(bits));
+	}
+	if (c->pbm_n == 0) {
+		c->pbm_cur = 0;
+		c->pbm_safe = false;
 	}
 	return done;
 }
@@ -1122,14 +1126,8 @@ reclaim(struct mfc *c)
 {
 	reclaim_limbo(c);
 	/* then what a bulk purge retired, in pool order (it came last) */
-	if (c->pbm_used) {
-		c->pbm_cur = 0;
-		(void)reclaim_pbm(c, UINT32_MAX);
-		c->pbm_used = 0;
-		c->pbm_n = 0;
-		c->pbm_cur = 0;
-		c->pbm_safe = false;
-	}
+	c->pbm_cur = 0;
+	(void)reclaim_pbm(c, UINT32_MAX);
 }
 
 static void *
@@ -1223,7 +1221,7 @@ mfc_sync(struct mfc *c)
 	 * waits for mfc_reclaim_some() (or an allocation that needs it), so
 	 * that an ageing slice right after a large release does not absorb
 	 * the whole reclaim */
-	if (c->pbm_used && c->pbm_safe) {
+	if (c->pbm_n > 0 && c->pbm_safe) {
 		n = c->n_limbo;
 		if (n == 0)
 			return 0;
@@ -1231,7 +1229,7 @@ mfc_sync(struct mfc *c)
 		reclaim_limbo(c);
 		return n;
 	}
-	n = c->n_limbo + c->pbm_used;
+	n = c->n_limbo + (c->pbm_n > 0);
 	if (n == 0)
 		return 0;
 	gp_wait(c);
@@ -1248,7 +1246,7 @@ reclaim_for_alloc(struct mfc *c)
 		gp_wait(c);
 		reclaim_limbo(c);
 	}
-	if (c->pbm_used)
+	if (c->pbm_n > 0)
 		reclaim(c); /* the limbo is empty: the bitmap, all of it */
 }
 
@@ -1262,23 +1260,15 @@ mfc_set_reclaim_defer(struct mfc *c, uint32_t min_entries)
 uint32_t
 mfc_reclaim_some(struct mfc *c, uint32_t budget)
 {
-	if (c == NULL || !c->pbm_used || !c->pbm_safe)
+	if (c == NULL || !c->pbm_safe)
 		return 0;
-	uint32_t done = reclaim_pbm(c, budget);
-	c->pbm_n -= done < c->pbm_n ? done : c->pbm_n;
-	if (c->pbm_cur > c->pool_size / 64) { /* all of it */
-		c->pbm_used = 0;
-		c->pbm_n = 0;
-		c->pbm_cur = 0;
-		c->pbm_safe = false;
-	}
-	return done;
+	return reclaim_pbm(c, budget);
 }
 
 uint32_t
 mfc_reclaim_pending(const struct mfc *c)
 {
-	return c != NULL && c->pbm_used ? c->pbm_n : 0;
+	return c != NULL ? c->pbm_n : 0;
 }
 
 /* ---------------------------------------------------------------- */
@@ -1489,7 +1479,7 @@ version_new(struct mfc *c, const struct mfc_spec *s, const struct mfc_oif *o,
 	uint32_t ocidx = IDX_NONE, ei;
 
 	ei = pool_alloc(c);
-	if (ei == IDX_NONE && (c->n_limbo > 0 || c->pbm_used)) {
+	if (ei == IDX_NONE && (c->n_limbo > 0 || c->pbm_n > 0)) {
 		reclaim_for_alloc(c);
 		ei = pool_alloc(c);
 	}
@@ -1506,7 +1496,7 @@ version_new(struct mfc *c, const struct mfc_spec *s, const struct mfc_oif *o,
 			*moved_block = 1;
 		} else {
 			ocidx = oblock_alloc(c, s->n_oifs);
-			if (ocidx == IDX_NONE && (c->n_limbo > 0 || c->pbm_used)) {
+			if (ocidx == IDX_NONE && (c->n_limbo > 0 || c->pbm_n > 0)) {
 				reclaim_for_alloc(c);
 				ocidx = oblock_alloc(c, s->n_oifs);
 			}
@@ -1552,7 +1542,7 @@ mfc_add(struct mfc *c, uint32_t src, uint32_t grp, const struct mfc_spec *s)
 	if (iif_index_reserve(c, s->iif) < 0)
 		return -ENOMEM;
 	cidx = cidx_alloc(c);
-	if (cidx == IDX_NONE && (c->n_limbo > 0 || c->pbm_used)) {
+	if (cidx == IDX_NONE && (c->n_limbo > 0 || c->pbm_n > 0)) {
 		reclaim_for_alloc(c);
 		cidx = cidx_alloc(c);
 	}
@@ -1816,7 +1806,6 @@ purge_iif_scan(struct mfc *c, uint16_t ifid)
 	c->count -= n;
 	if (n > 0) {
 		/* bits of earlier purges may still wait (deferred): they stay */
-		c->pbm_used = 1;
 		c->pbm_n += n;
 		c->pbm_safe = false;
 		c->pbm_cur = 0; /* new bits may lie behind a deferred walk's cursor */
