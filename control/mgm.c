@@ -1340,8 +1340,9 @@ forwarding_purge(struct mgm *m, struct mgm_if ifc)
 	/* control records first: the MFEs whose iif it was (from the iif
 	 * index: cost in proportion to them, not to the table) */
 	if (!others)
-		/* the cache purge below removes all their entries: the records
-		 * only have to become absent, which is O(1) */
+		/* the cache purge below removes all their entries (that part of
+		 * it cannot fail): the records only have to become absent,
+		 * which is O(1) */
 		(void)mfes_bury(m, ifc);
 	struct mvec *iv;
 	while (others &&

@@ -1740,9 +1740,23 @@ mfc_iface_set_down(struct mfc *c, uint16_t ifid, bool down)
 	return 0;
 }
 
+/* n more entries retired in the bitmap, none of them past its grace period
+ * yet; bits of earlier purges may still wait (deferred): they stay. */
+static void
+pbm_added(struct mfc *c, uint32_t n)
+{
+	if (n == 0)
+		return;
+	c->pbm_n += n;
+	c->pbm_safe = false;
+	c->pbm_cur = 0; /* new bits may lie behind a deferred walk's cursor */
+}
+
 /* Unlink every entry whose incoming interface is ifid. The reverse index
- * is walked in blocks so that the entry, bucket and limbo accesses of a
- * block are all in flight together. */
+ * is walked in blocks so that the entry and bucket accesses of a block are
+ * all in flight together. The entries are retired through the bitmap, as
+ * by the scan: it is sized for the whole pool, so this part of a purge
+ * never allocates and cannot fail. */
 static uint32_t
 purge_iif(struct mfc *c, uint16_t ifid)
 {
@@ -1776,11 +1790,12 @@ purge_iif(struct mfc *c, uint16_t ifid)
 			}
 			if (s >= 0)
 				slot_write(&b->s[s], KEY_EMPTY, 0, 0);
-			c->limbo[c->n_limbo++] = (struct limbo){ L_ENTRY, ei[i], 0, NULL };
+			c->pbm[ei[i] >> 6] |= 1ull << (ei[i] & 63);
 		}
 	}
 	v->n = 0;
 	c->count -= n;
+	pbm_added(c, n);
 	return n;
 }
 
@@ -1804,12 +1819,7 @@ purge_iif_scan(struct mfc *c, uint16_t ifid)
 	}
 	c->iifv[ifid].n = 0;
 	c->count -= n;
-	if (n > 0) {
-		/* bits of earlier purges may still wait (deferred): they stay */
-		c->pbm_n += n;
-		c->pbm_safe = false;
-		c->pbm_cur = 0; /* new bits may lie behind a deferred walk's cursor */
-	}
+	pbm_added(c, n);
 	return n;
 }
 
@@ -1873,8 +1883,6 @@ mfc_iface_purge(struct mfc *c, uint16_t ifid, struct mfc_purge_stats *st)
 	if (st == NULL)
 		st = &z;
 	memset(st, 0, sizeof(*st));
-	if (limbo_reserve(c, c->iifv[ifid].n) < 0)
-		return -ENOMEM;
 	t0 = __rdtsc();
 	/* O(1): from here on no reader forwards on it or accepts it as iif */
 	__atomic_store_n(&c->iface_state[ifid], c->iface_state[ifid] + 2, __ATOMIC_RELEASE);

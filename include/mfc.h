@@ -284,7 +284,11 @@ int mfc_iface_set_down(struct mfc *c, uint16_t ifid, bool down);
  * wait for ONE grace period, reclaim. When it returns no reader holds or can
  * reach anything that forwards on the interface. The interface keeps its new
  * generation: later entries may use it again. Control thread only.
- * @param st optional timings. @return 0 or -EINVAL.
+ * The hiding and the removal of the entries whose incoming interface it is
+ * never fail (they allocate nothing).
+ * @param st optional timings. @return 0, -EINVAL, or -ENOMEM: some lists
+ * could not be republished; they keep the interface, hidden by its new
+ * generation (nothing forwards on it; an edit of such an entry drops it).
  */
 int mfc_iface_purge(struct mfc *c, uint16_t ifid, struct mfc_purge_stats *st);
 

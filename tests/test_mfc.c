@@ -19,6 +19,19 @@
 #define G(x) (0xe0000000u | (x)) /* 224.0.0.0 + x */
 #define S(x) (0x0a000000u | (x)) /* 10.0.0.0 + x */
 
+/* realloc() as the library sees it (linked with --wrap=realloc): fails
+ * while fail_realloc is set, to test what a purge does without memory */
+static int fail_realloc;
+void *__real_realloc(void *p, size_t n);
+void *__wrap_realloc(void *p, size_t n);
+void *
+__wrap_realloc(void *p, size_t n)
+{
+	if (fail_realloc)
+		return NULL;
+	return __real_realloc(p, n);
+}
+
 static struct mfc_oif
 oif(uint16_t ifid, uint8_t ttl)
 {
@@ -309,6 +322,53 @@ test_purge_iif(void **st)
 	/* the interface can be used again afterwards */
 	assert_int_equal(add2(c, S(1), G(1), 1, 2, 3), 0);
 	assert_true(mfc_iif_ok(mfc_table(c), look(c, S(1), G(1)), 1));
+	mfc_destroy(c);
+}
+
+/* A purge that cannot allocate: the interface is hidden and every entry
+ * whose iif it is goes all the same (by the index and by the scan); only
+ * lists that hold it as an OIF may stay, hidden, until a later purge. The
+ * control plane relies on this when it drops its records before the purge. */
+static void
+test_purge_without_memory(void **st)
+{
+	(void)st;
+	struct mfc *c = mk(1u << 16);
+	struct mfc_purge_stats ps;
+	for (uint32_t i = 0; i < 400; i++) {
+		assert_int_equal(add2(c, S(i), G(1), 1, 2, 3), 0);
+		assert_int_equal(add2(c, S(i), G(2), 4, 2, 3), 0);
+	}
+	fail_realloc = 1;
+	assert_int_equal(mfc_iface_purge(c, 1, &ps), 0);
+	fail_realloc = 0;
+	assert_int_equal(ps.scanned, 0); /* by the index */
+	assert_int_equal(ps.entries_removed, 400);
+	assert_int_equal(mfc_count(c), 400);
+	assert_null(look(c, S(7), G(1)));
+	/* by the scan: a large share of the table */
+	for (uint32_t i = 0; i < 40000; i++)
+		assert_int_equal(add2(c, S(10000 + i), G(3), 5, 2, 3), 0);
+	fail_realloc = 1;
+	assert_int_equal(mfc_iface_purge(c, 5, &ps), 0);
+	fail_realloc = 0;
+	assert_int_equal(ps.scanned, 1);
+	assert_int_equal(ps.entries_removed, 40000);
+	assert_int_equal(mfc_count(c), 400);
+	/* an OIF of the list all 400 entries share: it cannot be republished
+	 * now, but nothing forwards on it; a later purge finishes the job */
+	assert_true(sends_on(c, S(7), G(2), 2));
+	fail_realloc = 1;
+	assert_int_equal(mfc_iface_purge(c, 2, &ps), -ENOMEM);
+	fail_realloc = 0;
+	assert_false(sends_on(c, S(7), G(2), 2));
+	assert_true(sends_on(c, S(7), G(2), 3));
+	assert_int_equal(mfc_iface_purge(c, 2, &ps), 0);
+	assert_int_equal(ps.lists_republished, 1);
+	assert_false(sends_on(c, S(7), G(2), 2));
+	/* every slot came back: the pool fills up again */
+	for (uint32_t i = 0; i < 40000; i++)
+		assert_int_equal(add2(c, S(10000 + i), G(3), 5, 2, 3), 0);
 	mfc_destroy(c);
 }
 
@@ -861,6 +921,7 @@ main(void)
 		cmocka_unit_test(test_counter_blocks_zeroed_after_coalesce),
 		cmocka_unit_test(test_edits_keep_hidden_hidden),
 		cmocka_unit_test(test_purge_deferred_reclaim),
+		cmocka_unit_test(test_purge_without_memory),
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_many_interfaces),
 		cmocka_unit_test(test_gp_hook_runs_while_reader_stalls),
