@@ -139,6 +139,11 @@ mcfwd_worker_flush(struct mcfwd_worker *w)
 	for (uint32_t pend = w->tx_pending; pend; pend &= pend - 1)
 		tx_port_flush(w, (uint16_t)__builtin_ctz(pend));
 	w->tx_pending = 0;
+	if (w->n_spare) {
+		/* fresh from rte_pktmbuf_alloc_bulk(): back as they are */
+		rte_mempool_put_bulk(w->dp->pool, (void **)w->spare, w->n_spare);
+		w->n_spare = 0;
+	}
 	if (w->txr == NULL)
 		return;
 	for (uint32_t own = w->txr_owned; own; own &= own - 1) {
@@ -208,6 +213,19 @@ punt_allowed(struct mcfwd_worker *w, uint64_t key, uint64_t now)
 /* ---------------------------------------------------------------- */
 /* Replication                                                        */
 
+/* A buffer for a replica: the pool is asked for MCFWD_SPARE at a time (one
+ * mempool call and one reset loop instead of one each per replica). */
+static inline struct rte_mbuf *
+spare_get(struct mcfwd_worker *w)
+{
+	if (unlikely(w->n_spare == 0)) {
+		if (unlikely(rte_pktmbuf_alloc_bulk(w->dp->pool, w->spare, MCFWD_SPARE) != 0))
+			return rte_pktmbuf_alloc(w->dp->pool); /* nearly empty: one at a time */
+		w->n_spare = MCFWD_SPARE;
+	}
+	return w->spare[--w->n_spare];
+}
+
 /* A replica of the IPv4 packet at ip (ip_len bytes, at l3_off in m's first
  * segment) for ifc, without L2 header. */
 static inline struct rte_mbuf *
@@ -215,7 +233,7 @@ replica(struct mcfwd_worker *w, struct rte_mbuf *m, const uint8_t *ip, uint16_t 
 	uint16_t ip_len, uint16_t ihl, const struct mcfwd_iface_dp *ifc)
 {
 	const struct mcfwd_dp *dp = w->dp;
-	struct rte_mbuf *r = rte_pktmbuf_alloc(dp->pool);
+	struct rte_mbuf *r = spare_get(w);
 	if (unlikely(r == NULL))
 		return NULL;
 	if (dp->clone_min && ip_len >= dp->clone_min && ifc->multiseg && m->nb_segs == 1) {
@@ -424,6 +442,11 @@ burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 	uint64_t bytes = 0;
 	uint64_t now = rte_rdtsc();
 	uint32_t now_s = (uint32_t)(now / dp->tsc_hz);
+	/* a received burst comes from one port: its map and its counter are
+	 * looked up when the port changes, not per packet */
+	uint16_t port = UINT16_MAX;
+	const uint16_t *map = NULL;
+	uint64_t port_rx = 0;
 
 	w->last_rx_tsc = now; /* the loop's idle detection */
 	if (n > MCFWD_BURST_MAX)
@@ -438,16 +461,21 @@ burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		/* the mbuf's metadata (second cache line) is not touched here:
 		 * only punted packets carry it */
-		if (!reinj) {
-			bytes += m->pkt_len;
-			w->port[m->port].rx_pkts++;
+		if (unlikely(m->port != port)) {
+			if (!reinj && port < MCFWD_MAX_PORTS)
+				w->port[port].rx_pkts += port_rx;
+			port = m->port;
+			port_rx = 0;
+			map = port < MCFWD_MAX_PORTS ? dp->rx_map[port] : NULL;
 		}
+		port_rx++;
+		if (!reinj)
+			bytes += m->pkt_len;
 		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 		struct mcfwd_pkt_info *p = &pi[k];
 		enum mcfwd_class c = mcfwd_classify(f, m->data_len, p);
 		uint16_t ifid = MFC_IFID_NONE;
 		if (c == MCFWD_PKT_FWD || c == MCFWD_PKT_PUNT) {
-			const uint16_t *map = m->port < MCFWD_MAX_PORTS ? dp->rx_map[m->port] : NULL;
 			ifid = map ? map[p->vlan] : MFC_IFID_NONE;
 			if (unlikely(ifid == MFC_IFID_NONE)) {
 				w->st.no_iface++;
@@ -488,6 +516,8 @@ burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 		}
 		rte_pktmbuf_free(m);
 	}
+	if (!reinj && port < MCFWD_MAX_PORTS)
+		w->port[port].rx_pkts += port_rx;
 	w->st.rx_bytes += bytes;
 	if (k == 0)
 		return;

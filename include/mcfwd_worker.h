@@ -148,6 +148,9 @@ struct mcfwd_mslog {
 	struct mcfwd_msrow row[];
 };
 
+/** Replica buffers a worker takes from the pool in one call. */
+#define MCFWD_SPARE 32
+
 /** One worker (one lcore). */
 struct mcfwd_worker {
 	struct mcfwd_dp *dp;
@@ -180,6 +183,10 @@ struct mcfwd_worker {
 	} pc[MCFWD_PUNT_CACHE];
 	uint64_t tokens, tok_tsc;
 	uint64_t last_rx_tsc;
+	/** replica buffers taken from dp->pool MCFWD_SPARE at a time; those a
+	 * burst did not use go back in mcfwd_worker_flush() */
+	uint16_t n_spare;
+	struct rte_mbuf *spare[MCFWD_SPARE];
 	volatile int state;              /**< 0 stopped, 1 running, 2 idle-sleeping, 3 paused */
 	/** fault injection (`debug stall-worker`): written by control; the
 	 * worker then spins this many ms without a quiescent state */

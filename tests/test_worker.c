@@ -294,6 +294,41 @@ t_l2_rewrite(void **state)
 	assert_int_equal(rte_mempool_avail_count(clones), clones->size);
 }
 
+/* Per-port RX counters of a burst whose frames come from several ports
+ * (the worker looks a port up only when it changes), whatever becomes of
+ * the frames; reinjected frames were counted when they first came in. */
+static void
+t_port_rx_counters(void **state)
+{
+	(void)state;
+	uint16_t oif[] = { 2 };
+	add(S1, G1, 0, 1, oif, NULL);
+	memset(w->port, 0, sizeof(w->port));
+	stats_zero();
+	struct rte_mbuf *m[6] = {
+		frame(0, 0, S1, G1, 64, 100, 17), frame(0, 0, S1, G1, 64, 100, 17),
+		frame(1, 0, S1, G1, 64, 100, 17), /* wrong interface */
+		frame(0, 0, S1, G1, 1, 100, 17),  /* TTL 1: dropped */
+		frame(3, 7, S2, 0xe8010177u, 64, 100, 17), /* no entry: punted */
+		frame(0, 0, S1, G1, 64, 100, 17),
+	};
+	run(m, 6);
+	assert_int_equal(w->port[ports[0]].rx_pkts, 4);
+	assert_int_equal(w->port[ports[1]].rx_pkts, 1);
+	assert_int_equal(w->port[ports[2]].rx_pkts, 0);
+	assert_int_equal(w->port[ports[3]].rx_pkts, 1);
+	assert_int_equal(w->st.rx_pkts, 6);
+	assert_int_equal(w->port[ports[2]].tx_pkts, 3);
+	struct rte_mbuf *h = frame(0, 0, S1, G1, 64, 100, 17);
+	mcfwd_worker_burst_reinjected(w, &h, 1);
+	mcfwd_worker_flush(w);
+	assert_int_equal(w->port[ports[0]].rx_pkts, 4);
+	assert_int_equal(w->port[ports[2]].tx_pkts, 4);
+	drain_all();
+	del(S1, G1);
+	assert_int_equal(rte_mempool_avail_count(pool), pool->size);
+}
+
 /* A chained input mbuf whose first segment holds the whole frame (what
  * classification checks) and whose other segments hold only L2 padding:
  * every OIF gets the IPv4 packet and nothing after it, and the padding
@@ -674,6 +709,7 @@ main(void)
 		cmocka_unit_test(t_clone_large),
 		cmocka_unit_test(t_l2_rewrite),
 		cmocka_unit_test(t_chained_input),
+		cmocka_unit_test(t_port_rx_counters),
 		cmocka_unit_test(t_ttl_threshold_mtu),
 		cmocka_unit_test(t_rpf_negative_noif),
 		cmocka_unit_test(t_classify_and_punt),
