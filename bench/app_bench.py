@@ -144,8 +144,32 @@ class Tel:
 
 # ------------------------------------------------------------------ programs
 
+MEM = {"mode": "auto", "section": "tp", "used": {}}
+
+
+def hugepages_free_mb():
+    v = {}
+    try:
+        for ln in open("/proc/meminfo"):
+            k, _, rest = ln.partition(":")
+            v[k] = int(rest.split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return v.get("HugePages_Free", 0) * v.get("Hugepagesize", 0) // 1024
+
+
+def mem_args(mem):
+    """2 MiB hugepages, as DPDK is deployed, when enough are free (EAL
+    --in-memory: nothing left in /dev/hugepages, even after a kill); else
+    4 KiB pages (--no-huge). Each program runs alone, so all see the same
+    choice for the same size; what was used is recorded per section."""
+    huge = MEM["mode"] == "huge" or (MEM["mode"] == "auto" and hugepages_free_mb() >= mem + 64)
+    MEM["used"].setdefault(MEM["section"], set()).add("huge" if huge else "4k")
+    return ["--in-memory" if huge else "--no-huge", "-m", str(mem)]
+
+
 def eal(prefix, lcores, trace, mem, nout=NOUT, extra_vdev=()):
-    a = ["-l", lcores, "--no-huge", "-m", str(mem), "--no-pci", "--file-prefix", prefix,
+    a = ["-l", lcores] + mem_args(mem) + ["--no-pci", "--file-prefix", prefix,
          "--log-level", "lib.eal:error", "--log-level", "pmd.net.pcap:error",
          "--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % trace]
     for p in range(1, nout + 1):
@@ -661,9 +685,14 @@ def main():
     ap.add_argument("--mcfwd", required=True)
     ap.add_argument("--bench-worker", required=True)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--smoke", action="store_true",
+                    help="CI: 64 B, 1 flow, fan-out 1 and 2, one short repetition")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--only", default="tp,inproc,perf,td")
     ap.add_argument("--flows", help="comma-separated flow counts (default 1,1024,65536)")
+    ap.add_argument("--mem", choices=("auto", "huge", "4k"), default="auto",
+                    help="page backing of every program: 2 MiB hugepages when enough are "
+                    "free (auto), always, or 4 KiB pages (--no-huge)")
     ap.add_argument("--merge", action="store_true",
                     help="update the parts run in OUT/app_bench.json, keep the others")
     a = ap.parse_args()
@@ -681,6 +710,9 @@ def main():
         a.warmup, a.window = 0.6, 0.5
         a.inproc_flows = 1 << 16
         a.td_flows = 1 << 17
+    if a.smoke:
+        a.sizes, a.flows, a.fans, a.reps, a.mix = (64,), (1,), (1, 2), 1, False
+        a.warmup, a.window = 0.5, 0.3
     if a.flows_opt:
         a.flows = tuple(int(x) for x in a.flows_opt.split(","))
     results = {"reps": a.reps, "window_s": a.window, "warmup_s": a.warmup,
@@ -689,20 +721,21 @@ def main():
                "date": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     only = a.only.split(",")
     t0 = time.time()
-    if "tp" in only:
-        run_throughput(a, results)
-    if "inproc" in only:
-        run_inprocess(a, results)
-    if "perf" in only:
-        run_perf(a, results)
-    if "td" in only:
-        run_teardown(a, results)
+    MEM["mode"] = a.mem
+    for sec, fn in (("tp", run_throughput), ("inproc", run_inprocess), ("perf", run_perf),
+                    ("td", run_teardown)):
+        if sec in only:
+            MEM["section"] = sec
+            fn(a, results)
+    results["_backing"] = {k: sorted(v) for k, v in MEM["used"].items()}
     results["seconds"] = time.time() - t0
     os.makedirs(a.out, exist_ok=True)
     jp = os.path.join(a.out, "app_bench.json")
     if a.merge and os.path.exists(jp):
         old = json.load(open(jp))
+        backing = dict(old.get("_backing", {}), **results["_backing"])
         old.update({k: v for k, v in results.items() if k.startswith("_") or "|" in k})
+        old["_backing"] = backing
         old.setdefault("merged", []).append({"date": results["date"], "only": a.only,
                                              "flows": list(a.flows), "reps": a.reps})
         results = old

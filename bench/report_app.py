@@ -29,6 +29,17 @@ def ratio(a, b):
     return a / b if a is not None and b else None
 
 
+def backing_text(used):
+    """How the programs' memory was backed (app_bench.py --mem)."""
+    if not used:
+        return "not recorded (an older run: `--no-huge` for all)"
+    if used == ["huge"]:
+        return "2 MiB hugepages for all (EAL `--in-memory`)"
+    if used == ["4k"]:
+        return "4 KiB pages for all (EAL `--no-huge`: too few free hugepages)"
+    return "2 MiB hugepages where enough were free, else 4 KiB pages (`--no-huge`)"
+
+
 def fl(n):
     return {1: "1", 1024: "1K", 65536: "64K", 1 << 17: "128K", 1 << 20: "1M"}.get(n, str(n))
 
@@ -54,15 +65,16 @@ def main():
     L.append("Setup: port 0 is `net_pcap` with `infinite_rx=1` replaying a generated trace "
              "(max(flows, 1024) frames, one (S,G) per flow), ports 1-8 are `net_null` with "
              "`no-rx=1`; one forwarding lcore on CPU 1 (mcfwd `-l 0,1`: control on lcore 0; "
-             "testpmd `-l 0,1 --nb-cores=1`; the peer `-l 1`, its only lcore), `--no-huge` for "
-             "all. Mpps from telemetry `/ethdev/stats` (in: port 0 ipackets, out: opackets of "
+             "testpmd `-l 0,1 --nb-cores=1`; the peer `-l 1`, its only lcore); memory: %s. "
+             "Mpps from telemetry `/ethdev/stats` (in: port 0 ipackets, out: opackets of "
              "the fan-out ports). Sizes are frame bytes without FCS. mcfwd: static config "
              "with one `mroute` (S,G) line per flow, RPF, TTL, counters, RCU table all on; the "
              "MFEs are made from the first packets during the warm-up. The peer: DPDK "
              "`examples/ipv4_multicast` (dpdk-doc), group table = the trace's groups, TX "
              "multi-seg offload request removed, `-O3 -march=native`; it does no TTL, no "
              "checksum, no RPF, no counters and looks up the group only. The ceiling: "
-             "`dpdk-testpmd --forward-mode=io` port 0 -> port 1 (no replication).")
+             "`dpdk-testpmd --forward-mode=io` port 0 -> port 1 (no replication)."
+             % backing_text(d.get("_backing", {}).get("tp")))
     L.append("")
     # ------------------------------------------------------------ throughput tables
     targets = []
@@ -162,9 +174,9 @@ def main():
                  "(*,G) routes to 4 outputs each; the trace replays %s flows (one frame each), "
                  "so %s MFEs (%d made in %.1f s by the traffic) are hit round robin. "
                  "`--punt-rate 10000000` so that they are made quickly; misses of a released "
-                 "input are punted at that rate too." % (
+                 "input are punted at that rate too. Memory: %s." % (
                      fl(td["flows"]), fl(td["flows"]), td.get("mfes_created", 0),
-                     td.get("create_s", 0)))
+                     td.get("create_s", 0), backing_text(d.get("_backing", {}).get("td"))))
         L.append("")
         L.append("| event | call (CLI) | rate before (Mpps) | worst ms / before | mean / before | "
                  "ms below 90% | worst ms in the 300 ms before | longest gap between worker rows "
