@@ -198,7 +198,10 @@ def main():
             cli[2] - cli[1] if len(cli) == 3 else "?", x8.get("x8_after_return", "?"))
         row("`interface release x8` (an OIF of 1/8 of the groups): output ports 1-7",
             td.get("release_x8_ms"), td.get("rel_x8"), after)
-        row("`interface release in1` (iif of 1/7 of the MFEs): output ports 1-7",
+        share = td.get("in1_share")
+        row("`interface release in1` (iif of 1/7 of the MFEs): output ports 1-7 %s" % (
+            "less in1's own flows (%.1f%% of it before, which must stop)" % (share * 100)
+            if share is not None else "(in1's own flows included)"),
             td.get("release_in1_ms"), td.get("rel_in1"), "its flows: negative MFEs")
         row("`protocol shutdown static` (all MFEs): worker input rate",
             td.get("shutdown_ms"), td.get("shutdown"),
