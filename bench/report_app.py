@@ -173,8 +173,9 @@ def main():
                  "interfaces each, port 8 one interface `x8` (64 logical interfaces); 4096 "
                  "(*,G) routes to 4 outputs each; the trace replays %s flows (one frame each), "
                  "so %s MFEs (%d made in %.1f s by the traffic) are hit round robin. "
-                 "`--punt-rate 10000000` so that they are made quickly; misses of a released "
-                 "input are punted at that rate too. Memory: %s." % (
+                 "`--punt-rate 10000000` so that they are made quickly, then `set punt-rate "
+                 "20000` (the default) before the releases: a released input's flows reach "
+                 "control at the rate they would in use. Memory: %s." % (
                      fl(td["flows"]), fl(td["flows"]), td.get("mfes_created", 0),
                      td.get("create_s", 0), backing_text(d.get("_backing", {}).get("td"))))
         L.append("")

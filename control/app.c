@@ -829,6 +829,18 @@ app_port_detach(uint16_t port, char *err, size_t errlen)
 static void timer_link(void *arg);
 
 int
+app_set_punt_rate(uint64_t rate, char *err, size_t errlen)
+{
+	if (rate < 1 || rate > 100000000) {
+		snprintf(err, errlen, "punt rate %" PRIu64 " out of range 1..100000000", rate);
+		return -EINVAL;
+	}
+	app.o.punt_rate = rate;
+	__atomic_store_n(&app.dp.punt_rate, rate, __ATOMIC_RELAXED);
+	return 0;
+}
+
+int
 app_set_link(uint16_t port, bool up, char *err, size_t errlen)
 {
 	if (port >= MCFWD_MAX_PORTS || !app.port[port].used) {

@@ -157,6 +157,10 @@ int app_igmp_disable(uint32_t ifid, char *err, size_t errlen);
 void app_stats_sum(struct mcfwd_wstats *s);
 int app_forwarding(bool on);
 int app_set_link(uint16_t port, bool up, char *err, size_t errlen);
+/** Packets per second each worker may hand to control (1..100000000), as
+ * --punt-rate, at run time: workers use it from their next token refill.
+ * @return 0, -EINVAL. */
+int app_set_punt_rate(uint64_t rate, char *err, size_t errlen);
 int app_port_detach(uint16_t port, char *err, size_t errlen);
 /** Send an IPv4 packet (header included, checksums done) out of interface
  * ifid: L2 header added (group MAC for multicast destinations, the port's

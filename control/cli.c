@@ -708,6 +708,21 @@ cmd_set_link(int argc, char **argv, FILE *out, char *err, size_t errlen, bool up
 }
 
 static int
+cmd_set_punt_rate(int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	char *e = NULL;
+	unsigned long long v = argc == 1 && argv[0][0] != '-' ? strtoull(argv[0], &e, 10) : 0;
+	if (argc != 1 || e == NULL || *e || e == argv[0]) {
+		snprintf(err, errlen, "usage: set punt-rate N (packets per second per worker)");
+		return -EINVAL;
+	}
+	int rc = app_set_punt_rate(v, err, errlen);
+	if (rc == 0)
+		fprintf(out, "punt rate: %llu packets per second per worker\n", v);
+	return rc;
+}
+
+static int
 cmd_port(int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
 	char *e;
@@ -1008,6 +1023,8 @@ static const struct cmd cmds[] = {
 	{ "port", "detach N", "release the port's interfaces, stop, close and remove it (hot-unplug)", cmd_port },
 	{ "set link-up", "port N", "administrative link up", cmd_link_up },
 	{ "set link-down", "port N", "administrative link down", cmd_link_down },
+	{ "set punt-rate", "N", "packets per second each worker may hand to control (as --punt-rate)",
+	  cmd_set_punt_rate },
 	{ "start", "", "start forwarding", cmd_start },
 	{ "stop", "", "stop forwarding and show counters", cmd_stop },
 	{ "sleep", "MS", "let the control thread run for MS milliseconds (scripts)", cmd_sleep },

@@ -163,7 +163,8 @@ punt_token(struct mcfwd_worker *w, uint64_t now)
 		uint64_t dt = now - w->tok_tsc, hz = w->dp->tsc_hz;
 		if (dt > hz)
 			dt = hz;
-		uint64_t add = dt * w->dp->punt_rate / hz;
+		/* control may change the rate at run time (set punt-rate) */
+		uint64_t add = dt * __atomic_load_n(&w->dp->punt_rate, __ATOMIC_RELAXED) / hz;
 		if (add == 0)
 			return false;
 		w->tokens = add < 256 ? add : 256;

@@ -568,6 +568,39 @@ quit
     r.cleanup()
 
 
+def scenario_punt_rate():
+    """`set punt-rate` at run time: a stream of flows with no route (each
+    one's first packets go to control, which makes a negative MFE) is
+    punted at no more than the new rate, then at the higher one."""
+    print("set punt-rate: the workers' punt budget changes at run time")
+    nflows = 3000
+    inp = {0: [pkt("10.1.%d.%d" % (i // 250, i % 250 + 1), G9, seq=i) for i in range(nflows)]}
+    cmds = """set punt-rate 20
+sleep 1500
+show stats json
+sleep 1000
+show stats json
+set punt-rate 100000
+sleep 1000
+show stats json
+quit
+"""
+    cfg = "iface p0 port 0\niface p1 port 1\n"
+    r = Run("puntrate", nports=2, config=cfg, cmds=cmds, inputs=inp, infinite=True).run()
+    check(r.rc == 0, "puntrate: exit status %s" % r.rc)
+    check(re.search(r"^punt rate: 20 packets per second per worker$", r.out, re.M) is not None,
+          "puntrate: no confirmation")
+    st = [json.loads(l) for l in r.out.splitlines() if l.startswith("{") and '"miss_punted"' in l]
+    if check(len(st) == 3, "puntrate: %d stats lines" % len(st)):
+        slow = st[1]["miss_punted"] - st[0]["miss_punted"]
+        fast = st[2]["miss_punted"] - st[1]["miss_punted"]
+        # 1 s at 20/s (one worker), a little slack for the window's edges
+        print("  punts in 1 s: %d at 20/s, %d at 100000/s" % (slow, fast))
+        check(slow <= 30, "puntrate: %d punts in 1 s at 20/s" % slow)
+        check(fast >= 1000, "puntrate: only %d punts in 1 s at 100000/s" % fast)
+    r.cleanup()
+
+
 def scenario_signals():
     """SIGTERM and SIGINT stop a daemon cleanly: the seed's sequence, ports
     stopped, counters printed, every mbuf back (exit status 0)."""
@@ -856,7 +889,9 @@ BAD_CLI = [
     "interface release nosuch", "interface frob p0", "set link-down", "set link-down port",
     "set link-down port 77", "set link-up port abc", "clear", "clear all", "sleep", "sleep -5",
     "sleep 99999999", "start now", "stop please", "quit now", "reload it", "debug stall-worker",
-    "debug stall-worker 0 0", "debug stall-worker 0 999999", "help me" if False else "show version 2",
+    "debug stall-worker 0 0", "debug stall-worker 0 999999", "set punt-rate", "set punt-rate 0",
+    "set punt-rate x", "set punt-rate -5", "set punt-rate 100000001", "set punt-rate 5 6",
+    "set punt-rate 99999999999999999999999", "help me" if False else "show version 2",
     "mroute add from p0 group 232.1.1.1 to " + " ".join("x%d" % i for i in range(1200)),
     "a" * 5000, "\x01\x02\x03", "show ip mroute \u00e9t\u00e9 232.1.1.1",
 ]
@@ -927,6 +962,7 @@ SCENARIOS = {
     "stall": scenario_stall,
     "signals": scenario_signals,
     "cli": scenario_cli_changes,
+    "punt_rate": scenario_punt_rate,
     "interactive": scenario_interactive,
     "forwarding": scenario_forwarding,
     "bad_config": scenario_bad_config,
