@@ -514,6 +514,12 @@ port_setup(uint16_t pid, unsigned int n_workers, char *err, size_t errlen)
 		APP_LOG(WARNING, "port %u (%s): no multi-segment TX; replicas are copies\n", pid,
 			di.driver_name);
 	}
+	/* the NIC checks IPv4 header checksums when it can (software does
+	 * otherwise, packet by packet: see mcfwd_rx_csum()) */
+	if (di.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) {
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+		p->rx_cksum = true;
+	}
 	rc = rte_eth_dev_configure(pid, p->nb_rxq, p->nb_txq, &conf);
 	if (rc < 0) {
 		snprintf(err, errlen, "port %u: configure: %s", pid, rte_strerror(-rc));
@@ -915,7 +921,7 @@ handle_punt(struct rte_mbuf *m)
 	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 	struct mcfwd_pkt_info pi;
 	memset(&pi, 0, sizeof(pi));
-	enum mcfwd_class c = mcfwd_classify(f, m->data_len, &pi);
+	enum mcfwd_class c = mcfwd_classify_csum(f, m->data_len, &pi, mcfwd_rx_csum(m));
 	const void *hdr = f + pi.l3_off;
 	size_t hlen = c == MCFWD_PKT_FWD || c == MCFWD_PKT_PUNT ? RTE_MIN(pi.ip_len, 64) : 0;
 

@@ -474,7 +474,7 @@ burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 			bytes += m->pkt_len;
 		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 		struct mcfwd_pkt_info *p = &pi[k];
-		enum mcfwd_class c = mcfwd_classify(f, m->data_len, p);
+		enum mcfwd_class c = mcfwd_classify_csum(f, m->data_len, p, mcfwd_rx_csum(m));
 		uint16_t ifid = MFC_IFID_NONE;
 		if (c == MCFWD_PKT_FWD || c == MCFWD_PKT_PUNT) {
 			ifid = map ? map[p->vlan] : MFC_IFID_NONE;

@@ -96,12 +96,21 @@ mcfwd_ipv4_csum_ok(const uint8_t *ip, unsigned int ihl)
 	return s == 0xffff;
 }
 
+/** What the NIC found of an IPv4 header checksum (RX checksum offload). */
+enum mcfwd_csum {
+	MCFWD_CSUM_CHECK = 0, /**< not checked: verify it in software */
+	MCFWD_CSUM_GOOD,      /**< checked and right */
+	MCFWD_CSUM_BAD,       /**< checked and wrong */
+};
+
 /**
- * Classify a received Ethernet frame (optionally one 802.1Q tag).
+ * Classify a received Ethernet frame (optionally one 802.1Q tag), the IPv4
+ * header checksum as the NIC found it (cs).
  * @param frame the frame, at least `len` readable bytes
  */
 static inline enum mcfwd_class
-mcfwd_classify(const uint8_t *frame, uint32_t len, struct mcfwd_pkt_info *pi)
+mcfwd_classify_csum(const uint8_t *frame, uint32_t len, struct mcfwd_pkt_info *pi,
+		    enum mcfwd_csum cs)
 {
 	uint32_t off = MCFWD_ETHER_HDR;
 	uint16_t et;
@@ -128,7 +137,7 @@ mcfwd_classify(const uint8_t *frame, uint32_t len, struct mcfwd_pkt_info *pi)
 	uint16_t tot = mcfwd_rd16(ip + 2);
 	if (tot < ihl || tot > len - off)
 		return MCFWD_PKT_BAD_HDR;
-	if (!mcfwd_ipv4_csum_ok(ip, ihl))
+	if (cs == MCFWD_CSUM_BAD || (cs == MCFWD_CSUM_CHECK && !mcfwd_ipv4_csum_ok(ip, ihl)))
 		return MCFWD_PKT_BAD_HDR;
 	pi->l3_off = (uint16_t)off;
 	pi->ip_len = tot;
@@ -145,6 +154,13 @@ mcfwd_classify(const uint8_t *frame, uint32_t len, struct mcfwd_pkt_info *pi)
 	if (pi->ttl <= 1)
 		return MCFWD_PKT_TTL;
 	return MCFWD_PKT_FWD;
+}
+
+/** Classify a received frame, its IPv4 header checksum verified here. */
+static inline enum mcfwd_class
+mcfwd_classify(const uint8_t *frame, uint32_t len, struct mcfwd_pkt_info *pi)
+{
+	return mcfwd_classify_csum(frame, len, pi, MCFWD_CSUM_CHECK);
 }
 
 /** Decrement TTL and patch the checksum incrementally (RFC 1624, eqn. 3):

@@ -201,6 +201,21 @@ struct mcfwd_worker {
 /** Offset of struct mcfwd_meta in mbufs (registered by mcfwd_worker_init()). */
 extern int mcfwd_meta_off;
 
+/** The IPv4 header checksum as the port's RX offload found it (ports that
+ * advertise RTE_ETH_RX_OFFLOAD_IPV4_CKSUM get it enabled). Unknown, and
+ * NONE (the field in the data is not right although the header is),
+ * leave it to software. */
+static inline enum mcfwd_csum
+mcfwd_rx_csum(const struct rte_mbuf *m)
+{
+	uint64_t f = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	if (f == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+		return MCFWD_CSUM_GOOD;
+	if (f == RTE_MBUF_F_RX_IP_CKSUM_BAD)
+		return MCFWD_CSUM_BAD;
+	return MCFWD_CSUM_CHECK;
+}
+
 static inline struct mcfwd_meta *
 mcfwd_meta(struct rte_mbuf *m)
 {

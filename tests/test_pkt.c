@@ -56,6 +56,32 @@ mk(uint8_t *f, uint16_t vlan, uint32_t src, uint32_t grp, uint8_t ttl, uint8_t p
 	return off + 28;
 }
 
+/* The NIC's verdict on the header checksum (RX offload) replaces the
+ * software check; without one software decides. Everything else is still
+ * checked. */
+static void
+test_csum_offload(void **st)
+{
+	(void)st;
+	uint8_t f[128];
+	struct mcfwd_pkt_info pi;
+	uint32_t len = mk(f, 0, 0x0a000001u, 0xe8010101u, 64, 17);
+	assert_int_equal(mcfwd_classify_csum(f, len, &pi, MCFWD_CSUM_BAD), MCFWD_PKT_BAD_HDR);
+	assert_int_equal(mcfwd_classify_csum(f, len, &pi, MCFWD_CSUM_GOOD), MCFWD_PKT_FWD);
+	f[14 + 10] ^= 0x5a; /* a wrong checksum */
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_BAD_HDR);
+	assert_int_equal(mcfwd_classify_csum(f, len, &pi, MCFWD_CSUM_CHECK), MCFWD_PKT_BAD_HDR);
+	assert_int_equal(mcfwd_classify_csum(f, len, &pi, MCFWD_CSUM_GOOD), MCFWD_PKT_FWD);
+	assert_int_equal(pi.grp, 0xe8010101u);
+	/* a good checksum does not make a bad header good */
+	f[14] = 0x44; /* IHL 4 */
+	assert_int_equal(mcfwd_classify_csum(f, len, &pi, MCFWD_CSUM_GOOD), MCFWD_PKT_BAD_HDR);
+	len = mk(f, 0, 0x0a000001u, 0x0a000002u, 64, 17);
+	assert_int_equal(mcfwd_classify_csum(f, len, &pi, MCFWD_CSUM_BAD), MCFWD_PKT_BAD_HDR);
+	wr16(f + 12, 0x86dd); /* not IPv4 at all: the verdict is not looked at */
+	assert_int_equal(mcfwd_classify_csum(f, len, &pi, MCFWD_CSUM_BAD), MCFWD_PKT_NOT_IP);
+}
+
 static void
 test_forwardable(void **st)
 {
@@ -246,6 +272,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_csum_fast_matches),
 		cmocka_unit_test(test_forwardable),
+		cmocka_unit_test(test_csum_offload),
 		cmocka_unit_test(test_punted_and_dropped),
 		cmocka_unit_test(test_bad_headers),
 		cmocka_unit_test(test_ttl_decrement_keeps_checksum),

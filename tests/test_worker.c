@@ -329,6 +329,42 @@ t_port_rx_counters(void **state)
 	assert_int_equal(rte_mempool_avail_count(pool), pool->size);
 }
 
+/* RX checksum offload: the NIC's verdict in ol_flags is used (a frame it
+ * found good is forwarded, one it found bad is dropped as a bad header);
+ * without one the worker checks the checksum itself. */
+static void
+t_rx_csum_offload(void **state)
+{
+	(void)state;
+	uint16_t oif[] = { 1 };
+	add(S1, G1, 0, 1, oif, NULL);
+	struct {
+		uint64_t flags;
+		int corrupt;
+		int fwd;
+	} c[] = {
+		{ RTE_MBUF_F_RX_IP_CKSUM_GOOD, 1, 1 },
+		{ RTE_MBUF_F_RX_IP_CKSUM_BAD, 0, 0 },
+		{ RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN, 1, 0 },
+		{ RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN, 0, 1 },
+		{ RTE_MBUF_F_RX_IP_CKSUM_NONE, 1, 0 },
+	};
+	for (unsigned int i = 0; i < RTE_DIM(c); i++) {
+		stats_zero();
+		struct rte_mbuf *m = frame(0, 0, S1, G1, 64, 100, 17);
+		if (c[i].corrupt)
+			rte_pktmbuf_mtod(m, uint8_t *)[14 + 10] ^= 0x5a;
+		m->ol_flags |= c[i].flags;
+		run1(m);
+		assert_int_equal(w->st.fwd, c[i].fwd);
+		assert_int_equal(w->st.bad_hdr, !c[i].fwd);
+		assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
+	}
+	drain_all();
+	del(S1, G1);
+	assert_int_equal(rte_mempool_avail_count(pool), pool->size);
+}
+
 /* A chained input mbuf whose first segment holds the whole frame (what
  * classification checks) and whose other segments hold only L2 padding:
  * every OIF gets the IPv4 packet and nothing after it, and the padding
@@ -710,6 +746,7 @@ main(void)
 		cmocka_unit_test(t_l2_rewrite),
 		cmocka_unit_test(t_chained_input),
 		cmocka_unit_test(t_port_rx_counters),
+		cmocka_unit_test(t_rx_csum_offload),
 		cmocka_unit_test(t_ttl_threshold_mtu),
 		cmocka_unit_test(t_rpf_negative_noif),
 		cmocka_unit_test(t_classify_and_punt),
