@@ -264,6 +264,22 @@ t_csum_fast_matches(void **state)
 		}
 		assert_int_equal(mcfwd_ipv4_csum_ok(ip, ihl), mcfwd_csum_fold(ip, ihl) == 0xffff);
 	}
+	/* the edges: all zero (sum 0, not 0xffff), all ones, sums of 0xffff * k */
+	uint8_t z[60];
+	memset(z, 0, sizeof(z));
+	assert_false(mcfwd_ipv4_csum_ok(z, 20));
+	assert_int_equal(mcfwd_csum_fold(z, 20), 0);
+	memset(z, 0xff, sizeof(z));
+	assert_true(mcfwd_ipv4_csum_ok(z, 20));
+	assert_true(mcfwd_ipv4_csum_ok(z, 60));
+	memset(z, 0, sizeof(z));
+	z[0] = 0xff;
+	z[1] = 0xfe;
+	z[2] = 0x00;
+	z[3] = 0x01; /* 0xfffe + 0x0001 */
+	assert_true(mcfwd_ipv4_csum_ok(z, 20));
+	z[3] = 0x02;
+	assert_false(mcfwd_ipv4_csum_ok(z, 20));
 }
 
 int
