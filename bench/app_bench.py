@@ -408,15 +408,20 @@ def run_throughput(a, results):
 
 def run_inprocess(a, results):
     js = os.path.join(a.work, "bench_worker_1m.json")
-    flt = "BM_Worker/flows:%d/" % a.inproc_flows
+    # with the floor: the same frames copied straight to the ports, no
+    # forwarding logic at all (what any forwarder pays at least)
+    flt = "BM_Worker/flows:%d/|BM_Baseline/fanout:[12]/size:64" % a.inproc_flows
     env = dict(os.environ, MCFWD_BENCH_MAX_FLOWS=str(a.inproc_flows))
+    huge = "--in-memory" in mem_args(640 + 64)
+    if huge:
+        env["MCFWD_BENCH_HUGE"] = "1"
     subprocess.check_call(["taskset", "-c", "1", a.bench_worker, "--benchmark_filter=" + flt,
                            "--benchmark_repetitions=%d" % a.reps,
                            "--benchmark_report_aggregates_only=true",
                            "--benchmark_out_format=json", "--benchmark_out=" + js],
                           env=env, stdout=LOG, stderr=LOG)
     d = json.load(open(js))
-    out = {}
+    out, base = {}, {}
     for b in d["benchmarks"]:
         if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
             continue
@@ -424,7 +429,10 @@ def run_inprocess(a, results):
         if m and "mpps_in" in b:
             out["%s|%s|%s" % (m.group(2), m.group(3), m.group(4))] = {
                 "mpps_in": b["mpps_in"], "mpps_out": b["mpps_out"]}
-    results["_inproc"] = {"flows": a.inproc_flows, "runs": out}
+        m = re.search(r"BM_Baseline/fanout:(\d+)/size:(\d+)", b["name"])
+        if m and "mpps_in" in b:
+            base["%s|%s" % (m.group(1), m.group(2))] = {"mpps_in": b["mpps_in"]}
+    results["_inproc"] = {"flows": a.inproc_flows, "runs": out, "baseline": base, "huge": huge}
 
 
 # ------------------------------------------------------------------ perf

@@ -78,6 +78,7 @@ def main():
     L.append("")
     # ------------------------------------------------------------ throughput tables
     targets = []
+    floor2 = (((d.get("_inproc") or {}).get("baseline") or {}).get("2|64") or {}).get("mpps_in")
     for size in sizes:
         L.append("**%d-byte frames**, Mpps in (out = in x fan-out):" % size)
         L.append("")
@@ -100,7 +101,10 @@ def main():
                         rp is not None and rp >= PEER_TARGET,
                         ("%.2fx" % rp if rp else "–") + (
                             " (testpmd io, which neither looks up nor replicates, is %.2fx the "
-                            "peer)" % (ceil / pi) if fan == 1 and ceil and pi else "")))
+                            "peer)" % (ceil / pi) if fan == 1 and ceil and pi else "") + (
+                            " (the floor in process, frames copied twice to the ports with no "
+                            "forwarding logic, is %.2fx the peer)" % (floor2 / pi)
+                            if fan == 2 and floor2 and pi else "")))
                 if fan == 1 and flows <= 1024:
                     targets.append(("fan-out 1, %s flow%s, %d B: mcfwd >= 50%% of testpmd io" % (
                         fl(flows), "s" if flows > 1 else "", size), rc,
@@ -153,7 +157,11 @@ def main():
     if ip:
         L.append("**%s flows in process** (`build/bench/bench_worker`, one worker, frames made "
                  "in mbufs instead of a PMD, `net_null` outputs; infinite_rx cannot hold a %s-packet "
-                 "trace), Mpps in:" % (fl(ip["flows"]), fl(ip["flows"])))
+                 "trace; memory: %s), Mpps in; the floor row is the same frames copied fan-out "
+                 "times straight to the ports, with no classification, lookup, RPF, TTL, rewrite "
+                 "or counters:" % (fl(ip["flows"]), fl(ip["flows"]),
+                                   "not recorded" if "huge" not in ip else
+                                   "2 MiB hugepages" if ip["huge"] else "4 KiB pages"))
         L.append("")
         L.append("| frame | replication | fan-out 1 | 2 | 4 | 8 |")
         L.append("|---:|---|---:|---:|---:|---:|")
@@ -161,6 +169,10 @@ def main():
             L.append("| %d | %s | %s |" % (size, "clone" if clone else "copy", " | ".join(
                 f((ip["runs"].get("%d|%d|%d" % (fan, size, clone)) or {}).get("mpps_in"))
                 for fan in (1, 2, 4, 8))))
+        bl = ip.get("baseline") or {}
+        if bl:
+            L.append("| 64 | floor | %s |" % " | ".join(
+                f((bl.get("%d|64" % fan) or {}).get("mpps_in")) for fan in (1, 2, 4, 8)))
         L.append("")
     # ------------------------------------------------------------ teardown
     td = d.get("_teardown")

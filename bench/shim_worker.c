@@ -48,6 +48,13 @@ shimw_init(void)
 	snprintf(prefix, sizeof(prefix), "--file-prefix=mcfwd-benchw-%d", (int)getpid());
 	char *argv[] = { "bench_worker", "--no-huge", "-m", "2048", prefix, "--no-pci", "-l", "0",
 			 "--log-level=lib.eal:error", "--no-telemetry", NULL };
+	/* MCFWD_BENCH_HUGE=1: the pools on 2 MiB hugepages (EAL --in-memory),
+	 * as the whole-application benchmark runs when it can */
+	const char *hp = getenv("MCFWD_BENCH_HUGE");
+	if (hp != NULL && strcmp(hp, "1") == 0) {
+		argv[1] = "--in-memory";
+		argv[3] = "640";
+	}
 	if (rte_eal_init(10, argv) < 0) {
 		fprintf(stderr, "EAL: %s\n", rte_strerror(rte_errno));
 		return -1;
