@@ -516,10 +516,8 @@ port_setup(uint16_t pid, unsigned int n_workers, char *err, size_t errlen)
 	}
 	/* the NIC checks IPv4 header checksums when it can (software does
 	 * otherwise, packet by packet: see mcfwd_rx_csum()) */
-	if (di.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) {
+	if (di.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM)
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
-		p->rx_cksum = true;
-	}
 	rc = rte_eth_dev_configure(pid, p->nb_rxq, p->nb_txq, &conf);
 	if (rc < 0) {
 		snprintf(err, errlen, "port %u: configure: %s", pid, rte_strerror(-rc));

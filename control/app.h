@@ -47,7 +47,6 @@ struct app_port {
 	uint16_t nb_rxq, nb_txq;
 	uint16_t rx_desc, tx_desc;
 	bool rss, allmulti, multiseg, promisc;
-	bool rx_cksum; /**< RX IPv4 checksum offload enabled */
 	bool link_up;         /* last seen by control */
 	bool admin_down;      /* `set link-down port N` */
 	struct rte_ether_addr mac;
