@@ -363,6 +363,34 @@ forward(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info 
 	const struct mfc_oifl_data *d = mfc_entry_oifs(e);
 	struct mfc_oif_ctr *oc = &w->ctrs->oif[e->ocidx];
 	uint32_t n = d ? d->n : 0;
+
+	/* One OIF that takes the packet, a one-segment frame with the same L2
+	 * header length out as in: the frame is rewritten where it lies and
+	 * sent. Anything else (and every refusal, with its counter) is the
+	 * general path below. */
+	if (n == 1) {
+		const struct mfc_oif *o = &d->oif[0];
+		const struct mcfwd_iface_dp *ifc = &dp->ifs[o->ifid];
+		if (likely(mfc_oif_usable(t, o) && o->ifid != ifid && ifc->used &&
+			   pi->ttl > o->ttl && pi->ip_len <= ifc->mtu && m->nb_segs == 1 &&
+			   pi->l3_off == (ifc->vlan ? 18 : 14))) {
+			uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+			mcfwd_ttl_dec(p + pi->l3_off);
+			mcfwd_mcast_mac(pi->grp, p);
+			memcpy(p + 6, ifc->mac, 6);
+			if (ifc->vlan) {
+				p[14] = (uint8_t)(ifc->vlan >> 8);
+				p[15] = (uint8_t)ifc->vlan;
+			}
+			uint16_t len = (uint16_t)(pi->l3_off + pi->ip_len);
+			m->data_len = len;
+			m->pkt_len = len;
+			w->st.fwd++;
+			oc[0].out_pkts++;
+			tx_enqueue(w, ifc->port, m, e->ocidx);
+			return;
+		}
+	}
 	const struct mcfwd_iface_dp *pend = NULL; /* the last usable OIF found */
 	uint32_t pk = 0;
 	uint16_t ihl = 0, l3 = pi->l3_off; /* the IPv4 header's offset in m (first segment) */

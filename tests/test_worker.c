@@ -435,6 +435,53 @@ t_ttl_threshold_mtu(void **state)
 	del(S1, G1);
 }
 
+/* An entry with a single OIF (the worker's one-OIF fast path): every
+ * refusal the general path makes holds there too: TTL at or below the
+ * threshold, the OIF being the incoming interface, the MTU, an OIF hidden
+ * by a link down; each counted, nothing sent. */
+static void
+t_single_oif_refusals(void **state)
+{
+	(void)state;
+	struct rte_mbuf *m[2];
+	uint16_t o1[] = { 1 };
+	uint8_t t10[] = { 10 };
+	add(S1, G1, 0, 1, o1, t10);
+	stats_zero();
+	run1(frame(0, 0, S1, G1, 10, 100, 17));
+	assert_int_equal(sent(1, m, 2), 0);
+	assert_int_equal(w->st.ttl_low, 1);
+	assert_int_equal(w->st.no_oif, 1);
+	run1(frame(0, 0, S1, G1, 11, 100, 17));
+	assert_int_equal(sent(1, m, 2), 1);
+	check_frame(m[0], 1, G1, 10, 100);
+	rte_pktmbuf_free(m[0]);
+	dp.ifs[1].mtu = 576;
+	run1(frame(0, 0, S1, G1, 64, 600, 17));
+	dp.ifs[1].mtu = 1500;
+	assert_int_equal(sent(1, m, 2), 0);
+	assert_int_equal(w->st.frag_needed, 1);
+	assert_int_equal(mfc_iface_set_down(cache, 1, true), 0);
+	run1(frame(0, 0, S1, G1, 64, 100, 17));
+	assert_int_equal(mfc_iface_set_down(cache, 1, false), 0);
+	assert_int_equal(sent(1, m, 2), 0);
+	assert_int_equal(w->st.no_oif, 3);
+	assert_int_equal(w->st.fwd, 1);
+	del(S1, G1);
+	/* the only OIF is the incoming interface: never sent back */
+	uint16_t o0[] = { 0 };
+	add(S1, G1, 0, 1, o0, NULL);
+	stats_zero();
+	run1(frame(0, 0, S1, G1, 64, 100, 17));
+	assert_int_equal(sent(0, m, 2), 0);
+	assert_int_equal(w->st.no_oif, 1);
+	assert_int_equal(w->st.fwd, 0);
+	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
+	del(S1, G1);
+	drain_all();
+	assert_int_equal(rte_mempool_avail_count(pool), pool->size);
+}
+
 static void
 t_rpf_negative_noif(void **state)
 {
@@ -747,6 +794,7 @@ main(void)
 		cmocka_unit_test(t_chained_input),
 		cmocka_unit_test(t_port_rx_counters),
 		cmocka_unit_test(t_rx_csum_offload),
+		cmocka_unit_test(t_single_oif_refusals),
 		cmocka_unit_test(t_ttl_threshold_mtu),
 		cmocka_unit_test(t_rpf_negative_noif),
 		cmocka_unit_test(t_classify_and_punt),
