@@ -291,13 +291,18 @@ l2_write(struct rte_mbuf *r, const uint8_t dmac[6], const struct mcfwd_iface_dp 
  * prepend; the EtherType (and the TPID) are already right. Trailing L2
  * padding goes. false: the caller strips and prepends. */
 static inline bool
-l2_inplace(struct rte_mbuf *m, const struct mcfwd_pkt_info *pi, const uint8_t dmac[6],
-	   const struct mcfwd_iface_dp *ifc)
+l2_same_len(const struct rte_mbuf *m, const struct mcfwd_pkt_info *pi,
+	    const struct mcfwd_iface_dp *ifc)
 {
-	if (unlikely(m->nb_segs != 1 || pi->l3_off != (ifc->vlan ? 18 : 14)))
-		return false;
-	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-	memcpy(p, dmac, 6);
+	return m->nb_segs == 1 && pi->l3_off == (ifc->vlan ? 18 : 14);
+}
+
+/* The rest of that rewrite once the destination MAC is in place at p:
+ * source MAC, VLAN id, and the lengths without trailing padding. */
+static inline void
+l2_finish(struct rte_mbuf *m, uint8_t *p, const struct mcfwd_pkt_info *pi,
+	  const struct mcfwd_iface_dp *ifc)
+{
 	memcpy(p + 6, ifc->mac, 6);
 	if (ifc->vlan) {
 		p[14] = (uint8_t)(ifc->vlan >> 8);
@@ -306,6 +311,17 @@ l2_inplace(struct rte_mbuf *m, const struct mcfwd_pkt_info *pi, const uint8_t dm
 	uint16_t len = (uint16_t)(pi->l3_off + pi->ip_len);
 	m->data_len = len;
 	m->pkt_len = len;
+}
+
+static inline bool
+l2_inplace(struct rte_mbuf *m, const struct mcfwd_pkt_info *pi, const uint8_t dmac[6],
+	   const struct mcfwd_iface_dp *ifc)
+{
+	if (unlikely(!l2_same_len(m, pi, ifc)))
+		return false;
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	memcpy(p, dmac, 6);
+	l2_finish(m, p, pi, ifc);
 	return true;
 }
 
@@ -372,19 +388,11 @@ forward(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info 
 		const struct mfc_oif *o = &d->oif[0];
 		const struct mcfwd_iface_dp *ifc = &dp->ifs[o->ifid];
 		if (likely(mfc_oif_usable(t, o) && o->ifid != ifid && ifc->used &&
-			   pi->ttl > o->ttl && pi->ip_len <= ifc->mtu && m->nb_segs == 1 &&
-			   pi->l3_off == (ifc->vlan ? 18 : 14))) {
+			   pi->ttl > o->ttl && pi->ip_len <= ifc->mtu && l2_same_len(m, pi, ifc))) {
 			uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 			mcfwd_ttl_dec(p + pi->l3_off);
 			mcfwd_mcast_mac(pi->grp, p);
-			memcpy(p + 6, ifc->mac, 6);
-			if (ifc->vlan) {
-				p[14] = (uint8_t)(ifc->vlan >> 8);
-				p[15] = (uint8_t)ifc->vlan;
-			}
-			uint16_t len = (uint16_t)(pi->l3_off + pi->ip_len);
-			m->data_len = len;
-			m->pkt_len = len;
+			l2_finish(m, p, pi, ifc);
 			w->st.fwd++;
 			oc[0].out_pkts++;
 			tx_enqueue(w, ifc->port, m, e->ocidx);
