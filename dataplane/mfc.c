@@ -1754,15 +1754,16 @@ pbm_added(struct mfc *c, uint32_t n)
 
 /* Unlink every entry whose incoming interface is ifid. The reverse index
  * is walked in blocks so that the entry and bucket accesses of a block are
- * all in flight together. The entries are retired through the bitmap, as
- * by the scan: it is sized for the whole pool, so this part of a purge
- * never allocates and cannot fail. */
+ * all in flight together. The entries go to the limbo (reclaimed in O(n));
+ * when it cannot grow, to the bitmap, as the scan's do: that is sized for
+ * the whole pool, so this part of a purge cannot fail. */
 static uint32_t
 purge_iif(struct mfc *c, uint16_t ifid)
 {
 	enum { BLK = 32 };
 	struct u32vec *v = &c->iifv[ifid];
 	uint32_t n = v->n;
+	bool limbo = limbo_reserve(c, n) == 0;
 
 	for (uint32_t base = 0; base < n; base += BLK) {
 		uint32_t m = n - base < BLK ? n - base : BLK;
@@ -1790,12 +1791,16 @@ purge_iif(struct mfc *c, uint16_t ifid)
 			}
 			if (s >= 0)
 				slot_write(&b->s[s], KEY_EMPTY, 0, 0);
-			c->pbm[ei[i] >> 6] |= 1ull << (ei[i] & 63);
+			if (limbo)
+				c->limbo[c->n_limbo++] = (struct limbo){ L_ENTRY, ei[i], 0, NULL };
+			else
+				c->pbm[ei[i] >> 6] |= 1ull << (ei[i] & 63);
 		}
 	}
 	v->n = 0;
 	c->count -= n;
-	pbm_added(c, n);
+	if (!limbo)
+		pbm_added(c, n);
 	return n;
 }
 

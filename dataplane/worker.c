@@ -286,10 +286,8 @@ l2_write(struct rte_mbuf *r, const uint8_t dmac[6], const struct mcfwd_iface_dp 
 	return true;
 }
 
-/* Rewrite the received frame's own L2 header for ifc when it has the same
- * length (tagged in and out, or untagged in and out): no strip, no
- * prepend; the EtherType (and the TPID) are already right. Trailing L2
- * padding goes. false: the caller strips and prepends. */
+/* Whether the received frame's L2 header has the length ifc's needs
+ * (tagged in and out, or untagged in and out), in one segment. */
 static inline bool
 l2_same_len(const struct rte_mbuf *m, const struct mcfwd_pkt_info *pi,
 	    const struct mcfwd_iface_dp *ifc)
@@ -313,6 +311,9 @@ l2_finish(struct rte_mbuf *m, uint8_t *p, const struct mcfwd_pkt_info *pi,
 	m->pkt_len = len;
 }
 
+/* Rewrite the received frame's own L2 header for ifc when it has the same
+ * length: no strip, no prepend; the EtherType (and the TPID) are already
+ * right. Trailing L2 padding goes. false: the caller strips and prepends. */
 static inline bool
 l2_inplace(struct rte_mbuf *m, const struct mcfwd_pkt_info *pi, const uint8_t dmac[6],
 	   const struct mcfwd_iface_dp *ifc)

@@ -285,7 +285,8 @@ int mfc_iface_set_down(struct mfc *c, uint16_t ifid, bool down);
  * reach anything that forwards on the interface. The interface keeps its new
  * generation: later entries may use it again. Control thread only.
  * The hiding and the removal of the entries whose incoming interface it is
- * never fail (they allocate nothing).
+ * never fail (without memory to track them, the entries are retired
+ * through a bitmap sized for the whole pool).
  * @param st optional timings. @return 0, -EINVAL, or -ENOMEM: some lists
  * could not be republished; they keep the interface, hidden by its new
  * generation (nothing forwards on it; an edit of such an entry drops it).

@@ -370,6 +370,24 @@ test_purge_without_memory(void **st)
 	for (uint32_t i = 0; i < 40000; i++)
 		assert_int_equal(add2(c, S(10000 + i), G(3), 5, 2, 3), 0);
 	mfc_destroy(c);
+
+	/* a full table, purged by the index without memory round after round:
+	 * the pool's 192 spare slots are fewer than the 240 entries purged
+	 * before the last refill, so a slot not given back shows there */
+	c = mk(4096);
+	for (uint32_t i = 0; i < 4096 - 60; i++)
+		assert_int_equal(add2(c, S(i), G(4), 4, 2, 3), 0);
+	for (int round = 0; round < 5; round++) {
+		for (uint32_t i = 0; i < 60; i++)
+			assert_int_equal(add2(c, S(i), G(5), 1, 2, 3), 0);
+		assert_int_equal(mfc_count(c), 4096);
+		fail_realloc = 1;
+		assert_int_equal(mfc_iface_purge(c, 1, &ps), 0);
+		fail_realloc = 0;
+		assert_int_equal(ps.scanned, 0);
+		assert_int_equal(ps.entries_removed, 60);
+	}
+	mfc_destroy(c);
 }
 
 /* Deferred reclamation (mfc_set_reclaim_defer): the purge removes and
