@@ -26,11 +26,26 @@ BM_Worker(benchmark::State &st)
 		st.SkipWithError("setup failed");
 		return;
 	}
-	uint64_t in = 0, out = 0;
+	uint64_t in = 0, out = 0, c0[5], c1[5], hz = 0;
+	bool phases = shimw_phase_cycles(c0, &hz) == 0;
 	for (auto _ : st) {
 		uint64_t o = 0;
 		in += shimw_run(kBursts, &o);
 		out += o;
+	}
+	if (phases) {
+		// bench_worker_phases: TSC cycles per packet in each pass of a
+		// burst, and the whole loop's (frame making and TX included)
+		shimw_phase_cycles(c1, &hz);
+		double n = static_cast<double>(c1[3] - c0[3]);
+		if (n == 0 || c1[3] - c0[3] != in) {
+			st.SkipWithError("phase counters missed packets");
+		} else {
+			st.counters["cyc_classify"] = static_cast<double>(c1[0] - c0[0]) / n;
+			st.counters["cyc_lookup"] = static_cast<double>(c1[1] - c0[1]) / n;
+			st.counters["cyc_forward"] = static_cast<double>(c1[2] - c0[2]) / n;
+			st.counters["tsc_mhz"] = static_cast<double>(hz) / 1e6;
+		}
 	}
 	if (shimw_accounting_gap() != 0)
 		st.SkipWithError("worker counters do not add up");

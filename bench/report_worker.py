@@ -4,6 +4,7 @@
 between '<!-- bench:worker:start -->' and '<!-- bench:worker:end -->'.
 
 usage: report_worker.py BENCH_JSON OUT_DIR [--readme README.md] [--machine TEXT]
+                        [--phases BENCH_WORKER_PHASES_JSON]
 Figures are medians when the run has repetitions."""
 import json
 import re
@@ -30,10 +31,33 @@ def f(x):
     return "–" if x is None else "%.2f" % x
 
 
+def phase_table(path):
+    """bench_worker_phases JSON -> where a packet's cycles go, by pass."""
+    d, runs = load(path)
+    L = ["", "**Where a packet's cycles go** (`bench_worker_phases`: the same worker with each pass "
+         "of a burst timed by the TSC, run %s; 64 B, copies), TSC cycles per packet. *loop* is "
+         "the whole in-process loop per packet at the measured rate: frame making, the burst and "
+         "TX; the timing itself adds a few cycles." % d["context"]["date"], "",
+         "| flows | fan-out | classify | lookup | forward | the three | loop | forward per replica |",
+         "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for flows in (1, 1024, 65536, 1048576):
+        for fan in (1, 2, 4, 8):
+            b = runs.get("BM_Worker/flows:%d/fanout:%d/size:64/clone:0" % (flows, fan))
+            if not b or "cyc_forward" not in b:
+                continue
+            c = [b["cyc_classify"], b["cyc_lookup"], b["cyc_forward"]]
+            loop = b["tsc_mhz"] / b["mpps_in"] if b.get("mpps_in") else None
+            L.append("| %d | %d | %.1f | %.1f | %.1f | %.1f | %s | %.1f |" % (
+                flows, fan, c[0], c[1], c[2], sum(c), "–" if loop is None else "%.1f" % loop,
+                c[2] / fan))
+    return L
+
+
 def main():
     path, outdir = sys.argv[1], sys.argv[2]
     readme = sys.argv[sys.argv.index("--readme") + 1] if "--readme" in sys.argv else None
     machine = sys.argv[sys.argv.index("--machine") + 1] if "--machine" in sys.argv else ""
+    phases_path = sys.argv[sys.argv.index("--phases") + 1] if "--phases" in sys.argv else None
     d, runs = load(path)
     L = []
     L.append("Machine: %s. Run: %s. One worker on one core, in process: each frame is "
@@ -77,6 +101,8 @@ def main():
     for size in (64, 1500):
         L.append("| %d | %s |" % (size, " | ".join(
             f(get(runs, "BM_Baseline/fanout:%d/size:%d" % (fan, size))) for fan in (1, 2, 4, 8))))
+    if phases_path:
+        L += phase_table(phases_path)
     text = "\n".join(L) + "\n"
     open(outdir + "/worker.md", "w").write("# Worker benchmark\n\n" + text)
     if readme:

@@ -261,3 +261,21 @@ shimw_clones(void)
 {
 	return w->st.clones;
 }
+
+int
+shimw_phase_cycles(uint64_t c[5], uint64_t *tsc_hz)
+{
+#ifdef MCFWD_PHASE_CYCLES
+	c[0] = mcfwd_phases.classify;
+	c[1] = mcfwd_phases.lookup;
+	c[2] = mcfwd_phases.forward;
+	c[3] = mcfwd_phases.pkts;
+	c[4] = mcfwd_phases.bursts;
+	*tsc_hz = rte_get_tsc_hz();
+	return 0;
+#else
+	(void)c;
+	(void)tsc_hz;
+	return -ENOTSUP;
+#endif
+}

@@ -23,6 +23,10 @@ uint64_t shimw_baseline(uint32_t bursts, uint32_t fanout, uint64_t *out_pkts);
 /** The worker's fate counters minus rx (0: every packet accounted for). */
 int64_t shimw_accounting_gap(void);
 uint64_t shimw_clones(void);
+/** c[0..4]: cycles in classify, lookup, forward, packets, bursts so far
+ * (struct mcfwd_phase_cycles); tsc_hz. -ENOTSUP unless built with
+ * MCFWD_PHASE_CYCLES. */
+int shimw_phase_cycles(uint64_t c[5], uint64_t *tsc_hz);
 
 #ifdef __cplusplus
 }

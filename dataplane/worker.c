@@ -27,6 +27,13 @@
 
 int mcfwd_meta_off = -1;
 
+#ifdef MCFWD_PHASE_CYCLES
+struct mcfwd_phase_cycles mcfwd_phases;
+#define PHASE_TSC() rte_rdtsc()
+#else
+#define PHASE_TSC() 0
+#endif
+
 int
 mcfwd_worker_init(void)
 {
@@ -557,9 +564,17 @@ burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 	if (!reinj && port < MCFWD_MAX_PORTS)
 		w->port[port].rx_pkts += port_rx;
 	w->st.rx_bytes += bytes;
-	if (k == 0)
+	uint64_t t_cls = PHASE_TSC();
+	if (k == 0) {
+#ifdef MCFWD_PHASE_CYCLES
+		mcfwd_phases.classify += t_cls - now;
+		mcfwd_phases.pkts += n;
+		mcfwd_phases.bursts++;
+#endif
 		return;
+	}
 	mfc_lookup_bulk(dp->t, keys, k, ent);
+	uint64_t t_lkp = PHASE_TSC();
 	for (unsigned int j = 0; j < k; j++) {
 		struct rte_mbuf *m = fm[j];
 		if (likely(ent[j] != NULL)) {
@@ -577,6 +592,17 @@ burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 			w->st.miss_dropped++;
 		}
 	}
+#ifdef MCFWD_PHASE_CYCLES
+	uint64_t t_fwd = PHASE_TSC();
+	mcfwd_phases.classify += t_cls - now;
+	mcfwd_phases.lookup += t_lkp - t_cls;
+	mcfwd_phases.forward += t_fwd - t_lkp;
+	mcfwd_phases.pkts += n;
+	mcfwd_phases.bursts++;
+#else
+	(void)t_cls;
+	(void)t_lkp;
+#endif
 }
 
 void

@@ -109,6 +109,21 @@ struct mcfwd_wstats {
 	uint64_t ctl_tx;         /**< control packets sent */
 };
 
+/** TSC cycles spent in each pass of a burst, summed over bursts: where a
+ * packet's cycles go. Only in benchmark builds compiled with
+ * MCFWD_PHASE_CYCLES (bench_worker_phases); the app never has it. */
+struct mcfwd_phase_cycles {
+	uint64_t classify; /**< from the burst's start to its lookup (classification, gathering) */
+	uint64_t lookup;   /**< mfc_lookup_bulk() */
+	uint64_t forward;  /**< RPF, TTL, rewrite, replication, counters, TX queueing */
+	uint64_t pkts;     /**< packets in those bursts */
+	uint64_t bursts;
+};
+#ifdef MCFWD_PHASE_CYCLES
+/** Summed over every worker's bursts: measure with one worker. */
+extern struct mcfwd_phase_cycles mcfwd_phases;
+#endif
+
 /** Shared dataplane state (one per application). */
 struct mcfwd_dp {
 	const struct mfc_table *t;       /**< the cache (reader view) */

@@ -27,4 +27,10 @@ fi
 ./build/bench/bench_worker \
 	--benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
 	--benchmark_out_format=json --benchmark_out="$out/bench_worker.json"
-/usr/bin/python3 bench/report_worker.py "$out/bench_worker.json" "$out" --readme README.md --machine "$machine"
+# the same worker with its passes timed: where a packet's cycles go
+./build/bench/bench_worker_phases \
+	--benchmark_filter='BM_Worker/flows:(1|1024|65536|1048576)/fanout:[1248]/size:64/clone:0' \
+	--benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
+	--benchmark_out_format=json --benchmark_out="$out/bench_worker_phases.json"
+/usr/bin/python3 bench/report_worker.py "$out/bench_worker.json" "$out" --readme README.md --machine "$machine" \
+	--phases "$out/bench_worker_phases.json"
