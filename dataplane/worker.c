@@ -318,6 +318,34 @@ l2_finish(struct rte_mbuf *m, uint8_t *p, const struct mcfwd_pkt_info *pi,
 	m->pkt_len = len;
 }
 
+/* A copy of the received frame fr (len bytes: its L2 header and IPv4
+ * packet, the group's destination MAC and the TTL already rewritten) for
+ * ifc, whose L2 header has the same length (l2_same_len()): one copy takes
+ * the header with the packet, then ifc's source MAC and VLAN id are
+ * written. mov64: the frame is at most 64 bytes and its buffer has 64 from
+ * fr, so it goes in one 64-byte move. NULL: no buffer (the caller counts). */
+static inline __attribute__((always_inline)) struct rte_mbuf *
+frame_copy(struct mcfwd_worker *w, const uint8_t *fr, uint16_t len, bool mov64,
+	   const struct mcfwd_pkt_info *pi, const struct mcfwd_iface_dp *ifc)
+{
+	struct rte_mbuf *r = spare_get(w);
+	if (unlikely(r == NULL))
+		return NULL;
+	uint16_t room = (uint16_t)(r->buf_len - r->data_off);
+	uint8_t *d = rte_pktmbuf_mtod(r, uint8_t *);
+	if (likely(mov64 && room >= 64)) {
+		rte_mov64(d, fr);
+	} else if (likely(room >= len)) {
+		rte_memcpy(d, fr, len);
+	} else {
+		rte_pktmbuf_free(r);
+		return NULL;
+	}
+	l2_finish(r, d, pi, ifc);
+	w->st.copies++;
+	return r;
+}
+
 /* Rewrite the received frame's own L2 header for ifc when it has the same
  * length: no strip, no prepend; the EtherType (and the TPID) are already
  * right. Trailing L2 padding goes. false: the caller strips and prepends. */
@@ -333,14 +361,13 @@ l2_inplace(struct rte_mbuf *m, const struct mcfwd_pkt_info *pi, const uint8_t dm
 	return true;
 }
 
-/* Finish replica r (NULL: it could not be made) for OIF counter slot oci. */
+/* Queue finished replica r (NULL: it could not be made) for OIF counter
+ * slot oci. */
 static inline void
-send_replica(struct mcfwd_worker *w, struct rte_mbuf *r, const uint8_t dmac[6],
-	     const struct mcfwd_iface_dp *ifc, uint32_t oci, struct mfc_oif_ctr *c)
+queue_replica(struct mcfwd_worker *w, struct rte_mbuf *r, const struct mcfwd_iface_dp *ifc,
+	      uint32_t oci, struct mfc_oif_ctr *c)
 {
-	if (unlikely(r == NULL || !l2_write(r, dmac, ifc))) {
-		if (r != NULL)
-			rte_pktmbuf_free(r);
+	if (unlikely(r == NULL)) {
 		c->out_discards++;
 		w->st.alloc_fail++;
 		return;
@@ -349,16 +376,41 @@ send_replica(struct mcfwd_worker *w, struct rte_mbuf *r, const uint8_t dmac[6],
 	tx_enqueue(w, ifc->port, r, oci);
 }
 
+/* Prepend ifc's L2 header to replica r (NULL: it could not be made) and
+ * queue it. */
+static inline void
+send_replica(struct mcfwd_worker *w, struct rte_mbuf *r, const uint8_t dmac[6],
+	     const struct mcfwd_iface_dp *ifc, uint32_t oci, struct mfc_oif_ctr *c)
+{
+	if (unlikely(r != NULL && !l2_write(r, dmac, ifc))) {
+		rte_pktmbuf_free(r);
+		r = NULL;
+	}
+	queue_replica(w, r, ifc, oci, c);
+}
+
+/* What forward() reads on every packet and nothing in a burst changes,
+ * read once per burst: the rewrites store bytes into packets, which may
+ * alias anything, and gcc reloaded each of these through w after every
+ * such store. */
+struct fwd_view {
+	const uint32_t *ist;              /* the table's iface_state */
+	const struct mcfwd_iface_dp *ifs;
+	struct mfc_ctr *ectr;
+	struct mfc_oif_ctr *octr;
+};
+
 /* A packet that hit entry e, arrived on ifid. Inlined into the burst loop
  * (gcc kept it out of line: a call, and its arguments and the loop's state
- * through the stack, per packet): measured +5-10% at fan-out 1 and 4. */
+ * through the stack, per packet): measured +5-10% at fan-out 1 and 4.
+ * *nfwd counts the packets sent (w->st.fwd, added once per burst). */
 static inline __attribute__((always_inline)) void
-forward(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info *pi,
-	uint16_t ifid, const struct mfc_entry *e, uint64_t now, uint32_t now_s, bool reinj)
+forward(struct mcfwd_worker *w, const struct fwd_view v, struct rte_mbuf *m,
+	const struct mcfwd_pkt_info *pi, uint16_t ifid, const struct mfc_entry *e, uint64_t now,
+	uint32_t now_s, bool reinj, uint64_t *nfwd)
 {
 	const struct mcfwd_dp *dp = w->dp;
-	const struct mfc_table *t = dp->t;
-	struct mfc_ctr *ec = &w->ctrs->ent[e->cidx];
+	struct mfc_ctr *ec = &v.ectr[e->cidx];
 
 	if (unlikely(e->flags & MFC_F_NEGATIVE)) {
 		ec->discards++;
@@ -367,7 +419,7 @@ forward(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info 
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (unlikely(!mfc_iif_ok(t, e, ifid))) {
+	if (unlikely(!mfc_iif_ok_in(v.ist, e, ifid))) {
 		ec->wrong_if++;
 		w->st.wrong_if++;
 		/* the key with the top bit of the source flipped: its own slots */
@@ -385,7 +437,7 @@ forward(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info 
 	ec->last_used = now_s;
 
 	const struct mfc_oifl_data *d = mfc_entry_oifs(e);
-	struct mfc_oif_ctr *oc = &w->ctrs->oif[e->ocidx];
+	struct mfc_oif_ctr *oc = &v.octr[e->ocidx];
 	uint32_t n = d ? d->n : 0;
 
 	/* One OIF that takes the packet, a one-segment frame with the same L2
@@ -394,14 +446,14 @@ forward(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info 
 	 * general path below. */
 	if (n == 1) {
 		const struct mfc_oif *o = &d->oif[0];
-		const struct mcfwd_iface_dp *ifc = &dp->ifs[o->ifid];
-		if (likely(mfc_oif_usable(t, o) && o->ifid != ifid && ifc->used &&
+		const struct mcfwd_iface_dp *ifc = &v.ifs[o->ifid];
+		if (likely(mfc_oif_usable_in(v.ist, o) && o->ifid != ifid && ifc->used &&
 			   pi->ttl > o->ttl && pi->ip_len <= ifc->mtu && l2_same_len(m, pi, ifc))) {
 			uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 			mcfwd_ttl_dec(p + pi->l3_off);
 			mcfwd_mcast_mac(pi->grp, p);
 			l2_finish(m, p, pi, ifc);
-			w->st.fwd++;
+			(*nfwd)++;
 			oc[0].out_pkts++;
 			tx_enqueue(w, ifc->port, m, e->ocidx);
 			return;
@@ -410,7 +462,9 @@ forward(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info 
 	const struct mcfwd_iface_dp *pend = NULL; /* the last usable OIF found */
 	uint32_t pk = 0;
 	uint16_t ihl = 0, l3 = pi->l3_off; /* the IPv4 header's offset in m (first segment) */
-	uint8_t *ip = NULL;
+	uint8_t *ip = NULL, *fr = NULL;
+	uint16_t flen = 0;
+	bool mov64 = false, clone = false;
 	uint8_t dmac[6];
 
 	/* One pass over the list: each usable OIF found sends a replica for
@@ -418,9 +472,9 @@ forward(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info 
 	 * number of OIFs, no second pass. */
 	for (uint32_t k = 0; k < n; k++) {
 		const struct mfc_oif *o = &d->oif[k];
-		if (!mfc_oif_usable(t, o) || o->ifid == ifid)
+		if (!mfc_oif_usable_in(v.ist, o) || o->ifid == ifid)
 			continue;
-		const struct mcfwd_iface_dp *ifc = &dp->ifs[o->ifid];
+		const struct mcfwd_iface_dp *ifc = &v.ifs[o->ifid];
 		if (unlikely(!ifc->used))
 			continue;
 		if (pi->ttl <= o->ttl) {
@@ -447,6 +501,15 @@ forward(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info 
 			mcfwd_ttl_dec(ip);
 			ihl = (uint16_t)((ip[0] & 0x0f) * 4);
 			mcfwd_mcast_mac(pi->grp, dmac);
+			/* the group's MAC in the frame too: frame copies take it */
+			fr = rte_pktmbuf_mtod(m, uint8_t *);
+			memcpy(fr, dmac, 6);
+			flen = (uint16_t)(l3 + pi->ip_len);
+			mov64 = flen <= 64 && m->buf_len - m->data_off >= 64;
+			clone = dp->clone_min && pi->ip_len >= dp->clone_min;
+		} else if (likely(l2_same_len(m, pi, pend) && !(clone && pend->multiseg))) {
+			queue_replica(w, frame_copy(w, fr, flen, mov64, pi, pend), pend, e->ocidx + pk,
+				      &oc[pk]);
 		} else {
 			send_replica(w, replica(w, m, ip, l3, pi->ip_len, ihl, pend), dmac, pend,
 				     e->ocidx + pk, &oc[pk]);
@@ -460,7 +523,7 @@ forward(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info 
 		rte_pktmbuf_free(m);
 		return;
 	}
-	w->st.fwd++;
+	(*nfwd)++;
 	/* the original is the last replica: its own L2 header rewritten in
 	 * place when the lengths match, else stripped and a new one prepended */
 	if (likely(l2_inplace(m, pi, dmac, pend))) {
@@ -474,32 +537,26 @@ forward(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info 
 	send_replica(w, m, dmac, pend, e->ocidx + pk, &oc[pk]);
 }
 
-static inline void
-burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
+/* A burst's first pass: classify each frame, hand control and bad frames
+ * on, and gather the forwardable ones (mbuf, key, info, rx interface) for
+ * the lookup. Out of line: inlined into burst(), its loop shared the
+ * register allocation of forward()'s, and any change to forward() moved
+ * this pass by 3-4 cycles a packet (bench_worker_phases). @return how many
+ * were gathered. */
+static __attribute__((noinline)) unsigned int
+classify_burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj,
+	       uint64_t now, struct mcfwd_pkt_info *pi, uint64_t *keys, struct rte_mbuf **fm,
+	       uint16_t *fif)
 {
-	struct mcfwd_dp *dp = w->dp;
-	struct mcfwd_pkt_info pi[MCFWD_BURST_MAX];
-	uint64_t keys[MCFWD_BURST_MAX];
-	const struct mfc_entry *ent[MCFWD_BURST_MAX];
-	struct rte_mbuf *fm[MCFWD_BURST_MAX];
-	uint16_t fif[MCFWD_BURST_MAX];
+	const struct mcfwd_dp *dp = w->dp;
 	unsigned int k = 0;
 	uint64_t bytes = 0;
-	uint64_t now = rte_rdtsc();
-	uint32_t now_s = (uint32_t)(now / dp->tsc_hz);
 	/* a received burst comes from one port: its map and its counter are
 	 * looked up when the port changes, not per packet */
 	uint16_t port = UINT16_MAX;
 	const uint16_t *map = NULL;
 	uint64_t port_rx = 0;
 
-	w->last_rx_tsc = now; /* the loop's idle detection */
-	if (n > MCFWD_BURST_MAX)
-		n = MCFWD_BURST_MAX;
-	if (reinj)
-		w->st.reinjected += n;
-	else
-		w->st.rx_pkts += n;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		if (i + 1 < n)
@@ -564,6 +621,29 @@ burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 	if (!reinj && port < MCFWD_MAX_PORTS)
 		w->port[port].rx_pkts += port_rx;
 	w->st.rx_bytes += bytes;
+	return k;
+}
+
+static inline void
+burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
+{
+	struct mcfwd_dp *dp = w->dp;
+	struct mcfwd_pkt_info pi[MCFWD_BURST_MAX];
+	uint64_t keys[MCFWD_BURST_MAX];
+	const struct mfc_entry *ent[MCFWD_BURST_MAX];
+	struct rte_mbuf *fm[MCFWD_BURST_MAX];
+	uint16_t fif[MCFWD_BURST_MAX];
+	uint64_t now = rte_rdtsc();
+	uint32_t now_s = (uint32_t)(now / dp->tsc_hz);
+
+	w->last_rx_tsc = now; /* the loop's idle detection */
+	if (n > MCFWD_BURST_MAX)
+		n = MCFWD_BURST_MAX;
+	if (reinj)
+		w->st.reinjected += n;
+	else
+		w->st.rx_pkts += n;
+	unsigned int k = classify_burst(w, pkts, n, reinj, now, pi, keys, fm, fif);
 	uint64_t t_cls = PHASE_TSC();
 	if (k == 0) {
 #ifdef MCFWD_PHASE_CYCLES
@@ -575,10 +655,17 @@ burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 	}
 	mfc_lookup_bulk(dp->t, keys, k, ent);
 	uint64_t t_lkp = PHASE_TSC();
+	const struct fwd_view v = {
+		.ist = dp->t->iface_state,
+		.ifs = dp->ifs,
+		.ectr = w->ctrs->ent,
+		.octr = w->ctrs->oif,
+	};
+	uint64_t nfwd = 0;
 	for (unsigned int j = 0; j < k; j++) {
 		struct rte_mbuf *m = fm[j];
 		if (likely(ent[j] != NULL)) {
-			forward(w, m, &pi[j], fif[j], ent[j], now, now_s, reinj);
+			forward(w, v, m, &pi[j], fif[j], ent[j], now, now_s, reinj, &nfwd);
 			continue;
 		}
 		/* miss: data-driven creation by the control thread */
@@ -592,6 +679,7 @@ burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 			w->st.miss_dropped++;
 		}
 	}
+	w->st.fwd += nfwd;
 #ifdef MCFWD_PHASE_CYCLES
 	uint64_t t_fwd = PHASE_TSC();
 	mcfwd_phases.classify += t_cls - now;

@@ -355,21 +355,35 @@ mfc_entry_oifs(const struct mfc_entry *e)
 	return __atomic_load_n(&e->oifl->data, __ATOMIC_ACQUIRE);
 }
 
+/** RPF and liveness of the incoming interface, ist being the table's
+ * iface_state (a burst loop reads the pointer once). Reader. */
+static inline bool
+mfc_iif_ok_in(const uint32_t *ist, const struct mfc_entry *e, uint16_t rx_ifid)
+{
+	return e->iif == rx_ifid && __atomic_load_n(&ist[rx_ifid], __ATOMIC_RELAXED) == e->iif_gen;
+}
+
 /** RPF and liveness of the incoming interface. Reader. */
 static inline bool
 mfc_iif_ok(const struct mfc_table *t, const struct mfc_entry *e, uint16_t rx_ifid)
 {
-	return e->iif == rx_ifid &&
-	       __atomic_load_n(&t->iface_state[rx_ifid], __ATOMIC_RELAXED) == e->iif_gen;
+	return mfc_iif_ok_in(t->iface_state, e, rx_ifid);
 }
 
 /** Whether an OIF may be sent on now (enabled, not a hole, interface not
- * hidden since publication). Reader. */
+ * hidden since publication), ist being the table's iface_state. Reader. */
+static inline bool
+mfc_oif_usable_in(const uint32_t *ist, const struct mfc_oif *o)
+{
+	return (o->flags & (MFC_OIF_ENABLED | MFC_OIF_REMOVED)) == MFC_OIF_ENABLED &&
+	       __atomic_load_n(&ist[o->ifid], __ATOMIC_RELAXED) == o->gen;
+}
+
+/** Whether an OIF may be sent on now. Reader. */
 static inline bool
 mfc_oif_usable(const struct mfc_table *t, const struct mfc_oif *o)
 {
-	return (o->flags & (MFC_OIF_ENABLED | MFC_OIF_REMOVED)) == MFC_OIF_ENABLED &&
-	       __atomic_load_n(&t->iface_state[o->ifid], __ATOMIC_RELAXED) == o->gen;
+	return mfc_oif_usable_in(t->iface_state, o);
 }
 
 #ifdef __cplusplus

@@ -239,6 +239,64 @@ t_clone_large(void **state)
 	del(S1, G1);
 }
 
+/* Replicas whose L2 header has the received one's length are copies of
+ * the whole frame (the group's MAC and TTL rewritten before, then each
+ * OIF's source MAC and VLAN id): short frames go in one 64-byte move when
+ * the buffer has 64 bytes, longer ones, and frames too near their buffer's
+ * end, by length. The received frame's destination MAC is not the group's
+ * here, so a copy that kept it fails; trailing padding must go. */
+static void
+t_frame_copies(void **state)
+{
+	(void)state;
+	static const uint8_t junk_mac[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
+	struct {
+		uint16_t in_if, in_port, in_vlan;
+		uint16_t oif[3];
+		int n;
+	} c[] = {
+		{ 0, 0, 0, { 1, 2, 3 }, 3 }, /* untagged: two frame copies, the original */
+		{ 4, 3, 7, { 5, 1 }, 2 },    /* tagged: a frame copy with VLAN 9, the original untagged */
+		{ 1, 1, 0, { 4, 5, 0 }, 3 }, /* untagged in, tagged out: copies with new headers */
+	};
+	const uint16_t lens[] = { 30, 46, 47, 50, 400 };
+	for (unsigned int i = 0; i < RTE_DIM(c); i++)
+		for (unsigned int l = 0; l < RTE_DIM(lens); l++)
+			for (int var = 0; var < 3; var++) { /* 0 plain, 1 padded, 2 at the buffer's end */
+				uint16_t ip_len = lens[l];
+				add(S1, G1, c[i].in_if, c[i].n, c[i].oif, NULL);
+				stats_zero();
+				struct rte_mbuf *f = frame(c[i].in_port, c[i].in_vlan, S1, G1, 20, ip_len, 17);
+				uint8_t *p = rte_pktmbuf_mtod(f, uint8_t *);
+				memcpy(p, junk_mac, 6);
+				if (var == 1)
+					memset(rte_pktmbuf_append(f, 16), 0xee, 16);
+				if (var == 2) { /* move the frame to the last bytes of its buffer */
+					uint16_t len = f->data_len;
+					uint16_t off = (uint16_t)(f->buf_len - len);
+					memmove((uint8_t *)f->buf_addr + off, p, len);
+					f->data_off = off;
+				}
+				run1(f);
+				unsigned int got = 0;
+				for (int k = 0; k < c[i].n; k++) {
+					uint16_t ifid = c[i].oif[k];
+					struct rte_mbuf *m[2];
+					int pi = ifid < NP ? ifid : (ifid == 4 ? 3 : 2);
+					assert_int_equal(sent(pi, m, 2), 1);
+					check_frame(m[0], ifid, G1, 19, ip_len);
+					rte_pktmbuf_free(m[0]);
+					got++;
+				}
+				assert_int_equal(w->st.tx_pkts, got);
+				assert_int_equal(w->st.copies, got - 1);
+				assert_int_equal(w->st.fwd, 1);
+				assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
+				del(S1, G1);
+			}
+	assert_int_equal(rte_mempool_avail_count(pool), pool->size);
+}
+
 /* The original frame becomes the last replica with its own L2 header
  * rewritten in place when the header lengths match, else stripped and a
  * new one prepended: every tagged/untagged in/out pair, with Ethernet
@@ -791,6 +849,7 @@ main(void)
 		cmocka_unit_test(t_replicate),
 		cmocka_unit_test(t_clone_large),
 		cmocka_unit_test(t_l2_rewrite),
+		cmocka_unit_test(t_frame_copies),
 		cmocka_unit_test(t_chained_input),
 		cmocka_unit_test(t_port_rx_counters),
 		cmocka_unit_test(t_rx_csum_offload),
