@@ -10,8 +10,9 @@
  * - ownership per interface (ifindex, next hop): a routing owner and an
  *   IGMP co-owner;
  * - memberships per (S,G) key ((*,G): S = 0, (*,*): G = 0 too): the
- *   interfaces with, for each, the set of clients that joined (a bitmap):
- *   an interface leaves only when no contributor is left;
+ *   interfaces with, for each, the clients holding join state and those
+ *   holding forward state (two bitmaps): an interface leaves only when no
+ *   client holds either; forwarding follows the union of the states;
  * - MFEs: (S,G) -> iif, upstream, timeout, vetoes; indexed by group so a
  *   (*,G) change updates the group's MFEs only. The OIF list of an MFE is
  *   the union of its three membership keys minus the iif minus vetoes; it
@@ -71,9 +72,31 @@ struct ifown {
 
 struct member {
 	struct mgm_if ifc;
-	uint64_t clients;   /* bitmap of contributing clients */
-	uint8_t flags;      /* MGM_JOIN_STATE | MGM_FORWARD_STATE, union */
+	uint64_t join;      /* clients with MGM_JOIN_STATE here (bitmap) */
+	uint64_t fwd;       /* clients with MGM_FORWARD_STATE here */
 };
+
+/* Clients with any state in mb. */
+static inline uint64_t
+mb_clients(const struct member *mb)
+{
+	return mb->join | mb->fwd;
+}
+
+/* The states some client holds in mb: what forwarding follows. */
+static inline uint32_t
+mb_flags(const struct member *mb)
+{
+	return (mb->join ? MGM_JOIN_STATE : 0u) | (mb->fwd ? MGM_FORWARD_STATE : 0u);
+}
+
+/* The states client ci holds in mb. */
+static inline uint32_t
+mb_flags_of(const struct member *mb, int ci)
+{
+	return (((mb->join >> ci) & 1) ? MGM_JOIN_STATE : 0u) |
+	       (((mb->fwd >> ci) & 1) ? MGM_FORWARD_STATE : 0u);
+}
 
 struct sgm { /* memberships of one (S,G) key */
 	uint32_t src, grp;
@@ -473,7 +496,7 @@ sgm_clients(const struct sgm *s)
 {
 	uint64_t c = 0;
 	for (uint32_t i = 0; s && i < s->n; i++)
-		c |= s->v[i].clients;
+		c |= mb_clients(&s->v[i]);
 	return c;
 }
 
@@ -518,7 +541,7 @@ union_oifs(struct mgm *m, uint32_t src, uint32_t grp, struct mgm_if iif,
 	for (int j = 0; j < 3; j++)
 		for (uint32_t i = 0; k[j] && i < k[j]->n; i++) {
 			const struct member *mb = &k[j]->v[i];
-			if (j > 0 && !(mb->flags & MGM_JOIN_STATE))
+			if (j > 0 && !(mb->join))
 				continue;
 			if (if_eq(mb->ifc, iif))
 				continue;
@@ -781,7 +804,7 @@ mgm_membership_add(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smask,
 
 	struct sgm *s = sgm_get(m, src, grp);
 	struct member *mb = sgm_find(s, ifc);
-	if (mb != NULL && (mb->clients & (1ull << ci)) && (mb->flags & flags) == flags)
+	if (mb != NULL && (mb_flags_of(mb, ci) & flags) == flags)
 		return 0; /* already there */
 	if (mb == NULL && o->n_members >= m->max_members_per_if)
 		return -ENOSPC;
@@ -810,16 +833,18 @@ mgm_membership_add(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smask,
 		o->n_members++;
 		m->n_members++;
 	}
-	uint8_t old_flags = mb->flags;
-	mb->clients |= 1ull << ci;
-	mb->flags |= (uint8_t)flags;
+	uint32_t old_flags = mb_flags(mb);
+	if (flags & MGM_JOIN_STATE)
+		mb->join |= 1ull << ci;
+	if (flags & MGM_FORWARD_STATE)
+		mb->fwd |= 1ull << ci;
 
 	if (is_igmp(m, ci) && o->owner != NO_CLIENT && o->owner != ci &&
 	    m->cl[o->owner].cb.local_join)
 		m->cl[o->owner].cb.local_join(m->cl[o->owner].ctx, src, grp, ifc);
 	if (flags & MGM_JOIN_STATE)
 		join_alerts(m, ci, src, grp, before);
-	if (new_if || mb->flags != old_flags)
+	if (new_if || mb_flags(mb) != old_flags)
 		mfes_update(m, src, grp);
 	return 0;
 }
@@ -846,10 +871,18 @@ mgm_membership_delete(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smas
 		return -EAGAIN;
 	struct sgm *s = sgm_get(m, src, grp);
 	struct member *mb = sgm_find(s, ifc);
-	if (mb == NULL || !(mb->clients & (1ull << ci)))
+	if (flags == 0) /* every state the client holds there */
+		flags = MGM_JOIN_STATE | MGM_FORWARD_STATE;
+	if (mb == NULL || !(mb_flags_of(mb, ci) & flags))
 		return -ENOENT;
-	mb->clients &= ~(1ull << ci);
-	bool gone = mb->clients == 0;
+	uint32_t old_flags = mb_flags(mb);
+	if (flags & MGM_JOIN_STATE)
+		mb->join &= ~(1ull << ci);
+	if (flags & MGM_FORWARD_STATE)
+		mb->fwd &= ~(1ull << ci);
+	bool left = !((mb_clients(mb) >> ci) & 1); /* the client has no state there now */
+	bool gone = mb_clients(mb) == 0;
+	bool changed = gone || mb_flags(mb) != old_flags;
 	if (gone) {
 		*mb = s->v[--s->n];
 		o->n_members--;
@@ -861,11 +894,13 @@ mgm_membership_delete(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smas
 		free(s->v);
 		free(s);
 	}
-	if (is_igmp(m, ci) && o->owner != NO_CLIENT && o->owner != ci &&
-	    m->cl[o->owner].cb.local_leave)
-		m->cl[o->owner].cb.local_leave(m->cl[o->owner].ctx, src, grp, ifc);
-	prune_alerts(m, ci, src, grp, ifc, after);
-	if (gone)
+	if (left) {
+		if (is_igmp(m, ci) && o->owner != NO_CLIENT && o->owner != ci &&
+		    m->cl[o->owner].cb.local_leave)
+			m->cl[o->owner].cb.local_leave(m->cl[o->owner].ctx, src, grp, ifc);
+		prune_alerts(m, ci, src, grp, ifc, after);
+	}
+	if (changed)
 		mfes_update(m, src, grp);
 	return 0;
 }
@@ -1256,13 +1291,14 @@ struct dropped {
 	uint64_t after; /* clients left in the key */
 };
 
-/* Remove every membership on ifc (all clients): the interface is going;
- * IGMP re-adds its own after ENABLE_IGMP. Returns what was dropped, for
- * members_dropped_notify() once the map is no longer being walked
- * (callbacks may change memberships). *n = 0 and NULL if none or no
- * memory (then nobody is told). */
+/* Remove the memberships of the clients in `which` on ifc: all of them
+ * when the routing owner gives the interface up (IGMP re-adds its own after
+ * ENABLE_IGMP), IGMP's alone when IGMP stops there and the owner stays.
+ * Returns what was dropped, for members_dropped_notify() once the map is
+ * no longer being walked (callbacks may change memberships). *n = 0 and
+ * NULL if none or no memory (then nobody is told). */
 static struct dropped *
-members_drop_if(struct mgm *m, struct mgm_if ifc, struct ifown *o, uint32_t *n)
+members_drop_if(struct mgm *m, struct mgm_if ifc, struct ifown *o, uint64_t which, uint32_t *n)
 {
 	struct dropped *d = NULL;
 	uint32_t cap = 0;
@@ -1271,13 +1307,23 @@ members_drop_if(struct mgm *m, struct mgm_if ifc, struct ifown *o, uint32_t *n)
 		struct sgm *s = x->val;
 		uint32_t src = s->src, grp = s->grp;
 		uint64_t lost = 0;
-		for (uint32_t i = 0; i < s->n;)
-			if (if_eq(s->v[i].ifc, ifc)) {
-				lost |= s->v[i].clients;
-				s->v[i] = s->v[--s->n];
-				m->n_members--;
-			} else
+		for (uint32_t i = 0; i < s->n;) {
+			struct member *mb = &s->v[i];
+			if (!if_eq(mb->ifc, ifc) || !(mb_clients(mb) & which)) {
 				i++;
+				continue;
+			}
+			lost |= mb_clients(mb) & which;
+			mb->join &= ~which;
+			mb->fwd &= ~which;
+			if (mb_clients(mb) != 0) {
+				i++;
+				continue;
+			}
+			*mb = s->v[--s->n];
+			o->n_members--;
+			m->n_members--;
+		}
 		uint64_t after = sgm_clients(s);
 		if (s->n == 0) {
 			hmap_del(&m->sgms, x->key);
@@ -1296,7 +1342,6 @@ members_drop_if(struct mgm *m, struct mgm_if ifc, struct ifown *o, uint32_t *n)
 		}
 		d[(*n)++] = (struct dropped){ src, grp, lost, after };
 	}
-	o->n_members = 0;
 	return d;
 }
 
@@ -1393,7 +1438,7 @@ mgm_interface_release(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t 
 		uint32_t nd;
 		o->igmp = NO_CLIENT;
 		c->n_owned--;
-		struct dropped *d = members_drop_if(m, ifc, o, &nd);
+		struct dropped *d = members_drop_if(m, ifc, o, 1ull << ci, &nd);
 		if (o->owner == NO_CLIENT)
 			forwarding_purge(m, ifc);
 		/* if the routing owner keeps it, only what IGMP fed goes */
@@ -1403,7 +1448,7 @@ mgm_interface_release(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t 
 		igmp_call(m, o, false);
 		o->owner = NO_CLIENT;
 		c->n_owned--;
-		struct dropped *d = members_drop_if(m, ifc, o, &nd);
+		struct dropped *d = members_drop_if(m, ifc, o, ~0ull, &nd);
 		forwarding_purge(m, ifc);
 		members_dropped_notify(m, ifc, d, nd, false);
 		igmp_call(m, o, true);

@@ -359,6 +359,73 @@ three_party(struct fx *f)
 	log_clear();
 }
 
+/* Each client's states are its own: IGMP stopping on an interface the
+ * routing owner keeps takes IGMP's memberships only; a FORWARD-only (*,G)
+ * membership does not forward once the join that came with it leaves; a
+ * delete of one state leaves the other. */
+static void
+test_states_per_client(void **state)
+{
+	struct fx *f = *state;
+	three_party(f);
+	/* 2 is Q's, IGMP co-owns it; both have memberships there */
+	assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 2, 0), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G1, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G2, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G2, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G2, 1, NULL, 0), 0);
+	assert_string_equal(oifs_of(f, S1, G1), " 2 3 4");
+	assert_string_equal(oifs_of(f, S1, G2), " 2");
+	uint32_t before = mgm_membership_count(f->m);
+	log_clear();
+	/* IGMP stops on 2 (igmp disable): Q's (*,G1) and (*,G2) on 2 stay */
+	assert_int_equal(mgm_interface_release(f->m, f->igmp.h, 2, 0), 0);
+	assert_int_equal(mgm_membership_count(f->m), before);
+	assert_string_equal(oifs_of(f, S1, G1), " 2 3 4");
+	assert_string_equal(oifs_of(f, S1, G2), " 2");
+	uint32_t pid;
+	assert_int_equal(mgm_interface_owner(f->m, 2, 0, &pid, NULL), 0);
+	assert_int_equal(pid, 2); /* Q */
+	/* Q still holds its memberships, and IGMP's are gone: when Q leaves,
+	 * 2 leaves the lists */
+	assert_int_equal(mgm_membership_delete(f->m, f->q.h, 0, 0, G1, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_string_equal(oifs_of(f, S1, G1), " 3 4");
+	assert_int_equal(mgm_membership_delete(f->m, f->q.h, 0, 0, G2, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_string_equal(oifs_of(f, S1, G2), "");
+	assert_int_equal(mgm_membership_count(f->m), before - 2);
+
+	/* R: a (*,G2) FORWARD-only membership on 5 does not forward; with IGMP's
+	 * join there it does, and stops when that join leaves */
+	assert_int_equal(mgm_interface_take(f->m, f->r.h, 5, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 5, 0), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->r.h, 0, 0, G2, ALL, 5, 0, MGM_FORWARD_STATE), 0);
+	assert_string_equal(oifs_of(f, S1, G2), "");
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G2, ALL, 5, 0, MGM_JOIN_STATE), 0);
+	assert_string_equal(oifs_of(f, S1, G2), " 5");
+	assert_int_equal(mgm_membership_delete(f->m, f->igmp.h, 0, 0, G2, ALL, 5, 0, MGM_JOIN_STATE), 0);
+	assert_string_equal(oifs_of(f, S1, G2), "");
+	/* R's FORWARD state is still there, and only that */
+	assert_int_equal(mgm_membership_delete(f->m, f->r.h, 0, 0, G2, ALL, 5, 0, MGM_JOIN_STATE), -ENOENT);
+	assert_int_equal(mgm_membership_delete(f->m, f->r.h, 0, 0, G2, ALL, 5, 0, MGM_FORWARD_STATE), 0);
+	assert_int_equal(mgm_membership_delete(f->m, f->r.h, 0, 0, G2, ALL, 5, 0, 0), -ENOENT);
+
+	/* a delete of FORWARD keeps JOIN: the OIF stays, nobody is told */
+	assert_int_equal(mgm_membership_add(f->m, f->r.h, S1, ALL, G2, ALL, 5, 0,
+					    MGM_JOIN_STATE | MGM_FORWARD_STATE), 0);
+	assert_string_equal(oifs_of(f, S1, G2), " 5");
+	before = mgm_membership_count(f->m);
+	log_clear();
+	assert_int_equal(mgm_membership_delete(f->m, f->r.h, S1, ALL, G2, ALL, 5, 0, MGM_FORWARD_STATE), 0);
+	assert_int_equal(mgm_membership_count(f->m), before);
+	assert_string_equal(oifs_of(f, S1, G2), " 5");
+	expect_log("");
+	/* flags 0: every state the client holds there */
+	assert_int_equal(mgm_membership_delete(f->m, f->r.h, S1, ALL, G2, ALL, 5, 0, 0), 0);
+	assert_int_equal(mgm_membership_count(f->m), before - 1);
+	assert_string_equal(oifs_of(f, S1, G2), "");
+}
+
 static void
 test_data_driven_creation_exact(void **state)
 {
@@ -1167,6 +1234,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_release_then_destroy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_from_a_callback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scale, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_states_per_client, setup, teardown),
 		cmocka_unit_test(test_timers_and_fds),
 	};
 	int rc = cmocka_run_group_tests_name("mgm", tests, NULL, NULL);
