@@ -176,6 +176,7 @@ struct mgm {
 	struct rte_lpm *lpm;
 	struct route *routes;
 	uint32_t max_routes;
+	struct route dflt;   /* 0/0: rte_lpm takes depths 1..32 only */
 
 	struct genum en[MAX_ENUMS];
 
@@ -702,11 +703,14 @@ static int
 rpf_owner(struct mgm *m, uint32_t src, struct mgm_if *ifc)
 {
 	uint32_t nh;
-	if (rte_lpm_lookup(m->lpm, src, &nh) != 0 || nh >= m->max_routes || !m->routes[nh].used)
+	const struct route *r = &m->dflt;
+	if (rte_lpm_lookup(m->lpm, src, &nh) == 0 && nh < m->max_routes && m->routes[nh].used)
+		r = &m->routes[nh];
+	if (!r->used)
 		return NO_CLIENT;
 	if (ifc)
-		*ifc = m->routes[nh].ifc;
-	return if_owner(m, m->routes[nh].ifc);
+		*ifc = r->ifc;
+	return if_owner(m, r->ifc);
 }
 
 static void
@@ -1512,8 +1516,12 @@ mgm_route_add(struct mgm *m, uint32_t prefix, uint8_t len, uint32_t ifindex, uin
 {
 	if (m == NULL || len > 32)
 		return -EINVAL;
+	if (len == 0) { /* the default route, beside the LPM */
+		m->dflt = (struct route){ { ifindex, nexthop }, true };
+		return 0;
+	}
 	uint32_t slot = UINT32_MAX, cur;
-	if (rte_lpm_is_rule_present(m->lpm, prefix, len ? len : 1, &cur) == 1) {
+	if (rte_lpm_is_rule_present(m->lpm, prefix, len, &cur) == 1) {
 		/* the same prefix again: it now goes to this interface */
 		m->routes[cur] = (struct route){ { ifindex, nexthop }, true };
 		return 0;
@@ -1525,9 +1533,7 @@ mgm_route_add(struct mgm *m, uint32_t prefix, uint8_t len, uint32_t ifindex, uin
 		}
 	if (slot == UINT32_MAX)
 		return -ENOSPC;
-	int rc = rte_lpm_add(m->lpm, prefix, len ? len : 1, slot);
-	if (len == 0 && rc == 0)
-		rc = rte_lpm_add(m->lpm, 0x80000000u, 1, slot);
+	int rc = rte_lpm_add(m->lpm, prefix, len, slot);
 	if (rc < 0)
 		return rc;
 	m->routes[slot] = (struct route){ { ifindex, nexthop }, true };
@@ -1538,14 +1544,17 @@ int
 mgm_route_delete(struct mgm *m, uint32_t prefix, uint8_t len)
 {
 	uint32_t nh;
-	uint8_t depth = len ? len : 1;
 	if (m == NULL || len > 32)
 		return -EINVAL;
-	if (rte_lpm_is_rule_present(m->lpm, prefix, depth, &nh) != 1)
+	if (len == 0) {
+		if (!m->dflt.used)
+			return -ENOENT;
+		m->dflt.used = false;
+		return 0;
+	}
+	if (rte_lpm_is_rule_present(m->lpm, prefix, len, &nh) != 1)
 		return -ENOENT;
-	rte_lpm_delete(m->lpm, prefix, depth);
-	if (len == 0)
-		rte_lpm_delete(m->lpm, 0x80000000u, 1);
+	rte_lpm_delete(m->lpm, prefix, len);
 	m->routes[nh].used = false;
 	return 0;
 }

@@ -766,6 +766,43 @@ test_misuse(void **state)
 	assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 2, 0), -EEXIST);
 }
 
+/* The default route (0/0) is its own route: it neither hides nor replaces
+ * a /1, and deleting one leaves the other. */
+static void
+test_default_route(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 5, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 6, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->r.h, 7, 0), 0);
+	const uint32_t lo = 0x0a000009u, hi = 0xc0000009u; /* 10.0.0.9, 192.0.0.9 */
+	struct mgm_mfe y;
+	uint32_t g = G1; /* a new MFE each time: its iif is the RPF answer now */
+#define IIF_OF(s) (g++, assert_int_equal(mgm_mfe_create(f->m, (s), g, 0, NULL, 0), 0), \
+		   assert_int_equal(mgm_mfe_get(f->m, (s), g, &y, NULL, NULL), 0), y.iif.ifindex)
+	assert_int_equal(mgm_route_delete(f->m, 0, 0), -ENOENT);
+	assert_int_equal(mgm_route_add(f->m, 0, 1, 5, 0), 0);       /* 0/1 via 5 */
+	assert_int_equal(mgm_route_add(f->m, 0, 0, 6, 0), 0);       /* 0/0 via 6 */
+	assert_int_equal(IIF_OF(lo), 5);
+	assert_int_equal(IIF_OF(hi), 6);
+	assert_int_equal(mgm_route_add(f->m, 0x80000000u, 1, 7, 0), 0); /* 128/1 via 7 */
+	assert_int_equal(IIF_OF(hi), 7);
+	assert_int_equal(mgm_route_delete(f->m, 0x80000000u, 1), 0);
+	assert_int_equal(IIF_OF(hi), 6);
+	/* deleting 0/0 keeps 0/1, and the other way round */
+	assert_int_equal(mgm_route_delete(f->m, 0, 0), 0);
+	assert_int_equal(mgm_route_delete(f->m, 0, 0), -ENOENT);
+	assert_int_equal(IIF_OF(lo), 5);
+	assert_int_equal(mgm_route_add(f->m, 0, 0, 6, 0), 0);
+	assert_int_equal(mgm_route_delete(f->m, 0, 1), 0);
+	assert_int_equal(mgm_route_delete(f->m, 0, 1), -ENOENT);
+	assert_int_equal(IIF_OF(lo), 6);
+	/* 0/0 again moves it */
+	assert_int_equal(mgm_route_add(f->m, 0, 0, 7, 0), 0);
+	assert_int_equal(IIF_OF(lo), 7);
+#undef IIF_OF
+}
+
 static void
 test_enumeration(void **state)
 {
@@ -1235,6 +1272,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_release_from_a_callback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_states_per_client, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_default_route, setup, teardown),
 		cmocka_unit_test(test_timers_and_fds),
 	};
 	int rc = cmocka_run_group_tests_name("mgm", tests, NULL, NULL);
