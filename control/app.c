@@ -365,7 +365,68 @@ config_check_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 			return -EEXIST;
 		}
 	}
+	for (uint32_t i = 0; i < c->n_routes; i++) {
+		const struct mcfwd_cfg_route *r = &c->routes[i];
+		uint32_t id;
+		bool known = app_iface_by_name(r->via, &id) == 0;
+		for (uint32_t j = 0; j < c->n_ifaces && !known; j++)
+			known = strcmp(c->ifaces[j].name, r->via) == 0;
+		if (!known) {
+			snprintf(err, errlen, "%s:%u: unknown interface '%s'", r->loc.file, r->loc.line,
+				 r->via);
+			return -ENOENT;
+		}
+	}
 	return 0;
+}
+
+/* The interface whose address has prefix/len as its connected route (a
+ * route statement for the same prefix shares its slot), or -1. */
+static int
+connected_iface(uint32_t prefix, uint8_t len)
+{
+	for (uint32_t id = 0; id < app.n_ifs; id++) {
+		const struct app_iface *f = &app.ifs[id];
+		if (f->used && f->addr && f->plen == len && len &&
+		    (f->addr & (0xffffffffu << (32 - len))) == prefix)
+			return (int)id;
+	}
+	return -1;
+}
+
+/* A reload makes addresses and routes what the new file says: those the
+ * running configuration set and the new one does not go (interfaces stay:
+ * protocols and IGMP may hold them). */
+static void
+config_drop_stale(const struct mcfwd_config *c)
+{
+	for (uint32_t id = 0; id < app.n_ifs; id++) {
+		struct app_iface *f = &app.ifs[id];
+		if (!f->used || f->addr == 0)
+			continue;
+		bool kept = false;
+		for (uint32_t i = 0; i < c->n_ifaces && !kept; i++)
+			kept = c->ifaces[i].has_addr &&
+			       app.dp.rx_map[c->ifaces[i].port][c->ifaces[i].vlan] == id;
+		if (kept)
+			continue;
+		(void)mgm_interface_address_delete(app.mgm, id, f->addr, f->plen);
+		f->addr = 0;
+		f->plen = 0;
+	}
+	for (uint32_t i = 0; app.cfg && i < app.cfg->n_routes; i++) {
+		const struct mcfwd_cfg_route *r = &app.cfg->routes[i];
+		bool kept = false;
+		for (uint32_t j = 0; j < c->n_routes && !kept; j++)
+			kept = c->routes[j].prefix == r->prefix && c->routes[j].len == r->len;
+		if (kept)
+			continue;
+		int id = connected_iface(r->prefix, r->len);
+		if (id < 0)
+			(void)mgm_route_delete(app.mgm, r->prefix, r->len);
+		else /* the route had taken an address's prefix: give it back */
+			(void)mgm_route_add(app.mgm, r->prefix, r->len, (uint32_t)id, 0);
+	}
 }
 
 static int
@@ -403,6 +464,9 @@ config_apply_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 			app.ifs[id].plen = f->addr_len;
 		}
 	}
+	/* before the routes: dropping an address drops its connected route,
+	 * which a route statement may give again */
+	config_drop_stale(c);
 	for (uint32_t i = 0; i < c->n_routes; i++) {
 		const struct mcfwd_cfg_route *r = &c->routes[i];
 		uint32_t id;

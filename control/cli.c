@@ -286,6 +286,64 @@ cmd_show_interfaces(int argc, char **argv, FILE *out, char *err, size_t errlen)
 }
 
 static int
+route_cmp(const void *a, const void *b)
+{
+	const struct mgm_route *x = a, *y = b;
+	if (x->prefix != y->prefix)
+		return x->prefix < y->prefix ? -1 : 1;
+	return (int)x->len - (int)y->len;
+}
+
+/* The unicast routes RPF uses: route statements and the interfaces'
+ * connected prefixes, by prefix. */
+static int
+cmd_show_route(int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	bool json = argc == 1 && strcmp(argv[0], "json") == 0;
+	if (argc > 1 || (argc == 1 && !json)) {
+		snprintf(err, errlen, "usage: show ip route [json]");
+		return -EINVAL;
+	}
+	uint32_t n = 0, cap = 0, cur = 0;
+	struct mgm_route *v = NULL, r;
+	while (mgm_route_next(app.mgm, &cur, &r) == 0) {
+		if (n == cap) {
+			uint32_t nc = cap ? cap * 2 : 64;
+			struct mgm_route *nv = realloc(v, nc * sizeof(*nv));
+			if (nv == NULL) {
+				free(v);
+				snprintf(err, errlen, "out of memory");
+				return -ENOMEM;
+			}
+			v = nv;
+			cap = nc;
+		}
+		v[n++] = r;
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), route_cmp);
+	if (!json)
+		fprintf(out, "%-18s %-16s\n", "Prefix", "Interface");
+	else
+		fputc('[', out);
+	for (uint32_t i = 0; i < n; i++) {
+		char p[32], b[16];
+		const char *name = v[i].ifc.ifindex < app.n_ifs && app.ifs[v[i].ifc.ifindex].used
+					   ? app.ifs[v[i].ifc.ifindex].name : "?";
+		snprintf(p, sizeof(p), "%s/%u", ip_str(v[i].prefix, b), v[i].len);
+		if (json)
+			fprintf(out, "%s{\"prefix\":\"%s\",\"interface\":\"%s\",\"ifindex\":%u}",
+				i ? "," : "", p, name, v[i].ifc.ifindex);
+		else
+			fprintf(out, "%-18s %-16s\n", p, name);
+	}
+	if (json)
+		fputs("]\n", out);
+	free(v);
+	return 0;
+}
+
+static int
 cmd_show_protocols(int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
 	(void)argv;
@@ -1004,6 +1062,8 @@ static const struct cmd cmds[] = {
 	{ "help", "", "this list", cmd_help },
 	{ "show ip mroute", "[SOURCE GROUP | count] [json]", "multicast forwarding entries", cmd_show_mroute },
 	{ "show interfaces", "[json]", "logical interfaces", cmd_show_interfaces },
+	{ "show ip route", "[json]", "unicast routes for RPF (route statements, connected prefixes)",
+	  cmd_show_route },
 	{ "show protocols", "", "routing protocols and MGM", cmd_show_protocols },
 	{ "show port stats", "all|PORT", "port counters", cmd_show_port_stats },
 	{ "show lcores", "", "workers and their queues", cmd_show_lcores },

@@ -406,6 +406,10 @@ st_iface(struct pctx *p, char **tok, int n, struct mcfwd_cfg_loc loc)
 			if (!prefix(tok[i + 1], true, &f.addr, &f.addr_len))
 				return perr(p, -EINVAL, "'address' needs A.B.C.D/LEN, got '%s'",
 					    q(tok[i + 1]).s);
+			if (f.addr_len == 0) /* its prefix is a connected route: /0 is not one */
+				return perr(p, -EINVAL,
+					    "'address' needs a prefix length 1..32, got '%s'",
+					    q(tok[i + 1]).s);
 		}
 		*seen = true;
 	}

@@ -131,6 +131,8 @@ struct mvec {
 struct route {
 	struct mgm_if ifc;
 	bool used;
+	uint8_t len;
+	uint32_t prefix;
 };
 
 struct genum {
@@ -1511,19 +1513,27 @@ mgm_protocol_shutdown(struct mgm *m, mgm_handle_t h)
 /* ---------------------------------------------------------------- */
 /* Routes                                                            */
 
+static uint32_t
+prefix_of(uint32_t a, uint8_t len)
+{
+	return len ? a & (0xffffffffu << (32 - len)) : 0;
+}
+
+
 int
 mgm_route_add(struct mgm *m, uint32_t prefix, uint8_t len, uint32_t ifindex, uint32_t nexthop)
 {
 	if (m == NULL || len > 32)
 		return -EINVAL;
 	if (len == 0) { /* the default route, beside the LPM */
-		m->dflt = (struct route){ { ifindex, nexthop }, true };
+		m->dflt = (struct route){ { ifindex, nexthop }, true, 0, 0 };
 		return 0;
 	}
+	prefix = prefix_of(prefix, len);
 	uint32_t slot = UINT32_MAX, cur;
 	if (rte_lpm_is_rule_present(m->lpm, prefix, len, &cur) == 1) {
 		/* the same prefix again: it now goes to this interface */
-		m->routes[cur] = (struct route){ { ifindex, nexthop }, true };
+		m->routes[cur] = (struct route){ { ifindex, nexthop }, true, len, prefix };
 		return 0;
 	}
 	for (uint32_t i = 0; i < m->max_routes; i++)
@@ -1536,8 +1546,26 @@ mgm_route_add(struct mgm *m, uint32_t prefix, uint8_t len, uint32_t ifindex, uin
 	int rc = rte_lpm_add(m->lpm, prefix, len, slot);
 	if (rc < 0)
 		return rc;
-	m->routes[slot] = (struct route){ { ifindex, nexthop }, true };
+	m->routes[slot] = (struct route){ { ifindex, nexthop }, true, len, prefix };
 	return 0;
+}
+
+int
+mgm_route_next(const struct mgm *m, uint32_t *cursor, struct mgm_route *out)
+{
+	if (m == NULL || cursor == NULL || out == NULL)
+		return -EINVAL;
+	/* cursor 0: the default route; k > 0: the slots from k - 1 on */
+	for (uint32_t k = *cursor; k <= m->max_routes; k++) {
+		const struct route *r = k == 0 ? &m->dflt : &m->routes[k - 1];
+		if (!r->used)
+			continue;
+		*out = (struct mgm_route){ .prefix = r->prefix, .len = r->len, .ifc = r->ifc };
+		*cursor = k + 1;
+		return 0;
+	}
+	*cursor = m->max_routes + 1;
+	return -ENOENT;
 }
 
 int
@@ -1568,12 +1596,6 @@ struct addrs {
 	uint32_t a[ADDRS_MAX];
 	uint8_t len[ADDRS_MAX];
 };
-
-static uint32_t
-prefix_of(uint32_t a, uint8_t len)
-{
-	return len ? a & (0xffffffffu << (32 - len)) : 0;
-}
 
 int
 mgm_interface_address_add(struct mgm *m, uint32_t ifindex, uint32_t addr, uint8_t len)

@@ -158,9 +158,21 @@ int mgm_membership_delete(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t 
 			  uint32_t flags);
 
 /* ---- routes for RPF ---- */
+/** A unicast route towards sources: the most specific one covering S gives
+ * its RPF interface. The same prefix again replaces the interface. len 0
+ * is the default route. Addresses' connected routes are routes too. */
 int mgm_route_add(struct mgm *m, uint32_t prefix, uint8_t len, uint32_t ifindex,
 		  uint32_t nexthop);
 int mgm_route_delete(struct mgm *m, uint32_t prefix, uint8_t len);
+struct mgm_route {
+	uint32_t prefix; /**< host bits cleared */
+	uint8_t len;
+	struct mgm_if ifc;
+};
+/** Walk the routes: *cursor = 0 to start; each call gives the next one
+ * (the default route first, then in no particular order). @return 0,
+ * -ENOENT at the end, -EINVAL. */
+int mgm_route_next(const struct mgm *m, uint32_t *cursor, struct mgm_route *out);
 
 /* ---- interface addresses ----
  * An address makes its prefix a connected route for RPF; the first

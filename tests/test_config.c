@@ -217,6 +217,7 @@ static const struct bad bad[] = {
 	  "cfg.conf:1: 'mtu' needs a number 68..9600, got '99999999999999999999'" },
 	{ "iface a port 1 address 10.0.0.1", "cfg.conf:1: 'address' needs A.B.C.D/LEN, got '10.0.0.1'" },
 	{ "iface a port 1 address 10.0.0.1/33", "cfg.conf:1: 'address' needs A.B.C.D/LEN, got '10.0.0.1/33'" },
+	{ "iface a port 1 address 10.0.0.1/0", "cfg.conf:1: 'address' needs a prefix length 1..32, got '10.0.0.1/0'" },
 	{ "iface a port 1 address 10.0.0.256/8", "cfg.conf:1: 'address' needs A.B.C.D/LEN, got '10.0.0.256/8'" },
 	{ "iface a port 1 address 10.0.0.01/8", "cfg.conf:1: 'address' needs A.B.C.D/LEN, got '10.0.0.01/8'" },
 	{ "iface a port 1 address 10.0.0/8", "cfg.conf:1: 'address' needs A.B.C.D/LEN, got '10.0.0/8'" },

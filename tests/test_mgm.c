@@ -801,6 +801,23 @@ test_default_route(void **state)
 	assert_int_equal(mgm_route_add(f->m, 0, 0, 7, 0), 0);
 	assert_int_equal(IIF_OF(lo), 7);
 #undef IIF_OF
+	/* the walk: the default route, then 10.1.2.3/8 stored as 10.0.0.0/8 */
+	assert_int_equal(mgm_route_add(f->m, 0x0a010203u, 8, 5, 0), 0);
+	uint32_t cur = 0, seen = 0;
+	struct mgm_route r;
+	while (mgm_route_next(f->m, &cur, &r) == 0) {
+		if (r.len == 0)
+			assert_int_equal(r.ifc.ifindex, 7);
+		else {
+			assert_int_equal(r.prefix, 0x0a000000u);
+			assert_int_equal(r.len, 8);
+			assert_int_equal(r.ifc.ifindex, 5);
+		}
+		seen++;
+	}
+	assert_int_equal(seen, 2);
+	assert_int_equal(mgm_route_next(f->m, &cur, &r), -ENOENT);
+	assert_int_equal(mgm_route_next(f->m, NULL, &r), -EINVAL);
 }
 
 static void

@@ -877,7 +877,7 @@ def scenario_igmp_malformed():
 BAD_CLI = [
     "frobnicate", "show", "show ip", "show ip mroute 1.2.3.4", "show ip mroute 1.2.3 232.1.1.1",
     "show ip mroute 10.0.0.1 232.1.1.1 json extra", "show port stats", "show port stats 99",
-    "show port stats -1", "show port stats 0x1", "show interfaces yaml", "show lcores now",
+    "show port stats -1", "show port stats 0x1", "show interfaces yaml", "show lcores now", "show ip route yaml", "show ip route json x",
     "mroute", "mroute add", "mroute add from", "mroute add from p0 group 232.1.1.1",
     "mroute add from p0 group 232.1.1.1 to", "mroute add from p0 group 10.1.1.1 to p1",
     "mroute add from p0 group 224.0.0.1 to p1", "mroute add from p0 source 232.0.0.1 group 232.1.1.1 to p1",
@@ -920,6 +920,65 @@ def scenario_bad_cli():
     r.cleanup()
 
 
+def scenario_reload():
+    """A load makes addresses and routes what the new file says (those the
+    running file set and the new one does not go), and a file refused at
+    its apply step (an address with a /0 prefix) changes nothing."""
+    print("reload: stale addresses and routes go; a refused file changes nothing")
+    d = tempfile.mkdtemp(prefix="mcfwd-e2e-reload-")
+    b, c = os.path.join(d, "b.conf"), os.path.join(d, "c.conf")
+    with open(b, "w") as f:
+        f.write("iface p0 port 0\niface p1 port 1\nroute 0.0.0.0/0 via p1\n")
+    with open(c, "w") as f:
+        f.write("iface p0 port 0\niface v5 port 1 vlan 5\niface v6 port 0 vlan 6 address 10.9.0.1/0\n")
+    # a route statement over an address's prefix, then without it: the
+    # connected route comes back
+    dd, e = os.path.join(d, "d.conf"), os.path.join(d, "e.conf")
+    with open(dd, "w") as f:
+        f.write("iface p0 port 0\niface p1 port 1 address 10.1.0.1/24\nroute 10.1.0.0/24 via p0\n")
+    with open(e, "w") as f:
+        f.write("iface p0 port 0\niface p1 port 1 address 10.1.0.1/24\n")
+    cfg = ("iface p0 port 0\niface p1 port 1 address 10.1.0.1/24\n"
+           "route 172.16.0.0/12 via p1\nroute 0.0.0.0/0 via p0\nroute 10.1.0.0/24 via p0\n")
+    cmds = """show ip route json
+show interfaces json
+protocol static load %(b)s
+show ip route json
+show interfaces json
+protocol static load %(c)s
+show interfaces json
+show ip route json
+show ip route
+protocol static load %(dd)s
+show ip route json
+protocol static load %(e)s
+show ip route json
+quit
+""" % dict(b=b, c=c, dd=dd, e=e)
+    r = Run("reload", nports=2, config=cfg, cmds=cmds).run(timeout=60)
+    shutil.rmtree(d, ignore_errors=True)
+    check(r.rc == 0, "reload: exit status %s" % r.rc)
+    js = [json.loads(l) for l in r.out.splitlines() if l.startswith("[")]
+    if check(len(js) == 8, "reload: %d JSON lines:\n%s" % (len(js), r.out[-1500:])):
+        routes = lambda j: sorted((x["prefix"], x["interface"]) for x in j)  # noqa: E731
+        addrs = lambda j: {x["name"]: x["address"] for x in j}  # noqa: E731
+        # the route statement for the connected prefix takes its slot
+        check(routes(js[0]) == [("0.0.0.0/0", "p0"), ("10.1.0.0/24", "p0"), ("172.16.0.0/12", "p1")],
+              "reload: routes of the first file: %s" % routes(js[0]))
+        check(addrs(js[1]).get("p1") == "10.1.0.1/24", "reload: address: %s" % addrs(js[1]))
+        check(routes(js[2]) == [("0.0.0.0/0", "p1")], "reload: stale routes kept: %s" % routes(js[2]))
+        check(addrs(js[3]).get("p1") == "", "reload: stale address kept: %s" % addrs(js[3]))
+        check(js[4] == js[3], "reload: the refused file changed the interfaces: %s" % js[4])
+        check(js[5] == js[2], "reload: the refused file changed the routes: %s" % js[5])
+        check(routes(js[6]) == [("10.1.0.0/24", "p0")], "reload: route over a prefix: %s" % routes(js[6]))
+        check(routes(js[7]) == [("10.1.0.0/24", "p1")],
+              "reload: the connected route did not come back: %s" % routes(js[7]))
+    check(re.search(r"cmds:6: error: .*c\.conf:3: 'address' needs a prefix length 1\.\.32", r.out)
+          is not None, "reload: /0 address not refused with its file and line")
+    check(re.search(r"^0\.0\.0\.0/0 +p1 *$", r.out, re.M) is not None, "reload: show ip route text")
+    r.cleanup()
+
+
 def scenario_detach():
     """A port taken away under traffic (hot-unplug: `port detach`): its
     interface is released through MGM, the port stopped, closed and its
@@ -958,6 +1017,7 @@ quit
 
 SCENARIOS = {
     "detach": scenario_detach,
+    "reload": scenario_reload,
     "bad_cli": scenario_bad_cli,
     "stall": scenario_stall,
     "signals": scenario_signals,
