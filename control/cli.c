@@ -857,6 +857,10 @@ cmd_igmp(int argc, char **argv, FILE *out, char *err, size_t errlen)
 	}
 	struct igmp_if_cfg c;
 	memset(&c, 0, sizeof(c));
+	/* on a running interface the options given change, the others stay */
+	bool running = igmp_if_enabled(app.igmp, id);
+	if (running)
+		(void)igmp_if_cfg_given(app.igmp, id, &c);
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "require-router-alert") == 0) {
 			c.require_router_alert = true;
@@ -886,7 +890,7 @@ cmd_igmp(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		}
 		i++;
 	}
-	if (argc > 2 && igmp_if_enabled(app.igmp, id)) {
+	if (argc > 2 && running) {
 		int rc = igmp_if_set_cfg(app.igmp, id, &c);
 		if (rc < 0)
 			snprintf(err, errlen, "IGMP on '%s': a parameter is out of range", argv[1]);

@@ -73,6 +73,7 @@ struct iif {
 	struct igmp *ig;
 	uint32_t ifindex;
 	struct igmp_if_cfg cfg; /* resolved: no zero field */
+	struct igmp_if_cfg given; /* as given (zero: the default, or derived) */
 	bool querier;
 	uint32_t querier_addr;
 	uint64_t oqp_expiry;    /* 0: no other querier */
@@ -1372,6 +1373,8 @@ igmp_if_enable(struct igmp *ig, uint32_t ifindex, const struct igmp_if_cfg *cfg)
 	f->ig = ig;
 	f->ifindex = ifindex;
 	f->cfg = c;
+	if (cfg != NULL)
+		f->given = *cfg;
 	f->state = IF_RUN;
 	f->created = now;
 	f->querier = true;
@@ -1412,6 +1415,22 @@ igmp_if_set_cfg(struct igmp *ig, uint32_t ifindex, const struct igmp_if_cfg *cfg
 	if (f == NULL)
 		return -ENOENT;
 	f->cfg = c;
+	if (cfg != NULL)
+		f->given = *cfg;
+	else
+		memset(&f->given, 0, sizeof(f->given));
+	return 0;
+}
+
+int
+igmp_if_cfg_given(const struct igmp *ig, uint32_t ifindex, struct igmp_if_cfg *out)
+{
+	if (ig == NULL || out == NULL)
+		return -EINVAL;
+	const struct iif *f = if_find(ig, ifindex);
+	if (f == NULL)
+		return -ENOENT;
+	*out = f->given;
 	return 0;
 }
 

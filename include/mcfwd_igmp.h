@@ -192,6 +192,10 @@ int igmp_if_disable(struct igmp *ig, uint32_t ifindex);
 /** Change the configuration of a running interface; timers already
  * running keep their deadlines. @return 0, -ENOENT, -EINVAL. */
 int igmp_if_set_cfg(struct igmp *ig, uint32_t ifindex, const struct igmp_if_cfg *cfg);
+/** The configuration of a running interface as it was given (zero fields:
+ * defaults or derived values), to change some fields and set it again.
+ * @return 0, -ENOENT, -EINVAL. */
+int igmp_if_cfg_given(const struct igmp *ig, uint32_t ifindex, struct igmp_if_cfg *out);
 bool igmp_if_enabled(const struct igmp *ig, uint32_t ifindex);
 
 /**

@@ -979,6 +979,34 @@ quit
     r.cleanup()
 
 
+def scenario_igmp_reconfig():
+    """`igmp enable IF OPTIONS` on a running interface changes the options
+    given and keeps the others (derived values such as GMI recomputed)."""
+    print("igmp reconfigure: options given change, the others stay")
+    cmds = """igmp enable p1 robustness 5 query-interval 60
+show ip igmp interface
+igmp enable p1 require-router-alert
+show ip igmp interface
+igmp enable p1 robustness 3
+show ip igmp interface
+igmp enable p1 version 2 query-response-interval 30
+show ip igmp interface
+quit
+"""
+    cfg = "iface p0 port 0\niface p1 port 1 address 10.1.0.1/24\n"
+    r = Run("igmpcfg", nports=2, config=cfg, cmds=cmds).run(timeout=60)
+    check(r.rc == 0, "igmpcfg: exit status %s" % r.rc)
+    rows = [l.split() for l in r.out.splitlines() if l.startswith("p1 ")]
+    # Interface Address Ver Querier QuerierAddr Groups RV QI QRI GMI LMQI NextQ State...
+    got = [(x[6], x[7], x[9], "RA" in " ".join(x[12:])) for x in rows]
+    want = [("5", "60", "310", False), ("5", "60", "310", True), ("3", "60", "190", True),
+            ("3", "60", "190", True)]
+    check(got == want, "igmpcfg: RV, QI, GMI, RA after each change %s, expected %s" % (got, want))
+    check(re.search(r"cmds:7: error: IGMP on 'p1': a parameter is out of range", r.out) is not None,
+          "igmpcfg: a v2 response interval over 25.5 s not refused")
+    r.cleanup()
+
+
 def scenario_detach():
     """A port taken away under traffic (hot-unplug: `port detach`): its
     interface is released through MGM, the port stopped, closed and its
@@ -1018,6 +1046,7 @@ quit
 SCENARIOS = {
     "detach": scenario_detach,
     "reload": scenario_reload,
+    "igmp_reconfig": scenario_igmp_reconfig,
     "bad_cli": scenario_bad_cli,
     "stall": scenario_stall,
     "signals": scenario_signals,
