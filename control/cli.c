@@ -102,7 +102,7 @@ static void
 baseline_sub(struct mgm_mfe_stats *s)
 {
 	const struct mgm_mfe_stats *b = hmap_get(&app.mfe_base, mfc_key(s->mfe.src, s->mfe.grp));
-	if (b == NULL || b->mfe.created_s != s->mfe.created_s)
+	if (b == NULL || b->mfe.id != s->mfe.id)
 		return; /* not cleared, or a newer MFE of the same (S,G) */
 	s->in_pkts -= b->in_pkts;
 	s->in_octets -= b->in_octets;
@@ -557,6 +557,11 @@ cmd_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
 				snprintf(err, errlen, "source: '%s' is not an IPv4 address", argv[i + 1]);
 				return -EINVAL;
 			}
+			/* 0.0.0.0 would name the (*,G) route: that is 'mroute del group G' */
+			if (s == 0 || (s >> 28) == 0xe || s == 0xffffffffu) {
+				snprintf(err, errlen, "source: '%s' is not a unicast address", argv[i + 1]);
+				return -EINVAL;
+			}
 			i += 2;
 		}
 		if (i + 2 != argc || strcmp(argv[i], "group")) {
@@ -678,7 +683,7 @@ cmd_clear(int argc, char **argv, FILE *out, char *err, size_t errlen)
 				free(s);
 				continue;
 			}
-			s->mfe.created_s = v[i].created_s;
+			s->mfe.id = v[i].id;
 		}
 		rc = mgm_mfe_next(app.mgm, v[n - 1].src, v[n - 1].grp, v, RTE_DIM(v), &n);
 	}
@@ -1099,10 +1104,11 @@ static const struct cmd cmds[] = {
 static int
 cmd_help(int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
-	(void)argc;
 	(void)argv;
-	(void)err;
-	(void)errlen;
+	if (argc != 0) {
+		snprintf(err, errlen, "usage: help");
+		return -EINVAL;
+	}
 	for (size_t i = 0; i < RTE_DIM(cmds); i++)
 		fprintf(out, "  %s %-52s %s\n", cmds[i].words, cmds[i].args, cmds[i].help);
 	return 0;
@@ -1215,7 +1221,7 @@ cli_exec(const char *line, FILE *out, const char *src, unsigned int lineno)
 			if (argc > partial)
 				snprintf(err, sizeof(err), "unknown word '%s' after '%.*s' (expected: %s)",
 					 shown(argv[partial], wb, sizeof(wb)),
-					 (int)(argv[partial - 1] - buf + strlen(argv[partial - 1])),
+					 (int)(argv[partial - 1] - argv[0] + strlen(argv[partial - 1])),
 					 line + (argv[0] - buf), exp);
 			else
 				snprintf(err, sizeof(err), "incomplete command (expected: %s)", exp);

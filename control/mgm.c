@@ -114,6 +114,7 @@ struct mfe {
 	uint32_t upstream;
 	uint32_t timeout_s;
 	uint64_t created, last_active, last_pkts, last_wrong_if;
+	uint64_t id;        /* creation serial (struct mgm_mfe id) */
 	bool negative;
 	struct mgm_if *veto;
 	uint32_t n_veto;
@@ -187,6 +188,8 @@ struct mgm {
 	bool snap_dirty;
 
 	int in_enable;       /* inside an ENABLE_IGMP callback */
+	int in_cb;           /* inside any callback */
+	uint64_t mfe_serial; /* MFEs created so far: their ids */
 	uint32_t age_cursor; /* mgm_age_some(): next bucket of mfes */
 
 	uint64_t (*now_ms)(void *);
@@ -462,12 +465,16 @@ mgm_protocol_deregister(struct mgm *m, mgm_handle_t h)
 	struct client *c = client_of(m, h, NULL);
 	if (c == NULL)
 		return -EINVAL;
-	if (c->n_owned > 0)
-		return -EBUSY;
+	if (c->n_owned > 0 || m->in_cb)
+		return -EBUSY; /* still owns interfaces, or called from a callback */
 	c->used = false;
 	c->gen++; /* every copy of the handle is dead from now on */
 	return 0;
 }
+
+/* Call a client's callback; m->in_cb says a callback is running (what
+ * mgm_protocol_deregister() refuses). */
+#define CB_CALL(m, call) do { (m)->in_cb++; call; (m)->in_cb--; } while (0)
 
 /* ---------------------------------------------------------------- */
 /* Memberships (lookups and the OIF union)                           */
@@ -686,11 +693,11 @@ mfes_update(struct mgm *m, uint32_t src, uint32_t grp)
 			continue;
 		struct client *c = &m->cl[up];
 		if (after > before && c->cb.join_alert)
-			c->cb.join_alert(c->ctx, f->src, 0xffffffffu, f->grp, 0xffffffffu, false);
+			CB_CALL(m, c->cb.join_alert(c->ctx, f->src, 0xffffffffu, f->grp, 0xffffffffu, false));
 		if (after == 0 && before > 0 && c->cb.prune_alert) {
 			uint32_t to = f->timeout_s;
-			c->cb.prune_alert(c->ctx, f->src, 0xffffffffu, f->grp, 0xffffffffu, f->iif,
-					  false, &to);
+			CB_CALL(m, c->cb.prune_alert(c->ctx, f->src, 0xffffffffu, f->grp, 0xffffffffu, f->iif,
+					  false, &to));
 			f->timeout_s = to;
 		}
 	}
@@ -738,7 +745,7 @@ join_alerts(struct mgm *m, int ci, uint32_t src, uint32_t grp, uint64_t before)
 	}
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		if ((targets >> i) & 1 && m->cl[i].used && m->cl[i].cb.join_alert)
-			m->cl[i].cb.join_alert(m->cl[i].ctx, src, smask, grp, gmask, true);
+			CB_CALL(m, m->cl[i].cb.join_alert(m->cl[i].ctx, src, smask, grp, gmask, true));
 }
 
 static void
@@ -766,7 +773,7 @@ prune_alerts(struct mgm *m, int ci, uint32_t src, uint32_t grp, struct mgm_if if
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		if ((targets >> i) & 1 && m->cl[i].used && m->cl[i].cb.prune_alert) {
 			uint32_t to = m->timeout_s;
-			m->cl[i].cb.prune_alert(m->cl[i].ctx, src, smask, grp, gmask, ifc, true, &to);
+			CB_CALL(m, m->cl[i].cb.prune_alert(m->cl[i].ctx, src, smask, grp, gmask, ifc, true, &to));
 		}
 }
 
@@ -847,7 +854,7 @@ mgm_membership_add(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smask,
 
 	if (is_igmp(m, ci) && o->owner != NO_CLIENT && o->owner != ci &&
 	    m->cl[o->owner].cb.local_join)
-		m->cl[o->owner].cb.local_join(m->cl[o->owner].ctx, src, grp, ifc);
+		CB_CALL(m, m->cl[o->owner].cb.local_join(m->cl[o->owner].ctx, src, grp, ifc));
 	if (flags & MGM_JOIN_STATE)
 		join_alerts(m, ci, src, grp, before);
 	if (new_if || mb_flags(mb) != old_flags)
@@ -903,7 +910,7 @@ mgm_membership_delete(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smas
 	if (left) {
 		if (is_igmp(m, ci) && o->owner != NO_CLIENT && o->owner != ci &&
 		    m->cl[o->owner].cb.local_leave)
-			m->cl[o->owner].cb.local_leave(m->cl[o->owner].ctx, src, grp, ifc);
+			CB_CALL(m, m->cl[o->owner].cb.local_leave(m->cl[o->owner].ctx, src, grp, ifc));
 		prune_alerts(m, ci, src, grp, ifc, after);
 	}
 	if (changed)
@@ -1027,7 +1034,10 @@ int
 mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 	       const void *hdr, size_t hdr_len)
 {
-	if (m == NULL || (grp >> 28) != 0xe)
+	/* a source is a unicast address: 0 is the (*,G) key, and the
+	 * dataplane never punts a multicast or broadcast one */
+	if (m == NULL || (grp >> 28) != 0xe || src == 0 || (src >> 28) == 0xe ||
+	    src == 0xffffffffu)
 		return -EINVAL;
 	struct mfe *old = hmap_get(&m->mfes, mkey(src, grp));
 	if (old != NULL && mfe_live(old))
@@ -1044,6 +1054,7 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 	f->src = src;
 	f->grp = grp;
 	f->created = f->last_active = m->now(m->now_arg);
+	f->id = ++m->mfe_serial;
 	f->iif = (struct mgm_if){ rx_ifindex, 0 };
 
 	int up = rpf_owner(m, src, &f->iif);
@@ -1055,7 +1066,7 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 	/* no route, or no routing protocol answers for the way back to S */
 	f->negative = up == NO_CLIENT || is_igmp(m, up);
 	if (!f->negative && m->cl[up].cb.rpf)
-		m->cl[up].cb.rpf(m->cl[up].ctx, src, grp, &f->iif, &f->upstream, hdr, hdr_len);
+		CB_CALL(m, m->cl[up].cb.rpf(m->cl[up].ctx, src, grp, &f->iif, &f->upstream, hdr, hdr_len));
 
 	if (!f->negative) {
 		/* CREATION_ALERT to each client owning OIFs, with its OIFs */
@@ -1077,7 +1088,7 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 				if (if_owner(m, o[j]) == ow)
 					ao[k++] = (struct mgm_alert_oif){ o[j], true };
 			if (m->cl[ow].cb.creation_alert)
-				m->cl[ow].cb.creation_alert(m->cl[ow].ctx, src, grp, f->iif, ao, k);
+				CB_CALL(m, m->cl[ow].cb.creation_alert(m->cl[ow].ctx, src, grp, f->iif, ao, k));
 			for (uint32_t j = 0; j < k; j++)
 				if (!ao[j].enabled) {
 					struct mgm_if *nv = realloc(f->veto, (f->n_veto + 1) * sizeof(*nv));
@@ -1122,7 +1133,7 @@ mgm_wrong_if(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 	int ow = if_owner(m, ifc);
 	if (ow == NO_CLIENT || m->cl[ow].cb.wrong_if == NULL)
 		return 0;
-	m->cl[ow].cb.wrong_if(m->cl[ow].ctx, src, grp, ifc, hdr, hdr_len);
+	CB_CALL(m, m->cl[ow].cb.wrong_if(m->cl[ow].ctx, src, grp, ifc, hdr, hdr_len));
 	return 1;
 }
 
@@ -1241,13 +1252,13 @@ igmp_call(struct mgm *m, struct ifown *o, bool enable)
 		o->igmp_disabled = false;
 		if (c->cb.enable_igmp) {
 			m->in_enable++;
-			c->cb.enable_igmp(c->ctx, o->ifc);
+			CB_CALL(m, c->cb.enable_igmp(c->ctx, o->ifc));
 			m->in_enable--;
 		}
 	} else {
 		o->igmp_disabled = true;
 		if (c->cb.disable_igmp)
-			c->cb.disable_igmp(c->ctx, o->ifc);
+			CB_CALL(m, c->cb.disable_igmp(c->ctx, o->ifc));
 	}
 }
 
@@ -1667,7 +1678,7 @@ mfe_fill(struct mgm *m, const struct mfe *f, struct mgm_mfe *out)
 	*out = (struct mgm_mfe){
 		.src = f->src, .grp = f->grp, .iif = f->iif, .upstream = f->upstream,
 		.n_oifs = d ? d->n_live : 0, .timeout_s = f->timeout_s,
-		.created_s = f->created,
+		.created_s = f->created, .id = f->id,
 		.expires_s = f->timeout_s ? f->last_active + f->timeout_s : 0,
 		.negative = e == NULL || (e->flags & MFC_F_NEGATIVE) };
 }

@@ -1665,9 +1665,9 @@ iif_stale(const struct mfc *c, const struct mfc_entry *e)
 int
 mfc_oif_add(struct mfc *c, uint32_t src, uint32_t grp, const struct mfc_oif *oif)
 {
-	const struct mfc_entry *e = mfc_find(c, src, grp);
 	if (c == NULL || oif == NULL)
 		return -EINVAL;
+	const struct mfc_entry *e = mfc_find(c, src, grp);
 	if (e == NULL || iif_stale(c, e))
 		return -ENOENT;
 	uint32_t cap = e->oifl ? e->oifl->data->n + 1u : 1u;
@@ -1690,9 +1690,9 @@ mfc_oif_add(struct mfc *c, uint32_t src, uint32_t grp, const struct mfc_oif *oif
 int
 mfc_oif_del(struct mfc *c, uint32_t src, uint32_t grp, uint16_t ifid, uint32_t nexthop)
 {
-	const struct mfc_entry *e = mfc_find(c, src, grp);
 	if (c == NULL)
 		return -EINVAL;
+	const struct mfc_entry *e = mfc_find(c, src, grp);
 	if (e == NULL || e->oifl == NULL || iif_stale(c, e))
 		return -ENOENT;
 	struct mfc_oif *o = malloc(e->oifl->data->n * sizeof(*o));

@@ -22,7 +22,8 @@ enum mcfwd_class {
 	MCFWD_PKT_PUNT,         /**< IGMP or 224.0.0.0/24: to the control thread, never forwarded */
 	MCFWD_PKT_NOT_IP,       /**< not IPv4 (or a truncated L2 header) */
 	MCFWD_PKT_NOT_MCAST,    /**< IPv4, destination not 224.0.0.0/4 */
-	MCFWD_PKT_BAD_HDR,      /**< version, IHL, lengths, checksum, or source multicast */
+	MCFWD_PKT_BAD_HDR,      /**< version, IHL, lengths, checksum, or source multicast,
+				  * broadcast or (data) 0.0.0.0 */
 	MCFWD_PKT_TTL,          /**< TTL <= 1: cannot be forwarded on any interface */
 	MCFWD_PKT_N_CLASSES
 };
@@ -158,7 +159,9 @@ mcfwd_classify_csum(const uint8_t *frame, uint32_t len, struct mcfwd_pkt_info *p
 	if ((pi->src >> 28) == 0xe || pi->src == 0xffffffffu)
 		return MCFWD_PKT_BAD_HDR; /* a multicast or broadcast source is invalid */
 	if (pi->proto == MCFWD_IPPROTO_IGMP || (pi->grp & 0xffffff00u) == 0xe0000000u)
-		return MCFWD_PKT_PUNT;
+		return MCFWD_PKT_PUNT; /* IGMP may come from 0.0.0.0 (RFC 3376 4.2.13) */
+	if (pi->src == 0)
+		return MCFWD_PKT_BAD_HDR; /* not forwarded (RFC 1812 5.3.7) */
 	if (pi->ttl <= 1)
 		return MCFWD_PKT_TTL;
 	return MCFWD_PKT_FWD;

@@ -214,6 +214,7 @@ struct mgm_mfe {
 	uint32_t n_oifs;
 	uint32_t timeout_s;
 	uint64_t created_s, expires_s;   /**< expires 0: never */
+	uint64_t id;                     /**< this MFE's creation: a re-created (S,G) has a new one */
 	bool negative;
 };
 struct mgm_mfe_oif {

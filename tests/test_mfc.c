@@ -184,6 +184,8 @@ test_bad_args(void **st)
 	sp = (struct mfc_spec){ .iif = 1 };
 	assert_int_equal(mfc_replace(c, S(1), G(1), &sp), -ENOENT);
 	assert_int_equal(mfc_del(NULL, S(1), G(1)), -EINVAL);
+	assert_int_equal(mfc_oif_add(NULL, S(1), G(1), &(struct mfc_oif){ .ifid = 1 }), -EINVAL);
+	assert_int_equal(mfc_oif_del(NULL, S(1), G(1), 1, 0), -EINVAL);
 	assert_int_equal(mfc_oif_del(c, S(1), G(1), 1, 0), -ENOENT);
 	assert_int_equal(mfc_oif_add(c, S(1), G(1), &o[0]), -ENOENT);
 	assert_int_equal(mfc_iface_purge(c, 2048, NULL), -EINVAL);

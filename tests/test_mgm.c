@@ -359,6 +359,55 @@ three_party(struct fx *f)
 	log_clear();
 }
 
+static mgm_handle_t hook_h;
+static int hook_rc;
+static void
+hook_deregister(struct mock *k)
+{
+	hook_rc = mgm_protocol_deregister(k->m, hook_h);
+}
+
+/* An MFE made again for the same (S,G) has a new id (what 'clear counters'
+ * compares, the creation second being too coarse). */
+static void
+test_mfe_id(void **state)
+{
+	struct fx *f = *state;
+	struct mgm_mfe x;
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 5, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G2, 5, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_get(f->m, S1, G2, &x, NULL, NULL), 0);
+	uint64_t id1 = x.id, created = x.created_s;
+	assert_int_not_equal(id1, 0);
+	assert_int_equal(mgm_interface_release(f->m, f->p.h, 5, 0), 0);
+	assert_int_equal(mgm_mfe_get(f->m, S1, G2, &x, NULL, NULL), -ENOENT);
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 5, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G2, 5, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_get(f->m, S1, G2, &x, NULL, NULL), 0);
+	assert_int_equal(x.created_s, created); /* the same second */
+	assert_int_not_equal(x.id, id1);
+}
+
+/* Deregistering from inside a callback is refused (mgm.h), even for a
+ * client that owns nothing; afterwards it works. */
+static void
+test_deregister_in_callback(void **state)
+{
+	struct fx *f = *state;
+	struct mock x = { .name = "X", .m = f->m };
+	assert_int_equal(mgm_protocol_register(f->m, 9, 0, &CB, &x, &x.h), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 2, 0), 0);
+	hook_h = x.h;
+	hook_rc = 1;
+	join_hook = hook_deregister;
+	/* the first (*,G) client: JOIN_ALERT to every other client */
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G2, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_null(join_hook);
+	assert_int_equal(hook_rc, -EBUSY);
+	assert_int_equal(mgm_protocol_deregister(f->m, x.h), 0);
+	assert_int_equal(mgm_protocol_deregister(f->m, x.h), -EINVAL);
+}
+
 /* Each client's states are its own: IGMP stopping on an interface the
  * routing owner keeps takes IGMP's memberships only; a FORWARD-only (*,G)
  * membership does not forward once the join that came with it leaves; a
@@ -748,6 +797,11 @@ test_misuse(void **state)
 	assert_int_equal(mgm_mfe_set(f->m, S1, G1, 1), -ENOENT);
 	assert_int_equal(mgm_mfe_set(NULL, S1, G1, 1), -EINVAL);
 	assert_int_equal(mgm_route_add(f->m, 0, 33, 1, 0), -EINVAL);
+	/* an MFE's source is unicast */
+	assert_int_equal(mgm_mfe_create(f->m, 0, G1, 1, NULL, 0), -EINVAL);
+	assert_int_equal(mgm_mfe_create(f->m, 0xe0010101u, G1, 1, NULL, 0), -EINVAL);
+	assert_int_equal(mgm_mfe_create(f->m, 0xffffffffu, G1, 1, NULL, 0), -EINVAL);
+	assert_int_equal(mgm_mfe_count(f->m), 0);
 	assert_int_equal(mgm_route_delete(f->m, 0x0c000000u, 8), -ENOENT);
 	/* the same prefix again replaces its interface */
 	assert_int_equal(mgm_route_add(f->m, 0x0a000000u, 8, 3, 0), 0);
@@ -1289,6 +1343,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_release_from_a_callback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_states_per_client, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mfe_id, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deregister_in_callback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_default_route, setup, teardown),
 		cmocka_unit_test(test_timers_and_fds),
 	};

@@ -132,6 +132,11 @@ test_punted_and_dropped(void **st)
 	/* a multicast source is invalid */
 	len = mk(f, 0, 0xe0000001u, 0xe8010101u, 64, 17);
 	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_BAD_HDR);
+	/* data from 0.0.0.0 is not forwarded; IGMP from it goes to control */
+	len = mk(f, 0, 0, 0xe8010101u, 64, 17);
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_BAD_HDR);
+	len = mk(f, 0, 0, 0xe8010101u, 1, 2);
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_PUNT);
 	/* not IPv4 */
 	len = mk(f, 0, 0x0a000001u, 0xe8010101u, 64, 17);
 	wr16(f + 12, 0x86dd);

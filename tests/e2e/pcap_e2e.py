@@ -875,7 +875,7 @@ def scenario_igmp_malformed():
 
 
 BAD_CLI = [
-    "frobnicate", "show", "show ip", "show ip mroute 1.2.3.4", "show ip mroute 1.2.3 232.1.1.1",
+    "frobnicate", "help me please", "   show foo", "show", "show ip", "show ip mroute 1.2.3.4", "show ip mroute 1.2.3 232.1.1.1",
     "show ip mroute 10.0.0.1 232.1.1.1 json extra", "show port stats", "show port stats 99",
     "show port stats -1", "show port stats 0x1", "show interfaces yaml", "show lcores now", "show ip route yaml", "show ip route json x",
     "mroute", "mroute add", "mroute add from", "mroute add from p0 group 232.1.1.1",
@@ -884,6 +884,7 @@ BAD_CLI = [
     "mroute add from p0 group 232.1.1.1 to p0", "mroute add from nosuch group 232.1.1.1 to p1",
     "mroute add from p0 group 232.1.1.1 to p1 p1", "mroute add from p0 group 232.1.1.1/24 to p1",
     "mroute del", "mroute del group", "mroute del group 999.1.1.1", "mroute del source x group 232.1.1.1",
+    "mroute del source 0.0.0.0 group 232.1.1.1",
     "protocol", "protocol static", "protocol static load", "protocol static load /nonexistent/file",
     "protocol shutdown", "protocol shutdown ospf", "interface", "interface release",
     "interface release nosuch", "interface frob p0", "set link-down", "set link-down port",
@@ -917,6 +918,8 @@ def scenario_bad_cli():
     ifs = [l for l in r.out.splitlines() if l.startswith("[{")]
     check(len(ifs) == 2 and ifs[0] == ifs[1], "badcli: interfaces changed")
     check(re.search(r"static\s+running", r.out) is not None, "badcli: static not running")
+    check(re.search(r"error: unknown word 'foo' after 'show' \(expected", r.out) is not None,
+          "badcli: a line with leading blanks quoted wrongly")
     r.cleanup()
 
 
