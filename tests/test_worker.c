@@ -175,6 +175,26 @@ check_frame(struct rte_mbuf *m, uint16_t ifid, uint32_t grp, uint8_t ttl, uint16
 			fail_msg("payload byte %u", i);
 }
 
+/* One frame sent on each of the n OIFs but in_if (none on a port twice),
+ * each checked (G1, ttl, ip_len). @return how many. */
+static unsigned int
+check_sent(const uint16_t *oif, int n, uint16_t in_if, uint8_t ttl, uint16_t ip_len)
+{
+	unsigned int got = 0;
+	for (int k = 0; k < n; k++) {
+		uint16_t ifid = oif[k];
+		if (ifid == in_if)
+			continue;
+		struct rte_mbuf *m[2];
+		int p = ifid < NP ? ifid : (ifid == 4 ? 3 : 2);
+		assert_int_equal(sent(p, m, 2), 1);
+		check_frame(m[0], ifid, G1, ttl, ip_len);
+		rte_pktmbuf_free(m[0]);
+		got++;
+	}
+	return got;
+}
+
 static void
 stats_zero(void)
 {
@@ -278,16 +298,7 @@ t_frame_copies(void **state)
 					f->data_off = off;
 				}
 				run1(f);
-				unsigned int got = 0;
-				for (int k = 0; k < c[i].n; k++) {
-					uint16_t ifid = c[i].oif[k];
-					struct rte_mbuf *m[2];
-					int pi = ifid < NP ? ifid : (ifid == 4 ? 3 : 2);
-					assert_int_equal(sent(pi, m, 2), 1);
-					check_frame(m[0], ifid, G1, 19, ip_len);
-					rte_pktmbuf_free(m[0]);
-					got++;
-				}
+				unsigned int got = check_sent(c[i].oif, c[i].n, c[i].in_if, 19, ip_len);
 				assert_int_equal(w->st.tx_pkts, got);
 				assert_int_equal(w->st.copies, got - 1);
 				assert_int_equal(w->st.fwd, 1);
@@ -331,18 +342,7 @@ t_l2_rewrite(void **state)
 					memset(rte_pktmbuf_append(f, 16), 0xee, 16);
 				run1(f);
 				dp.clone_min = 0;
-				unsigned int got = 0;
-				for (int k = 0; k < c[i].n; k++) {
-					uint16_t ifid = c[i].oif[k];
-					if (ifid == c[i].in_if)
-						continue;
-					struct rte_mbuf *m[2];
-					int pi = ifid < NP ? ifid : (ifid == 4 ? 3 : 2);
-					assert_int_equal(sent(pi, m, 2), 1);
-					check_frame(m[0], ifid, G1, 19, ip_len);
-					rte_pktmbuf_free(m[0]);
-					got++;
-				}
+				unsigned int got = check_sent(c[i].oif, c[i].n, c[i].in_if, 19, ip_len);
 				assert_int_equal(w->st.tx_pkts, got);
 				assert_int_equal(w->st.fwd, 1);
 				assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
