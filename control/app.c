@@ -582,6 +582,14 @@ port_setup(uint16_t pid, unsigned int n_workers, char *err, size_t errlen)
 	 * otherwise, packet by packet: see mcfwd_rx_csum()) */
 	if (di.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM)
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+	/* removal events (hot-unplug: the port is detached as by 'port
+	 * detach') come only from ports configured for them, and only those
+	 * that can may be */
+	p->rmv_intr = di.dev_flags != NULL && (*di.dev_flags & RTE_ETH_DEV_INTR_RMV);
+	conf.intr_conf.rmv = p->rmv_intr;
+	if (p->rmv_intr)
+		APP_LOG(INFO, "port %u (%s): removal events on: a removed device is detached\n",
+			pid, di.driver_name);
 	rc = rte_eth_dev_configure(pid, p->nb_rxq, p->nb_txq, &conf);
 	if (rc < 0) {
 		snprintf(err, errlen, "port %u: configure: %s", pid, rte_strerror(-rc));

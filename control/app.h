@@ -42,6 +42,7 @@ struct app_iface {
 
 struct app_port {
 	bool used;
+	bool rmv_intr;        /* configured for removal events (RTE_ETH_DEV_INTR_RMV) */
 	char name[RTE_ETH_NAME_MAX_LEN];
 	char driver[32];
 	uint16_t nb_rxq, nb_txq;

@@ -15,6 +15,7 @@ PKGS=(
   python3-scapy tcpdump
   dpdk-dev dpdk-doc linux-perf   # bench-app.sh: dpdk-testpmd, examples/ipv4_multicast, perf
   smcroute iproute2 iperf ethtool   # netns e2e: the kernel's multicast router (smcrouted), hosts, veth offloads
+  procps                            # netns e2e: sysctl in the namespaces (not in minimal images)
 )
 
 SUDO=""

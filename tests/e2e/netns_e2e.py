@@ -707,7 +707,7 @@ def main():
     if os.geteuid() != 0:
         print("SKIP: netns e2e needs root (network namespaces, veth pairs, af_packet)")
         return 77
-    for tool in ("ip", "tcpdump", "ethtool", "smcrouted", "smcroutectl"):
+    for tool in ("ip", "tcpdump", "ethtool", "smcrouted", "smcroutectl", "sysctl"):
         if shutil.which(tool) is None:
             print("FAIL: %s not installed (scripts/setup.sh installs it)" % tool)
             return 1
