@@ -24,13 +24,17 @@ if [ "${ONLY:-}" != worker ]; then
 	--benchmark_out_format=json --benchmark_out="$out/bench_mfc.json"
 /usr/bin/python3 bench/report.py "$out/bench_mfc.json" "$out" --readme README.md --machine "$machine" --reps "$reps"
 fi
+# repetitions in random order: this machine has slow phases lasting seconds,
+# which otherwise land on all the repetitions of one case
 ./build/bench/bench_worker \
 	--benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
+	--benchmark_enable_random_interleaving=true \
 	--benchmark_out_format=json --benchmark_out="$out/bench_worker.json"
 # the same worker with its passes timed: where a packet's cycles go
 ./build/bench/bench_worker_phases \
 	--benchmark_filter='BM_Worker/flows:(1|1024|65536|1048576)/fanout:[1248]/size:64/clone:0' \
 	--benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
+	--benchmark_enable_random_interleaving=true \
 	--benchmark_out_format=json --benchmark_out="$out/bench_worker_phases.json"
 /usr/bin/python3 bench/report_worker.py "$out/bench_worker.json" "$out" --readme README.md --machine "$machine" \
 	--phases "$out/bench_worker_phases.json"
