@@ -33,6 +33,7 @@
 #include "app.h"
 #include "mcfwd_config.h"
 #include "mcfwd_static.h"
+#include "mcfwd_pkt.h"
 
 #define MAXARGS 1100 /* mroute add with 1024 OIFs */
 
@@ -558,7 +559,7 @@ cmd_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
 				return -EINVAL;
 			}
 			/* 0.0.0.0 would name the (*,G) route: that is 'mroute del group G' */
-			if (s == 0 || (s >> 28) == 0xe || s == 0xffffffffu) {
+			if (!mcfwd_ipv4_src_ok(s)) {
 				snprintf(err, errlen, "source: '%s' is not a unicast address", argv[i + 1]);
 				return -EINVAL;
 			}

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "mcfwd_config.h"
+#include "mcfwd_pkt.h"
 
 struct mcfwd_cfg_priv {
 	uint32_t cap_ifaces, cap_routes, cap_phyints, cap_mroutes, cap_mgroups;
@@ -543,7 +544,7 @@ source_arg(struct pctx *p, const char *t, bool routed, uint32_t *s, uint8_t *len
 	if (!prefix(t, false, s, len))
 		return perr(p, -EINVAL, "'source' needs a unicast address S[/LEN], got '%s'",
 			    q(t).s);
-	if (*s == 0 || (*s >> 28) == 0xe || *s == 0xffffffffu)
+	if (!mcfwd_ipv4_src_ok(*s))
 		return perr(p, -EINVAL, "source '%s' is not a unicast address", q(t).s);
 	if (*len != 32)
 		return perr(p, -EINVAL,

@@ -42,6 +42,7 @@
 
 #include "mgm.h"
 #include "hmap.h"
+#include "mcfwd_pkt.h"
 
 #define MAX_CLIENTS 64
 #define MAX_ENUMS 16
@@ -696,8 +697,8 @@ mfes_update(struct mgm *m, uint32_t src, uint32_t grp)
 			CB_CALL(m, c->cb.join_alert(c->ctx, f->src, 0xffffffffu, f->grp, 0xffffffffu, false));
 		if (after == 0 && before > 0 && c->cb.prune_alert) {
 			uint32_t to = f->timeout_s;
-			CB_CALL(m, c->cb.prune_alert(c->ctx, f->src, 0xffffffffu, f->grp, 0xffffffffu, f->iif,
-					  false, &to));
+			CB_CALL(m, c->cb.prune_alert(c->ctx, f->src, 0xffffffffu, f->grp, 0xffffffffu,
+						     f->iif, false, &to));
 			f->timeout_s = to;
 		}
 	}
@@ -1036,8 +1037,7 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 {
 	/* a source is a unicast address: 0 is the (*,G) key, and the
 	 * dataplane never punts a multicast or broadcast one */
-	if (m == NULL || (grp >> 28) != 0xe || src == 0 || (src >> 28) == 0xe ||
-	    src == 0xffffffffu)
+	if (m == NULL || (grp >> 28) != 0xe || !mcfwd_ipv4_src_ok(src))
 		return -EINVAL;
 	struct mfe *old = hmap_get(&m->mfes, mkey(src, grp));
 	if (old != NULL && mfe_live(old))

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "mcfwd_static.h"
+#include "mcfwd_pkt.h"
 #include "mfc.h"
 #include "hmap.h"
 
@@ -814,7 +815,7 @@ mcfwd_static_mroute_add(struct mcfwd_static *s, uint32_t iif, uint32_t src, uint
 		emsg(err, errlen, "group %s is not a routable multicast group", ip(grp).s);
 		return -EINVAL;
 	}
-	if ((src >> 28) == 0xe || src == 0xffffffffu) {
+	if (src != 0 && !mcfwd_ipv4_src_ok(src)) { /* 0: a (*,G) route */
 		emsg(err, errlen, "source %s is not a unicast address", ip(src).s);
 		return -EINVAL;
 	}

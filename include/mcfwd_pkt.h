@@ -16,6 +16,14 @@
 extern "C" {
 #endif
 
+/** Whether a (host order) address can be a multicast source: not 0.0.0.0,
+ * not multicast, not the limited broadcast. */
+static inline int
+mcfwd_ipv4_src_ok(uint32_t a)
+{
+	return a != 0 && (a >> 28) != 0xe && a != 0xffffffffu;
+}
+
 /** What a received frame is. */
 enum mcfwd_class {
 	MCFWD_PKT_FWD = 0,      /**< IPv4 multicast data: look it up */

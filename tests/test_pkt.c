@@ -132,6 +132,13 @@ test_punted_and_dropped(void **st)
 	/* a multicast source is invalid */
 	len = mk(f, 0, 0xe0000001u, 0xe8010101u, 64, 17);
 	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_BAD_HDR);
+	/* what can be a source (the control plane's checks share it) */
+	assert_true(mcfwd_ipv4_src_ok(0x0a000001u));
+	assert_false(mcfwd_ipv4_src_ok(0));
+	assert_false(mcfwd_ipv4_src_ok(0xe0000001u));
+	assert_false(mcfwd_ipv4_src_ok(0xefffffffu));
+	assert_false(mcfwd_ipv4_src_ok(0xffffffffu));
+	assert_true(mcfwd_ipv4_src_ok(0xf0000001u)); /* class E is not refused */
 	/* data from 0.0.0.0 is not forwarded; IGMP from it goes to control */
 	len = mk(f, 0, 0, 0xe8010101u, 64, 17);
 	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_BAD_HDR);
