@@ -803,6 +803,7 @@ workers_create(char *err, size_t errlen)
 					      RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (w->reinject == NULL) {
 			snprintf(err, errlen, "cannot create ring %s: %s", name, rte_strerror(rte_errno));
+			rte_free(w);
 			return -ENOMEM;
 		}
 		app.w[app.n_workers++] = w;
@@ -1438,13 +1439,15 @@ drain_rings(void)
 {
 	struct rte_mbuf *m[64];
 	unsigned int n;
-	while ((n = rte_ring_dequeue_burst(app.dp.punt, (void **)m, 64, NULL)) > 0)
+	/* any of them may be missing: app_init() can fail before it made them */
+	while (app.dp.punt && (n = rte_ring_dequeue_burst(app.dp.punt, (void **)m, 64, NULL)) > 0)
 		rte_pktmbuf_free_bulk(m, n);
 	for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++)
 		while (app.txr[p] && (n = rte_ring_dequeue_burst(app.txr[p], (void **)m, 64, NULL)) > 0)
 			rte_pktmbuf_free_bulk(m, n);
 	for (unsigned int i = 0; i < app.n_workers; i++)
-		while ((n = rte_ring_dequeue_burst(app.w[i]->reinject, (void **)m, 64, NULL)) > 0)
+		while (app.w[i] && app.w[i]->reinject &&
+		       (n = rte_ring_dequeue_burst(app.w[i]->reinject, (void **)m, 64, NULL)) > 0)
 			rte_pktmbuf_free_bulk(m, n);
 }
 
@@ -1484,7 +1487,7 @@ app_fini(void)
 			continue;
 		(void)rte_eth_dev_close(p);
 	}
-	if (app.pool) {
+	if (app.pool && app.clone_pool) {
 		unsigned int av = rte_mempool_avail_count(app.pool), sz = app.pool->size;
 		unsigned int cav = rte_mempool_avail_count(app.clone_pool), csz = app.clone_pool->size;
 		APP_LOG(INFO, "mbufs back in their pools: %u/%u, clones %u/%u\n", av, sz, cav, csz);

@@ -297,6 +297,17 @@ def scenario_bad_config():
     check(r.rc != 0 and re.search(r"cannot create a pool of 200000 mbufs .*-m N", r.out) is not None,
           "nomem: no clear error:\n" + r.out[-400:])
     r.cleanup()
+    # a forwarding cache too large for the address space: the error, not a
+    # crash while cleaning up what was never made (found by review: SIGSEGV)
+    if b"__asan_init" not in open(MCFWD, "rb").read():  # ASan needs the address space
+        import resource
+        r = Run("nocache", nports=1, config="", cmds="quit\n", extra=["--max-mfes", "33554432"])
+        p = subprocess.run(r.argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           timeout=60, preexec_fn=lambda: resource.setrlimit(
+                               resource.RLIMIT_AS, (3 << 30, 3 << 30)))
+        check(p.returncode == 1 and "forwarding cache of 33554432 entries: Cannot allocate memory"
+              in p.stdout, "nocache: rc %d:\n%s" % (p.returncode, p.stdout[-400:]))
+        r.cleanup()
     # bad options
     r = Run("badopt", nports=1, config="", cmds="quit\n", extra=["--burst", "500"]).run(timeout=30)
     check(r.rc == 2 and "--burst: '500' is not a number in 1..64" in r.out, "badopt:\n" + r.out[-300:])
