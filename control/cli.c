@@ -105,13 +105,17 @@ baseline_sub(struct mgm_mfe_stats *s)
 	const struct mgm_mfe_stats *b = hmap_get(&app.mfe_base, mfc_key(s->mfe.src, s->mfe.grp));
 	if (b == NULL || b->mfe.id != s->mfe.id)
 		return; /* not cleared, or a newer MFE of the same (S,G) */
-	s->in_pkts -= b->in_pkts;
-	s->in_octets -= b->in_octets;
-	s->pkts_different_if -= b->pkts_different_if;
-	s->in_discards -= b->in_discards;
-	s->in_hdr_errors -= b->in_hdr_errors;
-	s->out_pkts -= b->out_pkts;
-	s->queue_overflow -= b->queue_overflow;
+	/* a count below its baseline (one that can go back: an OIF's, when the
+	 * OIF leaves) shows 0, never a wrapped 1.8e19 */
+#define SUB(f) (s->f = s->f > b->f ? s->f - b->f : 0)
+	SUB(in_pkts);
+	SUB(in_octets);
+	SUB(pkts_different_if);
+	SUB(in_discards);
+	SUB(in_hdr_errors);
+	SUB(out_pkts);
+	SUB(queue_overflow);
+#undef SUB
 }
 
 static int

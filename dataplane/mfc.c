@@ -142,6 +142,7 @@ struct mfc {
 	uint32_t ohwm;              /* blocks at or above this were never used */
 	uint32_t ostk_n[OCLASS_MAX];
 	struct mfc_oif_ctr *obase;  /* control-side folded counts */
+	uint64_t *ogone;            /* per cidx: packets sent on OIFs its versions dropped */
 	struct mfc_lcore_ctrs *lc;
 
 	struct oifl_obj **ihash;
@@ -473,6 +474,7 @@ mfc_create(const struct mfc_params *p)
 	c->iface_oifl_refs = calloc(d.max_ifaces, sizeof(uint32_t));
 	c->iifv = calloc(d.max_ifaces, sizeof(struct u32vec));
 	c->obase = bigalloc(c, (size_t)c->ocap * sizeof(struct mfc_oif_ctr), LAZY);
+	c->ogone = bigalloc(c, (size_t)c->pool_size * sizeof(uint64_t), LAZY);
 	c->pbm = bigalloc(c, ((size_t)c->pool_size / 64 + 1) * sizeof(uint64_t), POPULATE);
 	for (unsigned int k = 0; k < OCLASS_MAX; k++)
 		if ((c->ostk[k] = bigalloc(c, (size_t)(c->ocap >> k) * sizeof(uint32_t), LAZY)) == NULL)
@@ -481,7 +483,8 @@ mfc_create(const struct mfc_params *p)
 	c->ihash_size = 1024;
 	c->ihash = calloc(c->ihash_size, sizeof(*c->ihash));
 	if (!c->t.buckets || !c->t.pool || !c->meta || !c->iface_state ||
-	    !c->iface_oifl_refs || !c->iifv || !c->obase || !c->lc || !c->ihash || !c->pbm)
+	    !c->iface_oifl_refs || !c->iifv || !c->obase || !c->ogone || !c->lc || !c->ihash ||
+	    !c->pbm)
 		goto nomem;
 	for (uint32_t b = c->ocap; b > 0; b -= OBLOCK_MAX)
 		ostack_push(c, OCLASS_MAX - 1, b - OBLOCK_MAX);
@@ -605,6 +608,7 @@ mfc_destroy(struct mfc *c)
 	free(c->iface_state);
 	free(c->iface_oifl_refs);
 	bigfree(c->obase, (size_t)c->ocap * sizeof(struct mfc_oif_ctr));
+	bigfree(c->ogone, (size_t)c->pool_size * sizeof(uint64_t));
 	bigfree(c->pbm, ((size_t)c->pool_size / 64 + 1) * sizeof(uint64_t));
 	bigfree(c->meta, (size_t)c->pool_size * sizeof(struct meta));
 	bigfree(c->t.pool, (size_t)c->pool_size * sizeof(struct mfc_entry));
@@ -694,6 +698,7 @@ cidx_alloc(struct mfc *c)
 	/* reused only after the grace period that retired it: zero it now */
 	for (uint32_t l = 0; l < c->n_lcores; l++)
 		memset(&c->lc[l].ent[i], 0, sizeof(struct mfc_ctr));
+	c->ogone[i] = 0;
 	return i;
 }
 
@@ -1012,38 +1017,41 @@ oif_cmp(const struct mfc_oif *a, const struct mfc_oif *b)
 	return 0;
 }
 
-/* Carry a retired version's per-OIF counters into the current version's
- * block, matching OIFs by (ifid, next hop). Both lists are sorted. */
+/* Move a version's per-OIF counts on to the entry's current version,
+ * matching OIFs by (ifid, next hop) (both lists are sorted); the counts of
+ * OIFs the current version lacks (left, or purged: MFC_OIF_REMOVED) go to
+ * the entry's ogone, so its out_pkts never goes back. The old slots are
+ * left summing to zero (modular arithmetic): done once when a version is
+ * replaced, so that readers see its counts at once, and again when it is
+ * reclaimed, which moves what lcores counted in it meanwhile. */
 static void
 fold_oif_ctrs(struct mfc *c, const struct mfc_entry *old, const struct mfc_entry *cur)
 {
 	const struct mfc_oifl_data *a = old->oifl->data;
 	const struct mfc_oifl_data *b = cur->oifl ? cur->oifl->data : NULL;
-	uint32_t i = 0, j = 0;
+	uint32_t j = 0, nb = b ? b->n : 0;
 
-	if (b == NULL)
-		return;
-	while (i < a->n && j < b->n) {
-		if (a->oif[i].flags & MFC_OIF_REMOVED) { /* a purged interface: its counts end */
-			i++;
+	for (uint32_t i = 0; i < a->n; i++) {
+		struct mfc_oif_ctr t, *o = &c->obase[old->ocidx + i];
+		oif_total(c, old->ocidx + i, &t);
+		if (t.out_pkts == 0 && t.out_discards == 0 && t.ttl_low == 0 && t.frag_needed == 0)
 			continue;
-		}
-		int r = oif_cmp(&a->oif[i], &b->oif[j]);
-		if (r < 0)
-			i++;
-		else if (r > 0)
+		while (j < nb && oif_cmp(&b->oif[j], &a->oif[i]) < 0)
 			j++;
-		else {
-			struct mfc_oif_ctr s;
+		if (!(a->oif[i].flags & MFC_OIF_REMOVED) && j < nb &&
+		    oif_cmp(&b->oif[j], &a->oif[i]) == 0 && !(b->oif[j].flags & MFC_OIF_REMOVED)) {
 			struct mfc_oif_ctr *d = &c->obase[cur->ocidx + j];
-			oif_total(c, old->ocidx + i, &s);
-			d->out_pkts += s.out_pkts;
-			d->out_discards += s.out_discards;
-			d->ttl_low += s.ttl_low;
-			d->frag_needed += s.frag_needed;
-			i++;
-			j++;
+			d->out_pkts += t.out_pkts;
+			d->out_discards += t.out_discards;
+			d->ttl_low += t.ttl_low;
+			d->frag_needed += t.frag_needed;
+		} else {
+			c->ogone[old->cidx] += t.out_pkts;
 		}
+		o->out_pkts -= t.out_pkts;
+		o->out_discards -= t.out_discards;
+		o->ttl_low -= t.ttl_low;
+		o->frag_needed -= t.frag_needed;
 	}
 }
 
@@ -1269,6 +1277,12 @@ uint32_t
 mfc_reclaim_pending(const struct mfc *c)
 {
 	return c != NULL ? c->pbm_n : 0;
+}
+
+uint32_t
+mfc_retired_pending(const struct mfc *c)
+{
+	return c ? c->n_limbo : 0;
 }
 
 /* ---------------------------------------------------------------- */
@@ -1596,6 +1610,8 @@ mfc_replace(struct mfc *c, uint32_t src, uint32_t grp, const struct mfc_spec *s)
 		iif_index_del(c, prev->iif, prev->cidx);
 		iif_index_add(c, s->iif, prev->cidx);
 	}
+	if (!moved && prev->ocidx != IDX_NONE)
+		fold_oif_ctrs(c, prev, &c->t.pool[ei]);
 	limbo_push(c, L_VERSION, old, (uint32_t)moved, NULL);
 	return 0;
 }
@@ -1945,6 +1961,7 @@ mfc_stats_get(const struct mfc *c, uint32_t src, uint32_t grp,
 			st->last_used = x->last_used;
 	}
 	uint32_t live = 0, room = n_oifs ? *n_oifs : 0;
+	st->out_pkts = c->ogone[e->cidx];
 	if (e->oifl != NULL) {
 		const struct mfc_oifl_data *d = e->oifl->data;
 		for (uint32_t i = 0; i < d->n; i++) {

@@ -256,6 +256,10 @@ uint32_t mfc_reclaim_some(struct mfc *c, uint32_t budget);
 /** Deferred entries not yet reclaimed. */
 uint32_t mfc_reclaim_pending(const struct mfc *c);
 
+/** Objects retired (replaced versions, deleted entries, lists) that wait
+ * for a grace period (mfc_sync()). */
+uint32_t mfc_retired_pending(const struct mfc *c);
+
 /**
  * Let grace periods be waited for by a helper thread while the calling
  * (control) thread runs `hook` about every 100 us, so that a reader that

@@ -724,6 +724,64 @@ test_counters_follow_entry(void **st)
 	mfc_destroy(c);
 }
 
+/* An OIF change shows its counts at once, not only after the next grace
+ * period (found by review: MGM syncs rarely, and `out_packets` read 0 for
+ * as long); an lcore still counting in the old version is moved on when it
+ * is reclaimed; the entry's out_pkts never goes back when an OIF leaves. */
+static void
+test_counters_across_replace(void **st)
+{
+	(void)st;
+	struct mfc *c = mk(64);
+	struct mfc_lcore_ctrs *l0 = mfc_lcore_ctrs(c, 0);
+	struct mfc_stats s;
+	struct mfc_oif_stats os[4];
+	uint32_t n = 4;
+
+	assert_int_equal(add2(c, S(1), G(1), 1, 2, 3), 0);
+	const struct mfc_entry *e = look(c, S(1), G(1));
+	l0->oif[e->ocidx + 0].out_pkts += 10; /* ifid 2 */
+	l0->oif[e->ocidx + 1].out_pkts += 4;  /* ifid 3 */
+	l0->oif[e->ocidx + 1].out_discards += 1;
+	/* {2,3} -> {2,5}: no mfc_sync() */
+	struct mfc_oif o[2] = { oif(2, 1), oif(5, 1) };
+	struct mfc_spec sp = { .iif = 1, .n_oifs = 2, .oifs = o };
+	assert_int_equal(mfc_replace(c, S(1), G(1), &sp), 0);
+	const struct mfc_entry *e2 = look(c, S(1), G(1));
+	assert_int_not_equal(e2->ocidx, e->ocidx);
+	assert_int_equal(mfc_stats_get(c, S(1), G(1), &s, os, &n), 0);
+	assert_int_equal(s.out_pkts, 14);
+	assert_int_equal(n, 2);
+	assert_int_equal(os[0].ifid, 2);
+	assert_int_equal(os[0].out_pkts, 10);
+	assert_int_equal(os[1].out_pkts, 0);
+	/* a worker that still held the old version counts in it */
+	l0->oif[e->ocidx + 0].out_pkts += 2;
+	l0->oif[e->ocidx + 1].out_pkts += 1;
+	l0->oif[e2->ocidx + 1].out_pkts += 3; /* ifid 5, the new version */
+	mfc_sync(c);
+	n = 4;
+	assert_int_equal(mfc_stats_get(c, S(1), G(1), &s, os, &n), 0);
+	assert_int_equal(s.out_pkts, 20);
+	assert_int_equal(os[0].out_pkts, 12);
+	assert_int_equal(os[1].out_pkts, 3);
+	/* every OIF leaves: the total stays */
+	sp.n_oifs = 0;
+	assert_int_equal(mfc_replace(c, S(1), G(1), &sp), 0);
+	assert_int_equal(mfc_stats_get(c, S(1), G(1), &s, NULL, NULL), 0);
+	assert_int_equal(s.out_pkts, 20);
+	mfc_sync(c);
+	assert_int_equal(mfc_stats_get(c, S(1), G(1), &s, NULL, NULL), 0);
+	assert_int_equal(s.out_pkts, 20);
+	/* deleted and made again: from zero */
+	assert_int_equal(mfc_del(c, S(1), G(1)), 0);
+	mfc_sync(c);
+	assert_int_equal(add2(c, S(1), G(1), 1, 2, 3), 0);
+	assert_int_equal(mfc_stats_get(c, S(1), G(1), &s, NULL, NULL), 0);
+	assert_int_equal(s.out_pkts, 0);
+	mfc_destroy(c);
+}
+
 /* A coalesced counter block that straddles the never-used mark is zeroed,
  * and the mark moves past it (found by review: a later block inside it
  * came out with old counts). */
@@ -938,6 +996,7 @@ main(void)
 		cmocka_unit_test(test_memory_per_entry),
 		cmocka_unit_test(test_bulk_matches_single),
 		cmocka_unit_test(test_counters_follow_entry),
+		cmocka_unit_test(test_counters_across_replace),
 		cmocka_unit_test(test_counter_blocks_zeroed_after_coalesce),
 		cmocka_unit_test(test_edits_keep_hidden_hidden),
 		cmocka_unit_test(test_purge_deferred_reclaim),
