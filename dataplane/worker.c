@@ -164,20 +164,20 @@ mcfwd_worker_flush(struct mcfwd_worker *w)
 /* Punt                                                               */
 
 static inline bool
-punt_token(struct mcfwd_worker *w, uint64_t now)
+punt_token(struct mcfwd_worker *w, struct mcfwd_tbucket *b, uint64_t now)
 {
-	if (w->tokens == 0) {
-		uint64_t dt = now - w->tok_tsc, hz = w->dp->tsc_hz;
+	if (b->tokens == 0) {
+		uint64_t dt = now - b->tsc, hz = w->dp->tsc_hz;
 		if (dt > hz)
 			dt = hz;
 		/* control may change the rate at run time (set punt-rate) */
 		uint64_t add = dt * __atomic_load_n(&w->dp->punt_rate, __ATOMIC_RELAXED) / hz;
 		if (add == 0)
 			return false;
-		w->tokens = add < 256 ? add : 256;
-		w->tok_tsc = now;
+		b->tokens = add < 256 ? add : 256;
+		b->tsc = now;
 	}
-	w->tokens--;
+	b->tokens--;
 	return true;
 }
 
@@ -205,12 +205,12 @@ punt_allowed(struct mcfwd_worker *w, uint64_t key, uint64_t now)
 	if (w->pc[h].key == key && now - w->pc[h].tsc < w->dp->punt_window_tsc) {
 		if (w->pc[h].cnt >= w->dp->punt_per_flow)
 			return false;
-		if (!punt_token(w, now))
+		if (!punt_token(w, &w->tb_data, now))
 			return false;
 		w->pc[h].cnt++;
 		return true;
 	}
-	if (!punt_token(w, now))
+	if (!punt_token(w, &w->tb_data, now))
 		return false;
 	w->pc[h].key = key;
 	w->pc[h].tsc = now;
@@ -593,7 +593,7 @@ classify_burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool 
 			k++;
 			continue;
 		case MCFWD_PKT_PUNT:
-			if (!reinj && punt_token(w, now)) {
+			if (!reinj && punt_token(w, &w->tb_ctl, now)) {
 				if (punt(w, m, ifid, MCFWD_PUNT_CTRL))
 					w->st.ctrl_punted++;
 				else
@@ -737,8 +737,8 @@ mcfwd_worker_loop(void *arg)
 	uint16_t burst_sz = dp->burst ? dp->burst : 32;
 
 	urcu_qsbr_register_thread();
-	w->last_rx_tsc = w->tok_tsc = rte_rdtsc();
-	w->tokens = 256; /* the bucket starts full */
+	w->last_rx_tsc = w->tb_data.tsc = w->tb_ctl.tsc = rte_rdtsc();
+	w->tb_data.tokens = w->tb_ctl.tokens = 256; /* the buckets start full */
 	w->state = 1;
 	while (!dp->stop) {
 		uint32_t got = 0;

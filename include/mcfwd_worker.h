@@ -196,7 +196,12 @@ struct mcfwd_worker {
 		uint64_t key, tsc;
 		uint32_t cnt;
 	} pc[MCFWD_PUNT_CACHE];
-	uint64_t tokens, tok_tsc;
+	/** punt token buckets, each at dp->punt_rate: data (misses, wrong
+	 * interface) and control (IGMP, 224.0.0.0/24) apart, so that a flood
+	 * of new flows cannot starve IGMP and let memberships expire */
+	struct mcfwd_tbucket {
+		uint64_t tokens, tsc;
+	} tb_data, tb_ctl;
 	uint64_t last_rx_tsc;
 	/** replica buffers taken from dp->pool MCFWD_SPARE at a time; those a
 	 * burst did not use go back in mcfwd_worker_flush() */
