@@ -2002,6 +2002,11 @@ mgm_poll(struct mgm *m, int timeout_ms)
 	(void)mfes_reap(m, MGM_REAP_SLICE);
 	/* and of the cache entries a bulk purge left (mfc_set_reclaim_defer()) */
 	(void)mfc_reclaim_some(m->cache, MGM_RECLAIM_SLICE);
+	/* what membership changes retired (old versions, their lists and
+	 * counter blocks): one grace period for all of them, once a loop, so
+	 * they do not stay pinned until the next ageing or release */
+	if (mfc_retired_pending(m->cache) > 0)
+		(void)mfc_sync(m->cache);
 	if (m->grave != NULL || mfc_reclaim_pending(m->cache) > 0)
 		timeout_ms = 0;
 	uint64_t now = m->now_ms(m->now_arg);

@@ -412,6 +412,23 @@ test_deregister_in_callback(void **state)
  * routing owner keeps takes IGMP's memberships only; a FORWARD-only (*,G)
  * membership does not forward once the join that came with it leaves; a
  * delete of one state leaves the other. */
+/* A membership change retires the MFE's old version; the control loop
+ * reclaims it after one grace period (found by review: it stayed pinned,
+ * with its list and counter block, until the next ageing or release). */
+static void
+test_poll_reclaims_retired(void **state)
+{
+	struct fx *f = *state;
+	three_party(f);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	(void)mgm_poll(f->m, 0);
+	assert_int_equal(mgm_membership_delete(f->m, f->q.h, 0, 0, G1, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_string_equal(oifs_of(f, S1, G1), " 3 4");
+	assert_true(mfc_retired_pending(f->c) > 0);
+	(void)mgm_poll(f->m, 0);
+	assert_int_equal(mfc_retired_pending(f->c), 0);
+}
+
 static void
 test_states_per_client(void **state)
 {
@@ -1343,6 +1360,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_release_from_a_callback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_states_per_client, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_poll_reclaims_retired, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mfe_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deregister_in_callback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_default_route, setup, teardown),
