@@ -1302,6 +1302,7 @@ app_init(char *err, size_t errlen)
 	int rc;
 	app.start_s = app_now_ms() / 1000;
 	pthread_mutex_init(&app.snap.lock, NULL);
+	pthread_mutex_init(&app.stats_lock, NULL);
 	pthread_cond_init(&app.snap.cond, NULL);
 	if (hmap_init(&app.mfe_base, 64) < 0) {
 		snprintf(err, errlen, "out of memory");
@@ -1506,6 +1507,10 @@ app_fini(void)
 		mgm_destroy(app.mgm);
 	if (app.cache)
 		mfc_destroy(app.cache);
+	/* telemetry threads outlive this: they see `closing`, not freed workers */
+	pthread_mutex_lock(&app.stats_lock);
+	app.closing = true;
+	pthread_mutex_unlock(&app.stats_lock);
 	for (unsigned int i = 0; i < app.n_workers; i++) {
 		rte_ring_free(app.w[i]->reinject);
 		rte_free(app.w[i]);

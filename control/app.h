@@ -131,7 +131,12 @@ struct app {
 	uint64_t hb_last[MCFWD_MAX_WORKERS];   /* iterations last seen */
 	uint64_t hb_since_ms[MCFWD_MAX_WORKERS]; /* when they last changed */
 	bool hb_reported[MCFWD_MAX_WORKERS];
-	struct mcfwd_wstats base;   /* `clear counters` baseline */
+	struct mcfwd_wstats base;   /* `clear counters` baseline (written under stats_lock) */
+	/* Telemetry threads read the workers' counters and `base`: control
+	 * writes `base` and frees the workers (app_fini(), `closing` set
+	 * first) under this lock. */
+	pthread_mutex_t stats_lock;
+	bool closing;
 	struct hmap mfe_base;       /* (S,G) -> struct mgm_mfe_stats baseline */
 	struct app_snap snap;
 	struct cmdline *cl;

@@ -669,7 +669,12 @@ cmd_clear(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		snprintf(err, errlen, "usage: clear counters");
 		return -EINVAL;
 	}
-	app_stats_sum(&app.base);
+	/* built aside, published whole: /mcfwd/stats reads it from another thread */
+	struct mcfwd_wstats b;
+	app_stats_sum(&b);
+	pthread_mutex_lock(&app.stats_lock);
+	app.base = b;
+	pthread_mutex_unlock(&app.stats_lock);
 	HMAP_FOREACH(&app.mfe_base, x)
 		free(x->val);
 	hmap_free(&app.mfe_base);

@@ -101,10 +101,19 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
 	(void)params;
-	struct mcfwd_wstats t;
+	struct mcfwd_wstats t, b;
+	pthread_mutex_lock(&app.stats_lock);
+	if (app.closing) {
+		pthread_mutex_unlock(&app.stats_lock);
+		return -EBUSY;
+	}
 	app_stats_sum(&t);
+	b = app.base;
+	pthread_mutex_unlock(&app.stats_lock);
 	rte_tel_data_start_dict(d);
-#define X(f) rte_tel_data_add_dict_u64(d, #f, t.f - app.base.f);
+	/* a counter below its baseline (a worker's count that a failed TX
+	 * took back) shows 0, never a wrapped 1.8e19 */
+#define X(f) rte_tel_data_add_dict_u64(d, #f, t.f > b.f ? t.f - b.f : 0);
 	X(rx_pkts) X(rx_bytes) X(fwd) X(no_oif) X(negative) X(wrong_if) X(wrong_if_punted)
 	X(miss_punted) X(miss_dropped) X(ctrl_punted) X(ctrl_dropped) X(not_ip) X(not_mcast)
 	X(bad_hdr) X(ttl_expired) X(no_iface) X(tx_pkts) X(tx_discards) X(alloc_fail) X(ttl_low)
@@ -137,6 +146,12 @@ tel_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
 		*sl = col(&t, "idle_sleeps", RTE_TEL_U64_VAL);
 	if (sl == NULL)
 		return cols_done(&t, d, false);
+	pthread_mutex_lock(&app.stats_lock);
+	if (app.closing) {
+		pthread_mutex_unlock(&app.stats_lock);
+		(void)cols_done(&t, d, false); /* frees the columns */
+		return -EBUSY;
+	}
 	for (unsigned int i = 0; i < app.n_workers; i++) {
 		const struct mcfwd_worker *w = app.w[i];
 		rte_tel_data_add_array_int(w_, (int)i);
@@ -151,6 +166,7 @@ tel_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_array_u64(tx, w->st.tx_pkts);
 		rte_tel_data_add_array_u64(sl, w->st.idle_sleeps);
 	}
+	pthread_mutex_unlock(&app.stats_lock);
 	return cols_done(&t, d, true);
 }
 
