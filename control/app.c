@@ -484,6 +484,33 @@ config_apply_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* A load failed after the apply steps began (resource exhaustion the
+ * checks cannot see, e.g. MGM's memberships per interface): put the
+ * running configuration's addresses, routes, names, static routes and
+ * IGMP interfaces back. Interfaces the failed file created stay (as on any
+ * reload: protocols may hold them). Its own failures are appended to err. */
+static void
+config_rollback(struct mcfwd_config *failed, bool static_done, char *err, size_t errlen)
+{
+	struct mcfwd_config *old = app.cfg;
+	char e2[256] = "";
+	int rc;
+	if (old == NULL)
+		return; /* the first load: the program stops */
+	pending_cfg = NULL;
+	app.cfg = failed; /* config_drop_stale() drops what the running one set */
+	rc = config_apply_ifaces(old, e2, sizeof(e2));
+	app.cfg = old;
+	if (rc == 0 && static_done)
+		rc = mcfwd_static_apply(app.st, old, e2, sizeof(e2));
+	if (rc == 0)
+		rc = config_apply_igmp(old, e2, sizeof(e2));
+	size_t l = strnlen(err, errlen);
+	if (l + 1 < errlen)
+		snprintf(err + l, errlen - l, rc == 0 ? "; the running configuration is unchanged"
+			 : "; the running configuration could not be restored: %s", e2);
+}
+
 int
 app_config_load(const char *path, bool reload, char *err, size_t errlen)
 {
@@ -510,17 +537,21 @@ app_config_load(const char *path, bool reload, char *err, size_t errlen)
 	for (uint32_t i = 0; i < c->n_mgroups; i++)
 		APP_LOG(NOTICE, "%s:%u: mgroup ignored: a router does not join groups itself\n",
 			c->mgroups[i].loc.file, c->mgroups[i].loc.line);
-	/* from here on only resource exhaustion can fail */
+	/* from here on only resource exhaustion can fail, and then the
+	 * running configuration is put back */
 	rc = config_apply_ifaces(c, err, errlen);
 	if (rc < 0)
-		goto fail;
+		goto undo;
+	/* on failure it puts the running static routes back itself */
 	rc = mcfwd_static_apply(app.st, c, err, errlen);
 	if (rc < 0)
-		goto fail;
+		goto undo;
 	/* IGMP co-owns interfaces static may own too (MGM brackets) */
 	rc = config_apply_igmp(c, err, errlen);
-	if (rc < 0)
+	if (rc < 0) {
+		config_rollback(c, true, err, errlen);
 		goto fail;
+	}
 	if (app.cfg) {
 		mcfwd_config_free(app.cfg);
 		free(app.cfg);
@@ -532,6 +563,8 @@ app_config_load(const char *path, bool reload, char *err, size_t errlen)
 	APP_LOG(INFO, "%s %s: %u interfaces, %u routes, %u mroutes\n", reload ? "reloaded" : "loaded",
 		path, c->n_ifaces, c->n_routes, c->n_mroutes);
 	return 0;
+undo:
+	config_rollback(c, false, err, errlen);
 fail:
 	pending_cfg = NULL;
 	mcfwd_config_free(c);

@@ -937,7 +937,10 @@ def scenario_bad_cli():
 def scenario_reload():
     """A load makes addresses and routes what the new file says (those the
     running file set and the new one does not go), and a file refused at
-    its apply step (an address with a /0 prefix) changes nothing."""
+    its apply step (an address with a /0 prefix) changes nothing. A file
+    that fails while it is applied (more memberships on one interface
+    than MGM holds) leaves the running addresses and routes as they were
+    (found by review: they stayed half changed)."""
     print("reload: stale addresses and routes go; a refused file changes nothing")
     d = tempfile.mkdtemp(prefix="mcfwd-e2e-reload-")
     b, c = os.path.join(d, "b.conf"), os.path.join(d, "c.conf")
@@ -952,6 +955,12 @@ def scenario_reload():
         f.write("iface p0 port 0\niface p1 port 1 address 10.1.0.1/24\nroute 10.1.0.0/24 via p0\n")
     with open(e, "w") as f:
         f.write("iface p0 port 0\niface p1 port 1 address 10.1.0.1/24\n")
+    big = os.path.join(d, "big.conf")
+    with open(big, "w") as f:
+        f.write("iface p0 port 0 address 10.9.9.254/24\niface p1 port 1 address 10.2.0.1/24\n"
+                "route 172.20.0.0/16 via p1\n")
+        for i in range(65537):  # MGM holds 65536 memberships per interface
+            f.write("mroute from p0 group 232.%d.%d.%d to p1\n" % (i >> 16, (i >> 8) & 255, i & 255))
     cfg = ("iface p0 port 0\niface p1 port 1 address 10.1.0.1/24\n"
            "route 172.16.0.0/12 via p1\nroute 0.0.0.0/0 via p0\nroute 10.1.0.0/24 via p0\n")
     cmds = """show ip route json
@@ -967,13 +976,17 @@ protocol static load %(dd)s
 show ip route json
 protocol static load %(e)s
 show ip route json
+show interfaces json
+protocol static load %(big)s
+show ip route json
+show interfaces json
 quit
-""" % dict(b=b, c=c, dd=dd, e=e)
-    r = Run("reload", nports=2, config=cfg, cmds=cmds).run(timeout=60)
+""" % dict(b=b, c=c, dd=dd, e=e, big=big)
+    r = Run("reload", nports=2, config=cfg, cmds=cmds).run(timeout=120)
     shutil.rmtree(d, ignore_errors=True)
     check(r.rc == 0, "reload: exit status %s" % r.rc)
     js = [json.loads(l) for l in r.out.splitlines() if l.startswith("[")]
-    if check(len(js) == 8, "reload: %d JSON lines:\n%s" % (len(js), r.out[-1500:])):
+    if check(len(js) == 11, "reload: %d JSON lines:\n%s" % (len(js), r.out[-1500:])):
         routes = lambda j: sorted((x["prefix"], x["interface"]) for x in j)  # noqa: E731
         addrs = lambda j: {x["name"]: x["address"] for x in j}  # noqa: E731
         # the route statement for the connected prefix takes its slot
@@ -987,6 +1000,12 @@ quit
         check(routes(js[6]) == [("10.1.0.0/24", "p0")], "reload: route over a prefix: %s" % routes(js[6]))
         check(routes(js[7]) == [("10.1.0.0/24", "p1")],
               "reload: the connected route did not come back: %s" % routes(js[7]))
+        check(js[9] == js[7], "reload: a file that failed while applied changed the routes: %s"
+              % routes(js[9]))
+        check(js[10] == js[8], "reload: a file that failed while applied changed the interfaces: %s"
+              % addrs(js[10]))
+    check(re.search(r"big\.conf:\d+: .*No space left on device; the running configuration is unchanged",
+                    r.out) is not None, "reload: no message for the file that failed while applied")
     check(re.search(r"cmds:6: error: .*c\.conf:3: 'address' needs a prefix length 1\.\.32", r.out)
           is not None, "reload: /0 address not refused with its file and line")
     check(re.search(r"^0\.0\.0\.0/0 +p1 *$", r.out, re.M) is not None, "reload: show ip route text")
