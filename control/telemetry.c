@@ -31,31 +31,39 @@
 
 #define PAGE APP_SNAP_PAGE
 
-/* Ask control for a fresh snapshot; @return 1 when it is stale. Takes the lock. */
+/* Ask control for a fresh snapshot whose MFE page starts at `start`
+ * (negative: any page); @return 1 when it is stale (or of another page).
+ * Takes the lock. Up to 10 clients run at once (one DPDK thread each): one
+ * that asked for another page may have been served first, so a refresh of
+ * the wrong page is asked for again until the deadline. */
 static int
-snap_get_page(uint32_t start)
+snap_get_page(int64_t start)
 {
 	struct timespec ts;
 	pthread_mutex_lock(&app.snap.lock);
-	uint64_t seq = app.snap.seq;
-	app.snap.want = true;
-	app.snap.req_start = start;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_nsec += 500000000;
 	if (ts.tv_nsec >= 1000000000) {
 		ts.tv_sec++;
 		ts.tv_nsec -= 1000000000;
 	}
-	while (app.snap.seq == seq)
-		if (pthread_cond_timedwait(&app.snap.cond, &app.snap.lock, &ts) != 0)
-			break;
-	return app.snap.seq == seq;
+	for (;;) {
+		uint64_t seq = app.snap.seq;
+		app.snap.want = true;
+		if (start >= 0)
+			app.snap.req_start = (uint32_t)start;
+		while (app.snap.seq == seq)
+			if (pthread_cond_timedwait(&app.snap.cond, &app.snap.lock, &ts) != 0)
+				return 1;
+		if (start < 0 || app.snap.page_start == (uint32_t)start)
+			return 0;
+	}
 }
 
 static int
 snap_get(void)
 {
-	return snap_get_page(0);
+	return snap_get_page(-1);
 }
 
 static const char *
@@ -240,7 +248,7 @@ tel_mroutes(const char *cmd, const char *params, struct rte_tel_data *d)
 			return -EINVAL;
 	}
 	struct cols t = { .n = 0 };
-	int stale = snap_get_page((uint32_t)start);
+	int stale = snap_get_page((int64_t)start);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_int(d, "stale", stale);
 	rte_tel_data_add_dict_u64(d, "total", app.snap.total_mfes);

@@ -419,6 +419,25 @@ def scenario_telemetry():
                                            "/mcfwd/protocols", "/mcfwd/lcores", "/mcfwd/mroutes,1"]))
         except OSError as e:
             check(False, "telemetry: %s" % e)
+        # clients asking for different pages at once each get their own
+        # page (found by review: one refresh served both)
+        def client(k):
+            try:
+                for i in range(12):
+                    c = "/mcfwd/mroutes,%d" % ((i + k) % 3)
+                    a = telemetry_query(r, [c])[c]["/mcfwd/mroutes"]
+                    pages.append((c, a["start"], a["stale"]))
+            except OSError as e:
+                pages.append((str(e), -1, -1))
+        pages = []
+        th = [threading.Thread(target=client, args=(k,)) for k in range(4)]
+        for t in th:
+            t.start()
+        for t in th:
+            t.join()
+        bad = [p for p in pages if p[0] != "/mcfwd/mroutes,%d" % p[1] or p[2] != 0]
+        check(len(pages) == 48 and not bad, "telemetry: pages of concurrent clients: %d answers, "
+              "wrong: %s" % (len(pages), bad[:5]))
 
     cfg = "iface p0 port 0\niface p1 port 1\nmroute from p0 source %s group %s to p1\n" % (S1, G1)
     r = Run("telemetry", nports=2, config=cfg, cmds="sleep 2500\nquit\n", inputs=inp,
