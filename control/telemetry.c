@@ -3,7 +3,7 @@
  * DPDK telemetry commands (read them with dpdk-telemetry.py):
  *   /mcfwd/stats        forwarding counters by fate, control counters
  *   /mcfwd/lcores       workers
- *   /mcfwd/interfaces   logical interfaces
+ *   /mcfwd/interfaces,N logical interfaces from row N (pages of 128), with "total" and "start"
  *   /mcfwd/protocols    routing protocols
  *   /mcfwd/mroutes,N    MFEs from index N (pages of 48), with "total" and "start"
  *   /mcfwd/igmp         IGMP groups (the first 256), counters, drops by reason
@@ -30,6 +30,24 @@
 #include "app.h"
 
 #define PAGE APP_SNAP_PAGE
+/* DPDK 22.11 writes a reply into 16 KiB and silently leaves out the
+ * columns that do not fit (and arrays stop at 512): tables are paged so
+ * that a full page stays well under it (an interface row is under 80
+ * bytes of JSON) */
+#define IF_PAGE 128
+
+/* The page start in params ("" or NULL: 0); -1 when it is not a number. */
+static int64_t
+page_param(const char *params)
+{
+	if (params == NULL || *params == 0)
+		return 0;
+	char *e;
+	unsigned long v = strtoul(params, &e, 10);
+	if (*e || params[0] == '-' || v > UINT32_MAX)
+		return -1;
+	return (int64_t)v;
+}
 
 /* Ask control for a fresh snapshot whose MFE page starts at `start`
  * (negative: any page); @return 1 when it is stale (or of another page).
@@ -182,21 +200,29 @@ static int
 tel_interfaces(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
-	(void)params;
+	int64_t start = page_param(params);
+	if (start < 0)
+		return -EINVAL;
 	struct cols t = { .n = 0 };
 	int stale = snap_get();
+	uint32_t total = 0;
+	for (uint32_t i = 0; i < app.snap.n_ifs; i++)
+		total += app.snap.ifs[i].used;
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_int(d, "stale", stale);
+	rte_tel_data_add_dict_u64(d, "total", total);
+	rte_tel_data_add_dict_u64(d, "start", (uint64_t)start);
 	struct rte_tel_data *id = col(&t, "id", RTE_TEL_INT_VAL),
 		*nm = col(&t, "name", RTE_TEL_STRING_VAL), *po = col(&t, "port", RTE_TEL_INT_VAL),
 		*vl = col(&t, "vlan", RTE_TEL_INT_VAL), *ad = col(&t, "address", RTE_TEL_STRING_VAL),
 		*pl = col(&t, "prefix_len", RTE_TEL_INT_VAL), *mt = col(&t, "mtu", RTE_TEL_INT_VAL),
 		*ow = col(&t, "owner", RTE_TEL_STRING_VAL);
 	bool ok = ow != NULL;
-	for (uint32_t i = 0; ok && i < app.snap.n_ifs; i++) {
+	for (uint32_t i = 0, row = 0, n = 0; ok && i < app.snap.n_ifs && n < IF_PAGE; i++) {
 		const struct app_iface *f = &app.snap.ifs[i];
-		if (!f->used)
+		if (!f->used || row++ < start)
 			continue;
+		n++;
 		char a[16];
 		rte_tel_data_add_array_int(id, (int)i);
 		rte_tel_data_add_array_string(nm, f->name);
@@ -240,15 +266,11 @@ static int
 tel_mroutes(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
-	unsigned long start = 0;
-	if (params && *params) {
-		char *e;
-		start = strtoul(params, &e, 10);
-		if (*e || start > UINT32_MAX)
-			return -EINVAL;
-	}
+	int64_t start = page_param(params);
+	if (start < 0)
+		return -EINVAL;
 	struct cols t = { .n = 0 };
-	int stale = snap_get_page((int64_t)start);
+	int stale = snap_get_page(start);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_int(d, "stale", stale);
 	rte_tel_data_add_dict_u64(d, "total", app.snap.total_mfes);
