@@ -151,11 +151,26 @@ iface_add(const char *name, uint16_t port, uint16_t vlan, uint16_t mtu)
 	return (int)i;
 }
 
+/* Whether worker i owns a TX ring that holds packets. */
+static bool
+owns_pending_tx(unsigned int i)
+{
+	for (uint32_t own = app.w[i]->txr_owned; own; own &= own - 1) {
+		uint16_t p = (uint16_t)__builtin_ctz(own);
+		if (app.txr[p] != NULL && !rte_ring_empty(app.txr[p]))
+			return true;
+	}
+	return false;
+}
+
 /* After a purge returned, replicas another worker handed to a port's TX
  * ring before the grace period may still sit there: wait until every
  * online worker has completed two more loop iterations (each ends with a
- * flush that drains the TX rings it owns). Offline workers hold nothing.
- * Bounded by 100 ms (a stalled worker is reported by the heartbeat). */
+ * flush that drains the TX rings it owns), and until an idle-sleeping
+ * owner of a ring that holds packets has woken and drained it (found by
+ * review: it sent them after the release returned). A paused worker's
+ * rings were drained when it paused (app_forwarding()). Bounded by 100 ms
+ * (a stalled worker is reported by the heartbeat). */
 void
 app_tx_barrier(void)
 {
@@ -170,10 +185,15 @@ app_tx_barrier(void)
 		it[i] = __atomic_load_n(&app.w[i]->st.iterations, __ATOMIC_ACQUIRE);
 	uint64_t end = app_now_ms() + 100;
 	for (unsigned int i = 0; i < app.n_workers; i++)
-		while (app.w[i]->state == 1 &&
-		       __atomic_load_n(&app.w[i]->st.iterations, __ATOMIC_ACQUIRE) < it[i] + 2 &&
-		       app_now_ms() < end)
+		while (app_now_ms() < end) {
+			int st = app.w[i]->state;
+			if (st == 1 && __atomic_load_n(&app.w[i]->st.iterations, __ATOMIC_ACQUIRE) >=
+					       it[i] + 2)
+				break;
+			if (st != 1 && (st != 2 || !owns_pending_tx(i)))
+				break;
 			rte_pause();
+		}
 }
 
 int
@@ -860,6 +880,13 @@ app_forwarding(bool on)
 		for (unsigned int i = 0; i < app.n_workers; i++)
 			while (app.w[i]->state != 3 && app.w[i]->state != 0)
 				rte_delay_us_sleep(100);
+		/* a worker that paused later may have handed packets to a ring
+		 * whose owner had already paused: send them now, on the owner's
+		 * behalf (it is parked and touches nothing), so that nothing
+		 * left over goes out at `start`, after a release meanwhile */
+		for (unsigned int i = 0; i < app.n_workers; i++)
+			if (app.w[i]->state == 3 && owns_pending_tx(i))
+				mcfwd_worker_flush(app.w[i]);
 	}
 	app.forwarding = on;
 	return 0;

@@ -258,7 +258,8 @@ void mcfwd_worker_burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t
 void mcfwd_worker_burst_reinjected(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n);
 
 /** Send buffered packets (and drain TX rings this worker owns). Packets a
- * PMD does not take are freed and counted. Worker lcore. */
+ * PMD does not take are freed and counted. Worker lcore; or another
+ * thread while the worker is paused (state 3: parked, touching nothing). */
 void mcfwd_worker_flush(struct mcfwd_worker *w);
 
 /** The lcore function: poll until dp->stop. Registers with QSBR itself. */
