@@ -1444,18 +1444,24 @@ prompt_ready(int fd, uint32_t ev, void *arg)
 	(void)arg;
 	if (app.cl == NULL)
 		return;
+	/* a command may run the control loop (sleep, a grace period's hook):
+	 * stdin is not watched meanwhile, or a line typed then would run
+	 * inside this one, in librte_cmdline's half-consumed state (found by
+	 * review); it is read when the command is over */
+	(void)mgm_fd_del(app.mgm, 0);
 	/* cmdline_poll() reads one character per call */
 	for (int i = 0; i < 256; i++) {
 		int st = cmdline_poll(app.cl);
 		if (st < 0 || st == RDLINE_EXITED) {
-			if (st == RDLINE_EXITED || st < 0)
-				app.quit = 1;
+			app.quit = 1;
 			return;
 		}
 		struct pollfd p = { .fd = 0, .events = POLLIN };
 		if (poll(&p, 1, 0) <= 0)
-			return;
+			break;
 	}
+	if (app.cl != NULL && !app.quit)
+		(void)mgm_fd_add(app.mgm, 0, EPOLLIN, prompt_ready, NULL);
 }
 
 int

@@ -560,6 +560,16 @@ def scenario_interactive():
         check(read_until(rb"MFEs: 0"), "interactive: show ip mroute count")
         os.write(fd, b"frob\r")
         check(read_until(rb"error: unknown command 'frob'"), "interactive: bad line not reported")
+        # a line typed while a command runs the control loop waits for it
+        # (found by review: it ran nested inside the sleep)
+        os.write(fd, b"sleep 1500\r")
+        t0 = time.time()
+        time.sleep(0.3)
+        os.write(fd, b"show version\r")
+        check(read_until(rb"(?s)mcfwd \d+\.\d+\.\d+ \(.*mcfwd \d+\.\d+\.\d+ \(", 10),
+              "interactive: the line typed during sleep did not run")
+        check(time.time() - t0 >= 1.4, "interactive: a line typed during sleep ran inside it "
+              "(after %.2f s)" % (time.time() - t0))
         os.write(fd, b"quit\r")
         check(read_until(rb"mbufs back in their pools", 20), "interactive: quit did not stop cleanly")
     for _ in range(100):
