@@ -92,15 +92,16 @@ tx_port_flush(struct mcfwd_worker *w, uint16_t port)
 	w->tx[port].n = 0;
 	if (likely(w->txq[port] != UINT16_MAX)) {
 		sent = rte_eth_tx_burst(port, w->txq[port], m, n);
+		w->st.tx_pkts += sent;
+		w->port[port].tx_pkts += sent;
 	} else {
-		/* no TX queue of our own on this port: its owner sends, and
-		 * needs the counter slots with the packets */
+		/* no TX queue of our own on this port: its owner sends (and
+		 * counts what the port takes), and needs the counter slots
+		 * with the packets */
 		for (uint16_t i = 0; i < n; i++)
 			mcfwd_meta(m[i])->ocidx = w->tx[port].oc[i];
 		sent = (uint16_t)rte_ring_mp_enqueue_burst(w->txr[port], (void **)m, n, NULL);
 	}
-	w->st.tx_pkts += sent;
-	w->port[port].tx_pkts += sent;
 	if (unlikely(sent < n))
 		tx_drop(w, m + sent, w->tx[port].oc + sent, n - sent, port);
 }
@@ -125,14 +126,14 @@ drain_txr(struct mcfwd_worker *w, uint16_t p)
 	if (k == 0)
 		return;
 	uint16_t sent = rte_eth_tx_burst(p, 0, m, (uint16_t)k);
-	for (unsigned int i = 0; i < k; i++) {
-		bool ctl = mcfwd_meta(m[i])->ocidx == UINT32_MAX;
-		if (ctl && i < sent)
+	for (unsigned int i = 0; i < sent; i++) {
+		/* control's packets are ctl_tx; replicas of other workers
+		 * count here, where the port took them */
+		if (mcfwd_meta(m[i])->ocidx == UINT32_MAX) {
 			w->st.ctl_tx++;
-		/* a replica another worker counted as sent when it enqueued it */
-		if (!ctl && i >= sent) {
-			w->st.tx_pkts--;
-			w->port[p].tx_pkts--;
+		} else {
+			w->st.tx_pkts++;
+			w->port[p].tx_pkts++;
 		}
 	}
 	if (sent < k)

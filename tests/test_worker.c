@@ -751,6 +751,11 @@ t_tx_ring_handoff(void **state)
 	assert_int_equal(n, 7);
 	assert_int_equal(w->st.tx_pkts + w2->st.tx_pkts, 7);
 	assert_int_equal(w->st.tx_discards + w2->st.tx_discards, 9);
+	/* and each worker's own count is what it sent (found by review: the
+	 * handing worker counted 16, the owner took 9 back: -9, wrapped) */
+	assert_int_equal(w->st.tx_pkts, 0);
+	assert_int_equal(w2->st.tx_pkts, 7);
+	assert_int_equal(w2->port[ports[1]].tx_pkts, 7);
 	struct mfc_stats st;
 	struct mfc_oif_stats os[1];
 	uint32_t no = 1;
