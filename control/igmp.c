@@ -5,7 +5,11 @@
  *
  * State: interfaces in an array; per interface the groups in an array
  * sorted by address (binary search; a report names few groups); per group
- * its sources in an unsorted array (bounded by max_sources_per_group).
+ * its sources in an unsorted array (bounded by max_sources_per_group, and
+ * all groups of an interface together by max_sources_per_if). Live counts
+ * (sources per group and per interface, live groups per interface) are
+ * kept as the state changes, so that a cap check or a read does not walk
+ * every group and source.
  * Each group and source remembers what IGMP installed in MGM
  * (star_installed, installed), so that MGM is told only differences, a
  * paused interface can be caught up later, and a failed MGM call is
@@ -39,6 +43,11 @@
 #define REC_ALLOW 5
 #define REC_BLOCK 6
 
+/* The defaults must fit in MGM's default per-interface limit: one (S,G)
+ * per source and one (*,G) per group at most. */
+_Static_assert(IGMP_DEF_MAX_SOURCES_PER_IF + IGMP_DEF_MAX_GROUPS_PER_IF <= MGM_DEF_MAX_MEMBERS_PER_IF,
+	       "IGMP's default caps exceed MGM's per-interface limit");
+
 #define ALL_HOSTS 0xe0000001u /* 224.0.0.1 */
 #define IP_HDR_LEN 24         /* 20 + Router Alert */
 #define MAX_Q_SOURCES ((1500 - IP_HDR_LEN - 12) / 4)
@@ -49,7 +58,7 @@ struct isrc {
 	uint32_t addr;
 	uint64_t expires;   /* source timer deadline; 0: not running (Y) */
 	uint8_t rxmit;      /* group-and-source query retransmissions left */
-	bool live;          /* in the router state */
+	bool live;          /* in the router state (counted in n_live, n_src) */
 	bool installed;     /* (S,G) membership added in MGM */
 	bool mark;          /* scratch: in the record being applied */
 };
@@ -65,7 +74,9 @@ struct igroup {
 	uint64_t g_next, s_next;
 	bool star_installed;
 	bool dirty;         /* MGM not in line with the state */
+	bool counted;       /* counted in the interface's n_live_groups */
 	uint32_t n, cap;
+	uint32_t n_live;    /* sources of s[] that are live */
 	struct isrc *s;
 };
 
@@ -86,6 +97,8 @@ struct iif {
 	uint64_t created;
 	uint16_t ip_id;
 	uint32_t n, cap;        /* groups, sorted by address */
+	uint32_t n_live_groups; /* groups g with grp_live(g) (as of their last change) */
+	uint32_t n_src;         /* live sources of every group */
 	struct igroup **g;
 	struct igmp_stats st;
 };
@@ -343,28 +356,25 @@ grp_find(const struct iif *f, uint32_t grp)
 	return found ? f->g[i] : NULL;
 }
 
-static uint32_t
-live_sources(const struct igroup *g)
-{
-	uint32_t n = 0;
-	for (uint32_t i = 0; i < g->n; i++)
-		n += g->s[i].live;
-	return n;
-}
-
 static bool
 grp_live(const struct igroup *g)
 {
-	return g->mode == IGMP_MODE_EXCLUDE || live_sources(g) > 0;
+	return g->mode == IGMP_MODE_EXCLUDE || g->n_live > 0;
 }
 
-static uint32_t
-live_groups(const struct iif *f)
+/* Bring f->n_live_groups in line with g after a change of its mode or
+ * sources (every change ends in grp_changed, which calls this). */
+static void
+grp_account(struct iif *f, struct igroup *g)
 {
-	uint32_t n = 0;
-	for (uint32_t i = 0; i < f->n; i++)
-		n += grp_live(f->g[i]);
-	return n;
+	bool live = grp_live(g);
+	if (live == g->counted)
+		return;
+	g->counted = live;
+	if (live)
+		f->n_live_groups++;
+	else
+		f->n_live_groups--;
 }
 
 static struct igroup *
@@ -374,7 +384,7 @@ grp_create(struct igmp *ig, struct iif *f, uint32_t grp, uint64_t now)
 	uint32_t i = grp_pos(f, grp, &found);
 	if (found)
 		return f->g[i];
-	if (live_groups(f) >= ig->p.max_groups_per_if) {
+	if (f->n_live_groups >= ig->p.max_groups_per_if) {
 		CNT(ig, f, state_full);
 		return NULL;
 	}
@@ -402,8 +412,13 @@ grp_create(struct igmp *ig, struct iif *f, uint32_t grp, uint64_t now)
 static void
 grp_free_at(struct igmp *ig, struct iif *f, uint32_t i)
 {
-	free(f->g[i]->s);
-	free(f->g[i]);
+	struct igroup *g = f->g[i];
+	/* the garbage collector frees only dead groups; if_free any */
+	f->n_src -= g->n_live;
+	if (g->counted)
+		f->n_live_groups--;
+	free(g->s);
+	free(g);
 	memmove(f->g + i, f->g + i + 1, (f->n - i - 1) * sizeof(*f->g));
 	f->n--;
 	ig->n_groups--;
@@ -419,14 +434,14 @@ src_find(const struct igroup *g, uint32_t addr)
 }
 
 /* The live source addr of g, made live (timer `expires`) if it was not.
- * NULL when the group is full or out of memory. */
+ * NULL when the group or the interface is full, or out of memory. */
 static struct isrc *
 src_get(struct igmp *ig, struct iif *f, struct igroup *g, uint32_t addr, uint64_t expires)
 {
 	struct isrc *s = src_find(g, addr);
 	if (s != NULL && s->live)
 		return s;
-	if (live_sources(g) >= ig->p.max_sources_per_group) {
+	if (g->n_live >= ig->p.max_sources_per_group || f->n_src >= ig->p.max_sources_per_if) {
 		CNT(ig, f, state_full);
 		return NULL;
 	}
@@ -443,14 +458,20 @@ src_get(struct igmp *ig, struct iif *f, struct igroup *g, uint32_t addr, uint64_
 		*s = (struct isrc){ .addr = addr };
 	}
 	s->live = true;
+	g->n_live++;
+	f->n_src++;
 	s->expires = expires;
 	s->rxmit = 0;
 	return s;
 }
 
 static void
-src_delete(struct isrc *s)
+src_delete(struct iif *f, struct igroup *g, struct isrc *s)
 {
+	if (s->live) {
+		g->n_live--;
+		f->n_src--;
+	}
 	s->live = false;
 	s->expires = 0;
 	s->rxmit = 0;
@@ -546,6 +567,7 @@ grp_gc(struct igmp *ig, struct iif *f, struct igroup *g)
 static void
 grp_changed(struct igmp *ig, struct iif *f, struct igroup *g)
 {
+	grp_account(f, g);
 	grp_sync(ig, f, g, false);
 	grp_gc(ig, f, g);
 }
@@ -844,7 +866,7 @@ apply_record(struct igmp *ig, struct iif *f, uint8_t type, uint32_t grp, const u
 			 * TO_EX: Q(G,A*B) */
 			for (uint32_t i = 0; i < g->n; i++)
 				if (g->s[i].live && !g->s[i].mark)
-					src_delete(&g->s[i]);
+					src_delete(f, g, &g->s[i]);
 			for (uint32_t i = 0; i < ns; i++) {
 				struct isrc *s = src_find(g, mcfwd_rd32(src + 4 * i));
 				if (s == NULL || !s->live)
@@ -859,7 +881,7 @@ apply_record(struct igmp *ig, struct iif *f, uint8_t type, uint32_t grp, const u
 			 * TO_EX: (A-X-Y)=Group Timer, Delete (X-A), (Y-A), Q(G,A-Y) */
 			for (uint32_t i = 0; i < g->n; i++)
 				if (g->s[i].live && !g->s[i].mark)
-					src_delete(&g->s[i]);
+					src_delete(f, g, &g->s[i]);
 			uint64_t t = type == REC_IS_EX ? gmi_at : g->timer ? g->timer : gmi_at;
 			for (uint32_t i = 0; i < ns; i++)
 				(void)src_get(ig, f, g, mcfwd_rd32(src + 4 * i), t);
@@ -1122,7 +1144,6 @@ static bool
 grp_expire(struct iif *f, struct igroup *g, uint64_t now)
 {
 	bool changed = false;
-	(void)f;
 	if (g->v1_until && now >= g->v1_until)
 		g->v1_until = 0;
 	if (g->v2_until && now >= g->v2_until)
@@ -1131,7 +1152,7 @@ grp_expire(struct iif *f, struct igroup *g, uint64_t now)
 		/* Y goes; X, if any, becomes INCLUDE(X); else the group goes */
 		for (uint32_t i = 0; i < g->n; i++)
 			if (g->s[i].live && g->s[i].expires == 0)
-				src_delete(&g->s[i]);
+				src_delete(f, g, &g->s[i]);
 		g->mode = IGMP_MODE_INCLUDE;
 		g->timer = 0;
 		g->g_rxmit = 0;
@@ -1142,7 +1163,7 @@ grp_expire(struct iif *f, struct igroup *g, uint64_t now)
 		if (!s->live || s->expires == 0 || now < s->expires)
 			continue;
 		if (g->mode == IGMP_MODE_INCLUDE) {
-			src_delete(s);
+			src_delete(f, g, s);
 		} else {
 			s->expires = 0; /* EXCLUDE: moves to the exclude list */
 			s->rxmit = 0;
@@ -1290,9 +1311,11 @@ igmp_create(const struct igmp_params *p)
 	if (ig->p.tick_ms == 0)
 		ig->p.tick_ms = 100;
 	if (ig->p.max_groups_per_if == 0)
-		ig->p.max_groups_per_if = 4096;
+		ig->p.max_groups_per_if = IGMP_DEF_MAX_GROUPS_PER_IF;
 	if (ig->p.max_sources_per_group == 0)
 		ig->p.max_sources_per_group = 1024;
+	if (ig->p.max_sources_per_if == 0)
+		ig->p.max_sources_per_if = IGMP_DEF_MAX_SOURCES_PER_IF;
 	if (ig->p.max_records_per_pkt == 0)
 		ig->p.max_records_per_pkt = 256;
 	if (ig->p.max_sources_per_pkt == 0)
@@ -1463,7 +1486,7 @@ if_info(const struct igmp *ig, const struct iif *f, struct igmp_if_info *o)
 	o->next_query_ms = f->querier ? left(f->next_gq, now) : 0;
 	o->startup_left = f->startup_left;
 	o->paused = f->state != IF_RUN;
-	o->n_groups = live_groups(f);
+	o->n_groups = f->n_live_groups;
 	o->uptime_ms = now - f->created;
 }
 
@@ -1517,11 +1540,18 @@ igmp_group_at(const struct igmp *ig, uint32_t ifindex, uint32_t idx, struct igmp
 	if (f == NULL)
 		return -ENOENT;
 	const struct igroup *g = NULL;
-	for (uint32_t i = 0, k = 0; i < f->n; i++)
-		if (grp_live(f->g[i]) && k++ == idx) {
-			g = f->g[i];
-			break;
-		}
+	if (f->n_live_groups == f->n) {
+		/* no dead group kept for MGM: the idx-th is there (a walk of
+		 * every group stays linear) */
+		if (idx < f->n)
+			g = f->g[idx];
+	} else {
+		for (uint32_t i = 0, k = 0; i < f->n; i++)
+			if (grp_live(f->g[i]) && k++ == idx) {
+				g = f->g[i];
+				break;
+			}
+	}
 	if (g == NULL)
 		return -ENOENT;
 	uint64_t now = now_of(ig);
@@ -1535,7 +1565,7 @@ igmp_group_at(const struct igmp *ig, uint32_t ifindex, uint32_t idx, struct igmp
 	out->v2_host_ms = left(g->v2_until, now);
 	out->uptime_ms = now - g->created;
 	out->last_reporter = g->last_reporter;
-	out->n_sources = live_sources(g);
+	out->n_sources = g->n_live;
 	uint32_t max = n_src ? *n_src : 0, k = 0;
 	for (uint32_t i = 0; i < g->n && k < max && src; i++) {
 		const struct isrc *s = &g->s[i];
@@ -1572,6 +1602,6 @@ igmp_group_count(const struct igmp *ig)
 {
 	uint32_t n = 0;
 	for (uint32_t i = 0; ig && i < ig->n_if; i++)
-		n += live_groups(ig->ifs[i]);
+		n += ig->ifs[i]->n_live_groups;
 	return n;
 }

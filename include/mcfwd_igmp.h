@@ -96,6 +96,14 @@ typedef uint64_t (*igmp_now_fn)(void *arg);
 #define IGMP_DEF_LMQI_MS 1000u
 #define IGMP_SSM_PREFIX 0xe8000000u /* 232.0.0.0/8 */
 
+/** Default state caps. IGMP holds at most one MGM membership per source
+ * (INCLUDE) plus one per group ((*,G), EXCLUDE) on an interface, so with
+ * these defaults it stays well below MGM's default per-interface limit and
+ * leaves room for the routing protocol that owns the interface. Raising
+ * them past MGM's max_members_per_if only makes MGM refuse the excess. */
+#define IGMP_DEF_MAX_GROUPS_PER_IF 4096u
+#define IGMP_DEF_MAX_SOURCES_PER_IF 16384u
+
 struct igmp_params {
 	struct mgm *mgm;               /**< required */
 	igmp_send_fn send;             /**< required */
@@ -104,10 +112,13 @@ struct igmp_params {
 	void *now_arg;
 	uint32_t component;            /**< MGM component id (default 0) */
 	uint32_t tick_ms;              /**< 0: 100; UINT32_MAX: no MGM timer */
-	uint32_t max_groups_per_if;    /**< groups in state per interface (default 4096) */
+	uint32_t max_groups_per_if;    /**< groups in state per interface (IGMP_DEF_MAX_GROUPS_PER_IF) */
 	uint32_t max_sources_per_group;/**< sources in state per group (default 1024) */
 	uint32_t max_records_per_pkt;  /**< v3 report records (default 256) */
 	uint32_t max_sources_per_pkt;  /**< sources in one report/query (default 1024) */
+	/** sources in state per interface, all groups together
+	 * (IGMP_DEF_MAX_SOURCES_PER_IF) */
+	uint32_t max_sources_per_if;
 };
 
 /** Per-interface configuration; 0 in any field means its default. */
@@ -162,7 +173,7 @@ struct igmp_stats {
 	uint64_t tx_general, tx_group, tx_group_source; /**< queries sent */
 	uint64_t tx_errors;         /**< send function failures, no address */
 	uint64_t mgm_adds, mgm_deletes, mgm_errors;
-	uint64_t state_full;        /**< groups or sources refused (max_* reached) */
+	uint64_t state_full;        /**< groups or sources refused (a max_* cap reached) */
 	uint64_t querier_changes;
 	uint64_t drops[IGMP_DROP_MAX];
 	uint64_t dropped;           /**< sum of drops */

@@ -245,6 +245,20 @@ feed_v3(struct fx *f, uint32_t from, uint8_t type, uint32_t grp, uint32_t n, ...
 
 #define V3(type, grp, ...) assert_int_equal(feed_v3(f, H1, type, grp, __VA_ARGS__), 0)
 
+/* One record of n sources base, base+1, ... (n <= 32, the packet cap). */
+static void
+feed_range(struct fx *f, uint8_t type, uint32_t grp, uint32_t base, uint32_t n)
+{
+	struct rb r;
+	uint32_t s[32];
+	assert_true(n <= 32);
+	for (uint32_t i = 0; i < n; i++)
+		s[i] = base + i;
+	rb_init(&r);
+	rb_rec(&r, type, grp, n, s);
+	assert_int_equal(feed_msg(f, H1, V3DST, r.m, r.len, NULL), 0);
+}
+
 static int
 feed_v12(struct fx *f, uint8_t type, uint32_t grp, uint32_t dst)
 {
@@ -355,6 +369,9 @@ state(struct fx *f, uint32_t grp)
 #define STATE(grp, want) assert_string_equal(state(f, grp), want)
 
 /* ---- fixture ---- */
+/* Caps for the next setup (0: the fixture's defaults); setup_* set them. */
+static uint32_t fx_members_per_if, fx_sources_per_if;
+
 static int
 setup(void **state_)
 {
@@ -365,7 +382,8 @@ setup(void **state_)
 	snprintf(name, sizeof(name), "igmp%d", seq++);
 	now_ms = 1000000;
 	f->c = mfc_create(&cp);
-	struct mgm_params mp = { .cache = f->c, .now = fake_s, .now_ms = fake_ms, .name = name };
+	struct mgm_params mp = { .cache = f->c, .now = fake_s, .now_ms = fake_ms, .name = name,
+				 .max_members_per_if = fx_members_per_if };
 	f->m = mgm_create(&mp);
 	if (f->c == NULL || f->m == NULL)
 		return -1;
@@ -376,7 +394,8 @@ setup(void **state_)
 		return -1;
 	struct igmp_params ip = { .mgm = f->m, .send = rec_send, .now_ms = fake_ms,
 				  .tick_ms = UINT32_MAX, .max_records_per_pkt = 16,
-				  .max_sources_per_pkt = 32, .max_sources_per_group = 8 };
+				  .max_sources_per_pkt = 32, .max_sources_per_group = 8,
+				  .max_sources_per_if = fx_sources_per_if };
 	f->ig = igmp_create(&ip);
 	if (f->ig == NULL)
 		return -1;
@@ -393,6 +412,16 @@ setup(void **state_)
 	log_clear();
 	*state_ = f;
 	return 0;
+}
+
+/* IGMP's own cap: 20 sources on the interface (8 per group). */
+static int
+setup_src_cap(void **state_)
+{
+	fx_sources_per_if = 20;
+	int rc = setup(state_);
+	fx_sources_per_if = 0;
+	return rc;
 }
 
 static int
@@ -1100,6 +1129,75 @@ test_pause_twice(void **st)
 	assert_int_equal(mgm_membership_count(f->m), 1);
 }
 
+static uint32_t
+n_sources_of(struct fx *f, uint32_t grp)
+{
+	struct igmp_group_info gi;
+	for (uint32_t i = 0; igmp_group_at(f->ig, IF1, i, &gi, NULL, NULL) == 0; i++)
+		if (gi.grp == grp)
+			return gi.n_sources;
+	return UINT32_MAX;
+}
+
+static uint64_t
+state_full_of(struct fx *f)
+{
+	struct igmp_stats sts;
+	assert_int_equal(igmp_stats_get(f->ig, IF1, &sts), 0);
+	return sts.state_full;
+}
+
+/* max_sources_per_if caps the sources of every group of an interface
+ * together (8 per group and 20 per interface here); a refused source is
+ * counted in state_full, and sources that leave make room again. */
+static void
+test_source_cap_per_if(void **st)
+{
+	struct fx *f = *st;
+	const uint32_t G1 = 0xef000001u, G2 = 0xef000002u, G3 = 0xef000003u, G4 = 0xef000004u;
+	const uint32_t B1 = 0x0b000001u, B2 = 0x0b000101u, B3 = 0x0b000201u;
+	uint64_t t0 = now_ms;
+	struct igmp_if_info ii;
+	feed_range(f, ALLOW, G1, B1, 8);
+	feed_range(f, ALLOW, G2, B2, 8);
+	feed_range(f, ALLOW, G3, B3, 8);   /* 4 fit */
+	assert_int_equal(state_full_of(f), 4);
+	assert_int_equal(n_sources_of(f, G3), 4);
+	assert_int_equal(mgm_membership_count(f->m), 20);
+	/* full: a group can still turn to EXCLUDE (its (*,G)), but keeps no
+	 * excluded source */
+	V3(IS_EX, G4, 2, S1, S2);
+	STATE(G4, "EX 260000");
+	assert_int_equal(state_full_of(f), 6);
+	assert_int_equal(mgm_membership_count(f->m), 21);
+	assert_int_equal(igmp_if_info_get(f->ig, IF1, &ii), 0);
+	assert_int_equal(ii.n_groups, 4);
+	assert_int_equal(igmp_group_count(f->ig), 4);
+	/* two of G1's sources leave (BLOCK, nobody answers): room for two */
+	feed_range(f, BLOCK, G1, B1, 2);
+	tick_to(f, now_ms + 1000);
+	tick_to(f, now_ms + 1000);
+	n_sent = 0;
+	assert_int_equal(n_sources_of(f, G1), 6);
+	feed_range(f, ALLOW, G3, B3 + 4, 4);
+	assert_int_equal(n_sources_of(f, G3), 6);
+	assert_int_equal(state_full_of(f), 8);
+	assert_int_equal(mgm_membership_count(f->m), 21);
+	/* everything times out: the whole cap is free again */
+	tick_to(f, t0 + 260000);
+	tick_to(f, now_ms + 2000);
+	assert_int_equal(igmp_group_count(f->ig), 0);
+	assert_int_equal(igmp_if_info_get(f->ig, IF1, &ii), 0);
+	assert_int_equal(ii.n_groups, 0);
+	assert_int_equal(mgm_membership_count(f->m), 0);
+	feed_range(f, ALLOW, G2, B2, 8);
+	feed_range(f, ALLOW, G3, B3, 8);
+	feed_range(f, ALLOW, G1, B1, 8);
+	assert_int_equal(n_sources_of(f, G1), 4);
+	assert_int_equal(state_full_of(f), 12);
+	assert_int_equal(igmp_group_count(f->ig), 3);
+}
+
 int
 main(void)
 {
@@ -1117,6 +1215,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_validation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_resume_shutdown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_twice, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_source_cap_per_if, setup_src_cap, teardown),
 	};
 	int rc = cmocka_run_group_tests_name("igmp", tests, NULL, NULL);
 	rte_eal_cleanup();
