@@ -11,9 +11,12 @@
  * kept as the state changes, so that a cap check or a read does not walk
  * every group and source.
  * Each group and source remembers what IGMP installed in MGM
- * (star_installed, installed), so that MGM is told only differences, a
- * paused interface can be caught up later, and a failed MGM call is
- * retried by the next tick. A source or group that left the router state
+ * (star_installed, installed), so that MGM is told only differences and a
+ * paused interface can be caught up later. A group whose MGM calls failed
+ * is parked: its adds wait for a retry time that doubles at each failure
+ * (RETRY_MIN_MS, up to 32 times that), so an interface MGM finds full (-ENOSPC,
+ * counted in state_full) costs one refused call per group and retry, not
+ * one per source and tick. A source or group that left the router state
  * but is still installed stays (live = false) until MGM is told.
  *
  * Pure C but for MGM; no DPDK (the clock and the send function are
@@ -48,6 +51,11 @@
 _Static_assert(IGMP_DEF_MAX_SOURCES_PER_IF + IGMP_DEF_MAX_GROUPS_PER_IF <= MGM_DEF_MAX_MEMBERS_PER_IF,
 	       "IGMP's default caps exceed MGM's per-interface limit");
 
+/* Retry of a group's failed MGM calls: after RETRY_MIN_MS, doubling at
+ * every failure up to RETRY_MIN_MS << RETRY_MAX_SHIFT. */
+#define RETRY_MIN_MS 1000u
+#define RETRY_MAX_SHIFT 5 /* 32 s */
+
 #define ALL_HOSTS 0xe0000001u /* 224.0.0.1 */
 #define IP_HDR_LEN 24         /* 20 + Router Alert */
 #define MAX_Q_SOURCES ((1500 - IP_HDR_LEN - 12) / 4)
@@ -74,6 +82,8 @@ struct igroup {
 	uint64_t g_next, s_next;
 	bool star_installed;
 	bool dirty;         /* MGM not in line with the state */
+	uint8_t retry_shift;/* failures in a row, capped at RETRY_MAX_SHIFT */
+	uint64_t retry_at;  /* after a failure: no add before; 0: none */
 	bool counted;       /* counted in the interface's n_live_groups */
 	uint32_t n, cap;
 	uint32_t n_live;    /* sources of s[] that are live */
@@ -93,7 +103,6 @@ struct iif {
 	int state;              /* IF_* */
 	uint64_t resume_tid;
 	bool resume_armed;
-	bool dirty;
 	uint64_t created;
 	uint16_t ip_id;
 	uint32_t n, cap;        /* groups, sorted by address */
@@ -480,22 +489,44 @@ src_delete(struct iif *f, struct igroup *g, struct isrc *s)
 /* ---------------------------------------------------------------- */
 /* MGM                                                                */
 
+/* A membership add refused: -ENOSPC is MGM's per-interface limit, a
+ * state cap like IGMP's own (state_full); anything else is an error. */
+static void
+add_failed(struct igmp *ig, struct iif *f, int rc, bool *full)
+{
+	if (rc == -ENOSPC) {
+		CNT(ig, f, state_full);
+		*full = true;
+	} else {
+		CNT(ig, f, mgm_errors);
+	}
+}
+
 /* Bring MGM in line with g's state: adds first (make before break), then
  * deletes. force: add what is wanted even if it was added before (resume
- * after MGM dropped everything on the interface). */
+ * after MGM dropped everything on the interface), parked or not. */
 static void
 grp_sync(struct igmp *ig, struct iif *f, struct igroup *g, bool force)
 {
 	if (f->state != IF_RUN) {
-		g->dirty = f->dirty = true;
+		g->dirty = true;
 		return;
 	}
 	struct mgm *m = ig->p.mgm;
 	bool fail = false, excl = g->mode == IGMP_MODE_EXCLUDE;
+	/* parked: no add before the retry time (deletes go on: they only
+	 * make room); after one -ENOSPC the interface is full, so the
+	 * group's other adds would be refused too */
+	bool full = !force && g->retry_at != 0 && now_of(ig) < g->retry_at;
+	bool held = false;
 	int rc;
 	for (uint32_t i = 0; i < g->n; i++) {
 		struct isrc *s = &g->s[i];
 		if (!excl && s->live && (force || !s->installed)) {
+			if (full) {
+				held = true;
+				continue;
+			}
 			rc = mgm_membership_add(m, ig->h, s->addr, ~0u, g->grp, ~0u, f->ifindex, 0,
 						MGM_JOIN_STATE);
 			if (rc == 0) {
@@ -503,18 +534,23 @@ grp_sync(struct igmp *ig, struct iif *f, struct igroup *g, bool force)
 				CNT(ig, f, mgm_adds);
 			} else {
 				fail = true;
-				CNT(ig, f, mgm_errors);
+				add_failed(ig, f, rc, &full);
 			}
 		}
 	}
 	if (excl && (force || !g->star_installed)) {
-		rc = mgm_membership_add(m, ig->h, 0, 0, g->grp, ~0u, f->ifindex, 0, MGM_JOIN_STATE);
-		if (rc == 0) {
-			g->star_installed = true;
-			CNT(ig, f, mgm_adds);
+		if (full) {
+			held = true;
 		} else {
-			fail = true;
-			CNT(ig, f, mgm_errors);
+			rc = mgm_membership_add(m, ig->h, 0, 0, g->grp, ~0u, f->ifindex, 0,
+						MGM_JOIN_STATE);
+			if (rc == 0) {
+				g->star_installed = true;
+				CNT(ig, f, mgm_adds);
+			} else {
+				fail = true;
+				add_failed(ig, f, rc, &full);
+			}
 		}
 	}
 	if (!excl && g->star_installed) {
@@ -541,9 +577,16 @@ grp_sync(struct igmp *ig, struct iif *f, struct igroup *g, bool force)
 			}
 		}
 	}
-	g->dirty = fail;
-	if (fail)
-		f->dirty = true;
+	if (fail) {
+		/* park the group: the next retry waits twice as long */
+		g->retry_at = now_of(ig) + ((uint64_t)RETRY_MIN_MS << g->retry_shift);
+		if (g->retry_shift < RETRY_MAX_SHIFT)
+			g->retry_shift++;
+	} else if (!held) {
+		g->retry_at = 0;
+		g->retry_shift = 0;
+	}
+	g->dirty = fail || held;
 }
 
 /* Forget sources and the group once they are out of the state and MGM. */
@@ -579,7 +622,6 @@ if_resume(void *arg)
 	struct igmp *ig = f->ig;
 	f->resume_armed = false;
 	f->state = IF_RUN;
-	f->dirty = false;
 	for (uint32_t i = 0; i < f->n;) {
 		struct igroup *g = f->g[i];
 		uint32_t n = f->n;
@@ -1221,21 +1263,13 @@ if_tick(struct igmp *ig, struct iif *f, uint64_t now)
 				send_source_round(ig, f, g, now);
 		}
 		uint32_t n = f->n;
-		if (grp_expire(f, g, now) || g->dirty)
+		/* MGM calls that failed: retried when the group's retry time
+		 * comes (a paused interface is caught up by if_resume) */
+		bool retry = g->dirty && f->state == IF_RUN && now >= g->retry_at;
+		if (grp_expire(f, g, now) || retry)
 			grp_changed(ig, f, g);
 		if (f->n == n)
 			i++;
-	}
-	if (f->state == IF_RUN && f->dirty) {
-		f->dirty = false;
-		for (uint32_t i = 0; i < f->n;) {
-			struct igroup *g = f->g[i];
-			uint32_t n = f->n;
-			if (g->dirty)
-				grp_changed(ig, f, g);
-			if (f->n == n)
-				i++;
-		}
 	}
 }
 
@@ -1280,6 +1314,8 @@ igmp_next_deadline_ms(const struct igmp *ig)
 			d = dmin(d, g->v2_until);
 			if (g->g_rxmit)
 				d = dmin(d, g->g_next);
+			if (g->dirty && f->state == IF_RUN)
+				d = dmin(d, g->retry_at ? g->retry_at : now);
 			for (uint32_t k = 0; k < g->n; k++) {
 				d = dmin(d, g->s[k].expires);
 				if (g->s[k].rxmit)

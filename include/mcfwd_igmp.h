@@ -172,8 +172,10 @@ struct igmp_stats {
 	uint64_t older_queries;     /**< v1/v2 queries heard on a v3 interface */
 	uint64_t tx_general, tx_group, tx_group_source; /**< queries sent */
 	uint64_t tx_errors;         /**< send function failures, no address */
-	uint64_t mgm_adds, mgm_deletes, mgm_errors;
-	uint64_t state_full;        /**< groups or sources refused (a max_* cap reached) */
+	uint64_t mgm_adds, mgm_deletes, mgm_errors; /**< errors: other than -ENOSPC */
+	/** groups or sources refused: a max_* cap reached, or MGM's
+	 * per-interface limit (an add refused with -ENOSPC, one per retry) */
+	uint64_t state_full;
 	uint64_t querier_changes;
 	uint64_t drops[IGMP_DROP_MAX];
 	uint64_t dropped;           /**< sum of drops */
@@ -219,7 +221,9 @@ int igmp_input(struct igmp *ig, uint32_t ifindex, const void *ip, size_t len,
 	       enum igmp_drop *why);
 
 /** Do what is due at the clock's now: queries, retransmissions, timer
- * expiries, MGM calls that failed before. Called by the MGM timer. */
+ * expiries, MGM calls that failed before (a group whose calls failed is
+ * retried 1 s later, then 2, 4 ... up to 32 s apart, until they succeed;
+ * sources stay in the router state meanwhile). Called by the MGM timer. */
 void igmp_tick(struct igmp *ig);
 
 /** Milliseconds until the next deadline (UINT64_MAX: none). */

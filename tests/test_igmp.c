@@ -35,6 +35,25 @@
 
 enum { IS_IN = 1, IS_EX, TO_IN, TO_EX, ALLOW, BLOCK };
 
+/* ---- MGM calls ---- */
+/* Every mgm_membership_add (IGMP's and the test's) is counted: the test
+ * links with -Wl,--wrap=mgm_membership_add. */
+static unsigned int n_mgm_adds;
+int __real_mgm_membership_add(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smask,
+			      uint32_t grp, uint32_t gmask, uint32_t ifindex, uint32_t nexthop,
+			      uint32_t flags);
+int __wrap_mgm_membership_add(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smask,
+			      uint32_t grp, uint32_t gmask, uint32_t ifindex, uint32_t nexthop,
+			      uint32_t flags);
+int
+__wrap_mgm_membership_add(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smask,
+			  uint32_t grp, uint32_t gmask, uint32_t ifindex, uint32_t nexthop,
+			  uint32_t flags)
+{
+	n_mgm_adds++;
+	return __real_mgm_membership_add(m, h, src, smask, grp, gmask, ifindex, nexthop, flags);
+}
+
 /* ---- clock, send, log ---- */
 static uint64_t now_ms;
 static uint64_t fake_ms(void *a) { (void)a; return now_ms; }
@@ -421,6 +440,16 @@ setup_src_cap(void **state_)
 	fx_sources_per_if = 20;
 	int rc = setup(state_);
 	fx_sources_per_if = 0;
+	return rc;
+}
+
+/* MGM's own limit: 8 memberships per interface. */
+static int
+setup_mgm_full(void **state_)
+{
+	fx_members_per_if = 8;
+	int rc = setup(state_);
+	fx_members_per_if = 0;
 	return rc;
 }
 
@@ -1198,6 +1227,69 @@ test_source_cap_per_if(void **st)
 	assert_int_equal(igmp_group_count(f->ig), 3);
 }
 
+/* MGM refuses adds past its per-interface limit (-ENOSPC): a refusal is
+ * state_full, not an MGM error; the group is parked, and neither ticks nor
+ * reports call MGM for it again before its retry time, which doubles at
+ * each refusal. When there is room again, the retry adds the rest. */
+static void
+test_mgm_full_parks(void **st)
+{
+	struct fx *f = *st;
+	const uint32_t B = 0x0b000001u, GP = 0xef0f0f0fu;
+	struct igmp_stats sts;
+	/* P, IF1's owner, holds 4 of the 8: room for 4 of IGMP's */
+	for (uint32_t i = 0; i < 4; i++)
+		assert_int_equal(mgm_membership_add(f->m, f->p.h, S1 + i, ALL, GP, ALL, IF1, 0,
+						    MGM_JOIN_STATE), 0);
+	uint64_t t0 = now_ms;
+	n_mgm_adds = 0;
+	feed_range(f, ALLOW, G, B, 8);
+	/* 4 added, the fifth refused; the other three not tried (full) */
+	assert_int_equal(n_mgm_adds, 5);
+	assert_int_equal(igmp_stats_get(f->ig, IF1, &sts), 0);
+	assert_int_equal(sts.state_full, 1);
+	assert_int_equal(sts.mgm_errors, 0);
+	assert_int_equal(sts.mgm_adds, 4);
+	assert_int_equal(mgm_membership_count(f->m), 8);
+	assert_int_equal(n_sources_of(f, G), 8);  /* still in the router state */
+	assert_int_equal(igmp_next_deadline_ms(f->ig), 1000);
+	/* no retry before 1 s, from ticks or from the hosts' reports */
+	for (uint64_t t = 100; t < 1000; t += 100)
+		tick_to(f, t0 + t);
+	feed_range(f, ALLOW, G, B, 8);
+	assert_int_equal(n_mgm_adds, 5);
+	tick_to(f, t0 + 1000);
+	assert_int_equal(n_mgm_adds, 6);
+	/* then 2 s later, 4 s later */
+	tick_to(f, t0 + 2999);
+	assert_int_equal(n_mgm_adds, 6);
+	tick_to(f, t0 + 3000);
+	assert_int_equal(n_mgm_adds, 7);
+	assert_int_equal(igmp_stats_get(f->ig, IF1, &sts), 0);
+	assert_int_equal(sts.state_full, 3);
+	assert_int_equal(sts.mgm_errors, 0);
+	/* P leaves: room; the next retry adds the rest, P hears of them */
+	for (uint32_t i = 0; i < 4; i++)
+		assert_int_equal(mgm_membership_delete(f->m, f->p.h, S1 + i, ALL, GP, ALL, IF1, 0,
+						       MGM_JOIN_STATE), 0);
+	log_clear();
+	tick_to(f, t0 + 6999);
+	assert_int_equal(n_mgm_adds, 7);
+	tick_to(f, t0 + 7000);
+	assert_int_equal(n_mgm_adds, 11);
+	expect_log("P LOCAL_JOIN b000005 ef010101 if=1\nP LOCAL_JOIN b000006 ef010101 if=1\n"
+		   "P LOCAL_JOIN b000007 ef010101 if=1\nP LOCAL_JOIN b000008 ef010101 if=1\n");
+	assert_int_equal(mgm_membership_count(f->m), 8);
+	/* in line with MGM: nothing more to do */
+	for (uint64_t t = 7100; t < 40000; t += 100)
+		tick_to(f, t0 + t);
+	assert_int_equal(n_mgm_adds, 11);
+	assert_int_equal(igmp_stats_get(f->ig, IF1, &sts), 0);
+	assert_int_equal(sts.state_full, 3);
+	assert_int_equal(sts.mgm_adds, 8);
+	n_sent = 0;
+}
+
 int
 main(void)
 {
@@ -1216,6 +1308,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pause_resume_shutdown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_twice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_source_cap_per_if, setup_src_cap, teardown),
+		cmocka_unit_test_setup_teardown(test_mgm_full_parks, setup_mgm_full, teardown),
 	};
 	int rc = cmocka_run_group_tests_name("igmp", tests, NULL, NULL);
 	rte_eal_cleanup();
