@@ -80,6 +80,11 @@ struct igroup {
 	uint32_t last_reporter;
 	uint8_t g_rxmit;    /* group-specific query retransmissions left */
 	uint64_t g_next, s_next;
+	/* No deadline beyond these is missed without a walk of s[]: s_min is
+	 * at or before the earliest running source timer (0: none runs);
+	 * s_pending is set while some source may have retransmissions left. */
+	uint64_t s_min;
+	bool s_pending;
 	bool star_installed;
 	bool dirty;         /* MGM not in line with the state */
 	uint8_t retry_shift;/* failures in a row, capped at RETRY_MAX_SHIFT */
@@ -442,6 +447,16 @@ src_find(const struct igroup *g, uint32_t addr)
 	return NULL;
 }
 
+/* Set a source timer; every running timer goes through here, so that
+ * g->s_min stays at or before the earliest. */
+static void
+src_timer(struct igroup *g, struct isrc *s, uint64_t t)
+{
+	s->expires = t;
+	if (t != 0 && (g->s_min == 0 || t < g->s_min))
+		g->s_min = t;
+}
+
 /* The live source addr of g, made live (timer `expires`) if it was not.
  * NULL when the group or the interface is full, or out of memory. */
 static struct isrc *
@@ -469,7 +484,7 @@ src_get(struct igmp *ig, struct iif *f, struct igroup *g, uint32_t addr, uint64_
 	s->live = true;
 	g->n_live++;
 	f->n_src++;
-	s->expires = expires;
+	src_timer(g, s, expires);
 	s->rxmit = 0;
 	return s;
 }
@@ -742,11 +757,13 @@ static void
 send_source_round(struct igmp *ig, struct iif *f, struct igroup *g, uint64_t now)
 {
 	uint32_t hi[MAX_Q_SOURCES], lo[MAX_Q_SOURCES], nh = 0, nl = 0;
+	bool pending = false;
 	for (uint32_t i = 0; i < g->n; i++) {
 		struct isrc *s = &g->s[i];
 		if (!s->live || s->rxmit == 0)
 			continue;
 		s->rxmit--;
+		pending = pending || s->rxmit > 0;
 		if (s->expires > now + lmqt(f)) {
 			hi[nh++] = s->addr;
 		} else {
@@ -766,6 +783,7 @@ send_source_round(struct igmp *ig, struct iif *f, struct igroup *g, uint64_t now
 	if (nl)
 		send_query(ig, f, g->grp, false, lo, nl, f->cfg.lmqi_ms);
 	g->s_next = now + f->cfg.lmqi_ms;
+	g->s_pending = pending;
 }
 
 /* Send Q(G, marked sources) (6.6.3.2): the querier lowers their timers to
@@ -782,8 +800,9 @@ query_sources(struct igmp *ig, struct iif *f, struct igroup *g, uint64_t now)
 		if (!s->live || !f->querier || f->cfg.version == 2)
 			continue;
 		if (s->expires > now + lmqt(f))
-			s->expires = now + lmqt(f);
+			src_timer(g, s, now + lmqt(f));
 		s->rxmit = f->cfg.lmqc;
+		g->s_pending = true;
 		any = true;
 	}
 	if (any)
@@ -867,7 +886,7 @@ apply_record(struct igmp *ig, struct iif *f, uint8_t type, uint32_t grp, const u
 		for (uint32_t i = 0; i < ns; i++) {
 			struct isrc *s = src_get(ig, f, g, mcfwd_rd32(src + 4 * i), gmi_at);
 			if (s != NULL)
-				s->expires = gmi_at;
+				src_timer(g, s, gmi_at);
 		}
 		break;
 	case REC_TO_IN:
@@ -875,7 +894,7 @@ apply_record(struct igmp *ig, struct iif *f, uint8_t type, uint32_t grp, const u
 		for (uint32_t i = 0; i < ns; i++) {
 			struct isrc *s = src_get(ig, f, g, mcfwd_rd32(src + 4 * i), gmi_at);
 			if (s != NULL)
-				s->expires = gmi_at;
+				src_timer(g, s, gmi_at);
 		}
 		marks_set(g, src, ns);
 		for (uint32_t i = 0; i < g->n; i++) {
@@ -1015,7 +1034,7 @@ query_input(struct igmp *ig, struct iif *f, uint32_t from, const uint8_t *q, siz
 		for (uint32_t i = 0; i < ns; i++) {
 			struct isrc *s = src_find(g, mcfwd_rd32(q + 12 + 4 * i));
 			if (s != NULL && s->live && s->expires > lt)
-				s->expires = lt;
+				src_timer(g, s, lt);
 		}
 	}
 }
@@ -1200,10 +1219,17 @@ grp_expire(struct iif *f, struct igroup *g, uint64_t now)
 		g->g_rxmit = 0;
 		changed = true;
 	}
+	if (g->s_min == 0 || now < g->s_min)
+		return changed; /* no source timer due: no walk */
+	uint64_t next = 0;
 	for (uint32_t i = 0; i < g->n; i++) {
 		struct isrc *s = &g->s[i];
-		if (!s->live || s->expires == 0 || now < s->expires)
+		if (!s->live || s->expires == 0)
 			continue;
+		if (now < s->expires) {
+			next = next == 0 || s->expires < next ? s->expires : next;
+			continue;
+		}
 		if (g->mode == IGMP_MODE_INCLUDE) {
 			src_delete(f, g, s);
 		} else {
@@ -1212,6 +1238,7 @@ grp_expire(struct iif *f, struct igroup *g, uint64_t now)
 		}
 		changed = true;
 	}
+	g->s_min = next;
 	return changed;
 }
 
@@ -1255,13 +1282,8 @@ if_tick(struct igmp *ig, struct iif *f, uint64_t now)
 			g->g_rxmit--;
 			g->g_next = now + f->cfg.lmqi_ms;
 		}
-		if (f->querier && now >= g->s_next) {
-			bool pending = false;
-			for (uint32_t k = 0; k < g->n && !pending; k++)
-				pending = g->s[k].live && g->s[k].rxmit > 0;
-			if (pending)
-				send_source_round(ig, f, g, now);
-		}
+		if (f->querier && g->s_pending && now >= g->s_next)
+			send_source_round(ig, f, g, now); /* clears s_pending when done */
 		uint32_t n = f->n;
 		/* MGM calls that failed: retried when the group's retry time
 		 * comes (a paused interface is caught up by if_resume) */
@@ -1316,11 +1338,10 @@ igmp_next_deadline_ms(const struct igmp *ig)
 				d = dmin(d, g->g_next);
 			if (g->dirty && f->state == IF_RUN)
 				d = dmin(d, g->retry_at ? g->retry_at : now);
-			for (uint32_t k = 0; k < g->n; k++) {
-				d = dmin(d, g->s[k].expires);
-				if (g->s[k].rxmit)
-					d = dmin(d, g->s_next);
-			}
+			/* may be early (s_min is a bound): one tick too many */
+			d = dmin(d, g->s_min);
+			if (g->s_pending)
+				d = dmin(d, g->s_next);
 		}
 	}
 	return d == UINT64_MAX ? d : left(d, now);

@@ -226,7 +226,9 @@ int igmp_input(struct igmp *ig, uint32_t ifindex, const void *ip, size_t len,
  * sources stay in the router state meanwhile). Called by the MGM timer. */
 void igmp_tick(struct igmp *ig);
 
-/** Milliseconds until the next deadline (UINT64_MAX: none). */
+/** Milliseconds until the next deadline (UINT64_MAX: none). It may be
+ * early, never late: a source timer raised since the last tick still
+ * counts until then, and that tick finds nothing due. */
 uint64_t igmp_next_deadline_ms(const struct igmp *ig);
 
 /* ---- reading the state (CLI, telemetry snapshots) ---- */
