@@ -103,6 +103,12 @@ struct iif {
 	bool querier;
 	uint32_t querier_addr;
 	uint64_t oqp_expiry;    /* 0: no other querier */
+	/* The other querier's QRV, QQI and QRI (Max Resp Code of its general
+	 * queries) from its last query: a non-querier's timers follow the
+	 * querier's (RFC 3376 4.1.6, 4.1.7, 8). 0: none (v1/v2 query, or not
+	 * given): our configuration. Cleared when we query again. */
+	uint8_t oq_rv;
+	uint32_t oq_qi_ms, oq_qri_ms;
 	uint64_t next_gq;
 	uint32_t startup_left;
 	int state;              /* IF_* */
@@ -254,13 +260,43 @@ igmp_code_decode(uint8_t c)
 	return ((uint32_t)(c & 0x0f) | 0x10) << (((c >> 4) & 7) + 3);
 }
 
+/* Robustness, query interval and query response interval in effect: the
+ * other querier's while it queries (what it told us), else our own. */
+static bool
+oq_learned(const struct iif *f)
+{
+	return !f->querier && (f->oq_rv || f->oq_qi_ms || f->oq_qri_ms);
+}
+
+static uint64_t
+eff_rv(const struct iif *f)
+{
+	return !f->querier && f->oq_rv ? f->oq_rv : f->cfg.robustness;
+}
+
+static uint64_t
+eff_qi(const struct iif *f)
+{
+	return !f->querier && f->oq_qi_ms ? f->oq_qi_ms : f->cfg.query_interval_ms;
+}
+
+static uint64_t
+eff_qri(const struct iif *f)
+{
+	return !f->querier && f->oq_qri_ms ? f->oq_qri_ms : f->cfg.query_response_ms;
+}
+
 /* Derived timers (RFC 3376 8). */
 static uint64_t
 gmi(const struct iif *f)
 {
-	return f->cfg.gmi_ms;
+	/* our configured GMI (maybe given) unless the querier's timers rule */
+	if (!oq_learned(f))
+		return f->cfg.gmi_ms;
+	return eff_rv(f) * eff_qi(f) + eff_qri(f);
 }
 
+/* LMQT of our own queries (querier only). */
 static uint64_t
 lmqt(const struct iif *f)
 {
@@ -270,14 +306,14 @@ lmqt(const struct iif *f)
 static uint64_t
 oqpi(const struct iif *f)
 {
-	return (uint64_t)f->cfg.robustness * f->cfg.query_interval_ms + f->cfg.query_response_ms / 2;
+	return eff_rv(f) * eff_qi(f) + eff_qri(f) / 2;
 }
 
 /* Older host present timeout: RV * QI + QRI (7.3.2). */
 static uint64_t
 ohpt(const struct iif *f)
 {
-	return (uint64_t)f->cfg.robustness * f->cfg.query_interval_ms + f->cfg.query_response_ms;
+	return eff_rv(f) * eff_qi(f) + eff_qri(f);
 }
 
 void
@@ -997,8 +1033,11 @@ has_router_alert(const uint8_t *ip, unsigned int ihl)
 	return false;
 }
 
-/* A query heard (6.6.1, 6.6.2): election, and a non-querier lowers its
- * timers on the querier's specific queries with S clear. */
+/* A query heard (6.6.1, 6.6.2): election; a non-querier adopts the
+ * querier's QRV, QQI and QRI (4.1.6, 4.1.7) for its OQPI, GMI and older
+ * host timeout, and lowers its timers on the querier's specific queries
+ * with S clear to the querier's LMQT: LMQC times the Max Resp Time of that
+ * query (RFC 3376 6.6.1 and 8.9; RFC 2236 3 likewise). */
 static void
 query_input(struct igmp *ig, struct iif *f, uint32_t from, const uint8_t *q, size_t qlen,
 	    uint64_t now)
@@ -1019,6 +1058,21 @@ query_input(struct igmp *ig, struct iif *f, uint32_t from, const uint8_t *q, siz
 		CNT(ig, f, querier_changes);
 	f->querier = false;
 	f->querier_addr = from;
+	/* Max Resp Time: v3 code (exponential), v1/v2 linear, 1/10 s */
+	uint32_t mrt_ms = (v3 ? igmp_code_decode(q[1]) : q[1]) * 100u;
+	if (v3) {
+		/* QRV 0: the default or configured RV (4.1.6); QQIC 0: the
+		 * default QI (4.1.7); a general query's Max Resp Time is the
+		 * querier's QRI (8.3), 0 telling nothing */
+		f->oq_rv = q[8] & 7;
+		f->oq_qi_ms = q[9] ? igmp_code_decode(q[9]) * 1000u : IGMP_DEF_QI_MS;
+		if (grp == 0)
+			f->oq_qri_ms = mrt_ms;
+	} else {
+		/* an older querier tells none of them: our own */
+		f->oq_rv = 0;
+		f->oq_qi_ms = f->oq_qri_ms = 0;
+	}
 	f->oqp_expiry = now + oqpi(f);
 	f->startup_left = 0;
 	if (grp == 0 || sflag)
@@ -1026,7 +1080,10 @@ query_input(struct igmp *ig, struct iif *f, uint32_t from, const uint8_t *q, siz
 	struct igroup *g = grp_find(f, grp);
 	if (g == NULL)
 		return;
-	uint64_t lt = now + lmqt(f);
+	/* the querier's LMQT: its LMQI is this query's Max Resp Time, its
+	 * LMQC its robustness unless we were given one (0: our LMQI) */
+	uint64_t lmqc = f->given.lmqc ? f->cfg.lmqc : eff_rv(f);
+	uint64_t lt = now + lmqc * (mrt_ms ? mrt_ms : f->cfg.lmqi_ms);
 	if (ns == 0) {
 		if (g->mode == IGMP_MODE_EXCLUDE && g->timer > lt)
 			g->timer = lt;
@@ -1253,6 +1310,9 @@ if_tick(struct igmp *ig, struct iif *f, uint64_t now)
 	if (!f->querier && f->oqp_expiry && now >= f->oqp_expiry) {
 		f->oqp_expiry = 0;
 		f->querier_addr = 0;
+		/* the other querier is gone: our own timers again */
+		f->oq_rv = 0;
+		f->oq_qi_ms = f->oq_qri_ms = 0;
 		if (me != 0) {
 			f->querier = true;
 			f->next_gq = now;

@@ -16,10 +16,17 @@
  *   source timers lowered to LMQT, the S flag as RFC 3376 6.6.3). Queries
  *   leave from the interface's primary address (mgm_interface_address),
  *   with TTL 1, TOS 0xc0 and the Router Alert option; an interface without
- *   an address tracks members but sends no query. A non-querier lowers its
- *   timers on group(-and-source)-specific queries of the querier with the
- *   S flag clear. (It does not adopt the querier's QRV/QQIC: timers use the
- *   interface's own configuration.)
+ *   an address tracks members but sends no query. A non-querier's timers
+ *   follow the querier's (RFC 3376 4.1.6, 4.1.7, 8): it adopts the QRV
+ *   and QQI of the querier's last query, and the Max Resp Time of its
+ *   general queries as QRI, for the Other Querier Present Interval, the
+ *   Group Membership Interval and the older host timeout (QRV 0: the
+ *   configured RV; QQIC 0: the default QI; a v1/v2 query: the interface's
+ *   configuration); on the querier's group(-and-source)-specific queries
+ *   with the S flag clear it lowers its timers to the querier's LMQT, LMQC
+ *   (the adopted QRV unless lmqc is configured) times that query's Max
+ *   Resp Time (RFC 2236 3 likewise). When it becomes querier again its own
+ *   configuration rules; igmp_if_info's cfg always shows that one.
  * - Membership: router state per (interface, group) as RFC 3376 6.4:
  *   INCLUDE(A) or EXCLUDE(X,Y) with source timers and a group timer, every
  *   record type (IS_IN, IS_EX, TO_IN, TO_EX, ALLOW, BLOCK) as tables 6.4.1

@@ -286,18 +286,28 @@ feed_v12(struct fx *f, uint8_t type, uint32_t grp, uint32_t dst)
 	return feed_msg(f, H1, dst, m, 8, NULL);
 }
 
-/* A query from `from`: general (grp 0), group or group-and-source. */
+/* A v3 query from `from`: general (grp 0), group or group-and-source,
+ * with its Max Resp Code, QRV and QQIC. */
 static int
-feed_query(struct fx *f, uint32_t from, uint32_t grp, bool sflag, uint32_t n, const uint32_t *s)
+feed_query_t(struct fx *f, uint32_t from, uint32_t grp, bool sflag, uint32_t n, const uint32_t *s,
+	     uint8_t code, uint8_t qrv, uint8_t qqic)
 {
-	uint8_t m[12 + 4 * 16] = { 0x11, 100 };
+	uint8_t m[12 + 4 * 16] = { 0x11, code };
 	wr32(m + 4, grp);
-	m[8] = (uint8_t)((sflag ? 8 : 0) | 2);
-	m[9] = 125;
+	m[8] = (uint8_t)((sflag ? 8 : 0) | qrv);
+	m[9] = qqic;
 	wr16(m + 10, (uint16_t)n);
 	for (uint32_t i = 0; i < n; i++)
 		wr32(m + 12 + 4 * i, s[i]);
 	return feed_msg(f, from, grp ? grp : 0xe0000001u, m, 12 + 4 * n, NULL);
+}
+
+/* ... from a querier with the default timers: QRI 10 s in general
+ * queries, LMQI 1 s in specific ones, QRV 2, QQI 125 s. */
+static int
+feed_query(struct fx *f, uint32_t from, uint32_t grp, bool sflag, uint32_t n, const uint32_t *s)
+{
+	return feed_query_t(f, from, grp, sflag, n, s, grp ? 10 : 100, 2, 125);
 }
 
 /* What was sent, one line per query; checks every header rule. */
@@ -584,6 +594,75 @@ test_querier_election(void **st)
 	STATE(G, "EX 2000 1:260000");
 	assert_int_equal(feed_query(f, 0x0a010001u, G, false, 1, (uint32_t[]){ S1 }), 0);
 	STATE(G, "EX 2000 1:2000");
+}
+
+/* A non-querier's timers follow the querier's (RFC 3376 4.1.6, 4.1.7,
+ * 6.6.1, 8; RFC 2236 3): its QRV, QQI and QRI make our Other Querier
+ * Present Interval, Group Membership Interval and older host timeout, and
+ * its specific queries' Max Resp Time our Last Member Query Time. QRV 0
+ * and QQIC 0 mean ours and the default; a v2 querier tells none. Once we
+ * query again, our own configuration rules. */
+static void
+test_non_querier_timers(void **st)
+{
+	struct fx *f = *st;
+	const uint32_t Q = 0x0a010001u, G2 = 0xef020202u, G3 = 0xef030303u, G4 = 0xef040404u;
+	const uint8_t qqic = igmp_code_encode(300); /* QI 300 s: 288 s in the code */
+	const uint8_t qri = igmp_code_encode(200);  /* QRI 20 s */
+	struct igmp_if_info ii;
+	assert_int_equal(igmp_code_decode(qqic), 288);
+	/* the querier: QRV 3, QQI 288 s, QRI 20 s; OQPI 3 * 288 + 20 / 2 s */
+	assert_int_equal(feed_query_t(f, Q, 0, false, 0, NULL, qri, 3, qqic), 0);
+	assert_int_equal(igmp_if_info_get(f->ig, IF1, &ii), 0);
+	assert_false(ii.querier);
+	assert_int_equal(ii.oqp_left_ms, 3 * 288000 + 10000);
+	/* reports heard meanwhile: GMI 3 * 288 + 20 s */
+	V3(IS_EX, G, 0);
+	V3(IS_IN, G, 1, S1);
+	STATE(G, "EX 884000 1:884000");
+	/* its Q(G) and Q(G,S) with LMQI 5 s: LMQT 3 * 5 s */
+	assert_int_equal(feed_query_t(f, Q, G, false, 0, NULL, 50, 3, qqic), 0);
+	STATE(G, "EX 15000 1:884000");
+	assert_int_equal(feed_query_t(f, Q, G, false, 1, (uint32_t[]){ S1 }, 50, 3, qqic), 0);
+	STATE(G, "EX 15000 1:15000");
+	/* an older host: present for RV * QI + QRI as well */
+	assert_int_equal(feed_v12(f, 0x16, G2, G2), 0);
+	STATE(G2, "EX 884000 v2");
+	struct igmp_group_info gi;
+	assert_int_equal(igmp_group_at(f->ig, IF1, 1, &gi, NULL, NULL), 0);
+	assert_int_equal(gi.grp, G2);
+	assert_int_equal(gi.v2_host_ms, 884000);
+	/* QRV 0: our RV (2); QQIC 0: the default QI (125 s) */
+	assert_int_equal(feed_query_t(f, Q, 0, false, 0, NULL, qri, 0, 0), 0);
+	assert_int_equal(igmp_if_info_get(f->ig, IF1, &ii), 0);
+	assert_int_equal(ii.oqp_left_ms, 2 * 125000 + 10000);
+	/* a v2 querier tells none: our own timers; its Q(G) with a Max Resp
+	 * Time of 5 s: our LMQC (2) times 5 s */
+	uint8_t m[8] = { 0x11, 100 };
+	assert_int_equal(feed_msg(f, Q, 0xe0000001u, m, 8, NULL), 0);
+	assert_int_equal(igmp_if_info_get(f->ig, IF1, &ii), 0);
+	assert_int_equal(ii.oqp_left_ms, 255000);
+	V3(IS_EX, G3, 0);
+	STATE(G3, "EX 260000");
+	m[1] = 50;
+	wr32(m + 4, G3);
+	assert_int_equal(feed_msg(f, Q, G3, m, 8, NULL), 0);
+	STATE(G3, "EX 10000");
+	expect_sent("");
+	/* the querier goes quiet: we query, with our own configuration */
+	tick_to(f, now_ms + 255000);
+	expect_sent("v3 dst=e0000001 g=0 code=100 s=0 qrv=2 qqic=125\n");
+	assert_int_equal(igmp_if_info_get(f->ig, IF1, &ii), 0);
+	assert_true(ii.querier);
+	V3(IS_EX, G4, 0);
+	STATE(G4, "EX 260000");
+	V3(TO_IN, G4, 0);
+	STATE(G4, "EX 2000");
+	expect_sent("v3 dst=ef040404 g=ef040404 code=10 s=0 qrv=2 qqic=125\n");
+	/* a querier heard again after that: adopted afresh */
+	assert_int_equal(feed_query_t(f, Q, 0, false, 0, NULL, qri, 3, qqic), 0);
+	assert_int_equal(igmp_if_info_get(f->ig, IF1, &ii), 0);
+	assert_int_equal(ii.oqp_left_ms, 3 * 288000 + 10000);
 }
 
 /* RFC 3376 6.4.1 and 6.4.2, INCLUDE rows; P (the interface owner) sees
@@ -1299,6 +1378,7 @@ main(void)
 		cmocka_unit_test(test_codes),
 		cmocka_unit_test_setup_teardown(test_startup_and_general_queries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_querier_election, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_non_querier_timers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_include_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exclude_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_leave_last_member, setup, teardown),
