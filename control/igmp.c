@@ -3,8 +3,10 @@
  * The IGMP router (see include/mcfwd_igmp.h): RFC 2236, RFC 3376 router
  * side, RFC 4604 for the SSM range, as an MGM client.
  *
- * State: interfaces in an array; per interface the groups in an array
- * sorted by address (binary search; a report names few groups); per group
+ * State: interfaces in an array sorted by ifindex (binary search; the
+ * idx-th in order is ifs[idx], so a walk with igmp_if_at is linear); per
+ * interface the groups in an array sorted by address (binary search; a
+ * report names few groups); per group
  * its sources in an unsorted array (bounded by max_sources_per_group, and
  * all groups of an interface together by max_sources_per_if). Live counts
  * (sources per group and per interface, live groups per interface) are
@@ -373,13 +375,29 @@ cfg_resolve(const struct igmp_if_cfg *in, struct igmp_if_cfg *c)
 /* ---------------------------------------------------------------- */
 /* Lookups                                                            */
 
+/* Index of ifindex in ig's sorted array, or where it would go (*found
+ * false). */
+static uint32_t
+if_pos(const struct igmp *ig, uint32_t ifindex, bool *found)
+{
+	uint32_t lo = 0, hi = ig->n_if;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (ig->ifs[mid]->ifindex < ifindex)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < ig->n_if && ig->ifs[lo]->ifindex == ifindex;
+	return lo;
+}
+
 static struct iif *
 if_find(const struct igmp *ig, uint32_t ifindex)
 {
-	for (uint32_t i = 0; i < ig->n_if; i++)
-		if (ig->ifs[i]->ifindex == ifindex)
-			return ig->ifs[i];
-	return NULL;
+	bool found;
+	uint32_t i = if_pos(ig, ifindex, &found);
+	return found ? ig->ifs[i] : NULL;
 }
 
 /* Index of grp in f's sorted array, or where it would go (*found false). */
@@ -1520,7 +1538,12 @@ igmp_if_enable(struct igmp *ig, uint32_t ifindex, const struct igmp_if_cfg *cfg)
 	f->querier = true;
 	f->next_gq = now;
 	f->startup_left = c.startup_qc;
-	ig->ifs[ig->n_if++] = f;
+	/* in ifindex order (MGM's callbacks during the take changed nothing) */
+	bool found;
+	uint32_t i = if_pos(ig, ifindex, &found);
+	memmove(ig->ifs + i + 1, ig->ifs + i, (ig->n_if - i) * sizeof(*ig->ifs));
+	ig->ifs[i] = f;
+	ig->n_if++;
 	if_tick(ig, f, now); /* the first startup query */
 	return 0;
 }
@@ -1530,19 +1553,22 @@ igmp_if_disable(struct igmp *ig, uint32_t ifindex)
 {
 	if (ig == NULL)
 		return -EINVAL;
-	for (uint32_t i = 0; i < ig->n_if; i++) {
-		struct iif *f = ig->ifs[i];
-		if (f->ifindex != ifindex)
-			continue;
-		/* MGM deletes every membership of ours there */
-		int rc = mgm_interface_release(ig->p.mgm, ig->h, ifindex, 0);
-		if (rc < 0)
-			return rc;
-		ig->ifs[i] = ig->ifs[--ig->n_if];
-		if_free(ig, f);
+	if (if_find(ig, ifindex) == NULL)
+		return -ENOENT;
+	/* MGM deletes every membership of ours there */
+	int rc = mgm_interface_release(ig->p.mgm, ig->h, ifindex, 0);
+	if (rc < 0)
+		return rc;
+	/* the release's callbacks changed nothing, but look again */
+	bool found;
+	uint32_t i = if_pos(ig, ifindex, &found);
+	if (!found)
 		return 0;
-	}
-	return -ENOENT;
+	struct iif *f = ig->ifs[i];
+	memmove(ig->ifs + i, ig->ifs + i + 1, (ig->n_if - i - 1) * sizeof(*ig->ifs));
+	ig->n_if--;
+	if_free(ig, f);
+	return 0;
 }
 
 int
@@ -1612,26 +1638,9 @@ igmp_if_at(const struct igmp *ig, uint32_t idx, struct igmp_if_info *out)
 {
 	if (ig == NULL || out == NULL)
 		return -EINVAL;
-	/* in ifindex order */
-	const struct iif *best = NULL;
-	uint32_t k = 0;
-	uint32_t last = 0;
-	bool first = true;
-	for (;;) {
-		best = NULL;
-		for (uint32_t i = 0; i < ig->n_if; i++) {
-			const struct iif *f = ig->ifs[i];
-			if ((first || f->ifindex > last) && (best == NULL || f->ifindex < best->ifindex))
-				best = f;
-		}
-		if (best == NULL)
-			return -ENOENT;
-		if (k++ == idx)
-			break;
-		last = best->ifindex;
-		first = false;
-	}
-	if_info(ig, best, out);
+	if (idx >= ig->n_if)
+		return -ENOENT;
+	if_info(ig, ig->ifs[idx], out); /* the array is in ifindex order */
 	return 0;
 }
 

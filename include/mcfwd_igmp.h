@@ -273,7 +273,8 @@ struct igmp_source_info {
 	bool forwarding;            /**< in A or X */
 };
 
-/** idx-th interface IGMP runs on (0..). @return 0, -ENOENT past the end. */
+/** idx-th interface IGMP runs on (0..), in ifindex order; O(1), so a walk
+ * over idx is linear. @return 0, -ENOENT past the end, -EINVAL. */
 int igmp_if_at(const struct igmp *ig, uint32_t idx, struct igmp_if_info *out);
 int igmp_if_info_get(const struct igmp *ig, uint32_t ifindex, struct igmp_if_info *out);
 /**
