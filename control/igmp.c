@@ -89,6 +89,8 @@ struct igroup {
 	bool s_pending;
 	bool star_installed;
 	bool dirty;         /* MGM not in line with the state */
+	bool readd;         /* re-add every wanted membership (MGM may have
+			     * dropped what `installed` says) */
 	uint8_t retry_shift;/* failures in a row, capped at RETRY_MAX_SHIFT */
 	uint64_t retry_at;  /* after a failure: no add before; 0: none */
 	bool counted;       /* counted in the interface's n_live_groups */
@@ -572,10 +574,12 @@ add_failed(struct igmp *ig, struct iif *f, int rc, bool *full)
 }
 
 /* Bring MGM in line with g's state: adds first (make before break), then
- * deletes. force: add what is wanted even if it was added before (resume
- * after MGM dropped everything on the interface), parked or not. */
+ * deletes. resume: MGM may have dropped everything on the interface: add
+ * what is wanted even if it was added before (MGM no-ops on what it still
+ * has), now even if parked, and again at each retry until one sync gets
+ * through (a membership refused or not tried then is still `installed`). */
 static void
-grp_sync(struct igmp *ig, struct iif *f, struct igroup *g, bool force)
+grp_sync(struct igmp *ig, struct iif *f, struct igroup *g, bool resume)
 {
 	if (f->state != IF_RUN) {
 		g->dirty = true;
@@ -583,10 +587,13 @@ grp_sync(struct igmp *ig, struct iif *f, struct igroup *g, bool force)
 	}
 	struct mgm *m = ig->p.mgm;
 	bool fail = false, excl = g->mode == IGMP_MODE_EXCLUDE;
+	if (resume)
+		g->readd = true;
+	bool force = g->readd;
 	/* parked: no add before the retry time (deletes go on: they only
 	 * make room); after one -ENOSPC the interface is full, so the
 	 * group's other adds would be refused too */
-	bool full = !force && g->retry_at != 0 && now_of(ig) < g->retry_at;
+	bool full = !resume && g->retry_at != 0 && now_of(ig) < g->retry_at;
 	bool held = false;
 	int rc;
 	for (uint32_t i = 0; i < g->n; i++) {
@@ -656,6 +663,8 @@ grp_sync(struct igmp *ig, struct iif *f, struct igroup *g, bool force)
 		g->retry_shift = 0;
 	}
 	g->dirty = fail || held;
+	if (!g->dirty)
+		g->readd = false;
 }
 
 /* Forget sources and the group once they are out of the state and MGM. */

@@ -1380,6 +1380,45 @@ test_mgm_full_parks(void **st)
 	n_sent = 0;
 }
 
+/* A resume that MGM cuts short: P releases IF1 (MGM drops IGMP's four
+ * memberships there) and takes it again with six of its own before IGMP's
+ * resume runs, so only two of IGMP's fit. Once P leaves, the retry must
+ * re-add all four: MGM dropped them, whatever IGMP had installed before. */
+static void
+test_resume_full_readds(void **st)
+{
+	struct fx *f = *st;
+	const uint32_t B = 0x0b000001u, GP = 0xef0f0f0fu;
+	uint64_t t0 = now_ms;
+	feed_range(f, ALLOW, G, B, 4);
+	assert_int_equal(mgm_membership_count(f->m), 4);
+	assert_int_equal(mgm_interface_release(f->m, f->p.h, IF1, 0), 0);
+	assert_int_equal(mgm_membership_count(f->m), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, IF1, 0), 0);
+	for (uint32_t i = 0; i < 6; i++)
+		assert_int_equal(mgm_membership_add(f->m, f->p.h, S1 + i, ALL, GP, ALL, IF1, 0,
+						    MGM_JOIN_STATE), 0);
+	n_mgm_adds = 0;
+	assert_true(mgm_poll(f->m, 0) >= 1); /* the resume */
+	assert_int_equal(mgm_membership_count(f->m), 8);
+	assert_int_equal(n_mgm_adds, 3); /* two fit, the third refused */
+	assert_int_equal(state_full_of(f), 1);
+	for (uint32_t i = 0; i < 6; i++)
+		assert_int_equal(mgm_membership_delete(f->m, f->p.h, S1 + i, ALL, GP, ALL, IF1, 0,
+						       MGM_JOIN_STATE), 0);
+	tick_to(f, t0 + 999);
+	assert_int_equal(mgm_membership_count(f->m), 2);
+	tick_to(f, t0 + 1000);
+	assert_int_equal(mgm_membership_count(f->m), 4);
+	/* done: no more calls */
+	n_mgm_adds = 0;
+	for (uint64_t t = 1100; t < 40000; t += 100)
+		tick_to(f, t0 + t);
+	assert_int_equal(n_mgm_adds, 0);
+	assert_int_equal(mgm_membership_count(f->m), 4);
+	n_sent = 0;
+}
+
 static uint64_t
 real_ms(void)
 {
@@ -1457,6 +1496,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_source_cap_per_if, setup_src_cap, teardown),
 		cmocka_unit_test_setup_teardown(test_mgm_full_parks, setup_mgm_full, teardown),
 		cmocka_unit_test_setup_teardown(test_if_order_many, setup_many_ifs, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_full_readds, setup_mgm_full, teardown),
 	};
 	int rc = cmocka_run_group_tests_name("igmp", tests, NULL, NULL);
 	rte_eal_cleanup();
