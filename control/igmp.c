@@ -3,13 +3,22 @@
  * The IGMP router (see include/mcfwd_igmp.h): RFC 2236, RFC 3376 router
  * side, RFC 4604 for the SSM range, as an MGM client.
  *
- * State: interfaces in an array; per interface the groups in an array
- * sorted by address (binary search; a report names few groups); per group
- * its sources in an unsorted array (bounded by max_sources_per_group).
+ * State: interfaces in an array sorted by ifindex (binary search; the
+ * idx-th in order is ifs[idx], so a walk with igmp_if_at is linear); per
+ * interface the groups in an array sorted by address (binary search; a
+ * report names few groups); per group
+ * its sources in an unsorted array (bounded by max_sources_per_group, and
+ * all groups of an interface together by max_sources_per_if). Live counts
+ * (sources per group and per interface, live groups per interface) are
+ * kept as the state changes, so that a cap check or a read does not walk
+ * every group and source.
  * Each group and source remembers what IGMP installed in MGM
- * (star_installed, installed), so that MGM is told only differences, a
- * paused interface can be caught up later, and a failed MGM call is
- * retried by the next tick. A source or group that left the router state
+ * (star_installed, installed), so that MGM is told only differences and a
+ * paused interface can be caught up later. A group whose MGM calls failed
+ * is parked: its adds wait for a retry time that doubles at each failure
+ * (RETRY_MIN_MS, up to 32 times that), so an interface MGM finds full (-ENOSPC,
+ * counted in state_full) costs one refused call per group and retry, not
+ * one per source and tick. A source or group that left the router state
  * but is still installed stays (live = false) until MGM is told.
  *
  * Pure C but for MGM; no DPDK (the clock and the send function are
@@ -39,6 +48,16 @@
 #define REC_ALLOW 5
 #define REC_BLOCK 6
 
+/* The defaults must fit in MGM's default per-interface limit: one (S,G)
+ * per source and one (*,G) per group at most. */
+_Static_assert(IGMP_DEF_MAX_SOURCES_PER_IF + IGMP_DEF_MAX_GROUPS_PER_IF <= MGM_DEF_MAX_MEMBERS_PER_IF,
+	       "IGMP's default caps exceed MGM's per-interface limit");
+
+/* Retry of a group's failed MGM calls: after RETRY_MIN_MS, doubling at
+ * every failure up to RETRY_MIN_MS << RETRY_MAX_SHIFT. */
+#define RETRY_MIN_MS 1000u
+#define RETRY_MAX_SHIFT 5 /* 32 s */
+
 #define ALL_HOSTS 0xe0000001u /* 224.0.0.1 */
 #define IP_HDR_LEN 24         /* 20 + Router Alert */
 #define MAX_Q_SOURCES ((1500 - IP_HDR_LEN - 12) / 4)
@@ -49,7 +68,7 @@ struct isrc {
 	uint32_t addr;
 	uint64_t expires;   /* source timer deadline; 0: not running (Y) */
 	uint8_t rxmit;      /* group-and-source query retransmissions left */
-	bool live;          /* in the router state */
+	bool live;          /* in the router state (counted in n_live, n_src) */
 	bool installed;     /* (S,G) membership added in MGM */
 	bool mark;          /* scratch: in the record being applied */
 };
@@ -63,9 +82,20 @@ struct igroup {
 	uint32_t last_reporter;
 	uint8_t g_rxmit;    /* group-specific query retransmissions left */
 	uint64_t g_next, s_next;
+	/* No deadline beyond these is missed without a walk of s[]: s_min is
+	 * at or before the earliest running source timer (0: none runs);
+	 * s_pending is set while some source may have retransmissions left. */
+	uint64_t s_min;
+	bool s_pending;
 	bool star_installed;
 	bool dirty;         /* MGM not in line with the state */
+	bool readd;         /* re-add every wanted membership (MGM may have
+			     * dropped what `installed` says) */
+	uint8_t retry_shift;/* failures in a row, capped at RETRY_MAX_SHIFT */
+	uint64_t retry_at;  /* after a failure: no add before; 0: none */
+	bool counted;       /* counted in the interface's n_live_groups */
 	uint32_t n, cap;
+	uint32_t n_live;    /* sources of s[] that are live */
 	struct isrc *s;
 };
 
@@ -77,15 +107,22 @@ struct iif {
 	bool querier;
 	uint32_t querier_addr;
 	uint64_t oqp_expiry;    /* 0: no other querier */
+	/* The other querier's QRV, QQI and QRI (Max Resp Code of its general
+	 * queries) from its last query: a non-querier's timers follow the
+	 * querier's (RFC 3376 4.1.6, 4.1.7, 8). 0: none (v1/v2 query, or not
+	 * given): our configuration. Cleared when we query again. */
+	uint8_t oq_rv;
+	uint32_t oq_qi_ms, oq_qri_ms;
 	uint64_t next_gq;
 	uint32_t startup_left;
 	int state;              /* IF_* */
 	uint64_t resume_tid;
 	bool resume_armed;
-	bool dirty;
 	uint64_t created;
 	uint16_t ip_id;
 	uint32_t n, cap;        /* groups, sorted by address */
+	uint32_t n_live_groups; /* groups g with grp_live(g) (as of their last change) */
+	uint32_t n_src;         /* live sources of every group */
 	struct igroup **g;
 	struct igmp_stats st;
 };
@@ -227,13 +264,43 @@ igmp_code_decode(uint8_t c)
 	return ((uint32_t)(c & 0x0f) | 0x10) << (((c >> 4) & 7) + 3);
 }
 
+/* Robustness, query interval and query response interval in effect: the
+ * other querier's while it queries (what it told us), else our own. */
+static bool
+oq_learned(const struct iif *f)
+{
+	return !f->querier && (f->oq_rv || f->oq_qi_ms || f->oq_qri_ms);
+}
+
+static uint64_t
+eff_rv(const struct iif *f)
+{
+	return !f->querier && f->oq_rv ? f->oq_rv : f->cfg.robustness;
+}
+
+static uint64_t
+eff_qi(const struct iif *f)
+{
+	return !f->querier && f->oq_qi_ms ? f->oq_qi_ms : f->cfg.query_interval_ms;
+}
+
+static uint64_t
+eff_qri(const struct iif *f)
+{
+	return !f->querier && f->oq_qri_ms ? f->oq_qri_ms : f->cfg.query_response_ms;
+}
+
 /* Derived timers (RFC 3376 8). */
 static uint64_t
 gmi(const struct iif *f)
 {
-	return f->cfg.gmi_ms;
+	/* our configured GMI (maybe given) unless the querier's timers rule */
+	if (!oq_learned(f))
+		return f->cfg.gmi_ms;
+	return eff_rv(f) * eff_qi(f) + eff_qri(f);
 }
 
+/* LMQT of our own queries (querier only). */
 static uint64_t
 lmqt(const struct iif *f)
 {
@@ -243,14 +310,14 @@ lmqt(const struct iif *f)
 static uint64_t
 oqpi(const struct iif *f)
 {
-	return (uint64_t)f->cfg.robustness * f->cfg.query_interval_ms + f->cfg.query_response_ms / 2;
+	return eff_rv(f) * eff_qi(f) + eff_qri(f) / 2;
 }
 
 /* Older host present timeout: RV * QI + QRI (7.3.2). */
 static uint64_t
 ohpt(const struct iif *f)
 {
-	return (uint64_t)f->cfg.robustness * f->cfg.query_interval_ms + f->cfg.query_response_ms;
+	return eff_rv(f) * eff_qi(f) + eff_qri(f);
 }
 
 void
@@ -310,13 +377,29 @@ cfg_resolve(const struct igmp_if_cfg *in, struct igmp_if_cfg *c)
 /* ---------------------------------------------------------------- */
 /* Lookups                                                            */
 
+/* Index of ifindex in ig's sorted array, or where it would go (*found
+ * false). */
+static uint32_t
+if_pos(const struct igmp *ig, uint32_t ifindex, bool *found)
+{
+	uint32_t lo = 0, hi = ig->n_if;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (ig->ifs[mid]->ifindex < ifindex)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < ig->n_if && ig->ifs[lo]->ifindex == ifindex;
+	return lo;
+}
+
 static struct iif *
 if_find(const struct igmp *ig, uint32_t ifindex)
 {
-	for (uint32_t i = 0; i < ig->n_if; i++)
-		if (ig->ifs[i]->ifindex == ifindex)
-			return ig->ifs[i];
-	return NULL;
+	bool found;
+	uint32_t i = if_pos(ig, ifindex, &found);
+	return found ? ig->ifs[i] : NULL;
 }
 
 /* Index of grp in f's sorted array, or where it would go (*found false). */
@@ -343,28 +426,25 @@ grp_find(const struct iif *f, uint32_t grp)
 	return found ? f->g[i] : NULL;
 }
 
-static uint32_t
-live_sources(const struct igroup *g)
-{
-	uint32_t n = 0;
-	for (uint32_t i = 0; i < g->n; i++)
-		n += g->s[i].live;
-	return n;
-}
-
 static bool
 grp_live(const struct igroup *g)
 {
-	return g->mode == IGMP_MODE_EXCLUDE || live_sources(g) > 0;
+	return g->mode == IGMP_MODE_EXCLUDE || g->n_live > 0;
 }
 
-static uint32_t
-live_groups(const struct iif *f)
+/* Bring f->n_live_groups in line with g after a change of its mode or
+ * sources (every change ends in grp_changed, which calls this). */
+static void
+grp_account(struct iif *f, struct igroup *g)
 {
-	uint32_t n = 0;
-	for (uint32_t i = 0; i < f->n; i++)
-		n += grp_live(f->g[i]);
-	return n;
+	bool live = grp_live(g);
+	if (live == g->counted)
+		return;
+	g->counted = live;
+	if (live)
+		f->n_live_groups++;
+	else
+		f->n_live_groups--;
 }
 
 static struct igroup *
@@ -374,7 +454,7 @@ grp_create(struct igmp *ig, struct iif *f, uint32_t grp, uint64_t now)
 	uint32_t i = grp_pos(f, grp, &found);
 	if (found)
 		return f->g[i];
-	if (live_groups(f) >= ig->p.max_groups_per_if) {
+	if (f->n_live_groups >= ig->p.max_groups_per_if) {
 		CNT(ig, f, state_full);
 		return NULL;
 	}
@@ -402,8 +482,13 @@ grp_create(struct igmp *ig, struct iif *f, uint32_t grp, uint64_t now)
 static void
 grp_free_at(struct igmp *ig, struct iif *f, uint32_t i)
 {
-	free(f->g[i]->s);
-	free(f->g[i]);
+	struct igroup *g = f->g[i];
+	/* the garbage collector frees only dead groups; if_free any */
+	f->n_src -= g->n_live;
+	if (g->counted)
+		f->n_live_groups--;
+	free(g->s);
+	free(g);
 	memmove(f->g + i, f->g + i + 1, (f->n - i - 1) * sizeof(*f->g));
 	f->n--;
 	ig->n_groups--;
@@ -418,15 +503,25 @@ src_find(const struct igroup *g, uint32_t addr)
 	return NULL;
 }
 
+/* Set a source timer; every running timer goes through here, so that
+ * g->s_min stays at or before the earliest. */
+static void
+src_timer(struct igroup *g, struct isrc *s, uint64_t t)
+{
+	s->expires = t;
+	if (t != 0 && (g->s_min == 0 || t < g->s_min))
+		g->s_min = t;
+}
+
 /* The live source addr of g, made live (timer `expires`) if it was not.
- * NULL when the group is full or out of memory. */
+ * NULL when the group or the interface is full, or out of memory. */
 static struct isrc *
 src_get(struct igmp *ig, struct iif *f, struct igroup *g, uint32_t addr, uint64_t expires)
 {
 	struct isrc *s = src_find(g, addr);
 	if (s != NULL && s->live)
 		return s;
-	if (live_sources(g) >= ig->p.max_sources_per_group) {
+	if (g->n_live >= ig->p.max_sources_per_group || f->n_src >= ig->p.max_sources_per_if) {
 		CNT(ig, f, state_full);
 		return NULL;
 	}
@@ -443,14 +538,20 @@ src_get(struct igmp *ig, struct iif *f, struct igroup *g, uint32_t addr, uint64_
 		*s = (struct isrc){ .addr = addr };
 	}
 	s->live = true;
-	s->expires = expires;
+	g->n_live++;
+	f->n_src++;
+	src_timer(g, s, expires);
 	s->rxmit = 0;
 	return s;
 }
 
 static void
-src_delete(struct isrc *s)
+src_delete(struct iif *f, struct igroup *g, struct isrc *s)
 {
+	if (s->live) {
+		g->n_live--;
+		f->n_src--;
+	}
 	s->live = false;
 	s->expires = 0;
 	s->rxmit = 0;
@@ -459,22 +560,49 @@ src_delete(struct isrc *s)
 /* ---------------------------------------------------------------- */
 /* MGM                                                                */
 
-/* Bring MGM in line with g's state: adds first (make before break), then
- * deletes. force: add what is wanted even if it was added before (resume
- * after MGM dropped everything on the interface). */
+/* A membership add refused: -ENOSPC is MGM's per-interface limit, a
+ * state cap like IGMP's own (state_full); anything else is an error. */
 static void
-grp_sync(struct igmp *ig, struct iif *f, struct igroup *g, bool force)
+add_failed(struct igmp *ig, struct iif *f, int rc, bool *full)
+{
+	if (rc == -ENOSPC) {
+		CNT(ig, f, state_full);
+		*full = true;
+	} else {
+		CNT(ig, f, mgm_errors);
+	}
+}
+
+/* Bring MGM in line with g's state: adds first (make before break), then
+ * deletes. resume: MGM may have dropped everything on the interface: add
+ * what is wanted even if it was added before (MGM no-ops on what it still
+ * has), now even if parked, and again at each retry until one sync gets
+ * through (a membership refused or not tried then is still `installed`). */
+static void
+grp_sync(struct igmp *ig, struct iif *f, struct igroup *g, bool resume)
 {
 	if (f->state != IF_RUN) {
-		g->dirty = f->dirty = true;
+		g->dirty = true;
 		return;
 	}
 	struct mgm *m = ig->p.mgm;
 	bool fail = false, excl = g->mode == IGMP_MODE_EXCLUDE;
+	if (resume)
+		g->readd = true;
+	bool force = g->readd;
+	/* parked: no add before the retry time (deletes go on: they only
+	 * make room); after one -ENOSPC the interface is full, so the
+	 * group's other adds would be refused too */
+	bool full = !resume && g->retry_at != 0 && now_of(ig) < g->retry_at;
+	bool held = false;
 	int rc;
 	for (uint32_t i = 0; i < g->n; i++) {
 		struct isrc *s = &g->s[i];
 		if (!excl && s->live && (force || !s->installed)) {
+			if (full) {
+				held = true;
+				continue;
+			}
 			rc = mgm_membership_add(m, ig->h, s->addr, ~0u, g->grp, ~0u, f->ifindex, 0,
 						MGM_JOIN_STATE);
 			if (rc == 0) {
@@ -482,18 +610,23 @@ grp_sync(struct igmp *ig, struct iif *f, struct igroup *g, bool force)
 				CNT(ig, f, mgm_adds);
 			} else {
 				fail = true;
-				CNT(ig, f, mgm_errors);
+				add_failed(ig, f, rc, &full);
 			}
 		}
 	}
 	if (excl && (force || !g->star_installed)) {
-		rc = mgm_membership_add(m, ig->h, 0, 0, g->grp, ~0u, f->ifindex, 0, MGM_JOIN_STATE);
-		if (rc == 0) {
-			g->star_installed = true;
-			CNT(ig, f, mgm_adds);
+		if (full) {
+			held = true;
 		} else {
-			fail = true;
-			CNT(ig, f, mgm_errors);
+			rc = mgm_membership_add(m, ig->h, 0, 0, g->grp, ~0u, f->ifindex, 0,
+						MGM_JOIN_STATE);
+			if (rc == 0) {
+				g->star_installed = true;
+				CNT(ig, f, mgm_adds);
+			} else {
+				fail = true;
+				add_failed(ig, f, rc, &full);
+			}
 		}
 	}
 	if (!excl && g->star_installed) {
@@ -520,9 +653,18 @@ grp_sync(struct igmp *ig, struct iif *f, struct igroup *g, bool force)
 			}
 		}
 	}
-	g->dirty = fail;
-	if (fail)
-		f->dirty = true;
+	if (fail) {
+		/* park the group: the next retry waits twice as long */
+		g->retry_at = now_of(ig) + ((uint64_t)RETRY_MIN_MS << g->retry_shift);
+		if (g->retry_shift < RETRY_MAX_SHIFT)
+			g->retry_shift++;
+	} else if (!held) {
+		g->retry_at = 0;
+		g->retry_shift = 0;
+	}
+	g->dirty = fail || held;
+	if (!g->dirty)
+		g->readd = false;
 }
 
 /* Forget sources and the group once they are out of the state and MGM. */
@@ -546,6 +688,7 @@ grp_gc(struct igmp *ig, struct iif *f, struct igroup *g)
 static void
 grp_changed(struct igmp *ig, struct iif *f, struct igroup *g)
 {
+	grp_account(f, g);
 	grp_sync(ig, f, g, false);
 	grp_gc(ig, f, g);
 }
@@ -557,7 +700,6 @@ if_resume(void *arg)
 	struct igmp *ig = f->ig;
 	f->resume_armed = false;
 	f->state = IF_RUN;
-	f->dirty = false;
 	for (uint32_t i = 0; i < f->n;) {
 		struct igroup *g = f->g[i];
 		uint32_t n = f->n;
@@ -678,11 +820,13 @@ static void
 send_source_round(struct igmp *ig, struct iif *f, struct igroup *g, uint64_t now)
 {
 	uint32_t hi[MAX_Q_SOURCES], lo[MAX_Q_SOURCES], nh = 0, nl = 0;
+	bool pending = false;
 	for (uint32_t i = 0; i < g->n; i++) {
 		struct isrc *s = &g->s[i];
 		if (!s->live || s->rxmit == 0)
 			continue;
 		s->rxmit--;
+		pending = pending || s->rxmit > 0;
 		if (s->expires > now + lmqt(f)) {
 			hi[nh++] = s->addr;
 		} else {
@@ -702,6 +846,7 @@ send_source_round(struct igmp *ig, struct iif *f, struct igroup *g, uint64_t now
 	if (nl)
 		send_query(ig, f, g->grp, false, lo, nl, f->cfg.lmqi_ms);
 	g->s_next = now + f->cfg.lmqi_ms;
+	g->s_pending = pending;
 }
 
 /* Send Q(G, marked sources) (6.6.3.2): the querier lowers their timers to
@@ -718,8 +863,9 @@ query_sources(struct igmp *ig, struct iif *f, struct igroup *g, uint64_t now)
 		if (!s->live || !f->querier || f->cfg.version == 2)
 			continue;
 		if (s->expires > now + lmqt(f))
-			s->expires = now + lmqt(f);
+			src_timer(g, s, now + lmqt(f));
 		s->rxmit = f->cfg.lmqc;
+		g->s_pending = true;
 		any = true;
 	}
 	if (any)
@@ -803,7 +949,7 @@ apply_record(struct igmp *ig, struct iif *f, uint8_t type, uint32_t grp, const u
 		for (uint32_t i = 0; i < ns; i++) {
 			struct isrc *s = src_get(ig, f, g, mcfwd_rd32(src + 4 * i), gmi_at);
 			if (s != NULL)
-				s->expires = gmi_at;
+				src_timer(g, s, gmi_at);
 		}
 		break;
 	case REC_TO_IN:
@@ -811,7 +957,7 @@ apply_record(struct igmp *ig, struct iif *f, uint8_t type, uint32_t grp, const u
 		for (uint32_t i = 0; i < ns; i++) {
 			struct isrc *s = src_get(ig, f, g, mcfwd_rd32(src + 4 * i), gmi_at);
 			if (s != NULL)
-				s->expires = gmi_at;
+				src_timer(g, s, gmi_at);
 		}
 		marks_set(g, src, ns);
 		for (uint32_t i = 0; i < g->n; i++) {
@@ -844,7 +990,7 @@ apply_record(struct igmp *ig, struct iif *f, uint8_t type, uint32_t grp, const u
 			 * TO_EX: Q(G,A*B) */
 			for (uint32_t i = 0; i < g->n; i++)
 				if (g->s[i].live && !g->s[i].mark)
-					src_delete(&g->s[i]);
+					src_delete(f, g, &g->s[i]);
 			for (uint32_t i = 0; i < ns; i++) {
 				struct isrc *s = src_find(g, mcfwd_rd32(src + 4 * i));
 				if (s == NULL || !s->live)
@@ -859,7 +1005,7 @@ apply_record(struct igmp *ig, struct iif *f, uint8_t type, uint32_t grp, const u
 			 * TO_EX: (A-X-Y)=Group Timer, Delete (X-A), (Y-A), Q(G,A-Y) */
 			for (uint32_t i = 0; i < g->n; i++)
 				if (g->s[i].live && !g->s[i].mark)
-					src_delete(&g->s[i]);
+					src_delete(f, g, &g->s[i]);
 			uint64_t t = type == REC_IS_EX ? gmi_at : g->timer ? g->timer : gmi_at;
 			for (uint32_t i = 0; i < ns; i++)
 				(void)src_get(ig, f, g, mcfwd_rd32(src + 4 * i), t);
@@ -914,8 +1060,11 @@ has_router_alert(const uint8_t *ip, unsigned int ihl)
 	return false;
 }
 
-/* A query heard (6.6.1, 6.6.2): election, and a non-querier lowers its
- * timers on the querier's specific queries with S clear. */
+/* A query heard (6.6.1, 6.6.2): election; a non-querier adopts the
+ * querier's QRV, QQI and QRI (4.1.6, 4.1.7) for its OQPI, GMI and older
+ * host timeout, and lowers its timers on the querier's specific queries
+ * with S clear to the querier's LMQT: LMQC times the Max Resp Time of that
+ * query (RFC 3376 6.6.1 and 8.9; RFC 2236 3 likewise). */
 static void
 query_input(struct igmp *ig, struct iif *f, uint32_t from, const uint8_t *q, size_t qlen,
 	    uint64_t now)
@@ -936,6 +1085,21 @@ query_input(struct igmp *ig, struct iif *f, uint32_t from, const uint8_t *q, siz
 		CNT(ig, f, querier_changes);
 	f->querier = false;
 	f->querier_addr = from;
+	/* Max Resp Time: v3 code (exponential), v1/v2 linear, 1/10 s */
+	uint32_t mrt_ms = (v3 ? igmp_code_decode(q[1]) : q[1]) * 100u;
+	if (v3) {
+		/* QRV 0: the default or configured RV (4.1.6); QQIC 0: the
+		 * default QI (4.1.7); a general query's Max Resp Time is the
+		 * querier's QRI (8.3), 0 telling nothing */
+		f->oq_rv = q[8] & 7;
+		f->oq_qi_ms = q[9] ? igmp_code_decode(q[9]) * 1000u : IGMP_DEF_QI_MS;
+		if (grp == 0)
+			f->oq_qri_ms = mrt_ms;
+	} else {
+		/* an older querier tells none of them: our own */
+		f->oq_rv = 0;
+		f->oq_qi_ms = f->oq_qri_ms = 0;
+	}
 	f->oqp_expiry = now + oqpi(f);
 	f->startup_left = 0;
 	if (grp == 0 || sflag)
@@ -943,7 +1107,10 @@ query_input(struct igmp *ig, struct iif *f, uint32_t from, const uint8_t *q, siz
 	struct igroup *g = grp_find(f, grp);
 	if (g == NULL)
 		return;
-	uint64_t lt = now + lmqt(f);
+	/* the querier's LMQT: its LMQI is this query's Max Resp Time, its
+	 * LMQC its robustness unless we were given one (0: our LMQI) */
+	uint64_t lmqc = f->given.lmqc ? f->cfg.lmqc : eff_rv(f);
+	uint64_t lt = now + lmqc * (mrt_ms ? mrt_ms : f->cfg.lmqi_ms);
 	if (ns == 0) {
 		if (g->mode == IGMP_MODE_EXCLUDE && g->timer > lt)
 			g->timer = lt;
@@ -951,7 +1118,7 @@ query_input(struct igmp *ig, struct iif *f, uint32_t from, const uint8_t *q, siz
 		for (uint32_t i = 0; i < ns; i++) {
 			struct isrc *s = src_find(g, mcfwd_rd32(q + 12 + 4 * i));
 			if (s != NULL && s->live && s->expires > lt)
-				s->expires = lt;
+				src_timer(g, s, lt);
 		}
 	}
 }
@@ -1122,7 +1289,6 @@ static bool
 grp_expire(struct iif *f, struct igroup *g, uint64_t now)
 {
 	bool changed = false;
-	(void)f;
 	if (g->v1_until && now >= g->v1_until)
 		g->v1_until = 0;
 	if (g->v2_until && now >= g->v2_until)
@@ -1131,24 +1297,32 @@ grp_expire(struct iif *f, struct igroup *g, uint64_t now)
 		/* Y goes; X, if any, becomes INCLUDE(X); else the group goes */
 		for (uint32_t i = 0; i < g->n; i++)
 			if (g->s[i].live && g->s[i].expires == 0)
-				src_delete(&g->s[i]);
+				src_delete(f, g, &g->s[i]);
 		g->mode = IGMP_MODE_INCLUDE;
 		g->timer = 0;
 		g->g_rxmit = 0;
 		changed = true;
 	}
+	if (g->s_min == 0 || now < g->s_min)
+		return changed; /* no source timer due: no walk */
+	uint64_t next = 0;
 	for (uint32_t i = 0; i < g->n; i++) {
 		struct isrc *s = &g->s[i];
-		if (!s->live || s->expires == 0 || now < s->expires)
+		if (!s->live || s->expires == 0)
 			continue;
+		if (now < s->expires) {
+			next = next == 0 || s->expires < next ? s->expires : next;
+			continue;
+		}
 		if (g->mode == IGMP_MODE_INCLUDE) {
-			src_delete(s);
+			src_delete(f, g, s);
 		} else {
 			s->expires = 0; /* EXCLUDE: moves to the exclude list */
 			s->rxmit = 0;
 		}
 		changed = true;
 	}
+	g->s_min = next;
 	return changed;
 }
 
@@ -1163,6 +1337,9 @@ if_tick(struct igmp *ig, struct iif *f, uint64_t now)
 	if (!f->querier && f->oqp_expiry && now >= f->oqp_expiry) {
 		f->oqp_expiry = 0;
 		f->querier_addr = 0;
+		/* the other querier is gone: our own timers again */
+		f->oq_rv = 0;
+		f->oq_qi_ms = f->oq_qri_ms = 0;
 		if (me != 0) {
 			f->querier = true;
 			f->next_gq = now;
@@ -1192,29 +1369,16 @@ if_tick(struct igmp *ig, struct iif *f, uint64_t now)
 			g->g_rxmit--;
 			g->g_next = now + f->cfg.lmqi_ms;
 		}
-		if (f->querier && now >= g->s_next) {
-			bool pending = false;
-			for (uint32_t k = 0; k < g->n && !pending; k++)
-				pending = g->s[k].live && g->s[k].rxmit > 0;
-			if (pending)
-				send_source_round(ig, f, g, now);
-		}
+		if (f->querier && g->s_pending && now >= g->s_next)
+			send_source_round(ig, f, g, now); /* clears s_pending when done */
 		uint32_t n = f->n;
-		if (grp_expire(f, g, now) || g->dirty)
+		/* MGM calls that failed: retried when the group's retry time
+		 * comes (a paused interface is caught up by if_resume) */
+		bool retry = g->dirty && f->state == IF_RUN && now >= g->retry_at;
+		if (grp_expire(f, g, now) || retry)
 			grp_changed(ig, f, g);
 		if (f->n == n)
 			i++;
-	}
-	if (f->state == IF_RUN && f->dirty) {
-		f->dirty = false;
-		for (uint32_t i = 0; i < f->n;) {
-			struct igroup *g = f->g[i];
-			uint32_t n = f->n;
-			if (g->dirty)
-				grp_changed(ig, f, g);
-			if (f->n == n)
-				i++;
-		}
 	}
 }
 
@@ -1259,11 +1423,12 @@ igmp_next_deadline_ms(const struct igmp *ig)
 			d = dmin(d, g->v2_until);
 			if (g->g_rxmit)
 				d = dmin(d, g->g_next);
-			for (uint32_t k = 0; k < g->n; k++) {
-				d = dmin(d, g->s[k].expires);
-				if (g->s[k].rxmit)
-					d = dmin(d, g->s_next);
-			}
+			if (g->dirty && f->state == IF_RUN)
+				d = dmin(d, g->retry_at ? g->retry_at : now);
+			/* may be early (s_min is a bound): one tick too many */
+			d = dmin(d, g->s_min);
+			if (g->s_pending)
+				d = dmin(d, g->s_next);
 		}
 	}
 	return d == UINT64_MAX ? d : left(d, now);
@@ -1290,9 +1455,11 @@ igmp_create(const struct igmp_params *p)
 	if (ig->p.tick_ms == 0)
 		ig->p.tick_ms = 100;
 	if (ig->p.max_groups_per_if == 0)
-		ig->p.max_groups_per_if = 4096;
+		ig->p.max_groups_per_if = IGMP_DEF_MAX_GROUPS_PER_IF;
 	if (ig->p.max_sources_per_group == 0)
 		ig->p.max_sources_per_group = 1024;
+	if (ig->p.max_sources_per_if == 0)
+		ig->p.max_sources_per_if = IGMP_DEF_MAX_SOURCES_PER_IF;
 	if (ig->p.max_records_per_pkt == 0)
 		ig->p.max_records_per_pkt = 256;
 	if (ig->p.max_sources_per_pkt == 0)
@@ -1380,7 +1547,12 @@ igmp_if_enable(struct igmp *ig, uint32_t ifindex, const struct igmp_if_cfg *cfg)
 	f->querier = true;
 	f->next_gq = now;
 	f->startup_left = c.startup_qc;
-	ig->ifs[ig->n_if++] = f;
+	/* in ifindex order (MGM's callbacks during the take changed nothing) */
+	bool found;
+	uint32_t i = if_pos(ig, ifindex, &found);
+	memmove(ig->ifs + i + 1, ig->ifs + i, (ig->n_if - i) * sizeof(*ig->ifs));
+	ig->ifs[i] = f;
+	ig->n_if++;
 	if_tick(ig, f, now); /* the first startup query */
 	return 0;
 }
@@ -1390,19 +1562,22 @@ igmp_if_disable(struct igmp *ig, uint32_t ifindex)
 {
 	if (ig == NULL)
 		return -EINVAL;
-	for (uint32_t i = 0; i < ig->n_if; i++) {
-		struct iif *f = ig->ifs[i];
-		if (f->ifindex != ifindex)
-			continue;
-		/* MGM deletes every membership of ours there */
-		int rc = mgm_interface_release(ig->p.mgm, ig->h, ifindex, 0);
-		if (rc < 0)
-			return rc;
-		ig->ifs[i] = ig->ifs[--ig->n_if];
-		if_free(ig, f);
+	if (if_find(ig, ifindex) == NULL)
+		return -ENOENT;
+	/* MGM deletes every membership of ours there */
+	int rc = mgm_interface_release(ig->p.mgm, ig->h, ifindex, 0);
+	if (rc < 0)
+		return rc;
+	/* the release's callbacks changed nothing, but look again */
+	bool found;
+	uint32_t i = if_pos(ig, ifindex, &found);
+	if (!found)
 		return 0;
-	}
-	return -ENOENT;
+	struct iif *f = ig->ifs[i];
+	memmove(ig->ifs + i, ig->ifs + i + 1, (ig->n_if - i - 1) * sizeof(*ig->ifs));
+	ig->n_if--;
+	if_free(ig, f);
+	return 0;
 }
 
 int
@@ -1463,7 +1638,7 @@ if_info(const struct igmp *ig, const struct iif *f, struct igmp_if_info *o)
 	o->next_query_ms = f->querier ? left(f->next_gq, now) : 0;
 	o->startup_left = f->startup_left;
 	o->paused = f->state != IF_RUN;
-	o->n_groups = live_groups(f);
+	o->n_groups = f->n_live_groups;
 	o->uptime_ms = now - f->created;
 }
 
@@ -1472,26 +1647,9 @@ igmp_if_at(const struct igmp *ig, uint32_t idx, struct igmp_if_info *out)
 {
 	if (ig == NULL || out == NULL)
 		return -EINVAL;
-	/* in ifindex order */
-	const struct iif *best = NULL;
-	uint32_t k = 0;
-	uint32_t last = 0;
-	bool first = true;
-	for (;;) {
-		best = NULL;
-		for (uint32_t i = 0; i < ig->n_if; i++) {
-			const struct iif *f = ig->ifs[i];
-			if ((first || f->ifindex > last) && (best == NULL || f->ifindex < best->ifindex))
-				best = f;
-		}
-		if (best == NULL)
-			return -ENOENT;
-		if (k++ == idx)
-			break;
-		last = best->ifindex;
-		first = false;
-	}
-	if_info(ig, best, out);
+	if (idx >= ig->n_if)
+		return -ENOENT;
+	if_info(ig, ig->ifs[idx], out); /* the array is in ifindex order */
 	return 0;
 }
 
@@ -1517,11 +1675,18 @@ igmp_group_at(const struct igmp *ig, uint32_t ifindex, uint32_t idx, struct igmp
 	if (f == NULL)
 		return -ENOENT;
 	const struct igroup *g = NULL;
-	for (uint32_t i = 0, k = 0; i < f->n; i++)
-		if (grp_live(f->g[i]) && k++ == idx) {
-			g = f->g[i];
-			break;
-		}
+	if (f->n_live_groups == f->n) {
+		/* no dead group kept for MGM: the idx-th is there (a walk of
+		 * every group stays linear) */
+		if (idx < f->n)
+			g = f->g[idx];
+	} else {
+		for (uint32_t i = 0, k = 0; i < f->n; i++)
+			if (grp_live(f->g[i]) && k++ == idx) {
+				g = f->g[i];
+				break;
+			}
+	}
 	if (g == NULL)
 		return -ENOENT;
 	uint64_t now = now_of(ig);
@@ -1535,7 +1700,7 @@ igmp_group_at(const struct igmp *ig, uint32_t ifindex, uint32_t idx, struct igmp
 	out->v2_host_ms = left(g->v2_until, now);
 	out->uptime_ms = now - g->created;
 	out->last_reporter = g->last_reporter;
-	out->n_sources = live_sources(g);
+	out->n_sources = g->n_live;
 	uint32_t max = n_src ? *n_src : 0, k = 0;
 	for (uint32_t i = 0; i < g->n && k < max && src; i++) {
 		const struct isrc *s = &g->s[i];
@@ -1572,6 +1737,6 @@ igmp_group_count(const struct igmp *ig)
 {
 	uint32_t n = 0;
 	for (uint32_t i = 0; ig && i < ig->n_if; i++)
-		n += live_groups(ig->ifs[i]);
+		n += ig->ifs[i]->n_live_groups;
 	return n;
 }

@@ -16,10 +16,17 @@
  *   source timers lowered to LMQT, the S flag as RFC 3376 6.6.3). Queries
  *   leave from the interface's primary address (mgm_interface_address),
  *   with TTL 1, TOS 0xc0 and the Router Alert option; an interface without
- *   an address tracks members but sends no query. A non-querier lowers its
- *   timers on group(-and-source)-specific queries of the querier with the
- *   S flag clear. (It does not adopt the querier's QRV/QQIC: timers use the
- *   interface's own configuration.)
+ *   an address tracks members but sends no query. A non-querier's timers
+ *   follow the querier's (RFC 3376 4.1.6, 4.1.7, 8): it adopts the QRV
+ *   and QQI of the querier's last query, and the Max Resp Time of its
+ *   general queries as QRI, for the Other Querier Present Interval, the
+ *   Group Membership Interval and the older host timeout (QRV 0: the
+ *   configured RV; QQIC 0: the default QI; a v1/v2 query: the interface's
+ *   configuration); on the querier's group(-and-source)-specific queries
+ *   with the S flag clear it lowers its timers to the querier's LMQT, LMQC
+ *   (the adopted QRV unless lmqc is configured) times that query's Max
+ *   Resp Time (RFC 2236 3 likewise). When it becomes querier again its own
+ *   configuration rules; igmp_if_info's cfg always shows that one.
  * - Membership: router state per (interface, group) as RFC 3376 6.4:
  *   INCLUDE(A) or EXCLUDE(X,Y) with source timers and a group timer, every
  *   record type (IS_IN, IS_EX, TO_IN, TO_EX, ALLOW, BLOCK) as tables 6.4.1
@@ -96,6 +103,14 @@ typedef uint64_t (*igmp_now_fn)(void *arg);
 #define IGMP_DEF_LMQI_MS 1000u
 #define IGMP_SSM_PREFIX 0xe8000000u /* 232.0.0.0/8 */
 
+/** Default state caps. IGMP holds at most one MGM membership per source
+ * (INCLUDE) plus one per group ((*,G), EXCLUDE) on an interface, so with
+ * these defaults it stays well below MGM's default per-interface limit and
+ * leaves room for the routing protocol that owns the interface. Raising
+ * them past MGM's max_members_per_if only makes MGM refuse the excess. */
+#define IGMP_DEF_MAX_GROUPS_PER_IF 4096u
+#define IGMP_DEF_MAX_SOURCES_PER_IF 16384u
+
 struct igmp_params {
 	struct mgm *mgm;               /**< required */
 	igmp_send_fn send;             /**< required */
@@ -104,10 +119,13 @@ struct igmp_params {
 	void *now_arg;
 	uint32_t component;            /**< MGM component id (default 0) */
 	uint32_t tick_ms;              /**< 0: 100; UINT32_MAX: no MGM timer */
-	uint32_t max_groups_per_if;    /**< groups in state per interface (default 4096) */
+	uint32_t max_groups_per_if;    /**< groups in state per interface (IGMP_DEF_MAX_GROUPS_PER_IF) */
 	uint32_t max_sources_per_group;/**< sources in state per group (default 1024) */
 	uint32_t max_records_per_pkt;  /**< v3 report records (default 256) */
 	uint32_t max_sources_per_pkt;  /**< sources in one report/query (default 1024) */
+	/** sources in state per interface, all groups together
+	 * (IGMP_DEF_MAX_SOURCES_PER_IF) */
+	uint32_t max_sources_per_if;
 };
 
 /** Per-interface configuration; 0 in any field means its default. */
@@ -161,8 +179,10 @@ struct igmp_stats {
 	uint64_t older_queries;     /**< v1/v2 queries heard on a v3 interface */
 	uint64_t tx_general, tx_group, tx_group_source; /**< queries sent */
 	uint64_t tx_errors;         /**< send function failures, no address */
-	uint64_t mgm_adds, mgm_deletes, mgm_errors;
-	uint64_t state_full;        /**< groups or sources refused (max_* reached) */
+	uint64_t mgm_adds, mgm_deletes, mgm_errors; /**< errors: other than -ENOSPC */
+	/** groups or sources refused: a max_* cap reached, or MGM's
+	 * per-interface limit (an add refused with -ENOSPC, one per retry) */
+	uint64_t state_full;
 	uint64_t querier_changes;
 	uint64_t drops[IGMP_DROP_MAX];
 	uint64_t dropped;           /**< sum of drops */
@@ -208,10 +228,14 @@ int igmp_input(struct igmp *ig, uint32_t ifindex, const void *ip, size_t len,
 	       enum igmp_drop *why);
 
 /** Do what is due at the clock's now: queries, retransmissions, timer
- * expiries, MGM calls that failed before. Called by the MGM timer. */
+ * expiries, MGM calls that failed before (a group whose calls failed is
+ * retried 1 s later, then 2, 4 ... up to 32 s apart, until they succeed;
+ * sources stay in the router state meanwhile). Called by the MGM timer. */
 void igmp_tick(struct igmp *ig);
 
-/** Milliseconds until the next deadline (UINT64_MAX: none). */
+/** Milliseconds until the next deadline (UINT64_MAX: none). It may be
+ * early, never late: a source timer raised since the last tick still
+ * counts until then, and that tick finds nothing due. */
 uint64_t igmp_next_deadline_ms(const struct igmp *ig);
 
 /* ---- reading the state (CLI, telemetry snapshots) ---- */
@@ -249,7 +273,8 @@ struct igmp_source_info {
 	bool forwarding;            /**< in A or X */
 };
 
-/** idx-th interface IGMP runs on (0..). @return 0, -ENOENT past the end. */
+/** idx-th interface IGMP runs on (0..), in ifindex order; O(1), so a walk
+ * over idx is linear. @return 0, -ENOENT past the end, -EINVAL. */
 int igmp_if_at(const struct igmp *ig, uint32_t idx, struct igmp_if_info *out);
 int igmp_if_info_get(const struct igmp *ig, uint32_t ifindex, struct igmp_if_info *out);
 /**

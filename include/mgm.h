@@ -84,10 +84,15 @@ struct mgm_callbacks {
 
 struct mgm;
 
+/** Memberships MGM accepts on one interface by default (all clients
+ * together; beyond it mgm_membership_add returns -ENOSPC). Public so that
+ * clients can size their own caps below it (IGMP does). */
+#define MGM_DEF_MAX_MEMBERS_PER_IF 65536u
+
 struct mgm_params {
 	struct mfc *cache;           /**< the forwarding cache MGM publishes to (required) */
 	uint32_t max_mfes;           /**< default: the cache's capacity */
-	uint32_t max_members_per_if; /**< memberships per interface (default 65536) */
+	uint32_t max_members_per_if; /**< memberships per interface (default MGM_DEF_MAX_MEMBERS_PER_IF) */
 	uint32_t mfe_timeout_s;      /**< default MFE timeout (900) */
 	uint32_t negative_timeout_s; /**< timeout of MFEs without OIF (10) */
 	uint32_t max_routes;         /**< unicast routes for RPF (default 65536) */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -34,6 +35,25 @@
 #define V3DST 0xe0000016u /* 224.0.0.22 */
 
 enum { IS_IN = 1, IS_EX, TO_IN, TO_EX, ALLOW, BLOCK };
+
+/* ---- MGM calls ---- */
+/* Every mgm_membership_add (IGMP's and the test's) is counted: the test
+ * links with -Wl,--wrap=mgm_membership_add. */
+static unsigned int n_mgm_adds;
+int __real_mgm_membership_add(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smask,
+			      uint32_t grp, uint32_t gmask, uint32_t ifindex, uint32_t nexthop,
+			      uint32_t flags);
+int __wrap_mgm_membership_add(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smask,
+			      uint32_t grp, uint32_t gmask, uint32_t ifindex, uint32_t nexthop,
+			      uint32_t flags);
+int
+__wrap_mgm_membership_add(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smask,
+			  uint32_t grp, uint32_t gmask, uint32_t ifindex, uint32_t nexthop,
+			  uint32_t flags)
+{
+	n_mgm_adds++;
+	return __real_mgm_membership_add(m, h, src, smask, grp, gmask, ifindex, nexthop, flags);
+}
 
 /* ---- clock, send, log ---- */
 static uint64_t now_ms;
@@ -245,6 +265,20 @@ feed_v3(struct fx *f, uint32_t from, uint8_t type, uint32_t grp, uint32_t n, ...
 
 #define V3(type, grp, ...) assert_int_equal(feed_v3(f, H1, type, grp, __VA_ARGS__), 0)
 
+/* One record of n sources base, base+1, ... (n <= 32, the packet cap). */
+static void
+feed_range(struct fx *f, uint8_t type, uint32_t grp, uint32_t base, uint32_t n)
+{
+	struct rb r;
+	uint32_t s[32];
+	assert_true(n <= 32);
+	for (uint32_t i = 0; i < n; i++)
+		s[i] = base + i;
+	rb_init(&r);
+	rb_rec(&r, type, grp, n, s);
+	assert_int_equal(feed_msg(f, H1, V3DST, r.m, r.len, NULL), 0);
+}
+
 static int
 feed_v12(struct fx *f, uint8_t type, uint32_t grp, uint32_t dst)
 {
@@ -253,18 +287,28 @@ feed_v12(struct fx *f, uint8_t type, uint32_t grp, uint32_t dst)
 	return feed_msg(f, H1, dst, m, 8, NULL);
 }
 
-/* A query from `from`: general (grp 0), group or group-and-source. */
+/* A v3 query from `from`: general (grp 0), group or group-and-source,
+ * with its Max Resp Code, QRV and QQIC. */
 static int
-feed_query(struct fx *f, uint32_t from, uint32_t grp, bool sflag, uint32_t n, const uint32_t *s)
+feed_query_t(struct fx *f, uint32_t from, uint32_t grp, bool sflag, uint32_t n, const uint32_t *s,
+	     uint8_t code, uint8_t qrv, uint8_t qqic)
 {
-	uint8_t m[12 + 4 * 16] = { 0x11, 100 };
+	uint8_t m[12 + 4 * 16] = { 0x11, code };
 	wr32(m + 4, grp);
-	m[8] = (uint8_t)((sflag ? 8 : 0) | 2);
-	m[9] = 125;
+	m[8] = (uint8_t)((sflag ? 8 : 0) | qrv);
+	m[9] = qqic;
 	wr16(m + 10, (uint16_t)n);
 	for (uint32_t i = 0; i < n; i++)
 		wr32(m + 12 + 4 * i, s[i]);
 	return feed_msg(f, from, grp ? grp : 0xe0000001u, m, 12 + 4 * n, NULL);
+}
+
+/* ... from a querier with the default timers: QRI 10 s in general
+ * queries, LMQI 1 s in specific ones, QRV 2, QQI 125 s. */
+static int
+feed_query(struct fx *f, uint32_t from, uint32_t grp, bool sflag, uint32_t n, const uint32_t *s)
+{
+	return feed_query_t(f, from, grp, sflag, n, s, grp ? 10 : 100, 2, 125);
 }
 
 /* What was sent, one line per query; checks every header rule. */
@@ -355,17 +399,21 @@ state(struct fx *f, uint32_t grp)
 #define STATE(grp, want) assert_string_equal(state(f, grp), want)
 
 /* ---- fixture ---- */
+/* Caps for the next setup (0: the fixture's defaults); setup_* set them. */
+static uint32_t fx_members_per_if, fx_sources_per_if, fx_max_ifaces;
+
 static int
 setup(void **state_)
 {
 	static int seq;
 	char name[32];
 	struct fx *f = calloc(1, sizeof(*f));
-	struct mfc_params cp = { .max_entries = 4096, .n_lcores = 1 };
+	struct mfc_params cp = { .max_entries = 4096, .n_lcores = 1, .max_ifaces = fx_max_ifaces };
 	snprintf(name, sizeof(name), "igmp%d", seq++);
 	now_ms = 1000000;
 	f->c = mfc_create(&cp);
-	struct mgm_params mp = { .cache = f->c, .now = fake_s, .now_ms = fake_ms, .name = name };
+	struct mgm_params mp = { .cache = f->c, .now = fake_s, .now_ms = fake_ms, .name = name,
+				 .max_members_per_if = fx_members_per_if };
 	f->m = mgm_create(&mp);
 	if (f->c == NULL || f->m == NULL)
 		return -1;
@@ -376,7 +424,8 @@ setup(void **state_)
 		return -1;
 	struct igmp_params ip = { .mgm = f->m, .send = rec_send, .now_ms = fake_ms,
 				  .tick_ms = UINT32_MAX, .max_records_per_pkt = 16,
-				  .max_sources_per_pkt = 32, .max_sources_per_group = 8 };
+				  .max_sources_per_pkt = 32, .max_sources_per_group = 8,
+				  .max_sources_per_if = fx_sources_per_if };
 	f->ig = igmp_create(&ip);
 	if (f->ig == NULL)
 		return -1;
@@ -393,6 +442,36 @@ setup(void **state_)
 	log_clear();
 	*state_ = f;
 	return 0;
+}
+
+/* IGMP's own cap: 20 sources on the interface (8 per group). */
+static int
+setup_src_cap(void **state_)
+{
+	fx_sources_per_if = 20;
+	int rc = setup(state_);
+	fx_sources_per_if = 0;
+	return rc;
+}
+
+/* MGM's own limit: 8 memberships per interface. */
+static int
+setup_mgm_full(void **state_)
+{
+	fx_members_per_if = 8;
+	int rc = setup(state_);
+	fx_members_per_if = 0;
+	return rc;
+}
+
+/* Room for 4096 interfaces. */
+static int
+setup_many_ifs(void **state_)
+{
+	fx_max_ifaces = 4096;
+	int rc = setup(state_);
+	fx_max_ifaces = 0;
+	return rc;
 }
 
 static int
@@ -526,6 +605,75 @@ test_querier_election(void **st)
 	STATE(G, "EX 2000 1:260000");
 	assert_int_equal(feed_query(f, 0x0a010001u, G, false, 1, (uint32_t[]){ S1 }), 0);
 	STATE(G, "EX 2000 1:2000");
+}
+
+/* A non-querier's timers follow the querier's (RFC 3376 4.1.6, 4.1.7,
+ * 6.6.1, 8; RFC 2236 3): its QRV, QQI and QRI make our Other Querier
+ * Present Interval, Group Membership Interval and older host timeout, and
+ * its specific queries' Max Resp Time our Last Member Query Time. QRV 0
+ * and QQIC 0 mean ours and the default; a v2 querier tells none. Once we
+ * query again, our own configuration rules. */
+static void
+test_non_querier_timers(void **st)
+{
+	struct fx *f = *st;
+	const uint32_t Q = 0x0a010001u, G2 = 0xef020202u, G3 = 0xef030303u, G4 = 0xef040404u;
+	const uint8_t qqic = igmp_code_encode(300); /* QI 300 s: 288 s in the code */
+	const uint8_t qri = igmp_code_encode(200);  /* QRI 20 s */
+	struct igmp_if_info ii;
+	assert_int_equal(igmp_code_decode(qqic), 288);
+	/* the querier: QRV 3, QQI 288 s, QRI 20 s; OQPI 3 * 288 + 20 / 2 s */
+	assert_int_equal(feed_query_t(f, Q, 0, false, 0, NULL, qri, 3, qqic), 0);
+	assert_int_equal(igmp_if_info_get(f->ig, IF1, &ii), 0);
+	assert_false(ii.querier);
+	assert_int_equal(ii.oqp_left_ms, 3 * 288000 + 10000);
+	/* reports heard meanwhile: GMI 3 * 288 + 20 s */
+	V3(IS_EX, G, 0);
+	V3(IS_IN, G, 1, S1);
+	STATE(G, "EX 884000 1:884000");
+	/* its Q(G) and Q(G,S) with LMQI 5 s: LMQT 3 * 5 s */
+	assert_int_equal(feed_query_t(f, Q, G, false, 0, NULL, 50, 3, qqic), 0);
+	STATE(G, "EX 15000 1:884000");
+	assert_int_equal(feed_query_t(f, Q, G, false, 1, (uint32_t[]){ S1 }, 50, 3, qqic), 0);
+	STATE(G, "EX 15000 1:15000");
+	/* an older host: present for RV * QI + QRI as well */
+	assert_int_equal(feed_v12(f, 0x16, G2, G2), 0);
+	STATE(G2, "EX 884000 v2");
+	struct igmp_group_info gi;
+	assert_int_equal(igmp_group_at(f->ig, IF1, 1, &gi, NULL, NULL), 0);
+	assert_int_equal(gi.grp, G2);
+	assert_int_equal(gi.v2_host_ms, 884000);
+	/* QRV 0: our RV (2); QQIC 0: the default QI (125 s) */
+	assert_int_equal(feed_query_t(f, Q, 0, false, 0, NULL, qri, 0, 0), 0);
+	assert_int_equal(igmp_if_info_get(f->ig, IF1, &ii), 0);
+	assert_int_equal(ii.oqp_left_ms, 2 * 125000 + 10000);
+	/* a v2 querier tells none: our own timers; its Q(G) with a Max Resp
+	 * Time of 5 s: our LMQC (2) times 5 s */
+	uint8_t m[8] = { 0x11, 100 };
+	assert_int_equal(feed_msg(f, Q, 0xe0000001u, m, 8, NULL), 0);
+	assert_int_equal(igmp_if_info_get(f->ig, IF1, &ii), 0);
+	assert_int_equal(ii.oqp_left_ms, 255000);
+	V3(IS_EX, G3, 0);
+	STATE(G3, "EX 260000");
+	m[1] = 50;
+	wr32(m + 4, G3);
+	assert_int_equal(feed_msg(f, Q, G3, m, 8, NULL), 0);
+	STATE(G3, "EX 10000");
+	expect_sent("");
+	/* the querier goes quiet: we query, with our own configuration */
+	tick_to(f, now_ms + 255000);
+	expect_sent("v3 dst=e0000001 g=0 code=100 s=0 qrv=2 qqic=125\n");
+	assert_int_equal(igmp_if_info_get(f->ig, IF1, &ii), 0);
+	assert_true(ii.querier);
+	V3(IS_EX, G4, 0);
+	STATE(G4, "EX 260000");
+	V3(TO_IN, G4, 0);
+	STATE(G4, "EX 2000");
+	expect_sent("v3 dst=ef040404 g=ef040404 code=10 s=0 qrv=2 qqic=125\n");
+	/* a querier heard again after that: adopted afresh */
+	assert_int_equal(feed_query_t(f, Q, 0, false, 0, NULL, qri, 3, qqic), 0);
+	assert_int_equal(igmp_if_info_get(f->ig, IF1, &ii), 0);
+	assert_int_equal(ii.oqp_left_ms, 3 * 288000 + 10000);
 }
 
 /* RFC 3376 6.4.1 and 6.4.2, INCLUDE rows; P (the interface owner) sees
@@ -1100,6 +1248,233 @@ test_pause_twice(void **st)
 	assert_int_equal(mgm_membership_count(f->m), 1);
 }
 
+static uint32_t
+n_sources_of(struct fx *f, uint32_t grp)
+{
+	struct igmp_group_info gi;
+	for (uint32_t i = 0; igmp_group_at(f->ig, IF1, i, &gi, NULL, NULL) == 0; i++)
+		if (gi.grp == grp)
+			return gi.n_sources;
+	return UINT32_MAX;
+}
+
+static uint64_t
+state_full_of(struct fx *f)
+{
+	struct igmp_stats sts;
+	assert_int_equal(igmp_stats_get(f->ig, IF1, &sts), 0);
+	return sts.state_full;
+}
+
+/* max_sources_per_if caps the sources of every group of an interface
+ * together (8 per group and 20 per interface here); a refused source is
+ * counted in state_full, and sources that leave make room again. */
+static void
+test_source_cap_per_if(void **st)
+{
+	struct fx *f = *st;
+	const uint32_t G1 = 0xef000001u, G2 = 0xef000002u, G3 = 0xef000003u, G4 = 0xef000004u;
+	const uint32_t B1 = 0x0b000001u, B2 = 0x0b000101u, B3 = 0x0b000201u;
+	uint64_t t0 = now_ms;
+	struct igmp_if_info ii;
+	feed_range(f, ALLOW, G1, B1, 8);
+	feed_range(f, ALLOW, G2, B2, 8);
+	feed_range(f, ALLOW, G3, B3, 8);   /* 4 fit */
+	assert_int_equal(state_full_of(f), 4);
+	assert_int_equal(n_sources_of(f, G3), 4);
+	assert_int_equal(mgm_membership_count(f->m), 20);
+	/* full: a group can still turn to EXCLUDE (its (*,G)), but keeps no
+	 * excluded source */
+	V3(IS_EX, G4, 2, S1, S2);
+	STATE(G4, "EX 260000");
+	assert_int_equal(state_full_of(f), 6);
+	assert_int_equal(mgm_membership_count(f->m), 21);
+	assert_int_equal(igmp_if_info_get(f->ig, IF1, &ii), 0);
+	assert_int_equal(ii.n_groups, 4);
+	assert_int_equal(igmp_group_count(f->ig), 4);
+	/* two of G1's sources leave (BLOCK, nobody answers): room for two */
+	feed_range(f, BLOCK, G1, B1, 2);
+	tick_to(f, now_ms + 1000);
+	tick_to(f, now_ms + 1000);
+	n_sent = 0;
+	assert_int_equal(n_sources_of(f, G1), 6);
+	feed_range(f, ALLOW, G3, B3 + 4, 4);
+	assert_int_equal(n_sources_of(f, G3), 6);
+	assert_int_equal(state_full_of(f), 8);
+	assert_int_equal(mgm_membership_count(f->m), 21);
+	/* everything times out: the whole cap is free again */
+	tick_to(f, t0 + 260000);
+	tick_to(f, now_ms + 2000);
+	assert_int_equal(igmp_group_count(f->ig), 0);
+	assert_int_equal(igmp_if_info_get(f->ig, IF1, &ii), 0);
+	assert_int_equal(ii.n_groups, 0);
+	assert_int_equal(mgm_membership_count(f->m), 0);
+	feed_range(f, ALLOW, G2, B2, 8);
+	feed_range(f, ALLOW, G3, B3, 8);
+	feed_range(f, ALLOW, G1, B1, 8);
+	assert_int_equal(n_sources_of(f, G1), 4);
+	assert_int_equal(state_full_of(f), 12);
+	assert_int_equal(igmp_group_count(f->ig), 3);
+}
+
+/* MGM refuses adds past its per-interface limit (-ENOSPC): a refusal is
+ * state_full, not an MGM error; the group is parked, and neither ticks nor
+ * reports call MGM for it again before its retry time, which doubles at
+ * each refusal. When there is room again, the retry adds the rest. */
+static void
+test_mgm_full_parks(void **st)
+{
+	struct fx *f = *st;
+	const uint32_t B = 0x0b000001u, GP = 0xef0f0f0fu;
+	struct igmp_stats sts;
+	/* P, IF1's owner, holds 4 of the 8: room for 4 of IGMP's */
+	for (uint32_t i = 0; i < 4; i++)
+		assert_int_equal(mgm_membership_add(f->m, f->p.h, S1 + i, ALL, GP, ALL, IF1, 0,
+						    MGM_JOIN_STATE), 0);
+	uint64_t t0 = now_ms;
+	n_mgm_adds = 0;
+	feed_range(f, ALLOW, G, B, 8);
+	/* 4 added, the fifth refused; the other three not tried (full) */
+	assert_int_equal(n_mgm_adds, 5);
+	assert_int_equal(igmp_stats_get(f->ig, IF1, &sts), 0);
+	assert_int_equal(sts.state_full, 1);
+	assert_int_equal(sts.mgm_errors, 0);
+	assert_int_equal(sts.mgm_adds, 4);
+	assert_int_equal(mgm_membership_count(f->m), 8);
+	assert_int_equal(n_sources_of(f, G), 8);  /* still in the router state */
+	assert_int_equal(igmp_next_deadline_ms(f->ig), 1000);
+	/* no retry before 1 s, from ticks or from the hosts' reports */
+	for (uint64_t t = 100; t < 1000; t += 100)
+		tick_to(f, t0 + t);
+	feed_range(f, ALLOW, G, B, 8);
+	assert_int_equal(n_mgm_adds, 5);
+	tick_to(f, t0 + 1000);
+	assert_int_equal(n_mgm_adds, 6);
+	/* then 2 s later, 4 s later */
+	tick_to(f, t0 + 2999);
+	assert_int_equal(n_mgm_adds, 6);
+	tick_to(f, t0 + 3000);
+	assert_int_equal(n_mgm_adds, 7);
+	assert_int_equal(igmp_stats_get(f->ig, IF1, &sts), 0);
+	assert_int_equal(sts.state_full, 3);
+	assert_int_equal(sts.mgm_errors, 0);
+	/* P leaves: room; the next retry adds the rest, P hears of them */
+	for (uint32_t i = 0; i < 4; i++)
+		assert_int_equal(mgm_membership_delete(f->m, f->p.h, S1 + i, ALL, GP, ALL, IF1, 0,
+						       MGM_JOIN_STATE), 0);
+	log_clear();
+	tick_to(f, t0 + 6999);
+	assert_int_equal(n_mgm_adds, 7);
+	tick_to(f, t0 + 7000);
+	assert_int_equal(n_mgm_adds, 11);
+	expect_log("P LOCAL_JOIN b000005 ef010101 if=1\nP LOCAL_JOIN b000006 ef010101 if=1\n"
+		   "P LOCAL_JOIN b000007 ef010101 if=1\nP LOCAL_JOIN b000008 ef010101 if=1\n");
+	assert_int_equal(mgm_membership_count(f->m), 8);
+	/* in line with MGM: nothing more to do */
+	for (uint64_t t = 7100; t < 40000; t += 100)
+		tick_to(f, t0 + t);
+	assert_int_equal(n_mgm_adds, 11);
+	assert_int_equal(igmp_stats_get(f->ig, IF1, &sts), 0);
+	assert_int_equal(sts.state_full, 3);
+	assert_int_equal(sts.mgm_adds, 8);
+	n_sent = 0;
+}
+
+/* A resume that MGM cuts short: P releases IF1 (MGM drops IGMP's four
+ * memberships there) and takes it again with six of its own before IGMP's
+ * resume runs, so only two of IGMP's fit. Once P leaves, the retry must
+ * re-add all four: MGM dropped them, whatever IGMP had installed before. */
+static void
+test_resume_full_readds(void **st)
+{
+	struct fx *f = *st;
+	const uint32_t B = 0x0b000001u, GP = 0xef0f0f0fu;
+	uint64_t t0 = now_ms;
+	feed_range(f, ALLOW, G, B, 4);
+	assert_int_equal(mgm_membership_count(f->m), 4);
+	assert_int_equal(mgm_interface_release(f->m, f->p.h, IF1, 0), 0);
+	assert_int_equal(mgm_membership_count(f->m), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, IF1, 0), 0);
+	for (uint32_t i = 0; i < 6; i++)
+		assert_int_equal(mgm_membership_add(f->m, f->p.h, S1 + i, ALL, GP, ALL, IF1, 0,
+						    MGM_JOIN_STATE), 0);
+	n_mgm_adds = 0;
+	assert_true(mgm_poll(f->m, 0) >= 1); /* the resume */
+	assert_int_equal(mgm_membership_count(f->m), 8);
+	assert_int_equal(n_mgm_adds, 3); /* two fit, the third refused */
+	assert_int_equal(state_full_of(f), 1);
+	for (uint32_t i = 0; i < 6; i++)
+		assert_int_equal(mgm_membership_delete(f->m, f->p.h, S1 + i, ALL, GP, ALL, IF1, 0,
+						       MGM_JOIN_STATE), 0);
+	tick_to(f, t0 + 999);
+	assert_int_equal(mgm_membership_count(f->m), 2);
+	tick_to(f, t0 + 1000);
+	assert_int_equal(mgm_membership_count(f->m), 4);
+	/* done: no more calls */
+	n_mgm_adds = 0;
+	for (uint64_t t = 1100; t < 40000; t += 100)
+		tick_to(f, t0 + t);
+	assert_int_equal(n_mgm_adds, 0);
+	assert_int_equal(mgm_membership_count(f->m), 4);
+	n_sent = 0;
+}
+
+static uint64_t
+real_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Many interfaces, enabled in a scrambled order and some disabled again:
+ * igmp_if_at walks them in ifindex order, and the whole walk is linear.
+ * (It was a selection per index, n^3 for a walk: about 1.7 s for 1366
+ * interfaces in the release build, so several seconds for the 2048 here,
+ * against about a millisecond now; the bound leaves room either way.) */
+static void
+test_if_order_many(void **st)
+{
+	struct fx *f = *st;
+	enum { N = 3072, P = 3079 }; /* P prime: i * 1031 % P visits 1..P-1 */
+	uint32_t n = 1;              /* IF1 */
+	for (uint32_t i = 1; i < P; i++) {
+		uint32_t ifx = i * 1031u % P;
+		if (ifx == IF1 || ifx > N)
+			continue;
+		assert_int_equal(igmp_if_enable(f->ig, ifx, NULL), 0);
+		n++;
+	}
+	assert_int_equal(n, N);
+	for (uint32_t ifx = 3; ifx <= N; ifx += 3) {
+		assert_int_equal(igmp_if_disable(f->ig, ifx), 0);
+		n--;
+	}
+	assert_int_equal(igmp_if_disable(f->ig, 3), -ENOENT);
+	assert_int_equal(igmp_if_enable(f->ig, 2, NULL), -EEXIST);
+	assert_true(igmp_if_enabled(f->ig, 2000) && !igmp_if_enabled(f->ig, 2001));
+	struct igmp_if_info ii;
+	uint64_t t = real_ms();
+	uint32_t k = 0, last = 0;
+	for (; igmp_if_at(f->ig, k, &ii) == 0; k++) {
+		assert_true(k == 0 || ii.ifindex > last);
+		assert_true(ii.ifindex % 3 != 0);
+		last = ii.ifindex;
+	}
+	t = real_ms() - t;
+	assert_int_equal(k, n);
+	assert_int_equal(last, N - 1);
+	assert_int_equal(igmp_if_at(f->ig, n, &ii), -ENOENT);
+	assert_int_equal(igmp_if_at(f->ig, 0, NULL), -EINVAL);
+	if (t >= 500)
+		print_error("a walk of %u interfaces took %llu ms\n", n, (unsigned long long)t);
+	assert_true(t < 500);
+	/* IF1 still works among them */
+	V3(ALLOW, G, 1, S1);
+	STATE(G, "IN 1:260000");
+	n_sent = 0;
+}
+
 int
 main(void)
 {
@@ -1109,6 +1484,7 @@ main(void)
 		cmocka_unit_test(test_codes),
 		cmocka_unit_test_setup_teardown(test_startup_and_general_queries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_querier_election, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_non_querier_timers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_include_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exclude_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_leave_last_member, setup, teardown),
@@ -1117,6 +1493,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_validation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_resume_shutdown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_twice, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_source_cap_per_if, setup_src_cap, teardown),
+		cmocka_unit_test_setup_teardown(test_mgm_full_parks, setup_mgm_full, teardown),
+		cmocka_unit_test_setup_teardown(test_if_order_many, setup_many_ifs, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_full_readds, setup_mgm_full, teardown),
 	};
 	int rc = cmocka_run_group_tests_name("igmp", tests, NULL, NULL);
 	rte_eal_cleanup();

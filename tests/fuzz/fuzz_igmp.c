@@ -11,8 +11,11 @@
  *                (DISABLE/ENABLE_IGMP), then the MGM timers run
  *   op % 5 == 4  interface configuration from the bytes (maybe invalid)
  * Invariants: nothing read out of bounds (ASan); every query sent has TTL
- * 1, the Router Alert option and valid checksums; after igmp_destroy()
- * MGM holds no membership of IGMP's.
+ * 1, the Router Alert option and valid checksums; the counts IGMP keeps
+ * (groups per interface and in all, sources per group) match its state;
+ * after a tick no timer that is due is left running (a forwarding source
+ * or an EXCLUDE group with no time left); after igmp_destroy() MGM holds
+ * no membership of IGMP's.
  * Built with libFuzzer under clang (-Dfuzz=true); replayed over the seed
  * corpus as a normal test otherwise (fuzz_replay.c). */
 #include <stdint.h>
@@ -107,6 +110,30 @@ init(void)
 	atexit(fini);
 }
 
+/* The kept counts against a walk of the state; after a tick, nothing due
+ * left undone. */
+static void
+check_state(const struct igmp *ig, bool ticked)
+{
+	struct igmp_if_info ii;
+	struct igmp_group_info gi;
+	struct igmp_source_info src[64];
+	if (igmp_if_info_get(ig, IF1, &ii) < 0)
+		abort();
+	uint32_t n = 0;
+	for (uint32_t ns = 64; igmp_group_at(ig, IF1, n, &gi, src, &ns) == 0; n++, ns = 64) {
+		if (gi.n_sources != ns)
+			abort();
+		if (ticked && gi.mode == IGMP_MODE_EXCLUDE && gi.timer_ms == 0)
+			abort();
+		for (uint32_t i = 0; i < ns; i++)
+			if (ticked && src[i].forwarding && src[i].timer_ms == 0)
+				abort();
+	}
+	if (n != ii.n_groups || n != igmp_group_count(ig))
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -155,6 +182,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				ms = ms << 8 | c[i];
 			now_ms += ms % 600000;
 			igmp_tick(ig);
+			check_state(ig, true);
 			break;
 		}
 		case 3:
@@ -182,6 +210,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		}
+		check_state(ig, false);
 	}
 	igmp_tick(ig);
 	(void)mgm_poll(mgm, 0);
