@@ -1223,6 +1223,7 @@ app_snapshot_refresh(void)
 
 	pthread_mutex_lock(&app.snap.lock);
 	start = app.snap.req_start;
+	uint32_t ig_start = app.snap.req_igmp_start;
 	pthread_mutex_unlock(&app.snap.lock);
 
 	/* walk to the page: MGM enumerates in (group, source) order */
@@ -1269,12 +1270,19 @@ app_snapshot_refresh(void)
 	struct igmp_if_info ii;
 	memset(&igst, 0, sizeof(igst));
 	(void)igmp_stats_get(app.igmp, IGMP_ALL, &igst);
+	uint32_t ig_skip = ig_start;
 	for (uint32_t k = 0; igmp_if_at(app.igmp, k, &ii) == 0; k++) {
 		n_igif++;
 		struct igmp_group_info gi;
 		struct igmp_source_info src[8];
 		uint32_t ns = RTE_DIM(src);
-		for (uint32_t j = 0; n_ig < APP_SNAP_IGMP &&
+		if (n_ig == APP_SNAP_IGMP)
+			continue; /* the page is full: the interfaces are still counted */
+		if (ig_skip >= ii.n_groups) { /* the page starts further on */
+			ig_skip -= ii.n_groups;
+			continue;
+		}
+		for (uint32_t j = ig_skip; n_ig < APP_SNAP_IGMP &&
 		     igmp_group_at(app.igmp, ii.ifindex, j, &gi, src, &ns) == 0; j++, ns = RTE_DIM(src)) {
 			struct app_snap_igmp *e = &ig[n_ig++];
 			snprintf(e->ifname, APP_IFNAME, "%s", ii.ifindex < app.n_ifs ?
@@ -1295,11 +1303,13 @@ app_snapshot_refresh(void)
 						      (a >> 8) & 255, a & 255, src[q].forwarding ? "" : "!");
 			}
 		}
+		ig_skip = 0;
 	}
 
 	pthread_mutex_lock(&app.snap.lock);
 	memcpy(app.snap.igmp, ig, n_ig * sizeof(ig[0]));
 	app.snap.n_igmp = n_ig;
+	app.snap.igmp_start = ig_start;
 	app.snap.total_igmp = igmp_group_count(app.igmp);
 	app.snap.igmp_ifs = n_igif;
 	app.snap.igmp_stats = igst;

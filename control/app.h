@@ -26,7 +26,7 @@ extern int mcfwd_logtype_app;
 #define APP_IFNAME 32
 #define APP_MAX_IFACES 1024
 #define APP_SNAP_PAGE 48
-#define APP_SNAP_IGMP 256 /* IGMP groups in the telemetry snapshot */
+#define APP_SNAP_IGMP 48 /* IGMP groups in the telemetry snapshot: a page (< 16 KiB of JSON) */
 
 struct mcfwd_static;
 struct mcfwd_config;
@@ -81,6 +81,7 @@ struct app_snap {
 	uint64_t seq;          /* bumped by each refresh */
 	uint64_t taken_ms;
 	uint32_t req_start;    /* page of MFEs asked for (telemetry) */
+	uint32_t req_igmp_start; /* page of IGMP groups asked for */
 	struct mgm_mfe_stats mfes[APP_SNAP_PAGE];
 	char mfe_oifs[APP_SNAP_PAGE][128]; /* per MFE: "name(ttl) ..." */
 	char mfe_iif[APP_SNAP_PAGE][APP_IFNAME];
@@ -91,7 +92,7 @@ struct app_snap {
 	uint32_t n_ifs;
 	uint64_t static_routes, static_ifaces, static_running;
 	uint32_t memberships;
-	/* IGMP (the first APP_SNAP_IGMP groups, by interface then group) */
+	/* IGMP (APP_SNAP_IGMP groups from igmp_start, by interface then group) */
 	struct app_snap_igmp {
 		char ifname[APP_IFNAME];
 		uint32_t grp, n_sources, last_reporter;
@@ -99,7 +100,7 @@ struct app_snap {
 		uint64_t timer_ms, uptime_ms;
 		char sources[128];   /* "S(timer_s) S!(excluded) ..." */
 	} igmp[APP_SNAP_IGMP];
-	uint32_t n_igmp, total_igmp, igmp_ifs;
+	uint32_t n_igmp, total_igmp, igmp_ifs, igmp_start;
 	struct igmp_stats igmp_stats;
 };
 

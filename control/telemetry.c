@@ -6,7 +6,7 @@
  *   /mcfwd/interfaces,N logical interfaces from row N (pages of 128), with "total" and "start"
  *   /mcfwd/protocols    routing protocols
  *   /mcfwd/mroutes,N    MFEs from index N (pages of 48), with "total" and "start"
- *   /mcfwd/igmp         IGMP groups (the first 256), counters, drops by reason
+ *   /mcfwd/igmp,N       IGMP groups from row N (pages of 48), counters, drops by reason
  * Tables are dicts of columns: DPDK 22.11 telemetry nests only arrays of
  * basic values inside a dict (no dict inside an array, no dots in keys),
  * so row i of a table is element i of every column array.
@@ -49,13 +49,14 @@ page_param(const char *params)
 	return (int64_t)v;
 }
 
-/* Ask control for a fresh snapshot whose MFE page starts at `start`
- * (negative: any page); @return 1 when it is stale (or of another page).
- * Takes the lock. Up to 10 clients run at once (one DPDK thread each): one
- * that asked for another page may have been served first, so a refresh of
- * the wrong page is asked for again until the deadline. */
+/* Ask control for a fresh snapshot whose MFE page starts at `start` and
+ * IGMP page at `ig_start` (negative: any page); @return 1 when it is stale
+ * (or of another page). Takes the lock. Up to 10 clients run at once (one
+ * DPDK thread each): one that asked for another page may have been served
+ * first, so a refresh of the wrong page is asked for again until the
+ * deadline. */
 static int
-snap_get_page(int64_t start)
+snap_get_pages(int64_t start, int64_t ig_start)
 {
 	struct timespec ts;
 	pthread_mutex_lock(&app.snap.lock);
@@ -70,10 +71,13 @@ snap_get_page(int64_t start)
 		app.snap.want = true;
 		if (start >= 0)
 			app.snap.req_start = (uint32_t)start;
+		if (ig_start >= 0)
+			app.snap.req_igmp_start = (uint32_t)ig_start;
 		while (app.snap.seq == seq)
 			if (pthread_cond_timedwait(&app.snap.cond, &app.snap.lock, &ts) != 0)
 				return 1;
-		if (start < 0 || app.snap.page_start == (uint32_t)start)
+		if ((start < 0 || app.snap.page_start == (uint32_t)start) &&
+		    (ig_start < 0 || app.snap.igmp_start == (uint32_t)ig_start))
 			return 0;
 	}
 }
@@ -81,7 +85,7 @@ snap_get_page(int64_t start)
 static int
 snap_get(void)
 {
-	return snap_get_page(-1);
+	return snap_get_pages(-1, -1);
 }
 
 static const char *
@@ -270,7 +274,7 @@ tel_mroutes(const char *cmd, const char *params, struct rte_tel_data *d)
 	if (start < 0)
 		return -EINVAL;
 	struct cols t = { .n = 0 };
-	int stale = snap_get_page(start);
+	int stale = snap_get_pages(start, -1);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_int(d, "stale", stale);
 	rte_tel_data_add_dict_u64(d, "total", app.snap.total_mfes);
@@ -302,13 +306,16 @@ static int
 tel_igmp(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
-	(void)params;
+	int64_t start = page_param(params);
+	if (start < 0)
+		return -EINVAL;
 	struct cols t = { .n = 0 };
-	int stale = snap_get();
+	int stale = snap_get_pages(-1, start);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_int(d, "stale", stale);
 	rte_tel_data_add_dict_u64(d, "interfaces", app.snap.igmp_ifs);
 	rte_tel_data_add_dict_u64(d, "total", app.snap.total_igmp);
+	rte_tel_data_add_dict_u64(d, "start", app.snap.igmp_start);
 	const struct igmp_stats *st = &app.snap.igmp_stats;
 #define X(f) rte_tel_data_add_dict_u64(d, #f, st->f);
 	X(rx) X(rx_queries) X(rx_v1_reports) X(rx_v2_reports) X(rx_v3_reports) X(rx_leaves)
@@ -350,12 +357,12 @@ app_telemetry_init(void)
 	rc |= rte_telemetry_register_cmd("/mcfwd/lcores", tel_lcores,
 		"Workers: state, queues, counters. No parameters");
 	rc |= rte_telemetry_register_cmd("/mcfwd/interfaces", tel_interfaces,
-		"Logical interfaces. No parameters");
+		"Logical interfaces, 128 per page. Parameter: first row (default 0)");
 	rc |= rte_telemetry_register_cmd("/mcfwd/protocols", tel_protocols,
 		"Routing protocols. No parameters");
 	rc |= rte_telemetry_register_cmd("/mcfwd/mroutes", tel_mroutes,
 		"Multicast forwarding entries, 48 per page. Parameter: first index (default 0)");
 	rc |= rte_telemetry_register_cmd("/mcfwd/igmp", tel_igmp,
-		"IGMP groups (first 256), counters and drops by reason. No parameters");
+		"IGMP groups, 48 per page, counters and drops by reason. Parameter: first row (default 0)");
 	return rc ? -EINVAL : 0;
 }

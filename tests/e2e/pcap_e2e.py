@@ -461,22 +461,32 @@ def scenario_telemetry_pages():
     """Tables larger than DPDK's 16 KiB reply come in pages, every column
     whole (found by review: DPDK 22.11 left out the columns that did not
     fit, silently)."""
-    print("telemetry pages: 300 interfaces, every row and column")
+    print("telemetry pages: 300 interfaces, 300 IGMP groups, every row and column")
     n = 300
-    cfg = "iface p0 port 0\niface p1 port 1\n" + "".join(
-        "iface vlan%04d port 0 vlan %d address 10.%d.%d.1/24\n" % (v, v, v >> 8, v & 255)
+    cfg = "iface p0 port 0\niface p1 port 1 address 10.1.0.254/24\nphyint p1 enable igmp\n" + "".join(
+        "iface vlan%04d port 0 vlan %d address 10.%d.%d.1/24\n" % (v, v, v >> 8 | 32, v & 255)
         for v in range(1, n + 1))
+    # 300 groups with two sources each, 60 records a report
+    groups = ["239.10.%d.%d" % (i >> 8, i & 255) for i in range(n)]
+    reports = [igmp_frame("10.1.0.%d" % (10 + k), "224.0.0.22",
+                          v3_report([(5, g, ["10.0.0.1", "10.0.0.2"]) for g in groups[k * 60:k * 60 + 60]]))
+               for k in range(n // 60)]
     got = {}
+    igmp_pages = []
 
     def during(r):
         time.sleep(1.0)
         try:
             got.update(telemetry_query(r, ["/mcfwd/interfaces", "/mcfwd/interfaces,128",
                                            "/mcfwd/interfaces,256", "/mcfwd/interfaces,x"]))
+            for start in range(0, n + 48, 48):
+                c = "/mcfwd/igmp,%d" % start
+                igmp_pages.append(telemetry_query(r, [c])[c]["/mcfwd/igmp"])
         except OSError as e:
             check(False, "telemetry pages: %s" % e)
 
-    r = Run("telpages", nports=2, config=cfg, cmds="sleep 2000\nquit\n").run(during=during)
+    r = Run("telpages", nports=2, config=cfg, cmds="sleep 2500\nquit\n",
+            inputs={1: reports}).run(during=during)
     names = []
     if check(len(got) == 4, "telemetry pages: no answer"):
         for k, start in (("/mcfwd/interfaces", 0), ("/mcfwd/interfaces,128", 128),
@@ -493,6 +503,21 @@ def scenario_telemetry_pages():
               "telemetry pages: rows missing or repeated (%d)" % len(names))
         check(got["/mcfwd/interfaces,x"]["/mcfwd/interfaces"] is None,
               "telemetry pages: a bad page accepted: %s" % got["/mcfwd/interfaces,x"])
+    seen = []
+    for k, t in enumerate(igmp_pages):
+        cols = ["interface", "group", "mode", "timer_s", "n_sources", "sources", "version", "uptime_s"]
+        want = max(0, min(48, n - 48 * k))
+        if not check(t is not None and t.get("total") == n and t.get("start") == 48 * k and
+                     t.get("stale") == 0 and all(len(t.get(c, [])) == want for c in cols) and
+                     "rx_v3_reports" in t,
+                     "telemetry pages: /mcfwd/igmp,%d: %s" % (48 * k, {c: len(t.get(c, [])) for c in cols}
+                                                              if t else t)):
+            break
+        seen += t["group"]
+        check(all(s == "10.0.0.1 10.0.0.2" for s in t["sources"]),
+              "telemetry pages: igmp sources %s" % t["sources"][:3])
+    check(sorted(seen) == sorted(groups), "telemetry pages: IGMP groups missing or repeated (%d of %d)"
+          % (len(set(seen) & set(groups)), n))
     check(r.rc == 0, "telemetry pages: exit status %s" % r.rc)
     r.cleanup()
 
