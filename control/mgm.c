@@ -778,6 +778,30 @@ prune_alerts(struct mgm *m, int ci, uint32_t src, uint32_t grp, struct mgm_if if
 		}
 }
 
+/* Whether client ci holds one of `flags` in key (src, grp) on ifc now:
+ * callbacks run since the caller changed it may have changed it again. */
+static bool
+holds(struct mgm *m, int ci, uint32_t src, uint32_t grp, struct mgm_if ifc, uint32_t flags)
+{
+	const struct member *mb = sgm_find(sgm_get(m, src, grp), ifc);
+	return mb != NULL && (mb_flags_of(mb, ci) & flags) != 0;
+}
+
+/* LOCAL_JOIN / LOCAL_LEAVE to the routing owner of ifc, for a change IGMP
+ * (client igmp) made there. */
+static void
+local_notify(struct mgm *m, int igmp, uint32_t src, uint32_t grp, struct mgm_if ifc, bool join)
+{
+	struct ifown *o = ifown_get(m, ifc);
+	if (o == NULL || o->owner == NO_CLIENT || o->owner == igmp)
+		return;
+	struct client *c = &m->cl[o->owner];
+	if (join && c->cb.local_join)
+		CB_CALL(m, c->cb.local_join(c->ctx, src, grp, ifc));
+	else if (!join && c->cb.local_leave)
+		CB_CALL(m, c->cb.local_leave(c->ctx, src, grp, ifc));
+}
+
 static int
 norm_key(uint32_t *src, uint32_t smask, uint32_t *grp, uint32_t gmask)
 {
@@ -852,14 +876,21 @@ mgm_membership_add(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smask,
 		mb->join |= 1ull << ci;
 	if (flags & MGM_FORWARD_STATE)
 		mb->fwd |= 1ull << ci;
+	/* decided before any callback: a callback may add to this key (s->v
+	 * moves) or release the interface (s and o are freed), so mb, s and o
+	 * are not used past this point */
+	bool changed = new_if || mb_flags(mb) != old_flags;
 
-	if (is_igmp(m, ci) && o->owner != NO_CLIENT && o->owner != ci &&
-	    m->cl[o->owner].cb.local_join)
-		CB_CALL(m, m->cl[o->owner].cb.local_join(m->cl[o->owner].ctx, src, grp, ifc));
-	if (flags & MGM_JOIN_STATE)
-		join_alerts(m, ci, src, grp, before);
-	if (new_if || mb_flags(mb) != old_flags)
+	/* the spec's order: MFEs updated, LOCAL_JOIN, JOIN_ALERT; so a client
+	 * told of the join already finds it in the forwarding state */
+	if (changed)
 		mfes_update(m, src, grp);
+	/* a callback that took the state away again has told its leave: no
+	 * join after it */
+	if (is_igmp(m, ci) && holds(m, ci, src, grp, ifc, flags))
+		local_notify(m, ci, src, grp, ifc, true);
+	if ((flags & MGM_JOIN_STATE) && holds(m, ci, src, grp, ifc, MGM_JOIN_STATE))
+		join_alerts(m, ci, src, grp, before);
 	return 0;
 }
 
@@ -908,14 +939,16 @@ mgm_membership_delete(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smas
 		free(s->v);
 		free(s);
 	}
-	if (left) {
-		if (is_igmp(m, ci) && o->owner != NO_CLIENT && o->owner != ci &&
-		    m->cl[o->owner].cb.local_leave)
-			CB_CALL(m, m->cl[o->owner].cb.local_leave(m->cl[o->owner].ctx, src, grp, ifc));
-		prune_alerts(m, ci, src, grp, ifc, after);
-	}
+	/* the mirror of add: MFEs updated, LOCAL_LEAVE, PRUNE_ALERT; the
+	 * callbacks may change memberships and ownership (o may be freed), so
+	 * both are looked up again */
 	if (changed)
 		mfes_update(m, src, grp);
+	if (left && !holds(m, ci, src, grp, ifc, MGM_JOIN_STATE | MGM_FORWARD_STATE)) {
+		if (is_igmp(m, ci))
+			local_notify(m, ci, src, grp, ifc, false);
+		prune_alerts(m, ci, src, grp, ifc, after);
+	}
 	return 0;
 }
 

@@ -145,14 +145,18 @@ int mgm_interface_ttl_get(const struct mgm *m, uint32_t ifindex);
 /** (S,G), (*,G) with src = smask = 0, (*,*) with grp = gmask = 0 too.
  * flags: MGM_JOIN_STATE and/or MGM_FORWARD_STATE, held per client: each
  * client's states are its own, and an interface forwards by the union of
- * every client's. */
+ * every client's. Order (the spec's lifecycle): the MFEs are republished
+ * (JOIN_ALERT, member_update false, for each whose list grew), then
+ * LOCAL_JOIN to the owner (caller IGMP), then JOIN_ALERT by the rules; a
+ * callback thus finds the join in the forwarding state. */
 int mgm_membership_add(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smask,
 		       uint32_t grp, uint32_t gmask, uint32_t ifindex, uint32_t nexthop,
 		       uint32_t flags);
 /** The mirror of add: removes the caller's states in flags (0: all of
  * them); the other states it holds there, and other clients', stay.
  * LOCAL_LEAVE and PRUNE_ALERT when the caller holds no state there any
- * more. -ENOENT when it holds none of those states. */
+ * more, after the MFEs are republished (PRUNE_ALERT, member_delete false,
+ * for each left without OIF). -ENOENT when it holds none of those states. */
 int mgm_membership_delete(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smask,
 			  uint32_t grp, uint32_t gmask, uint32_t ifindex, uint32_t nexthop,
 			  uint32_t flags);

@@ -1036,10 +1036,12 @@ test_pause_resume_shutdown(void **st)
 	expect_log("");
 	/* the 0-ms timer: every wanted membership re-added */
 	assert_true(mgm_poll(f->m, 0) >= 1);
-	expect_log("Q JOIN_ALERT a000001 e8010101 update=1\n"  /* membership, to the upstream owner */
-		   "Q JOIN_ALERT a000001 e8010101 update=0\n"  /* its MFE's OIF list grew */
-		   "Q JOIN_ALERT 0 ef010101 update=1\n"        /* (*,G): every other client */
+	/* per membership, as the spec orders it: MFEs updated, then the
+	 * membership's alerts */
+	expect_log("Q JOIN_ALERT a000001 e8010101 update=0\n"  /* its MFE's OIF list grew */
+		   "Q JOIN_ALERT a000001 e8010101 update=1\n"  /* membership, to the upstream owner */
 		   "Q JOIN_ALERT a000001 ef010101 update=0\n"
+		   "Q JOIN_ALERT 0 ef010101 update=1\n"        /* (*,G): every other client */
 		   "Q JOIN_ALERT 0 ef030303 update=1\n");
 	assert_int_equal(mgm_membership_count(f->m), 3);
 	assert_string_equal(oifs(f, S1, G), " 1");
@@ -1049,8 +1051,8 @@ test_pause_resume_shutdown(void **st)
 	/* IGMP alone on IF1 now; the BLOCK's queries go on, nobody answers,
 	 * and the (S,G) leaves normally */
 	tick_to(f, now_ms + 2000);
-	expect_log("Q PRUNE_ALERT a000001 e8010101 if=1\n"  /* the membership */
-		   "Q PRUNE_ALERT a000001 e8010101 if=2\n"); /* its MFE has no OIF left */
+	expect_log("Q PRUNE_ALERT a000001 e8010101 if=2\n"  /* its MFE has no OIF left */
+		   "Q PRUNE_ALERT a000001 e8010101 if=1\n"); /* the membership */
 	assert_string_equal(oifs(f, S1, GSSM), "");
 	uint32_t proto;
 	assert_int_equal(mgm_interface_owner(f->m, IF1, 0, &proto, NULL), 0);

@@ -1054,12 +1054,13 @@ test_release_iif_mfes_absent_at_once(void **state)
 
 	/* a new receiver of G1 on 6: the live MFEs of G1 grow (JOIN_ALERT to
 	 * their upstream R), the released ones stay out of the cache, and
-	 * (S1,G1) keeps its new iif */
+	 * (S1,G1) keeps its new iif; the MFEs are updated before the
+	 * membership's own JOIN_ALERT */
 	assert_int_equal(mgm_membership_add(f->m, f->r.h, 0, 0, G1, ALL, 6, 0, MGM_JOIN_STATE), 0);
-	expect_log("Q JOIN_ALERT 0/0 e8010101/ffffffff update=1\n"
-		   "R JOIN_ALERT b000001/ffffffff e8010101/ffffffff update=0\n"
+	expect_log("R JOIN_ALERT b000001/ffffffff e8010101/ffffffff update=0\n"
 		   "R JOIN_ALERT b000002/ffffffff e8010101/ffffffff update=0\n"
-		   "R JOIN_ALERT a000001/ffffffff e8010101/ffffffff update=0\n");
+		   "R JOIN_ALERT a000001/ffffffff e8010101/ffffffff update=0\n"
+		   "Q JOIN_ALERT 0/0 e8010101/ffffffff update=1\n");
 	assert_int_equal(mfc_find(f->c, S1, G1)->iif, 5);
 	assert_string_equal(oifs_of(f, S1, G1), " 2 3 4 6");
 	assert_string_equal(oifs_of(f, K1, G1), " 2 3 6");
@@ -1200,6 +1201,87 @@ test_release_from_a_callback(void **state)
 		assert_int_equal(mgm_poll(f->m, 0), 0);
 	assert_int_equal(mgm_mfe_reap_pending(f->m), 0);
 	assert_int_equal(mgm_mfe_count(f->m), 5);
+}
+
+/* A callback run by mgm_membership_add() changes the key being added to:
+ * P, told of IGMP's join (LOCAL_JOIN, then JOIN_ALERT as the first
+ * client), adds (*,G1) on two more interfaces, which moves the key's
+ * member vector (capacity 4); on G2 it releases the interface, which frees
+ * the key. The add must not read its member after the callbacks (the
+ * sanitizer build catches a use after free). */
+static void
+hook_add_two(struct mock *k)
+{
+	struct fx *f = hook_fx;
+	(void)k;
+	assert_int_equal(mgm_membership_add(f->m, f->p.h, 0, 0, G1, ALL, 7, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->p.h, 0, 0, G1, ALL, 8, 0, MGM_JOIN_STATE), 0);
+}
+
+static void
+hook_release_2(struct mock *k)
+{
+	struct fx *f = hook_fx;
+	(void)k;
+	assert_int_equal(mgm_interface_release(f->m, f->p.h, 2, 0), 0);
+}
+
+static void
+test_add_callback_moves_member(void **state)
+{
+	struct fx *f = *state;
+	for (uint32_t i = 1; i <= 8; i++)
+		assert_int_equal(mgm_interface_take(f->m, f->p.h, i, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 1, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 2, 0), 0);
+	for (uint32_t i = 1; i <= 3; i++) /* three of the vector's four slots */
+		assert_int_equal(mgm_membership_add(f->m, f->p.h, 0, 0, G1, ALL, i == 1 ? 1 : i + 3,
+						    0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->p.h, 0, 0, G2, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	log_clear();
+	hook_fx = f;
+	join_hook = hook_add_two;
+	/* IGMP joins where P already is: the same member, a new client */
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G1, ALL, 1, 0, MGM_JOIN_STATE), 0);
+	assert_null(join_hook);
+	expect_log("P LOCAL_JOIN 0 e8010101 if=1\n"
+		   "P JOIN_ALERT 0/0 e8010101/ffffffff update=1\n");
+	assert_int_equal(mgm_membership_count(f->m), 6); /* 1, 5, 6, 7, 8 and (*,G2) on 2 */
+	assert_int_equal(mgm_membership_delete(f->m, f->igmp.h, 0, 0, G1, ALL, 1, 0, 0), 0);
+	assert_int_equal(mgm_membership_count(f->m), 6); /* P's stays on 1 */
+
+	join_hook = hook_release_2;
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G2, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_null(join_hook);
+	assert_int_equal(mgm_membership_count(f->m), 5); /* both on 2 dropped by the release */
+	assert_int_equal(mgm_interface_owner(f->m, 2, 0, NULL, NULL), 0); /* IGMP alone */
+}
+
+/* The spec's lifecycle: IGMP adds a membership -> MFEs updated ->
+ * LOCAL_JOIN to the owner -> JOIN_ALERT; a leave in the same order. A
+ * client told of the join finds the forwarding state already changed. */
+static void
+test_membership_lifecycle_order(void **state)
+{
+	struct fx *f = *state;
+	three_party(f);
+	assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 2, 0), 0);
+	assert_int_equal(mgm_membership_delete(f->m, f->q.h, 0, 0, G1, ALL, 2, 0, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S2, G1, 1, NULL, 0), 0);
+	assert_string_equal(oifs_of(f, S2, G1), " 3");
+	log_clear();
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G1, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_string_equal(oifs_of(f, S2, G1), " 2 3");
+	expect_log("P JOIN_ALERT a000002/ffffffff e8010101/ffffffff update=0\n" /* MFE grew */
+		   "Q LOCAL_JOIN 0 e8010101 if=2\n");
+	/* the last OIF of (S2,G1) goes: the MFE first, then the member */
+	assert_int_equal(mgm_membership_delete(f->m, f->q.h, 0, 0, G1, ALL, 3, 0, 0), 0);
+	log_clear();
+	assert_int_equal(mgm_membership_delete(f->m, f->igmp.h, 0, 0, G1, ALL, 2, 0, 0), 0);
+	assert_string_equal(oifs_of(f, S2, G1), "");
+	expect_log("P PRUNE_ALERT a000002/ffffffff e8010101/ffffffff if=1 delete=0\n"
+		   "Q LOCAL_LEAVE 0 e8010101 if=2\n"
+		   "P PRUNE_ALERT 0/0 e8010101/ffffffff if=2 delete=1\n"); /* P is the last client */
 }
 
 /* 1024+ interfaces, 100K memberships, thousands of MFEs with a thousand
@@ -1346,6 +1428,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_mfe_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deregister_in_callback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_default_route, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_add_callback_moves_member, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_membership_lifecycle_order, setup, teardown),
 		cmocka_unit_test(test_timers_and_fds),
 	};
 	int rc = cmocka_run_group_tests_name("mgm", tests, NULL, NULL);
