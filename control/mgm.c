@@ -117,6 +117,7 @@ struct mfe {
 	uint64_t created, last_active, last_pkts, last_wrong_if;
 	uint64_t id;        /* creation serial (struct mgm_mfe id) */
 	bool negative;
+	bool short_to;      /* timeout_s is the no-OIF one it was created with */
 	struct mgm_if *veto;
 	uint32_t n_veto;
 	uint32_t gpos;      /* position in its group's vector */
@@ -689,6 +690,12 @@ mfes_update(struct mgm *m, uint32_t src, uint32_t grp)
 		e = mfc_find(m->cache, f->src, f->grp);
 		d = e ? mfc_entry_oifs(e) : NULL;
 		uint32_t after = d ? d->n_live : 0;
+		if (after > 0 && f->short_to) {
+			/* receivers came: no longer a no-OIF entry to be rid of
+			 * soon (a timeout a PRUNE_ALERT set is never short_to) */
+			f->timeout_s = m->timeout_s;
+			f->short_to = false;
+		}
 		int up = if_owner(m, f->iif);
 		if (up == NO_CLIENT)
 			continue;
@@ -700,6 +707,7 @@ mfes_update(struct mgm *m, uint32_t src, uint32_t grp)
 			CB_CALL(m, c->cb.prune_alert(c->ctx, f->src, 0xffffffffu, f->grp, 0xffffffffu,
 						     f->iif, false, &to));
 			f->timeout_s = to;
+			f->short_to = false; /* the client's choice from now on */
 		}
 	}
 	if (--m->busy == 0)
@@ -1144,8 +1152,10 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 		return rc;
 	}
 	const struct mfc_entry *e = mfc_find(m->cache, src, grp);
-	if (e == NULL || (e->flags & MFC_F_NEGATIVE) || mfc_entry_oifs(e)->n_live == 0)
+	if (e == NULL || (e->flags & MFC_F_NEGATIVE) || mfc_entry_oifs(e)->n_live == 0) {
 		f->timeout_s = m->neg_timeout_s; /* a flood of sources cannot fill the table */
+		f->short_to = true; /* until receivers appear (mfes_update()) */
+	}
 	return 0;
 }
 

@@ -89,7 +89,8 @@ struct mgm_params {
 	uint32_t max_mfes;           /**< default: the cache's capacity */
 	uint32_t max_members_per_if; /**< memberships per interface (default 65536) */
 	uint32_t mfe_timeout_s;      /**< default MFE timeout (900) */
-	uint32_t negative_timeout_s; /**< timeout of MFEs without OIF (10) */
+	uint32_t negative_timeout_s; /**< timeout of MFEs created without OIF (10); one
+				      *   that gains OIFs gets mfe_timeout_s */
 	uint32_t max_routes;         /**< unicast routes for RPF (default 65536) */
 	uint64_t (*now)(void *arg);  /**< clock in seconds (default: CLOCK_MONOTONIC) */
 	void *now_arg;

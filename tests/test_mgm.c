@@ -1284,6 +1284,44 @@ test_membership_lifecycle_order(void **state)
 		   "P PRUNE_ALERT 0/0 e8010101/ffffffff if=2 delete=1\n"); /* P is the last client */
 }
 
+/* An MFE made without OIF gets the short timeout (a flood of sources
+ * cannot fill the table); when receivers appear it is a normal MFE again
+ * and ages like one. A timeout a PRUNE_ALERT set stays. */
+static void
+test_negative_timeout_lifted_by_receivers(void **state)
+{
+	struct fx *f = *state;
+	struct mgm_mfe x;
+	three_party(f);
+	assert_int_equal(mgm_mfe_create(f->m, S2, G2, 1, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_get(f->m, S2, G2, &x, NULL, NULL), 0);
+	assert_int_equal(x.n_oifs, 0); /* P answers RPF, but no receiver yet */
+	assert_int_equal(x.timeout_s, 10);
+	clock_s += 5;
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G2, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_mfe_get(f->m, S2, G2, &x, NULL, NULL), 0);
+	assert_int_equal(x.n_oifs, 1);
+	assert_int_equal(x.timeout_s, 900);
+	assert_int_equal(x.expires_s, 1000 + 900);
+	clock_s += 11; /* idle longer than the short timeout */
+	assert_int_equal(mgm_age(f->m), 0);
+	assert_int_equal(mgm_mfe_get(f->m, S2, G2, &x, NULL, NULL), 0);
+	/* the receivers leave: the upstream owner sets 60; they come back */
+	f->p.set_timeout = 60;
+	assert_int_equal(mgm_membership_delete(f->m, f->q.h, 0, 0, G2, ALL, 2, 0, 0), 0);
+	assert_int_equal(mgm_mfe_get(f->m, S2, G2, &x, NULL, NULL), 0);
+	assert_int_equal(x.timeout_s, 60);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G2, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_mfe_get(f->m, S2, G2, &x, NULL, NULL), 0);
+	assert_int_equal(x.n_oifs, 1);
+	assert_int_equal(x.timeout_s, 60);
+	/* a negative MFE (no route) never gets OIFs: it keeps the short one */
+	assert_int_equal(mgm_mfe_create(f->m, 0xc0a80001u, G2, 2, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_get(f->m, 0xc0a80001u, G2, &x, NULL, NULL), 0);
+	assert_true(x.negative);
+	assert_int_equal(x.timeout_s, 10);
+}
+
 /* 1024+ interfaces, 100K memberships, thousands of MFEs with a thousand
  * OIFs each, then one shutdown. */
 static void
@@ -1430,6 +1468,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_default_route, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_callback_moves_member, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_membership_lifecycle_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_negative_timeout_lifted_by_receivers, setup, teardown),
 		cmocka_unit_test(test_timers_and_fds),
 	};
 	int rc = cmocka_run_group_tests_name("mgm", tests, NULL, NULL);
