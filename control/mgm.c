@@ -1447,8 +1447,15 @@ forwarding_purge(struct mgm *m, struct mgm_if ifc)
 	if (!others)
 		/* the cache purge below removes all their entries (that part of
 		 * it cannot fail): the records only have to become absent,
-		 * which is O(1) */
-		(void)mfes_bury(m, ifc);
+		 * which is O(1). It goes by ifindex: the entries of records whose
+		 * iif is another next hop of it (unowned: negative MFEs, or an
+		 * iif an RPF callback chose) go too, so those records are
+		 * buried as well. The walk is over the distinct incoming
+		 * interfaces, not the MFEs; mfes_bury() deletes only the
+		 * node being visited. */
+		HMAP_FOREACH(&m->byiif, x)
+			if ((uint32_t)(x->key >> 32) == ifc.ifindex)
+				(void)mfes_bury(m, (struct mgm_if){ ifc.ifindex, (uint32_t)x->key });
 	struct mvec *iv;
 	while (others &&
 	       (iv = mvec_of(&m->byiif, ifkey(ifc.ifindex, ifc.nexthop), false)) != NULL) {

@@ -124,9 +124,11 @@ int mgm_interface_take(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t
 /**
  * Release an interface (IGMP bracketing, memberships on it dropped, every
  * forwarding entry of it purged from the cache with one grace period: when
- * it returns nothing forwards on it). The MFEs whose iif it was are gone at
- * once for every MGM call (count, get, enumeration, ageing, updates, a new
- * create of the same (S,G)); only the freeing of their records is deferred
+ * it returns nothing forwards on it). The MFEs whose iif it was (when no
+ * other next hop of its ifindex is owned, every MFE whose iif has that
+ * ifindex: the cache purges by ifindex) are gone at once for every MGM
+ * call (count, get, enumeration, ageing, updates, a new create of the
+ * same (S,G)); only the freeing of their records is deferred
  * to mgm_poll() (see mgm_mfe_reap_pending()), so the call does not grow
  * with their number. @return 0, -EINVAL, -EBUSY.
  */

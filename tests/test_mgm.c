@@ -1322,6 +1322,41 @@ test_negative_timeout_lifted_by_receivers(void **state)
 	assert_int_equal(x.timeout_s, 10);
 }
 
+/* The cache purges an interface by ifindex: every entry arriving on it
+ * goes, whatever next hop its MGM record names. A negative MFE whose iif
+ * (9, 0) nobody owns goes with the release of (9, 10.0.0.99), the only
+ * owned next hop there: MGM must forget it too, or the (S,G) could never
+ * be made again (-EEXIST) while the dataplane finds no entry and punts. */
+static void
+test_release_purges_iif_records_of_every_next_hop(void **state)
+{
+	struct fx *f = *state;
+	const uint32_t NH = 0x0a000063u;
+	assert_int_equal(mgm_route_add(f->m, 0x0a000000u, 8, 9, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 9, NULL, 0), 0); /* nobody owns 9 */
+	assert_true(mfc_find(f->c, S1, G1)->flags & MFC_F_NEGATIVE);
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 9, NH), 0);
+	assert_int_equal(mgm_interface_release(f->m, f->p.h, 9, NH), 0);
+	assert_null(mfc_find(f->c, S1, G1));
+	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &(struct mgm_mfe){0}, NULL, NULL), -ENOENT);
+	assert_int_equal(mgm_mfe_count(f->m), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 9, NULL, 0), 0);
+	assert_non_null(mfc_find(f->c, S1, G1));
+	assert_int_equal(mgm_mfe_count(f->m), 1);
+	/* while another next hop of 9 is owned the cache is edited entry by
+	 * entry instead: the records of other next hops stay with their
+	 * entries */
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 9, 0x0a000064u), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 9, NH), 0);
+	assert_int_equal(mgm_interface_release(f->m, f->p.h, 9, NH), 0);
+	assert_non_null(mfc_find(f->c, S1, G1));
+	assert_int_equal(mgm_mfe_count(f->m), 1);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 9, NULL, 0), -EEXIST);
+	for (int i = 0; i < 4 && mgm_mfe_reap_pending(f->m) > 0; i++)
+		(void)mgm_poll(f->m, 0);
+	assert_int_equal(mgm_mfe_reap_pending(f->m), 0);
+}
+
 /* 1024+ interfaces, 100K memberships, thousands of MFEs with a thousand
  * OIFs each, then one shutdown. */
 static void
@@ -1469,6 +1504,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_add_callback_moves_member, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_membership_lifecycle_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_negative_timeout_lifted_by_receivers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_purges_iif_records_of_every_next_hop, setup, teardown),
 		cmocka_unit_test(test_timers_and_fds),
 	};
 	int rc = cmocka_run_group_tests_name("mgm", tests, NULL, NULL);
