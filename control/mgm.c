@@ -1405,8 +1405,12 @@ members_drop_if(struct mgm *m, struct mgm_if ifc, struct ifown *o, uint64_t whic
 	return d;
 }
 
-/* PRUNE_ALERTs for a release's dropped memberships, by the usual rules;
- * with `update`, the MFEs of each key are republished first. */
+/* A release's dropped memberships told as leaves are: with `update`, the
+ * MFEs of each key republished first; LOCAL_LEAVE to the routing owner
+ * for each key IGMP held (the owner heard LOCAL_JOIN for it, and keeps
+ * the interface when IGMP is the one stopping there; when the owner is
+ * the one giving it up, there is no owner left to tell); PRUNE_ALERTs by
+ * the usual rules. */
 static void
 members_dropped_notify(struct mgm *m, struct mgm_if ifc, struct dropped *d, uint32_t n,
 		       bool update)
@@ -1414,6 +1418,11 @@ members_dropped_notify(struct mgm *m, struct mgm_if ifc, struct dropped *d, uint
 	for (uint32_t k = 0; k < n; k++) {
 		if (update)
 			mfes_update(m, d[k].src, d[k].grp);
+		for (int ci = 0; ci < MAX_CLIENTS; ci++)
+			if (((d[k].lost >> ci) & 1) && is_igmp(m, ci)) {
+				local_notify(m, ci, d[k].src, d[k].grp, ifc, false);
+				break;
+			}
 		/* as if the clients left one after the other */
 		uint64_t rem = d[k].after | d[k].lost;
 		for (int ci = 0; ci < MAX_CLIENTS; ci++)

@@ -1357,6 +1357,51 @@ test_release_purges_iif_records_of_every_next_hop(void **state)
 	assert_int_equal(mgm_mfe_reap_pending(f->m), 0);
 }
 
+/* IGMP stops on an interface its routing owner keeps: the owner was told
+ * LOCAL_JOIN for each of IGMP's memberships there and hears LOCAL_LEAVE
+ * for each, in a leave's order (MFEs updated, LOCAL_LEAVE, PRUNE_ALERT). */
+static void
+test_igmp_release_tells_owner_local_leave(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 1, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 1, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 2, 0), 0);
+	assert_int_equal(mgm_route_add(f->m, 0x0a000000u, 8, 2, 0), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G1, ALL, 1, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, S2, ALL, G2, ALL, 1, 0, MGM_JOIN_STATE), 0);
+	/* P's own state on 1 stays, and so does what it feeds */
+	assert_int_equal(mgm_membership_add(f->m, f->p.h, 0, 0, G2, ALL, 1, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 2, NULL, 0), 0);
+	assert_string_equal(oifs_of(f, S1, G1), " 1");
+	log_clear();
+	assert_int_equal(mgm_interface_release(f->m, f->igmp.h, 1, 0), 0);
+	const char *want[] = {
+		/* (*,G1): the MFE left without OIF, LOCAL_LEAVE, then every
+		 * other client (IGMP was the last one) */
+		"Q PRUNE_ALERT a000001/ffffffff e8010101/ffffffff if=2 delete=0\n"
+		"P LOCAL_LEAVE 0 e8010101 if=1\n"
+		"P PRUNE_ALERT 0/0 e8010101/ffffffff if=1 delete=1\n"
+		"Q PRUNE_ALERT 0/0 e8010101/ffffffff if=1 delete=1\n"
+		"R PRUNE_ALERT 0/0 e8010101/ffffffff if=1 delete=1\n",
+		/* (S2,G2): LOCAL_LEAVE, then the owner of the way to S2 */
+		"P LOCAL_LEAVE a000002 e8010102 if=1\n"
+		"Q PRUNE_ALERT a000002/ffffffff e8010102/ffffffff if=1 delete=1\n",
+	};
+	/* the keys come in no particular order */
+	char both[2][1024];
+	snprintf(both[0], sizeof(both[0]), "%s%s", want[0], want[1]);
+	snprintf(both[1], sizeof(both[1]), "%s%s", want[1], want[0]);
+	if (strcmp(logbuf, both[0]) != 0)
+		expect_log(both[1]);
+	log_clear();
+	assert_string_equal(oifs_of(f, S1, G1), "");
+	assert_int_equal(mgm_membership_count(f->m), 1); /* P's (*,G2) */
+	uint32_t pid;
+	assert_int_equal(mgm_interface_owner(f->m, 1, 0, &pid, NULL), 0);
+	assert_int_equal(pid, 1);
+}
+
 /* 1024+ interfaces, 100K memberships, thousands of MFEs with a thousand
  * OIFs each, then one shutdown. */
 static void
@@ -1505,6 +1550,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_membership_lifecycle_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_negative_timeout_lifted_by_receivers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_purges_iif_records_of_every_next_hop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_igmp_release_tells_owner_local_leave, setup, teardown),
 		cmocka_unit_test(test_timers_and_fds),
 	};
 	int rc = cmocka_run_group_tests_name("mgm", tests, NULL, NULL);
