@@ -361,6 +361,7 @@ mfe_live(const struct mfe *f)
 }
 
 static uint64_t mkey(uint32_t src, uint32_t grp);
+static int u64_cmp(const void *a, const void *b);
 
 /* The live MFE of (src, grp), or NULL. */
 static struct mfe *
@@ -1305,6 +1306,37 @@ igmp_call(struct mgm *m, struct ifown *o, bool enable)
 	}
 }
 
+/* The membership keys in which IGMP holds a state on o's interface, in
+ * (group, source) order; *n = 0 and NULL when none. -ENOMEM. */
+static int
+igmp_keys_on(struct mgm *m, const struct ifown *o, uint64_t **keys, uint32_t *n)
+{
+	uint64_t *k = NULL, bit = 1ull << o->igmp;
+	uint32_t cap = 0;
+	*keys = NULL;
+	*n = 0;
+	HMAP_FOREACH(&m->sgms, x) {
+		const struct member *mb = sgm_find(x->val, o->ifc);
+		if (mb == NULL || !(mb_clients(mb) & bit))
+			continue;
+		if (*n == cap) {
+			uint32_t nc = cap ? cap * 2 : 16;
+			uint64_t *nk = realloc(k, nc * sizeof(*nk));
+			if (nk == NULL) {
+				free(k);
+				*n = 0;
+				return -ENOMEM;
+			}
+			k = nk;
+			cap = nc;
+		}
+		k[(*n)++] = x->key;
+	}
+	qsort(k, *n, sizeof(*k), u64_cmp); /* mkey: group high */
+	*keys = k;
+	return 0;
+}
+
 int
 mgm_interface_take(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t nexthop)
 {
@@ -1335,10 +1367,24 @@ mgm_interface_take(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t nex
 	}
 	if (o->owner != NO_CLIENT)
 		return -EEXIST; /* one routing protocol per interface */
+	/* IGMP's receivers there: the new owner hears LOCAL_JOIN for each, as
+	 * it would had IGMP added them after the take (IGMP's re-add after
+	 * ENABLE_IGMP finds them in MGM and says nothing). Taken before any
+	 * change, so that -ENOMEM changes nothing; they cannot change until
+	 * the replay: IGMP is paused, and only IGMP or a release (refused
+	 * while `changing`) removes IGMP's states. */
+	uint64_t *keys = NULL;
+	uint32_t nk = 0;
+	if (o->igmp != NO_CLIENT && c->cb.local_join != NULL &&
+	    igmp_keys_on(m, o, &keys, &nk) < 0)
+		return -ENOMEM;
 	o->changing = true;
 	igmp_call(m, o, false);
 	o->owner = ci;
 	c->n_owned++;
+	for (uint32_t i = 0; i < nk; i++)
+		CB_CALL(m, c->cb.local_join(c->ctx, mfc_key_src(keys[i]), mfc_key_grp(keys[i]), ifc));
+	free(keys);
 	igmp_call(m, o, true);
 	o->changing = false;
 	return 0;

@@ -120,6 +120,12 @@ int mgm_protocol_deregister(struct mgm *m, mgm_handle_t h);
 int mgm_protocol_shutdown(struct mgm *m, mgm_handle_t h);
 
 /* ---- interface ownership ---- */
+/** Take an interface: one routing protocol per interface, IGMP may co-own.
+ * A routing protocol taking one where IGMP runs: DISABLE_IGMP, then
+ * LOCAL_JOIN to it for each membership IGMP has there (in (group, source)
+ * order: it learns of the receivers it would have heard of, had IGMP
+ * added them after the take), then ENABLE_IGMP. @return 0, -EINVAL,
+ * -EEXIST, -EBUSY, -ENOMEM (nothing changed). */
 int mgm_interface_take(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t nexthop);
 /**
  * Release an interface (IGMP bracketing, memberships on it dropped, every

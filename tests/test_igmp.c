@@ -1058,11 +1058,14 @@ test_pause_resume_shutdown(void **st)
 	assert_int_equal(mgm_interface_owner(f->m, IF1, 0, &proto, NULL), 0);
 	assert_int_equal(proto, MGM_PROTO_IGMP);
 	/* a routing protocol taking IF1 again: bracketed, nothing dropped;
-	 * the resume re-adds what MGM still has (no callbacks) */
+	 * the new owner hears LOCAL_JOIN for IGMP's receivers during the take
+	 * (by group), and the resume re-adds what MGM still has (no callbacks) */
 	mgm_handle_t h;
 	struct mock r = { "R", f, 0 };
 	assert_int_equal(mgm_protocol_register(f->m, 3, 0, &CB, &r, &h), 0);
 	assert_int_equal(mgm_interface_take(f->m, h, IF1, 0), 0);
+	expect_log("R LOCAL_JOIN 0 ef010101 if=1\n"
+		   "R LOCAL_JOIN 0 ef030303 if=1\n");
 	assert_int_equal(mgm_poll(f->m, 0) >= 1, 1);
 	expect_log("");
 	assert_int_equal(mgm_membership_count(f->m), 2);

@@ -1402,6 +1402,35 @@ test_igmp_release_tells_owner_local_leave(void **state)
 	assert_int_equal(pid, 1);
 }
 
+/* A routing protocol taking an interface where IGMP already has
+ * receivers hears LOCAL_JOIN for each of them during the take (IGMP is
+ * paused, so they cannot change meanwhile), as if IGMP had added them
+ * after it; IGMP's re-add after the resume changes nothing and says
+ * nothing; a later IGMP leave reaches the new owner. */
+static void
+test_take_replays_igmp_local_joins(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 1, 0), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, S1, ALL, G2, ALL, 1, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G1, ALL, 1, 0, MGM_JOIN_STATE), 0);
+	log_clear();
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 1, 0), 0);
+	expect_log("IGMP DISABLE_IGMP if=1\n"
+		   "P LOCAL_JOIN 0 e8010101 if=1\n"     /* by group, then source */
+		   "P LOCAL_JOIN a000001 e8010102 if=1\n"
+		   "IGMP ENABLE_IGMP if=1\n");
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G1, ALL, 1, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, S1, ALL, G2, ALL, 1, 0, MGM_JOIN_STATE), 0);
+	expect_log("");
+	assert_int_equal(mgm_membership_delete(f->m, f->igmp.h, S1, ALL, G2, ALL, 1, 0, 0), 0);
+	expect_log("P LOCAL_LEAVE a000001 e8010102 if=1\n");
+	/* no IGMP membership there: nothing to replay */
+	assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 2, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 2, 0), 0);
+	expect_log("IGMP DISABLE_IGMP if=2\nIGMP ENABLE_IGMP if=2\n");
+}
+
 /* 1024+ interfaces, 100K memberships, thousands of MFEs with a thousand
  * OIFs each, then one shutdown. */
 static void
@@ -1551,6 +1580,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_negative_timeout_lifted_by_receivers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_purges_iif_records_of_every_next_hop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_igmp_release_tells_owner_local_leave, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_take_replays_igmp_local_joins, setup, teardown),
 		cmocka_unit_test(test_timers_and_fds),
 	};
 	int rc = cmocka_run_group_tests_name("mgm", tests, NULL, NULL);
