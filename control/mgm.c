@@ -118,6 +118,7 @@ struct mfe {
 	uint64_t id;        /* creation serial (struct mgm_mfe id) */
 	bool negative;
 	bool short_to;      /* timeout_s is the no-OIF one it was created with */
+	bool risk;          /* listed by mfes_at_risk() */
 	struct mgm_if *veto;
 	uint32_t n_veto;
 	uint32_t gpos;      /* position in its group's vector */
@@ -127,6 +128,7 @@ struct mfe {
 struct mvec {
 	struct mfe **v;
 	uint32_t n, cap;
+	uint32_t n_vetoed;  /* a group's: its records with vetoes (mfes_at_risk()) */
 	bool dead;          /* an iif vector whose interface was released */
 	struct mvec *next;  /* the graveyard's link (dead ones) */
 };
@@ -639,6 +641,32 @@ mvec_remove(struct hmap *h, uint64_t key, struct mvec *g, uint32_t pos, bool by_
 	}
 }
 
+/* Live OIFs of f's cache entry. */
+static uint32_t
+mfe_n_live(struct mgm *m, const struct mfe *f)
+{
+	const struct mfc_entry *e = mfc_find(m->cache, f->src, f->grp);
+	const struct mfc_oifl_data *d = e ? mfc_entry_oifs(e) : NULL;
+	return d ? d->n_live : 0;
+}
+
+/* f has just lost its last OIF: PRUNE_ALERT (member_delete false) to the
+ * owner of its iif, which may set its timeout. The caller keeps f
+ * allocated across the callback (m->busy). */
+static void
+mfe_emptied(struct mgm *m, struct mfe *f)
+{
+	int up = if_owner(m, f->iif);
+	if (up == NO_CLIENT || m->cl[up].cb.prune_alert == NULL)
+		return;
+	struct client *c = &m->cl[up];
+	uint32_t to = f->timeout_s;
+	CB_CALL(m, c->cb.prune_alert(c->ctx, f->src, 0xffffffffu, f->grp, 0xffffffffu, f->iif,
+				     false, &to));
+	f->timeout_s = to;
+	f->short_to = false; /* the client's choice from now on */
+}
+
 /* Recompute and republish the MFEs a change of key (src, grp) affects;
  * tell the iif owner when an MFE's list grew (JOIN_ALERT, member_update
  * false) or became empty (PRUNE_ALERT, member_delete false). */
@@ -683,14 +711,10 @@ mfes_update(struct mgm *m, uint32_t src, uint32_t grp)
 		struct mfe *f = v[i];
 		if (f->negative || !mfe_live(f))
 			continue;
-		const struct mfc_entry *e = mfc_find(m->cache, f->src, f->grp);
-		const struct mfc_oifl_data *d = e ? mfc_entry_oifs(e) : NULL;
-		uint32_t before = d ? d->n_live : 0;
+		uint32_t before = mfe_n_live(m, f);
 		if (mfe_publish(m, f, false) < 0)
 			continue;
-		e = mfc_find(m->cache, f->src, f->grp);
-		d = e ? mfc_entry_oifs(e) : NULL;
-		uint32_t after = d ? d->n_live : 0;
+		uint32_t after = mfe_n_live(m, f);
 		if (after > 0 && f->short_to) {
 			/* receivers came: no longer a no-OIF entry to be rid of
 			 * soon (a timeout a PRUNE_ALERT set is never short_to) */
@@ -703,13 +727,8 @@ mfes_update(struct mgm *m, uint32_t src, uint32_t grp)
 		struct client *c = &m->cl[up];
 		if (after > before && c->cb.join_alert)
 			CB_CALL(m, c->cb.join_alert(c->ctx, f->src, 0xffffffffu, f->grp, 0xffffffffu, false));
-		if (after == 0 && before > 0 && c->cb.prune_alert) {
-			uint32_t to = f->timeout_s;
-			CB_CALL(m, c->cb.prune_alert(c->ctx, f->src, 0xffffffffu, f->grp, 0xffffffffu,
-						     f->iif, false, &to));
-			f->timeout_s = to;
-			f->short_to = false; /* the client's choice from now on */
-		}
+		if (after == 0 && before > 0)
+			mfe_emptied(m, f);
 	}
 	if (--m->busy == 0)
 		limbo_drain(m);
@@ -969,8 +988,11 @@ static void
 mfe_unlink(struct mgm *m, struct mfe *f)
 {
 	struct mvec *g = group_vec(m, f->grp, false);
-	if (g != NULL)
+	if (g != NULL) {
+		if (f->n_veto > 0)
+			g->n_vetoed--;
 		mvec_remove(&m->groups, f->grp, g, f->gpos, true);
+	}
 	hmap_del(&m->mfes, mkey(f->src, f->grp));
 }
 
@@ -1066,6 +1088,8 @@ mfe_index(struct mgm *m, struct mfe *f)
 		return -ENOMEM;
 	f->gpos = g->n;
 	g->v[g->n++] = f;
+	if (f->n_veto > 0)
+		g->n_vetoed++;
 	f->ipos = iv->n;
 	iv->v[iv->n++] = f;
 	f->iv = iv;
@@ -1480,6 +1504,141 @@ members_dropped_notify(struct mgm *m, struct mgm_if ifc, struct dropped *d, uint
 	free(d);
 }
 
+/* The MFEs a release's purge may leave without OIF. The records stay
+ * allocated from the collection to the alerts (m->busy): no lookup again,
+ * and a record unindexed meanwhile is simply no longer live. */
+struct risks {
+	struct mfe **v;
+	uint32_t n, cap;
+};
+
+/* What the (*,G) and (*,*) join states left in group grp (vector g)
+ * guarantee its MFEs when one interface leaves their lists: each MFE
+ * forwards on every such interface but its iif, unless it vetoed it.
+ * @return the number of those interfaces, capped at 2; *one: the
+ * interface when 1. */
+static uint32_t
+group_receivers(struct mgm *m, uint32_t grp, struct mgm_if *one)
+{
+	struct sgm *sg = sgm_get(m, 0, grp), *sa = sgm_get(m, 0, 0);
+	uint32_t n = 0;
+	for (uint32_t i = 0; sg && i < sg->n; i++)
+		if (sg->v[i].join) {
+			*one = sg->v[i].ifc;
+			if (++n >= 2)
+				return n;
+		}
+	for (uint32_t i = 0; sa && i < sa->n; i++) {
+		const struct member *mb = sgm_find(sg, sa->v[i].ifc);
+		if (sa->v[i].join && !(mb && mb->join)) {
+			*one = sa->v[i].ifc;
+			if (++n >= 2)
+				return n;
+		}
+	}
+	return n;
+}
+
+/* f, of a group with `recv` receivers (one: `one`), unless it surely
+ * keeps an OIF, or has none to lose, or is already there. */
+static void
+risk_add(struct mgm *m, struct risks *r, struct mfe *f, bool vetoes, uint32_t recv,
+	 struct mgm_if one)
+{
+	if (f->risk || (!vetoes && (recv >= 2 || (recv == 1 && !if_eq(f->iif, one)))))
+		return; /* J is an OIF of every MFE of G whose iif it is not */
+	if (!mfe_live(f) || f->negative || mfe_n_live(m, f) == 0)
+		return;
+	if (r->n == r->cap) {
+		uint32_t nc = r->cap ? r->cap * 2 : 16;
+		struct mfe **nv = realloc(r->v, nc * sizeof(*nv));
+		if (nv == NULL)
+			return; /* its alert is lost, not its purge */
+		r->v = nv;
+		r->cap = nc;
+	}
+	f->risk = true;
+	r->v[r->n++] = f;
+}
+
+/* The MFEs of group grp (or the one f of it) that may lose their last OIF.
+ * A group with two receivers left and no veto is skipped without a look
+ * at its MFEs: an OIF shared by 150K MFEs of groups with other receivers
+ * (the common case) costs one look per group. With one receiver J left,
+ * only the MFEs whose iif J is may: none when J is the iif of no MFE (an
+ * output interface, the common case), else those of the shorter of the
+ * group's vector and J's iif vector. */
+static void
+risk_group(struct mgm *m, struct risks *r, uint32_t grp, struct mfe *f)
+{
+	struct mvec *g = group_vec(m, grp, false);
+	struct mgm_if one = { 0, 0 };
+	if (g == NULL)
+		return;
+	bool vetoes = g->n_vetoed > 0;
+	uint32_t recv = group_receivers(m, grp, &one);
+	if (!vetoes && recv >= 2)
+		return;
+	struct mvec *v = g;
+	if (!vetoes && recv == 1) {
+		struct mvec *iv = mvec_of(&m->byiif, ifkey(one.ifindex, one.nexthop), false);
+		if (iv == NULL || iv->n == 0)
+			return;
+		if (iv->n < g->n)
+			v = iv; /* risk_add() checks the iif; the group: below */
+	}
+	if (f != NULL) {
+		risk_add(m, r, f, vetoes, recv, one);
+		return;
+	}
+	for (uint32_t i = 0; i < v->n; i++)
+		if (v->v[i]->grp == grp)
+			risk_add(m, r, v->v[i], vetoes, recv, one);
+}
+
+/* The MFEs with live OIFs that a release's dropped memberships fed (what
+ * a leave of those keys would republish) and that the purge may leave
+ * without OIF. Called after the drop, before the purge; m->busy is held
+ * until mfes_emptied_alert(). */
+static struct risks
+mfes_at_risk(struct mgm *m, const struct dropped *d, uint32_t nd)
+{
+	struct risks r = { 0 };
+	bool all = false;
+	m->busy++;
+	for (uint32_t k = 0; k < nd; k++)
+		all |= d[k].grp == 0;
+	if (all) /* (*,*): every group */
+		HMAP_FOREACH(&m->groups, x)
+			risk_group(m, &r, (uint32_t)x->key, NULL);
+	else
+		for (uint32_t k = 0; k < nd; k++) {
+			struct mfe *f = NULL;
+			if (d[k].src != 0 && (f = mfe_lookup(m, d[k].src, d[k].grp)) == NULL)
+				continue;
+			risk_group(m, &r, d[k].grp, f);
+		}
+	return r;
+}
+
+/* After the purge: PRUNE_ALERT for each MFE at risk that it left without
+ * OIF, as a leave does (mfes_update()); the purge edited the cache behind
+ * MGM's back, so nothing else tells the upstream owner. */
+static void
+mfes_emptied_alert(struct mgm *m, struct risks *r)
+{
+	for (uint32_t i = 0; i < r->n; i++)
+		r->v[i]->risk = false;
+	for (uint32_t i = 0; i < r->n; i++) {
+		struct mfe *f = r->v[i];
+		if (mfe_live(f) && !f->negative && mfe_n_live(m, f) == 0)
+			mfe_emptied(m, f);
+	}
+	if (--m->busy == 0)
+		limbo_drain(m);
+	free(r->v);
+}
+
 /* Delete every forwarding entry associated with ifc: as iif the MFE goes,
  * as OIF it leaves the list. When ifc is the only owned next hop on its
  * ifindex, the cache's bulk purge does it for all entries with one grace
@@ -1561,8 +1720,11 @@ mgm_interface_release(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t 
 		o->igmp = NO_CLIENT;
 		c->n_owned--;
 		struct dropped *d = members_drop_if(m, ifc, o, 1ull << ci, &nd);
-		if (o->owner == NO_CLIENT)
+		if (o->owner == NO_CLIENT) {
+			struct risks r = mfes_at_risk(m, d, nd);
 			forwarding_purge(m, ifc);
+			mfes_emptied_alert(m, &r);
+		}
 		/* if the routing owner keeps it, only what IGMP fed goes */
 		members_dropped_notify(m, ifc, d, nd, o->owner != NO_CLIENT);
 	} else {
@@ -1571,7 +1733,11 @@ mgm_interface_release(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t 
 		o->owner = NO_CLIENT;
 		c->n_owned--;
 		struct dropped *d = members_drop_if(m, ifc, o, ~0ull, &nd);
+		/* a leave's order: the MFEs (those left without OIF), then the
+		 * memberships */
+		struct risks r = mfes_at_risk(m, d, nd);
 		forwarding_purge(m, ifc);
+		mfes_emptied_alert(m, &r);
 		members_dropped_notify(m, ifc, d, nd, false);
 		igmp_call(m, o, true);
 	}

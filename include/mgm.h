@@ -136,7 +136,12 @@ int mgm_interface_take(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t
  * call (count, get, enumeration, ageing, updates, a new create of the
  * same (S,G)); only the freeing of their records is deferred
  * to mgm_poll() (see mgm_mfe_reap_pending()), so the call does not grow
- * with their number. @return 0, -EINVAL, -EBUSY.
+ * with their number. Alerts, as leaves would raise them, after the purge
+ * (and before ENABLE_IGMP): PRUNE_ALERT (member_delete false) to the
+ * upstream owner of each MFE the purge left without OIF, then, per
+ * dropped membership, LOCAL_LEAVE to the owner when IGMP stops on an
+ * interface it keeps, and PRUNE_ALERTs by the usual rules.
+ * @return 0, -EINVAL, -EBUSY.
  */
 int mgm_interface_release(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t nexthop);
 /** Routing protocol owning the interface (IGMP if it is the only one). */

@@ -1015,11 +1015,15 @@ test_pause_resume_shutdown(void **st)
 
 	f->feed_in_prune = 1;
 	assert_int_equal(mgm_protocol_shutdown(f->m, f->p.h), 0);
-	/* MGM: DISABLE_IGMP, IGMP's memberships on IF1 dropped (PRUNE_ALERTs:
-	 * (*,G) to every other client, (S,G) to the upstream owner), ENABLE.
-	 * IGMP called MGM neither while paused nor from ENABLE_IGMP: no
-	 * JOIN_ALERT yet; the host's join of G3 is only tracked. */
-	expect_log("P PRUNE_ALERT 0 ef010101 if=1\n"
+	/* MGM: DISABLE_IGMP, IGMP's memberships on IF1 dropped, ENABLE. As a
+	 * leave would: first the MFEs the purge of IF1 left without OIF (to
+	 * their upstream owner Q), then the memberships ((*,G) to every other
+	 * client, (S,G) to the upstream owner). IGMP called MGM neither while
+	 * paused nor from ENABLE_IGMP: no JOIN_ALERT yet; the host's join of
+	 * G3 is only tracked. */
+	expect_log("Q PRUNE_ALERT a000001 ef010101 if=2\n"
+		   "Q PRUNE_ALERT a000001 e8010101 if=2\n"
+		   "P PRUNE_ALERT 0 ef010101 if=1\n"
 		   "Q PRUNE_ALERT 0 ef010101 if=1\n"
 		   "Q PRUNE_ALERT a000001 e8010101 if=1\n");
 	assert_string_equal(oifs(f, S1, G), "");

@@ -671,10 +671,12 @@ test_shutdown_sequence(void **state)
 
 	f->igmp.readd_in_enable = 1; /* IGMP tries to re-add inside ENABLE */
 	assert_int_equal(mgm_protocol_shutdown(f->m, f->p.h), 0);
-	/* interface 1: no IGMP, no bracket; interface 2: DISABLE, the dropped
-	 * (*,G) memberships of P and IGMP (Q is then the last client left:
-	 * one PRUNE_ALERT), ENABLE */
+	/* interface 1: no IGMP, no bracket; interface 2: DISABLE, the MFE it
+	 * was the only OIF of (iif 3: its owner Q is told, as by a leave),
+	 * the dropped (*,G) memberships of P and IGMP (Q is then the last
+	 * client left: one PRUNE_ALERT), ENABLE */
 	expect_log("IGMP DISABLE_IGMP if=2\n"
+		   "Q PRUNE_ALERT b000001/ffffffff e8010101/ffffffff if=3 delete=0\n"
 		   "Q PRUNE_ALERT 0/0 e8010101/ffffffff if=2 delete=1\n"
 		   "IGMP ENABLE_IGMP if=2\n");
 	assert_int_equal(f->igmp.enable_rc, -EDEADLK);
@@ -1431,6 +1433,113 @@ test_take_replays_igmp_local_joins(void **state)
 	expect_log("IGMP DISABLE_IGMP if=2\nIGMP ENABLE_IGMP if=2\n");
 }
 
+/* Lines of the log equal to `line`. */
+static int
+log_count(const char *line)
+{
+	int n = 0;
+	size_t l = strlen(line);
+	for (const char *p = logbuf; (p = strstr(p, line)) != NULL; p += l)
+		if ((p == logbuf || p[-1] == '\n') && p[l] == '\n')
+			n++;
+	return n;
+}
+
+/* A release that takes an MFE's last OIF tells the upstream owner as a
+ * leave would (PRUNE_ALERT, member_delete false: it may set the timeout),
+ * before the memberships' own alerts: on the bulk purge, on the
+ * point-to-multipoint path, for IGMP stopping alone on an interface, for
+ * (*,*) memberships, and in a group where a veto leaves an MFE fewer
+ * OIFs than the group has receivers. MFEs that keep an OIF are not told. */
+static void
+test_release_alerts_emptied_mfes(void **state)
+{
+	struct fx *f = *state;
+	const uint32_t A = 0x0a0a0a01u, B = 0x0a0a0a02u;
+	const uint32_t G3 = 0xe8010103u, G5 = 0xe8010105u;
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 1, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 2, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->r.h, 3, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 4, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 5, A), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->r.h, 5, B), 0);
+	assert_int_equal(mgm_route_add(f->m, 0x0a000000u, 8, 1, 0), 0);
+	/* G1: only Q on 2; G2: Q on 2 and R on 3; G5: the same, but R vetoes
+	 * 3 for (S1,G5); G3: only Q's neighbour A on 5 */
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G1, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G2, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->r.h, 0, 0, G2, ALL, 3, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G5, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->r.h, 0, 0, G5, ALL, 3, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G3, ALL, 5, A, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G2, 1, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G3, 1, NULL, 0), 0);
+	f->r.veto_if = 3;
+	assert_int_equal(mgm_mfe_create(f->m, S1, G5, 1, NULL, 0), 0);
+	f->r.veto_if = 0;
+	assert_int_equal(mgm_mfe_create(f->m, S2, G5, 1, NULL, 0), 0);
+	/* (K1,G2) arrives on 3, R's: 2 is its only OIF, though G2 keeps a
+	 * receiver (3) after 2 goes */
+	assert_int_equal(mgm_route_add(f->m, 0x0b000000u, 8, 3, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, K1, G2, 3, NULL, 0), 0);
+	assert_string_equal(oifs_of(f, K1, G2), " 2");
+	assert_string_equal(oifs_of(f, S1, G1), " 2");
+	assert_string_equal(oifs_of(f, S1, G2), " 2 3");
+	assert_string_equal(oifs_of(f, S1, G3), " 5");
+	assert_string_equal(oifs_of(f, S1, G5), " 2");
+	assert_string_equal(oifs_of(f, S2, G5), " 2 3");
+	f->p.set_timeout = 60;
+	log_clear();
+
+	/* the bulk purge of 2 */
+	assert_int_equal(mgm_interface_release(f->m, f->q.h, 2, 0), 0);
+	assert_string_equal(oifs_of(f, S1, G1), "");
+	assert_string_equal(oifs_of(f, S1, G5), "");
+	assert_int_equal(log_count("P PRUNE_ALERT a000001/ffffffff e8010101/ffffffff if=1 delete=0"), 1);
+	assert_int_equal(log_count("P PRUNE_ALERT a000001/ffffffff e8010105/ffffffff if=1 delete=0"), 1);
+	assert_null(strstr(logbuf, "e8010102/ffffffff if=1 delete=0"));
+	assert_null(strstr(logbuf, "a000002/ffffffff e8010105/ffffffff if=1 delete=0"));
+	assert_int_equal(log_count("R PRUNE_ALERT b000001/ffffffff e8010102/ffffffff if=3 delete=0"), 1);
+	/* first the MFEs, then the memberships (G1: every other client; G2
+	 * and G5: R, the one left) */
+	const char *first_member = strstr(logbuf, "delete=1");
+	assert_non_null(first_member);
+	assert_null(strstr(first_member, "delete=0"));
+	assert_int_equal(log_count("P PRUNE_ALERT 0/0 e8010101/ffffffff if=2 delete=1"), 1);
+	assert_int_equal(log_count("R PRUNE_ALERT 0/0 e8010102/ffffffff if=2 delete=1"), 1);
+	assert_int_equal(log_count("R PRUNE_ALERT 0/0 e8010105/ffffffff if=2 delete=1"), 1);
+	struct mgm_mfe x;
+	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &x, NULL, NULL), 0);
+	assert_int_equal(x.timeout_s, 60); /* P's answer kept */
+	assert_int_equal(mgm_mfe_get(f->m, S1, G2, &x, NULL, NULL), 0);
+	assert_int_equal(x.timeout_s, 900);
+
+	/* point to multipoint: A goes, B stays */
+	log_clear();
+	assert_int_equal(mgm_interface_release(f->m, f->q.h, 5, A), 0);
+	expect_log("P PRUNE_ALERT a000001/ffffffff e8010103/ffffffff if=1 delete=0\n"
+		   "P PRUNE_ALERT 0/0 e8010103/ffffffff if=5 delete=1\n"
+		   "R PRUNE_ALERT 0/0 e8010103/ffffffff if=5 delete=1\n"
+		   "IGMP PRUNE_ALERT 0/0 e8010103/ffffffff if=5 delete=1\n");
+
+	/* IGMP, alone on 4, feeds every MFE through (*,*), then stops */
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, 0, 0, 4, 0, MGM_JOIN_STATE), 0);
+	assert_string_equal(oifs_of(f, S1, G1), " 4");
+	assert_string_equal(oifs_of(f, S1, G2), " 3 4");
+	assert_string_equal(oifs_of(f, K1, G2), " 4");
+	log_clear();
+	assert_int_equal(mgm_interface_release(f->m, f->igmp.h, 4, 0), 0);
+	assert_int_equal(log_count("P PRUNE_ALERT a000001/ffffffff e8010101/ffffffff if=1 delete=0"), 1);
+	assert_int_equal(log_count("P PRUNE_ALERT a000001/ffffffff e8010103/ffffffff if=1 delete=0"), 1);
+	assert_int_equal(log_count("P PRUNE_ALERT a000001/ffffffff e8010105/ffffffff if=1 delete=0"), 1);
+	assert_int_equal(log_count("R PRUNE_ALERT b000001/ffffffff e8010102/ffffffff if=3 delete=0"), 1);
+	assert_null(strstr(logbuf, "e8010102/ffffffff if=1 delete=0"));
+	assert_null(strstr(logbuf, "a000002/ffffffff e8010105/ffffffff if=1 delete=0"));
+	assert_int_equal(log_count("P PRUNE_ALERT 0/0 0/0 if=4 delete=1"), 1);
+	assert_string_equal(oifs_of(f, S1, G2), " 3");
+}
+
 /* 1024+ interfaces, 100K memberships, thousands of MFEs with a thousand
  * OIFs each, then one shutdown. */
 static void
@@ -1581,6 +1690,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_release_purges_iif_records_of_every_next_hop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_igmp_release_tells_owner_local_leave, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_take_replays_igmp_local_joins, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_alerts_emptied_mfes, setup, teardown),
 		cmocka_unit_test(test_timers_and_fds),
 	};
 	int rc = cmocka_run_group_tests_name("mgm", tests, NULL, NULL);
