@@ -2050,8 +2050,10 @@ stats_fill(struct mgm *m, const struct mfe *f, struct mgm_mfe_stats *out)
 		out->in_octets = st.bytes;
 		out->pkts_different_if = st.wrong_if;
 		out->in_discards = st.discards;
-		out->in_hdr_errors = st.hdr_err;
+		out->in_hdr_errors = st.hdr_err; /* what it counts: mgm.h */
 		out->out_pkts = st.out_pkts;
+		/* the OIFs' TX drops: what overflowed their queues (mgm.h) */
+		out->queue_overflow = st.out_discards;
 	}
 }
 

@@ -240,14 +240,37 @@ struct mgm_mfe_oif {
 	uint8_t ttl;
 	bool enabled;
 };
+/** The spec's per-MFE counters (MIB_IPMCAST_MFE_STATS), summed over the
+ * workers from the forwarding cache's counters. */
 struct mgm_mfe_stats {
 	struct mgm_mfe mfe;
-	uint64_t in_pkts, in_octets, pkts_different_if, in_discards, in_hdr_errors,
-		 out_pkts, queue_overflow;
+	uint64_t in_pkts;           /**< arrived on the iif (RPF passed) */
+	uint64_t in_octets;         /**< their IP bytes */
+	uint64_t pkts_different_if; /**< arrived on another interface */
+	uint64_t in_discards;       /**< matched but sent nowhere: a negative MFE, or
+				     *   no OIF could take it (TTL, MTU, interface) */
+	/** The cache entry's header error counter (struct mfc_ctr hdr_err).
+	 * The workers do not count there: a packet whose IPv4 header is bad
+	 * (version, length, checksum, source) or whose TTL is <= 1 is dropped
+	 * while it is classified, before its (S,G) is looked up, and counted
+	 * per worker only (mcfwd_wstats bad_hdr, ttl_expired); so this reads
+	 * 0 with the current dataplane. A TTL not above one OIF's threshold
+	 * is that OIF's ttl_too_low. */
+	uint64_t in_hdr_errors;
+	uint64_t out_pkts;          /**< sent, one per OIF (N OIFs: N) */
+	/** Packets that did not get onto an OIF's queue: the OIFs'
+	 * out_discards summed (replicas a TX queue or the hand-over ring to
+	 * the queue's worker refused, and replicas no mbuf could be had for),
+	 * over every OIF slot including interfaces purged from the list, as
+	 * out_pkts. */
+	uint64_t queue_overflow;
 };
 struct mgm_oif_stats {
 	struct mgm_if ifc;
-	uint64_t out_pkts, out_discards, ttl_too_low, frag_needed;
+	uint64_t out_pkts;
+	uint64_t out_discards; /**< refused by the TX queue or ring, or no mbuf */
+	uint64_t ttl_too_low;  /**< TTL not above the OIF's threshold */
+	uint64_t frag_needed;  /**< longer than the OIF's MTU */
 };
 
 /** One MFE. -ENOENT; -ENOSPC with *n_oifs = needed when oifs is too small. */

@@ -1540,6 +1540,42 @@ test_release_alerts_emptied_mfes(void **state)
 	assert_string_equal(oifs_of(f, S1, G2), " 3");
 }
 
+/* The spec's per-MFE counters: queue overflow is what the OIFs' TX
+ * queues refused (their out_discards, summed), header errors the cache
+ * entry's counter (see mgm.h for what the workers count there). */
+static void
+test_stats_queue_overflow(void **state)
+{
+	struct fx *f = *state;
+	three_party(f);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	const struct mfc_entry *e = mfc_find(f->c, S1, G1);
+	struct mfc_lcore_ctrs *l = mfc_lcore_ctrs(f->c, 0);
+	l->oif[e->ocidx + 0].out_pkts += 10;
+	l->oif[e->ocidx + 0].out_discards += 3;
+	l->oif[e->ocidx + 2].out_discards += 4;
+	l->ent[e->cidx].hdr_err += 2;
+	struct mgm_mfe_stats x;
+	struct mgm_oif_stats os[4];
+	uint32_t n = 4;
+	assert_int_equal(mgm_mfe_stats_get(f->m, S1, G1, &x, os, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(x.queue_overflow, 7);
+	assert_int_equal(os[0].out_discards + os[1].out_discards + os[2].out_discards, 7);
+	assert_int_equal(x.out_pkts, 10);
+	assert_int_equal(x.in_hdr_errors, 2);
+	uint32_t k;
+	assert_int_equal(mgm_mfe_stats_first(f->m, &x, 1, &k), 0);
+	assert_int_equal(k, 1);
+	assert_int_equal(x.queue_overflow, 7);
+	/* an interface purged from the list: its discards stay counted, as
+	 * its packets do (out_pkts) */
+	assert_int_equal(mgm_interface_release(f->m, f->igmp.h, 4, 0), 0);
+	assert_int_equal(mgm_mfe_stats_get(f->m, S1, G1, &x, NULL, NULL), 0);
+	assert_int_equal(x.queue_overflow, 7);
+	assert_int_equal(x.out_pkts, 10);
+}
+
 /* 1024+ interfaces, 100K memberships, thousands of MFEs with a thousand
  * OIFs each, then one shutdown. */
 static void
@@ -1691,6 +1727,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_igmp_release_tells_owner_local_leave, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_take_replays_igmp_local_joins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_alerts_emptied_mfes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stats_queue_overflow, setup, teardown),
 		cmocka_unit_test(test_timers_and_fds),
 	};
 	int rc = cmocka_run_group_tests_name("mgm", tests, NULL, NULL);
