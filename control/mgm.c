@@ -117,6 +117,8 @@ struct mfe {
 	uint64_t created, last_active, last_pkts, last_wrong_if;
 	uint64_t id;        /* creation serial (struct mgm_mfe id) */
 	bool negative;
+	bool short_to;      /* timeout_s is the no-OIF one it was created with */
+	bool risk;          /* listed by mfes_at_risk() */
 	struct mgm_if *veto;
 	uint32_t n_veto;
 	uint32_t gpos;      /* position in its group's vector */
@@ -126,6 +128,7 @@ struct mfe {
 struct mvec {
 	struct mfe **v;
 	uint32_t n, cap;
+	uint32_t n_vetoed;  /* a group's: its records with vetoes (mfes_at_risk()) */
 	bool dead;          /* an iif vector whose interface was released */
 	struct mvec *next;  /* the graveyard's link (dead ones) */
 };
@@ -360,6 +363,7 @@ mfe_live(const struct mfe *f)
 }
 
 static uint64_t mkey(uint32_t src, uint32_t grp);
+static int u64_cmp(const void *a, const void *b);
 
 /* The live MFE of (src, grp), or NULL. */
 static struct mfe *
@@ -637,6 +641,32 @@ mvec_remove(struct hmap *h, uint64_t key, struct mvec *g, uint32_t pos, bool by_
 	}
 }
 
+/* Live OIFs of f's cache entry. */
+static uint32_t
+mfe_n_live(struct mgm *m, const struct mfe *f)
+{
+	const struct mfc_entry *e = mfc_find(m->cache, f->src, f->grp);
+	const struct mfc_oifl_data *d = e ? mfc_entry_oifs(e) : NULL;
+	return d ? d->n_live : 0;
+}
+
+/* f has just lost its last OIF: PRUNE_ALERT (member_delete false) to the
+ * owner of its iif, which may set its timeout. The caller keeps f
+ * allocated across the callback (m->busy). */
+static void
+mfe_emptied(struct mgm *m, struct mfe *f)
+{
+	int up = if_owner(m, f->iif);
+	if (up == NO_CLIENT || m->cl[up].cb.prune_alert == NULL)
+		return;
+	struct client *c = &m->cl[up];
+	uint32_t to = f->timeout_s;
+	CB_CALL(m, c->cb.prune_alert(c->ctx, f->src, 0xffffffffu, f->grp, 0xffffffffu, f->iif,
+				     false, &to));
+	f->timeout_s = to;
+	f->short_to = false; /* the client's choice from now on */
+}
+
 /* Recompute and republish the MFEs a change of key (src, grp) affects;
  * tell the iif owner when an MFE's list grew (JOIN_ALERT, member_update
  * false) or became empty (PRUNE_ALERT, member_delete false). */
@@ -681,26 +711,24 @@ mfes_update(struct mgm *m, uint32_t src, uint32_t grp)
 		struct mfe *f = v[i];
 		if (f->negative || !mfe_live(f))
 			continue;
-		const struct mfc_entry *e = mfc_find(m->cache, f->src, f->grp);
-		const struct mfc_oifl_data *d = e ? mfc_entry_oifs(e) : NULL;
-		uint32_t before = d ? d->n_live : 0;
+		uint32_t before = mfe_n_live(m, f);
 		if (mfe_publish(m, f, false) < 0)
 			continue;
-		e = mfc_find(m->cache, f->src, f->grp);
-		d = e ? mfc_entry_oifs(e) : NULL;
-		uint32_t after = d ? d->n_live : 0;
+		uint32_t after = mfe_n_live(m, f);
+		if (after > 0 && f->short_to) {
+			/* receivers came: no longer a no-OIF entry to be rid of
+			 * soon (a timeout a PRUNE_ALERT set is never short_to) */
+			f->timeout_s = m->timeout_s;
+			f->short_to = false;
+		}
 		int up = if_owner(m, f->iif);
 		if (up == NO_CLIENT)
 			continue;
 		struct client *c = &m->cl[up];
 		if (after > before && c->cb.join_alert)
 			CB_CALL(m, c->cb.join_alert(c->ctx, f->src, 0xffffffffu, f->grp, 0xffffffffu, false));
-		if (after == 0 && before > 0 && c->cb.prune_alert) {
-			uint32_t to = f->timeout_s;
-			CB_CALL(m, c->cb.prune_alert(c->ctx, f->src, 0xffffffffu, f->grp, 0xffffffffu,
-						     f->iif, false, &to));
-			f->timeout_s = to;
-		}
+		if (after == 0 && before > 0)
+			mfe_emptied(m, f);
 	}
 	if (--m->busy == 0)
 		limbo_drain(m);
@@ -778,6 +806,30 @@ prune_alerts(struct mgm *m, int ci, uint32_t src, uint32_t grp, struct mgm_if if
 		}
 }
 
+/* Whether client ci holds one of `flags` in key (src, grp) on ifc now:
+ * callbacks run since the caller changed it may have changed it again. */
+static bool
+holds(struct mgm *m, int ci, uint32_t src, uint32_t grp, struct mgm_if ifc, uint32_t flags)
+{
+	const struct member *mb = sgm_find(sgm_get(m, src, grp), ifc);
+	return mb != NULL && (mb_flags_of(mb, ci) & flags) != 0;
+}
+
+/* LOCAL_JOIN / LOCAL_LEAVE to the routing owner of ifc, for a change IGMP
+ * (client igmp) made there. */
+static void
+local_notify(struct mgm *m, int igmp, uint32_t src, uint32_t grp, struct mgm_if ifc, bool join)
+{
+	struct ifown *o = ifown_get(m, ifc);
+	if (o == NULL || o->owner == NO_CLIENT || o->owner == igmp)
+		return;
+	struct client *c = &m->cl[o->owner];
+	if (join && c->cb.local_join)
+		CB_CALL(m, c->cb.local_join(c->ctx, src, grp, ifc));
+	else if (!join && c->cb.local_leave)
+		CB_CALL(m, c->cb.local_leave(c->ctx, src, grp, ifc));
+}
+
 static int
 norm_key(uint32_t *src, uint32_t smask, uint32_t *grp, uint32_t gmask)
 {
@@ -852,14 +904,21 @@ mgm_membership_add(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smask,
 		mb->join |= 1ull << ci;
 	if (flags & MGM_FORWARD_STATE)
 		mb->fwd |= 1ull << ci;
+	/* decided before any callback: a callback may add to this key (s->v
+	 * moves) or release the interface (s and o are freed), so mb, s and o
+	 * are not used past this point */
+	bool changed = new_if || mb_flags(mb) != old_flags;
 
-	if (is_igmp(m, ci) && o->owner != NO_CLIENT && o->owner != ci &&
-	    m->cl[o->owner].cb.local_join)
-		CB_CALL(m, m->cl[o->owner].cb.local_join(m->cl[o->owner].ctx, src, grp, ifc));
-	if (flags & MGM_JOIN_STATE)
-		join_alerts(m, ci, src, grp, before);
-	if (new_if || mb_flags(mb) != old_flags)
+	/* the spec's order: MFEs updated, LOCAL_JOIN, JOIN_ALERT; so a client
+	 * told of the join already finds it in the forwarding state */
+	if (changed)
 		mfes_update(m, src, grp);
+	/* a callback that took the state away again has told its leave: no
+	 * join after it */
+	if (is_igmp(m, ci) && holds(m, ci, src, grp, ifc, flags))
+		local_notify(m, ci, src, grp, ifc, true);
+	if ((flags & MGM_JOIN_STATE) && holds(m, ci, src, grp, ifc, MGM_JOIN_STATE))
+		join_alerts(m, ci, src, grp, before);
 	return 0;
 }
 
@@ -908,14 +967,16 @@ mgm_membership_delete(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smas
 		free(s->v);
 		free(s);
 	}
-	if (left) {
-		if (is_igmp(m, ci) && o->owner != NO_CLIENT && o->owner != ci &&
-		    m->cl[o->owner].cb.local_leave)
-			CB_CALL(m, m->cl[o->owner].cb.local_leave(m->cl[o->owner].ctx, src, grp, ifc));
-		prune_alerts(m, ci, src, grp, ifc, after);
-	}
+	/* the mirror of add: MFEs updated, LOCAL_LEAVE, PRUNE_ALERT; the
+	 * callbacks may change memberships and ownership (o may be freed), so
+	 * both are looked up again */
 	if (changed)
 		mfes_update(m, src, grp);
+	if (left && !holds(m, ci, src, grp, ifc, MGM_JOIN_STATE | MGM_FORWARD_STATE)) {
+		if (is_igmp(m, ci))
+			local_notify(m, ci, src, grp, ifc, false);
+		prune_alerts(m, ci, src, grp, ifc, after);
+	}
 	return 0;
 }
 
@@ -927,8 +988,11 @@ static void
 mfe_unlink(struct mgm *m, struct mfe *f)
 {
 	struct mvec *g = group_vec(m, f->grp, false);
-	if (g != NULL)
+	if (g != NULL) {
+		if (f->n_veto > 0)
+			g->n_vetoed--;
 		mvec_remove(&m->groups, f->grp, g, f->gpos, true);
+	}
 	hmap_del(&m->mfes, mkey(f->src, f->grp));
 }
 
@@ -1024,6 +1088,8 @@ mfe_index(struct mgm *m, struct mfe *f)
 		return -ENOMEM;
 	f->gpos = g->n;
 	g->v[g->n++] = f;
+	if (f->n_veto > 0)
+		g->n_vetoed++;
 	f->ipos = iv->n;
 	iv->v[iv->n++] = f;
 	f->iv = iv;
@@ -1111,8 +1177,10 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 		return rc;
 	}
 	const struct mfc_entry *e = mfc_find(m->cache, src, grp);
-	if (e == NULL || (e->flags & MFC_F_NEGATIVE) || mfc_entry_oifs(e)->n_live == 0)
+	if (e == NULL || (e->flags & MFC_F_NEGATIVE) || mfc_entry_oifs(e)->n_live == 0) {
 		f->timeout_s = m->neg_timeout_s; /* a flood of sources cannot fill the table */
+		f->short_to = true; /* until receivers appear (mfes_update()) */
+	}
 	return 0;
 }
 
@@ -1262,6 +1330,37 @@ igmp_call(struct mgm *m, struct ifown *o, bool enable)
 	}
 }
 
+/* The membership keys in which IGMP holds a state on o's interface, in
+ * (group, source) order; *n = 0 and NULL when none. -ENOMEM. */
+static int
+igmp_keys_on(struct mgm *m, const struct ifown *o, uint64_t **keys, uint32_t *n)
+{
+	uint64_t *k = NULL, bit = 1ull << o->igmp;
+	uint32_t cap = 0;
+	*keys = NULL;
+	*n = 0;
+	HMAP_FOREACH(&m->sgms, x) {
+		const struct member *mb = sgm_find(x->val, o->ifc);
+		if (mb == NULL || !(mb_clients(mb) & bit))
+			continue;
+		if (*n == cap) {
+			uint32_t nc = cap ? cap * 2 : 16;
+			uint64_t *nk = realloc(k, nc * sizeof(*nk));
+			if (nk == NULL) {
+				free(k);
+				*n = 0;
+				return -ENOMEM;
+			}
+			k = nk;
+			cap = nc;
+		}
+		k[(*n)++] = x->key;
+	}
+	qsort(k, *n, sizeof(*k), u64_cmp); /* mkey: group high */
+	*keys = k;
+	return 0;
+}
+
 int
 mgm_interface_take(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t nexthop)
 {
@@ -1292,10 +1391,24 @@ mgm_interface_take(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t nex
 	}
 	if (o->owner != NO_CLIENT)
 		return -EEXIST; /* one routing protocol per interface */
+	/* IGMP's receivers there: the new owner hears LOCAL_JOIN for each, as
+	 * it would had IGMP added them after the take (IGMP's re-add after
+	 * ENABLE_IGMP finds them in MGM and says nothing). Taken before any
+	 * change, so that -ENOMEM changes nothing; they cannot change until
+	 * the replay: IGMP is paused, and only IGMP or a release (refused
+	 * while `changing`) removes IGMP's states. */
+	uint64_t *keys = NULL;
+	uint32_t nk = 0;
+	if (o->igmp != NO_CLIENT && c->cb.local_join != NULL &&
+	    igmp_keys_on(m, o, &keys, &nk) < 0)
+		return -ENOMEM;
 	o->changing = true;
 	igmp_call(m, o, false);
 	o->owner = ci;
 	c->n_owned++;
+	for (uint32_t i = 0; i < nk; i++)
+		CB_CALL(m, c->cb.local_join(c->ctx, mfc_key_src(keys[i]), mfc_key_grp(keys[i]), ifc));
+	free(keys);
 	igmp_call(m, o, true);
 	o->changing = false;
 	return 0;
@@ -1362,8 +1475,12 @@ members_drop_if(struct mgm *m, struct mgm_if ifc, struct ifown *o, uint64_t whic
 	return d;
 }
 
-/* PRUNE_ALERTs for a release's dropped memberships, by the usual rules;
- * with `update`, the MFEs of each key are republished first. */
+/* A release's dropped memberships told as leaves are: with `update`, the
+ * MFEs of each key republished first; LOCAL_LEAVE to the routing owner
+ * for each key IGMP held (the owner heard LOCAL_JOIN for it, and keeps
+ * the interface when IGMP is the one stopping there; when the owner is
+ * the one giving it up, there is no owner left to tell); PRUNE_ALERTs by
+ * the usual rules. */
 static void
 members_dropped_notify(struct mgm *m, struct mgm_if ifc, struct dropped *d, uint32_t n,
 		       bool update)
@@ -1371,6 +1488,11 @@ members_dropped_notify(struct mgm *m, struct mgm_if ifc, struct dropped *d, uint
 	for (uint32_t k = 0; k < n; k++) {
 		if (update)
 			mfes_update(m, d[k].src, d[k].grp);
+		for (int ci = 0; ci < MAX_CLIENTS; ci++)
+			if (((d[k].lost >> ci) & 1) && is_igmp(m, ci)) {
+				local_notify(m, ci, d[k].src, d[k].grp, ifc, false);
+				break;
+			}
 		/* as if the clients left one after the other */
 		uint64_t rem = d[k].after | d[k].lost;
 		for (int ci = 0; ci < MAX_CLIENTS; ci++)
@@ -1380,6 +1502,141 @@ members_dropped_notify(struct mgm *m, struct mgm_if ifc, struct dropped *d, uint
 			}
 	}
 	free(d);
+}
+
+/* The MFEs a release's purge may leave without OIF. The records stay
+ * allocated from the collection to the alerts (m->busy): no lookup again,
+ * and a record unindexed meanwhile is simply no longer live. */
+struct risks {
+	struct mfe **v;
+	uint32_t n, cap;
+};
+
+/* What the (*,G) and (*,*) join states left in group grp (vector g)
+ * guarantee its MFEs when one interface leaves their lists: each MFE
+ * forwards on every such interface but its iif, unless it vetoed it.
+ * @return the number of those interfaces, capped at 2; *one: the
+ * interface when 1. */
+static uint32_t
+group_receivers(struct mgm *m, uint32_t grp, struct mgm_if *one)
+{
+	struct sgm *sg = sgm_get(m, 0, grp), *sa = sgm_get(m, 0, 0);
+	uint32_t n = 0;
+	for (uint32_t i = 0; sg && i < sg->n; i++)
+		if (sg->v[i].join) {
+			*one = sg->v[i].ifc;
+			if (++n >= 2)
+				return n;
+		}
+	for (uint32_t i = 0; sa && i < sa->n; i++) {
+		const struct member *mb = sgm_find(sg, sa->v[i].ifc);
+		if (sa->v[i].join && !(mb && mb->join)) {
+			*one = sa->v[i].ifc;
+			if (++n >= 2)
+				return n;
+		}
+	}
+	return n;
+}
+
+/* f, of a group with `recv` receivers (one: `one`), unless it surely
+ * keeps an OIF, or has none to lose, or is already there. */
+static void
+risk_add(struct mgm *m, struct risks *r, struct mfe *f, bool vetoes, uint32_t recv,
+	 struct mgm_if one)
+{
+	if (f->risk || (!vetoes && (recv >= 2 || (recv == 1 && !if_eq(f->iif, one)))))
+		return; /* J is an OIF of every MFE of G whose iif it is not */
+	if (!mfe_live(f) || f->negative || mfe_n_live(m, f) == 0)
+		return;
+	if (r->n == r->cap) {
+		uint32_t nc = r->cap ? r->cap * 2 : 16;
+		struct mfe **nv = realloc(r->v, nc * sizeof(*nv));
+		if (nv == NULL)
+			return; /* its alert is lost, not its purge */
+		r->v = nv;
+		r->cap = nc;
+	}
+	f->risk = true;
+	r->v[r->n++] = f;
+}
+
+/* The MFEs of group grp (or the one f of it) that may lose their last OIF.
+ * A group with two receivers left and no veto is skipped without a look
+ * at its MFEs: an OIF shared by 150K MFEs of groups with other receivers
+ * (the common case) costs one look per group. With one receiver J left,
+ * only the MFEs whose iif J is may: none when J is the iif of no MFE (an
+ * output interface, the common case), else those of the shorter of the
+ * group's vector and J's iif vector. */
+static void
+risk_group(struct mgm *m, struct risks *r, uint32_t grp, struct mfe *f)
+{
+	struct mvec *g = group_vec(m, grp, false);
+	struct mgm_if one = { 0, 0 };
+	if (g == NULL)
+		return;
+	bool vetoes = g->n_vetoed > 0;
+	uint32_t recv = group_receivers(m, grp, &one);
+	if (!vetoes && recv >= 2)
+		return;
+	struct mvec *v = g;
+	if (!vetoes && recv == 1) {
+		struct mvec *iv = mvec_of(&m->byiif, ifkey(one.ifindex, one.nexthop), false);
+		if (iv == NULL || iv->n == 0)
+			return;
+		if (iv->n < g->n)
+			v = iv; /* risk_add() checks the iif; the group: below */
+	}
+	if (f != NULL) {
+		risk_add(m, r, f, vetoes, recv, one);
+		return;
+	}
+	for (uint32_t i = 0; i < v->n; i++)
+		if (v->v[i]->grp == grp)
+			risk_add(m, r, v->v[i], vetoes, recv, one);
+}
+
+/* The MFEs with live OIFs that a release's dropped memberships fed (what
+ * a leave of those keys would republish) and that the purge may leave
+ * without OIF. Called after the drop, before the purge; m->busy is held
+ * until mfes_emptied_alert(). */
+static struct risks
+mfes_at_risk(struct mgm *m, const struct dropped *d, uint32_t nd)
+{
+	struct risks r = { 0 };
+	bool all = false;
+	m->busy++;
+	for (uint32_t k = 0; k < nd; k++)
+		all |= d[k].grp == 0;
+	if (all) /* (*,*): every group */
+		HMAP_FOREACH(&m->groups, x)
+			risk_group(m, &r, (uint32_t)x->key, NULL);
+	else
+		for (uint32_t k = 0; k < nd; k++) {
+			struct mfe *f = NULL;
+			if (d[k].src != 0 && (f = mfe_lookup(m, d[k].src, d[k].grp)) == NULL)
+				continue;
+			risk_group(m, &r, d[k].grp, f);
+		}
+	return r;
+}
+
+/* After the purge: PRUNE_ALERT for each MFE at risk that it left without
+ * OIF, as a leave does (mfes_update()); the purge edited the cache behind
+ * MGM's back, so nothing else tells the upstream owner. */
+static void
+mfes_emptied_alert(struct mgm *m, struct risks *r)
+{
+	for (uint32_t i = 0; i < r->n; i++)
+		r->v[i]->risk = false;
+	for (uint32_t i = 0; i < r->n; i++) {
+		struct mfe *f = r->v[i];
+		if (mfe_live(f) && !f->negative && mfe_n_live(m, f) == 0)
+			mfe_emptied(m, f);
+	}
+	if (--m->busy == 0)
+		limbo_drain(m);
+	free(r->v);
 }
 
 /* Delete every forwarding entry associated with ifc: as iif the MFE goes,
@@ -1404,8 +1661,15 @@ forwarding_purge(struct mgm *m, struct mgm_if ifc)
 	if (!others)
 		/* the cache purge below removes all their entries (that part of
 		 * it cannot fail): the records only have to become absent,
-		 * which is O(1) */
-		(void)mfes_bury(m, ifc);
+		 * which is O(1). It goes by ifindex: the entries of records whose
+		 * iif is another next hop of it (unowned: negative MFEs, or an
+		 * iif an RPF callback chose) go too, so those records are
+		 * buried as well. The walk is over the distinct incoming
+		 * interfaces, not the MFEs; mfes_bury() deletes only the
+		 * node being visited. */
+		HMAP_FOREACH(&m->byiif, x)
+			if ((uint32_t)(x->key >> 32) == ifc.ifindex)
+				(void)mfes_bury(m, (struct mgm_if){ ifc.ifindex, (uint32_t)x->key });
 	struct mvec *iv;
 	while (others &&
 	       (iv = mvec_of(&m->byiif, ifkey(ifc.ifindex, ifc.nexthop), false)) != NULL) {
@@ -1456,8 +1720,11 @@ mgm_interface_release(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t 
 		o->igmp = NO_CLIENT;
 		c->n_owned--;
 		struct dropped *d = members_drop_if(m, ifc, o, 1ull << ci, &nd);
-		if (o->owner == NO_CLIENT)
+		if (o->owner == NO_CLIENT) {
+			struct risks r = mfes_at_risk(m, d, nd);
 			forwarding_purge(m, ifc);
+			mfes_emptied_alert(m, &r);
+		}
 		/* if the routing owner keeps it, only what IGMP fed goes */
 		members_dropped_notify(m, ifc, d, nd, o->owner != NO_CLIENT);
 	} else {
@@ -1466,7 +1733,11 @@ mgm_interface_release(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t 
 		o->owner = NO_CLIENT;
 		c->n_owned--;
 		struct dropped *d = members_drop_if(m, ifc, o, ~0ull, &nd);
+		/* a leave's order: the MFEs (those left without OIF), then the
+		 * memberships */
+		struct risks r = mfes_at_risk(m, d, nd);
 		forwarding_purge(m, ifc);
+		mfes_emptied_alert(m, &r);
 		members_dropped_notify(m, ifc, d, nd, false);
 		igmp_call(m, o, true);
 	}
@@ -1779,8 +2050,10 @@ stats_fill(struct mgm *m, const struct mfe *f, struct mgm_mfe_stats *out)
 		out->in_octets = st.bytes;
 		out->pkts_different_if = st.wrong_if;
 		out->in_discards = st.discards;
-		out->in_hdr_errors = st.hdr_err;
+		out->in_hdr_errors = st.hdr_err; /* what it counts: mgm.h */
 		out->out_pkts = st.out_pkts;
+		/* the OIFs' TX drops: what overflowed their queues (mgm.h) */
+		out->queue_overflow = st.out_discards;
 	}
 }
 

@@ -1967,6 +1967,7 @@ mfc_stats_get(const struct mfc *c, uint32_t src, uint32_t grp,
 		for (uint32_t i = 0; i < d->n; i++) {
 			struct mfc_oif_ctr s;
 			st->out_pkts += oif_total(c, e->ocidx + i, &s);
+			st->out_discards += s.out_discards;
 			if (d->oif[i].flags & MFC_OIF_REMOVED)
 				continue;
 			if (oifs != NULL && live < room)

@@ -175,9 +175,11 @@ struct mfc_purge_stats {
 	uint32_t scanned;         /**< 1: found by a bucket scan, 0: by the reverse index */
 };
 
-/** Summed counters of one entry. */
+/** Summed counters of one entry. out_pkts and out_discards are summed
+ * over every OIF slot of its current version, holes a purge left included
+ * (their counts end there; the per-OIF array lists live slots only). */
 struct mfc_stats {
-	uint64_t pkts, bytes, wrong_if, hdr_err, discards, out_pkts;
+	uint64_t pkts, bytes, wrong_if, hdr_err, discards, out_pkts, out_discards;
 	uint32_t last_used;
 };
 struct mfc_oif_stats {

@@ -94,7 +94,8 @@ struct mgm_params {
 	uint32_t max_mfes;           /**< default: the cache's capacity */
 	uint32_t max_members_per_if; /**< memberships per interface (default MGM_DEF_MAX_MEMBERS_PER_IF) */
 	uint32_t mfe_timeout_s;      /**< default MFE timeout (900) */
-	uint32_t negative_timeout_s; /**< timeout of MFEs without OIF (10) */
+	uint32_t negative_timeout_s; /**< timeout of MFEs created without OIF (10); one
+				      *   that gains OIFs gets mfe_timeout_s */
 	uint32_t max_routes;         /**< unicast routes for RPF (default 65536) */
 	uint64_t (*now)(void *arg);  /**< clock in seconds (default: CLOCK_MONOTONIC) */
 	void *now_arg;
@@ -124,15 +125,28 @@ int mgm_protocol_deregister(struct mgm *m, mgm_handle_t h);
 int mgm_protocol_shutdown(struct mgm *m, mgm_handle_t h);
 
 /* ---- interface ownership ---- */
+/** Take an interface: one routing protocol per interface, IGMP may co-own.
+ * A routing protocol taking one where IGMP runs: DISABLE_IGMP, then
+ * LOCAL_JOIN to it for each membership IGMP has there (in (group, source)
+ * order: it learns of the receivers it would have heard of, had IGMP
+ * added them after the take), then ENABLE_IGMP. @return 0, -EINVAL,
+ * -EEXIST, -EBUSY, -ENOMEM (nothing changed). */
 int mgm_interface_take(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t nexthop);
 /**
  * Release an interface (IGMP bracketing, memberships on it dropped, every
  * forwarding entry of it purged from the cache with one grace period: when
- * it returns nothing forwards on it). The MFEs whose iif it was are gone at
- * once for every MGM call (count, get, enumeration, ageing, updates, a new
- * create of the same (S,G)); only the freeing of their records is deferred
+ * it returns nothing forwards on it). The MFEs whose iif it was (when no
+ * other next hop of its ifindex is owned, every MFE whose iif has that
+ * ifindex: the cache purges by ifindex) are gone at once for every MGM
+ * call (count, get, enumeration, ageing, updates, a new create of the
+ * same (S,G)); only the freeing of their records is deferred
  * to mgm_poll() (see mgm_mfe_reap_pending()), so the call does not grow
- * with their number. @return 0, -EINVAL, -EBUSY.
+ * with their number. Alerts, as leaves would raise them, after the purge
+ * (and before ENABLE_IGMP): PRUNE_ALERT (member_delete false) to the
+ * upstream owner of each MFE the purge left without OIF, then, per
+ * dropped membership, LOCAL_LEAVE to the owner when IGMP stops on an
+ * interface it keeps, and PRUNE_ALERTs by the usual rules.
+ * @return 0, -EINVAL, -EBUSY.
  */
 int mgm_interface_release(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t nexthop);
 /** Routing protocol owning the interface (IGMP if it is the only one). */
@@ -150,14 +164,18 @@ int mgm_interface_ttl_get(const struct mgm *m, uint32_t ifindex);
 /** (S,G), (*,G) with src = smask = 0, (*,*) with grp = gmask = 0 too.
  * flags: MGM_JOIN_STATE and/or MGM_FORWARD_STATE, held per client: each
  * client's states are its own, and an interface forwards by the union of
- * every client's. */
+ * every client's. Order (the spec's lifecycle): the MFEs are republished
+ * (JOIN_ALERT, member_update false, for each whose list grew), then
+ * LOCAL_JOIN to the owner (caller IGMP), then JOIN_ALERT by the rules; a
+ * callback thus finds the join in the forwarding state. */
 int mgm_membership_add(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smask,
 		       uint32_t grp, uint32_t gmask, uint32_t ifindex, uint32_t nexthop,
 		       uint32_t flags);
 /** The mirror of add: removes the caller's states in flags (0: all of
  * them); the other states it holds there, and other clients', stay.
  * LOCAL_LEAVE and PRUNE_ALERT when the caller holds no state there any
- * more. -ENOENT when it holds none of those states. */
+ * more, after the MFEs are republished (PRUNE_ALERT, member_delete false,
+ * for each left without OIF). -ENOENT when it holds none of those states. */
 int mgm_membership_delete(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smask,
 			  uint32_t grp, uint32_t gmask, uint32_t ifindex, uint32_t nexthop,
 			  uint32_t flags);
@@ -227,14 +245,37 @@ struct mgm_mfe_oif {
 	uint8_t ttl;
 	bool enabled;
 };
+/** The spec's per-MFE counters (MIB_IPMCAST_MFE_STATS), summed over the
+ * workers from the forwarding cache's counters. */
 struct mgm_mfe_stats {
 	struct mgm_mfe mfe;
-	uint64_t in_pkts, in_octets, pkts_different_if, in_discards, in_hdr_errors,
-		 out_pkts, queue_overflow;
+	uint64_t in_pkts;           /**< arrived on the iif (RPF passed) */
+	uint64_t in_octets;         /**< their IP bytes */
+	uint64_t pkts_different_if; /**< arrived on another interface */
+	uint64_t in_discards;       /**< matched but sent nowhere: a negative MFE, or
+				     *   no OIF could take it (TTL, MTU, interface) */
+	/** The cache entry's header error counter (struct mfc_ctr hdr_err).
+	 * The workers do not count there: a packet whose IPv4 header is bad
+	 * (version, length, checksum, source) or whose TTL is <= 1 is dropped
+	 * while it is classified, before its (S,G) is looked up, and counted
+	 * per worker only (mcfwd_wstats bad_hdr, ttl_expired); so this reads
+	 * 0 with the current dataplane. A TTL not above one OIF's threshold
+	 * is that OIF's ttl_too_low. */
+	uint64_t in_hdr_errors;
+	uint64_t out_pkts;          /**< sent, one per OIF (N OIFs: N) */
+	/** Packets that did not get onto an OIF's queue: the OIFs'
+	 * out_discards summed (replicas a TX queue or the hand-over ring to
+	 * the queue's worker refused, and replicas no mbuf could be had for),
+	 * over every OIF slot including interfaces purged from the list, as
+	 * out_pkts. */
+	uint64_t queue_overflow;
 };
 struct mgm_oif_stats {
 	struct mgm_if ifc;
-	uint64_t out_pkts, out_discards, ttl_too_low, frag_needed;
+	uint64_t out_pkts;
+	uint64_t out_discards; /**< refused by the TX queue or ring, or no mbuf */
+	uint64_t ttl_too_low;  /**< TTL not above the OIF's threshold */
+	uint64_t frag_needed;  /**< longer than the OIF's MTU */
 };
 
 /** One MFE. -ENOENT; -ENOSPC with *n_oifs = needed when oifs is too small. */

@@ -1163,11 +1163,15 @@ test_pause_resume_shutdown(void **st)
 
 	f->feed_in_prune = 1;
 	assert_int_equal(mgm_protocol_shutdown(f->m, f->p.h), 0);
-	/* MGM: DISABLE_IGMP, IGMP's memberships on IF1 dropped (PRUNE_ALERTs:
-	 * (*,G) to every other client, (S,G) to the upstream owner), ENABLE.
-	 * IGMP called MGM neither while paused nor from ENABLE_IGMP: no
-	 * JOIN_ALERT yet; the host's join of G3 is only tracked. */
-	expect_log("P PRUNE_ALERT 0 ef010101 if=1\n"
+	/* MGM: DISABLE_IGMP, IGMP's memberships on IF1 dropped, ENABLE. As a
+	 * leave would: first the MFEs the purge of IF1 left without OIF (to
+	 * their upstream owner Q), then the memberships ((*,G) to every other
+	 * client, (S,G) to the upstream owner). IGMP called MGM neither while
+	 * paused nor from ENABLE_IGMP: no JOIN_ALERT yet; the host's join of
+	 * G3 is only tracked. */
+	expect_log("Q PRUNE_ALERT a000001 ef010101 if=2\n"
+		   "Q PRUNE_ALERT a000001 e8010101 if=2\n"
+		   "P PRUNE_ALERT 0 ef010101 if=1\n"
 		   "Q PRUNE_ALERT 0 ef010101 if=1\n"
 		   "Q PRUNE_ALERT a000001 e8010101 if=1\n");
 	assert_string_equal(oifs(f, S1, G), "");
@@ -1184,10 +1188,12 @@ test_pause_resume_shutdown(void **st)
 	expect_log("");
 	/* the 0-ms timer: every wanted membership re-added */
 	assert_true(mgm_poll(f->m, 0) >= 1);
-	expect_log("Q JOIN_ALERT a000001 e8010101 update=1\n"  /* membership, to the upstream owner */
-		   "Q JOIN_ALERT a000001 e8010101 update=0\n"  /* its MFE's OIF list grew */
-		   "Q JOIN_ALERT 0 ef010101 update=1\n"        /* (*,G): every other client */
+	/* per membership, as the spec orders it: MFEs updated, then the
+	 * membership's alerts */
+	expect_log("Q JOIN_ALERT a000001 e8010101 update=0\n"  /* its MFE's OIF list grew */
+		   "Q JOIN_ALERT a000001 e8010101 update=1\n"  /* membership, to the upstream owner */
 		   "Q JOIN_ALERT a000001 ef010101 update=0\n"
+		   "Q JOIN_ALERT 0 ef010101 update=1\n"        /* (*,G): every other client */
 		   "Q JOIN_ALERT 0 ef030303 update=1\n");
 	assert_int_equal(mgm_membership_count(f->m), 3);
 	assert_string_equal(oifs(f, S1, G), " 1");
@@ -1197,18 +1203,21 @@ test_pause_resume_shutdown(void **st)
 	/* IGMP alone on IF1 now; the BLOCK's queries go on, nobody answers,
 	 * and the (S,G) leaves normally */
 	tick_to(f, now_ms + 2000);
-	expect_log("Q PRUNE_ALERT a000001 e8010101 if=1\n"  /* the membership */
-		   "Q PRUNE_ALERT a000001 e8010101 if=2\n"); /* its MFE has no OIF left */
+	expect_log("Q PRUNE_ALERT a000001 e8010101 if=2\n"  /* its MFE has no OIF left */
+		   "Q PRUNE_ALERT a000001 e8010101 if=1\n"); /* the membership */
 	assert_string_equal(oifs(f, S1, GSSM), "");
 	uint32_t proto;
 	assert_int_equal(mgm_interface_owner(f->m, IF1, 0, &proto, NULL), 0);
 	assert_int_equal(proto, MGM_PROTO_IGMP);
 	/* a routing protocol taking IF1 again: bracketed, nothing dropped;
-	 * the resume re-adds what MGM still has (no callbacks) */
+	 * the new owner hears LOCAL_JOIN for IGMP's receivers during the take
+	 * (by group), and the resume re-adds what MGM still has (no callbacks) */
 	mgm_handle_t h;
 	struct mock r = { "R", f, 0 };
 	assert_int_equal(mgm_protocol_register(f->m, 3, 0, &CB, &r, &h), 0);
 	assert_int_equal(mgm_interface_take(f->m, h, IF1, 0), 0);
+	expect_log("R LOCAL_JOIN 0 ef010101 if=1\n"
+		   "R LOCAL_JOIN 0 ef030303 if=1\n");
 	assert_int_equal(mgm_poll(f->m, 0) >= 1, 1);
 	expect_log("");
 	assert_int_equal(mgm_membership_count(f->m), 2);

@@ -671,12 +671,16 @@ test_counters_follow_entry(void **st)
 	l0->oif[e->ocidx + 0].out_pkts += 10; /* ifid 2 */
 	l1->oif[e->ocidx + 1].out_pkts += 5;  /* ifid 3 */
 	l1->oif[e->ocidx + 1].ttl_low += 1;
+	l0->oif[e->ocidx + 0].out_discards += 3; /* TX refused them */
+	l1->oif[e->ocidx + 1].out_discards += 4;
 
 	assert_int_equal(mfc_stats_get(c, S(1), G(1), &s, os, &n), 0);
 	assert_int_equal(s.pkts, 15);
 	assert_int_equal(s.bytes, 1000);
 	assert_int_equal(s.wrong_if, 2);
 	assert_int_equal(s.out_pkts, 15);
+	assert_int_equal(s.out_discards, 7); /* summed over OIFs and lcores */
+	assert_int_equal(os[1].out_discards, 4);
 	assert_int_equal(n, 2);
 	assert_int_equal(os[0].ifid, 2);
 	assert_int_equal(os[0].out_pkts, 10);

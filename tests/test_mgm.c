@@ -688,10 +688,12 @@ test_shutdown_sequence(void **state)
 
 	f->igmp.readd_in_enable = 1; /* IGMP tries to re-add inside ENABLE */
 	assert_int_equal(mgm_protocol_shutdown(f->m, f->p.h), 0);
-	/* interface 1: no IGMP, no bracket; interface 2: DISABLE, the dropped
-	 * (*,G) memberships of P and IGMP (Q is then the last client left:
-	 * one PRUNE_ALERT), ENABLE */
+	/* interface 1: no IGMP, no bracket; interface 2: DISABLE, the MFE it
+	 * was the only OIF of (iif 3: its owner Q is told, as by a leave),
+	 * the dropped (*,G) memberships of P and IGMP (Q is then the last
+	 * client left: one PRUNE_ALERT), ENABLE */
 	expect_log("IGMP DISABLE_IGMP if=2\n"
+		   "Q PRUNE_ALERT b000001/ffffffff e8010101/ffffffff if=3 delete=0\n"
 		   "Q PRUNE_ALERT 0/0 e8010101/ffffffff if=2 delete=1\n"
 		   "IGMP ENABLE_IGMP if=2\n");
 	assert_int_equal(f->igmp.enable_rc, -EDEADLK);
@@ -1071,12 +1073,13 @@ test_release_iif_mfes_absent_at_once(void **state)
 
 	/* a new receiver of G1 on 6: the live MFEs of G1 grow (JOIN_ALERT to
 	 * their upstream R), the released ones stay out of the cache, and
-	 * (S1,G1) keeps its new iif */
+	 * (S1,G1) keeps its new iif; the MFEs are updated before the
+	 * membership's own JOIN_ALERT */
 	assert_int_equal(mgm_membership_add(f->m, f->r.h, 0, 0, G1, ALL, 6, 0, MGM_JOIN_STATE), 0);
-	expect_log("Q JOIN_ALERT 0/0 e8010101/ffffffff update=1\n"
-		   "R JOIN_ALERT b000001/ffffffff e8010101/ffffffff update=0\n"
+	expect_log("R JOIN_ALERT b000001/ffffffff e8010101/ffffffff update=0\n"
 		   "R JOIN_ALERT b000002/ffffffff e8010101/ffffffff update=0\n"
-		   "R JOIN_ALERT a000001/ffffffff e8010101/ffffffff update=0\n");
+		   "R JOIN_ALERT a000001/ffffffff e8010101/ffffffff update=0\n"
+		   "Q JOIN_ALERT 0/0 e8010101/ffffffff update=1\n");
 	assert_int_equal(mfc_find(f->c, S1, G1)->iif, 5);
 	assert_string_equal(oifs_of(f, S1, G1), " 2 3 4 6");
 	assert_string_equal(oifs_of(f, K1, G1), " 2 3 6");
@@ -1217,6 +1220,377 @@ test_release_from_a_callback(void **state)
 		assert_int_equal(mgm_poll(f->m, 0), 0);
 	assert_int_equal(mgm_mfe_reap_pending(f->m), 0);
 	assert_int_equal(mgm_mfe_count(f->m), 5);
+}
+
+/* A callback run by mgm_membership_add() changes the key being added to:
+ * P, told of IGMP's join (LOCAL_JOIN, then JOIN_ALERT as the first
+ * client), adds (*,G1) on two more interfaces, which moves the key's
+ * member vector (capacity 4); on G2 it releases the interface, which frees
+ * the key. The add must not read its member after the callbacks (the
+ * sanitizer build catches a use after free). */
+static void
+hook_add_two(struct mock *k)
+{
+	struct fx *f = hook_fx;
+	(void)k;
+	assert_int_equal(mgm_membership_add(f->m, f->p.h, 0, 0, G1, ALL, 7, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->p.h, 0, 0, G1, ALL, 8, 0, MGM_JOIN_STATE), 0);
+}
+
+static void
+hook_release_2(struct mock *k)
+{
+	struct fx *f = hook_fx;
+	(void)k;
+	assert_int_equal(mgm_interface_release(f->m, f->p.h, 2, 0), 0);
+}
+
+static void
+test_add_callback_moves_member(void **state)
+{
+	struct fx *f = *state;
+	for (uint32_t i = 1; i <= 8; i++)
+		assert_int_equal(mgm_interface_take(f->m, f->p.h, i, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 1, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 2, 0), 0);
+	for (uint32_t i = 1; i <= 3; i++) /* three of the vector's four slots */
+		assert_int_equal(mgm_membership_add(f->m, f->p.h, 0, 0, G1, ALL, i == 1 ? 1 : i + 3,
+						    0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->p.h, 0, 0, G2, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	log_clear();
+	hook_fx = f;
+	join_hook = hook_add_two;
+	/* IGMP joins where P already is: the same member, a new client */
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G1, ALL, 1, 0, MGM_JOIN_STATE), 0);
+	assert_null(join_hook);
+	expect_log("P LOCAL_JOIN 0 e8010101 if=1\n"
+		   "P JOIN_ALERT 0/0 e8010101/ffffffff update=1\n");
+	assert_int_equal(mgm_membership_count(f->m), 6); /* 1, 5, 6, 7, 8 and (*,G2) on 2 */
+	assert_int_equal(mgm_membership_delete(f->m, f->igmp.h, 0, 0, G1, ALL, 1, 0, 0), 0);
+	assert_int_equal(mgm_membership_count(f->m), 6); /* P's stays on 1 */
+
+	join_hook = hook_release_2;
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G2, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_null(join_hook);
+	assert_int_equal(mgm_membership_count(f->m), 5); /* both on 2 dropped by the release */
+	assert_int_equal(mgm_interface_owner(f->m, 2, 0, NULL, NULL), 0); /* IGMP alone */
+}
+
+/* The spec's lifecycle: IGMP adds a membership -> MFEs updated ->
+ * LOCAL_JOIN to the owner -> JOIN_ALERT; a leave in the same order. A
+ * client told of the join finds the forwarding state already changed. */
+static void
+test_membership_lifecycle_order(void **state)
+{
+	struct fx *f = *state;
+	three_party(f);
+	assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 2, 0), 0);
+	assert_int_equal(mgm_membership_delete(f->m, f->q.h, 0, 0, G1, ALL, 2, 0, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S2, G1, 1, NULL, 0), 0);
+	assert_string_equal(oifs_of(f, S2, G1), " 3");
+	log_clear();
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G1, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_string_equal(oifs_of(f, S2, G1), " 2 3");
+	expect_log("P JOIN_ALERT a000002/ffffffff e8010101/ffffffff update=0\n" /* MFE grew */
+		   "Q LOCAL_JOIN 0 e8010101 if=2\n");
+	/* the last OIF of (S2,G1) goes: the MFE first, then the member */
+	assert_int_equal(mgm_membership_delete(f->m, f->q.h, 0, 0, G1, ALL, 3, 0, 0), 0);
+	log_clear();
+	assert_int_equal(mgm_membership_delete(f->m, f->igmp.h, 0, 0, G1, ALL, 2, 0, 0), 0);
+	assert_string_equal(oifs_of(f, S2, G1), "");
+	expect_log("P PRUNE_ALERT a000002/ffffffff e8010101/ffffffff if=1 delete=0\n"
+		   "Q LOCAL_LEAVE 0 e8010101 if=2\n"
+		   "P PRUNE_ALERT 0/0 e8010101/ffffffff if=2 delete=1\n"); /* P is the last client */
+}
+
+/* An MFE made without OIF gets the short timeout (a flood of sources
+ * cannot fill the table); when receivers appear it is a normal MFE again
+ * and ages like one. A timeout a PRUNE_ALERT set stays. */
+static void
+test_negative_timeout_lifted_by_receivers(void **state)
+{
+	struct fx *f = *state;
+	struct mgm_mfe x;
+	three_party(f);
+	assert_int_equal(mgm_mfe_create(f->m, S2, G2, 1, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_get(f->m, S2, G2, &x, NULL, NULL), 0);
+	assert_int_equal(x.n_oifs, 0); /* P answers RPF, but no receiver yet */
+	assert_int_equal(x.timeout_s, 10);
+	clock_s += 5;
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G2, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_mfe_get(f->m, S2, G2, &x, NULL, NULL), 0);
+	assert_int_equal(x.n_oifs, 1);
+	assert_int_equal(x.timeout_s, 900);
+	assert_int_equal(x.expires_s, 1000 + 900);
+	clock_s += 11; /* idle longer than the short timeout */
+	assert_int_equal(mgm_age(f->m), 0);
+	assert_int_equal(mgm_mfe_get(f->m, S2, G2, &x, NULL, NULL), 0);
+	/* the receivers leave: the upstream owner sets 60; they come back */
+	f->p.set_timeout = 60;
+	assert_int_equal(mgm_membership_delete(f->m, f->q.h, 0, 0, G2, ALL, 2, 0, 0), 0);
+	assert_int_equal(mgm_mfe_get(f->m, S2, G2, &x, NULL, NULL), 0);
+	assert_int_equal(x.timeout_s, 60);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G2, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_mfe_get(f->m, S2, G2, &x, NULL, NULL), 0);
+	assert_int_equal(x.n_oifs, 1);
+	assert_int_equal(x.timeout_s, 60);
+	/* a negative MFE (no route) never gets OIFs: it keeps the short one */
+	assert_int_equal(mgm_mfe_create(f->m, 0xc0a80001u, G2, 2, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_get(f->m, 0xc0a80001u, G2, &x, NULL, NULL), 0);
+	assert_true(x.negative);
+	assert_int_equal(x.timeout_s, 10);
+}
+
+/* The cache purges an interface by ifindex: every entry arriving on it
+ * goes, whatever next hop its MGM record names. A negative MFE whose iif
+ * (9, 0) nobody owns goes with the release of (9, 10.0.0.99), the only
+ * owned next hop there: MGM must forget it too, or the (S,G) could never
+ * be made again (-EEXIST) while the dataplane finds no entry and punts. */
+static void
+test_release_purges_iif_records_of_every_next_hop(void **state)
+{
+	struct fx *f = *state;
+	const uint32_t NH = 0x0a000063u;
+	assert_int_equal(mgm_route_add(f->m, 0x0a000000u, 8, 9, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 9, NULL, 0), 0); /* nobody owns 9 */
+	assert_true(mfc_find(f->c, S1, G1)->flags & MFC_F_NEGATIVE);
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 9, NH), 0);
+	assert_int_equal(mgm_interface_release(f->m, f->p.h, 9, NH), 0);
+	assert_null(mfc_find(f->c, S1, G1));
+	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &(struct mgm_mfe){0}, NULL, NULL), -ENOENT);
+	assert_int_equal(mgm_mfe_count(f->m), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 9, NULL, 0), 0);
+	assert_non_null(mfc_find(f->c, S1, G1));
+	assert_int_equal(mgm_mfe_count(f->m), 1);
+	/* while another next hop of 9 is owned the cache is edited entry by
+	 * entry instead: the records of other next hops stay with their
+	 * entries */
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 9, 0x0a000064u), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 9, NH), 0);
+	assert_int_equal(mgm_interface_release(f->m, f->p.h, 9, NH), 0);
+	assert_non_null(mfc_find(f->c, S1, G1));
+	assert_int_equal(mgm_mfe_count(f->m), 1);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 9, NULL, 0), -EEXIST);
+	for (int i = 0; i < 4 && mgm_mfe_reap_pending(f->m) > 0; i++)
+		(void)mgm_poll(f->m, 0);
+	assert_int_equal(mgm_mfe_reap_pending(f->m), 0);
+}
+
+/* IGMP stops on an interface its routing owner keeps: the owner was told
+ * LOCAL_JOIN for each of IGMP's memberships there and hears LOCAL_LEAVE
+ * for each, in a leave's order (MFEs updated, LOCAL_LEAVE, PRUNE_ALERT). */
+static void
+test_igmp_release_tells_owner_local_leave(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 1, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 1, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 2, 0), 0);
+	assert_int_equal(mgm_route_add(f->m, 0x0a000000u, 8, 2, 0), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G1, ALL, 1, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, S2, ALL, G2, ALL, 1, 0, MGM_JOIN_STATE), 0);
+	/* P's own state on 1 stays, and so does what it feeds */
+	assert_int_equal(mgm_membership_add(f->m, f->p.h, 0, 0, G2, ALL, 1, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 2, NULL, 0), 0);
+	assert_string_equal(oifs_of(f, S1, G1), " 1");
+	log_clear();
+	assert_int_equal(mgm_interface_release(f->m, f->igmp.h, 1, 0), 0);
+	const char *want[] = {
+		/* (*,G1): the MFE left without OIF, LOCAL_LEAVE, then every
+		 * other client (IGMP was the last one) */
+		"Q PRUNE_ALERT a000001/ffffffff e8010101/ffffffff if=2 delete=0\n"
+		"P LOCAL_LEAVE 0 e8010101 if=1\n"
+		"P PRUNE_ALERT 0/0 e8010101/ffffffff if=1 delete=1\n"
+		"Q PRUNE_ALERT 0/0 e8010101/ffffffff if=1 delete=1\n"
+		"R PRUNE_ALERT 0/0 e8010101/ffffffff if=1 delete=1\n",
+		/* (S2,G2): LOCAL_LEAVE, then the owner of the way to S2 */
+		"P LOCAL_LEAVE a000002 e8010102 if=1\n"
+		"Q PRUNE_ALERT a000002/ffffffff e8010102/ffffffff if=1 delete=1\n",
+	};
+	/* the keys come in no particular order */
+	char both[2][1024];
+	snprintf(both[0], sizeof(both[0]), "%s%s", want[0], want[1]);
+	snprintf(both[1], sizeof(both[1]), "%s%s", want[1], want[0]);
+	if (strcmp(logbuf, both[0]) != 0)
+		expect_log(both[1]);
+	log_clear();
+	assert_string_equal(oifs_of(f, S1, G1), "");
+	assert_int_equal(mgm_membership_count(f->m), 1); /* P's (*,G2) */
+	uint32_t pid;
+	assert_int_equal(mgm_interface_owner(f->m, 1, 0, &pid, NULL), 0);
+	assert_int_equal(pid, 1);
+}
+
+/* A routing protocol taking an interface where IGMP already has
+ * receivers hears LOCAL_JOIN for each of them during the take (IGMP is
+ * paused, so they cannot change meanwhile), as if IGMP had added them
+ * after it; IGMP's re-add after the resume changes nothing and says
+ * nothing; a later IGMP leave reaches the new owner. */
+static void
+test_take_replays_igmp_local_joins(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 1, 0), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, S1, ALL, G2, ALL, 1, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G1, ALL, 1, 0, MGM_JOIN_STATE), 0);
+	log_clear();
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 1, 0), 0);
+	expect_log("IGMP DISABLE_IGMP if=1\n"
+		   "P LOCAL_JOIN 0 e8010101 if=1\n"     /* by group, then source */
+		   "P LOCAL_JOIN a000001 e8010102 if=1\n"
+		   "IGMP ENABLE_IGMP if=1\n");
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G1, ALL, 1, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, S1, ALL, G2, ALL, 1, 0, MGM_JOIN_STATE), 0);
+	expect_log("");
+	assert_int_equal(mgm_membership_delete(f->m, f->igmp.h, S1, ALL, G2, ALL, 1, 0, 0), 0);
+	expect_log("P LOCAL_LEAVE a000001 e8010102 if=1\n");
+	/* no IGMP membership there: nothing to replay */
+	assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 2, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 2, 0), 0);
+	expect_log("IGMP DISABLE_IGMP if=2\nIGMP ENABLE_IGMP if=2\n");
+}
+
+/* Lines of the log equal to `line`. */
+static int
+log_count(const char *line)
+{
+	int n = 0;
+	size_t l = strlen(line);
+	for (const char *p = logbuf; (p = strstr(p, line)) != NULL; p += l)
+		if ((p == logbuf || p[-1] == '\n') && p[l] == '\n')
+			n++;
+	return n;
+}
+
+/* A release that takes an MFE's last OIF tells the upstream owner as a
+ * leave would (PRUNE_ALERT, member_delete false: it may set the timeout),
+ * before the memberships' own alerts: on the bulk purge, on the
+ * point-to-multipoint path, for IGMP stopping alone on an interface, for
+ * (*,*) memberships, and in a group where a veto leaves an MFE fewer
+ * OIFs than the group has receivers. MFEs that keep an OIF are not told. */
+static void
+test_release_alerts_emptied_mfes(void **state)
+{
+	struct fx *f = *state;
+	const uint32_t A = 0x0a0a0a01u, B = 0x0a0a0a02u;
+	const uint32_t G3 = 0xe8010103u, G5 = 0xe8010105u;
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 1, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 2, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->r.h, 3, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 4, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 5, A), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->r.h, 5, B), 0);
+	assert_int_equal(mgm_route_add(f->m, 0x0a000000u, 8, 1, 0), 0);
+	/* G1: only Q on 2; G2: Q on 2 and R on 3; G5: the same, but R vetoes
+	 * 3 for (S1,G5); G3: only Q's neighbour A on 5 */
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G1, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G2, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->r.h, 0, 0, G2, ALL, 3, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G5, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->r.h, 0, 0, G5, ALL, 3, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G3, ALL, 5, A, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G2, 1, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G3, 1, NULL, 0), 0);
+	f->r.veto_if = 3;
+	assert_int_equal(mgm_mfe_create(f->m, S1, G5, 1, NULL, 0), 0);
+	f->r.veto_if = 0;
+	assert_int_equal(mgm_mfe_create(f->m, S2, G5, 1, NULL, 0), 0);
+	/* (K1,G2) arrives on 3, R's: 2 is its only OIF, though G2 keeps a
+	 * receiver (3) after 2 goes */
+	assert_int_equal(mgm_route_add(f->m, 0x0b000000u, 8, 3, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, K1, G2, 3, NULL, 0), 0);
+	assert_string_equal(oifs_of(f, K1, G2), " 2");
+	assert_string_equal(oifs_of(f, S1, G1), " 2");
+	assert_string_equal(oifs_of(f, S1, G2), " 2 3");
+	assert_string_equal(oifs_of(f, S1, G3), " 5");
+	assert_string_equal(oifs_of(f, S1, G5), " 2");
+	assert_string_equal(oifs_of(f, S2, G5), " 2 3");
+	f->p.set_timeout = 60;
+	log_clear();
+
+	/* the bulk purge of 2 */
+	assert_int_equal(mgm_interface_release(f->m, f->q.h, 2, 0), 0);
+	assert_string_equal(oifs_of(f, S1, G1), "");
+	assert_string_equal(oifs_of(f, S1, G5), "");
+	assert_int_equal(log_count("P PRUNE_ALERT a000001/ffffffff e8010101/ffffffff if=1 delete=0"), 1);
+	assert_int_equal(log_count("P PRUNE_ALERT a000001/ffffffff e8010105/ffffffff if=1 delete=0"), 1);
+	assert_null(strstr(logbuf, "e8010102/ffffffff if=1 delete=0"));
+	assert_null(strstr(logbuf, "a000002/ffffffff e8010105/ffffffff if=1 delete=0"));
+	assert_int_equal(log_count("R PRUNE_ALERT b000001/ffffffff e8010102/ffffffff if=3 delete=0"), 1);
+	/* first the MFEs, then the memberships (G1: every other client; G2
+	 * and G5: R, the one left) */
+	const char *first_member = strstr(logbuf, "delete=1");
+	assert_non_null(first_member);
+	assert_null(strstr(first_member, "delete=0"));
+	assert_int_equal(log_count("P PRUNE_ALERT 0/0 e8010101/ffffffff if=2 delete=1"), 1);
+	assert_int_equal(log_count("R PRUNE_ALERT 0/0 e8010102/ffffffff if=2 delete=1"), 1);
+	assert_int_equal(log_count("R PRUNE_ALERT 0/0 e8010105/ffffffff if=2 delete=1"), 1);
+	struct mgm_mfe x;
+	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &x, NULL, NULL), 0);
+	assert_int_equal(x.timeout_s, 60); /* P's answer kept */
+	assert_int_equal(mgm_mfe_get(f->m, S1, G2, &x, NULL, NULL), 0);
+	assert_int_equal(x.timeout_s, 900);
+
+	/* point to multipoint: A goes, B stays */
+	log_clear();
+	assert_int_equal(mgm_interface_release(f->m, f->q.h, 5, A), 0);
+	expect_log("P PRUNE_ALERT a000001/ffffffff e8010103/ffffffff if=1 delete=0\n"
+		   "P PRUNE_ALERT 0/0 e8010103/ffffffff if=5 delete=1\n"
+		   "R PRUNE_ALERT 0/0 e8010103/ffffffff if=5 delete=1\n"
+		   "IGMP PRUNE_ALERT 0/0 e8010103/ffffffff if=5 delete=1\n");
+
+	/* IGMP, alone on 4, feeds every MFE through (*,*), then stops */
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, 0, 0, 4, 0, MGM_JOIN_STATE), 0);
+	assert_string_equal(oifs_of(f, S1, G1), " 4");
+	assert_string_equal(oifs_of(f, S1, G2), " 3 4");
+	assert_string_equal(oifs_of(f, K1, G2), " 4");
+	log_clear();
+	assert_int_equal(mgm_interface_release(f->m, f->igmp.h, 4, 0), 0);
+	assert_int_equal(log_count("P PRUNE_ALERT a000001/ffffffff e8010101/ffffffff if=1 delete=0"), 1);
+	assert_int_equal(log_count("P PRUNE_ALERT a000001/ffffffff e8010103/ffffffff if=1 delete=0"), 1);
+	assert_int_equal(log_count("P PRUNE_ALERT a000001/ffffffff e8010105/ffffffff if=1 delete=0"), 1);
+	assert_int_equal(log_count("R PRUNE_ALERT b000001/ffffffff e8010102/ffffffff if=3 delete=0"), 1);
+	assert_null(strstr(logbuf, "e8010102/ffffffff if=1 delete=0"));
+	assert_null(strstr(logbuf, "a000002/ffffffff e8010105/ffffffff if=1 delete=0"));
+	assert_int_equal(log_count("P PRUNE_ALERT 0/0 0/0 if=4 delete=1"), 1);
+	assert_string_equal(oifs_of(f, S1, G2), " 3");
+}
+
+/* The spec's per-MFE counters: queue overflow is what the OIFs' TX
+ * queues refused (their out_discards, summed), header errors the cache
+ * entry's counter (see mgm.h for what the workers count there). */
+static void
+test_stats_queue_overflow(void **state)
+{
+	struct fx *f = *state;
+	three_party(f);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	const struct mfc_entry *e = mfc_find(f->c, S1, G1);
+	struct mfc_lcore_ctrs *l = mfc_lcore_ctrs(f->c, 0);
+	l->oif[e->ocidx + 0].out_pkts += 10;
+	l->oif[e->ocidx + 0].out_discards += 3;
+	l->oif[e->ocidx + 2].out_discards += 4;
+	l->ent[e->cidx].hdr_err += 2;
+	struct mgm_mfe_stats x;
+	struct mgm_oif_stats os[4];
+	uint32_t n = 4;
+	assert_int_equal(mgm_mfe_stats_get(f->m, S1, G1, &x, os, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(x.queue_overflow, 7);
+	assert_int_equal(os[0].out_discards + os[1].out_discards + os[2].out_discards, 7);
+	assert_int_equal(x.out_pkts, 10);
+	assert_int_equal(x.in_hdr_errors, 2);
+	uint32_t k;
+	assert_int_equal(mgm_mfe_stats_first(f->m, &x, 1, &k), 0);
+	assert_int_equal(k, 1);
+	assert_int_equal(x.queue_overflow, 7);
+	/* an interface purged from the list: its discards stay counted, as
+	 * its packets do (out_pkts) */
+	assert_int_equal(mgm_interface_release(f->m, f->igmp.h, 4, 0), 0);
+	assert_int_equal(mgm_mfe_stats_get(f->m, S1, G1, &x, NULL, NULL), 0);
+	assert_int_equal(x.queue_overflow, 7);
+	assert_int_equal(x.out_pkts, 10);
 }
 
 /* 1024+ interfaces, 100K memberships, thousands of MFEs with a thousand
@@ -1364,6 +1738,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_mfe_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deregister_in_callback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_default_route, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_add_callback_moves_member, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_membership_lifecycle_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_negative_timeout_lifted_by_receivers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_purges_iif_records_of_every_next_hop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_igmp_release_tells_owner_local_leave, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_take_replays_igmp_local_joins, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_alerts_emptied_mfes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stats_queue_overflow, setup, teardown),
 		cmocka_unit_test(test_timers_and_fds),
 	};
 	int rc = cmocka_run_group_tests_name("mgm", tests, NULL, NULL);
