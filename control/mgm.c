@@ -1356,7 +1356,8 @@ igmp_keys_on(struct mgm *m, const struct ifown *o, uint64_t **keys, uint32_t *n)
 		}
 		k[(*n)++] = x->key;
 	}
-	qsort(k, *n, sizeof(*k), u64_cmp); /* mkey: group high */
+	if (*n > 1) /* (k is NULL when there are none: not for qsort) */
+		qsort(k, *n, sizeof(*k), u64_cmp); /* mkey: group high */
 	*keys = k;
 	return 0;
 }
