@@ -63,18 +63,16 @@ mcfwd_worker_stats_check(const struct mcfwd_wstats *s)
 /* ---------------------------------------------------------------- */
 /* TX                                                                 */
 
-/* Free packets a PMD or a ring did not take; oc: their OIF counter slots
- * (NULL: read them from the mbufs' metadata, as for handed-over packets). */
+/* Free replicas this burst made that a PMD or a ring did not take; oc:
+ * their OIF counter slots (valid: the burst's entries are not retired
+ * before this worker's next quiescent state). */
 static void
 tx_drop(struct mcfwd_worker *w, struct rte_mbuf **m, const uint32_t *oc, uint16_t n,
 	uint16_t port)
 {
 	for (uint16_t i = 0; i < n; i++) {
-		uint32_t c = oc ? oc[i] : mcfwd_meta(m[i])->ocidx;
-		if (c != UINT32_MAX) {
-			w->ctrs->oif[c].out_pkts--;
-			w->ctrs->oif[c].out_discards++;
-		}
+		w->ctrs->oif[oc[i]].out_pkts--;
+		w->ctrs->oif[oc[i]].out_discards++;
 		rte_pktmbuf_free(m[i]);
 	}
 	w->st.tx_discards += n;
@@ -117,32 +115,54 @@ tx_enqueue(struct mcfwd_worker *w, uint16_t port, struct rte_mbuf *m, uint32_t o
 	w->tx_pending |= 1u << port;
 }
 
-/* Send what other workers and control handed over for port p's queue 0. */
-static void
+/* Send what other workers and control handed over for port p's queue 0:
+ * until the ring is empty or the port takes no more (at most 8 bursts a
+ * call). Replicas of other workers count here, where the port took them;
+ * one it refuses counts in this worker's and the port's tx_discards only:
+ * its OIF counter slot may belong to an entry retired since it was queued
+ * (the ring can outlive a grace period), so it is not touched.
+ * @return packets taken from the ring. */
+static unsigned int
 drain_txr(struct mcfwd_worker *w, uint16_t p)
 {
 	struct rte_mbuf *m[MCFWD_BURST_MAX];
-	unsigned int k = rte_ring_sc_dequeue_burst(w->txr[p], (void **)m, MCFWD_BURST_MAX, NULL);
-	if (k == 0)
-		return;
-	uint16_t sent = rte_eth_tx_burst(p, 0, m, (uint16_t)k);
-	for (unsigned int i = 0; i < sent; i++) {
-		/* control's packets are ctl_tx; replicas of other workers
-		 * count here, where the port took them */
-		if (mcfwd_meta(m[i])->ocidx == UINT32_MAX) {
-			w->st.ctl_tx++;
-		} else {
-			w->st.tx_pkts++;
-			w->port[p].tx_pkts++;
+	unsigned int total = 0;
+	for (int round = 0; round < 8; round++) {
+		unsigned int k = rte_ring_sc_dequeue_burst(w->txr[p], (void **)m, MCFWD_BURST_MAX,
+							   NULL);
+		if (k == 0)
+			break;
+		total += k;
+		uint16_t sent = rte_eth_tx_burst(p, 0, m, (uint16_t)k);
+		for (unsigned int i = 0; i < k; i++) {
+			bool ctl = mcfwd_meta(m[i])->ocidx == UINT32_MAX;
+			if (i < sent) {
+				if (ctl) {
+					w->st.ctl_tx++;
+				} else {
+					w->st.tx_pkts++;
+					w->port[p].tx_pkts++;
+				}
+				continue;
+			}
+			if (ctl) {
+				w->st.ctl_tx_discards++;
+			} else {
+				w->st.tx_discards++;
+				w->port[p].tx_discards++;
+			}
+			rte_pktmbuf_free(m[i]);
 		}
+		if (sent < k)
+			break;
 	}
-	if (sent < k)
-		tx_drop(w, m + sent, NULL, (uint16_t)(k - sent), p);
+	return total;
 }
 
-void
+unsigned int
 mcfwd_worker_flush(struct mcfwd_worker *w)
 {
+	unsigned int drained = 0;
 	/* only ports with something buffered, then the TX rings we own */
 	for (uint32_t pend = w->tx_pending; pend; pend &= pend - 1)
 		tx_port_flush(w, (uint16_t)__builtin_ctz(pend));
@@ -153,12 +173,13 @@ mcfwd_worker_flush(struct mcfwd_worker *w)
 		w->n_spare = 0;
 	}
 	if (w->txr == NULL)
-		return;
+		return 0;
 	for (uint32_t own = w->txr_owned; own; own &= own - 1) {
 		uint16_t p = (uint16_t)__builtin_ctz(own);
 		if (w->txr[p] != NULL && !rte_ring_empty(w->txr[p]))
-			drain_txr(w, p);
+			drained += drain_txr(w, p);
 	}
+	return drained;
 }
 
 /* ---------------------------------------------------------------- */
@@ -245,7 +266,9 @@ replica(struct mcfwd_worker *w, struct rte_mbuf *m, const uint8_t *ip, uint16_t 
 	struct rte_mbuf *r = spare_get(w);
 	if (unlikely(r == NULL))
 		return NULL;
-	if (dp->clone_min && ip_len >= dp->clone_min && ifc->multiseg && m->nb_segs == 1) {
+	/* a clone needs a payload beyond the header (no empty segment) */
+	if (dp->clone_min && ip_len >= dp->clone_min && ip_len > ihl && dp->clone_pool &&
+	    ifc->multiseg && m->nb_segs == 1) {
 		struct rte_mbuf *c = rte_pktmbuf_clone(m, dp->clone_pool);
 		if (unlikely(c == NULL)) {
 			rte_pktmbuf_free(r);
@@ -507,7 +530,7 @@ forward(struct mcfwd_worker *w, const struct fwd_view v, struct rte_mbuf *m,
 			memcpy(fr, dmac, 6);
 			flen = (uint16_t)(l3 + pi->ip_len);
 			mov64 = flen <= 64 && m->buf_len - m->data_off >= 64;
-			clone = dp->clone_min && pi->ip_len >= dp->clone_min;
+			clone = dp->clone_min && pi->ip_len >= dp->clone_min && dp->clone_pool;
 		} else if (likely(l2_same_len(m, pi, pend) && !(clone && pend->multiseg))) {
 			queue_replica(w, frame_copy(w, fr, flen, mov64, pi, pend), pend, e->ocidx + pk,
 				      &oc[pk]);
@@ -694,16 +717,20 @@ burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 #endif
 }
 
+/* The API takes any count: bursts of at most MCFWD_BURST_MAX (burst()'s
+ * arrays), none left behind. */
 void
 mcfwd_worker_burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
-	burst(w, pkts, n, false);
+	for (uint16_t i = 0; i < n; i = (uint16_t)(i + MCFWD_BURST_MAX))
+		burst(w, pkts + i, (uint16_t)RTE_MIN(n - i, MCFWD_BURST_MAX), false);
 }
 
 void
 mcfwd_worker_burst_reinjected(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
-	burst(w, pkts, n, true);
+	for (uint16_t i = 0; i < n; i = (uint16_t)(i + MCFWD_BURST_MAX))
+		burst(w, pkts + i, (uint16_t)RTE_MIN(n - i, MCFWD_BURST_MAX), true);
 }
 
 /* ---------------------------------------------------------------- */
@@ -769,7 +796,9 @@ mcfwd_worker_loop(void *arg)
 				got += n;
 			}
 		}
-		mcfwd_worker_flush(w);
+		/* what it sends for others counts as work: no idle sleep
+		 * while they hand packets over */
+		got += mcfwd_worker_flush(w);
 		if (unlikely(w->stall_ms)) {
 			/* injected stall: busy, online, no quiescent state, no loop */
 			rte_delay_us_block(w->stall_ms * 1000u);

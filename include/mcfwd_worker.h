@@ -107,6 +107,7 @@ struct mcfwd_wstats {
 	uint64_t iterations;     /**< loop iterations (heartbeat) */
 	uint64_t idle_sleeps;
 	uint64_t ctl_tx;         /**< control packets sent */
+	uint64_t ctl_tx_discards; /**< control packets a port refused */
 };
 
 /** TSC cycles spent in each pass of a burst, summed over bursts: where a
@@ -259,8 +260,9 @@ void mcfwd_worker_burst_reinjected(struct mcfwd_worker *w, struct rte_mbuf **pkt
 
 /** Send buffered packets (and drain TX rings this worker owns). Packets a
  * PMD does not take are freed and counted. Worker lcore; or another
- * thread while the worker is paused (state 3: parked, touching nothing). */
-void mcfwd_worker_flush(struct mcfwd_worker *w);
+ * thread while the worker is paused (state 3: parked, touching nothing).
+ * @return packets taken from the TX rings it owns (work done for others). */
+unsigned int mcfwd_worker_flush(struct mcfwd_worker *w);
 
 /** The lcore function: poll until dp->stop. Registers with QSBR itself. */
 int mcfwd_worker_loop(void *arg);

@@ -267,13 +267,15 @@ struct mgm_mfe_stats {
 	 * out_discards summed (replicas a TX queue or the hand-over ring to
 	 * the queue's worker refused, and replicas no mbuf could be had for),
 	 * over every OIF slot including interfaces purged from the list, as
-	 * out_pkts. */
+	 * out_pkts. A handed-over replica the owner's port then refuses is
+	 * counted in the worker's and port's tx_discards only (its entry may
+	 * be gone by then). */
 	uint64_t queue_overflow;
 };
 struct mgm_oif_stats {
 	struct mgm_if ifc;
 	uint64_t out_pkts;
-	uint64_t out_discards; /**< refused by the TX queue or ring, or no mbuf */
+	uint64_t out_discards; /**< refused by the TX queue or the hand-over ring, or no mbuf */
 	uint64_t ttl_too_low;  /**< TTL not above the OIF's threshold */
 	uint64_t frag_needed;  /**< longer than the OIF's MTU */
 };
