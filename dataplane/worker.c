@@ -444,6 +444,15 @@ forward(struct mcfwd_worker *w, const struct fwd_view v, struct rte_mbuf *m,
 		return;
 	}
 	if (unlikely(!mfc_iif_ok_in(v.ist, e, ifid))) {
+		if (e->iif == ifid) {
+			/* the right interface, hidden or down since the entry
+			 * was published (a release under way, link down): not
+			 * a wrong-interface event for its owner */
+			ec->discards++;
+			w->st.no_iface++;
+			rte_pktmbuf_free(m);
+			return;
+		}
 		ec->wrong_if++;
 		w->st.wrong_if++;
 		/* the key with the top bit of the source flipped: its own slots */
@@ -509,6 +518,12 @@ forward(struct mcfwd_worker *w, const struct fwd_view v, struct rte_mbuf *m,
 		if (unlikely(pi->ip_len > ifc->mtu)) {
 			oc[k].frag_needed++;
 			w->st.frag_needed++;
+			continue;
+		}
+		if (unlikely(ifc == pend)) {
+			/* the interface again, another next hop (the list is
+			 * sorted): one frame on the link reaches both */
+			oc[k].out_pkts++;
 			continue;
 		}
 		if (pend == NULL) {

@@ -96,7 +96,8 @@ struct mcfwd_wstats {
 	uint64_t ctrl_punted;    /**< IGMP / link-local handed to control */
 	uint64_t ctrl_dropped;   /**< punt ring full or rate limit */
 	uint64_t not_ip, not_mcast, bad_hdr, ttl_expired;
-	uint64_t no_iface;       /**< port/VLAN with no interface */
+	uint64_t no_iface;       /**< port/VLAN with no interface, or the entry's
+				   * incoming interface hidden or down */
 	uint64_t tx_pkts;        /**< replicas taken by PMDs */
 	uint64_t tx_discards;    /**< replicas not taken (freed) */
 	uint64_t alloc_fail;     /**< copies/clones that could not be made (out-discards) */

@@ -663,6 +663,91 @@ t_punt_buckets(void **state)
 	drain_all();
 }
 
+/* Found by review: (a) traffic on an entry's own incoming interface while
+ * it is down or hidden is not a wrong-interface event (no WRONG_IF punt to
+ * its owner); (b) two OIFs on one interface with different next hops send
+ * one frame; (c) a header-only packet is copied, never cloned into an empty
+ * segment; (d) a burst of more than MCFWD_BURST_MAX packets leaves none
+ * behind. */
+static void
+t_review_edges(void **state)
+{
+	(void)state;
+	struct rte_mbuf *m[4];
+	/* (a) */
+	uint16_t o1[] = { 1 };
+	add(S1, G1, 0, 1, o1, NULL);
+	stats_zero();
+	assert_int_equal(mfc_iface_set_down(cache, 0, true), 0);
+	run1(frame(0, 0, S1, G1, 64, 100, 17));
+	assert_int_equal(mfc_iface_set_down(cache, 0, false), 0);
+	assert_int_equal(sent(1, m, 2), 0);
+	assert_int_equal(w->st.wrong_if, 0);
+	assert_int_equal(w->st.wrong_if_punted, 0);
+	assert_int_equal(w->st.no_iface, 1);
+	assert_int_equal(rte_ring_count(punt), 0);
+	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
+	del(S1, G1);
+	/* (b): interface 1 through two next hops, and interface 2 */
+	struct mfc_oif o[3] = {
+		{ .ifid = 1, .ttl = 1, .flags = MFC_OIF_ENABLED, .nexthop = 0x0a010001u },
+		{ .ifid = 1, .ttl = 1, .flags = MFC_OIF_ENABLED, .nexthop = 0x0a010002u },
+		{ .ifid = 2, .ttl = 1, .flags = MFC_OIF_ENABLED },
+	};
+	struct mfc_spec sp = { .iif = 0, .n_oifs = 3, .oifs = o };
+	assert_int_equal(mfc_add(cache, S1, G1, &sp), 0);
+	stats_zero();
+	run1(frame(0, 0, S1, G1, 64, 100, 17));
+	assert_int_equal(sent(1, m, 4), 1);
+	check_frame(m[0], 1, G1, 63, 100);
+	rte_pktmbuf_free(m[0]);
+	assert_int_equal(sent(2, m, 4), 1);
+	rte_pktmbuf_free(m[0]);
+	assert_int_equal(w->st.tx_pkts, 2);
+	struct mfc_stats st;
+	struct mfc_oif_stats os[3];
+	uint32_t no = 3;
+	assert_int_equal(mfc_stats_get(cache, S1, G1, &st, os, &no), 0);
+	assert_int_equal(no, 3);
+	assert_int_equal(os[0].out_pkts, 1); /* each next hop reached */
+	assert_int_equal(os[1].out_pkts, 1);
+	assert_int_equal(os[2].out_pkts, 1);
+	del(S1, G1);
+	/* (c) */
+	uint16_t o12[] = { 1, 2 };
+	add(S1, G1, 0, 2, o12, NULL);
+	stats_zero();
+	dp.clone_min = 20;
+	run1(frame(0, 0, S1, G1, 64, 20, 17));
+	dp.clone_min = 0;
+	for (int p = 1; p <= 2; p++) {
+		assert_int_equal(sent(p, m, 2), 1);
+		assert_int_equal(m[0]->nb_segs, 1);
+		assert_int_equal(m[0]->pkt_len, 14 + 20);
+		rte_pktmbuf_free(m[0]);
+	}
+	assert_int_equal(w->st.clones, 0);
+	del(S1, G1);
+	/* (d): to port 2 (port 1's device ring holds 8) */
+	uint16_t o2[] = { 2 };
+	add(S1, G1, 0, 1, o2, NULL);
+	stats_zero();
+	struct rte_mbuf *b[100];
+	for (int i = 0; i < 100; i++)
+		b[i] = frame(0, 0, S1, G1, 64, 100, 17);
+	run(b, 100);
+	assert_int_equal(w->st.rx_pkts, 100);
+	assert_int_equal(w->st.fwd, 100);
+	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
+	struct rte_mbuf *out[128];
+	unsigned int n = sent(2, out, 128);
+	assert_int_equal(n, 100);
+	rte_pktmbuf_free_bulk(out, n);
+	del(S1, G1);
+	drain_all();
+	assert_int_equal(rte_mempool_avail_count(pool), pool->size);
+}
+
 static void
 t_tx_partial(void **state)
 {
@@ -916,6 +1001,7 @@ main(void)
 		cmocka_unit_test(t_rpf_negative_noif),
 		cmocka_unit_test(t_classify_and_punt),
 		cmocka_unit_test(t_punt_buckets),
+		cmocka_unit_test(t_review_edges),
 		cmocka_unit_test(t_tx_partial),
 		cmocka_unit_test(t_alloc_fail),
 		cmocka_unit_test(t_tx_ring_handoff),
