@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""CI smoke of bench_worker (and bench_worker_phases): a short run of a few
+"""CI smoke of bench_worker, bench_worker_phases and bench_mfc: a short run of a few
 cases that fails when a case reports an error (the benchmark checks its own
 work: every packet accounted for, every replica sent), when a case did not
 run, and, with --phases, when the per-pass cycle counters are missing, not
