@@ -31,6 +31,12 @@ die(const char *m)
 }
 
 static void
+rm_base_conf(void)
+{
+	unlink(base_conf);
+}
+
+static void
 setup(void)
 {
 	char prefix[64];
@@ -56,6 +62,7 @@ setup(void)
 	FILE *f = fopen(base_conf, "w");
 	if (f == NULL)
 		die("config file");
+	atexit(rm_base_conf); /* kept for reloads while the fuzzer runs */
 	fputs("iface p0 port 0 address 10.0.0.254/24\niface p1 port 1\niface p2 port 2\n"
 	      "mroute from p0 source 10.0.0.1 group 232.1.1.1 to p1 p2\n"
 	      "mroute from p0 group 232.1.1.2 to p2\nphyint p1 enable ttl-threshold 3 igmp\n", f);
