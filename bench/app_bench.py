@@ -367,6 +367,9 @@ def measure(prog, a, case, rep):
             out = pr.output()
         lines = [ln for ln in out.splitlines() if "EAL" not in ln and ln.strip()]
         res = {"error": "%s: %s" % (e, lines[-1] if lines else ""), "load1": load}
+    except BaseException:
+        pr.stop("term")  # anything else (a bug, ^C): no busy-polling process left behind
+        raise
     rc = pr.stop(how)
     if prog == "mcfwd" and rc not in (0, None) and "error" not in res:
         res["exit"] = rc
@@ -474,6 +477,9 @@ def run_perf(a, results):
             prof[str(fan)] = rows[:12]
         except (OSError, subprocess.CalledProcessError) as e:
             prof[str(fan)] = [(0.0, "perf failed: %s" % e)]
+        except BaseException:
+            pr.stop("term")
+            raise
         pr.stop("quit")
     results["_perf"] = prof
 
@@ -603,6 +609,9 @@ def teardown_once(a, rep):
         time.sleep(4.5)
     except (OSError, RuntimeError, KeyError, ValueError, TypeError) as e:
         res["error"] = str(e)
+    except BaseException:
+        pr.stop("term")
+        raise
     rc = pr.stop("quit", timeout=120)
     out = pr.output()
     res["exit"] = rc

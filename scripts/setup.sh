@@ -14,7 +14,8 @@ PKGS=(
   libnuma-dev libpcap-dev
   python3-scapy tcpdump
   dpdk-dev dpdk-doc linux-perf   # bench-app.sh: dpdk-testpmd, examples/ipv4_multicast, perf
-  smcroute iproute2 iperf ethtool   # netns e2e: the kernel's multicast router (smcrouted), hosts, veth offloads
+  smcroute iproute2 ethtool         # netns e2e: the kernel's multicast router (smcrouted), hosts, veth offloads
+  iperf                             # multicast traffic for tries by hand (iperf -u -B GROUP); no test needs it
   procps                            # netns e2e: sysctl in the namespaces (not in minimal images)
 )
 
@@ -31,8 +32,17 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # a fresh VM: apt-daily may hold the lock for a while; an install cut
+  # short earlier must be finished first
+  apt=(apt-get -o DPkg::Lock::Timeout=600)
+  $SUDO dpkg --configure -a || true
+  $SUDO "${apt[@]}" update -qq
+  $SUDO "${apt[@]}" install -y -qq --no-install-recommends "${missing[@]}"
+  # smcroute's package starts a daemon on the host's multicast routing
+  # table; the tests run their own in a namespace
+  if printf '%s\n' "${missing[@]}" | grep -qx smcroute && command -v systemctl >/dev/null; then
+    $SUDO systemctl disable --now smcroute >/dev/null 2>&1 || true
+  fi
 else
   echo "setup: all packages present"
 fi
