@@ -97,12 +97,25 @@ def stop(p, sig=signal.SIGTERM, timeout=10):
 
 
 def cleanup():
+    # the topology first: a timeout's SIGKILL follows SIGTERM by 0.5 s, and
+    # namespaces left behind outlive the run (processes die with the test)
+    subprocess.run(["bash", TOPO, "down", SFX], check=False)
     for p in PROCS:
         if p.poll() is None:
             p.kill()
             p.wait()
-    subprocess.run(["bash", TOPO, "down", SFX], check=False)
     shutil.rmtree("/var/run/dpdk/" + PREFIX, ignore_errors=True)
+
+
+def sweep_stale():
+    """Namespaces of earlier runs killed before their cleanup (their suffix
+    is their PID in hex): taken down when that PID is gone."""
+    out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    for ln in out.splitlines():
+        m = re.match(r"mcrt-([0-9a-f]{1,6})\b", ln)
+        if m and m.group(1) != SFX and not os.path.exists("/proc/%d" % int(m.group(1), 16)):
+            say("taking down the namespaces of an earlier run (%s)" % m.group(1))
+            subprocess.run(["bash", TOPO, "down", m.group(1)], check=False)
 
 
 # ------------------------------------------------------------------ hosts
@@ -727,6 +740,7 @@ def main():
     d = tempfile.mkdtemp(prefix="mcfwd-netns-")
     t0 = time.time()
     try:
+        sweep_stale()
         subprocess.run(["bash", TOPO, "down", SFX], check=False)
         subprocess.run(["bash", TOPO, "up", SFX], check=True)
         for n in names:

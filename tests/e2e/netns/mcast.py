@@ -70,6 +70,8 @@ def send():
         flows.append((g, int(t)))
     rate = float(arg("--rate"))
     count = int(arg("--count", "0"))
+    # a limit of its own: a test killed before it could stop us
+    end = time.monotonic() + float(arg("--max-seconds", "600"))
     seq = int(arg("--seq0", "0"))
     prog = arg("--progress", "")
     stop = []
@@ -81,7 +83,7 @@ def send():
     pf = os.open(prog, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644) if prog else -1
     n = 0
     t0 = time.monotonic()
-    while not stop and (count == 0 or n < count):
+    while not stop and (count == 0 or n < count) and time.monotonic() < end:
         g, ttl = flows[n % len(flows)]
         s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, ttl)
         s.sendto(payload(seq, n % len(flows), ttl), (g, PORT))
@@ -120,7 +122,8 @@ def recv():
     signal.signal(signal.SIGTERM, lambda *a: state.update(stop=True))
     signal.signal(signal.SIGUSR1, lambda *a: state.update(leave=True))
     s.settimeout(0.05)
-    while not state["stop"]:
+    end = time.monotonic() + float(arg("--max-seconds", "600"))  # see send()
+    while not state["stop"] and time.monotonic() < end:
         if state["leave"]:
             for _, drop, m in joins:
                 s.setsockopt(socket.IPPROTO_IP, drop, m)
