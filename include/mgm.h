@@ -143,7 +143,9 @@ int mgm_interface_take(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t
  * to mgm_poll() (see mgm_mfe_reap_pending()), so the call does not grow
  * with their number. Alerts, as leaves would raise them, after the purge
  * (and before ENABLE_IGMP): PRUNE_ALERT (member_delete false) to the
- * upstream owner of each MFE the purge left without OIF, then, per
+ * upstream owner of each MFE the purge left without OIF, unless that is
+ * the releasing client itself (its own change; a shutdown releases every
+ * interface, and a million self-alerts made it 6-10 times longer), then, per
  * dropped membership, LOCAL_LEAVE to the owner when IGMP stops on an
  * interface it keeps, and PRUNE_ALERTs by the usual rules.
  * @return 0, -EINVAL, -EBUSY.

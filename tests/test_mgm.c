@@ -1468,6 +1468,32 @@ log_count(const char *line)
  * point-to-multipoint path, for IGMP stopping alone on an interface, for
  * (*,*) memberships, and in a group where a veto leaves an MFE fewer
  * OIFs than the group has receivers. MFEs that keep an OIF are not told. */
+/* A release does not alert the releasing client of MFEs its own release
+ * left without OIF (it made the change; a shutdown releases every
+ * interface and would alert itself once per MFE), while another upstream
+ * owner is alerted. */
+static void
+test_release_no_self_alert(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 1, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 2, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 3, 0), 0);
+	assert_int_equal(mgm_route_add(f->m, 0x0a000000u, 8, 1, 0), 0);
+	assert_int_equal(mgm_route_add(f->m, 0x0b000000u, 8, 3, 0), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G1, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0); /* iif 1: Q's */
+	assert_int_equal(mgm_mfe_create(f->m, K1, G1, 3, NULL, 0), 0); /* iif 3: P's */
+	assert_string_equal(oifs_of(f, S1, G1), " 2");
+	assert_string_equal(oifs_of(f, K1, G1), " 2");
+	log_clear();
+	assert_int_equal(mgm_interface_release(f->m, f->q.h, 2, 0), 0);
+	assert_string_equal(oifs_of(f, S1, G1), "");
+	assert_string_equal(oifs_of(f, K1, G1), "");
+	assert_int_equal(log_count("Q PRUNE_ALERT a000001/ffffffff e8010101/ffffffff if=1 delete=0"), 0);
+	assert_int_equal(log_count("P PRUNE_ALERT b000001/ffffffff e8010101/ffffffff if=3 delete=0"), 1);
+}
+
 static void
 test_release_alerts_emptied_mfes(void **state)
 {
@@ -1745,6 +1771,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_igmp_release_tells_owner_local_leave, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_take_replays_igmp_local_joins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_alerts_emptied_mfes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_no_self_alert, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stats_queue_overflow, setup, teardown),
 		cmocka_unit_test(test_timers_and_fds),
 	};
