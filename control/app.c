@@ -508,21 +508,31 @@ config_apply_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
  * checks cannot see, e.g. MGM's memberships per interface): put the
  * running configuration's addresses, routes, names, static routes and
  * IGMP interfaces back. Interfaces the failed file created stay (as on any
- * reload: protocols may hold them). Its own failures are appended to err. */
+ * reload: protocols may hold them). Its own failures are appended to err.
+ * igmp_saved: which interfaces had IGMP by the configuration before (an
+ * `igmp enable` from the CLI is not the file's to turn off). */
 static void
-config_rollback(struct mcfwd_config *failed, bool static_done, char *err, size_t errlen)
+config_rollback(struct mcfwd_config *failed, bool static_done, const bool *igmp_saved, char *err,
+		size_t errlen)
 {
-	struct mcfwd_config *old = app.cfg;
+	static const struct mcfwd_config none; /* no file ran before (a load from the CLI) */
+	const struct mcfwd_config *old = app.cfg ? app.cfg : &none;
+	struct mcfwd_config *keep = app.cfg;
 	char e2[256] = "";
 	int rc;
-	if (old == NULL)
-		return; /* the first load: the program stops */
 	pending_cfg = NULL;
 	app.cfg = failed; /* config_drop_stale() drops what the running one set */
 	rc = config_apply_ifaces(old, e2, sizeof(e2));
-	app.cfg = old;
-	if (rc == 0 && static_done)
-		rc = mcfwd_static_apply(app.st, old, e2, sizeof(e2));
+	app.cfg = keep;
+	if (rc == 0 && static_done) {
+		if (keep != NULL) {
+			rc = mcfwd_static_apply(app.st, old, e2, sizeof(e2));
+		} else { /* routes made from the CLI before it are in no file */
+			snprintf(e2, sizeof(e2), "the static routes are the failed file's");
+			rc = -EINVAL;
+		}
+	}
+	memcpy(app.igmp_by_cfg, igmp_saved, sizeof(app.igmp_by_cfg));
 	if (rc == 0)
 		rc = config_apply_igmp(old, e2, sizeof(e2));
 	size_t l = strnlen(err, errlen);
@@ -559,6 +569,8 @@ app_config_load(const char *path, bool reload, char *err, size_t errlen)
 			c->mgroups[i].loc.file, c->mgroups[i].loc.line);
 	/* from here on only resource exhaustion can fail, and then the
 	 * running configuration is put back */
+	static bool igmp_saved[APP_MAX_IFACES];
+	memcpy(igmp_saved, app.igmp_by_cfg, sizeof(igmp_saved));
 	rc = config_apply_ifaces(c, err, errlen);
 	if (rc < 0)
 		goto undo;
@@ -569,7 +581,7 @@ app_config_load(const char *path, bool reload, char *err, size_t errlen)
 	/* IGMP co-owns interfaces static may own too (MGM brackets) */
 	rc = config_apply_igmp(c, err, errlen);
 	if (rc < 0) {
-		config_rollback(c, true, err, errlen);
+		config_rollback(c, true, igmp_saved, err, errlen);
 		goto fail;
 	}
 	if (app.cfg) {
@@ -584,7 +596,7 @@ app_config_load(const char *path, bool reload, char *err, size_t errlen)
 		path, c->n_ifaces, c->n_routes, c->n_mroutes);
 	return 0;
 undo:
-	config_rollback(c, false, err, errlen);
+	config_rollback(c, false, igmp_saved, err, errlen);
 fail:
 	pending_cfg = NULL;
 	mcfwd_config_free(c);
@@ -885,8 +897,9 @@ app_forwarding(bool on)
 		 * behalf (it is parked and touches nothing), so that nothing
 		 * left over goes out at `start`, after a release meanwhile */
 		for (unsigned int i = 0; i < app.n_workers; i++)
-			if (app.w[i]->state == 3 && owns_pending_tx(i))
-				mcfwd_worker_flush(app.w[i]);
+			while (app.w[i]->state == 3 && owns_pending_tx(i) &&
+			       mcfwd_worker_flush(app.w[i]) > 0)
+				; /* a call takes 512 at most; what a port refuses is freed */
 	}
 	app.forwarding = on;
 	return 0;

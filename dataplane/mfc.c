@@ -142,7 +142,9 @@ struct mfc {
 	uint32_t ohwm;              /* blocks at or above this were never used */
 	uint32_t ostk_n[OCLASS_MAX];
 	struct mfc_oif_ctr *obase;  /* control-side folded counts */
-	uint64_t *ogone;            /* per cidx: packets sent on OIFs its versions dropped */
+	struct ogone {              /* per cidx: counts of OIFs its versions dropped */
+		uint64_t out_pkts, out_discards;
+	} *ogone;
 	struct mfc_lcore_ctrs *lc;
 
 	struct oifl_obj **ihash;
@@ -474,7 +476,7 @@ mfc_create(const struct mfc_params *p)
 	c->iface_oifl_refs = calloc(d.max_ifaces, sizeof(uint32_t));
 	c->iifv = calloc(d.max_ifaces, sizeof(struct u32vec));
 	c->obase = bigalloc(c, (size_t)c->ocap * sizeof(struct mfc_oif_ctr), LAZY);
-	c->ogone = bigalloc(c, (size_t)c->pool_size * sizeof(uint64_t), LAZY);
+	c->ogone = bigalloc(c, (size_t)c->pool_size * sizeof(struct ogone), LAZY);
 	c->pbm = bigalloc(c, ((size_t)c->pool_size / 64 + 1) * sizeof(uint64_t), POPULATE);
 	for (unsigned int k = 0; k < OCLASS_MAX; k++)
 		if ((c->ostk[k] = bigalloc(c, (size_t)(c->ocap >> k) * sizeof(uint32_t), LAZY)) == NULL)
@@ -608,7 +610,7 @@ mfc_destroy(struct mfc *c)
 	free(c->iface_state);
 	free(c->iface_oifl_refs);
 	bigfree(c->obase, (size_t)c->ocap * sizeof(struct mfc_oif_ctr));
-	bigfree(c->ogone, (size_t)c->pool_size * sizeof(uint64_t));
+	bigfree(c->ogone, (size_t)c->pool_size * sizeof(struct ogone));
 	bigfree(c->pbm, ((size_t)c->pool_size / 64 + 1) * sizeof(uint64_t));
 	bigfree(c->meta, (size_t)c->pool_size * sizeof(struct meta));
 	bigfree(c->t.pool, (size_t)c->pool_size * sizeof(struct mfc_entry));
@@ -698,7 +700,7 @@ cidx_alloc(struct mfc *c)
 	/* reused only after the grace period that retired it: zero it now */
 	for (uint32_t l = 0; l < c->n_lcores; l++)
 		memset(&c->lc[l].ent[i], 0, sizeof(struct mfc_ctr));
-	c->ogone[i] = 0;
+	c->ogone[i] = (struct ogone){ 0, 0 };
 	return i;
 }
 
@@ -1046,7 +1048,8 @@ fold_oif_ctrs(struct mfc *c, const struct mfc_entry *old, const struct mfc_entry
 			d->ttl_low += t.ttl_low;
 			d->frag_needed += t.frag_needed;
 		} else {
-			c->ogone[old->cidx] += t.out_pkts;
+			c->ogone[old->cidx].out_pkts += t.out_pkts;
+			c->ogone[old->cidx].out_discards += t.out_discards;
 		}
 		o->out_pkts -= t.out_pkts;
 		o->out_discards -= t.out_discards;
@@ -1961,7 +1964,8 @@ mfc_stats_get(const struct mfc *c, uint32_t src, uint32_t grp,
 			st->last_used = x->last_used;
 	}
 	uint32_t live = 0, room = n_oifs ? *n_oifs : 0;
-	st->out_pkts = c->ogone[e->cidx];
+	st->out_pkts = c->ogone[e->cidx].out_pkts;
+	st->out_discards = c->ogone[e->cidx].out_discards;
 	if (e->oifl != NULL) {
 		const struct mfc_oifl_data *d = e->oifl->data;
 		for (uint32_t i = 0; i < d->n; i++) {

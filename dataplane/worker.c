@@ -520,12 +520,10 @@ forward(struct mcfwd_worker *w, const struct fwd_view v, struct rte_mbuf *m,
 			w->st.frag_needed++;
 			continue;
 		}
-		if (unlikely(ifc == pend)) {
-			/* the interface again, another next hop (the list is
-			 * sorted): one frame on the link reaches both */
-			oc[k].out_pkts++;
-			continue;
-		}
+		if (unlikely(ifc == pend))
+			continue; /* the interface again, another next hop (the list
+				   * is sorted): the one frame on the link reaches both,
+				   * counted once, on the first */
 		if (pend == NULL) {
 			/* first target: TTL - 1 once, in the received frame */
 			if (unlikely(m->nb_segs != 1)) {
@@ -737,15 +735,15 @@ burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 void
 mcfwd_worker_burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
-	for (uint16_t i = 0; i < n; i = (uint16_t)(i + MCFWD_BURST_MAX))
-		burst(w, pkts + i, (uint16_t)RTE_MIN(n - i, MCFWD_BURST_MAX), false);
+	for (uint32_t i = 0; i < n; i += MCFWD_BURST_MAX)
+		burst(w, pkts + i, (uint16_t)RTE_MIN(n - i, (uint32_t)MCFWD_BURST_MAX), false);
 }
 
 void
 mcfwd_worker_burst_reinjected(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
-	for (uint16_t i = 0; i < n; i = (uint16_t)(i + MCFWD_BURST_MAX))
-		burst(w, pkts + i, (uint16_t)RTE_MIN(n - i, MCFWD_BURST_MAX), true);
+	for (uint32_t i = 0; i < n; i += MCFWD_BURST_MAX)
+		burst(w, pkts + i, (uint16_t)RTE_MIN(n - i, (uint32_t)MCFWD_BURST_MAX), true);
 }
 
 /* ---------------------------------------------------------------- */

@@ -747,6 +747,7 @@ test_counters_across_replace(void **st)
 	l0->oif[e->ocidx + 0].out_pkts += 10; /* ifid 2 */
 	l0->oif[e->ocidx + 1].out_pkts += 4;  /* ifid 3 */
 	l0->oif[e->ocidx + 1].out_discards += 1;
+	l0->oif[e->ocidx + 0].out_discards += 2;
 	/* {2,3} -> {2,5}: no mfc_sync() */
 	struct mfc_oif o[2] = { oif(2, 1), oif(5, 1) };
 	struct mfc_spec sp = { .iif = 1, .n_oifs = 2, .oifs = o };
@@ -755,6 +756,7 @@ test_counters_across_replace(void **st)
 	assert_int_not_equal(e2->ocidx, e->ocidx);
 	assert_int_equal(mfc_stats_get(c, S(1), G(1), &s, os, &n), 0);
 	assert_int_equal(s.out_pkts, 14);
+	assert_int_equal(s.out_discards, 3); /* ifid 3's, gone with it, still counted */
 	assert_int_equal(n, 2);
 	assert_int_equal(os[0].ifid, 2);
 	assert_int_equal(os[0].out_pkts, 10);
@@ -774,9 +776,11 @@ test_counters_across_replace(void **st)
 	assert_int_equal(mfc_replace(c, S(1), G(1), &sp), 0);
 	assert_int_equal(mfc_stats_get(c, S(1), G(1), &s, NULL, NULL), 0);
 	assert_int_equal(s.out_pkts, 20);
+	assert_int_equal(s.out_discards, 3);
 	mfc_sync(c);
 	assert_int_equal(mfc_stats_get(c, S(1), G(1), &s, NULL, NULL), 0);
 	assert_int_equal(s.out_pkts, 20);
+	assert_int_equal(s.out_discards, 3);
 	/* deleted and made again: from zero */
 	assert_int_equal(mfc_del(c, S(1), G(1)), 0);
 	mfc_sync(c);

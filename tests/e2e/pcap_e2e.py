@@ -1077,7 +1077,17 @@ show interfaces json
 quit
 """ % dict(b=b, c=c, dd=dd, e=e, big=big)
     r = Run("reload", nports=2, config=cfg, cmds=cmds).run(timeout=120)
+    # started without a file: the failed load is undone against nothing
+    r0 = Run("reload0", nports=2, config="", cmds="protocol static load %s\nshow ip route json\n"
+             "show interfaces json\nquit\n" % big)
+    i = r0.argv.index("--config")
+    del r0.argv[i:i + 2]
+    r0.run(timeout=120)
     shutil.rmtree(d, ignore_errors=True)
+    js0 = [json.loads(l) for l in r0.out.splitlines() if l.startswith("[")]
+    check(len(js0) == 2 and js0[0] == [] and all(x["address"] == "" for x in js0[1]),
+          "reload: a failed load with no file running left routes or addresses: %s" % js0)
+    r0.cleanup()
     check(r.rc == 0, "reload: exit status %s" % r.rc)
     js = [json.loads(l) for l in r.out.splitlines() if l.startswith("[")]
     if check(len(js) == 11, "reload: %d JSON lines:\n%s" % (len(js), r.out[-1500:])):
