@@ -707,6 +707,7 @@ port_start(uint16_t pid, char *err, size_t errlen)
 			p->promisc ? "; promiscuous instead" : "; relying on the device's default");
 	}
 	rte_eth_macaddr_get(pid, &p->mac);
+	memcpy(app.dp.port_mac[pid], p->mac.addr_bytes, 6);
 	struct rte_eth_link l;
 	if (rte_eth_link_get_nowait(pid, &l) == 0)
 		p->link_up = l.link_status == RTE_ETH_LINK_UP;

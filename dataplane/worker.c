@@ -592,6 +592,7 @@ classify_burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool 
 	 * looked up when the port changes, not per packet */
 	uint16_t port = UINT16_MAX;
 	const uint16_t *map = NULL;
+	const uint8_t *pmac = NULL;
 	uint64_t port_rx = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
@@ -606,6 +607,7 @@ classify_burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool 
 			port = m->port;
 			port_rx = 0;
 			map = port < MCFWD_MAX_PORTS ? dp->rx_map[port] : NULL;
+			pmac = port < MCFWD_MAX_PORTS ? dp->port_mac[port] : NULL;
 		}
 		port_rx++;
 		if (!reinj)
@@ -615,6 +617,13 @@ classify_burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool 
 		enum mcfwd_class c = mcfwd_classify_csum(f, m->data_len, p, mcfwd_rx_csum(m));
 		uint16_t ifid = MFC_IFID_NONE;
 		if (c == MCFWD_PKT_FWD || c == MCFWD_PKT_PUNT) {
+			/* a unicast frame for another host (seen on a
+			 * promiscuous port) is not ours, as Linux drops it */
+			if (unlikely(!(f[0] & 1)) && (pmac == NULL || memcmp(f, pmac, 6) != 0)) {
+				w->st.not_mcast++;
+				rte_pktmbuf_free(m);
+				continue;
+			}
 			ifid = map ? map[p->vlan] : MFC_IFID_NONE;
 			if (unlikely(ifid == MFC_IFID_NONE)) {
 				w->st.no_iface++;

@@ -95,7 +95,9 @@ struct mcfwd_wstats {
 	uint64_t miss_dropped;   /**< de-duplicated, rate-limited, ring full or reinjected miss */
 	uint64_t ctrl_punted;    /**< IGMP / link-local handed to control */
 	uint64_t ctrl_dropped;   /**< punt ring full or rate limit */
-	uint64_t not_ip, not_mcast, bad_hdr, ttl_expired;
+	uint64_t not_ip;
+	uint64_t not_mcast;      /**< not to 224/4, or to another host's MAC */
+	uint64_t bad_hdr, ttl_expired;
 	uint64_t no_iface;       /**< port/VLAN with no interface, or the entry's
 				   * incoming interface hidden or down */
 	uint64_t tx_pkts;        /**< replicas taken by PMDs */
@@ -132,6 +134,9 @@ struct mcfwd_dp {
 	struct mfc *cache;               /**< for counter arrays */
 	struct mcfwd_iface_dp *ifs;      /**< [max_ifaces], written by control */
 	uint16_t *rx_map[MCFWD_MAX_PORTS]; /**< per port [4096]: VLAN (0 untagged) -> ifid */
+	/** each port's own MAC: a unicast frame to another one is another
+	 * host's (a promiscuous port, where allmulticast is missing) */
+	uint8_t port_mac[MCFWD_MAX_PORTS][6];
 	uint32_t max_ifaces;
 	struct rte_ring *punt;           /**< MP/SC: workers -> control */
 	struct rte_mempool *pool;        /**< copies and clone headers */

@@ -264,12 +264,12 @@ t_clone_large(void **state)
  * OIF's source MAC and VLAN id): short frames go in one 64-byte move when
  * the buffer has 64 bytes, longer ones, and frames too near their buffer's
  * end, by length. The received frame's destination MAC is not the group's
- * here, so a copy that kept it fails; trailing padding must go. */
+ * here (the port's own, unicast), so a copy that kept it fails; trailing
+ * padding must go. */
 static void
 t_frame_copies(void **state)
 {
 	(void)state;
-	static const uint8_t junk_mac[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
 	struct {
 		uint16_t in_if, in_port, in_vlan;
 		uint16_t oif[3];
@@ -288,7 +288,7 @@ t_frame_copies(void **state)
 				stats_zero();
 				struct rte_mbuf *f = frame(c[i].in_port, c[i].in_vlan, S1, G1, 20, ip_len, 17);
 				uint8_t *p = rte_pktmbuf_mtod(f, uint8_t *);
-				memcpy(p, junk_mac, 6);
+				memcpy(p, PORT_MAC[c[i].in_port], 6);
 				if (var == 1)
 					memset(rte_pktmbuf_append(f, 16), 0xee, 16);
 				if (var == 2) { /* move the frame to the last bytes of its buffer */
@@ -668,7 +668,7 @@ t_punt_buckets(void **state)
  * its owner); (b) two OIFs on one interface with different next hops send
  * one frame; (c) a header-only packet is copied, never cloned into an empty
  * segment; (d) a burst of more than MCFWD_BURST_MAX packets leaves none
- * behind. */
+ * behind; (e) a unicast frame for another host is dropped. */
 static void
 t_review_edges(void **state)
 {
@@ -727,6 +727,24 @@ t_review_edges(void **state)
 		rte_pktmbuf_free(m[0]);
 	}
 	assert_int_equal(w->st.clones, 0);
+	del(S1, G1);
+	/* (e): a unicast frame for another host (a promiscuous port) is not
+	 * ours; one to the port's own MAC is */
+	add(S1, G1, 0, 1, o1, NULL);
+	stats_zero();
+	struct rte_mbuf *u = frame(0, 0, S1, G1, 64, 100, 17);
+	static const uint8_t other[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
+	memcpy(rte_pktmbuf_mtod(u, uint8_t *), other, 6);
+	run1(u);
+	assert_int_equal(sent(1, m, 2), 0);
+	assert_int_equal(w->st.not_mcast, 1);
+	u = frame(0, 0, S1, G1, 64, 100, 17);
+	memcpy(rte_pktmbuf_mtod(u, uint8_t *), PORT_MAC[0], 6);
+	run1(u);
+	assert_int_equal(sent(1, m, 2), 1);
+	check_frame(m[0], 1, G1, 63, 100);
+	rte_pktmbuf_free(m[0]);
+	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
 	del(S1, G1);
 	/* (d): to port 2 (port 1's device ring holds 8) */
 	uint16_t o2[] = { 2 };
@@ -985,6 +1003,7 @@ main(void)
 		dp.ifs[i] = (struct mcfwd_iface_dp){ .port = ports[p], .vlan = i == 4 ? 7 : i == 5 ? 9 : 0,
 			.mtu = 1500, .used = 1, .multiseg = 1 };
 		memcpy(dp.ifs[i].mac, PORT_MAC[p], 6);
+		memcpy(dp.port_mac[ports[p]], PORT_MAC[p], 6);
 		dp.rx_map[ports[p]][dp.ifs[i].vlan] = (uint16_t)i;
 	}
 	urcu_qsbr_register_thread();
