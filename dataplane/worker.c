@@ -94,8 +94,8 @@ tx_port_flush(struct mcfwd_worker *w, uint16_t port)
 		w->port[port].tx_pkts += sent;
 	} else {
 		/* no TX queue of our own on this port: its owner sends (and
-		 * counts what the port takes), and needs the counter slots
-		 * with the packets */
+		 * counts what the port takes); ocidx tells replicas from
+		 * control's packets (UINT32_MAX), nothing reads the slot */
 		for (uint16_t i = 0; i < n; i++)
 			mcfwd_meta(m[i])->ocidx = w->tx[port].oc[i];
 		sent = (uint16_t)rte_ring_mp_enqueue_burst(w->txr[port], (void **)m, n, NULL);

@@ -895,6 +895,53 @@ t_tx_ring_handoff(void **state)
 	del(S1, G1);
 }
 
+/* The owner drains a ring of more than one burst in one flush (and says
+ * how many it took: work that keeps it out of idle sleep); control
+ * packets its port refuses count as ctl_tx_discards, not as replicas. */
+static void
+t_txr_drain(void **state)
+{
+	(void)state;
+	struct rte_ring *hr = rte_ring_create("drain", 512, 0, RING_F_SC_DEQ);
+	assert_non_null(hr);
+	txr[ports[2]] = hr;
+	w->txr_owned = 1u << ports[2];
+	stats_zero();
+	for (int i = 0; i < 200; i++) { /* control's packets: 200 > 3 bursts */
+		struct rte_mbuf *c = frame(0, 0, S1, G1, 64, 100, 2);
+		mcfwd_meta(c)->ocidx = UINT32_MAX;
+		assert_int_equal(rte_ring_enqueue(hr, c), 0);
+	}
+	assert_int_equal(mcfwd_worker_flush(w), 200);
+	assert_int_equal(rte_ring_count(hr), 0);
+	assert_int_equal(w->st.ctl_tx, 200);
+	struct rte_mbuf *m[256];
+	unsigned int n = sent(2, m, 256);
+	assert_int_equal(n, 200);
+	rte_pktmbuf_free_bulk(m, n);
+	/* port 1's device ring (8 slots) holds 7: the rest are control's
+	 * discards */
+	txr[ports[2]] = NULL;
+	txr[ports[1]] = hr;
+	w->txr_owned = 1u << ports[1];
+	for (int i = 0; i < 10; i++) {
+		struct rte_mbuf *c = frame(0, 0, S1, G1, 64, 100, 2);
+		mcfwd_meta(c)->ocidx = UINT32_MAX;
+		assert_int_equal(rte_ring_enqueue(hr, c), 0);
+	}
+	assert_int_equal(mcfwd_worker_flush(w), 10);
+	assert_int_equal(w->st.ctl_tx, 207);
+	assert_int_equal(w->st.ctl_tx_discards, 3);
+	assert_int_equal(w->st.tx_discards, 0);
+	n = sent(1, m, 16);
+	assert_int_equal(n, 7);
+	rte_pktmbuf_free_bulk(m, n);
+	txr[ports[1]] = NULL;
+	w->txr_owned = 0;
+	rte_ring_free(hr);
+	assert_int_equal(rte_mempool_avail_count(pool), pool->size);
+}
+
 static void
 t_punt_ring_full(void **state)
 {
@@ -1021,6 +1068,7 @@ main(void)
 		cmocka_unit_test(t_classify_and_punt),
 		cmocka_unit_test(t_punt_buckets),
 		cmocka_unit_test(t_review_edges),
+		cmocka_unit_test(t_txr_drain),
 		cmocka_unit_test(t_tx_partial),
 		cmocka_unit_test(t_alloc_fail),
 		cmocka_unit_test(t_tx_ring_handoff),
