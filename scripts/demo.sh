@@ -16,9 +16,14 @@
 #                                 leave, the shutdown sequence, receivers go quiet
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh >/dev/null
-[ -f build/build.ninja ] || meson setup build -Dbuildtype=release >/dev/null
-ninja -C build >/dev/null
+# MCFWD_DEMO_BIN: run that binary as it is, without installing or building
+# (the test suite's check of this demo, tests/e2e/demo_check.py)
+mcfwd=${MCFWD_DEMO_BIN:-build/control/mcfwd}
+if [ -z "${MCFWD_DEMO_BIN:-}" ]; then
+	bash scripts/setup.sh >/dev/null
+	[ -f build/build.ninja ] || meson setup build -Dbuildtype=release >/dev/null
+	ninja -C build >/dev/null
+fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -40,7 +45,7 @@ if [ "${1:-}" = "--live" ]; then
 	fi
 	# two sources, three receivers, each a namespace on a veth pair to the
 	# router namespace where mcfwd runs (scripts/netns-topo.sh); all removed after
-	exec /usr/bin/python3 tests/e2e/netns_e2e.py build/control/mcfwd --live
+	exec /usr/bin/python3 tests/e2e/netns_e2e.py "$mcfwd" --live
 fi
 
 /usr/bin/python3 scripts/gen_trace.py demo "$tmp"
@@ -87,7 +92,7 @@ echo "================ mcfwd demo: config ================"
 grep -v '^#' "$tmp/demo.conf" | sed '/^$/d'
 echo
 echo "================ mcfwd demo: CLI session ================"
-./build/control/mcfwd -l 0,1 --no-huge -m 1024 --no-pci --file-prefix "mcfwd-demo-$$" \
+"$mcfwd" -l 0,1 --no-huge -m 1024 --no-pci --file-prefix "mcfwd-demo-$$" \
 	--log-level lib.eal:error --log-level pmd.net.pcap:error \
 	--vdev "net_pcap0,rx_pcap=$tmp/in0.pcap,infinite_rx=1" \
 	--vdev "net_pcap1,rx_pcap=$tmp/in1.pcap,infinite_rx=1" \
