@@ -437,6 +437,11 @@ forward(struct mcfwd_worker *w, const struct fwd_view v, struct rte_mbuf *m,
 	struct mfc_ctr *ec = &v.ectr[e->cidx];
 
 	if (unlikely(e->flags & MFC_F_NEGATIVE)) {
+		if (unlikely(pi->ttl <= 1)) {
+			w->st.ttl_expired++; /* dropped whatever the entry */
+			rte_pktmbuf_free(m);
+			return;
+		}
 		ec->discards++;
 		ec->last_used = now_s;
 		w->st.negative++;
@@ -444,6 +449,11 @@ forward(struct mcfwd_worker *w, const struct fwd_view v, struct rte_mbuf *m,
 		return;
 	}
 	if (unlikely(!mfc_iif_ok_in(v.ist, e, ifid))) {
+		if (unlikely(pi->ttl <= 1)) {
+			w->st.ttl_expired++; /* not on the entry's interface: its own drop */
+			rte_pktmbuf_free(m);
+			return;
+		}
 		if (e->iif == ifid) {
 			/* the right interface, hidden or down since the entry
 			 * was published (a release under way, link down): not
@@ -463,6 +473,13 @@ forward(struct mcfwd_worker *w, const struct fwd_view v, struct rte_mbuf *m,
 		} else {
 			rte_pktmbuf_free(m);
 		}
+		return;
+	}
+	if (unlikely(pi->ttl <= 1)) {
+		/* the spec's "in header errors (e.g. TTL)": not an in packet */
+		ec->hdr_err++;
+		w->st.ttl_expired++;
+		rte_pktmbuf_free(m);
 		return;
 	}
 	ec->pkts++;
@@ -614,7 +631,9 @@ classify_burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool 
 			bytes += m->pkt_len;
 		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 		struct mcfwd_pkt_info *p = &pi[k];
-		enum mcfwd_class c = mcfwd_classify_csum(f, m->data_len, p, mcfwd_rx_csum(m));
+		/* TTL <= 1 is FWD here: forward() drops it, counted in its
+		 * entry's header errors, and a miss is no new entry */
+		enum mcfwd_class c = mcfwd_classify_ttl(f, m->data_len, p, mcfwd_rx_csum(m), 0);
 		uint16_t ifid = MFC_IFID_NONE;
 		if (c == MCFWD_PKT_FWD || c == MCFWD_PKT_PUNT) {
 			/* a unicast frame for another host (seen on a
@@ -654,9 +673,6 @@ classify_burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool 
 			break;
 		case MCFWD_PKT_NOT_MCAST:
 			w->st.not_mcast++;
-			break;
-		case MCFWD_PKT_TTL:
-			w->st.ttl_expired++;
 			break;
 		default:
 			w->st.bad_hdr++;
@@ -714,8 +730,12 @@ burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 			forward(w, v, m, &pi[j], fif[j], ent[j], now, now_s, reinj, &nfwd);
 			continue;
 		}
-		/* miss: data-driven creation by the control thread */
-		if (!reinj && punt_allowed(w, keys[j], now)) {
+		/* miss: data-driven creation by the control thread (not by a
+		 * packet that is dropped anyway: TTL <= 1) */
+		if (unlikely(pi[j].ttl <= 1)) {
+			w->st.ttl_expired++;
+			rte_pktmbuf_free(m);
+		} else if (!reinj && punt_allowed(w, keys[j], now)) {
 			if (punt(w, m, fif[j], MCFWD_PUNT_MISS))
 				w->st.miss_punted++;
 			else

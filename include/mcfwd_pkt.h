@@ -32,11 +32,12 @@ enum mcfwd_class {
 	MCFWD_PKT_NOT_MCAST,    /**< IPv4, destination not 224.0.0.0/4 */
 	MCFWD_PKT_BAD_HDR,      /**< version, IHL, lengths, checksum, or source multicast,
 				  * broadcast or (data) 0.0.0.0 */
-	MCFWD_PKT_TTL,          /**< TTL <= 1: cannot be forwarded on any interface */
+	MCFWD_PKT_TTL,          /**< TTL <= 1: never forwarded (a data packet: its (S,G) counts
+				  * it in its header errors) */
 	MCFWD_PKT_N_CLASSES
 };
 
-/** What classification found (valid for FWD and PUNT). */
+/** What classification found (valid for FWD, PUNT and TTL). */
 struct mcfwd_pkt_info {
 	uint32_t src, grp;  /**< host byte order */
 	uint16_t l3_off;    /**< offset of the IPv4 header in the frame */
@@ -122,12 +123,14 @@ enum mcfwd_csum {
 
 /**
  * Classify a received Ethernet frame (optionally one 802.1Q tag), the IPv4
- * header checksum as the NIC found it (cs).
+ * header checksum as the NIC found it (cs). ttl_check 0: a data packet
+ * with TTL <= 1 is FWD too (pi->ttl says it), for a caller that looks its
+ * (S,G) up to count it there (the worker); MCFWD_PKT_TTL is not returned.
  * @param frame the frame, at least `len` readable bytes
  */
-static inline enum mcfwd_class
-mcfwd_classify_csum(const uint8_t *frame, uint32_t len, struct mcfwd_pkt_info *pi,
-		    enum mcfwd_csum cs)
+static inline __attribute__((always_inline)) enum mcfwd_class
+mcfwd_classify_ttl(const uint8_t *frame, uint32_t len, struct mcfwd_pkt_info *pi,
+		   enum mcfwd_csum cs, int ttl_check)
 {
 	uint32_t off = MCFWD_ETHER_HDR;
 	uint16_t et;
@@ -170,9 +173,17 @@ mcfwd_classify_csum(const uint8_t *frame, uint32_t len, struct mcfwd_pkt_info *p
 		return MCFWD_PKT_PUNT; /* IGMP may come from 0.0.0.0 (RFC 3376 4.2.13) */
 	if (pi->src == 0)
 		return MCFWD_PKT_BAD_HDR; /* not forwarded (RFC 1812 5.3.7) */
-	if (pi->ttl <= 1)
+	if (ttl_check && pi->ttl <= 1)
 		return MCFWD_PKT_TTL;
 	return MCFWD_PKT_FWD;
+}
+
+/** Classify a received frame, the IPv4 header checksum as the NIC found it. */
+static inline enum mcfwd_class
+mcfwd_classify_csum(const uint8_t *frame, uint32_t len, struct mcfwd_pkt_info *pi,
+		    enum mcfwd_csum cs)
+{
+	return mcfwd_classify_ttl(frame, len, pi, cs, 1);
 }
 
 /** Classify a received frame, its IPv4 header checksum verified here. */

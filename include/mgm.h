@@ -256,13 +256,13 @@ struct mgm_mfe_stats {
 	uint64_t pkts_different_if; /**< arrived on another interface */
 	uint64_t in_discards;       /**< matched but sent nowhere: a negative MFE, or
 				     *   no OIF could take it (TTL, MTU, interface) */
-	/** The cache entry's header error counter (struct mfc_ctr hdr_err).
-	 * The workers do not count there: a packet whose IPv4 header is bad
-	 * (version, length, checksum, source) or whose TTL is <= 1 is dropped
-	 * while it is classified, before its (S,G) is looked up, and counted
-	 * per worker only (mcfwd_wstats bad_hdr, ttl_expired); so this reads
-	 * 0 with the current dataplane. A TTL not above one OIF's threshold
-	 * is that OIF's ttl_too_low. */
+	/** Packets of this (S,G) that arrived on its iif with TTL <= 1 (the
+	 * spec's "in header errors (e.g. TTL)"), dropped and not in in_pkts.
+	 * A packet whose IPv4 header is bad (version, length, checksum,
+	 * source) is not: its (S,G) cannot be trusted; it is dropped while
+	 * it is classified and counted per worker only (mcfwd_wstats
+	 * bad_hdr). A TTL not above one OIF's threshold is that OIF's
+	 * ttl_too_low. */
 	uint64_t in_hdr_errors;
 	uint64_t out_pkts;          /**< sent, one per OIF (N OIFs: N) */
 	/** Packets that did not get onto an OIF's queue: the OIFs'

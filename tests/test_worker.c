@@ -486,9 +486,25 @@ t_ttl_threshold_mtu(void **state)
 	rte_pktmbuf_free(m[0]);
 	drain_all();
 	dp.ifs[3].mtu = 1500;
-	/* TTL 1 never forwarded, counted apart */
-	run1(frame(0, 0, S1, G1, 1, 100, 17));
-	assert_int_equal(w->st.ttl_expired, 1);
+	/* TTL 1 never forwarded, counted apart, and in the entry's header
+	 * errors (in_hdr_errors) when it came in on the entry's iif */
+	struct mfc_stats st0, st1;
+	uint32_t no = 0;
+	assert_int_equal(mfc_stats_get(cache, S1, G1, &st0, NULL, &no), 0);
+	struct rte_mbuf *tb[4] = { frame(0, 0, S1, G1, 1, 100, 17), frame(0, 0, S1, G1, 0, 100, 17),
+				   frame(1, 0, S1, G1, 1, 100, 17), frame(0, 0, S2, G1, 1, 100, 17) };
+	uint64_t punted = w->st.miss_punted, dropped = w->st.miss_dropped;
+	run(tb, 4);
+	assert_int_equal(w->st.ttl_expired, 4);
+	assert_int_equal(mfc_stats_get(cache, S1, G1, &st1, NULL, &no), 0);
+	assert_int_equal(st1.hdr_err - st0.hdr_err, 2); /* not the one on interface 1 */
+	assert_int_equal(st1.pkts, st0.pkts);
+	assert_int_equal(st1.wrong_if, st0.wrong_if);
+	assert_int_equal(st1.discards, st0.discards);
+	/* an unknown (S,G) with TTL 1 makes no entry: no miss */
+	assert_int_equal(w->st.miss_punted, punted);
+	assert_int_equal(w->st.miss_dropped, dropped);
+	assert_int_equal(sent(0, m, 2) + sent(1, m, 2) + sent(2, m, 2) + sent(3, m, 2), 0);
 	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
 	del(S1, G1);
 }
