@@ -95,19 +95,57 @@ struct mroute_row {
 	struct mgm_mfe_stats s;
 	struct mgm_mfe_oif oif[64];
 	uint32_t n_oif;
-	struct mgm_oif_stats os[64];
+	struct mgm_oif_stats *os; /* per-OIF counters (detail view only), malloc'd */
 	uint32_t n_os;
 };
 
-static void
-baseline_sub(struct mgm_mfe_stats *s)
+/* What 'clear counters' kept of one MFE (app.mfe_base): its counters and
+ * its OIFs'. */
+struct mfe_base {
+	struct mgm_mfe_stats s;
+	uint32_t n_os;
+	struct mgm_oif_stats os[];
+};
+
+/* One MFE's counters with their OIFs' (*os malloc'd, *n_os of them; NULL
+ * when it has none). @return 0 or a negative errno. */
+static int
+mfe_stats_oifs(uint32_t src, uint32_t grp, struct mgm_mfe_stats *st, struct mgm_oif_stats **os,
+	       uint32_t *n_os)
 {
-	const struct mgm_mfe_stats *b = hmap_get(&app.mfe_base, mfc_key(s->mfe.src, s->mfe.grp));
-	if (b == NULL || b->mfe.id != s->mfe.id)
+	uint32_t room = 8;
+	*os = NULL;
+	*n_os = 0;
+	for (int tries = 0; tries < 2; tries++) {
+		struct mgm_oif_stats *b = malloc(room * sizeof(*b));
+		if (b == NULL)
+			return -ENOMEM;
+		uint32_t n = room;
+		int rc = mgm_mfe_stats_get(app.mgm, src, grp, st, b, &n);
+		if (rc == -ENOSPC && n > room) {
+			free(b);
+			room = n; /* the number needed */
+			continue;
+		}
+		if (rc < 0 || n == 0) {
+			free(b);
+			return rc;
+		}
+		*os = b;
+		*n_os = n;
+		return 0;
+	}
+	return -ENOSPC;
+}
+
+static void
+baseline_sub(struct mgm_mfe_stats *s, struct mgm_oif_stats *os, uint32_t n_os)
+{
+	const struct mfe_base *b = hmap_get(&app.mfe_base, mfc_key(s->mfe.src, s->mfe.grp));
+	if (b == NULL || b->s.mfe.id != s->mfe.id)
 		return; /* not cleared, or a newer MFE of the same (S,G) */
-	/* a count below its baseline (one that can go back: an OIF's, when the
-	 * OIF leaves) shows 0, never a wrapped 1.8e19 */
-#define SUB(f) (s->f = s->f > b->f ? s->f - b->f : 0)
+	/* a count below its baseline shows 0, never a wrapped 1.8e19 */
+#define SUB(f) (s->f = s->f > b->s.f ? s->f - b->s.f : 0)
 	SUB(in_pkts);
 	SUB(in_octets);
 	SUB(pkts_different_if);
@@ -116,10 +154,29 @@ baseline_sub(struct mgm_mfe_stats *s)
 	SUB(out_pkts);
 	SUB(queue_overflow);
 #undef SUB
+	/* an OIF's: one below its baseline left the list and came back since
+	 * (counted from 0 again): shown as it is */
+	for (uint32_t i = 0; i < n_os; i++)
+		for (uint32_t j = 0; j < b->n_os; j++) {
+			const struct mgm_oif_stats *o = &b->os[j];
+			if (o->ifc.ifindex != os[i].ifc.ifindex || o->ifc.nexthop != os[i].ifc.nexthop)
+				continue;
+#define SUB(f) (os[i].f = os[i].f >= o->f ? os[i].f - o->f : os[i].f)
+			if (os[i].out_pkts >= o->out_pkts && os[i].out_discards >= o->out_discards &&
+			    os[i].ttl_too_low >= o->ttl_too_low && os[i].frag_needed >= o->frag_needed) {
+				SUB(out_pkts);
+				SUB(out_discards);
+				SUB(ttl_too_low);
+				SUB(frag_needed);
+			}
+#undef SUB
+			break;
+		}
 }
 
+/* detail: with the per-OIF counters (r->os, freed by the caller). */
 static int
-mroute_row(uint32_t src, uint32_t grp, struct mroute_row *r)
+mroute_row(uint32_t src, uint32_t grp, struct mroute_row *r, bool detail)
 {
 	r->n_oif = RTE_DIM(r->oif);
 	int rc = mgm_mfe_get(app.mgm, src, grp, &r->s.mfe, r->oif, &r->n_oif);
@@ -127,19 +184,61 @@ mroute_row(uint32_t src, uint32_t grp, struct mroute_row *r)
 		r->n_oif = RTE_DIM(r->oif); /* shown: the first 64 */
 	else if (rc < 0)
 		return rc;
+	r->os = NULL;
 	r->n_os = 0;
 	struct mgm_mfe_stats st;
-	rc = mgm_mfe_stats_get(app.mgm, src, grp, &st, NULL, NULL);
+	rc = detail ? mfe_stats_oifs(src, grp, &st, &r->os, &r->n_os)
+		    : mgm_mfe_stats_get(app.mgm, src, grp, &st, NULL, NULL);
 	if (rc == 0) {
 		st.mfe = r->s.mfe;
 		r->s = st;
-		baseline_sub(&r->s);
+		baseline_sub(&r->s, r->os, r->n_os);
 	}
 	return 0;
 }
 
+/* The detail view's counters (show ip mroute SOURCE GROUP): the spec's
+ * per-MFE and per-OIF counters (MIB_IPMCAST_MFE_STATS_EX). */
 static void
-mroute_print(FILE *out, const struct mroute_row *r, bool json, bool first)
+mroute_detail(FILE *out, const struct mroute_row *r, bool json)
+{
+	const struct mgm_mfe_stats *s = &r->s;
+	char nh[16];
+	if (json) {
+		fprintf(out, ",\"in_discards\":%" PRIu64 ",\"hdr_errors\":%" PRIu64
+			",\"queue_overflow\":%" PRIu64 ",\"oif_stats\":[",
+			s->in_discards, s->in_hdr_errors, s->queue_overflow);
+		for (uint32_t i = 0; i < r->n_os; i++) {
+			const struct mgm_oif_stats *o = &r->os[i];
+			ip_str(o->ifc.nexthop, nh);
+			fprintf(out, "%s{\"name\":\"%s\",\"nexthop\":\"%s\",\"out_packets\":%" PRIu64
+				",\"out_discards\":%" PRIu64 ",\"ttl_too_low\":%" PRIu64
+				",\"frag_needed\":%" PRIu64 "}", i ? "," : "", if_name(o->ifc.ifindex), nh,
+				o->out_pkts, o->out_discards, o->ttl_too_low, o->frag_needed);
+		}
+		fputc(']', out);
+		return;
+	}
+	fprintf(out, "  in: %" PRIu64 " packets, %" PRIu64 " bytes; wrong interface %" PRIu64
+		", discards %" PRIu64 ", header errors %" PRIu64 "\n", s->in_pkts, s->in_octets,
+		s->pkts_different_if, s->in_discards, s->in_hdr_errors);
+	fprintf(out, "  out: %" PRIu64 " packets, queue overflow %" PRIu64 "\n", s->out_pkts,
+		s->queue_overflow);
+	if (r->n_os == 0)
+		return;
+	fprintf(out, "  %-12s %-15s %12s %10s %10s %10s\n", "Oif", "Nexthop", "Packets", "Discards",
+		"TtlLow", "FragNeeded");
+	for (uint32_t i = 0; i < r->n_os; i++) {
+		const struct mgm_oif_stats *o = &r->os[i];
+		ip_str(o->ifc.nexthop, nh);
+		fprintf(out, "  %-12s %-15s %12" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n",
+			if_name(o->ifc.ifindex), nh, o->out_pkts, o->out_discards, o->ttl_too_low,
+			o->frag_needed);
+	}
+}
+
+static void
+mroute_print(FILE *out, const struct mroute_row *r, bool json, bool first, bool detail)
 {
 	char s[16], g[16], up[32], ex[32], o[1024];
 	uint64_t now = now_s();
@@ -163,10 +262,13 @@ mroute_print(FILE *out, const struct mroute_row *r, bool json, bool first)
 				r->oif[i].enabled ? "true" : "false");
 		fprintf(out, "],\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"wrong_if\":%" PRIu64
 			",\"discards\":%" PRIu64 ",\"out_packets\":%" PRIu64 ",\"negative\":%s,"
-			"\"uptime_s\":%" PRIu64 ",\"expires_s\":%" PRId64 "}",
+			"\"uptime_s\":%" PRIu64 ",\"expires_s\":%" PRId64,
 			r->s.in_pkts, r->s.in_octets, r->s.pkts_different_if, r->s.in_discards,
 			r->s.out_pkts, f->negative ? "true" : "false", now > f->created_s ? now - f->created_s : 0,
 			f->expires_s == 0 ? (int64_t)-1 : (int64_t)(f->expires_s > now ? f->expires_s - now : 0));
+		if (detail)
+			mroute_detail(out, r, true);
+		fputc('}', out);
 		return;
 	}
 	for (uint32_t i = 0; i < r->n_oif && k + 40 < sizeof(o); i++)
@@ -178,6 +280,8 @@ mroute_print(FILE *out, const struct mroute_row *r, bool json, bool first)
 	fprintf(out, "%-15s %-15s %-12s %-30s %10" PRIu64 " %12" PRIu64 " %8" PRIu64 " %9s %9s\n",
 		s, g, f->negative && f->iif.ifindex >= MFC_IFACES_MAX ? "-" : if_name(f->iif.ifindex), o,
 		r->s.in_pkts, r->s.in_octets, r->s.pkts_different_if, up, ex);
+	if (detail)
+		mroute_detail(out, r, false);
 }
 
 static const char MROUTE_HDR[] =
@@ -210,16 +314,17 @@ cmd_show_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
 			free(r);
 			return -EINVAL;
 		}
-		if (mroute_row(s, g, r) < 0) {
+		if (mroute_row(s, g, r, true) < 0) {
 			snprintf(err, errlen, "no MFE for (%s, %s)", argv[0], argv[1]);
 			free(r);
 			return -ENOENT;
 		}
 		if (!json)
 			fputs(MROUTE_HDR, out);
-		mroute_print(out, r, json, true);
+		mroute_print(out, r, json, true, true);
 		if (json)
 			fputc('\n', out);
+		free(r->os);
 		free(r);
 		return 0;
 	}
@@ -235,8 +340,8 @@ cmd_show_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
 	int rc = mgm_mfe_first(app.mgm, v, RTE_DIM(v), &n);
 	while (rc == 0 && n > 0) {
 		for (uint32_t i = 0; i < n; i++)
-			if (mroute_row(v[i].src, v[i].grp, r) == 0) {
-				mroute_print(out, r, json, first);
+			if (mroute_row(v[i].src, v[i].grp, r, false) == 0) {
+				mroute_print(out, r, json, first, false);
 				first = false;
 			}
 		rc = mgm_mfe_next(app.mgm, v[n - 1].src, v[n - 1].grp, v, RTE_DIM(v), &n);
@@ -687,13 +792,22 @@ cmd_clear(int argc, char **argv, FILE *out, char *err, size_t errlen)
 	int rc = mgm_mfe_first(app.mgm, v, RTE_DIM(v), &n);
 	while (rc == 0 && n > 0) {
 		for (uint32_t i = 0; i < n; i++) {
-			struct mgm_mfe_stats *s = malloc(sizeof(*s));
-			if (s == NULL || mgm_mfe_stats_get(app.mgm, v[i].src, v[i].grp, s, NULL, NULL) < 0 ||
-			    hmap_put(&app.mfe_base, mfc_key(v[i].src, v[i].grp), s) < 0) {
-				free(s);
+			struct mgm_mfe_stats st;
+			struct mgm_oif_stats *os;
+			uint32_t n_os;
+			if (mfe_stats_oifs(v[i].src, v[i].grp, &st, &os, &n_os) < 0)
 				continue;
+			struct mfe_base *b = malloc(sizeof(*b) + n_os * sizeof(b->os[0]));
+			if (b != NULL) {
+				b->s = st;
+				b->s.mfe.id = v[i].id;
+				b->n_os = n_os;
+				if (n_os)
+					memcpy(b->os, os, n_os * sizeof(b->os[0]));
+				if (hmap_put(&app.mfe_base, mfc_key(v[i].src, v[i].grp), b) < 0)
+					free(b);
 			}
-			s->mfe.id = v[i].id;
+			free(os);
 		}
 		rc = mgm_mfe_next(app.mgm, v[n - 1].src, v[n - 1].grp, v, RTE_DIM(v), &n);
 	}

@@ -74,6 +74,7 @@ show interfaces
 show protocols
 sleep 1500
 show ip mroute
+show ip mroute 10.0.0.1 232.1.1.1
 show stats
 show port stats 3
 interface release rx3

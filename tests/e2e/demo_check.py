@@ -67,7 +67,7 @@ def main():
     check(cmds[:4] == ["show version", "show interfaces", "show protocols", "sleep 1500"],
           "the CLI script ran from its first line")
     check(cmds and cmds[-1] == "quit", "the CLI script ran to 'quit'")
-    if len(b) < 17:
+    if len(b) < 18:
         print(out)
         sys.exit("demo_check: the session stopped early (%d commands)" % len(b))
 
@@ -88,32 +88,41 @@ def main():
     check(first.get(("10.0.0.1", "232.1.1.1"), (0, 0, 0, 0))[3] > 0,
           "10.0.0.1,232.1.1.1 counts its wrong-interface copy")
 
+    m = re.search(r"in: (\d+) packets, \d+ bytes; wrong interface (\d+), discards \d+, "
+                  r"header errors (\d+)", b[5][1])
+    check(b[5][0] == "show ip mroute 10.0.0.1 232.1.1.1" and m is not None and
+          int(m.group(1)) > 0 and int(m.group(2)) > 0 and int(m.group(3)) > 0,
+          "the detail view of 10.0.0.1,232.1.1.1 counts packets, wrong interface and TTL-1 "
+          "header errors (%s)" % (m.groups() if m else b[5][1][:300],))
+    m = re.search(r"^  rx2 +0\.0\.0\.0 +(\d+) +0 +0 +0$", b[5][1], re.M)
+    check(m is not None and int(m.group(1)) > 0, "the detail view lists rx2's counters")
+
     st = {m.group(1): int(m.group(2))
-          for m in re.finditer(r"^\s+([a-z_]+)\s+(\d+)$", b[5][1], re.M)}
+          for m in re.finditer(r"^\s+([a-z_]+)\s+(\d+)$", b[6][1], re.M)}
     for c in ("rx_pkts", "fwd", "wrong_if", "ttl_expired", "ctrl_punted", "miss_punted", "tx_pkts"):
         check(st.get(c, 0) > 0, "show stats: %s > 0 (%s)" % (c, st.get(c)))
     for c in ("bad_hdr", "not_ip", "not_mcast", "tx_discards", "alloc_fail"):
         check(st.get(c, -1) == 0, "show stats: %s == 0 (%s)" % (c, st.get(c)))
 
-    check(b[7][0] == "interface release rx3" and
-          re.search(r"interface rx3 released in \d+ ms", b[7][1]) is not None,
+    check(b[8][0] == "interface release rx3" and
+          re.search(r"interface rx3 released in \d+ ms", b[8][1]) is not None,
           "'interface release rx3' succeeds")
-    before, after, later = port_tx(b[6][1]), port_tx(b[8][1]), port_tx(b[10][1])
+    before, after, later = port_tx(b[7][1]), port_tx(b[9][1]), port_tx(b[11][1])
     check(before is not None and before > 0, "rx3 sent before the release (%s)" % before)
     check(after is not None and after == later,
           "rx3 sends nothing once the release returned (%s, then %s a second later)"
           % (after, later))
-    second = mroutes(b[11][1])
+    second = mroutes(b[12][1])
     check(all("rx3" not in " ".join(e[1]) for e in second.values()) and len(second) == 6,
           "rx3 is gone from every OIF list, the six entries stay")
     k = ("10.0.0.1", "232.1.1.4")
     check(k in second and k in first and second[k][2] > first[k][2],
           "the other interfaces went on forwarding")
-    check(re.search(r"protocol static shut down in \d+ ms", b[12][1]) is not None,
+    check(re.search(r"protocol static shut down in \d+ ms", b[13][1]) is not None,
           "'protocol shutdown static' succeeds")
-    check(re.search(r"^MFEs: 0 ", b[13][1], re.M) is not None,
-          "no MFE right after the shutdown (%s)" % b[13][1].strip())
-    last = mroutes(b[15][1])
+    check(re.search(r"^MFEs: 0 ", b[14][1], re.M) is not None,
+          "no MFE right after the shutdown (%s)" % b[14][1].strip())
+    last = mroutes(b[16][1])
     check(all(e[1] == ["(negative)"] and e[2] == 0 for e in last.values()),
           "after the shutdown no entry forwards (only negative entries from new misses)")
 

@@ -1180,6 +1180,91 @@ quit
     r.cleanup()
 
 
+def scenario_mroute_detail():
+    """`show ip mroute S G` (text and json): the spec's per-MFE and per-OIF
+    counters: in packets, header errors (TTL 1), wrong interface, and per
+    OIF out packets, TTL too low, fragmentation needed. The trace loops;
+    with forwarding stopped the counts are frozen and must satisfy the
+    trace's exact relations (every in packet leaves on p1, on p2 unless
+    too long, on p3 unless its TTL is under the threshold), in its
+    proportions. `clear counters` zeroes all of them, the OIFs' too, and
+    what comes after counts from there."""
+    print("show ip mroute S G: per-MFE and per-OIF counters, clear counters")
+    cfg = """iface p0 port 0 address 10.0.0.254/24
+iface p1 port 1
+iface p2 port 2 mtu 576
+iface p3 port 3
+phyint p3 enable ttl-threshold 10
+mroute from p0 source %(S1)s group %(G1)s to p1 p2 p3
+""" % globals()
+    # a cycle: 10 forwarded everywhere, 4 TTL 1, 3 under p3's threshold,
+    # 2 longer than p2's MTU; on p1, 5 on the wrong interface
+    trace = [pkt(S1, G1, seq=i) for i in range(10)]
+    trace += [pkt(S1, G1, ttl=1, seq=100 + i) for i in range(4)]
+    trace += [pkt(S1, G1, ttl=5, seq=200 + i) for i in range(3)]
+    trace += [pkt(S1, G1, size=1000, seq=300 + i) for i in range(2)]
+    inp = {0: trace, 1: [pkt(S1, G1, seq=400 + i) for i in range(5)]}
+    cmds = """sleep 800
+stop
+show ip mroute %(S1)s %(G1)s
+show ip mroute %(S1)s %(G1)s json
+clear counters
+show ip mroute %(S1)s %(G1)s json
+start
+sleep 300
+stop
+show ip mroute %(S1)s %(G1)s json
+quit
+""" % globals()
+    r = Run("detail", config=cfg, cmds=cmds, inputs=inp, infinite=True).run()
+    check(r.rc == 0, "detail: exit status %s" % r.rc)
+
+    def relations(tag, c, o):
+        """c: (in, bytes, wrong_if, discards, hdr_err, out, overflow); o: per OIF
+        [out, discards, ttl_low, frag]. Exact relations, then proportions."""
+        n = c[0]
+        exact = (o["p1"] == [n, 0, 0, 0] and o["p2"][0] + o["p2"][3] == n and o["p2"][1:3] == [0, 0]
+                 and o["p3"][0] + o["p3"][2] == n and o["p3"][1] == 0 and o["p3"][3] == 0
+                 and c[5] == o["p1"][0] + o["p2"][0] + o["p3"][0] and c[3] == 0 and c[6] == 0)
+        check(exact and n > 1000, "%s: counters do not add up: %s %s" % (tag, c, o))
+        # proportions of the cycle (15 in: 2 too long, 3 under the threshold;
+        # 4 TTL 1 per cycle): within two cycles of the start and the stop
+        cyc = n / 15.0
+        check(abs(o["p2"][3] - 2 * cyc) <= 4 and abs(o["p3"][2] - 3 * cyc) <= 6
+              and abs(c[4] - 4 * cyc) <= 8 and c[1] == 100 * (n - o["p2"][3]) + 1000 * o["p2"][3]
+              and c[2] > 0, "%s: counts out of the trace's proportions: %s %s" % (tag, c, o))
+
+    m = re.search(r"in: (\d+) packets, (\d+) bytes; wrong interface (\d+), discards (\d+), "
+                  r"header errors (\d+)\n  out: (\d+) packets, queue overflow (\d+)", r.out)
+    rows = {x[0]: [int(y) for y in x[1:]] for x in
+            re.findall(r"^  (p\d) +0\.0\.0\.0 +(\d+) +(\d+) +(\d+) +(\d+)$", r.out, re.M)}
+    if check(m is not None and sorted(rows) == ["p1", "p2", "p3"],
+             "detail: text view lacks its counters:\n" + r.out[-2000:]):
+        relations("detail text", [int(x) for x in m.groups()], rows)
+    js = [json.loads(ln) for ln in r.out.splitlines() if ln.startswith('{"source"')]
+    if not check(len(js) == 3 and all("oif_stats" in j for j in js),
+                 "detail: json views missing:\n" + r.out[-2000:]):
+        r.cleanup()
+        return
+
+    def of(j):
+        c = [j[k] for k in ("packets", "bytes", "wrong_if", "in_discards", "hdr_errors",
+                            "out_packets", "queue_overflow")]
+        o = {x["name"]: [x["out_packets"], x["out_discards"], x["ttl_too_low"], x["frag_needed"]]
+             for x in j["oif_stats"]}
+        return c, o
+
+    c0, o0 = of(js[0])
+    check(m is not None and c0 == [int(x) for x in m.groups()] and o0 == rows,
+          "detail: json and text differ: %s %s" % (c0, o0))
+    c1, o1 = of(js[1])
+    check(not any(c1) and sorted(o1) == ["p1", "p2", "p3"] and not any(sum(o1.values(), [])),
+          "detail: clear counters left counts: %s %s" % (c1, o1))
+    c2, o2 = of(js[2])
+    relations("detail after clear", c2, o2)
+    r.cleanup()
+
+
 SCENARIOS = {
     "detach": scenario_detach,
     "reload": scenario_reload,
@@ -1188,6 +1273,7 @@ SCENARIOS = {
     "stall": scenario_stall,
     "signals": scenario_signals,
     "cli": scenario_cli_changes,
+    "mroute_detail": scenario_mroute_detail,
     "punt_rate": scenario_punt_rate,
     "interactive": scenario_interactive,
     "forwarding": scenario_forwarding,
