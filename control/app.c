@@ -697,6 +697,7 @@ port_start(uint16_t pid, char *err, size_t errlen)
 		snprintf(err, errlen, "port %u: start: %s", pid, rte_strerror(-rc));
 		return rc;
 	}
+	app.port[pid].started = true;
 	rc = rte_eth_allmulticast_enable(pid);
 	p->allmulti = rc == 0 && rte_eth_allmulticast_get(pid) == 1;
 	if (!p->allmulti) {
@@ -1411,7 +1412,10 @@ app_init(char *err, size_t errlen)
 	/* a release returns once forwarding has stopped; the slots of a large
 	 * purge go back in slices from the control loop (mgm_poll) */
 	mfc_set_reclaim_defer(app.cache, 4096);
-	struct mgm_params mp = { .cache = app.cache, .mfe_timeout_s = app.o.mfe_timeout_s,
+	/* --mfe-timeout 0: never age (MGM's 0 is its default) */
+	struct mgm_params mp = { .cache = app.cache,
+				 .mfe_timeout_s = app.o.mfe_timeout_s ? app.o.mfe_timeout_s
+								      : MGM_TIMEOUT_NEVER,
 				 .negative_timeout_s = app.o.mfe_timeout_s && app.o.mfe_timeout_s < 10 ?
 						       app.o.mfe_timeout_s : 10,
 				 .name = "mcfwd_mgm", .flags = MGM_F_RPF_RX_FALLBACK };
@@ -1549,8 +1553,8 @@ app_fini(void)
 	app.dp.stop = 1;
 	rte_eal_mp_wait_lcore();
 	for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++) {
-		if (!app.port[p].used)
-			continue;
+		if (!app.port[p].used || !app.port[p].started)
+			continue; /* a start-up that failed before: no "already stopped" noise */
 		(void)rte_eth_dev_stop(p);
 	}
 	drain_rings();

@@ -48,6 +48,7 @@ struct app_port {
 	uint16_t nb_rxq, nb_txq;
 	uint16_t rx_desc, tx_desc;
 	bool rss, allmulti, multiseg, promisc;
+	bool started;         /* rte_eth_dev_start() succeeded: stop it at exit */
 	bool link_up;         /* last seen by control */
 	bool admin_down;      /* `set link-down port N` */
 	struct rte_ether_addr mac;

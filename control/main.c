@@ -27,13 +27,14 @@ int app_fini(void);
 static void
 usage(const char *prog)
 {
-	printf("Usage: %s [EAL options] -- [options]\n"
+	printf("\nUsage: %s [EAL options] -- [options]\n"
 	       "  --config FILE        interfaces, routes and static multicast routes (smcroute syntax)\n"
 	       "  --cmdline-file FILE  run CLI commands from FILE after start-up\n"
 	       "  -i, --interactive    interactive prompt (forwarding waits for 'start')\n"
 	       "  --no-cli             daemon: no prompt, runs until SIGINT/SIGTERM\n"
 	       "  --burst N            rx burst size (1..%d, default 32)\n"
-	       "  --mfe-timeout S      default MFE timeout in seconds (default 900)\n"
+	       "  --mfe-timeout S      default MFE timeout in seconds (default 900; 0: MFEs with\n"
+	       "                       receivers never age, those without still go after 10 s)\n"
 	       "  --max-mfes N         forwarding cache capacity (default 65536)\n"
 	       "  --idle-us N          a worker idle this long sleeps (default 0: never)\n"
 	       "  --sleep-us N         how long an idle worker sleeps (default 100)\n"
@@ -297,6 +298,8 @@ main(int argc, char **argv)
 	char err[1024] = "";
 	int ret = 1;
 
+	/* `mcfwd --help` (EAL's option) prints ours after EAL's */
+	(void)rte_set_application_usage_hook(usage);
 	int n = rte_eal_init(argc, argv);
 	if (n < 0) {
 		fprintf(stderr, "mcfwd: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
@@ -315,25 +318,27 @@ main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	(void)rte_pdump_init(); /* dpdk-dumpcap can capture on our ports */
-	if (app_init(err, sizeof(err)) < 0) {
-		fprintf(stderr, "mcfwd: %s\n", err);
+	int rc = app_init(err, sizeof(err));
+	if (rc < 0) {
+		/* an error naming an option (--portmap) is a bad option: 2 */
+		if (rc == -EINVAL && strncmp(err, "--", 2) == 0)
+			ret = 2;
 		goto out;
 	}
 	if (ms_log_path)
 		ms_log_start();
 	if (app_telemetry_init() < 0)
 		APP_LOG(WARNING, "telemetry commands not registered\n");
-	if (app.o.config && app_config_load(app.o.config, false, err, sizeof(err)) < 0) {
-		fprintf(stderr, "mcfwd: %s\n", err);
+	if (app.o.config && app_config_load(app.o.config, false, err, sizeof(err)) < 0)
 		goto out;
-	}
 	if (!app.o.interactive)
 		app_forwarding(true);
 	if (app.o.cmdline_file) {
 		FILE *f = fopen(app.o.cmdline_file, "r");
 		if (f == NULL) {
-			fprintf(stderr, "mcfwd: --cmdline-file %s: %s\n", app.o.cmdline_file,
-				strerror(errno));
+			snprintf(err, sizeof(err), "--cmdline-file %s: %s", app.o.cmdline_file,
+				 strerror(errno));
+			ret = 2;
 			goto out;
 		}
 		(void)cli_run_file(f, app.o.cmdline_file, stdout, false);
@@ -341,7 +346,7 @@ main(int argc, char **argv)
 	}
 	if (!app.quit && app.o.interactive) {
 		if (cli_interactive_start() < 0) {
-			fprintf(stderr, "mcfwd: cannot start the prompt\n");
+			snprintf(err, sizeof(err), "cannot start the prompt");
 			goto out;
 		}
 	} else if (!app.quit && !app.o.no_cli && !isatty(0)) {
@@ -354,8 +359,12 @@ main(int argc, char **argv)
 		ms_log_write();
 out:
 	cli_interactive_stop();
-	if (app_fini() != 0)
+	if (err[0] != 0)
+		app.o.stats_on_exit = false; /* it never forwarded: no counters to bury the error in */
+	if (app_fini() != 0 && ret == 0)
 		ret = 3;
+	if (err[0] != 0)
+		fprintf(stderr, "mcfwd: %s\n", err); /* last: what went wrong at start-up */
 	rte_pdump_uninit();
 	rte_eal_cleanup();
 	return ret;

@@ -289,7 +289,8 @@ mgm_create(const struct mgm_params *p)
 	m->cache = p->cache;
 	m->max_mfes = p->max_mfes ? p->max_mfes : UINT32_MAX;
 	m->max_members_per_if = p->max_members_per_if ? p->max_members_per_if : MGM_DEF_MAX_MEMBERS_PER_IF;
-	m->timeout_s = p->mfe_timeout_s ? p->mfe_timeout_s : 900;
+	m->timeout_s = p->mfe_timeout_s == MGM_TIMEOUT_NEVER ? 0
+		       : p->mfe_timeout_s ? p->mfe_timeout_s : 900;
 	m->neg_timeout_s = p->negative_timeout_s ? p->negative_timeout_s : 10;
 	m->now = p->now ? p->now : default_now;
 	m->now_arg = p->now_arg;

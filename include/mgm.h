@@ -93,7 +93,8 @@ struct mgm_params {
 	struct mfc *cache;           /**< the forwarding cache MGM publishes to (required) */
 	uint32_t max_mfes;           /**< default: the cache's capacity */
 	uint32_t max_members_per_if; /**< memberships per interface (default MGM_DEF_MAX_MEMBERS_PER_IF) */
-	uint32_t mfe_timeout_s;      /**< default MFE timeout (900) */
+	uint32_t mfe_timeout_s;      /**< default MFE timeout (0: 900; MGM_TIMEOUT_NEVER: MFEs
+				      *   with OIFs never age, as a timeout of 0 means) */
 	uint32_t negative_timeout_s; /**< timeout of MFEs created without OIF (10); one
 				      *   that gains OIFs gets mfe_timeout_s */
 	uint32_t max_routes;         /**< unicast routes for RPF (default 65536) */
@@ -103,6 +104,9 @@ struct mgm_params {
 	uint64_t (*now_ms)(void *arg); /**< clock for timers, ms (default: CLOCK_MONOTONIC) */
 	uint32_t flags;              /**< MGM_F_* */
 };
+/** mgm_params.mfe_timeout_s: no ageing (0 there means the default). */
+#define MGM_TIMEOUT_NEVER UINT32_MAX
+
 /** When no unicast route covers S, treat the interface the packet arrived
  * on as the RPF interface: its owner gets the RPF callback (and may rewrite
  * the incoming interface). This is how smcroute-style static routes

@@ -1341,6 +1341,45 @@ test_negative_timeout_lifted_by_receivers(void **state)
 	assert_int_equal(x.timeout_s, 10);
 }
 
+/* mfe_timeout_s MGM_TIMEOUT_NEVER: MFEs with OIFs never expire (0 would
+ * mean the default, 900); one made without OIF still gets the short
+ * timeout, and the never-expiring one when receivers come. */
+static void
+test_timeout_never(void **state)
+{
+	struct fx *f0 = *state;
+	struct mgm_params mp = { .cache = f0->c, .now = test_now, .name = "mgm_never",
+				 .mfe_timeout_s = MGM_TIMEOUT_NEVER };
+	struct mgm *m = mgm_create(&mp);
+	assert_non_null(m);
+	struct mock p = { .name = "P", .m = m }, q = { .name = "Q", .m = m };
+	assert_int_equal(mgm_protocol_register(m, 1, 0, &CB, &p, &p.h), 0);
+	assert_int_equal(mgm_protocol_register(m, 2, 0, &CB, &q, &q.h), 0);
+	assert_int_equal(mgm_route_add(m, 0x0a000000u, 8, 1, 0), 0);
+	assert_int_equal(mgm_interface_take(m, p.h, 1, 0), 0);
+	assert_int_equal(mgm_interface_take(m, q.h, 2, 0), 0);
+	assert_int_equal(mgm_membership_add(m, q.h, 0, 0, G1, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_mfe_create(m, S1, G1, 1, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_create(m, S2, G2, 1, NULL, 0), 0); /* no receiver */
+	struct mgm_mfe x;
+	assert_int_equal(mgm_mfe_get(m, S1, G1, &x, NULL, NULL), 0);
+	assert_int_equal(x.n_oifs, 1);
+	assert_int_equal(x.timeout_s, 0);
+	assert_int_equal(x.expires_s, 0);
+	assert_int_equal(mgm_mfe_get(m, S2, G2, &x, NULL, NULL), 0);
+	assert_int_equal(x.timeout_s, 10);
+	assert_int_equal(mgm_membership_add(m, q.h, 0, 0, G2, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_mfe_get(m, S2, G2, &x, NULL, NULL), 0);
+	assert_int_equal(x.timeout_s, 0);
+	clock_s += 10u * 365 * 86400;
+	(void)mgm_age(m);
+	assert_int_equal(mgm_mfe_get(m, S1, G1, &x, NULL, NULL), 0);
+	assert_int_equal(mgm_mfe_get(m, S2, G2, &x, NULL, NULL), 0);
+	assert_int_equal(mgm_protocol_shutdown(m, q.h), 0);
+	assert_int_equal(mgm_protocol_shutdown(m, p.h), 0);
+	mgm_destroy(m);
+}
+
 /* The cache purges an interface by ifindex: every entry arriving on it
  * goes, whatever next hop its MGM record names. A negative MFE whose iif
  * (9, 0) nobody owns goes with the release of (9, 10.0.0.99), the only
@@ -1767,6 +1806,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_add_callback_moves_member, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_membership_lifecycle_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_negative_timeout_lifted_by_receivers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timeout_never, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_purges_iif_records_of_every_next_hop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_igmp_release_tells_owner_local_leave, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_take_replays_igmp_local_joins, setup, teardown),

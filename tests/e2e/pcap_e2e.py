@@ -288,6 +288,10 @@ def scenario_bad_config():
         check(r.rc != 0, "badcfg: exit status 0 for %r" % cfg)
         check(re.search(pat, r.out) is not None, "badcfg: %r: no message /%s/ in:\n%s" %
               (cfg, pat, r.out[-400:]))
+        # the error is the last line, not buried above the exit counters
+        last = r.out.strip().splitlines()[-1] if r.out.strip() else ""
+        check(re.search(pat, last) is not None and "forwarding statistics" not in r.out,
+              "badcfg: %r: the error is not the last line:\n%s" % (cfg, r.out[-600:]))
         r.cleanup()
     # too little memory for the mbuf pool: a clear error with a hint
     r = Run("nomem", nports=2, config="", cmds="quit\n")
@@ -311,6 +315,32 @@ def scenario_bad_config():
     # bad options
     r = Run("badopt", nports=1, config="", cmds="quit\n", extra=["--burst", "500"]).run(timeout=30)
     check(r.rc == 2 and "--burst: '500' is not a number in 1..64" in r.out, "badopt:\n" + r.out[-300:])
+    r.cleanup()
+    # options checked once the ports exist: still a bad option (2), said last
+    for extra, pat in ((["--portmap", "0:5"], "--portmap: lcore 5 is not a worker lcore"),
+                       (["--portmap", "0:1,1:1x"], "--portmap: bad lcore at '1x'"),
+                       (["--cmdline-file", "/nonexistent/mcfwd-cmds"],
+                        "--cmdline-file /nonexistent/mcfwd-cmds: No such file or directory")):
+        r = Run("badopt2", nports=2, config="", cmds="quit\n", extra=extra)
+        if "--cmdline-file" in extra:
+            i = r.argv.index("--cmdline-file")
+            del r.argv[i:i + 2]
+        r.run(timeout=30)
+        check(r.rc == 2 and r.out.strip().splitlines()[-1] == "mcfwd: " + pat,
+              "badopt2 %s: rc %s, want 2 and the error last:\n%s" % (extra, r.rc, r.out[-400:]))
+        r.cleanup()
+    # `mcfwd --help` (EAL takes it): EAL's options, then mcfwd's own
+    p = subprocess.run([MCFWD, "--help"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, timeout=30)
+    check(p.returncode == 0 and "EAL common options" in p.stdout and "--config FILE" in p.stdout
+          and "--mfe-timeout S" in p.stdout, "--help lacks mcfwd's options:\n" + p.stdout[-400:])
+    # --mfe-timeout 0: entries never expire (not MGM's default 900 s)
+    r = Run("notimeout", nports=2, config="iface p0 port 0\niface p1 port 1\n"
+            "mroute from p0 source %s group %s to p1\n" % (S1, G1),
+            cmds="sleep 300\nshow ip mroute\nquit\n", inputs={0: [pkt(S1, G1)]},
+            extra=["--mfe-timeout", "0"]).run(timeout=30)
+    check(r.rc == 0 and re.search(r"^%s +%s +p0 +p1\(1\) .* never$" % (S1, G1), r.out, re.M)
+          is not None, "notimeout: --mfe-timeout 0 does not mean never:\n" + r.out[-600:])
     r.cleanup()
 
 
