@@ -465,8 +465,11 @@ config_apply_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 			}
 		} else {
 			snprintf(app.ifs[cur].name, APP_IFNAME, "%s", f->name);
-			if (f->mtu) {
-				app.ifs[cur].mtu = f->mtu;
+			/* the file's MTU, or the default when it gives none: a
+			 * reload is the file, not the file over the last one */
+			uint16_t mtu = f->mtu ? f->mtu : 1500;
+			if (app.ifs[cur].mtu != mtu) {
+				app.ifs[cur].mtu = mtu;
 				iface_publish(cur);
 			}
 		}

@@ -1113,6 +1113,18 @@ quit
     i = r0.argv.index("--config")
     del r0.argv[i:i + 2]
     r0.run(timeout=120)
+    # a file without `mtu` gives the default back (found by audit: 1400 stayed)
+    m15 = os.path.join(d, "m15.conf")
+    with open(m15, "w") as f:
+        f.write("iface p0 port 0\niface p1 port 1\n")
+    rm = Run("reload_mtu", nports=2, config="iface p0 port 0 mtu 1400\niface p1 port 1\n",
+             cmds="show interfaces json\nprotocol static load %s\nshow interfaces json\nquit\n"
+             % m15).run(timeout=60)
+    jm = [json.loads(l) for l in rm.out.splitlines() if l.startswith("[")]
+    check(len(jm) == 2 and [x["mtu"] for x in jm[0]] == [1400, 1500]
+          and [x["mtu"] for x in jm[1]] == [1500, 1500],
+          "reload: MTU not back to the default: %s" % [[x["mtu"] for x in j] for j in jm])
+    rm.cleanup()
     shutil.rmtree(d, ignore_errors=True)
     js0 = [json.loads(l) for l in r0.out.splitlines() if l.startswith("[")]
     check(len(js0) == 2 and js0[0] == [] and all(x["address"] == "" for x in js0[1]),
