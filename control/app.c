@@ -220,6 +220,12 @@ app_interface_release(uint32_t ifid, char *err, size_t errlen)
 		app_tx_barrier();
 		return 0;
 	}
+	if (proto == MGM_PROTO_IGMP) {
+		/* IGMP alone (no routing protocol): its own command ends it */
+		snprintf(err, errlen, "interface '%s' is owned by igmp only: use 'igmp disable %s'",
+			 app.ifs[ifid].name, app.ifs[ifid].name);
+		return -EPERM;
+	}
 	snprintf(err, errlen, "interface '%s' is owned by protocol %u, which mcfwd cannot drive",
 		 app.ifs[ifid].name, proto);
 	return -EPERM;

@@ -358,6 +358,8 @@ sleep 500
 show port stats 2
 show port stats 1
 show ip mroute
+igmp enable p2
+interface release p2
 quit
 """
     r = Run("release", nports=3, config=BASE_CONFIG.replace("iface p3 port 3\n", "").replace(
@@ -373,6 +375,9 @@ quit
         check(tx[1] == tx[3], "release: p2 sent %d packets after the release returned" % (tx[3] - tx[1]))
         check(tx[4] > tx[2] + 1000, "release: p1 stopped too (%d -> %d)" % (tx[2], tx[4]))
     check(re.search(r"interface p2 released in \d+ ms", r.out) is not None, "release: no confirmation")
+    # an interface IGMP alone owns: its own command, named (was "protocol 10")
+    check(re.search(r"cmds:11: error: interface 'p2' is owned by igmp only: use 'igmp disable p2'",
+                    r.out) is not None, "release: IGMP-only interface:\n" + r.out[-600:])
     check("mbuf leak" not in r.out, "release: mbuf leak")
     r.cleanup()
 
