@@ -954,6 +954,19 @@ app_port_detach(uint16_t port, char *err, size_t errlen)
 		(void)mfc_iface_purge(app.cache, (uint16_t)i, NULL);
 		if (f->addr)
 			(void)mgm_interface_address_delete(app.mgm, i, f->addr, f->plen);
+		/* unicast routes via it (RPF towards a gone interface) go too:
+		 * collected first, the walk's cursor does not survive a delete */
+		for (;;) {
+			struct mgm_route rt, gone[64];
+			uint32_t cur = 0, n = 0;
+			while (n < RTE_DIM(gone) && mgm_route_next(app.mgm, &cur, &rt) == 0)
+				if (rt.ifc.ifindex == i)
+					gone[n++] = rt;
+			for (uint32_t k = 0; k < n; k++)
+				(void)mgm_route_delete(app.mgm, gone[k].prefix, gone[k].len);
+			if (n < RTE_DIM(gone))
+				break;
+		}
 		f->used = false;
 	}
 	bool was = app.forwarding;

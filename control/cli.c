@@ -522,7 +522,13 @@ cmd_show_port_stats(int argc, char **argv, FILE *out, char *err, size_t errlen)
 	char *e;
 	unsigned long p = strtoul(argv[0], &e, 10);
 	if (*e || e == argv[0] || p >= MCFWD_MAX_PORTS || !app.port[p].used) {
-		snprintf(err, errlen, "no port '%s' (ports: 0..%u)", argv[0], app.n_ports - 1);
+		/* the ports there are (a detach leaves holes) */
+		char l[160] = "";
+		size_t k = 0;
+		for (uint16_t q = 0; q < MCFWD_MAX_PORTS && k + 8 < sizeof(l); q++)
+			if (app.port[q].used)
+				k += (size_t)snprintf(l + k, sizeof(l) - k, "%s%u", k ? " " : "", q);
+		snprintf(err, errlen, "no port '%s' (ports: %s)", argv[0], l);
 		return -ENOENT;
 	}
 	port_stats_one(out, (uint16_t)p);

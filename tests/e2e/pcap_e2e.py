@@ -1197,7 +1197,8 @@ def scenario_detach():
     vdev removed; forwarding to the other port goes on; every mbuf back."""
     print("port detach under traffic: released, removed, the rest goes on")
     inp = {0: [pkt(S1, G1, seq=i) for i in range(64)]}
-    cfg = "iface p0 port 0\niface p1 port 1\niface p2 port 2\nmroute from p0 source %s group %s to p1 p2\n" % (S1, G1)
+    cfg = ("iface p0 port 0\niface p1 port 1\niface p2 port 2 address 10.2.0.1/24\n"
+           "route 172.16.0.0/12 via p2\nmroute from p0 source %s group %s to p1 p2\n" % (S1, G1))
     cmds = """sleep 500
 show port stats 2
 port detach 2
@@ -1210,6 +1211,7 @@ show ip mroute
 port detach 2
 port detach 1
 port detach 0
+show ip route json
 quit
 """
     r = Run("detach", nports=3, config=cfg, cmds=cmds, inputs=inp, infinite=True).run()
@@ -1219,7 +1221,13 @@ quit
     if check(len(tx) == 3, "detach: port stats missing"):
         check(tx[0] > 1000, "detach: nothing forwarded on port 2 before")
         check(tx[2] > tx[1] + 1000, "detach: port 1 stopped forwarding (%d -> %d)" % (tx[1], tx[2]))
-    check(re.search(r"cmds:8: error: no port '2'", r.out) is not None, "detach: port 2 still there")
+    check(re.search(r"cmds:8: error: no port '2' \(ports: 0 1\)", r.out) is not None,
+          "detach: port 2 still there, or the ports left misnamed")
+    # routes via the detached interface went with it (its connected one too)
+    rts = r.json_after("show ip route json")
+    check(rts is not None and not any(x["interface"] == "p2" or x["prefix"] in
+                                      ("172.16.0.0/12", "10.2.0.0/24") for x in rts),
+          "detach: routes via p2 left: %s" % rts)
     check(re.search(r"cmds:10: error: no port 2", r.out) is not None, "detach: second detach not refused")
     check(re.search(r"cmds:12: error: port 0 is the last port", r.out) is not None, "detach: last port detached")
     check(not re.search(r"^\S+\s+\S+\s+p2\s", r.out, re.M), "detach: p2 still listed")
