@@ -403,6 +403,19 @@ config_check_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 			return -ENOENT;
 		}
 	}
+	/* mgroup is not acted on, but a typo in it is still a typo */
+	for (uint32_t i = 0; i < c->n_mgroups; i++) {
+		const struct mcfwd_cfg_mgroup *g = &c->mgroups[i];
+		uint32_t id;
+		bool known = app_iface_by_name(g->iif, &id) == 0;
+		for (uint32_t j = 0; j < c->n_ifaces && !known; j++)
+			known = strcmp(c->ifaces[j].name, g->iif) == 0;
+		if (!known) {
+			snprintf(err, errlen, "%s:%u: unknown interface '%s'", g->loc.file, g->loc.line,
+				 g->iif);
+			return -ENOENT;
+		}
+	}
 	return 0;
 }
 

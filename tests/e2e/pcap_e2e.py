@@ -280,6 +280,7 @@ def scenario_bad_config():
         ("mroute from p0 group 224.0.0.5 to p1\n", r"mcfwd.conf:1: .*224\.0\.0\.0/24"),
         ("iface p0 port 0\nmroute from p0 group 232.1.1.1 to nosuch\n", r"mcfwd.conf:2: unknown interface 'nosuch'"),
         ("iface p0 port 9\n", r"mcfwd.conf:1: no port 9"),
+        ("iface p0 port 0\nmgroup from nosuch group 232.1.1.1\n", r"mcfwd.conf:2: unknown interface 'nosuch'"),
         ("phyint p0 enable ttl-threshold 300\n", r"mcfwd.conf:1: .*ttl-threshold"),
         ("bogus statement\n", r"mcfwd.conf:1: .*bogus"),
     ]
