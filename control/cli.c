@@ -138,8 +138,8 @@ mfe_stats_oifs(uint32_t src, uint32_t grp, struct mgm_mfe_stats *st, struct mgm_
 	return -ENOSPC;
 }
 
-static void
-baseline_sub(struct mgm_mfe_stats *s, struct mgm_oif_stats *os, uint32_t n_os)
+void
+cli_mfe_baseline_sub(struct mgm_mfe_stats *s, struct mgm_oif_stats *os, uint32_t n_os)
 {
 	const struct mfe_base *b = hmap_get(&app.mfe_base, mfc_key(s->mfe.src, s->mfe.grp));
 	if (b == NULL || b->s.mfe.id != s->mfe.id)
@@ -192,7 +192,7 @@ mroute_row(uint32_t src, uint32_t grp, struct mroute_row *r, bool detail)
 	if (rc == 0) {
 		st.mfe = r->s.mfe;
 		r->s = st;
-		baseline_sub(&r->s, r->os, r->n_os);
+		cli_mfe_baseline_sub(&r->s, r->os, r->n_os);
 	}
 	return 0;
 }
@@ -462,8 +462,7 @@ cmd_show_protocols(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	struct mcfwd_static_info si;
-	memset(&si, 0, sizeof(si));
-	(void)mcfwd_static_info_get(app.st, &si);
+	app_static_info(&si);
 	fprintf(out, "%-8s %-8s %-10s %-8s %-9s %-8s %-8s %-8s\n", "Name", "State", "Interfaces",
 		"Routes", "RPF", "WrongIf", "Joins", "Prunes");
 	fprintf(out, "%-8s %-8s %-10u %-8u %-9" PRIu64 " %-8" PRIu64 " %-8" PRIu64 " %-8" PRIu64 "\n",
@@ -474,8 +473,7 @@ cmd_show_protocols(int argc, char **argv, FILE *out, char *err, size_t errlen)
 	while (igmp_if_at(app.igmp, n_igif, &ii) == 0)
 		n_igif++;
 	struct igmp_stats gs;
-	memset(&gs, 0, sizeof(gs));
-	(void)igmp_stats_get(app.igmp, IGMP_ALL, &gs);
+	app_igmp_stats(&gs);
 	fprintf(out, "%-8s %-8s %-10u groups %u, reports %" PRIu64 ", queries sent %" PRIu64
 		", dropped %" PRIu64 "\n", "igmp", n_igif ? "running" : "idle", n_igif,
 		igmp_group_count(app.igmp), gs.rx_v1_reports + gs.rx_v2_reports + gs.rx_v3_reports,
@@ -491,19 +489,16 @@ port_stats_one(FILE *out, uint16_t p)
 	struct rte_eth_stats s;
 	memset(&s, 0, sizeof(s));
 	(void)rte_eth_stats_get(p, &s);
-	uint64_t rx = 0, tx = 0, txd = 0;
-	for (unsigned int i = 0; i < app.n_workers; i++) {
-		rx += app.w[i]->port[p].rx_pkts;
-		tx += app.w[i]->port[p].tx_pkts;
-		txd += app.w[i]->port[p].tx_discards;
-	}
+	struct mcfwd_port_ctr c;
+	app_port_counters(p, &c);
 	fprintf(out, "  ######## NIC statistics for port %-2u (%s) ########\n", p, app.port[p].name);
 	fprintf(out, "  RX-packets: %-12" PRIu64 " RX-missed: %-10" PRIu64 " RX-bytes:  %" PRIu64 "\n",
 		s.ipackets, s.imissed, s.ibytes);
 	fprintf(out, "  RX-errors:  %-12" PRIu64 " RX-nombuf: %" PRIu64 "\n", s.ierrors, s.rx_nombuf);
 	fprintf(out, "  TX-packets: %-12" PRIu64 " TX-errors: %-10" PRIu64 " TX-bytes:  %" PRIu64 "\n",
 		s.opackets, s.oerrors, s.obytes);
-	fprintf(out, "  mcfwd: rx %" PRIu64 ", tx %" PRIu64 ", tx-discards %" PRIu64 "\n", rx, tx, txd);
+	fprintf(out, "  mcfwd: rx %" PRIu64 ", tx %" PRIu64 ", tx-discards %" PRIu64 "\n", c.rx_pkts,
+		c.tx_pkts, c.tx_discards);
 }
 
 static int
@@ -553,14 +548,16 @@ cmd_show_lcores(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		"RX queues (port:queue)", "Iterations", "RX", "Forwarded", "Sleeps");
 	for (unsigned int i = 0; i < app.n_workers; i++) {
 		const struct mcfwd_worker *w = app.w[i];
+		struct mcfwd_wstats st;
+		app_worker_stats(i, &st);
 		char q[128] = "";
 		size_t k = 0;
 		for (uint16_t j = 0; j < w->n_rxq && k + 12 < sizeof(q); j++)
 			k += (size_t)snprintf(q + k, sizeof(q) - k, "%s%u:%u", j ? "," : "",
 					      w->rxq[j].port, w->rxq[j].queue);
 		fprintf(out, "%-6u %-6u %-8s %-24s %14" PRIu64 " %14" PRIu64 " %14" PRIu64 " %10" PRIu64
-			"%s\n", i, w->lcore_id, wstate(w->state), k ? q : "-", w->st.iterations,
-			w->st.rx_pkts, w->st.fwd, w->st.idle_sleeps,
+			"%s\n", i, w->lcore_id, wstate(w->state), k ? q : "-", st.iterations,
+			st.rx_pkts, st.fwd, st.idle_sleeps,
 			app.hb_reported[i] ? "  STALLED" : "");
 	}
 	return 0;
@@ -595,22 +592,24 @@ cli_show_stats(FILE *out, bool json)
 	first = false;
 	WSTATS(X)
 #undef X
+	/* held now: a level, from the cumulative counts */
 	uint64_t held = app.ctl_rx[MCFWD_PUNT_MISS] - app.ctl_reinjected - app.ctl_held_dropped;
+	struct app_ctl_ctr c;
+	app_ctl_counters(&c);
 	if (json)
 		fprintf(out, ",\"ctl_miss\":%" PRIu64 ",\"ctl_igmp_linklocal\":%" PRIu64
 			",\"ctl_wrong_if\":%" PRIu64 ",\"mfe_created\":%" PRIu64 ",\"mfe_create_failed\":%"
 			PRIu64 ",\"held_reinjected\":%" PRIu64 ",\"held_dropped\":%" PRIu64
 			",\"held_now\":%" PRIu64 ",\"accounting_gap\":%" PRId64 "}\n",
-			app.ctl_rx[MCFWD_PUNT_MISS], app.ctl_rx[MCFWD_PUNT_CTRL],
-			app.ctl_rx[MCFWD_PUNT_WRONG_IF], app.ctl_created, app.ctl_create_fail,
-			app.ctl_reinjected, app.ctl_held_dropped, held, mcfwd_worker_stats_check(&t));
+			c.rx[MCFWD_PUNT_MISS], c.rx[MCFWD_PUNT_CTRL], c.rx[MCFWD_PUNT_WRONG_IF],
+			c.created, c.create_fail, c.reinjected, c.held_dropped, held,
+			mcfwd_worker_stats_check(&t));
 	else
 		fprintf(out, "control: misses %" PRIu64 ", igmp/link-local %" PRIu64 ", wrong-if %"
 			PRIu64 ", MFEs created %" PRIu64 " (failed %" PRIu64 "), held packets "
 			"reinjected %" PRIu64 ", dropped %" PRIu64 "\n",
-			app.ctl_rx[MCFWD_PUNT_MISS], app.ctl_rx[MCFWD_PUNT_CTRL],
-			app.ctl_rx[MCFWD_PUNT_WRONG_IF], app.ctl_created, app.ctl_create_fail,
-			app.ctl_reinjected, app.ctl_held_dropped);
+			c.rx[MCFWD_PUNT_MISS], c.rx[MCFWD_PUNT_CTRL], c.rx[MCFWD_PUNT_WRONG_IF],
+			c.created, c.create_fail, c.reinjected, c.held_dropped);
 }
 
 static int
@@ -774,12 +773,7 @@ cmd_clear(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		snprintf(err, errlen, "usage: clear counters");
 		return -EINVAL;
 	}
-	/* built aside, published whole: /mcfwd/stats reads it from another thread */
-	struct mcfwd_wstats b;
-	app_stats_sum(&b);
-	pthread_mutex_lock(&app.stats_lock);
-	app.base = b;
-	pthread_mutex_unlock(&app.stats_lock);
+	app_counters_clear(); /* the workers', ports', control's, protocols' */
 	HMAP_FOREACH(&app.mfe_base, x)
 		free(x->val);
 	hmap_free(&app.mfe_base);
@@ -811,9 +805,6 @@ cmd_clear(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		}
 		rc = mgm_mfe_next(app.mgm, v[n - 1].src, v[n - 1].grp, v, RTE_DIM(v), &n);
 	}
-	for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++)
-		if (app.port[p].used)
-			(void)rte_eth_stats_reset(p);
 	return 0;
 }
 
@@ -1140,7 +1131,9 @@ cmd_show_igmp_stats(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	struct igmp_stats t;
-	(void)igmp_stats_get(app.igmp, IGMP_ALL, &t);
+	struct app_ctl_ctr c;
+	app_igmp_stats(&t);
+	app_ctl_counters(&c);
 	if (json) {
 		bool first = true;
 		fputc('{', out);
@@ -1150,8 +1143,8 @@ cmd_show_igmp_stats(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		fputs(",\"drops\":{", out);
 		for (int i = 0; i < IGMP_DROP_MAX; i++)
 			fprintf(out, "%s\"%s\":%" PRIu64, i ? "," : "", igmp_drop_name(i), t.drops[i]);
-		fprintf(out, "},\"ctl_igmp\":%" PRIu64 ",\"ctl_linklocal\":%" PRIu64 "}\n", app.ctl_igmp,
-			app.ctl_linklocal);
+		fprintf(out, "},\"ctl_igmp\":%" PRIu64 ",\"ctl_linklocal\":%" PRIu64 "}\n", c.igmp,
+			c.linklocal);
 		return 0;
 	}
 	fputs("IGMP (all interfaces):\n", out);
@@ -1161,8 +1154,8 @@ cmd_show_igmp_stats(int argc, char **argv, FILE *out, char *err, size_t errlen)
 	fputs("drops by reason:\n", out);
 	for (int i = 0; i < IGMP_DROP_MAX; i++)
 		fprintf(out, "  %-18s %" PRIu64 "\n", igmp_drop_name(i), t.drops[i]);
-	fprintf(out, "punted to control: IGMP %" PRIu64 ", other link-local %" PRIu64 "\n", app.ctl_igmp,
-		app.ctl_linklocal);
+	fprintf(out, "punted to control: IGMP %" PRIu64 ", other link-local %" PRIu64 "\n", c.igmp,
+		c.linklocal);
 	return 0;
 }
 

@@ -132,6 +132,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	(void)cmd;
 	(void)params;
 	struct mcfwd_wstats t, b;
+	struct app_ctl_ctr c;
 	pthread_mutex_lock(&app.stats_lock);
 	if (app.closing) {
 		pthread_mutex_unlock(&app.stats_lock);
@@ -139,6 +140,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	}
 	app_stats_sum(&t);
 	b = app.base;
+	app_ctl_counters(&c);
 	pthread_mutex_unlock(&app.stats_lock);
 	rte_tel_data_start_dict(d);
 	/* a counter below its baseline (a worker's count that a failed TX
@@ -150,13 +152,13 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	X(frag_needed) X(copies) X(clones) X(reinjected) X(iterations) X(idle_sleeps) X(ctl_tx)
 	X(ctl_tx_discards)
 #undef X
-	rte_tel_data_add_dict_u64(d, "ctl_miss", app.ctl_rx[MCFWD_PUNT_MISS]);
-	rte_tel_data_add_dict_u64(d, "ctl_igmp_linklocal", app.ctl_rx[MCFWD_PUNT_CTRL]);
-	rte_tel_data_add_dict_u64(d, "ctl_wrong_if", app.ctl_rx[MCFWD_PUNT_WRONG_IF]);
-	rte_tel_data_add_dict_u64(d, "mfe_created", app.ctl_created);
-	rte_tel_data_add_dict_u64(d, "mfe_create_failed", app.ctl_create_fail);
-	rte_tel_data_add_dict_u64(d, "held_reinjected", app.ctl_reinjected);
-	rte_tel_data_add_dict_u64(d, "held_dropped", app.ctl_held_dropped);
+	rte_tel_data_add_dict_u64(d, "ctl_miss", c.rx[MCFWD_PUNT_MISS]);
+	rte_tel_data_add_dict_u64(d, "ctl_igmp_linklocal", c.rx[MCFWD_PUNT_CTRL]);
+	rte_tel_data_add_dict_u64(d, "ctl_wrong_if", c.rx[MCFWD_PUNT_WRONG_IF]);
+	rte_tel_data_add_dict_u64(d, "mfe_created", c.created);
+	rte_tel_data_add_dict_u64(d, "mfe_create_failed", c.create_fail);
+	rte_tel_data_add_dict_u64(d, "held_reinjected", c.reinjected);
+	rte_tel_data_add_dict_u64(d, "held_dropped", c.held_dropped);
 	rte_tel_data_add_dict_int(d, "workers", (int)app.n_workers);
 	rte_tel_data_add_dict_int(d, "forwarding", app.forwarding);
 	return 0;
@@ -185,17 +187,19 @@ tel_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
 	}
 	for (unsigned int i = 0; i < app.n_workers; i++) {
 		const struct mcfwd_worker *w = app.w[i];
+		struct mcfwd_wstats st;
+		app_worker_stats(i, &st); /* since `clear counters`, as show lcores */
 		rte_tel_data_add_array_int(w_, (int)i);
 		rte_tel_data_add_array_int(lc, (int)w->lcore_id);
 		rte_tel_data_add_array_string(stt, w->state == 1 ? "running" : w->state == 2 ? "idle"
 					      : w->state == 3 ? "stopped" : "off");
 		rte_tel_data_add_array_int(stl, app.hb_reported[i]);
 		rte_tel_data_add_array_int(rq, w->n_rxq);
-		rte_tel_data_add_array_u64(it, w->st.iterations);
-		rte_tel_data_add_array_u64(rx, w->st.rx_pkts);
-		rte_tel_data_add_array_u64(fw, w->st.fwd);
-		rte_tel_data_add_array_u64(tx, w->st.tx_pkts);
-		rte_tel_data_add_array_u64(sl, w->st.idle_sleeps);
+		rte_tel_data_add_array_u64(it, st.iterations);
+		rte_tel_data_add_array_u64(rx, st.rx_pkts);
+		rte_tel_data_add_array_u64(fw, st.fwd);
+		rte_tel_data_add_array_u64(tx, st.tx_pkts);
+		rte_tel_data_add_array_u64(sl, st.idle_sleeps);
 	}
 	pthread_mutex_unlock(&app.stats_lock);
 	return cols_done(&t, d, true);

@@ -456,6 +456,40 @@ def scenario_telemetry():
         check(got["/mcfwd/lcores"]["/mcfwd/lcores"]["lcore"] == [1], "telemetry: lcores")
     r.cleanup()
 
+    # after `clear counters` telemetry counts from it, as the CLI (found by
+    # audit: /mcfwd/mroutes and /mcfwd/lcores kept the counts from before)
+    after = {}
+
+    def during_clear(r):
+        seen = False
+        end = time.time() + 10
+        while time.time() < end and not after:
+            try:
+                a = telemetry_query(r, ["/mcfwd/stats", "/mcfwd/mroutes", "/mcfwd/lcores"])
+                rx = a["/mcfwd/stats"]["/mcfwd/stats"]["rx_pkts"]
+                seen = seen or rx == 16
+                if seen and rx == 0:
+                    after.update(a)
+            except (OSError, ValueError, KeyError, TypeError):
+                pass
+            time.sleep(0.1)
+
+    r = Run("telclear", nports=2, config=cfg, cmds="sleep 1500\nclear counters\nsleep 2500\nquit\n",
+            inputs=inp, extra=["--punt-per-flow", "64"]).run(during=during_clear)
+    if check(after, "telemetry: no answer after clear counters (rx_pkts 16, then 0)"):
+        st = after["/mcfwd/stats"]["/mcfwd/stats"]
+        check(st["fwd"] == 0 and st["ctl_miss"] == 0 and st["mfe_created"] == 0,
+              "telemetry: stats after clear counters %s" % st)
+        mr = after["/mcfwd/mroutes"]["/mcfwd/mroutes"]
+        check(mr["source"] == [S1] and mr["packets"] == [0] and mr["bytes"] == [0] and
+              mr["out_packets"] == [0], "telemetry: mroutes after clear counters %s" % mr)
+        lc = after["/mcfwd/lcores"]["/mcfwd/lcores"]
+        check(lc["rx_pkts"] == [0] and lc["fwd"] == [0] and lc["tx_pkts"] == [0],
+              "telemetry: lcores after clear counters %s" % lc)
+    check(r.rc == 0 and re.search(r"^accounting: .*\(gap 0\)$", r.out, re.M) is not None,
+          "telemetry: exit after clear counters: %s" % r.out[-500:])
+    r.cleanup()
+
 
 def scenario_telemetry_pages():
     """Tables larger than DPDK's 16 KiB reply come in pages, every column
@@ -1210,6 +1244,9 @@ show ip mroute %(S1)s %(G1)s
 show ip mroute %(S1)s %(G1)s json
 clear counters
 show ip mroute %(S1)s %(G1)s json
+show port stats 0
+show lcores
+show stats
 start
 sleep 300
 stop
@@ -1218,6 +1255,18 @@ quit
 """ % globals()
     r = Run("detail", config=cfg, cmds=cmds, inputs=inp, infinite=True).run()
     check(r.rc == 0, "detail: exit status %s" % r.rc)
+    # every other counter the CLI shows counts from `clear counters` too
+    # (found by audit: mcfwd's port line, the workers' and control's did not)
+    after = r.out.split("mcfwd> clear counters", 1)[-1].split("mcfwd> start", 1)[0]
+    check(re.search(r"^  mcfwd: rx 0, tx 0, tx-discards 0$", after, re.M) is not None,
+          "detail: port stats after clear counters:\n" + after[-1500:])
+    wk = re.findall(r"^\d+ +\d+ +\S+ +\S+ +\d+ +(\d+) +(\d+) +\d+", after, re.M)
+    check(wk and all(x == ("0", "0") for x in wk), "detail: show lcores after clear counters: %s" % wk)
+    check(re.search(r"^control: misses 0, igmp/link-local 0, wrong-if 0, MFEs created 0 \(failed 0\), "
+                    r"held packets reinjected 0, dropped 0$", after, re.M) is not None,
+          "detail: control counters after clear counters:\n" + after[-1500:])
+    check(re.search(r"^accounting: .*\(gap 0\)$", r.out, re.M) is not None,
+          "detail: exit accounting does not add up:\n" + r.out[-800:])
 
     def relations(tag, c, o):
         """c: (in, bytes, wrong_if, discards, hdr_err, out, overflow); o: per OIF
