@@ -1385,11 +1385,15 @@ app_snapshot_refresh(void)
 		size_t l = 0;
 		oifs[i][0] = 0;
 		rc = mgm_mfe_get(app.mgm, v[i].src, v[i].grp, &f, o, &no);
-		if (rc == 0 || rc == -ENOSPC)
-			for (uint32_t j = 0; j < RTE_MIN(no, (uint32_t)RTE_DIM(o)) && l + 40 < 128; j++)
+		if (rc == 0 || rc == -ENOSPC) {
+			uint32_t j = 0;
+			for (; j < RTE_MIN(no, (uint32_t)RTE_DIM(o)) && l + 40 < 128 - 16; j++)
 				l += (size_t)snprintf(oifs[i] + l, 128 - l, "%s%s(%u)", j ? " " : "",
 						      o[j].ifc.ifindex < app.n_ifs ?
 						      app.ifs[o[j].ifc.ifindex].name : "?", o[j].ttl);
+			if (j < no) /* the column is cut: say so (no: how many there are) */
+				snprintf(oifs[i] + l, 128 - l, " ... +%u more", no - j);
+		}
 		snprintf(iif[i], APP_IFNAME, "%s", v[i].negative || v[i].iif.ifindex >= app.n_ifs ? "" :
 			 app.ifs[v[i].iif.ifindex].name);
 	}

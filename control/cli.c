@@ -93,8 +93,8 @@ now_s(void)
 
 struct mroute_row {
 	struct mgm_mfe_stats s;
-	struct mgm_mfe_oif oif[64];
-	uint32_t n_oif;
+	struct mgm_mfe_oif *oif;  /* all of them: malloc'd, grown as needed */
+	uint32_t n_oif, cap_oif;
 	struct mgm_oif_stats *os; /* per-OIF counters (detail view only), malloc'd */
 	uint32_t n_os;
 };
@@ -178,11 +178,20 @@ cli_mfe_baseline_sub(struct mgm_mfe_stats *s, struct mgm_oif_stats *os, uint32_t
 static int
 mroute_row(uint32_t src, uint32_t grp, struct mroute_row *r, bool detail)
 {
-	r->n_oif = RTE_DIM(r->oif);
-	int rc = mgm_mfe_get(app.mgm, src, grp, &r->s.mfe, r->oif, &r->n_oif);
-	if (rc == -ENOSPC)
-		r->n_oif = RTE_DIM(r->oif); /* shown: the first 64 */
-	else if (rc < 0)
+	int rc;
+	for (int tries = 0;; tries++) {
+		r->n_oif = r->cap_oif;
+		rc = mgm_mfe_get(app.mgm, src, grp, &r->s.mfe, r->oif, &r->n_oif);
+		if (rc != -ENOSPC || tries == 2)
+			break;
+		/* *n_oif: the number needed */
+		struct mgm_mfe_oif *o = realloc(r->oif, r->n_oif * sizeof(*o));
+		if (o == NULL)
+			return -ENOMEM;
+		r->oif = o;
+		r->cap_oif = r->n_oif;
+	}
+	if (rc < 0)
 		return rc;
 	r->os = NULL;
 	r->n_os = 0;
@@ -237,13 +246,33 @@ mroute_detail(FILE *out, const struct mroute_row *r, bool json)
 	}
 }
 
+/* The table's Oifs column: "name(ttl)" each, "!" when disabled; in the
+ * table view cut to about 1 KB with "... +N more", whole in the one-(S,G)
+ * view. @return o, malloc'd (NULL: out of memory). */
+static char *
+oif_column(const struct mroute_row *r, bool whole)
+{
+	size_t cap = whole ? (size_t)r->n_oif * (APP_IFNAME + 8) + 32 : 1024, k = 0;
+	char *o = malloc(cap);
+	if (o == NULL)
+		return NULL;
+	o[0] = 0;
+	uint32_t i = 0;
+	for (; i < r->n_oif && k + APP_IFNAME + 8 < cap - 24; i++)
+		k += (size_t)snprintf(o + k, cap - k, "%s%s(%u)%s", i ? " " : "",
+				      if_name(r->oif[i].ifc.ifindex), r->oif[i].ttl,
+				      r->oif[i].enabled ? "" : "!");
+	if (i < r->n_oif)
+		snprintf(o + k, cap - k, " ... +%u more", r->n_oif - i);
+	return o;
+}
+
 static void
 mroute_print(FILE *out, const struct mroute_row *r, bool json, bool first, bool detail)
 {
-	char s[16], g[16], up[32], ex[32], o[1024];
+	char s[16], g[16], up[32], ex[32];
 	uint64_t now = now_s();
 	const struct mgm_mfe *f = &r->s.mfe;
-	size_t k = 0;
 
 	ip_str(f->src, s);
 	ip_str(f->grp, g);
@@ -252,7 +281,6 @@ mroute_print(FILE *out, const struct mroute_row *r, bool json, bool first, bool 
 		snprintf(ex, sizeof(ex), "never");
 	else
 		hms(f->expires_s > now ? f->expires_s - now : 0, ex, sizeof(ex));
-	o[0] = 0;
 	if (json) {
 		fprintf(out, "%s{\"source\":\"%s\",\"group\":\"%s\",\"iif\":\"%s\",\"oifs\":[", first ? "" : ",",
 			s, g, f->negative ? "" : if_name(f->iif.ifindex));
@@ -271,17 +299,21 @@ mroute_print(FILE *out, const struct mroute_row *r, bool json, bool first, bool 
 		fputc('}', out);
 		return;
 	}
-	for (uint32_t i = 0; i < r->n_oif && k + 40 < sizeof(o); i++)
-		k += (size_t)snprintf(o + k, sizeof(o) - k, "%s%s(%u)%s", i ? " " : "",
-				      if_name(r->oif[i].ifc.ifindex), r->oif[i].ttl,
-				      r->oif[i].enabled ? "" : "!");
-	if (r->n_oif == 0)
-		snprintf(o, sizeof(o), "%s", f->negative ? "(negative)" : "-");
+	char *o = r->n_oif ? oif_column(r, detail) : NULL;
 	fprintf(out, "%-15s %-15s %-12s %-30s %10" PRIu64 " %12" PRIu64 " %8" PRIu64 " %9s %9s\n",
-		s, g, f->negative && f->iif.ifindex >= MFC_IFACES_MAX ? "-" : if_name(f->iif.ifindex), o,
+		s, g, f->negative && f->iif.ifindex >= MFC_IFACES_MAX ? "-" : if_name(f->iif.ifindex),
+		o ? o : r->n_oif ? "(out of memory)" : f->negative ? "(negative)" : "-",
 		r->s.in_pkts, r->s.in_octets, r->s.pkts_different_if, up, ex);
+	free(o);
 	if (detail)
 		mroute_detail(out, r, false);
+}
+
+static void
+row_free(struct mroute_row *r)
+{
+	free(r->oif);
+	free(r);
 }
 
 static const char MROUTE_HDR[] =
@@ -302,7 +334,7 @@ cmd_show_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
 			n, mfc_count(app.cache), mfc_oifl_count(app.cache), mgm_membership_count(app.mgm));
 		return 0;
 	}
-	struct mroute_row *r = malloc(sizeof(*r));
+	struct mroute_row *r = calloc(1, sizeof(*r));
 	if (r == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -311,12 +343,12 @@ cmd_show_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		uint32_t s, g;
 		if (ip_parse(argv[0], &s) < 0 || ip_parse(argv[1], &g) < 0) {
 			snprintf(err, errlen, "'%s %s' is not SOURCE GROUP (A.B.C.D A.B.C.D)", argv[0], argv[1]);
-			free(r);
+			row_free(r);
 			return -EINVAL;
 		}
 		if (mroute_row(s, g, r, true) < 0) {
 			snprintf(err, errlen, "no MFE for (%s, %s)", argv[0], argv[1]);
-			free(r);
+			row_free(r);
 			return -ENOENT;
 		}
 		if (!json)
@@ -325,12 +357,12 @@ cmd_show_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		if (json)
 			fputc('\n', out);
 		free(r->os);
-		free(r);
+		row_free(r);
 		return 0;
 	}
 	if (argc != 0) {
 		snprintf(err, errlen, "usage: show ip mroute [SOURCE GROUP | count] [json]");
-		free(r);
+		row_free(r);
 		return -EINVAL;
 	}
 	fputs(json ? "[" : MROUTE_HDR, out);
@@ -347,7 +379,7 @@ cmd_show_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		rc = mgm_mfe_next(app.mgm, v[n - 1].src, v[n - 1].grp, v, RTE_DIM(v), &n);
 	}
 	fputs(json ? "]\n" : "", out);
-	free(r);
+	row_free(r);
 	return 0;
 }
 

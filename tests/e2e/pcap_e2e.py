@@ -1313,6 +1313,36 @@ quit
     relations("detail after clear", c2, o2)
     r.cleanup()
 
+    # an entry with 150 OIFs: all of them in JSON and in the one-(S,G)
+    # view, the table's column cut visibly (found by audit: 64 shown,
+    # silently, while oif_stats listed them all)
+    n = 150
+    names = ["v%03d" % i for i in range(1, n + 1)]
+    cfg = "iface p0 port 0\niface p1 port 1\n" + "".join(
+        "iface %s port 1 vlan %d\n" % (v, i) for i, v in enumerate(names, 1)) + \
+        "mroute from p0 source %s group %s to %s\n" % (S1, G9, " ".join(names))
+    cmds = "sleep 800\nshow ip mroute\nshow ip mroute json\nshow ip mroute %s %s\n" \
+        "show ip mroute %s %s json\nquit\n" % (S1, G9, S1, G9)
+    r = Run("manyoifs", nports=2, config=cfg, cmds=cmds, inputs={0: [pkt(S1, G9)]}).run()
+    check(r.rc == 0, "manyoifs: exit status %s" % r.rc)
+    lst = r.json_after("mcfwd> show ip mroute json")
+    one = r.json_after("mcfwd> show ip mroute %s %s json" % (S1, G9))
+    if check(lst is not None and one is not None, "manyoifs: json views missing:\n" + r.out[-1500:]):
+        check([o["name"] for o in lst[0]["oifs"]] == names, "manyoifs: show ip mroute json lists %d OIFs"
+              % len(lst[0]["oifs"]))
+        check([o["name"] for o in one["oifs"]] == names and len(one["oif_stats"]) == n,
+              "manyoifs: show ip mroute S G json: %d OIFs, %d OIF counters" % (len(one["oifs"]),
+                                                                              len(one["oif_stats"])))
+    rows = [ln for ln in r.out.splitlines() if ln.startswith(S1 + " ")]
+    if check(len(rows) == 2, "manyoifs: table rows %s" % rows):
+        m = re.search(r" \.\.\. \+(\d+) more ", rows[0])
+        shown = re.findall(r"\bv\d{3}\(1\)", rows[0])
+        check(m is not None and len(shown) + int(m.group(1)) == n,
+              "manyoifs: the table's cut OIF column says nothing: %s" % rows[0][:200])
+        check(re.findall(r"\bv\d{3}\(1\)", rows[1]) == [v + "(1)" for v in names] and "more" not in rows[1],
+              "manyoifs: show ip mroute S G does not list every OIF: %s" % rows[1][:200])
+    r.cleanup()
+
 
 SCENARIOS = {
     "detach": scenario_detach,
