@@ -82,6 +82,13 @@ app_iface_by_name(const char *name, uint32_t *ifid)
  * they will once it is applied (new ones to ids above every real one). */
 static const struct mcfwd_config *pending_cfg;
 
+const char *
+app_iface_name(void *arg, uint32_t ifid)
+{
+	(void)arg;
+	return ifid < app.n_ifs && app.ifs[ifid].used ? app.ifs[ifid].name : NULL;
+}
+
 int
 app_iface_resolve(void *arg, const char *name, uint32_t *ifid)
 {
@@ -1546,6 +1553,7 @@ app_init(char *err, size_t errlen)
 	if (mfc_set_gp_hook(app.cache, app_gp_hook, NULL) < 0)
 		APP_LOG(WARNING, "no grace-period helper thread: stalls are reported after them\n");
 	app.st = mcfwd_static_create(app.mgm, app_iface_resolve, NULL);
+	mcfwd_static_set_ifname(app.st, app_iface_name);
 	if (app.st == NULL) {
 		snprintf(err, errlen, "static protocol: %s", strerror(errno));
 		return -errno;

@@ -169,6 +169,8 @@ void app_opts_defaults(struct app_opts *o);
 uint64_t app_now_ms(void);
 int app_iface_by_name(const char *name, uint32_t *ifid);
 int app_iface_resolve(void *arg, const char *name, uint32_t *ifid);
+/* An interface's name (static's messages); NULL when there is none. */
+const char *app_iface_name(void *arg, uint32_t ifid);
 int app_config_load(const char *path, bool reload, char *err, size_t errlen);
 int app_interface_release(uint32_t ifid, char *err, size_t errlen);
 void app_tx_barrier(void);

@@ -1034,6 +1034,7 @@ BAD_CLI = [
     "set punt-rate 99999999999999999999999", "help me" if False else "show version 2",
     "mroute add from p0 group 232.1.1.1 to " + " ".join("x%d" % i for i in range(1200)),
     "a" * 5000, "\x01\x02\x03", "show ip mroute \u00e9t\u00e9 232.1.1.1",
+    "mroute add from p1 source 10.0.0.1 group 232.1.1.1 to p0",
 ]
 
 
@@ -1059,6 +1060,9 @@ def scenario_bad_cli():
     check(re.search(r"static\s+running", r.out) is not None, "badcli: static not running")
     check(re.search(r"error: unknown word 'foo' after 'show' \(expected", r.out) is not None,
           "badcli: a line with leading blanks quoted wrongly")
+    # interfaces by name (found by audit: "exists from interface 0")
+    check(re.search(r"error: mroute \(10\.0\.0\.1, 232\.1\.1\.1\) exists from interface 'p0'$", r.out, re.M)
+          is not None, "badcli: a conflicting mroute's interface not named")
     r.cleanup()
 
 
