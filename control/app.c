@@ -277,8 +277,13 @@ app_igmp_enable(uint32_t ifid, const struct igmp_if_cfg *cfg, char *err, size_t 
 	int rc = igmp_if_enable(app.igmp, ifid, cfg);
 	if (rc == -EEXIST)
 		snprintf(err, errlen, "IGMP already runs on '%s'", app.ifs[ifid].name);
-	else if (rc == -EINVAL)
-		snprintf(err, errlen, "IGMP on '%s': a parameter is out of range", app.ifs[ifid].name);
+	else if (rc == -EINVAL) {
+		char why[160];
+		if (igmp_if_cfg_check(cfg, why, sizeof(why)) < 0)
+			snprintf(err, errlen, "IGMP on '%s': %s", app.ifs[ifid].name, why);
+		else
+			snprintf(err, errlen, "IGMP on '%s': %s", app.ifs[ifid].name, strerror(-rc));
+	}
 	else if (rc < 0)
 		snprintf(err, errlen, "IGMP on '%s': %s", app.ifs[ifid].name, strerror(-rc));
 	else if (app.ifs[ifid].addr == 0)

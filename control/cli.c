@@ -74,6 +74,8 @@ if_name(uint32_t ifid)
 	return "-";
 }
 
+static const char *shown(const char *w, char *b, size_t n);
+
 static void
 hms(uint64_t s, char *b, size_t n)
 {
@@ -322,9 +324,14 @@ static const char MROUTE_HDR[] =
 static int
 cmd_show_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
-	bool json = argc > 0 && strcmp(argv[argc - 1], "json") == 0;
-	if (json)
-		argc--;
+	/* json anywhere among the words ("json count" as "count json") */
+	bool json = false;
+	for (int i = 0; i < argc && !json; i++)
+		if (strcmp(argv[i], "json") == 0) {
+			json = true;
+			memmove(argv + i, argv + i + 1, (size_t)(argc - i - 1) * sizeof(*argv));
+			argc--;
+		}
 	if (argc == 1 && strcmp(argv[0], "count") == 0) {
 		struct mcfwd_wstats t;
 		app_stats_sum(&t);
@@ -921,9 +928,16 @@ static int
 cmd_set_punt_rate(int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
 	char *e = NULL;
+	errno = 0;
 	unsigned long long v = argc == 1 && argv[0][0] != '-' ? strtoull(argv[0], &e, 10) : 0;
 	if (argc != 1 || e == NULL || *e || e == argv[0]) {
 		snprintf(err, errlen, "usage: set punt-rate N (packets per second per worker)");
+		return -EINVAL;
+	}
+	if (errno == ERANGE || v < 1 || v > 100000000) {
+		/* what was typed, not strtoull's clamped value */
+		char wb[200];
+		snprintf(err, errlen, "punt rate %s out of range 1..100000000", shown(argv[0], wb, sizeof(wb)));
 		return -EINVAL;
 	}
 	int rc = app_set_punt_rate(v, err, errlen);
@@ -988,17 +1002,49 @@ static const char IGMP_ENABLE_USAGE[] =
 	"[query-response-interval S] [last-member-query-interval MS] [last-member-query-count N] "
 	"[require-router-alert] | igmp disable IF";
 
+/* igmp enable's options with a value, and the values the CLI takes */
+static const struct igmp_opt {
+	const char *name;
+	unsigned long min, max;
+	const char *unit;
+} IGMP_OPTS[] = {
+	{ "version", 2, 3, "" },
+	{ "robustness", 1, 7, "" },
+	{ "query-interval", 1, 31744, " s" },
+	{ "query-response-interval", 1, 3174, " s" },
+	{ "last-member-query-interval", 100, 3174400, " ms" },
+	{ "last-member-query-count", 1, 255, "" },
+};
+
+/* What is wrong, then the usage on a line of its own. */
+static int __attribute__((format(printf, 3, 4)))
+igmp_usage(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	if (k >= 0 && (size_t)k < errlen)
+		snprintf(err + k, errlen - (size_t)k, "\n  %s", IGMP_ENABLE_USAGE);
+	return -EINVAL;
+}
+
 static int
 cmd_igmp(int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
-	if (argc < 2 || (strcmp(argv[0], "enable") && strcmp(argv[0], "disable")) ||
-	    (strcmp(argv[0], "disable") == 0 && argc != 2)) {
-		snprintf(err, errlen, "%s", IGMP_ENABLE_USAGE);
-		return -EINVAL;
-	}
+	char wb[200];
+	if (argc < 1 || (strcmp(argv[0], "enable") && strcmp(argv[0], "disable")))
+		return igmp_usage(err, errlen, argc ? "igmp: unknown word '%s' (expected: enable, disable)"
+				  : "igmp: incomplete command (expected: enable, disable)",
+				  argc ? shown(argv[0], wb, sizeof(wb)) : "");
+	if (argc < 2)
+		return igmp_usage(err, errlen, "igmp %s: which interface?", argv[0]);
+	if (strcmp(argv[0], "disable") == 0 && argc != 2)
+		return igmp_usage(err, errlen, "igmp disable: one interface, nothing after it ('%s')",
+				  shown(argv[2], wb, sizeof(wb)));
 	uint32_t id;
 	if (app_iface_by_name(argv[1], &id) < 0) {
-		snprintf(err, errlen, "unknown interface '%s'", argv[1]);
+		snprintf(err, errlen, "unknown interface '%s'", shown(argv[1], wb, sizeof(wb)));
 		return -ENOENT;
 	}
 	if (strcmp(argv[0], "disable") == 0) {
@@ -1018,34 +1064,51 @@ cmd_igmp(int argc, char **argv, FILE *out, char *err, size_t errlen)
 			c.require_router_alert = true;
 			continue;
 		}
+		const struct igmp_opt *o = NULL;
+		for (size_t k = 0; k < RTE_DIM(IGMP_OPTS); k++)
+			if (strcmp(argv[i], IGMP_OPTS[k].name) == 0)
+				o = &IGMP_OPTS[k];
+		if (o == NULL)
+			return igmp_usage(err, errlen, "igmp enable: unknown option '%s'",
+					  shown(argv[i], wb, sizeof(wb)));
+		if (i + 1 >= argc)
+			return igmp_usage(err, errlen, "igmp enable: %s needs a value (%lu..%lu%s)", o->name,
+					  o->min, o->max, o->unit);
 		char *e;
-		unsigned long v = i + 1 < argc ? strtoul(argv[i + 1], &e, 10) : 0;
-		if (i + 1 >= argc || *e || e == argv[i + 1] || v == 0 || v > 31744000ul) {
-			snprintf(err, errlen, "%s", IGMP_ENABLE_USAGE);
+		errno = 0;
+		unsigned long v = argv[i + 1][0] == '-' ? 0 : strtoul(argv[i + 1], &e, 10);
+		if (argv[i + 1][0] == '-' || *e || e == argv[i + 1])
+			return igmp_usage(err, errlen, "igmp enable: %s '%s' is not a number (%lu..%lu%s)",
+					  o->name, shown(argv[i + 1], wb, sizeof(wb)), o->min, o->max, o->unit);
+		if (errno == ERANGE || v < o->min || v > o->max) {
+			snprintf(err, errlen, "igmp enable: %s %s out of range %lu..%lu%s", o->name,
+				 shown(argv[i + 1], wb, sizeof(wb)), o->min, o->max, o->unit);
 			return -EINVAL;
 		}
-		if (strcmp(argv[i], "version") == 0 && v <= 3)
+		if (o == &IGMP_OPTS[0])
 			c.version = (uint8_t)v;
-		else if (strcmp(argv[i], "robustness") == 0 && v <= 7)
+		else if (o == &IGMP_OPTS[1])
 			c.robustness = (uint8_t)v;
-		else if (strcmp(argv[i], "query-interval") == 0 && v <= 31744)
+		else if (o == &IGMP_OPTS[2])
 			c.query_interval_ms = (uint32_t)v * 1000;
-		else if (strcmp(argv[i], "query-response-interval") == 0 && v <= 3174)
+		else if (o == &IGMP_OPTS[3])
 			c.query_response_ms = (uint32_t)v * 1000;
-		else if (strcmp(argv[i], "last-member-query-interval") == 0)
+		else if (o == &IGMP_OPTS[4])
 			c.lmqi_ms = (uint32_t)v;
-		else if (strcmp(argv[i], "last-member-query-count") == 0 && v <= 255)
+		else
 			c.lmqc = (uint8_t)v;
-		else {
-			snprintf(err, errlen, "'%s %s': %s", argv[i], argv[i + 1], IGMP_ENABLE_USAGE);
-			return -EINVAL;
-		}
 		i++;
+	}
+	/* the options together (with those kept): name the one out of range */
+	char why[160];
+	if (igmp_if_cfg_check(&c, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "IGMP on '%s': %s", argv[1], why);
+		return -EINVAL;
 	}
 	if (argc > 2 && running) {
 		int rc = igmp_if_set_cfg(app.igmp, id, &c);
 		if (rc < 0)
-			snprintf(err, errlen, "IGMP on '%s': a parameter is out of range", argv[1]);
+			snprintf(err, errlen, "IGMP on '%s': %s", argv[1], strerror(-rc));
 		else
 			fprintf(out, "IGMP on %s reconfigured\n", argv[1]);
 		return rc;

@@ -1035,6 +1035,7 @@ BAD_CLI = [
     "mroute add from p0 group 232.1.1.1 to " + " ".join("x%d" % i for i in range(1200)),
     "a" * 5000, "\x01\x02\x03", "show ip mroute \u00e9t\u00e9 232.1.1.1",
     "mroute add from p1 source 10.0.0.1 group 232.1.1.1 to p0",
+    "igmp enable p1 robustness 8", "igmp enable p1 bogus 3", "igmp enable p1 version",
 ]
 
 
@@ -1044,7 +1045,7 @@ def scenario_bad_cli():
     print("bad CLI lines: one error each, nothing changed")
     cfg = "iface p0 port 0\niface p1 port 1\nmroute from p0 source %s group %s to p1\n" % (S1, G1)
     cmds = "show ip mroute count\nshow interfaces json\n" + "\n".join(BAD_CLI) + \
-        "\nshow ip mroute count\nshow interfaces json\nshow protocols\nquit\n"
+        "\nshow ip mroute count\nshow interfaces json\nshow protocols\nshow ip mroute json count\nquit\n"
     r = Run("badcli", nports=2, config=cfg, cmds=cmds).run(timeout=60)
     check(r.rc == 0, "badcli: exit status %s" % r.rc)
     errs = re.findall(r"cmds:(\d+): error: (.+)$", r.out, re.M)
@@ -1060,6 +1061,19 @@ def scenario_bad_cli():
     check(re.search(r"static\s+running", r.out) is not None, "badcli: static not running")
     check(re.search(r"error: unknown word 'foo' after 'show' \(expected", r.out) is not None,
           "badcli: a line with leading blanks quoted wrongly")
+    # messages say what was typed and what is wrong first (found by audit:
+    # the clamped 18446744073709551615, a 250-character usage alone, "a
+    # parameter is out of range", "'json count' is not SOURCE GROUP")
+    check(re.search(r"error: punt rate 99999999999999999999999 out of range 1\.\.100000000$", r.out, re.M)
+          is not None, "badcli: set punt-rate does not report the value typed")
+    check(re.search(r"error: igmp enable: robustness 8 out of range 1\.\.7$", r.out, re.M) is not None,
+          "badcli: igmp enable's range error does not name the parameter and its range")
+    check(re.search(r"error: igmp enable: unknown option 'bogus'$", r.out, re.M) is not None and
+          re.search(r"error: igmp enable: version needs a value \(2\.\.3\)$", r.out, re.M) is not None,
+          "badcli: igmp enable's syntax errors do not say what is wrong first")
+    check(r.json_after("mcfwd> show ip mroute json count") == {"mfes": 0, "cache_entries": 0, "oif_lists": 0,
+                                                               "memberships": 1},
+          "badcli: show ip mroute json count: %s" % r.json_after("mcfwd> show ip mroute json count"))
     # interfaces by name (found by audit: "exists from interface 0")
     check(re.search(r"error: mroute \(10\.0\.0\.1, 232\.1\.1\.1\) exists from interface 'p0'$", r.out, re.M)
           is not None, "badcli: a conflicting mroute's interface not named")
@@ -1177,8 +1191,9 @@ quit
     want = [("5", "60", "310", False), ("5", "60", "310", True), ("3", "60", "190", True),
             ("3", "60", "190", True)]
     check(got == want, "igmpcfg: RV, QI, GMI, RA after each change %s, expected %s" % (got, want))
-    check(re.search(r"cmds:7: error: IGMP on 'p1': a parameter is out of range", r.out) is not None,
-          "igmpcfg: a v2 response interval over 25.5 s not refused")
+    check(re.search(r"cmds:7: error: IGMP on 'p1': query-response-interval 30 s above version 2's 25.5 s$",
+                    r.out, re.M) is not None,
+          "igmpcfg: a v2 response interval over 25.5 s not refused, or not named")
     r.cleanup()
 
 
