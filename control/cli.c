@@ -1321,8 +1321,18 @@ cmd_help(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		snprintf(err, errlen, "usage: help");
 		return -EINVAL;
 	}
-	for (size_t i = 0; i < RTE_DIM(cmds); i++)
-		fprintf(out, "  %s %-52s %s\n", cmds[i].words, cmds[i].args, cmds[i].help);
+	/* one column of syntax, one of help: a syntax wider than the column
+	 * has its help on the next line, in the column */
+	enum { COL = 48 };
+	for (size_t i = 0; i < RTE_DIM(cmds); i++) {
+		char syn[256];
+		snprintf(syn, sizeof(syn), "%s%s%s", cmds[i].words, cmds[i].args[0] ? " " : "",
+			 cmds[i].args);
+		if (strlen(syn) <= COL)
+			fprintf(out, "  %-*s  %s\n", COL, syn, cmds[i].help);
+		else
+			fprintf(out, "  %s\n  %-*s  %s\n", syn, COL, "", cmds[i].help);
+	}
 	return 0;
 }
 
@@ -1564,6 +1574,23 @@ static struct cmdline_token_ops tok_never_ops = {
 
 static struct tok_line tok_line = { { &tok_line_ops, 0 } };
 
+/* A command's keyword: a string token whose '?' help is the command's
+ * syntax (the string token's own is "[Fixed STRING]" for every one). */
+struct tok_kw {
+	cmdline_parse_token_string_t t; /* first: the string ops see only it */
+	const struct cmd *c;
+};
+
+static int
+tok_kw_help(cmdline_parse_token_hdr_t *tk, char *dst, unsigned int size)
+{
+	const struct cmd *c = ((struct tok_kw *)tk)->c;
+	snprintf(dst, size, "%s%s%s", c->words, c->args[0] ? " " : "", c->args);
+	return 0;
+}
+
+static struct cmdline_token_ops tok_kw_ops;
+
 static void
 line_cb(void *res, struct cmdline *cl, void *data)
 {
@@ -1604,6 +1631,8 @@ build_ctx(void)
 	ctx = keep(calloc(RTE_DIM(cmds) + 2, sizeof(*ctx)));
 	if (ctx == NULL)
 		return -ENOMEM;
+	tok_kw_ops = cmdline_token_string_ops;
+	tok_kw_ops.get_help = tok_kw_help;
 	ctx[0] = &inst_line;
 	for (size_t i = 0; i < RTE_DIM(cmds); i++) {
 		char w[64];
@@ -1616,14 +1645,15 @@ build_ctx(void)
 		in->f = NULL;
 		in->help_str = cmds[i].help;
 		for (int k = 0; k < wn; k++) {
-			cmdline_parse_token_string_t *t = keep(calloc(1, sizeof(*t)));
+			struct tok_kw *t = keep(calloc(1, sizeof(*t)));
 			char *s = keep(strdup(wv[k]));
 			if (t == NULL || s == NULL)
 				return -ENOMEM;
-			t->hdr.ops = &cmdline_token_string_ops;
-			t->hdr.offset = 0;
-			t->string_data.str = s;
-			in->tokens[k] = &t->hdr;
+			t->t.hdr.ops = &tok_kw_ops;
+			t->t.hdr.offset = 0;
+			t->t.string_data.str = s;
+			t->c = &cmds[i];
+			in->tokens[k] = &t->t.hdr;
 		}
 		struct cmdline_token_hdr *nv = keep(calloc(1, sizeof(*nv)));
 		if (nv == NULL)

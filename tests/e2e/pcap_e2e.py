@@ -629,6 +629,13 @@ def scenario_interactive():
               "interactive: the line typed during sleep did not run")
         check(time.time() - t0 >= 1.4, "interactive: a line typed during sleep ran inside it "
               "(after %.2f s)" % (time.time() - t0))
+        # '?' shows each command's syntax (found by audit: "[Fixed STRING]"
+        # for every keyword)
+        os.write(fd, b"show ?")
+        check(read_until(rb"ip \[show ip mroute \[SOURCE GROUP \| count\] \[json\]\]: multicast") and
+              b"Fixed STRING" not in out, "interactive: '?' does not show the commands' syntax")
+        os.write(fd, b"stats\r")
+        check(read_until(rb"forwarding statistics"), "interactive: the line after '?' did not run")
         os.write(fd, b"quit\r")
         check(read_until(rb"mbufs back in their pools", 20), "interactive: quit did not stop cleanly")
     for _ in range(100):
@@ -1045,7 +1052,7 @@ def scenario_bad_cli():
     print("bad CLI lines: one error each, nothing changed")
     cfg = "iface p0 port 0\niface p1 port 1\nmroute from p0 source %s group %s to p1\n" % (S1, G1)
     cmds = "show ip mroute count\nshow interfaces json\n" + "\n".join(BAD_CLI) + \
-        "\nshow ip mroute count\nshow interfaces json\nshow protocols\nshow ip mroute json count\nquit\n"
+        "\nshow ip mroute count\nshow interfaces json\nshow protocols\nshow ip mroute json count\nhelp\nquit\n"
     r = Run("badcli", nports=2, config=cfg, cmds=cmds).run(timeout=60)
     check(r.rc == 0, "badcli: exit status %s" % r.rc)
     errs = re.findall(r"cmds:(\d+): error: (.+)$", r.out, re.M)
@@ -1074,6 +1081,12 @@ def scenario_bad_cli():
     check(r.json_after("mcfwd> show ip mroute json count") == {"mfes": 0, "cache_entries": 0, "oif_lists": 0,
                                                                "memberships": 1},
           "badcli: show ip mroute json count: %s" % r.json_after("mcfwd> show ip mroute json count"))
+    # help: two columns (found by audit: the second one moved with the first)
+    hl = r.out.split("mcfwd> help\n", 1)[-1].split("mcfwd> quit", 1)[0].splitlines()
+    cols = {len(ln) - len(ln.lstrip()) if ln.startswith("   ") else re.search(r"\S  +\S", ln).end() - 1
+            for ln in hl if re.search(r"\S  +\S", ln) or ln.startswith("   ")}
+    check(len(hl) > 20 and len(cols) == 1, "badcli: help's columns are not aligned (%s):\n%s" %
+          (sorted(cols), "\n".join(hl)))
     # interfaces by name (found by audit: "exists from interface 0")
     check(re.search(r"error: mroute \(10\.0\.0\.1, 232\.1\.1\.1\) exists from interface 'p0'$", r.out, re.M)
           is not None, "badcli: a conflicting mroute's interface not named")
