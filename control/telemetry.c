@@ -18,6 +18,7 @@
  * for a stalled worker) the last snapshot is served, with "stale": 1.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,7 +142,16 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	app_stats_sum(&t);
 	b = app.base;
 	app_ctl_counters(&c);
+	/* held now: a level, from the cumulative counts (as show stats json) */
+	uint64_t held = app.ctl_rx[MCFWD_PUNT_MISS] - app.ctl_reinjected - app.ctl_held_dropped;
 	pthread_mutex_unlock(&app.stats_lock);
+	/* the fates against the packets since `clear counters`, as show stats json */
+	struct mcfwd_wstats dt = t;
+	uint64_t *dw = (uint64_t *)&dt;
+	const uint64_t *bw = (const uint64_t *)&b;
+	for (size_t k = 0; k < sizeof(dt) / sizeof(uint64_t); k++)
+		dw[k] -= bw[k];
+	int64_t gap = mcfwd_worker_stats_check(&dt);
 	rte_tel_data_start_dict(d);
 	/* a counter below its baseline (a worker's count that a failed TX
 	 * took back) shows 0, never a wrapped 1.8e19 */
@@ -159,6 +169,10 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "mfe_create_failed", c.create_fail);
 	rte_tel_data_add_dict_u64(d, "held_reinjected", c.reinjected);
 	rte_tel_data_add_dict_u64(d, "held_dropped", c.held_dropped);
+	rte_tel_data_add_dict_u64(d, "held_now", held);
+	/* DPDK 22.11 has no 64-bit signed value: a gap beyond int is clamped */
+	rte_tel_data_add_dict_int(d, "accounting_gap", gap > INT_MAX ? INT_MAX : gap < INT_MIN ? INT_MIN
+				  : (int)gap);
 	rte_tel_data_add_dict_int(d, "workers", (int)app.n_workers);
 	rte_tel_data_add_dict_int(d, "forwarding", app.forwarding);
 	return 0;
@@ -326,6 +340,7 @@ tel_igmp(const char *cmd, const char *params, struct rte_tel_data *d)
 	X(rx) X(rx_queries) X(rx_v1_reports) X(rx_v2_reports) X(rx_v3_reports) X(rx_leaves)
 	X(rx_records) X(records_ignored) X(ssm_ignored) X(tx_general) X(tx_group)
 	X(tx_group_source) X(tx_errors) X(mgm_adds) X(mgm_deletes) X(mgm_errors) X(dropped)
+	X(older_queries) X(state_full) X(querier_changes)
 #undef X
 	for (int i = 0; i < IGMP_DROP_MAX; i++) {
 		char k[64];

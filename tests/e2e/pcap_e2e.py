@@ -445,6 +445,9 @@ def scenario_telemetry():
     if check("/mcfwd/stats" in got, "telemetry: no answer"):
         st = got["/mcfwd/stats"]["/mcfwd/stats"]
         check(st["rx_pkts"] == 16 and st["fwd"] == 16, "telemetry: stats %s" % st)
+        # what show stats json has (found by audit: missing)
+        check(st.get("accounting_gap") == 0 and st.get("held_now") == 0,
+              "telemetry: stats lack accounting_gap/held_now: %s" % st)
         mr = got["/mcfwd/mroutes"]["/mcfwd/mroutes"]
         check(mr["total"] == 1 and mr["source"] == [S1] and mr["oifs"] == ["p1(1)"] and
               mr["packets"] == [16] and mr["stale"] == 0, "telemetry: mroutes %s" % mr)
@@ -543,7 +546,8 @@ def scenario_telemetry_pages():
         want = max(0, min(48, n - 48 * k))
         if not check(t is not None and t.get("total") == n and t.get("start") == 48 * k and
                      t.get("stale") == 0 and all(len(t.get(c, [])) == want for c in cols) and
-                     "rx_v3_reports" in t,
+                     "rx_v3_reports" in t and
+                     all(k in t for k in ("state_full", "older_queries", "querier_changes")),
                      "telemetry pages: /mcfwd/igmp,%d: %s" % (48 * k, {c: len(t.get(c, [])) for c in cols}
                                                               if t else t)):
             break
