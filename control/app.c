@@ -1406,8 +1406,9 @@ app_snapshot_refresh(void)
 			if (j < no) /* the column is cut: say so (no: how many there are) */
 				snprintf(oifs[i] + l, 128 - l, " ... +%u more", no - j);
 		}
-		snprintf(iif[i], APP_IFNAME, "%s", v[i].negative || v[i].iif.ifindex >= app.n_ifs ? "" :
-			 app.ifs[v[i].iif.ifindex].name);
+		/* a negative entry's too when it has one, as show ip mroute */
+		snprintf(iif[i], APP_IFNAME, "%s", v[i].iif.ifindex >= app.n_ifs ||
+			 !app.ifs[v[i].iif.ifindex].used ? "" : app.ifs[v[i].iif.ifindex].name);
 	}
 	struct mcfwd_static_info si;
 	memset(&si, 0, sizeof(si));

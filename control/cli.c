@@ -269,6 +269,17 @@ oif_column(const struct mroute_row *r, bool whole)
 	return o;
 }
 
+/* The entry's incoming interface; NULL when it has none (a negative entry
+ * made without one). Text and JSON show the same. */
+static const char *
+iif_name(const struct mgm_mfe *f)
+{
+	if (f->iif.ifindex >= MFC_IFACES_MAX || f->iif.ifindex >= app.n_ifs ||
+	    !app.ifs[f->iif.ifindex].used)
+		return NULL;
+	return app.ifs[f->iif.ifindex].name;
+}
+
 static void
 mroute_print(FILE *out, const struct mroute_row *r, bool json, bool first, bool detail)
 {
@@ -285,7 +296,7 @@ mroute_print(FILE *out, const struct mroute_row *r, bool json, bool first, bool 
 		hms(f->expires_s > now ? f->expires_s - now : 0, ex, sizeof(ex));
 	if (json) {
 		fprintf(out, "%s{\"source\":\"%s\",\"group\":\"%s\",\"iif\":\"%s\",\"oifs\":[", first ? "" : ",",
-			s, g, f->negative ? "" : if_name(f->iif.ifindex));
+			s, g, iif_name(f) ? iif_name(f) : "");
 		for (uint32_t i = 0; i < r->n_oif; i++)
 			fprintf(out, "%s{\"name\":\"%s\",\"ttl\":%u,\"enabled\":%s}", i ? "," : "",
 				if_name(r->oif[i].ifc.ifindex), r->oif[i].ttl,
@@ -303,7 +314,7 @@ mroute_print(FILE *out, const struct mroute_row *r, bool json, bool first, bool 
 	}
 	char *o = r->n_oif ? oif_column(r, detail) : NULL;
 	fprintf(out, "%-15s %-15s %-12s %-30s %10" PRIu64 " %12" PRIu64 " %8" PRIu64 " %9s %9s\n",
-		s, g, f->negative && f->iif.ifindex >= MFC_IFACES_MAX ? "-" : if_name(f->iif.ifindex),
+		s, g, iif_name(f) ? iif_name(f) : "-",
 		o ? o : r->n_oif ? "(out of memory)" : f->negative ? "(negative)" : "-",
 		r->s.in_pkts, r->s.in_octets, r->s.pkts_different_if, up, ex);
 	free(o);

@@ -1359,17 +1359,25 @@ quit
         "mroute from p0 source %s group %s to %s\n" % (S1, G9, " ".join(names))
     cmds = "sleep 800\nshow ip mroute\nshow ip mroute json\nshow ip mroute %s %s\n" \
         "show ip mroute %s %s json\nquit\n" % (S1, G9, S1, G9)
-    r = Run("manyoifs", nports=2, config=cfg, cmds=cmds, inputs={0: [pkt(S1, G9)]}).run()
+    # and (S1, G3): no route, a negative entry from p0
+    r = Run("manyoifs", nports=2, config=cfg, cmds=cmds, inputs={0: [pkt(S1, G9), pkt(S1, G3)]}).run()
     check(r.rc == 0, "manyoifs: exit status %s" % r.rc)
     lst = r.json_after("mcfwd> show ip mroute json")
     one = r.json_after("mcfwd> show ip mroute %s %s json" % (S1, G9))
     if check(lst is not None and one is not None, "manyoifs: json views missing:\n" + r.out[-1500:]):
-        check([o["name"] for o in lst[0]["oifs"]] == names, "manyoifs: show ip mroute json lists %d OIFs"
-              % len(lst[0]["oifs"]))
+        by = {m["group"]: m for m in lst}
+        check([o["name"] for o in by[G9]["oifs"]] == names, "manyoifs: show ip mroute json lists %d OIFs"
+              % len(by[G9]["oifs"]))
+        # a negative entry's iif: the same in JSON as in the table (found by
+        # audit: "" in JSON, the name in the table)
+        neg = [ln.split() for ln in r.out.splitlines() if ln.startswith(S1 + " ") and G3 in ln]
+        check(by.get(G3, {}).get("negative") is True and by[G3]["iif"] == "p0" and neg and
+              all(x[2] == "p0" for x in neg), "manyoifs: negative entry's iif: json %s, table %s"
+              % (by.get(G3), neg))
         check([o["name"] for o in one["oifs"]] == names and len(one["oif_stats"]) == n,
               "manyoifs: show ip mroute S G json: %d OIFs, %d OIF counters" % (len(one["oifs"]),
                                                                               len(one["oif_stats"])))
-    rows = [ln for ln in r.out.splitlines() if ln.startswith(S1 + " ")]
+    rows = [ln for ln in r.out.splitlines() if ln.startswith(S1 + " ") and G9 in ln]
     if check(len(rows) == 2, "manyoifs: table rows %s" % rows):
         m = re.search(r" \.\.\. \+(\d+) more ", rows[0])
         shown = re.findall(r"\bv\d{3}\(1\)", rows[0])
