@@ -82,6 +82,13 @@ app_iface_by_name(const char *name, uint32_t *ifid)
  * they will once it is applied (new ones to ids above every real one). */
 static const struct mcfwd_config *pending_cfg;
 
+const char *
+app_iface_name(void *arg, uint32_t ifid)
+{
+	(void)arg;
+	return ifid < app.n_ifs && app.ifs[ifid].used ? app.ifs[ifid].name : NULL;
+}
+
 int
 app_iface_resolve(void *arg, const char *name, uint32_t *ifid)
 {
@@ -276,8 +283,13 @@ app_igmp_enable(uint32_t ifid, const struct igmp_if_cfg *cfg, char *err, size_t 
 	int rc = igmp_if_enable(app.igmp, ifid, cfg);
 	if (rc == -EEXIST)
 		snprintf(err, errlen, "IGMP already runs on '%s'", app.ifs[ifid].name);
-	else if (rc == -EINVAL)
-		snprintf(err, errlen, "IGMP on '%s': a parameter is out of range", app.ifs[ifid].name);
+	else if (rc == -EINVAL) {
+		char why[160];
+		if (igmp_if_cfg_check(cfg, why, sizeof(why)) < 0)
+			snprintf(err, errlen, "IGMP on '%s': %s", app.ifs[ifid].name, why);
+		else
+			snprintf(err, errlen, "IGMP on '%s': %s", app.ifs[ifid].name, strerror(-rc));
+	}
 	else if (rc < 0)
 		snprintf(err, errlen, "IGMP on '%s': %s", app.ifs[ifid].name, strerror(-rc));
 	else if (app.ifs[ifid].addr == 0)
@@ -865,6 +877,123 @@ app_stats_sum(struct mcfwd_wstats *s)
 	}
 }
 
+/* d -= b, word by word; a count below its baseline (a worker's count a
+ * failed TX took back, a protocol restarted since) is left as it is,
+ * never a wrapped 1.8e19 */
+static void
+since_clear(uint64_t *d, const uint64_t *b, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (d[k] >= b[k])
+			d[k] -= b[k];
+}
+#define SINCE_CLEAR(d, b) since_clear((uint64_t *)(d), (const uint64_t *)(b), sizeof(*(d)) / sizeof(uint64_t))
+
+void
+app_worker_stats(unsigned int w, struct mcfwd_wstats *s)
+{
+	const uint64_t *a = (const uint64_t *)&app.w[w]->st;
+	uint64_t *d = (uint64_t *)s;
+	for (size_t k = 0; k < sizeof(*s) / sizeof(uint64_t); k++)
+		d[k] = __atomic_load_n(&a[k], __ATOMIC_RELAXED);
+	SINCE_CLEAR(s, &app.wbase[w]);
+}
+
+static void
+port_raw(uint16_t p, struct mcfwd_port_ctr *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (unsigned int i = 0; i < app.n_workers; i++) {
+		c->rx_pkts += __atomic_load_n(&app.w[i]->port[p].rx_pkts, __ATOMIC_RELAXED);
+		c->tx_pkts += __atomic_load_n(&app.w[i]->port[p].tx_pkts, __ATOMIC_RELAXED);
+		c->tx_discards += __atomic_load_n(&app.w[i]->port[p].tx_discards, __ATOMIC_RELAXED);
+	}
+}
+
+void
+app_port_counters(uint16_t port, struct mcfwd_port_ctr *c)
+{
+	port_raw(port, c);
+	SINCE_CLEAR(c, &app.pbase[port]);
+}
+
+static void
+ctl_raw(struct app_ctl_ctr *c)
+{
+	memcpy(c->rx, app.ctl_rx, sizeof(c->rx));
+	c->igmp = app.ctl_igmp;
+	c->linklocal = app.ctl_linklocal;
+	c->reinjected = app.ctl_reinjected;
+	c->held_dropped = app.ctl_held_dropped;
+	c->created = app.ctl_created;
+	c->create_fail = app.ctl_create_fail;
+}
+
+void
+app_ctl_counters(struct app_ctl_ctr *c)
+{
+	ctl_raw(c);
+	SINCE_CLEAR(c, &app.ctl_base);
+}
+
+void
+app_igmp_stats(struct igmp_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	(void)igmp_stats_get(app.igmp, IGMP_ALL, s);
+	SINCE_CLEAR(s, &app.igmp_base);
+}
+
+/* the counters of struct mcfwd_static_info: from rpf to the end */
+#define STATIC_CTRS(si) ((uint64_t *)&(si)->rpf)
+#define STATIC_N_CTRS ((sizeof(struct mcfwd_static_info) - offsetof(struct mcfwd_static_info, rpf)) \
+		       / sizeof(uint64_t))
+
+void
+app_static_info(struct mcfwd_static_info *si)
+{
+	memset(si, 0, sizeof(*si));
+	(void)mcfwd_static_info_get(app.st, si);
+	since_clear(STATIC_CTRS(si), STATIC_CTRS(&app.static_base), STATIC_N_CTRS);
+}
+
+void
+app_counters_clear(void)
+{
+	/* built aside, published whole: telemetry threads read them */
+	struct mcfwd_wstats b;
+	static struct mcfwd_wstats wb[MCFWD_MAX_WORKERS];
+	struct mcfwd_port_ctr pb[MCFWD_MAX_PORTS];
+	struct app_ctl_ctr cb;
+	struct igmp_stats ib;
+	struct mcfwd_static_info sb;
+	app_stats_sum(&b);
+	for (unsigned int i = 0; i < app.n_workers; i++) {
+		const uint64_t *a = (const uint64_t *)&app.w[i]->st;
+		uint64_t *d = (uint64_t *)&wb[i];
+		for (size_t k = 0; k < sizeof(wb[i]) / sizeof(uint64_t); k++)
+			d[k] = __atomic_load_n(&a[k], __ATOMIC_RELAXED);
+	}
+	for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++)
+		port_raw(p, &pb[p]);
+	ctl_raw(&cb);
+	memset(&ib, 0, sizeof(ib));
+	(void)igmp_stats_get(app.igmp, IGMP_ALL, &ib);
+	memset(&sb, 0, sizeof(sb));
+	(void)mcfwd_static_info_get(app.st, &sb);
+	pthread_mutex_lock(&app.stats_lock);
+	app.base = b;
+	memcpy(app.wbase, wb, app.n_workers * sizeof(wb[0]));
+	memcpy(app.pbase, pb, sizeof(pb));
+	app.ctl_base = cb;
+	app.igmp_base = ib;
+	app.static_base = sb;
+	pthread_mutex_unlock(&app.stats_lock);
+	for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++)
+		if (app.port[p].used)
+			(void)rte_eth_stats_reset(p);
+}
+
 static int
 workers_create(char *err, size_t errlen)
 {
@@ -1300,16 +1429,22 @@ app_snapshot_refresh(void)
 		if (mgm_mfe_stats_get(app.mgm, v[i].src, v[i].grp, &st[i], NULL, NULL) < 0)
 			memset(&st[i], 0, sizeof(st[i]));
 		st[i].mfe = v[i];
+		cli_mfe_baseline_sub(&st[i], NULL, 0); /* counts since `clear counters`, as the CLI */
 		size_t l = 0;
 		oifs[i][0] = 0;
 		rc = mgm_mfe_get(app.mgm, v[i].src, v[i].grp, &f, o, &no);
-		if (rc == 0 || rc == -ENOSPC)
-			for (uint32_t j = 0; j < RTE_MIN(no, (uint32_t)RTE_DIM(o)) && l + 40 < 128; j++)
+		if (rc == 0 || rc == -ENOSPC) {
+			uint32_t j = 0;
+			for (; j < RTE_MIN(no, (uint32_t)RTE_DIM(o)) && l + 40 < 128 - 16; j++)
 				l += (size_t)snprintf(oifs[i] + l, 128 - l, "%s%s(%u)", j ? " " : "",
 						      o[j].ifc.ifindex < app.n_ifs ?
 						      app.ifs[o[j].ifc.ifindex].name : "?", o[j].ttl);
-		snprintf(iif[i], APP_IFNAME, "%s", v[i].negative || v[i].iif.ifindex >= app.n_ifs ? "" :
-			 app.ifs[v[i].iif.ifindex].name);
+			if (j < no) /* the column is cut: say so (no: how many there are) */
+				snprintf(oifs[i] + l, 128 - l, " ... +%u more", no - j);
+		}
+		/* a negative entry's too when it has one, as show ip mroute */
+		snprintf(iif[i], APP_IFNAME, "%s", v[i].iif.ifindex >= app.n_ifs ||
+			 !app.ifs[v[i].iif.ifindex].used ? "" : app.ifs[v[i].iif.ifindex].name);
 	}
 	struct mcfwd_static_info si;
 	memset(&si, 0, sizeof(si));
@@ -1318,8 +1453,7 @@ app_snapshot_refresh(void)
 	struct igmp_stats igst;
 	uint32_t n_ig = 0, n_igif = 0;
 	struct igmp_if_info ii;
-	memset(&igst, 0, sizeof(igst));
-	(void)igmp_stats_get(app.igmp, IGMP_ALL, &igst);
+	app_igmp_stats(&igst);
 	uint32_t ig_skip = ig_start;
 	for (uint32_t k = 0; igmp_if_at(app.igmp, k, &ii) == 0; k++) {
 		n_igif++;
@@ -1464,6 +1598,7 @@ app_init(char *err, size_t errlen)
 	if (mfc_set_gp_hook(app.cache, app_gp_hook, NULL) < 0)
 		APP_LOG(WARNING, "no grace-period helper thread: stalls are reported after them\n");
 	app.st = mcfwd_static_create(app.mgm, app_iface_resolve, NULL);
+	mcfwd_static_set_ifname(app.st, app_iface_name);
 	if (app.st == NULL) {
 		snprintf(err, errlen, "static protocol: %s", strerror(errno));
 		return -errno;

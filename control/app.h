@@ -19,6 +19,7 @@
 #include "mcfwd_worker.h"
 #include "mcfwd_igmp.h"
 #include "hmap.h"
+#include "mcfwd_static.h"
 
 extern int mcfwd_logtype_app;
 #define APP_LOG(lvl, ...) rte_log(RTE_LOG_##lvl, mcfwd_logtype_app, "mcfwd: " __VA_ARGS__)
@@ -30,6 +31,13 @@ extern int mcfwd_logtype_app;
 
 struct mcfwd_static;
 struct mcfwd_config;
+
+/* The control thread's counters of punted packets. */
+struct app_ctl_ctr {
+	uint64_t rx[4];       /* punted packets by reason */
+	uint64_t igmp, linklocal; /* MCFWD_PUNT_CTRL: IGMP, other 224.0.0.0/24 */
+	uint64_t reinjected, held_dropped, created, create_fail;
+};
 
 struct app_iface {
 	char name[APP_IFNAME];
@@ -134,6 +142,14 @@ struct app {
 	uint64_t hb_since_ms[MCFWD_MAX_WORKERS]; /* when they last changed */
 	bool hb_reported[MCFWD_MAX_WORKERS];
 	struct mcfwd_wstats base;   /* `clear counters` baseline (written under stats_lock) */
+	/* the rest of what `clear counters` kept (written under stats_lock):
+	 * the CLI and telemetry show counts since then; the raw counters stay
+	 * cumulative (the exit's accounting line, held_now) */
+	struct mcfwd_wstats wbase[MCFWD_MAX_WORKERS];
+	struct mcfwd_port_ctr pbase[MCFWD_MAX_PORTS]; /* the workers' per-port sums */
+	struct app_ctl_ctr ctl_base;
+	struct igmp_stats igmp_base;
+	struct mcfwd_static_info static_base;
 	/* Telemetry threads read the workers' counters and `base`: control
 	 * writes `base` and frees the workers (app_fini(), `closing` set
 	 * first) under this lock. */
@@ -154,6 +170,8 @@ void app_opts_defaults(struct app_opts *o);
 uint64_t app_now_ms(void);
 int app_iface_by_name(const char *name, uint32_t *ifid);
 int app_iface_resolve(void *arg, const char *name, uint32_t *ifid);
+/* An interface's name (static's messages); NULL when there is none. */
+const char *app_iface_name(void *arg, uint32_t ifid);
 int app_config_load(const char *path, bool reload, char *err, size_t errlen);
 int app_interface_release(uint32_t ifid, char *err, size_t errlen);
 void app_tx_barrier(void);
@@ -163,6 +181,18 @@ int app_protocol_shutdown(const char *name, char *err, size_t errlen);
 int app_igmp_enable(uint32_t ifid, const struct igmp_if_cfg *cfg, char *err, size_t errlen);
 int app_igmp_disable(uint32_t ifid, char *err, size_t errlen);
 void app_stats_sum(struct mcfwd_wstats *s);
+/* Counters since the last `clear counters` (a count below its baseline,
+ * e.g. of a protocol restarted since, shows as it is). The workers' and
+ * the control counters are read as they are: telemetry threads call
+ * app_worker_stats() and app_ctl_counters() under stats_lock. */
+void app_worker_stats(unsigned int w, struct mcfwd_wstats *s);
+void app_port_counters(uint16_t port, struct mcfwd_port_ctr *c);
+void app_ctl_counters(struct app_ctl_ctr *c);
+void app_igmp_stats(struct igmp_stats *s);
+void app_static_info(struct mcfwd_static_info *si);
+/* `clear counters` of everything above, app.base included (not the
+ * MFEs': cli.c keeps those). */
+void app_counters_clear(void);
 int app_forwarding(bool on);
 int app_set_link(uint16_t port, bool up, char *err, size_t errlen);
 /** Packets per second each worker may hand to control (1..100000000), as
@@ -188,6 +218,9 @@ int cli_run_file(FILE *in, const char *name, FILE *out, bool stop_on_error);
 int cli_interactive_start(void);
 void cli_interactive_stop(void);
 void cli_show_stats(FILE *out, bool json);
+/* An MFE's counters (and n_os of its OIFs') made counts since `clear
+ * counters`. Control thread. */
+void cli_mfe_baseline_sub(struct mgm_mfe_stats *s, struct mgm_oif_stats *os, uint32_t n_os);
 
 /* telemetry.c */
 int app_telemetry_init(void);

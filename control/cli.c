@@ -74,6 +74,8 @@ if_name(uint32_t ifid)
 	return "-";
 }
 
+static const char *shown(const char *w, char *b, size_t n);
+
 static void
 hms(uint64_t s, char *b, size_t n)
 {
@@ -93,8 +95,8 @@ now_s(void)
 
 struct mroute_row {
 	struct mgm_mfe_stats s;
-	struct mgm_mfe_oif oif[64];
-	uint32_t n_oif;
+	struct mgm_mfe_oif *oif;  /* all of them: malloc'd, grown as needed */
+	uint32_t n_oif, cap_oif;
 	struct mgm_oif_stats *os; /* per-OIF counters (detail view only), malloc'd */
 	uint32_t n_os;
 };
@@ -138,8 +140,8 @@ mfe_stats_oifs(uint32_t src, uint32_t grp, struct mgm_mfe_stats *st, struct mgm_
 	return -ENOSPC;
 }
 
-static void
-baseline_sub(struct mgm_mfe_stats *s, struct mgm_oif_stats *os, uint32_t n_os)
+void
+cli_mfe_baseline_sub(struct mgm_mfe_stats *s, struct mgm_oif_stats *os, uint32_t n_os)
 {
 	const struct mfe_base *b = hmap_get(&app.mfe_base, mfc_key(s->mfe.src, s->mfe.grp));
 	if (b == NULL || b->s.mfe.id != s->mfe.id)
@@ -178,11 +180,20 @@ baseline_sub(struct mgm_mfe_stats *s, struct mgm_oif_stats *os, uint32_t n_os)
 static int
 mroute_row(uint32_t src, uint32_t grp, struct mroute_row *r, bool detail)
 {
-	r->n_oif = RTE_DIM(r->oif);
-	int rc = mgm_mfe_get(app.mgm, src, grp, &r->s.mfe, r->oif, &r->n_oif);
-	if (rc == -ENOSPC)
-		r->n_oif = RTE_DIM(r->oif); /* shown: the first 64 */
-	else if (rc < 0)
+	int rc;
+	for (int tries = 0;; tries++) {
+		r->n_oif = r->cap_oif;
+		rc = mgm_mfe_get(app.mgm, src, grp, &r->s.mfe, r->oif, &r->n_oif);
+		if (rc != -ENOSPC || tries == 2)
+			break;
+		/* *n_oif: the number needed */
+		struct mgm_mfe_oif *o = realloc(r->oif, r->n_oif * sizeof(*o));
+		if (o == NULL)
+			return -ENOMEM;
+		r->oif = o;
+		r->cap_oif = r->n_oif;
+	}
+	if (rc < 0)
 		return rc;
 	r->os = NULL;
 	r->n_os = 0;
@@ -192,7 +203,7 @@ mroute_row(uint32_t src, uint32_t grp, struct mroute_row *r, bool detail)
 	if (rc == 0) {
 		st.mfe = r->s.mfe;
 		r->s = st;
-		baseline_sub(&r->s, r->os, r->n_os);
+		cli_mfe_baseline_sub(&r->s, r->os, r->n_os);
 	}
 	return 0;
 }
@@ -237,13 +248,44 @@ mroute_detail(FILE *out, const struct mroute_row *r, bool json)
 	}
 }
 
+/* The table's Oifs column: "name(ttl)" each, "!" when disabled; in the
+ * table view cut to about 1 KB with "... +N more", whole in the one-(S,G)
+ * view. @return o, malloc'd (NULL: out of memory). */
+static char *
+oif_column(const struct mroute_row *r, bool whole)
+{
+	size_t cap = whole ? (size_t)r->n_oif * (APP_IFNAME + 8) + 32 : 1024, k = 0;
+	char *o = malloc(cap);
+	if (o == NULL)
+		return NULL;
+	o[0] = 0;
+	uint32_t i = 0;
+	for (; i < r->n_oif && k + APP_IFNAME + 8 < cap - 24; i++)
+		k += (size_t)snprintf(o + k, cap - k, "%s%s(%u)%s", i ? " " : "",
+				      if_name(r->oif[i].ifc.ifindex), r->oif[i].ttl,
+				      r->oif[i].enabled ? "" : "!");
+	if (i < r->n_oif)
+		snprintf(o + k, cap - k, " ... +%u more", r->n_oif - i);
+	return o;
+}
+
+/* The entry's incoming interface; NULL when it has none (a negative entry
+ * made without one). Text and JSON show the same. */
+static const char *
+iif_name(const struct mgm_mfe *f)
+{
+	if (f->iif.ifindex >= MFC_IFACES_MAX || f->iif.ifindex >= app.n_ifs ||
+	    !app.ifs[f->iif.ifindex].used)
+		return NULL;
+	return app.ifs[f->iif.ifindex].name;
+}
+
 static void
 mroute_print(FILE *out, const struct mroute_row *r, bool json, bool first, bool detail)
 {
-	char s[16], g[16], up[32], ex[32], o[1024];
+	char s[16], g[16], up[32], ex[32];
 	uint64_t now = now_s();
 	const struct mgm_mfe *f = &r->s.mfe;
-	size_t k = 0;
 
 	ip_str(f->src, s);
 	ip_str(f->grp, g);
@@ -252,10 +294,9 @@ mroute_print(FILE *out, const struct mroute_row *r, bool json, bool first, bool 
 		snprintf(ex, sizeof(ex), "never");
 	else
 		hms(f->expires_s > now ? f->expires_s - now : 0, ex, sizeof(ex));
-	o[0] = 0;
 	if (json) {
 		fprintf(out, "%s{\"source\":\"%s\",\"group\":\"%s\",\"iif\":\"%s\",\"oifs\":[", first ? "" : ",",
-			s, g, f->negative ? "" : if_name(f->iif.ifindex));
+			s, g, iif_name(f) ? iif_name(f) : "");
 		for (uint32_t i = 0; i < r->n_oif; i++)
 			fprintf(out, "%s{\"name\":\"%s\",\"ttl\":%u,\"enabled\":%s}", i ? "," : "",
 				if_name(r->oif[i].ifc.ifindex), r->oif[i].ttl,
@@ -271,17 +312,21 @@ mroute_print(FILE *out, const struct mroute_row *r, bool json, bool first, bool 
 		fputc('}', out);
 		return;
 	}
-	for (uint32_t i = 0; i < r->n_oif && k + 40 < sizeof(o); i++)
-		k += (size_t)snprintf(o + k, sizeof(o) - k, "%s%s(%u)%s", i ? " " : "",
-				      if_name(r->oif[i].ifc.ifindex), r->oif[i].ttl,
-				      r->oif[i].enabled ? "" : "!");
-	if (r->n_oif == 0)
-		snprintf(o, sizeof(o), "%s", f->negative ? "(negative)" : "-");
+	char *o = r->n_oif ? oif_column(r, detail) : NULL;
 	fprintf(out, "%-15s %-15s %-12s %-30s %10" PRIu64 " %12" PRIu64 " %8" PRIu64 " %9s %9s\n",
-		s, g, f->negative && f->iif.ifindex >= MFC_IFACES_MAX ? "-" : if_name(f->iif.ifindex), o,
+		s, g, iif_name(f) ? iif_name(f) : "-",
+		o ? o : r->n_oif ? "(out of memory)" : f->negative ? "(negative)" : "-",
 		r->s.in_pkts, r->s.in_octets, r->s.pkts_different_if, up, ex);
+	free(o);
 	if (detail)
 		mroute_detail(out, r, false);
+}
+
+static void
+row_free(struct mroute_row *r)
+{
+	free(r->oif);
+	free(r);
 }
 
 static const char MROUTE_HDR[] =
@@ -290,9 +335,14 @@ static const char MROUTE_HDR[] =
 static int
 cmd_show_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
-	bool json = argc > 0 && strcmp(argv[argc - 1], "json") == 0;
-	if (json)
-		argc--;
+	/* json anywhere among the words ("json count" as "count json") */
+	bool json = false;
+	for (int i = 0; i < argc && !json; i++)
+		if (strcmp(argv[i], "json") == 0) {
+			json = true;
+			memmove(argv + i, argv + i + 1, (size_t)(argc - i - 1) * sizeof(*argv));
+			argc--;
+		}
 	if (argc == 1 && strcmp(argv[0], "count") == 0) {
 		struct mcfwd_wstats t;
 		app_stats_sum(&t);
@@ -302,7 +352,7 @@ cmd_show_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
 			n, mfc_count(app.cache), mfc_oifl_count(app.cache), mgm_membership_count(app.mgm));
 		return 0;
 	}
-	struct mroute_row *r = malloc(sizeof(*r));
+	struct mroute_row *r = calloc(1, sizeof(*r));
 	if (r == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -311,12 +361,12 @@ cmd_show_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		uint32_t s, g;
 		if (ip_parse(argv[0], &s) < 0 || ip_parse(argv[1], &g) < 0) {
 			snprintf(err, errlen, "'%s %s' is not SOURCE GROUP (A.B.C.D A.B.C.D)", argv[0], argv[1]);
-			free(r);
+			row_free(r);
 			return -EINVAL;
 		}
 		if (mroute_row(s, g, r, true) < 0) {
 			snprintf(err, errlen, "no MFE for (%s, %s)", argv[0], argv[1]);
-			free(r);
+			row_free(r);
 			return -ENOENT;
 		}
 		if (!json)
@@ -325,12 +375,12 @@ cmd_show_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		if (json)
 			fputc('\n', out);
 		free(r->os);
-		free(r);
+		row_free(r);
 		return 0;
 	}
 	if (argc != 0) {
 		snprintf(err, errlen, "usage: show ip mroute [SOURCE GROUP | count] [json]");
-		free(r);
+		row_free(r);
 		return -EINVAL;
 	}
 	fputs(json ? "[" : MROUTE_HDR, out);
@@ -347,7 +397,7 @@ cmd_show_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		rc = mgm_mfe_next(app.mgm, v[n - 1].src, v[n - 1].grp, v, RTE_DIM(v), &n);
 	}
 	fputs(json ? "]\n" : "", out);
-	free(r);
+	row_free(r);
 	return 0;
 }
 
@@ -462,8 +512,7 @@ cmd_show_protocols(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	struct mcfwd_static_info si;
-	memset(&si, 0, sizeof(si));
-	(void)mcfwd_static_info_get(app.st, &si);
+	app_static_info(&si);
 	fprintf(out, "%-8s %-8s %-10s %-8s %-9s %-8s %-8s %-8s\n", "Name", "State", "Interfaces",
 		"Routes", "RPF", "WrongIf", "Joins", "Prunes");
 	fprintf(out, "%-8s %-8s %-10u %-8u %-9" PRIu64 " %-8" PRIu64 " %-8" PRIu64 " %-8" PRIu64 "\n",
@@ -474,8 +523,7 @@ cmd_show_protocols(int argc, char **argv, FILE *out, char *err, size_t errlen)
 	while (igmp_if_at(app.igmp, n_igif, &ii) == 0)
 		n_igif++;
 	struct igmp_stats gs;
-	memset(&gs, 0, sizeof(gs));
-	(void)igmp_stats_get(app.igmp, IGMP_ALL, &gs);
+	app_igmp_stats(&gs);
 	fprintf(out, "%-8s %-8s %-10u groups %u, reports %" PRIu64 ", queries sent %" PRIu64
 		", dropped %" PRIu64 "\n", "igmp", n_igif ? "running" : "idle", n_igif,
 		igmp_group_count(app.igmp), gs.rx_v1_reports + gs.rx_v2_reports + gs.rx_v3_reports,
@@ -491,19 +539,16 @@ port_stats_one(FILE *out, uint16_t p)
 	struct rte_eth_stats s;
 	memset(&s, 0, sizeof(s));
 	(void)rte_eth_stats_get(p, &s);
-	uint64_t rx = 0, tx = 0, txd = 0;
-	for (unsigned int i = 0; i < app.n_workers; i++) {
-		rx += app.w[i]->port[p].rx_pkts;
-		tx += app.w[i]->port[p].tx_pkts;
-		txd += app.w[i]->port[p].tx_discards;
-	}
+	struct mcfwd_port_ctr c;
+	app_port_counters(p, &c);
 	fprintf(out, "  ######## NIC statistics for port %-2u (%s) ########\n", p, app.port[p].name);
 	fprintf(out, "  RX-packets: %-12" PRIu64 " RX-missed: %-10" PRIu64 " RX-bytes:  %" PRIu64 "\n",
 		s.ipackets, s.imissed, s.ibytes);
 	fprintf(out, "  RX-errors:  %-12" PRIu64 " RX-nombuf: %" PRIu64 "\n", s.ierrors, s.rx_nombuf);
 	fprintf(out, "  TX-packets: %-12" PRIu64 " TX-errors: %-10" PRIu64 " TX-bytes:  %" PRIu64 "\n",
 		s.opackets, s.oerrors, s.obytes);
-	fprintf(out, "  mcfwd: rx %" PRIu64 ", tx %" PRIu64 ", tx-discards %" PRIu64 "\n", rx, tx, txd);
+	fprintf(out, "  mcfwd: rx %" PRIu64 ", tx %" PRIu64 ", tx-discards %" PRIu64 "\n", c.rx_pkts,
+		c.tx_pkts, c.tx_discards);
 }
 
 static int
@@ -559,14 +604,16 @@ cmd_show_lcores(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		"RX queues (port:queue)", "Iterations", "RX", "Forwarded", "Sleeps");
 	for (unsigned int i = 0; i < app.n_workers; i++) {
 		const struct mcfwd_worker *w = app.w[i];
+		struct mcfwd_wstats st;
+		app_worker_stats(i, &st);
 		char q[128] = "";
 		size_t k = 0;
 		for (uint16_t j = 0; j < w->n_rxq && k + 12 < sizeof(q); j++)
 			k += (size_t)snprintf(q + k, sizeof(q) - k, "%s%u:%u", j ? "," : "",
 					      w->rxq[j].port, w->rxq[j].queue);
 		fprintf(out, "%-6u %-6u %-8s %-24s %14" PRIu64 " %14" PRIu64 " %14" PRIu64 " %10" PRIu64
-			"%s\n", i, w->lcore_id, wstate(w->state), k ? q : "-", w->st.iterations,
-			w->st.rx_pkts, w->st.fwd, w->st.idle_sleeps,
+			"%s\n", i, w->lcore_id, wstate(w->state), k ? q : "-", st.iterations,
+			st.rx_pkts, st.fwd, st.idle_sleeps,
 			app.hb_reported[i] ? "  STALLED" : "");
 	}
 	return 0;
@@ -601,22 +648,24 @@ cli_show_stats(FILE *out, bool json)
 	first = false;
 	WSTATS(X)
 #undef X
+	/* held now: a level, from the cumulative counts */
 	uint64_t held = app.ctl_rx[MCFWD_PUNT_MISS] - app.ctl_reinjected - app.ctl_held_dropped;
+	struct app_ctl_ctr c;
+	app_ctl_counters(&c);
 	if (json)
 		fprintf(out, ",\"ctl_miss\":%" PRIu64 ",\"ctl_igmp_linklocal\":%" PRIu64
 			",\"ctl_wrong_if\":%" PRIu64 ",\"mfe_created\":%" PRIu64 ",\"mfe_create_failed\":%"
 			PRIu64 ",\"held_reinjected\":%" PRIu64 ",\"held_dropped\":%" PRIu64
 			",\"held_now\":%" PRIu64 ",\"accounting_gap\":%" PRId64 "}\n",
-			app.ctl_rx[MCFWD_PUNT_MISS], app.ctl_rx[MCFWD_PUNT_CTRL],
-			app.ctl_rx[MCFWD_PUNT_WRONG_IF], app.ctl_created, app.ctl_create_fail,
-			app.ctl_reinjected, app.ctl_held_dropped, held, mcfwd_worker_stats_check(&t));
+			c.rx[MCFWD_PUNT_MISS], c.rx[MCFWD_PUNT_CTRL], c.rx[MCFWD_PUNT_WRONG_IF],
+			c.created, c.create_fail, c.reinjected, c.held_dropped, held,
+			mcfwd_worker_stats_check(&t));
 	else
 		fprintf(out, "control: misses %" PRIu64 ", igmp/link-local %" PRIu64 ", wrong-if %"
 			PRIu64 ", MFEs created %" PRIu64 " (failed %" PRIu64 "), held packets "
 			"reinjected %" PRIu64 ", dropped %" PRIu64 "\n",
-			app.ctl_rx[MCFWD_PUNT_MISS], app.ctl_rx[MCFWD_PUNT_CTRL],
-			app.ctl_rx[MCFWD_PUNT_WRONG_IF], app.ctl_created, app.ctl_create_fail,
-			app.ctl_reinjected, app.ctl_held_dropped);
+			c.rx[MCFWD_PUNT_MISS], c.rx[MCFWD_PUNT_CTRL], c.rx[MCFWD_PUNT_WRONG_IF],
+			c.created, c.create_fail, c.reinjected, c.held_dropped);
 }
 
 static int
@@ -780,12 +829,7 @@ cmd_clear(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		snprintf(err, errlen, "usage: clear counters");
 		return -EINVAL;
 	}
-	/* built aside, published whole: /mcfwd/stats reads it from another thread */
-	struct mcfwd_wstats b;
-	app_stats_sum(&b);
-	pthread_mutex_lock(&app.stats_lock);
-	app.base = b;
-	pthread_mutex_unlock(&app.stats_lock);
+	app_counters_clear(); /* the workers', ports', control's, protocols' */
 	HMAP_FOREACH(&app.mfe_base, x)
 		free(x->val);
 	hmap_free(&app.mfe_base);
@@ -817,9 +861,6 @@ cmd_clear(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		}
 		rc = mgm_mfe_next(app.mgm, v[n - 1].src, v[n - 1].grp, v, RTE_DIM(v), &n);
 	}
-	for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++)
-		if (app.port[p].used)
-			(void)rte_eth_stats_reset(p);
 	return 0;
 }
 
@@ -904,9 +945,16 @@ static int
 cmd_set_punt_rate(int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
 	char *e = NULL;
+	errno = 0;
 	unsigned long long v = argc == 1 && argv[0][0] != '-' ? strtoull(argv[0], &e, 10) : 0;
 	if (argc != 1 || e == NULL || *e || e == argv[0]) {
 		snprintf(err, errlen, "usage: set punt-rate N (packets per second per worker)");
+		return -EINVAL;
+	}
+	if (errno == ERANGE || v < 1 || v > 100000000) {
+		/* what was typed, not strtoull's clamped value */
+		char wb[200];
+		snprintf(err, errlen, "punt rate %s out of range 1..100000000", shown(argv[0], wb, sizeof(wb)));
 		return -EINVAL;
 	}
 	int rc = app_set_punt_rate(v, err, errlen);
@@ -971,17 +1019,49 @@ static const char IGMP_ENABLE_USAGE[] =
 	"[query-response-interval S] [last-member-query-interval MS] [last-member-query-count N] "
 	"[require-router-alert] | igmp disable IF";
 
+/* igmp enable's options with a value, and the values the CLI takes */
+static const struct igmp_opt {
+	const char *name;
+	unsigned long min, max;
+	const char *unit;
+} IGMP_OPTS[] = {
+	{ "version", 2, 3, "" },
+	{ "robustness", 1, 7, "" },
+	{ "query-interval", 1, 31744, " s" },
+	{ "query-response-interval", 1, 3174, " s" },
+	{ "last-member-query-interval", 100, 3174400, " ms" },
+	{ "last-member-query-count", 1, 255, "" },
+};
+
+/* What is wrong, then the usage on a line of its own. */
+static int __attribute__((format(printf, 3, 4)))
+igmp_usage(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	if (k >= 0 && (size_t)k < errlen)
+		snprintf(err + k, errlen - (size_t)k, "\n  %s", IGMP_ENABLE_USAGE);
+	return -EINVAL;
+}
+
 static int
 cmd_igmp(int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
-	if (argc < 2 || (strcmp(argv[0], "enable") && strcmp(argv[0], "disable")) ||
-	    (strcmp(argv[0], "disable") == 0 && argc != 2)) {
-		snprintf(err, errlen, "%s", IGMP_ENABLE_USAGE);
-		return -EINVAL;
-	}
+	char wb[200];
+	if (argc < 1 || (strcmp(argv[0], "enable") && strcmp(argv[0], "disable")))
+		return igmp_usage(err, errlen, argc ? "igmp: unknown word '%s' (expected: enable, disable)"
+				  : "igmp: incomplete command (expected: enable, disable)",
+				  argc ? shown(argv[0], wb, sizeof(wb)) : "");
+	if (argc < 2)
+		return igmp_usage(err, errlen, "igmp %s: which interface?", argv[0]);
+	if (strcmp(argv[0], "disable") == 0 && argc != 2)
+		return igmp_usage(err, errlen, "igmp disable: one interface, nothing after it ('%s')",
+				  shown(argv[2], wb, sizeof(wb)));
 	uint32_t id;
 	if (app_iface_by_name(argv[1], &id) < 0) {
-		snprintf(err, errlen, "unknown interface '%s'", argv[1]);
+		snprintf(err, errlen, "unknown interface '%s'", shown(argv[1], wb, sizeof(wb)));
 		return -ENOENT;
 	}
 	if (strcmp(argv[0], "disable") == 0) {
@@ -1001,34 +1081,51 @@ cmd_igmp(int argc, char **argv, FILE *out, char *err, size_t errlen)
 			c.require_router_alert = true;
 			continue;
 		}
+		const struct igmp_opt *o = NULL;
+		for (size_t k = 0; k < RTE_DIM(IGMP_OPTS); k++)
+			if (strcmp(argv[i], IGMP_OPTS[k].name) == 0)
+				o = &IGMP_OPTS[k];
+		if (o == NULL)
+			return igmp_usage(err, errlen, "igmp enable: unknown option '%s'",
+					  shown(argv[i], wb, sizeof(wb)));
+		if (i + 1 >= argc)
+			return igmp_usage(err, errlen, "igmp enable: %s needs a value (%lu..%lu%s)", o->name,
+					  o->min, o->max, o->unit);
 		char *e;
-		unsigned long v = i + 1 < argc ? strtoul(argv[i + 1], &e, 10) : 0;
-		if (i + 1 >= argc || *e || e == argv[i + 1] || v == 0 || v > 31744000ul) {
-			snprintf(err, errlen, "%s", IGMP_ENABLE_USAGE);
+		errno = 0;
+		unsigned long v = argv[i + 1][0] == '-' ? 0 : strtoul(argv[i + 1], &e, 10);
+		if (argv[i + 1][0] == '-' || *e || e == argv[i + 1])
+			return igmp_usage(err, errlen, "igmp enable: %s '%s' is not a number (%lu..%lu%s)",
+					  o->name, shown(argv[i + 1], wb, sizeof(wb)), o->min, o->max, o->unit);
+		if (errno == ERANGE || v < o->min || v > o->max) {
+			snprintf(err, errlen, "igmp enable: %s %s out of range %lu..%lu%s", o->name,
+				 shown(argv[i + 1], wb, sizeof(wb)), o->min, o->max, o->unit);
 			return -EINVAL;
 		}
-		if (strcmp(argv[i], "version") == 0 && v <= 3)
+		if (o == &IGMP_OPTS[0])
 			c.version = (uint8_t)v;
-		else if (strcmp(argv[i], "robustness") == 0 && v <= 7)
+		else if (o == &IGMP_OPTS[1])
 			c.robustness = (uint8_t)v;
-		else if (strcmp(argv[i], "query-interval") == 0 && v <= 31744)
+		else if (o == &IGMP_OPTS[2])
 			c.query_interval_ms = (uint32_t)v * 1000;
-		else if (strcmp(argv[i], "query-response-interval") == 0 && v <= 3174)
+		else if (o == &IGMP_OPTS[3])
 			c.query_response_ms = (uint32_t)v * 1000;
-		else if (strcmp(argv[i], "last-member-query-interval") == 0)
+		else if (o == &IGMP_OPTS[4])
 			c.lmqi_ms = (uint32_t)v;
-		else if (strcmp(argv[i], "last-member-query-count") == 0 && v <= 255)
+		else
 			c.lmqc = (uint8_t)v;
-		else {
-			snprintf(err, errlen, "'%s %s': %s", argv[i], argv[i + 1], IGMP_ENABLE_USAGE);
-			return -EINVAL;
-		}
 		i++;
+	}
+	/* the options together (with those kept): name the one out of range */
+	char why[160];
+	if (igmp_if_cfg_check(&c, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "IGMP on '%s': %s", argv[1], why);
+		return -EINVAL;
 	}
 	if (argc > 2 && running) {
 		int rc = igmp_if_set_cfg(app.igmp, id, &c);
 		if (rc < 0)
-			snprintf(err, errlen, "IGMP on '%s': a parameter is out of range", argv[1]);
+			snprintf(err, errlen, "IGMP on '%s': %s", argv[1], strerror(-rc));
 		else
 			fprintf(out, "IGMP on %s reconfigured\n", argv[1]);
 		return rc;
@@ -1146,7 +1243,9 @@ cmd_show_igmp_stats(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	struct igmp_stats t;
-	(void)igmp_stats_get(app.igmp, IGMP_ALL, &t);
+	struct app_ctl_ctr c;
+	app_igmp_stats(&t);
+	app_ctl_counters(&c);
 	if (json) {
 		bool first = true;
 		fputc('{', out);
@@ -1156,8 +1255,8 @@ cmd_show_igmp_stats(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		fputs(",\"drops\":{", out);
 		for (int i = 0; i < IGMP_DROP_MAX; i++)
 			fprintf(out, "%s\"%s\":%" PRIu64, i ? "," : "", igmp_drop_name(i), t.drops[i]);
-		fprintf(out, "},\"ctl_igmp\":%" PRIu64 ",\"ctl_linklocal\":%" PRIu64 "}\n", app.ctl_igmp,
-			app.ctl_linklocal);
+		fprintf(out, "},\"ctl_igmp\":%" PRIu64 ",\"ctl_linklocal\":%" PRIu64 "}\n", c.igmp,
+			c.linklocal);
 		return 0;
 	}
 	fputs("IGMP (all interfaces):\n", out);
@@ -1167,8 +1266,8 @@ cmd_show_igmp_stats(int argc, char **argv, FILE *out, char *err, size_t errlen)
 	fputs("drops by reason:\n", out);
 	for (int i = 0; i < IGMP_DROP_MAX; i++)
 		fprintf(out, "  %-18s %" PRIu64 "\n", igmp_drop_name(i), t.drops[i]);
-	fprintf(out, "punted to control: IGMP %" PRIu64 ", other link-local %" PRIu64 "\n", app.ctl_igmp,
-		app.ctl_linklocal);
+	fprintf(out, "punted to control: IGMP %" PRIu64 ", other link-local %" PRIu64 "\n", c.igmp,
+		c.linklocal);
 	return 0;
 }
 
@@ -1239,8 +1338,18 @@ cmd_help(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		snprintf(err, errlen, "usage: help");
 		return -EINVAL;
 	}
-	for (size_t i = 0; i < RTE_DIM(cmds); i++)
-		fprintf(out, "  %s %-52s %s\n", cmds[i].words, cmds[i].args, cmds[i].help);
+	/* one column of syntax, one of help: a syntax wider than the column
+	 * has its help on the next line, in the column */
+	enum { COL = 48 };
+	for (size_t i = 0; i < RTE_DIM(cmds); i++) {
+		char syn[256];
+		snprintf(syn, sizeof(syn), "%s%s%s", cmds[i].words, cmds[i].args[0] ? " " : "",
+			 cmds[i].args);
+		if (strlen(syn) <= COL)
+			fprintf(out, "  %-*s  %s\n", COL, syn, cmds[i].help);
+		else
+			fprintf(out, "  %s\n  %-*s  %s\n", syn, COL, "", cmds[i].help);
+	}
 	return 0;
 }
 
@@ -1482,6 +1591,23 @@ static struct cmdline_token_ops tok_never_ops = {
 
 static struct tok_line tok_line = { { &tok_line_ops, 0 } };
 
+/* A command's keyword: a string token whose '?' help is the command's
+ * syntax (the string token's own is "[Fixed STRING]" for every one). */
+struct tok_kw {
+	cmdline_parse_token_string_t t; /* first: the string ops see only it */
+	const struct cmd *c;
+};
+
+static int
+tok_kw_help(cmdline_parse_token_hdr_t *tk, char *dst, unsigned int size)
+{
+	const struct cmd *c = ((struct tok_kw *)tk)->c;
+	snprintf(dst, size, "%s%s%s", c->words, c->args[0] ? " " : "", c->args);
+	return 0;
+}
+
+static struct cmdline_token_ops tok_kw_ops;
+
 static void
 line_cb(void *res, struct cmdline *cl, void *data)
 {
@@ -1522,6 +1648,8 @@ build_ctx(void)
 	ctx = keep(calloc(RTE_DIM(cmds) + 2, sizeof(*ctx)));
 	if (ctx == NULL)
 		return -ENOMEM;
+	tok_kw_ops = cmdline_token_string_ops;
+	tok_kw_ops.get_help = tok_kw_help;
 	ctx[0] = &inst_line;
 	for (size_t i = 0; i < RTE_DIM(cmds); i++) {
 		char w[64];
@@ -1534,14 +1662,15 @@ build_ctx(void)
 		in->f = NULL;
 		in->help_str = cmds[i].help;
 		for (int k = 0; k < wn; k++) {
-			cmdline_parse_token_string_t *t = keep(calloc(1, sizeof(*t)));
+			struct tok_kw *t = keep(calloc(1, sizeof(*t)));
 			char *s = keep(strdup(wv[k]));
 			if (t == NULL || s == NULL)
 				return -ENOMEM;
-			t->hdr.ops = &cmdline_token_string_ops;
-			t->hdr.offset = 0;
-			t->string_data.str = s;
-			in->tokens[k] = &t->hdr;
+			t->t.hdr.ops = &tok_kw_ops;
+			t->t.hdr.offset = 0;
+			t->t.string_data.str = s;
+			t->c = &cmds[i];
+			in->tokens[k] = &t->t.hdr;
 		}
 		struct cmdline_token_hdr *nv = keep(calloc(1, sizeof(*nv)));
 		if (nv == NULL)

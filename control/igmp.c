@@ -337,8 +337,11 @@ igmp_if_cfg_default(struct igmp_if_cfg *c)
 
 /* Fill zero fields with defaults (derived from the given RV/QI/QRI) and
  * check ranges. */
+/* Why a configuration is out of range (why NULL: not said). */
+#define CFG_BAD(...) (why ? (void)snprintf(why, n, __VA_ARGS__) : (void)0, -EINVAL)
+
 static int
-cfg_resolve(const struct igmp_if_cfg *in, struct igmp_if_cfg *c)
+cfg_resolve_why(const struct igmp_if_cfg *in, struct igmp_if_cfg *c, char *why, size_t n)
 {
 	if (in == NULL)
 		memset(c, 0, sizeof(*c));
@@ -355,14 +358,25 @@ cfg_resolve(const struct igmp_if_cfg *in, struct igmp_if_cfg *c)
 	if (c->lmqi_ms == 0)
 		c->lmqi_ms = IGMP_DEF_LMQI_MS;
 	if (c->version != 2 && c->version != 3)
-		return -EINVAL;
-	if (c->robustness > 7 || c->query_interval_ms < 1000 || c->query_interval_ms > 31744000u ||
-	    c->query_response_ms < 100 || c->query_response_ms > 3174400u ||
-	    c->query_response_ms >= c->query_interval_ms || c->lmqi_ms < 100 ||
-	    c->lmqi_ms > 3174400u)
-		return -EINVAL;
-	if (c->version == 2 && (c->query_response_ms > 25500 || c->lmqi_ms > 25500))
-		return -EINVAL; /* a v2 max response time is one byte of 1/10 s */
+		return CFG_BAD("version %u: 2 or 3", c->version);
+	if (c->robustness > 7)
+		return CFG_BAD("robustness %u out of range 1..7", c->robustness);
+	if (c->query_interval_ms < 1000 || c->query_interval_ms > 31744000u)
+		return CFG_BAD("query-interval %g s out of range 1..31744 s", c->query_interval_ms / 1000.0);
+	if (c->query_response_ms < 100 || c->query_response_ms > 3174400u)
+		return CFG_BAD("query-response-interval %g s out of range 0.1..3174.4 s",
+			       c->query_response_ms / 1000.0);
+	if (c->query_response_ms >= c->query_interval_ms)
+		return CFG_BAD("query-response-interval %g s not below query-interval %g s",
+			       c->query_response_ms / 1000.0, c->query_interval_ms / 1000.0);
+	if (c->lmqi_ms < 100 || c->lmqi_ms > 3174400u)
+		return CFG_BAD("last-member-query-interval %u ms out of range 100..3174400 ms", c->lmqi_ms);
+	/* a v2 max response time is one byte of 1/10 s */
+	if (c->version == 2 && c->query_response_ms > 25500)
+		return CFG_BAD("query-response-interval %g s above version 2's 25.5 s",
+			       c->query_response_ms / 1000.0);
+	if (c->version == 2 && c->lmqi_ms > 25500)
+		return CFG_BAD("last-member-query-interval %u ms above version 2's 25500 ms", c->lmqi_ms);
 	if (c->gmi_ms == 0)
 		c->gmi_ms = c->robustness * c->query_interval_ms + c->query_response_ms;
 	if (c->lmqc == 0)
@@ -372,6 +386,22 @@ cfg_resolve(const struct igmp_if_cfg *in, struct igmp_if_cfg *c)
 	if (c->startup_qc == 0)
 		c->startup_qc = c->robustness;
 	return 0;
+}
+#undef CFG_BAD
+
+static int
+cfg_resolve(const struct igmp_if_cfg *in, struct igmp_if_cfg *c)
+{
+	return cfg_resolve_why(in, c, NULL, 0);
+}
+
+int
+igmp_if_cfg_check(const struct igmp_if_cfg *cfg, char *why, size_t n)
+{
+	struct igmp_if_cfg c;
+	if (why != NULL && n > 0)
+		why[0] = 0;
+	return cfg_resolve_why(cfg, &c, why, n);
 }
 
 /* ---------------------------------------------------------------- */

@@ -62,6 +62,7 @@ struct counters {
 struct mcfwd_static {
 	struct mgm *m;
 	mcfwd_static_resolve_fn resolve;
+	mcfwd_static_ifname_fn ifname; /* NULL: messages give numbers */
 	void *arg;
 	bool running;
 	mgm_handle_t h;
@@ -105,6 +106,24 @@ sg(uint32_t src, uint32_t grp)
 {
 	struct sgbuf b;
 	snprintf(b.s, sizeof(b.s), "(%s, %s)", src ? ip(src).s : "*", ip(grp).s);
+	return b;
+}
+
+/* An interface in a message: 'NAME' when the application names it, else
+ * its number. */
+struct ifbuf {
+	char s[MCFWD_CFG_NAME_SZ + 16];
+};
+
+static struct ifbuf
+ifn(const struct mcfwd_static *s, uint32_t ifindex)
+{
+	struct ifbuf b;
+	const char *n = s->ifname ? s->ifname(s->arg, ifindex) : NULL;
+	if (n != NULL)
+		snprintf(b.s, sizeof(b.s), "'%.*s'", MCFWD_CFG_NAME_SZ, n);
+	else
+		snprintf(b.s, sizeof(b.s), "%u", ifindex);
 	return b;
 }
 
@@ -693,6 +712,13 @@ fail:
 /* ---------------------------------------------------------------- */
 /* Public                                                            */
 
+void
+mcfwd_static_set_ifname(struct mcfwd_static *s, mcfwd_static_ifname_fn fn)
+{
+	if (s != NULL)
+		s->ifname = fn;
+}
+
 struct mcfwd_static *
 mcfwd_static_create(struct mgm *m, mcfwd_static_resolve_fn resolve_fn, void *arg)
 {
@@ -825,12 +851,12 @@ mcfwd_static_mroute_add(struct mcfwd_static *s, uint32_t iif, uint32_t src, uint
 	}
 	for (uint16_t i = 0; i < n; i++) {
 		if (oifs[i] >= MFC_IFACES_MAX || oifs[i] == iif) {
-			emsg(err, errlen, "bad outgoing interface %u", oifs[i]);
+			emsg(err, errlen, "bad outgoing interface %s", ifn(s, oifs[i]).s);
 			return -EINVAL;
 		}
 		for (uint16_t j = 0; j < i; j++)
 			if (oifs[j] == oifs[i]) {
-				emsg(err, errlen, "duplicate outgoing interface %u", oifs[i]);
+				emsg(err, errlen, "duplicate outgoing interface %s", ifn(s, oifs[i]).s);
 				return -EINVAL;
 			}
 	}
@@ -849,21 +875,21 @@ mcfwd_static_mroute_add(struct mcfwd_static *s, uint32_t iif, uint32_t src, uint
 	struct state *st = s->cur;
 	struct sroute *r = route_get(st, src, grp);
 	if (r != NULL && r->iif != iif) {
-		emsg(err, errlen, "mroute %s exists from interface %u", sg(src, grp).s, r->iif);
+		emsg(err, errlen, "mroute %s exists from interface %s", sg(src, grp).s, ifn(s, r->iif).s);
 		rc = -EEXIST;
 		goto stop;
 	}
 	for (int i = -1; i < (int)n; i++) {
 		struct sif *f = sif_get(st, i < 0 ? iif : oifs[i]);
 		if (f && f->disabled) {
-			emsg(err, errlen, "interface %u is disabled (%s:%u)", f->ifindex,
+			emsg(err, errlen, "interface %s is disabled (%s:%u)", ifn(s, f->ifindex).s,
 			     fname(&f->ploc), f->ploc.line);
 			rc = -EINVAL;
 			goto stop;
 		}
 		if (f && !f->owned) {
-			emsg(err, errlen, "interface %u was released: take it back first",
-			     f->ifindex);
+			emsg(err, errlen, "interface %s was released: take it back first",
+			     ifn(s, f->ifindex).s);
 			rc = -EINVAL;
 			goto stop;
 		}
@@ -918,7 +944,7 @@ mcfwd_static_mroute_add(struct mcfwd_static *s, uint32_t iif, uint32_t src, uint
 	/* MGM: take what is not owned yet, then the memberships */
 	for (uint32_t i = 0; i < n_fresh; i++) {
 		if ((rc = mgm_interface_take(s->m, s->h, fresh[i]->ifindex, 0)) < 0) {
-			emsg(err, errlen, "cannot take interface %u: %s", fresh[i]->ifindex,
+			emsg(err, errlen, "cannot take interface %s: %s", ifn(s, fresh[i]->ifindex).s,
 			     strerror(-rc));
 			goto undo;
 		}
@@ -928,8 +954,8 @@ mcfwd_static_mroute_add(struct mcfwd_static *s, uint32_t iif, uint32_t src, uint
 		rc = mgm_membership_add(s->m, s->h, src, src ? 0xffffffffu : 0, grp, 0xffffffffu,
 					add[n_joined], 0, MGM_JOIN_STATE);
 		if (rc < 0) {
-			emsg(err, errlen, "cannot add %s on interface %u: %s", sg(src, grp).s,
-			     add[n_joined], strerror(-rc));
+			emsg(err, errlen, "cannot add %s on interface %s: %s", sg(src, grp).s,
+			     ifn(s, add[n_joined]).s, strerror(-rc));
 			goto undo;
 		}
 	}

@@ -18,6 +18,7 @@
  * for a stalled worker) the last snapshot is served, with "stale": 1.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,6 +133,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	(void)cmd;
 	(void)params;
 	struct mcfwd_wstats t, b;
+	struct app_ctl_ctr c;
 	pthread_mutex_lock(&app.stats_lock);
 	if (app.closing) {
 		pthread_mutex_unlock(&app.stats_lock);
@@ -139,7 +141,17 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	}
 	app_stats_sum(&t);
 	b = app.base;
+	app_ctl_counters(&c);
+	/* held now: a level, from the cumulative counts (as show stats json) */
+	uint64_t held = app.ctl_rx[MCFWD_PUNT_MISS] - app.ctl_reinjected - app.ctl_held_dropped;
 	pthread_mutex_unlock(&app.stats_lock);
+	/* the fates against the packets since `clear counters`, as show stats json */
+	struct mcfwd_wstats dt = t;
+	uint64_t *dw = (uint64_t *)&dt;
+	const uint64_t *bw = (const uint64_t *)&b;
+	for (size_t k = 0; k < sizeof(dt) / sizeof(uint64_t); k++)
+		dw[k] -= bw[k];
+	int64_t gap = mcfwd_worker_stats_check(&dt);
 	rte_tel_data_start_dict(d);
 	/* a counter below its baseline (a worker's count that a failed TX
 	 * took back) shows 0, never a wrapped 1.8e19 */
@@ -150,13 +162,17 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	X(frag_needed) X(copies) X(clones) X(reinjected) X(iterations) X(idle_sleeps) X(ctl_tx)
 	X(ctl_tx_discards)
 #undef X
-	rte_tel_data_add_dict_u64(d, "ctl_miss", app.ctl_rx[MCFWD_PUNT_MISS]);
-	rte_tel_data_add_dict_u64(d, "ctl_igmp_linklocal", app.ctl_rx[MCFWD_PUNT_CTRL]);
-	rte_tel_data_add_dict_u64(d, "ctl_wrong_if", app.ctl_rx[MCFWD_PUNT_WRONG_IF]);
-	rte_tel_data_add_dict_u64(d, "mfe_created", app.ctl_created);
-	rte_tel_data_add_dict_u64(d, "mfe_create_failed", app.ctl_create_fail);
-	rte_tel_data_add_dict_u64(d, "held_reinjected", app.ctl_reinjected);
-	rte_tel_data_add_dict_u64(d, "held_dropped", app.ctl_held_dropped);
+	rte_tel_data_add_dict_u64(d, "ctl_miss", c.rx[MCFWD_PUNT_MISS]);
+	rte_tel_data_add_dict_u64(d, "ctl_igmp_linklocal", c.rx[MCFWD_PUNT_CTRL]);
+	rte_tel_data_add_dict_u64(d, "ctl_wrong_if", c.rx[MCFWD_PUNT_WRONG_IF]);
+	rte_tel_data_add_dict_u64(d, "mfe_created", c.created);
+	rte_tel_data_add_dict_u64(d, "mfe_create_failed", c.create_fail);
+	rte_tel_data_add_dict_u64(d, "held_reinjected", c.reinjected);
+	rte_tel_data_add_dict_u64(d, "held_dropped", c.held_dropped);
+	rte_tel_data_add_dict_u64(d, "held_now", held);
+	/* DPDK 22.11 has no 64-bit signed value: a gap beyond int is clamped */
+	rte_tel_data_add_dict_int(d, "accounting_gap", gap > INT_MAX ? INT_MAX : gap < INT_MIN ? INT_MIN
+				  : (int)gap);
 	rte_tel_data_add_dict_int(d, "workers", (int)app.n_workers);
 	rte_tel_data_add_dict_int(d, "forwarding", app.forwarding);
 	return 0;
@@ -185,17 +201,19 @@ tel_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
 	}
 	for (unsigned int i = 0; i < app.n_workers; i++) {
 		const struct mcfwd_worker *w = app.w[i];
+		struct mcfwd_wstats st;
+		app_worker_stats(i, &st); /* since `clear counters`, as show lcores */
 		rte_tel_data_add_array_int(w_, (int)i);
 		rte_tel_data_add_array_int(lc, (int)w->lcore_id);
 		rte_tel_data_add_array_string(stt, w->state == 1 ? "running" : w->state == 2 ? "idle"
 					      : w->state == 3 ? "stopped" : "off");
 		rte_tel_data_add_array_int(stl, app.hb_reported[i]);
 		rte_tel_data_add_array_int(rq, w->n_rxq);
-		rte_tel_data_add_array_u64(it, w->st.iterations);
-		rte_tel_data_add_array_u64(rx, w->st.rx_pkts);
-		rte_tel_data_add_array_u64(fw, w->st.fwd);
-		rte_tel_data_add_array_u64(tx, w->st.tx_pkts);
-		rte_tel_data_add_array_u64(sl, w->st.idle_sleeps);
+		rte_tel_data_add_array_u64(it, st.iterations);
+		rte_tel_data_add_array_u64(rx, st.rx_pkts);
+		rte_tel_data_add_array_u64(fw, st.fwd);
+		rte_tel_data_add_array_u64(tx, st.tx_pkts);
+		rte_tel_data_add_array_u64(sl, st.idle_sleeps);
 	}
 	pthread_mutex_unlock(&app.stats_lock);
 	return cols_done(&t, d, true);
@@ -322,6 +340,7 @@ tel_igmp(const char *cmd, const char *params, struct rte_tel_data *d)
 	X(rx) X(rx_queries) X(rx_v1_reports) X(rx_v2_reports) X(rx_v3_reports) X(rx_leaves)
 	X(rx_records) X(records_ignored) X(ssm_ignored) X(tx_general) X(tx_group)
 	X(tx_group_source) X(tx_errors) X(mgm_adds) X(mgm_deletes) X(mgm_errors) X(dropped)
+	X(older_queries) X(state_full) X(querier_changes)
 #undef X
 	for (int i = 0; i < IGMP_DROP_MAX; i++) {
 		char k[64];

@@ -201,6 +201,10 @@ void igmp_destroy(struct igmp *ig);
 
 /** Fill c with the defaults. */
 void igmp_if_cfg_default(struct igmp_if_cfg *c);
+/** Would igmp_if_enable() take cfg (NULL: defaults)? @return 0, or -EINVAL
+ * with why (n bytes, may be NULL) naming the parameter and its range,
+ * e.g. "robustness 8 out of range 1..7". */
+int igmp_if_cfg_check(const struct igmp_if_cfg *cfg, char *why, size_t n);
 
 /** Run IGMP on ifindex (cfg NULL: defaults): mgm_interface_take, then the
  * startup queries. @return 0, -EEXIST (already), -EINVAL (cfg out of

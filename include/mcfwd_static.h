@@ -75,6 +75,13 @@ struct mcfwd_static *mcfwd_static_create(struct mgm *m, mcfwd_static_resolve_fn 
 /** Shut down if running, then free. NULL is a no-op. */
 void mcfwd_static_destroy(struct mcfwd_static *s);
 
+/** The name of an MGM ifindex, for messages (NULL: none). */
+typedef const char *(*mcfwd_static_ifname_fn)(void *arg, uint32_t ifindex);
+/** Name interfaces in mcfwd_static_mroute_add()'s messages ("interface
+ * 'NAME'"; without it, or for an index it has no name for, "interface N").
+ * fn gets the create's arg. */
+void mcfwd_static_set_ifname(struct mcfwd_static *s, mcfwd_static_ifname_fn fn);
+
 /**
  * Check everything apply could refuse, changing nothing: unknown interface
  * names ("FILE:LINE: unknown interface 'eth9'"), an mroute using a

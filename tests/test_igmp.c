@@ -1484,6 +1484,37 @@ test_if_order_many(void **st)
 	n_sent = 0;
 }
 
+/* igmp_if_cfg_check names the parameter out of range and its range (found
+ * by audit: the CLI said "a parameter is out of range"). */
+static void
+test_cfg_check(void **state)
+{
+	(void)state;
+	char why[160];
+	struct igmp_if_cfg c;
+	assert_int_equal(igmp_if_cfg_check(NULL, why, sizeof(why)), 0);
+	assert_string_equal(why, "");
+	memset(&c, 0, sizeof(c));
+	c.robustness = 8;
+	assert_int_equal(igmp_if_cfg_check(&c, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "robustness 8 out of range 1..7");
+	memset(&c, 0, sizeof(c));
+	c.version = 2;
+	c.query_response_ms = 30000;
+	assert_int_equal(igmp_if_cfg_check(&c, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "query-response-interval 30 s above version 2's 25.5 s");
+	memset(&c, 0, sizeof(c));
+	c.query_interval_ms = 10000;
+	c.query_response_ms = 20000;
+	assert_int_equal(igmp_if_cfg_check(&c, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "query-response-interval 20 s not below query-interval 10 s");
+	memset(&c, 0, sizeof(c));
+	c.lmqi_ms = 50;
+	assert_int_equal(igmp_if_cfg_check(&c, NULL, 0), -EINVAL);
+	assert_int_equal(igmp_if_cfg_check(&c, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "last-member-query-interval 50 ms out of range 100..3174400 ms");
+}
+
 int
 main(void)
 {
@@ -1491,6 +1522,7 @@ main(void)
 		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_codes),
+		cmocka_unit_test(test_cfg_check),
 		cmocka_unit_test_setup_teardown(test_startup_and_general_queries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_querier_election, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_non_querier_timers, setup, teardown),

@@ -32,6 +32,16 @@
 #define S3 IP(10, 0, 0, 3)
 
 /* interface names: ethN -> N; aliases; one beyond the cache's interfaces */
+/* "ethN" for 0..9, no name beyond */
+static const char *
+ifname(void *arg, uint32_t ifindex)
+{
+	static const char *n[] = { "eth0", "eth1", "eth2", "eth3", "eth4",
+				   "eth5", "eth6", "eth7", "eth8", "eth9" };
+	(void)arg;
+	return ifindex < 10 ? n[ifindex] : NULL;
+}
+
 static int
 resolve(void *arg, const char *name, uint32_t *ifindex)
 {
@@ -503,6 +513,12 @@ test_runtime_add_del(void **state)
 	snapshot(f, before, sizeof(before));
 	assert_int_equal(mcfwd_static_mroute_add(f->s, 4, S1, G1, o1, 1, e, el), -EEXIST);
 	assert_string_equal(e, "mroute (10.0.0.1, 232.1.1.1) exists from interface 0");
+	/* named by the application when it can (found by audit: the CLI said
+	 * "exists from interface 0") */
+	mcfwd_static_set_ifname(f->s, ifname);
+	assert_int_equal(mcfwd_static_mroute_add(f->s, 4, S1, G1, o1, 1, e, el), -EEXIST);
+	assert_string_equal(e, "mroute (10.0.0.1, 232.1.1.1) exists from interface 'eth0'");
+	mcfwd_static_set_ifname(f->s, NULL);
 	assert_int_equal(mcfwd_static_mroute_add(f->s, 0, S1, IP(224, 0, 0, 9), o1, 1, e, el), -EINVAL);
 	assert_string_equal(e, "group 224.0.0.9 is not a routable multicast group");
 	assert_int_equal(mcfwd_static_mroute_add(f->s, 0, S1, S2, o1, 1, e, el), -EINVAL);

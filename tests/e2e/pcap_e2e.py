@@ -481,6 +481,9 @@ def scenario_telemetry():
     if check("/mcfwd/stats" in got, "telemetry: no answer"):
         st = got["/mcfwd/stats"]["/mcfwd/stats"]
         check(st["rx_pkts"] == 16 and st["fwd"] == 16, "telemetry: stats %s" % st)
+        # what show stats json has (found by audit: missing)
+        check(st.get("accounting_gap") == 0 and st.get("held_now") == 0,
+              "telemetry: stats lack accounting_gap/held_now: %s" % st)
         mr = got["/mcfwd/mroutes"]["/mcfwd/mroutes"]
         check(mr["total"] == 1 and mr["source"] == [S1] and mr["oifs"] == ["p1(1)"] and
               mr["packets"] == [16] and mr["stale"] == 0, "telemetry: mroutes %s" % mr)
@@ -490,6 +493,40 @@ def scenario_telemetry():
               "telemetry: interfaces %s" % ifs)
         check(got["/mcfwd/protocols"]["/mcfwd/protocols"]["state"] == ["running"], "telemetry: protocols")
         check(got["/mcfwd/lcores"]["/mcfwd/lcores"]["lcore"] == [1], "telemetry: lcores")
+    r.cleanup()
+
+    # after `clear counters` telemetry counts from it, as the CLI (found by
+    # audit: /mcfwd/mroutes and /mcfwd/lcores kept the counts from before)
+    after = {}
+
+    def during_clear(r):
+        seen = False
+        end = time.time() + 10
+        while time.time() < end and not after:
+            try:
+                a = telemetry_query(r, ["/mcfwd/stats", "/mcfwd/mroutes", "/mcfwd/lcores"])
+                rx = a["/mcfwd/stats"]["/mcfwd/stats"]["rx_pkts"]
+                seen = seen or rx == 16
+                if seen and rx == 0:
+                    after.update(a)
+            except (OSError, ValueError, KeyError, TypeError):
+                pass
+            time.sleep(0.1)
+
+    r = Run("telclear", nports=2, config=cfg, cmds="sleep 1500\nclear counters\nsleep 2500\nquit\n",
+            inputs=inp, extra=["--punt-per-flow", "64"]).run(during=during_clear)
+    if check(after, "telemetry: no answer after clear counters (rx_pkts 16, then 0)"):
+        st = after["/mcfwd/stats"]["/mcfwd/stats"]
+        check(st["fwd"] == 0 and st["ctl_miss"] == 0 and st["mfe_created"] == 0,
+              "telemetry: stats after clear counters %s" % st)
+        mr = after["/mcfwd/mroutes"]["/mcfwd/mroutes"]
+        check(mr["source"] == [S1] and mr["packets"] == [0] and mr["bytes"] == [0] and
+              mr["out_packets"] == [0], "telemetry: mroutes after clear counters %s" % mr)
+        lc = after["/mcfwd/lcores"]["/mcfwd/lcores"]
+        check(lc["rx_pkts"] == [0] and lc["fwd"] == [0] and lc["tx_pkts"] == [0],
+              "telemetry: lcores after clear counters %s" % lc)
+    check(r.rc == 0 and re.search(r"^accounting: .*\(gap 0\)$", r.out, re.M) is not None,
+          "telemetry: exit after clear counters: %s" % r.out[-500:])
     r.cleanup()
 
 
@@ -545,7 +582,8 @@ def scenario_telemetry_pages():
         want = max(0, min(48, n - 48 * k))
         if not check(t is not None and t.get("total") == n and t.get("start") == 48 * k and
                      t.get("stale") == 0 and all(len(t.get(c, [])) == want for c in cols) and
-                     "rx_v3_reports" in t,
+                     "rx_v3_reports" in t and
+                     all(k in t for k in ("state_full", "older_queries", "querier_changes")),
                      "telemetry pages: /mcfwd/igmp,%d: %s" % (48 * k, {c: len(t.get(c, [])) for c in cols}
                                                               if t else t)):
             break
@@ -631,6 +669,13 @@ def scenario_interactive():
               "interactive: the line typed during sleep did not run")
         check(time.time() - t0 >= 1.4, "interactive: a line typed during sleep ran inside it "
               "(after %.2f s)" % (time.time() - t0))
+        # '?' shows each command's syntax (found by audit: "[Fixed STRING]"
+        # for every keyword)
+        os.write(fd, b"show ?")
+        check(read_until(rb"ip \[show ip mroute \[SOURCE GROUP \| count\] \[json\]\]: multicast") and
+              b"Fixed STRING" not in out, "interactive: '?' does not show the commands' syntax")
+        os.write(fd, b"stats\r")
+        check(read_until(rb"forwarding statistics"), "interactive: the line after '?' did not run")
         os.write(fd, b"quit\r")
         check(read_until(rb"mbufs back in their pools", 20), "interactive: quit did not stop cleanly")
     for _ in range(100):
@@ -1036,6 +1081,8 @@ BAD_CLI = [
     "set punt-rate 99999999999999999999999", "help me" if False else "show version 2",
     "mroute add from p0 group 232.1.1.1 to " + " ".join("x%d" % i for i in range(1200)),
     "a" * 5000, "\x01\x02\x03", "show ip mroute \u00e9t\u00e9 232.1.1.1",
+    "mroute add from p1 source 10.0.0.1 group 232.1.1.1 to p0",
+    "igmp enable p1 robustness 8", "igmp enable p1 bogus 3", "igmp enable p1 version",
 ]
 
 
@@ -1045,7 +1092,7 @@ def scenario_bad_cli():
     print("bad CLI lines: one error each, nothing changed")
     cfg = "iface p0 port 0\niface p1 port 1\nmroute from p0 source %s group %s to p1\n" % (S1, G1)
     cmds = "show ip mroute count\nshow interfaces json\n" + "\n".join(BAD_CLI) + \
-        "\nshow ip mroute count\nshow interfaces json\nshow protocols\nquit\n"
+        "\nshow ip mroute count\nshow interfaces json\nshow protocols\nshow ip mroute json count\nhelp\nquit\n"
     r = Run("badcli", nports=2, config=cfg, cmds=cmds).run(timeout=60)
     check(r.rc == 0, "badcli: exit status %s" % r.rc)
     errs = re.findall(r"cmds:(\d+): error: (.+)$", r.out, re.M)
@@ -1061,6 +1108,28 @@ def scenario_bad_cli():
     check(re.search(r"static\s+running", r.out) is not None, "badcli: static not running")
     check(re.search(r"error: unknown word 'foo' after 'show' \(expected", r.out) is not None,
           "badcli: a line with leading blanks quoted wrongly")
+    # messages say what was typed and what is wrong first (found by audit:
+    # the clamped 18446744073709551615, a 250-character usage alone, "a
+    # parameter is out of range", "'json count' is not SOURCE GROUP")
+    check(re.search(r"error: punt rate 99999999999999999999999 out of range 1\.\.100000000$", r.out, re.M)
+          is not None, "badcli: set punt-rate does not report the value typed")
+    check(re.search(r"error: igmp enable: robustness 8 out of range 1\.\.7$", r.out, re.M) is not None,
+          "badcli: igmp enable's range error does not name the parameter and its range")
+    check(re.search(r"error: igmp enable: unknown option 'bogus'$", r.out, re.M) is not None and
+          re.search(r"error: igmp enable: version needs a value \(2\.\.3\)$", r.out, re.M) is not None,
+          "badcli: igmp enable's syntax errors do not say what is wrong first")
+    check(r.json_after("mcfwd> show ip mroute json count") == {"mfes": 0, "cache_entries": 0, "oif_lists": 0,
+                                                               "memberships": 1},
+          "badcli: show ip mroute json count: %s" % r.json_after("mcfwd> show ip mroute json count"))
+    # help: two columns (found by audit: the second one moved with the first)
+    hl = r.out.split("mcfwd> help\n", 1)[-1].split("mcfwd> quit", 1)[0].splitlines()
+    cols = {len(ln) - len(ln.lstrip()) if ln.startswith("   ") else re.search(r"\S  +\S", ln).end() - 1
+            for ln in hl if re.search(r"\S  +\S", ln) or ln.startswith("   ")}
+    check(len(hl) > 20 and len(cols) == 1, "badcli: help's columns are not aligned (%s):\n%s" %
+          (sorted(cols), "\n".join(hl)))
+    # interfaces by name (found by audit: "exists from interface 0")
+    check(re.search(r"error: mroute \(10\.0\.0\.1, 232\.1\.1\.1\) exists from interface 'p0'$", r.out, re.M)
+          is not None, "badcli: a conflicting mroute's interface not named")
     r.cleanup()
 
 
@@ -1187,8 +1256,9 @@ quit
     want = [("5", "60", "310", False), ("5", "60", "310", True), ("3", "60", "190", True),
             ("3", "60", "190", True)]
     check(got == want, "igmpcfg: RV, QI, GMI, RA after each change %s, expected %s" % (got, want))
-    check(re.search(r"cmds:7: error: IGMP on 'p1': a parameter is out of range", r.out) is not None,
-          "igmpcfg: a v2 response interval over 25.5 s not refused")
+    check(re.search(r"cmds:7: error: IGMP on 'p1': query-response-interval 30 s above version 2's 25.5 s$",
+                    r.out, re.M) is not None,
+          "igmpcfg: a v2 response interval over 25.5 s not refused, or not named")
     r.cleanup()
 
 
@@ -1266,6 +1336,9 @@ show ip mroute %(S1)s %(G1)s
 show ip mroute %(S1)s %(G1)s json
 clear counters
 show ip mroute %(S1)s %(G1)s json
+show port stats 0
+show lcores
+show stats
 start
 sleep 300
 stop
@@ -1274,6 +1347,18 @@ quit
 """ % globals()
     r = Run("detail", config=cfg, cmds=cmds, inputs=inp, infinite=True).run()
     check(r.rc == 0, "detail: exit status %s" % r.rc)
+    # every other counter the CLI shows counts from `clear counters` too
+    # (found by audit: mcfwd's port line, the workers' and control's did not)
+    after = r.out.split("mcfwd> clear counters", 1)[-1].split("mcfwd> start", 1)[0]
+    check(re.search(r"^  mcfwd: rx 0, tx 0, tx-discards 0$", after, re.M) is not None,
+          "detail: port stats after clear counters:\n" + after[-1500:])
+    wk = re.findall(r"^\d+ +\d+ +\S+ +\S+ +\d+ +(\d+) +(\d+) +\d+", after, re.M)
+    check(wk and all(x == ("0", "0") for x in wk), "detail: show lcores after clear counters: %s" % wk)
+    check(re.search(r"^control: misses 0, igmp/link-local 0, wrong-if 0, MFEs created 0 \(failed 0\), "
+                    r"held packets reinjected 0, dropped 0$", after, re.M) is not None,
+          "detail: control counters after clear counters:\n" + after[-1500:])
+    check(re.search(r"^accounting: .*\(gap 0\)$", r.out, re.M) is not None,
+          "detail: exit accounting does not add up:\n" + r.out[-800:])
 
     def relations(tag, c, o):
         """c: (in, bytes, wrong_if, discards, hdr_err, out, overflow); o: per OIF
@@ -1318,6 +1403,44 @@ quit
           "detail: clear counters left counts: %s %s" % (c1, o1))
     c2, o2 = of(js[2])
     relations("detail after clear", c2, o2)
+    r.cleanup()
+
+    # an entry with 150 OIFs: all of them in JSON and in the one-(S,G)
+    # view, the table's column cut visibly (found by audit: 64 shown,
+    # silently, while oif_stats listed them all)
+    n = 150
+    names = ["v%03d" % i for i in range(1, n + 1)]
+    cfg = "iface p0 port 0\niface p1 port 1\n" + "".join(
+        "iface %s port 1 vlan %d\n" % (v, i) for i, v in enumerate(names, 1)) + \
+        "mroute from p0 source %s group %s to %s\n" % (S1, G9, " ".join(names))
+    cmds = "sleep 800\nshow ip mroute\nshow ip mroute json\nshow ip mroute %s %s\n" \
+        "show ip mroute %s %s json\nquit\n" % (S1, G9, S1, G9)
+    # and (S1, G3): no route, a negative entry from p0
+    r = Run("manyoifs", nports=2, config=cfg, cmds=cmds, inputs={0: [pkt(S1, G9), pkt(S1, G3)]}).run()
+    check(r.rc == 0, "manyoifs: exit status %s" % r.rc)
+    lst = r.json_after("mcfwd> show ip mroute json")
+    one = r.json_after("mcfwd> show ip mroute %s %s json" % (S1, G9))
+    if check(lst is not None and one is not None, "manyoifs: json views missing:\n" + r.out[-1500:]):
+        by = {m["group"]: m for m in lst}
+        check([o["name"] for o in by[G9]["oifs"]] == names, "manyoifs: show ip mroute json lists %d OIFs"
+              % len(by[G9]["oifs"]))
+        # a negative entry's iif: the same in JSON as in the table (found by
+        # audit: "" in JSON, the name in the table)
+        neg = [ln.split() for ln in r.out.splitlines() if ln.startswith(S1 + " ") and G3 in ln]
+        check(by.get(G3, {}).get("negative") is True and by[G3]["iif"] == "p0" and neg and
+              all(x[2] == "p0" for x in neg), "manyoifs: negative entry's iif: json %s, table %s"
+              % (by.get(G3), neg))
+        check([o["name"] for o in one["oifs"]] == names and len(one["oif_stats"]) == n,
+              "manyoifs: show ip mroute S G json: %d OIFs, %d OIF counters" % (len(one["oifs"]),
+                                                                              len(one["oif_stats"])))
+    rows = [ln for ln in r.out.splitlines() if ln.startswith(S1 + " ") and G9 in ln]
+    if check(len(rows) == 2, "manyoifs: table rows %s" % rows):
+        m = re.search(r" \.\.\. \+(\d+) more ", rows[0])
+        shown = re.findall(r"\bv\d{3}\(1\)", rows[0])
+        check(m is not None and len(shown) + int(m.group(1)) == n,
+              "manyoifs: the table's cut OIF column says nothing: %s" % rows[0][:200])
+        check(re.findall(r"\bv\d{3}\(1\)", rows[1]) == [v + "(1)" for v in names] and "more" not in rows[1],
+              "manyoifs: show ip mroute S G does not list every OIF: %s" % rows[1][:200])
     r.cleanup()
 
 
