@@ -1094,19 +1094,43 @@ app_port_detach(uint16_t port, char *err, size_t errlen)
 		__atomic_store_n(&app.dp.ifs[i].used, 0, __ATOMIC_RELEASE);
 		__atomic_store_n(&app.dp.rx_map[port][f->vlan], MFC_IFID_NONE, __ATOMIC_RELEASE);
 		(void)mfc_iface_purge(app.cache, (uint16_t)i, NULL);
-		if (f->addr)
+		if (f->addr) {
+			/* its address's prefix may be held by a route statement
+			 * via another interface (it took the connected slot): the
+			 * delete goes by prefix, so that route is put back */
+			uint32_t pfx = f->plen ? f->addr & (0xffffffffu << (32 - f->plen)) : 0;
+			struct mgm_route rt, other = { .len = 0xff };
+			uint32_t cur = 0;
+			while (mgm_route_next(app.mgm, &cur, &rt) == 0)
+				if (rt.prefix == pfx && rt.len == f->plen && rt.ifc.ifindex != i)
+					other = rt;
 			(void)mgm_interface_address_delete(app.mgm, i, f->addr, f->plen);
-		/* unicast routes via it (RPF towards a gone interface) go too:
-		 * collected first, the walk's cursor does not survive a delete */
+			if (other.len != 0xff)
+				(void)mgm_route_add(app.mgm, other.prefix, other.len, other.ifc.ifindex,
+						    other.ifc.nexthop);
+			f->addr = 0;
+		}
+		/* unicast routes via it (RPF towards a gone interface) go too,
+		 * and a prefix one of them held over another interface's
+		 * address is that address's connected route again (as a reload
+		 * does); collected first: the walk's cursor does not survive a
+		 * delete */
 		for (;;) {
 			struct mgm_route rt, gone[64];
-			uint32_t cur = 0, n = 0;
+			uint32_t cur = 0, n = 0, done = 0;
 			while (n < RTE_DIM(gone) && mgm_route_next(app.mgm, &cur, &rt) == 0)
 				if (rt.ifc.ifindex == i)
 					gone[n++] = rt;
-			for (uint32_t k = 0; k < n; k++)
-				(void)mgm_route_delete(app.mgm, gone[k].prefix, gone[k].len);
-			if (n < RTE_DIM(gone))
+			for (uint32_t k = 0; k < n; k++) {
+				if (mgm_route_delete(app.mgm, gone[k].prefix, gone[k].len) < 0)
+					continue;
+				done++;
+				int id = connected_iface(gone[k].prefix, gone[k].len);
+				if (id >= 0 && (uint32_t)id != i)
+					(void)mgm_route_add(app.mgm, gone[k].prefix, gone[k].len,
+							    (uint32_t)id, 0);
+			}
+			if (n < RTE_DIM(gone) || done == 0)
 				break;
 		}
 		f->used = false;

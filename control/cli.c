@@ -156,21 +156,21 @@ cli_mfe_baseline_sub(struct mgm_mfe_stats *s, struct mgm_oif_stats *os, uint32_t
 	SUB(out_pkts);
 	SUB(queue_overflow);
 #undef SUB
-	/* an OIF's: one below its baseline left the list and came back since
-	 * (counted from 0 again): shown as it is */
+	/* an OIF's, as the entry's: below its baseline shows 0. Limit: an
+	 * OIF that left the list after the clear and came back counts from
+	 * 0 again, so it shows 0 until it passes its old baseline (the OIF's
+	 * identity is its interface and next hop; a new instance of it is
+	 * not told apart). Monotonic, never a jump back. */
 	for (uint32_t i = 0; i < n_os; i++)
 		for (uint32_t j = 0; j < b->n_os; j++) {
 			const struct mgm_oif_stats *o = &b->os[j];
 			if (o->ifc.ifindex != os[i].ifc.ifindex || o->ifc.nexthop != os[i].ifc.nexthop)
 				continue;
-#define SUB(f) (os[i].f = os[i].f >= o->f ? os[i].f - o->f : os[i].f)
-			if (os[i].out_pkts >= o->out_pkts && os[i].out_discards >= o->out_discards &&
-			    os[i].ttl_too_low >= o->ttl_too_low && os[i].frag_needed >= o->frag_needed) {
-				SUB(out_pkts);
-				SUB(out_discards);
-				SUB(ttl_too_low);
-				SUB(frag_needed);
-			}
+#define SUB(f) (os[i].f = os[i].f > o->f ? os[i].f - o->f : 0)
+			SUB(out_pkts);
+			SUB(out_discards);
+			SUB(ttl_too_low);
+			SUB(frag_needed);
 #undef SUB
 			break;
 		}
@@ -200,6 +200,8 @@ mroute_row(uint32_t src, uint32_t grp, struct mroute_row *r, bool detail)
 	struct mgm_mfe_stats st;
 	rc = detail ? mfe_stats_oifs(src, grp, &st, &r->os, &r->n_os)
 		    : mgm_mfe_stats_get(app.mgm, src, grp, &st, NULL, NULL);
+	if (rc == -ENOMEM)
+		return rc; /* not a row of zeros */
 	if (rc == 0) {
 		st.mfe = r->s.mfe;
 		r->s = st;
@@ -364,10 +366,14 @@ cmd_show_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
 			row_free(r);
 			return -EINVAL;
 		}
-		if (mroute_row(s, g, r, true) < 0) {
-			snprintf(err, errlen, "no MFE for (%s, %s)", argv[0], argv[1]);
+		int rc = mroute_row(s, g, r, true);
+		if (rc < 0) {
+			if (rc == -ENOMEM)
+				snprintf(err, errlen, "out of memory");
+			else
+				snprintf(err, errlen, "no MFE for (%s, %s)", argv[0], argv[1]);
 			row_free(r);
-			return -ENOENT;
+			return rc == -ENOMEM ? rc : -ENOENT;
 		}
 		if (!json)
 			fputs(MROUTE_HDR, out);

@@ -142,8 +142,14 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	app_stats_sum(&t);
 	b = app.base;
 	app_ctl_counters(&c);
-	/* held now: a level, from the cumulative counts (as show stats json) */
-	uint64_t held = app.ctl_rx[MCFWD_PUNT_MISS] - app.ctl_reinjected - app.ctl_held_dropped;
+	/* held now: a level, from the cumulative counts (as show stats json).
+	 * The control thread bumps them without this lock: the two that
+	 * lower the level are read first, so a miss counted in between can
+	 * only raise it; clamped at 0 all the same */
+	uint64_t gone = __atomic_load_n(&app.ctl_reinjected, __ATOMIC_ACQUIRE) +
+			__atomic_load_n(&app.ctl_held_dropped, __ATOMIC_ACQUIRE);
+	uint64_t missed = __atomic_load_n(&app.ctl_rx[MCFWD_PUNT_MISS], __ATOMIC_ACQUIRE);
+	uint64_t held = missed > gone ? missed - gone : 0;
 	pthread_mutex_unlock(&app.stats_lock);
 	/* the fates against the packets since `clear counters`, as show stats json */
 	struct mcfwd_wstats dt = t;

@@ -1268,11 +1268,17 @@ def scenario_detach():
     vdev removed; forwarding to the other port goes on; every mbuf back."""
     print("port detach under traffic: released, removed, the rest goes on")
     inp = {0: [pkt(S1, G1, seq=i) for i in range(64)]}
-    cfg = ("iface p0 port 0\niface p1 port 1\niface p2 port 2 address 10.2.0.1/24\n"
-           "route 172.16.0.0/12 via p2\nmroute from p0 source %s group %s to p1 p2\n" % (S1, G1))
+    # routes: one via p2; one via p2 over p0's address prefix (which must
+    # become p0's connected route again); one via p1 over p2's address
+    # prefix (which must stay)
+    cfg = ("iface p0 port 0 address 10.0.0.254/24\niface p1 port 1\n"
+           "iface p2 port 2 address 10.2.0.1/24\nroute 172.16.0.0/12 via p2\n"
+           "route 10.0.0.0/24 via p2\nroute 10.2.0.0/24 via p1\n"
+           "mroute from p0 source %s group %s to p1 p2\n" % (S1, G1))
     cmds = """sleep 500
 show port stats 2
 port detach 2
+show ip route json
 show port stats 1
 sleep 500
 show port stats 1
@@ -1292,15 +1298,16 @@ quit
     if check(len(tx) == 3, "detach: port stats missing"):
         check(tx[0] > 1000, "detach: nothing forwarded on port 2 before")
         check(tx[2] > tx[1] + 1000, "detach: port 1 stopped forwarding (%d -> %d)" % (tx[1], tx[2]))
-    check(re.search(r"cmds:8: error: no port '2' \(ports: 0 1\)", r.out) is not None,
+    check(re.search(r"cmds:9: error: no port '2' \(ports: 0 1\)", r.out) is not None,
           "detach: port 2 still there, or the ports left misnamed")
-    # routes via the detached interface went with it (its connected one too)
+    # routes via the detached interface went with it; a prefix it held over
+    # p0's address is p0's again; p1's route over p2's prefix stays
     rts = r.json_after("show ip route json")
-    check(rts is not None and not any(x["interface"] == "p2" or x["prefix"] in
-                                      ("172.16.0.0/12", "10.2.0.0/24") for x in rts),
-          "detach: routes via p2 left: %s" % rts)
-    check(re.search(r"cmds:10: error: no port 2", r.out) is not None, "detach: second detach not refused")
-    check(re.search(r"cmds:12: error: port 0 is the last port", r.out) is not None, "detach: last port detached")
+    got = sorted((x["prefix"], x["interface"]) for x in rts or [])
+    check(got == [("10.0.0.0/24", "p0"), ("10.2.0.0/24", "p1")],
+          "detach: routes after detaching p2: %s" % got)
+    check(re.search(r"cmds:11: error: no port 2", r.out) is not None, "detach: second detach not refused")
+    check(re.search(r"cmds:13: error: port 0 is the last port", r.out) is not None, "detach: last port detached")
     check(not re.search(r"^\S+\s+\S+\s+p2\s", r.out, re.M), "detach: p2 still listed")
     check("mbufs back in their pools" in r.out and "mbuf leak" not in r.out, "detach: mbufs not back")
     r.cleanup()
