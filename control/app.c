@@ -375,8 +375,21 @@ config_apply_igmp(const struct mcfwd_config *c, char *err, size_t errlen)
 /* ---------------------------------------------------------------- */
 /* Configuration: all-or-nothing                                     */
 
-/* Check the `iface` and `route` statements against the ports and the
- * interfaces that exist; nothing changes. */
+/* Whether an interface name exists now or in configuration c. */
+static bool
+cfg_iface_known(const struct mcfwd_config *c, const char *name)
+{
+	uint32_t id;
+	if (app_iface_by_name(name, &id) == 0)
+		return true;
+	for (uint32_t j = 0; j < c->n_ifaces; j++)
+		if (strcmp(c->ifaces[j].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Check the `iface`, `route` and `mgroup` statements against the ports and
+ * the interfaces that exist; nothing changes. */
 static int
 config_check_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 {
@@ -405,11 +418,7 @@ config_check_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 	}
 	for (uint32_t i = 0; i < c->n_routes; i++) {
 		const struct mcfwd_cfg_route *r = &c->routes[i];
-		uint32_t id;
-		bool known = app_iface_by_name(r->via, &id) == 0;
-		for (uint32_t j = 0; j < c->n_ifaces && !known; j++)
-			known = strcmp(c->ifaces[j].name, r->via) == 0;
-		if (!known) {
+		if (!cfg_iface_known(c, r->via)) {
 			snprintf(err, errlen, "%s:%u: unknown interface '%s'", r->loc.file, r->loc.line,
 				 r->via);
 			return -ENOENT;
@@ -418,11 +427,7 @@ config_check_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 	/* mgroup is not acted on, but a typo in it is still a typo */
 	for (uint32_t i = 0; i < c->n_mgroups; i++) {
 		const struct mcfwd_cfg_mgroup *g = &c->mgroups[i];
-		uint32_t id;
-		bool known = app_iface_by_name(g->iif, &id) == 0;
-		for (uint32_t j = 0; j < c->n_ifaces && !known; j++)
-			known = strcmp(c->ifaces[j].name, g->iif) == 0;
-		if (!known) {
+		if (!cfg_iface_known(c, g->iif)) {
 			snprintf(err, errlen, "%s:%u: unknown interface '%s'", g->loc.file, g->loc.line,
 				 g->iif);
 			return -ENOENT;
