@@ -1100,19 +1100,8 @@ app_port_detach(uint16_t port, char *err, size_t errlen)
 		__atomic_store_n(&app.dp.rx_map[port][f->vlan], MFC_IFID_NONE, __ATOMIC_RELEASE);
 		(void)mfc_iface_purge(app.cache, (uint16_t)i, NULL);
 		if (f->addr) {
-			/* its address's prefix may be held by a route statement
-			 * via another interface (it took the connected slot): the
-			 * delete goes by prefix, so that route is put back */
-			uint32_t pfx = f->plen ? f->addr & (0xffffffffu << (32 - f->plen)) : 0;
-			struct mgm_route rt, other = { .len = 0xff };
-			uint32_t cur = 0;
-			while (mgm_route_next(app.mgm, &cur, &rt) == 0)
-				if (rt.prefix == pfx && rt.len == f->plen && rt.ifc.ifindex != i)
-					other = rt;
+			/* (a route via another interface over its prefix stays) */
 			(void)mgm_interface_address_delete(app.mgm, i, f->addr, f->plen);
-			if (other.len != 0xff)
-				(void)mgm_route_add(app.mgm, other.prefix, other.len, other.ifc.ifindex,
-						    other.ifc.nexthop);
 			f->addr = 0;
 		}
 		/* unicast routes via it (RPF towards a gone interface) go too,

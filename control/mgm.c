@@ -1942,7 +1942,13 @@ mgm_interface_address_delete(struct mgm *m, uint32_t ifindex, uint32_t addr, uin
 			memmove(&v->a[i], &v->a[i + 1], (v->n - i - 1) * sizeof(v->a[0]));
 			memmove(&v->len[i], &v->len[i + 1], (v->n - i - 1) * sizeof(v->len[0]));
 			v->n--;
-			(void)mgm_route_delete(m, prefix_of(addr, len), len);
+			/* its connected route, unless a route statement via
+			 * another interface has taken the prefix since */
+			uint32_t p = prefix_of(addr, len), nh;
+			const struct route *r = len == 0 ? &m->dflt
+				: rte_lpm_is_rule_present(m->lpm, p, len, &nh) == 1 ? &m->routes[nh] : NULL;
+			if (r != NULL && r->used && r->ifc.ifindex == ifindex)
+				(void)mgm_route_delete(m, p, len);
 			return 0;
 		}
 	return -ENOENT;

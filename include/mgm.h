@@ -207,6 +207,8 @@ int mgm_route_next(const struct mgm *m, uint32_t *cursor, struct mgm_route *out)
  * An address makes its prefix a connected route for RPF; the first
  * address of an interface is its primary one (IGMP's querier address). */
 int mgm_interface_address_add(struct mgm *m, uint32_t ifindex, uint32_t addr, uint8_t len);
+/** Delete an address and its connected route; a route to another
+ * interface that has since taken the same prefix stays. */
 int mgm_interface_address_delete(struct mgm *m, uint32_t ifindex, uint32_t addr, uint8_t len);
 /** Primary address of ifindex: 0 or -ENOENT. */
 int mgm_interface_address(struct mgm *m, uint32_t ifindex, uint32_t *addr, uint8_t *len);

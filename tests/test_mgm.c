@@ -793,6 +793,16 @@ test_interface_addresses(void **state)
 	/* its route went with it: a new source there has no RPF */
 	assert_int_equal(mgm_mfe_create(f->m, 0xc0a80108u, G1, 3, NULL, 0), 0);
 	assert_true(mfc_find(f->c, 0xc0a80108u, G1)->flags & MFC_F_NEGATIVE);
+	/* a route via 2 that took the other address's prefix outlives the
+	 * address (the delete went by prefix: it was lost) */
+	assert_int_equal(mgm_route_add(f->m, 0xc0a80200u, 24, 2, 0), 0);
+	assert_int_equal(mgm_interface_address_delete(f->m, 3, 0xc0a80201u, 24), 0);
+	struct mgm_route rt;
+	uint32_t cur = 0;
+	int kept = 0;
+	while (mgm_route_next(f->m, &cur, &rt) == 0)
+		kept += rt.prefix == 0xc0a80200u && rt.len == 24 && rt.ifc.ifindex == 2;
+	assert_int_equal(kept, 1);
 }
 
 static void
