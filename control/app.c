@@ -870,15 +870,34 @@ map_queues(char *err, size_t errlen)
 /* ---------------------------------------------------------------- */
 /* Workers                                                            */
 
+/* Worker w's raw (cumulative) counters, word by word: it writes them. */
+static void
+worker_raw(unsigned int w, struct mcfwd_wstats *s)
+{
+	const uint64_t *a = (const uint64_t *)&app.w[w]->st;
+	uint64_t *d = (uint64_t *)s;
+	for (size_t k = 0; k < sizeof(*s) / sizeof(uint64_t); k++)
+		d[k] = __atomic_load_n(&a[k], __ATOMIC_RELAXED);
+}
+
+/* sum += one worker's counters */
+static void
+wstats_add(struct mcfwd_wstats *sum, const struct mcfwd_wstats *s)
+{
+	uint64_t *d = (uint64_t *)sum;
+	const uint64_t *a = (const uint64_t *)s;
+	for (size_t k = 0; k < sizeof(*s) / sizeof(uint64_t); k++)
+		d[k] += a[k];
+}
+
 void
 app_stats_sum(struct mcfwd_wstats *s)
 {
 	memset(s, 0, sizeof(*s));
 	for (unsigned int i = 0; i < app.n_workers; i++) {
-		const uint64_t *a = (const uint64_t *)&app.w[i]->st;
-		uint64_t *d = (uint64_t *)s;
-		for (size_t k = 0; k < sizeof(*s) / sizeof(uint64_t); k++)
-			d[k] += __atomic_load_n(&a[k], __ATOMIC_RELAXED);
+		struct mcfwd_wstats w;
+		worker_raw(i, &w);
+		wstats_add(s, &w);
 	}
 }
 
@@ -897,10 +916,7 @@ since_clear(uint64_t *d, const uint64_t *b, size_t n)
 void
 app_worker_stats(unsigned int w, struct mcfwd_wstats *s)
 {
-	const uint64_t *a = (const uint64_t *)&app.w[w]->st;
-	uint64_t *d = (uint64_t *)s;
-	for (size_t k = 0; k < sizeof(*s) / sizeof(uint64_t); k++)
-		d[k] = __atomic_load_n(&a[k], __ATOMIC_RELAXED);
+	worker_raw(w, s);
 	SINCE_CLEAR(s, &app.wbase[w]);
 }
 
@@ -972,12 +988,12 @@ app_counters_clear(void)
 	struct app_ctl_ctr cb;
 	struct igmp_stats ib;
 	struct mcfwd_static_info sb;
-	app_stats_sum(&b);
+	/* the total's baseline is the workers' summed: one read of each, so
+	 * show stats and the sum of show lcores agree after a clear */
+	memset(&b, 0, sizeof(b));
 	for (unsigned int i = 0; i < app.n_workers; i++) {
-		const uint64_t *a = (const uint64_t *)&app.w[i]->st;
-		uint64_t *d = (uint64_t *)&wb[i];
-		for (size_t k = 0; k < sizeof(wb[i]) / sizeof(uint64_t); k++)
-			d[k] = __atomic_load_n(&a[k], __ATOMIC_RELAXED);
+		worker_raw(i, &wb[i]);
+		wstats_add(&b, &wb[i]);
 	}
 	for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++)
 		port_raw(p, &pb[p]);
