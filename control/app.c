@@ -1102,6 +1102,8 @@ app_port_detach(uint16_t port, char *err, size_t errlen)
 		return -EBUSY;
 	}
 	char e2[256];
+	uint16_t gone_if[APP_MAX_IFACES] = { 0 };
+	uint32_t n_gone = 0;
 	for (uint32_t i = 0; i < app.n_ifs; i++) {
 		struct app_iface *f = &app.ifs[i];
 		uint32_t proto, comp;
@@ -1114,36 +1116,47 @@ app_port_detach(uint16_t port, char *err, size_t errlen)
 		/* whatever still lists it: workers skip it, then it is purged */
 		__atomic_store_n(&app.dp.ifs[i].used, 0, __ATOMIC_RELEASE);
 		__atomic_store_n(&app.dp.rx_map[port][f->vlan], MFC_IFID_NONE, __ATOMIC_RELEASE);
-		(void)mfc_iface_purge(app.cache, (uint16_t)i, NULL);
+		gone_if[n_gone++] = (uint16_t)i;
+	}
+	/* one grace period for all of them (a port may carry hundreds of
+	 * VLAN interfaces) */
+	(void)mfc_ifaces_purge(app.cache, gone_if, n_gone, NULL);
+	bool gone_set[APP_MAX_IFACES] = { false };
+	for (uint32_t g = 0; g < n_gone; g++) {
+		uint32_t i = gone_if[g];
+		struct app_iface *f = &app.ifs[i];
+		gone_set[i] = true;
 		if (f->addr) {
 			/* (a route via another interface over its prefix stays) */
 			(void)mgm_interface_address_delete(app.mgm, i, f->addr, f->plen);
 			f->addr = 0;
 		}
-		/* unicast routes via it (RPF towards a gone interface) go too,
-		 * and a prefix one of them held over another interface's
-		 * address is that address's connected route again (as a reload
-		 * does); collected first: the walk's cursor does not survive a
-		 * delete */
-		for (;;) {
-			struct mgm_route rt, gone[64];
-			uint32_t cur = 0, n = 0, done = 0;
-			while (n < RTE_DIM(gone) && mgm_route_next(app.mgm, &cur, &rt) == 0)
-				if (rt.ifc.ifindex == i)
-					gone[n++] = rt;
-			for (uint32_t k = 0; k < n; k++) {
-				if (mgm_route_delete(app.mgm, gone[k].prefix, gone[k].len) < 0)
-					continue;
-				done++;
-				int id = connected_iface(gone[k].prefix, gone[k].len);
-				if (id >= 0 && (uint32_t)id != i)
-					(void)mgm_route_add(app.mgm, gone[k].prefix, gone[k].len,
-							    (uint32_t)id, 0);
-			}
-			if (n < RTE_DIM(gone) || done == 0)
-				break;
-		}
 		f->used = false;
+	}
+	/* unicast routes via them (RPF towards a gone interface) go too, and
+	 * a prefix one of them held over another interface's address is that
+	 * address's connected route again (as a reload does); collected
+	 * first: the walk's cursor does not survive a delete. One walk per 64
+	 * routes for the whole port, not per interface (512 VLAN interfaces:
+	 * 82 ms of a 104 ms detach were these walks) */
+	for (;;) {
+		struct mgm_route rt, gone[64];
+		uint32_t cur = 0, n = 0, done = 0;
+		while (n < RTE_DIM(gone) && mgm_route_next(app.mgm, &cur, &rt) == 0)
+			if (rt.ifc.ifindex < APP_MAX_IFACES && gone_set[rt.ifc.ifindex])
+				gone[n++] = rt;
+		for (uint32_t k = 0; k < n; k++) {
+			if (mgm_route_delete(app.mgm, gone[k].prefix, gone[k].len) < 0)
+				continue;
+			done++;
+			/* a gone interface is no longer used: not found here */
+			int id = connected_iface(gone[k].prefix, gone[k].len);
+			if (id >= 0)
+				(void)mgm_route_add(app.mgm, gone[k].prefix, gone[k].len,
+						    (uint32_t)id, 0);
+		}
+		if (n < RTE_DIM(gone) || done == 0)
+			break;
 	}
 	bool was = app.forwarding;
 	app_forwarding(false);

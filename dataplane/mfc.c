@@ -121,6 +121,7 @@ struct mfc {
 	pthread_mutex_t gp_mu;
 	pthread_cond_t gp_cv;
 	uint64_t gp_req, gp_done;  /* under gp_mu */
+	uint64_t n_gp;             /* grace periods waited for (gp_wait()) */
 	bool gp_thr_on, gp_stop;
 
 	uint32_t max_entries, pool_size, n_lcores, max_ifaces;
@@ -1167,6 +1168,7 @@ gp_thread(void *arg)
 static void
 gp_wait(struct mfc *c)
 {
+	c->n_gp++;
 	if (c->gp_hook == NULL || !c->gp_thr_on) {
 		urcu_qsbr_synchronize_rcu();
 		return;
@@ -1286,6 +1288,12 @@ uint32_t
 mfc_retired_pending(const struct mfc *c)
 {
 	return c ? c->n_limbo : 0;
+}
+
+uint64_t
+mfc_gp_count(const struct mfc *c)
+{
+	return c ? c->n_gp : 0;
 }
 
 /* ---------------------------------------------------------------- */
@@ -1896,29 +1904,44 @@ purge_oif(struct mfc *c, uint16_t ifid, uint32_t *nlists)
 }
 
 int
-mfc_iface_purge(struct mfc *c, uint16_t ifid, struct mfc_purge_stats *st)
+mfc_ifaces_purge(struct mfc *c, const uint16_t *ifids, uint32_t n, struct mfc_purge_stats *st)
 {
 	struct mfc_purge_stats z;
 	uint64_t t0, t1, t2, t3, t4;
-	int rc;
+	int rc = 0;
 
-	if (c == NULL || ifid >= c->max_ifaces)
+	if (c == NULL || (ifids == NULL && n > 0))
 		return -EINVAL;
+	for (uint32_t i = 0; i < n; i++)
+		if (ifids[i] >= c->max_ifaces)
+			return -EINVAL;
 	if (st == NULL)
 		st = &z;
 	memset(st, 0, sizeof(*st));
+	if (n == 0)
+		return 0; /* no grace period for nothing */
 	t0 = __rdtsc();
-	/* O(1): from here on no reader forwards on it or accepts it as iif */
-	__atomic_store_n(&c->iface_state[ifid], c->iface_state[ifid] + 2, __ATOMIC_RELEASE);
+	/* O(1) each: from here on no reader forwards on them or accepts them
+	 * as iif */
+	for (uint32_t i = 0; i < n; i++)
+		__atomic_store_n(&c->iface_state[ifids[i]], c->iface_state[ifids[i]] + 2,
+				 __ATOMIC_RELEASE);
 	t1 = __rdtsc();
-	/* index walk: ~1 random bucket access per entry; scan: 1/16 of that
-	 * per bucket, sequential */
-	st->scanned = (uint64_t)c->iifv[ifid].n * 16 > c->t.nb_buckets;
-	if (st->scanned)
-		st->entries_removed = purge_iif_scan(c, ifid);
-	else
-		st->entries_removed = purge_iif(c, ifid);
-	rc = purge_oif(c, ifid, &st->lists_republished);
+	for (uint32_t i = 0; i < n; i++) {
+		uint16_t ifid = ifids[i];
+		uint32_t nl = 0;
+		/* index walk: ~1 random bucket access per entry; scan: 1/16
+		 * of that per bucket, sequential */
+		bool scan = (uint64_t)c->iifv[ifid].n * 16 > c->t.nb_buckets;
+		st->scanned |= scan;
+		st->entries_removed += scan ? purge_iif_scan(c, ifid) : purge_iif(c, ifid);
+		/* a list holding several of them is republished once for each:
+		 * every version in between is retired with the rest */
+		int r = purge_oif(c, ifid, &nl);
+		st->lists_republished += nl;
+		if (r < 0)
+			rc = r;
+	}
 	t2 = __rdtsc();
 	gp_wait(c); /* one grace period for the whole batch */
 	t3 = __rdtsc();
@@ -1934,9 +1957,15 @@ mfc_iface_purge(struct mfc *c, uint16_t ifid, struct mfc_purge_stats *st)
 	st->unlink_cycles = t2 - t1;
 	st->gp_cycles = t3 - t2;
 	st->reclaim_cycles = t4 - t3;
-	/* on -ENOMEM some lists still hold the interface, hidden by its new
+	/* on -ENOMEM some lists still hold an interface, hidden by its new
 	 * generation: nothing forwards on it, the caller may retry */
 	return rc;
+}
+
+int
+mfc_iface_purge(struct mfc *c, uint16_t ifid, struct mfc_purge_stats *st)
+{
+	return mfc_ifaces_purge(c, &ifid, 1, st);
 }
 
 /* ---------------------------------------------------------------- */

@@ -262,6 +262,10 @@ uint32_t mfc_reclaim_pending(const struct mfc *c);
  * for a grace period (mfc_sync()). */
 uint32_t mfc_retired_pending(const struct mfc *c);
 
+/** Grace periods the cache has waited for since its creation (every
+ * mfc_sync(), purge, and allocation that had to reclaim). Control thread. */
+uint64_t mfc_gp_count(const struct mfc *c);
+
 /**
  * Let grace periods be waited for by a helper thread while the calling
  * (control) thread runs `hook` about every 100 us, so that a reader that
@@ -298,6 +302,16 @@ int mfc_iface_set_down(struct mfc *c, uint16_t ifid, bool down);
  * generation (nothing forwards on it; an edit of such an entry drops it).
  */
 int mfc_iface_purge(struct mfc *c, uint16_t ifid, struct mfc_purge_stats *st);
+
+/**
+ * The same for n interfaces at once (a port's, when it goes): all hidden
+ * first, then purged, with ONE grace period for the whole set. st sums
+ * the counts (scanned: 1 if any was found by a scan). Control thread only.
+ * @return 0, -EINVAL (an id out of range: nothing done), -ENOMEM (as above,
+ * for some interface; the others are purged).
+ */
+int mfc_ifaces_purge(struct mfc *c, const uint16_t *ifids, uint32_t n,
+		     struct mfc_purge_stats *st);
 
 /** Number of live entries. Control thread only. */
 uint32_t mfc_count(const struct mfc *c);

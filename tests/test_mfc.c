@@ -327,6 +327,63 @@ test_purge_iif(void **st)
 	mfc_destroy(c);
 }
 
+/* Several interfaces at once (a port's, when it goes): each one's entries
+ * gone, every list holding any of them republished without them (a list
+ * holding two loses both), the rest untouched, and ONE grace period. */
+static void
+test_purge_many(void **st)
+{
+	(void)st;
+	struct mfc *c = mk(4096);
+	struct mfc_purge_stats ps;
+	for (uint32_t i = 0; i < 50; i++) {
+		assert_int_equal(add2(c, S(i), G(1), 1, 2, 3), 0);
+		assert_int_equal(add2(c, S(i), G(2), 4, 2, 5), 0);
+		assert_int_equal(add2(c, S(i), G(3), 6, 3, 5), 0);
+		assert_int_equal(add2(c, S(i), G(4), 7, 2, 3), 0);
+	}
+	/* an id out of range: refused before anything is hidden */
+	const uint16_t bad[] = { 2, 4096 };
+	uint64_t gp0 = mfc_gp_count(c);
+	assert_int_equal(mfc_ifaces_purge(c, bad, 2, &ps), -EINVAL);
+	assert_true(sends_on(c, S(0), G(2), 2));
+	assert_int_equal(mfc_ifaces_purge(c, NULL, 1, &ps), -EINVAL);
+	assert_int_equal(mfc_ifaces_purge(c, NULL, 0, &ps), 0);
+	assert_int_equal(mfc_gp_count(c), gp0);
+
+	const uint16_t ids[] = { 1, 2, 3 };
+	assert_int_equal(mfc_ifaces_purge(c, ids, 3, &ps), 0);
+	assert_int_equal(mfc_gp_count(c), gp0 + 1);
+	assert_int_equal(ps.entries_removed, 50);
+	assert_int_equal(mfc_count(c), 150);
+	for (uint32_t i = 0; i < 50; i++) {
+		assert_null(look(c, S(i), G(1)));
+		assert_true(sends_on(c, S(i), G(2), 5));
+		assert_false(sends_on(c, S(i), G(2), 2));
+		assert_true(sends_on(c, S(i), G(3), 5));
+		assert_false(sends_on(c, S(i), G(3), 3));
+		assert_false(sends_on(c, S(i), G(4), 2));
+		assert_false(sends_on(c, S(i), G(4), 3));
+	}
+	/* republished, not only hidden: holes where they were */
+	struct mfc_stats s;
+	struct mfc_oif_stats os[2];
+	uint32_t n = 2;
+	assert_int_equal(mfc_stats_get(c, S(0), G(2), &s, os, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(os[0].ifid, 5);
+	n = 2;
+	assert_int_equal(mfc_stats_get(c, S(0), G(4), &s, os, &n), 0);
+	assert_int_equal(n, 0); /* both of its OIFs went in the one call */
+	assert_int_equal(mfc_iface_iif_refs(c, 1), 0);
+	assert_int_equal(mfc_retired_pending(c), 0);
+	/* the interfaces serve again afterwards */
+	assert_int_equal(add2(c, S(1), G(1), 1, 2, 3), 0);
+	assert_true(sends_on(c, S(1), G(1), 2));
+	assert_true(mfc_iif_ok(mfc_table(c), look(c, S(1), G(1)), 1));
+	mfc_destroy(c);
+}
+
 /* A purge that cannot allocate: the interface is hidden and every entry
  * whose iif it is goes all the same (by the index and by the scan); only
  * lists that hold it as an OIF may stay, hidden, until a later purge. The
@@ -996,6 +1053,7 @@ main(void)
 		cmocka_unit_test(test_oif_lists_are_shared),
 		cmocka_unit_test(test_generation_hides),
 		cmocka_unit_test(test_purge_iif),
+		cmocka_unit_test(test_purge_many),
 		cmocka_unit_test(test_purge_paths),
 		cmocka_unit_test(test_purge_oif),
 		cmocka_unit_test(test_purge_empty_and_all),

@@ -1270,11 +1270,13 @@ def scenario_detach():
     inp = {0: [pkt(S1, G1, seq=i) for i in range(64)]}
     # routes: one via p2; one via p2 over p0's address prefix (which must
     # become p0's connected route again); one via p1 over p2's address
-    # prefix (which must stay)
+    # prefix (which must stay); port 2 carries a VLAN interface too, with
+    # its own address and route (a port's interfaces all go at once)
     cfg = ("iface p0 port 0 address 10.0.0.254/24\niface p1 port 1\n"
            "iface p2 port 2 address 10.2.0.1/24\nroute 172.16.0.0/12 via p2\n"
+           "iface p2v port 2 vlan 10 address 10.3.0.1/24\nroute 192.168.0.0/16 via p2v\n"
            "route 10.0.0.0/24 via p2\nroute 10.2.0.0/24 via p1\n"
-           "mroute from p0 source %s group %s to p1 p2\n" % (S1, G1))
+           "mroute from p0 source %s group %s to p1 p2 p2v\n" % (S1, G1))
     cmds = """sleep 500
 show port stats 2
 port detach 2
@@ -1308,7 +1310,7 @@ quit
           "detach: routes after detaching p2: %s" % got)
     check(re.search(r"cmds:11: error: no port 2", r.out) is not None, "detach: second detach not refused")
     check(re.search(r"cmds:13: error: port 0 is the last port", r.out) is not None, "detach: last port detached")
-    check(not re.search(r"^\S+\s+\S+\s+p2\s", r.out, re.M), "detach: p2 still listed")
+    check(not re.search(r"^\S+\s+\S+\s+p2v?\s", r.out, re.M), "detach: p2 or p2v still listed")
     check("mbufs back in their pools" in r.out and "mbuf leak" not in r.out, "detach: mbufs not back")
     r.cleanup()
 
