@@ -1025,18 +1025,20 @@ static const char IGMP_ENABLE_USAGE[] =
 	"[query-response-interval S] [last-member-query-interval MS] [last-member-query-count N] "
 	"[require-router-alert] | igmp disable IF";
 
-/* igmp enable's options with a value, and the values the CLI takes */
+/* igmp enable's options with a value, and the values the CLI takes: the
+ * IGMP router's ranges (mcfwd_igmp.h) in the CLI's units (intervals in
+ * whole seconds: the 0.1 s steps the API takes are not offered there) */
 static const struct igmp_opt {
 	const char *name;
 	unsigned long min, max;
 	const char *unit;
 } IGMP_OPTS[] = {
 	{ "version", 2, 3, "" },
-	{ "robustness", 1, 7, "" },
-	{ "query-interval", 1, 31744, " s" },
-	{ "query-response-interval", 1, 3174, " s" },
-	{ "last-member-query-interval", 100, 3174400, " ms" },
-	{ "last-member-query-count", 1, 255, "" },
+	{ "robustness", 1, IGMP_RV_MAX, "" },
+	{ "query-interval", IGMP_QI_MIN_MS / 1000, IGMP_QI_MAX_MS / 1000, " s" },
+	{ "query-response-interval", (IGMP_QRI_MIN_MS + 999) / 1000, IGMP_QRI_MAX_MS / 1000, " s" },
+	{ "last-member-query-interval", IGMP_LMQI_MIN_MS, IGMP_LMQI_MAX_MS, " ms" },
+	{ "last-member-query-count", 1, UINT8_MAX, "" },
 };
 
 /* What is wrong, then the usage on a line of its own. */

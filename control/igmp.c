@@ -359,18 +359,21 @@ cfg_resolve_why(const struct igmp_if_cfg *in, struct igmp_if_cfg *c, char *why, 
 		c->lmqi_ms = IGMP_DEF_LMQI_MS;
 	if (c->version != 2 && c->version != 3)
 		return CFG_BAD("version %u: 2 or 3", c->version);
-	if (c->robustness > 7)
-		return CFG_BAD("robustness %u out of range 1..7", c->robustness);
-	if (c->query_interval_ms < 1000 || c->query_interval_ms > 31744000u)
-		return CFG_BAD("query-interval %g s out of range 1..31744 s", c->query_interval_ms / 1000.0);
-	if (c->query_response_ms < 100 || c->query_response_ms > 3174400u)
-		return CFG_BAD("query-response-interval %g s out of range 0.1..3174.4 s",
-			       c->query_response_ms / 1000.0);
+	if (c->robustness > IGMP_RV_MAX)
+		return CFG_BAD("robustness %u out of range 1..%u", c->robustness, IGMP_RV_MAX);
+	if (c->query_interval_ms < IGMP_QI_MIN_MS || c->query_interval_ms > IGMP_QI_MAX_MS)
+		return CFG_BAD("query-interval %g s out of range %g..%g s", c->query_interval_ms / 1000.0,
+			       IGMP_QI_MIN_MS / 1000.0, IGMP_QI_MAX_MS / 1000.0);
+	if (c->query_response_ms < IGMP_QRI_MIN_MS || c->query_response_ms > IGMP_QRI_MAX_MS)
+		return CFG_BAD("query-response-interval %g s out of range %g..%g s",
+			       c->query_response_ms / 1000.0, IGMP_QRI_MIN_MS / 1000.0,
+			       IGMP_QRI_MAX_MS / 1000.0);
 	if (c->query_response_ms >= c->query_interval_ms)
 		return CFG_BAD("query-response-interval %g s not below query-interval %g s",
 			       c->query_response_ms / 1000.0, c->query_interval_ms / 1000.0);
-	if (c->lmqi_ms < 100 || c->lmqi_ms > 3174400u)
-		return CFG_BAD("last-member-query-interval %u ms out of range 100..3174400 ms", c->lmqi_ms);
+	if (c->lmqi_ms < IGMP_LMQI_MIN_MS || c->lmqi_ms > IGMP_LMQI_MAX_MS)
+		return CFG_BAD("last-member-query-interval %u ms out of range %u..%u ms", c->lmqi_ms,
+			       IGMP_LMQI_MIN_MS, IGMP_LMQI_MAX_MS);
 	/* a v2 max response time is one byte of 1/10 s */
 	if (c->version == 2 && c->query_response_ms > 25500)
 		return CFG_BAD("query-response-interval %g s above version 2's 25.5 s",

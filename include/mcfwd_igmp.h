@@ -101,6 +101,14 @@ typedef uint64_t (*igmp_now_fn)(void *arg);
 #define IGMP_DEF_QI_MS 125000u
 #define IGMP_DEF_QRI_MS 10000u
 #define IGMP_DEF_LMQI_MS 1000u
+/* the ranges igmp_if_cfg_check() accepts (0 in a field: its default) */
+#define IGMP_RV_MAX 7u
+#define IGMP_QI_MIN_MS 1000u
+#define IGMP_QI_MAX_MS 31744000u   /* QQIC's largest code */
+#define IGMP_QRI_MIN_MS 100u
+#define IGMP_QRI_MAX_MS 3174400u   /* Max Resp Code's largest, in 1/10 s */
+#define IGMP_LMQI_MIN_MS 100u
+#define IGMP_LMQI_MAX_MS 3174400u
 #define IGMP_SSM_PREFIX 0xe8000000u /* 232.0.0.0/8 */
 
 /** Default state caps. IGMP holds at most one MGM membership per source

@@ -1513,6 +1513,14 @@ test_cfg_check(void **state)
 	assert_int_equal(igmp_if_cfg_check(&c, NULL, 0), -EINVAL);
 	assert_int_equal(igmp_if_cfg_check(&c, why, sizeof(why)), -EINVAL);
 	assert_string_equal(why, "last-member-query-interval 50 ms out of range 100..3174400 ms");
+	memset(&c, 0, sizeof(c));
+	c.query_interval_ms = 500;
+	assert_int_equal(igmp_if_cfg_check(&c, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "query-interval 0.5 s out of range 1..31744 s");
+	memset(&c, 0, sizeof(c));
+	c.query_response_ms = 50;
+	assert_int_equal(igmp_if_cfg_check(&c, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "query-response-interval 0.05 s out of range 0.1..3174.4 s");
 }
 
 int
