@@ -1408,6 +1408,15 @@ mgm_interface_take(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t nex
 	igmp_call(m, o, false);
 	o->owner = ci;
 	c->n_owned++;
+	/* MFEs made negative because nobody answered RPF on this interface
+	 * (traffic came before its protocol, or after a release) go: the next
+	 * packet makes them again, with this owner's RPF, not after their
+	 * 10 s. Backwards: a delete moves the vector's last record into its
+	 * place, and frees the vector with its last record. */
+	struct mvec *iv = mvec_of(&m->byiif, ifkey(ifindex, nexthop), false);
+	for (uint32_t i = iv ? iv->n : 0; i-- > 0;)
+		if (mfe_live(iv->v[i]) && iv->v[i]->negative)
+			mfe_delete(m, iv->v[i]);
 	for (uint32_t i = 0; i < nk; i++)
 		CB_CALL(m, c->cb.local_join(c->ctx, mfc_key_src(keys[i]), mfc_key_grp(keys[i]), ifc));
 	free(keys);

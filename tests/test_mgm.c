@@ -1351,6 +1351,50 @@ test_negative_timeout_lifted_by_receivers(void **state)
 	assert_int_equal(x.timeout_s, 10);
 }
 
+/* An MFE made negative because nobody owned the way back to S goes when a
+ * routing protocol takes that interface: the next packet makes it with
+ * the new owner's RPF and the receivers, not 10 s later (found in review:
+ * a static route deleted and added again under traffic forwarded nothing
+ * for 10 s). Negative MFEs on other interfaces stay. */
+static void
+test_take_drops_negative_mfes(void **state)
+{
+	struct fx *f = *state;
+	struct mgm_mfe x;
+	const uint32_t s9 = 0xac100001u, s8 = 0xac200001u;
+	three_party(f);
+	assert_int_equal(mgm_route_add(f->m, 0xac100000u, 16, 9, 0), 0);
+	assert_int_equal(mgm_route_add(f->m, 0xac200000u, 16, 8, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, s9, G1, 9, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, s9 + 1, G1, 9, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, s8, G1, 8, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_get(f->m, s9, G1, &x, NULL, NULL), 0);
+	assert_true(x.negative);
+	assert_int_equal(mgm_mfe_count(f->m), 3);
+	log_clear();
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 9, 0), 0);
+	assert_int_equal(mgm_mfe_get(f->m, s9, G1, &x, NULL, NULL), -ENOENT);
+	assert_int_equal(mgm_mfe_get(f->m, s9 + 1, G1, &x, NULL, NULL), -ENOENT);
+	assert_null(mfc_find(f->c, s9, G1));
+	assert_int_equal(mgm_mfe_get(f->m, s8, G1, &x, NULL, NULL), 0);
+	assert_true(x.negative);
+	assert_int_equal(mgm_mfe_count(f->m), 1);
+	assert_int_equal(mfc_count(f->c), 1);
+	/* the next packet: P answers RPF, the receivers are the OIFs */
+	assert_int_equal(mgm_mfe_create(f->m, s9, G1, 9, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_get(f->m, s9, G1, &x, NULL, NULL), 0);
+	assert_false(x.negative);
+	assert_string_equal(oifs_of(f, s9, G1), " 1 2 3"); /* P has (*,G1) on 1 */
+	/* taking it again after a release: the same */
+	assert_int_equal(mgm_interface_release(f->m, f->p.h, 9, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, s9, G1, 9, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_get(f->m, s9, G1, &x, NULL, NULL), 0);
+	assert_true(x.negative);
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 9, 0), 0);
+	assert_int_equal(mgm_mfe_get(f->m, s9, G1, &x, NULL, NULL), -ENOENT);
+	assert_int_equal(mgm_poll(f->m, 0), 0);
+}
+
 /* mfe_timeout_s MGM_TIMEOUT_NEVER: MFEs with OIFs never expire (0 would
  * mean the default, 900); one made without OIF still gets the short
  * timeout, and the never-expiring one when receivers come. */
@@ -1816,6 +1860,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_add_callback_moves_member, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_membership_lifecycle_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_negative_timeout_lifted_by_receivers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_take_drops_negative_mfes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout_never, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_purges_iif_records_of_every_next_hop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_igmp_release_tells_owner_local_leave, setup, teardown),

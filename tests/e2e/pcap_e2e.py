@@ -1453,6 +1453,37 @@ quit
     r.cleanup()
 
 
+def scenario_route_readd():
+    """A static route deleted and added again under traffic forwards at once:
+    between the two, packets made a negative MFE (nobody owned the way
+    back); taking the interface again drops it, and the next packet makes
+    the real one (found in review: nothing was forwarded for the negative
+    entry's 10 s)."""
+    print("mroute del, then add again under traffic: forwarded at once")
+    cfg = ("iface p0 port 0 address 10.0.0.254/24\niface p1 port 1\niface p2 port 2\n"
+           "mroute from p0 source %s group %s to p1 p2\n" % (S1, G1))
+    inp = {0: [pkt(S1, G1, seq=i) for i in range(64)]}
+    cmds = """sleep 500
+mroute del source %(S1)s group %(G1)s
+sleep 300
+show ip mroute
+mroute add from p0 source %(S1)s group %(G1)s to p1 p2
+sleep 300
+stop
+show ip mroute %(S1)s %(G1)s json
+quit
+""" % globals()
+    r = Run("readd", config=cfg, cmds=cmds, inputs=inp, infinite=True).run()
+    check(r.rc == 0, "readd: exit status %s" % r.rc)
+    between = r.out.split("mcfwd> show ip mroute\n", 1)[-1].split("mcfwd> mroute add", 1)[0]
+    check("(negative)" in between, "readd: no negative entry while the route was away:\n" + between)
+    j = r.json_after("show ip mroute %s %s json" % (S1, G1))
+    o = {x["name"]: x["out_packets"] for x in (j or {}).get("oif_stats", [])}
+    check(j is not None and not j.get("negative") and o.get("p1", 0) > 1000 and o.get("p2", 0) > 1000,
+          "readd: not forwarding after the route came back: %s\n%s" % (o, r.out[-1500:]))
+    r.cleanup()
+
+
 SCENARIOS = {
     "detach": scenario_detach,
     "reload": scenario_reload,
@@ -1462,6 +1493,7 @@ SCENARIOS = {
     "signals": scenario_signals,
     "cli": scenario_cli_changes,
     "mroute_detail": scenario_mroute_detail,
+    "route_readd": scenario_route_readd,
     "punt_rate": scenario_punt_rate,
     "interactive": scenario_interactive,
     "forwarding": scenario_forwarding,
