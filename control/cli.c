@@ -156,16 +156,16 @@ cli_mfe_baseline_sub(struct mgm_mfe_stats *s, struct mgm_oif_stats *os, uint32_t
 	SUB(out_pkts);
 	SUB(queue_overflow);
 #undef SUB
-	/* an OIF's, as the entry's: below its baseline shows 0. Limit: an
-	 * OIF that left the list after the clear and came back counts from
-	 * 0 again, so it shows 0 until it passes its old baseline (the OIF's
-	 * identity is its interface and next hop; a new instance of it is
-	 * not told apart). Monotonic, never a jump back. */
+	/* an OIF's, as the entry's, when it is the instance the clear saw:
+	 * one that left the list after the clear and came back is a new
+	 * instance (serial), counting from 0 since the clear, shown as it is */
 	for (uint32_t i = 0; i < n_os; i++)
 		for (uint32_t j = 0; j < b->n_os; j++) {
 			const struct mgm_oif_stats *o = &b->os[j];
 			if (o->ifc.ifindex != os[i].ifc.ifindex || o->ifc.nexthop != os[i].ifc.nexthop)
 				continue;
+			if (o->serial != os[i].serial)
+				break;
 #define SUB(f) (os[i].f = os[i].f > o->f ? os[i].f - o->f : 0)
 			SUB(out_pkts);
 			SUB(out_discards);

@@ -2137,8 +2137,12 @@ mgm_mfe_stats_get(struct mgm *m, uint32_t src, uint32_t grp, struct mgm_mfe_stat
 		return -ENOMEM;
 	int rc = mfc_stats_get(m->cache, src, grp, &st, os, &k);
 	for (uint32_t i = 0; rc == 0 && oifs && i < k; i++)
-		oifs[i] = (struct mgm_oif_stats){ { os[i].ifid, os[i].nexthop }, os[i].out_pkts,
-						  os[i].out_discards, os[i].ttl_low, os[i].frag_needed };
+		oifs[i] = (struct mgm_oif_stats){ .ifc = { os[i].ifid, os[i].nexthop },
+						  .serial = os[i].serial,
+						  .out_pkts = os[i].out_pkts,
+						  .out_discards = os[i].out_discards,
+						  .ttl_too_low = os[i].ttl_low,
+						  .frag_needed = os[i].frag_needed };
 	free(os);
 	*n_oifs = rc == -ENOENT ? 0 : k;
 	return rc == -ENOENT ? 0 : rc;

@@ -143,6 +143,8 @@ struct mfc {
 	uint32_t ohwm;              /* blocks at or above this were never used */
 	uint32_t ostk_n[OCLASS_MAX];
 	struct mfc_oif_ctr *obase;  /* control-side folded counts */
+	uint32_t *oser;             /* per slot: its OIF's serial (mfc_oif_stats) */
+	uint32_t oser_last;
 	struct ogone {              /* per cidx: counts of OIFs its versions dropped */
 		uint64_t out_pkts, out_discards;
 	} *ogone;
@@ -477,6 +479,7 @@ mfc_create(const struct mfc_params *p)
 	c->iface_oifl_refs = calloc(d.max_ifaces, sizeof(uint32_t));
 	c->iifv = calloc(d.max_ifaces, sizeof(struct u32vec));
 	c->obase = bigalloc(c, (size_t)c->ocap * sizeof(struct mfc_oif_ctr), LAZY);
+	c->oser = bigalloc(c, (size_t)c->ocap * sizeof(uint32_t), LAZY);
 	c->ogone = bigalloc(c, (size_t)c->pool_size * sizeof(struct ogone), LAZY);
 	c->pbm = bigalloc(c, ((size_t)c->pool_size / 64 + 1) * sizeof(uint64_t), POPULATE);
 	for (unsigned int k = 0; k < OCLASS_MAX; k++)
@@ -486,7 +489,7 @@ mfc_create(const struct mfc_params *p)
 	c->ihash_size = 1024;
 	c->ihash = calloc(c->ihash_size, sizeof(*c->ihash));
 	if (!c->t.buckets || !c->t.pool || !c->meta || !c->iface_state ||
-	    !c->iface_oifl_refs || !c->iifv || !c->obase || !c->ogone || !c->lc || !c->ihash ||
+	    !c->iface_oifl_refs || !c->iifv || !c->obase || !c->oser || !c->ogone || !c->lc || !c->ihash ||
 	    !c->pbm)
 		goto nomem;
 	for (uint32_t b = c->ocap; b > 0; b -= OBLOCK_MAX)
@@ -611,6 +614,7 @@ mfc_destroy(struct mfc *c)
 	free(c->iface_state);
 	free(c->iface_oifl_refs);
 	bigfree(c->obase, (size_t)c->ocap * sizeof(struct mfc_oif_ctr));
+	bigfree(c->oser, (size_t)c->ocap * sizeof(uint32_t));
 	bigfree(c->ogone, (size_t)c->pool_size * sizeof(struct ogone));
 	bigfree(c->pbm, ((size_t)c->pool_size / 64 + 1) * sizeof(uint64_t));
 	bigfree(c->meta, (size_t)c->pool_size * sizeof(struct meta));
@@ -658,7 +662,7 @@ mfc_counter_memory(const struct mfc *c)
 {
 	return (size_t)c->n_lcores * ((size_t)c->pool_size * sizeof(struct mfc_ctr) +
 				      (size_t)c->ocap * sizeof(struct mfc_oif_ctr)) +
-	       (size_t)c->ocap * (sizeof(struct mfc_oif_ctr) + 2 * sizeof(uint32_t));
+	       (size_t)c->ocap * (sizeof(struct mfc_oif_ctr) + 3 * sizeof(uint32_t));
 }
 
 /* ---------------------------------------------------------------- */
@@ -1494,6 +1498,28 @@ iif_index_del(struct mfc *c, uint16_t iif, uint32_t cidx)
 	c->meta[last].pos = pos;
 }
 
+/* The serials of a new OIF block (ocidx, list d): an OIF prev lists (live)
+ * keeps its serial, any other is a new instance and gets the next one. */
+static void
+oser_assign(struct mfc *c, uint32_t ocidx, const struct mfc_oifl_data *d,
+	    const struct mfc_entry *prev)
+{
+	const struct mfc_oifl_data *a = prev && prev->oifl ? prev->oifl->data : NULL;
+	uint32_t j = 0, na = a ? a->n : 0;
+	for (uint32_t i = 0; i < d->n; i++) {
+		while (j < na && oif_cmp(&a->oif[j], &d->oif[i]) < 0)
+			j++;
+		if (j < na && oif_cmp(&a->oif[j], &d->oif[i]) == 0 &&
+		    !(a->oif[j].flags & MFC_OIF_REMOVED)) {
+			c->oser[ocidx + i] = c->oser[prev->ocidx + j];
+			continue;
+		}
+		if (++c->oser_last == 0) /* 0 is never a serial */
+			c->oser_last = 1;
+		c->oser[ocidx + i] = c->oser_last;
+	}
+}
+
 /* Build a new version in a pool slot. On failure nothing is allocated. */
 static int
 version_new(struct mfc *c, const struct mfc_spec *s, const struct mfc_oif *o,
@@ -1530,6 +1556,7 @@ version_new(struct mfc *c, const struct mfc_spec *s, const struct mfc_oif *o,
 				pool_release(c, ei);
 				return -ENOSPC;
 			}
+			oser_assign(c, ocidx, l->pub.data, prev);
 		}
 	}
 	struct mfc_entry *e = &c->t.pool[ei];
@@ -2006,6 +2033,7 @@ mfc_stats_get(const struct mfc *c, uint32_t src, uint32_t grp,
 			if (oifs != NULL && live < room)
 				oifs[live] = (struct mfc_oif_stats){
 					.ifid = d->oif[i].ifid, .ttl = d->oif[i].ttl,
+					.serial = c->oser[e->ocidx + i],
 					.flags = d->oif[i].flags, .nexthop = d->oif[i].nexthop,
 					.out_pkts = s.out_pkts, .out_discards = s.out_discards,
 					.ttl_low = s.ttl_low, .frag_needed = s.frag_needed };

@@ -187,6 +187,11 @@ struct mfc_oif_stats {
 	uint8_t ttl;
 	uint8_t flags;
 	uint32_t nexthop;
+	/** This OIF's instance on the entry: kept while it stays listed
+	 * (edits, replaces, other interfaces' purges); an OIF removed and
+	 * added again is a new instance, whose counts start from 0, with a
+	 * new serial. Never 0; wraps after 2^32 - 1 OIF additions. */
+	uint32_t serial;
 	uint64_t out_pkts, out_discards, ttl_low, frag_needed;
 };
 

@@ -282,6 +282,10 @@ struct mgm_mfe_stats {
 };
 struct mgm_oif_stats {
 	struct mgm_if ifc;
+	/** This OIF's instance on the MFE: the same while it stays on the
+	 * list; one that left and came back is a new instance, counting from
+	 * 0, with a new serial (never 0) */
+	uint32_t serial;
 	uint64_t out_pkts;
 	uint64_t out_discards; /**< refused by the TX queue or the hand-over ring, or no mbuf */
 	uint64_t ttl_too_low;  /**< TTL not above the OIF's threshold */

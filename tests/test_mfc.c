@@ -327,6 +327,68 @@ test_purge_iif(void **st)
 	mfc_destroy(c);
 }
 
+/* The serial of (S,G)'s OIF on ifid (0: not listed live). */
+static uint32_t
+oif_serial(struct mfc *c, uint32_t s, uint32_t g, uint16_t ifid)
+{
+	struct mfc_stats st;
+	struct mfc_oif_stats os[8];
+	uint32_t n = 8;
+	assert_int_equal(mfc_stats_get(c, s, g, &st, os, &n), 0);
+	for (uint32_t i = 0; i < n; i++)
+		if (os[i].ifid == ifid)
+			return os[i].serial;
+	return 0;
+}
+
+/* An OIF's serial names its instance on the entry: kept over edits that
+ * keep it (another OIF added or removed, a TTL change, a replace, another
+ * interface's purge), new when it leaves and comes back (its counts start
+ * from 0 then: `clear counters` baselines tell the two apart by it). */
+static void
+test_oif_serials(void **st)
+{
+	(void)st;
+	struct mfc *c = mk(1024);
+	assert_int_equal(add2(c, S(1), G(1), 1, 2, 3), 0);
+	assert_int_equal(add2(c, S(2), G(1), 1, 2, 3), 0); /* the same list, shared */
+	uint32_t s2 = oif_serial(c, S(1), G(1), 2), s3 = oif_serial(c, S(1), G(1), 3);
+	assert_true(s2 != 0 && s3 != 0 && s2 != s3);
+	assert_true(oif_serial(c, S(2), G(1), 2) != s2); /* another entry's instance */
+	struct mfc_oif o4 = oif(4, 1);
+	assert_int_equal(mfc_oif_add(c, S(1), G(1), &o4), 0);
+	uint32_t s4 = oif_serial(c, S(1), G(1), 4);
+	assert_true(s4 != 0 && s4 != s2 && s4 != s3);
+	assert_int_equal(oif_serial(c, S(1), G(1), 2), s2);
+	assert_int_equal(oif_serial(c, S(1), G(1), 3), s3);
+	struct mfc_oif o3 = oif(3, 9); /* a TTL change: the same instance */
+	assert_int_equal(mfc_oif_add(c, S(1), G(1), &o3), 0);
+	assert_int_equal(oif_serial(c, S(1), G(1), 3), s3);
+	assert_int_equal(mfc_oif_del(c, S(1), G(1), 3, 0), 0);
+	assert_int_equal(oif_serial(c, S(1), G(1), 3), 0);
+	assert_int_equal(oif_serial(c, S(1), G(1), 2), s2);
+	assert_int_equal(mfc_oif_add(c, S(1), G(1), &o3), 0); /* back: a new one */
+	uint32_t s3b = oif_serial(c, S(1), G(1), 3);
+	assert_true(s3b != 0 && s3b != s3);
+	assert_int_equal(oif_serial(c, S(1), G(1), 2), s2);
+	/* a replace with the same OIFs, and another interface's purge */
+	struct mfc_oif l[3] = { oif(2, 1), oif(3, 9), oif(4, 1) };
+	struct mfc_spec sp = { .iif = 1, .n_oifs = 3, .oifs = l };
+	assert_int_equal(mfc_replace(c, S(1), G(1), &sp), 0);
+	assert_int_equal(oif_serial(c, S(1), G(1), 2), s2);
+	assert_int_equal(oif_serial(c, S(1), G(1), 3), s3b);
+	assert_int_equal(mfc_iface_purge(c, 4, NULL), 0);
+	assert_int_equal(oif_serial(c, S(1), G(1), 4), 0);
+	assert_int_equal(oif_serial(c, S(1), G(1), 2), s2);
+	assert_int_equal(oif_serial(c, S(1), G(1), 3), s3b);
+	/* purged, then added again: a new instance */
+	assert_int_equal(mfc_oif_add(c, S(1), G(1), &o4), 0);
+	assert_true(oif_serial(c, S(1), G(1), 4) != s4);
+	assert_int_equal(oif_serial(c, S(1), G(1), 2), s2);
+	mfc_sync(c);
+	mfc_destroy(c);
+}
+
 /* Several interfaces at once (a port's, when it goes): each one's entries
  * gone, every list holding any of them republished without them (a list
  * holding two loses both), the rest untouched, and ONE grace period. */
@@ -1054,6 +1116,7 @@ main(void)
 		cmocka_unit_test(test_generation_hides),
 		cmocka_unit_test(test_purge_iif),
 		cmocka_unit_test(test_purge_many),
+		cmocka_unit_test(test_oif_serials),
 		cmocka_unit_test(test_purge_paths),
 		cmocka_unit_test(test_purge_oif),
 		cmocka_unit_test(test_purge_empty_and_all),
