@@ -310,8 +310,13 @@ app_igmp_disable(uint32_t ifid, char *err, size_t errlen)
 		snprintf(err, errlen, "IGMP does not run on '%s'", app.ifs[ifid].name);
 	else if (rc < 0)
 		snprintf(err, errlen, "IGMP off on '%s': %s", app.ifs[ifid].name, strerror(-rc));
-	else
+	else {
 		app.igmp_by_cfg[ifid] = false;
+		/* IGMP alone there: that was a release with its purge, and a
+		 * replica handed to another worker's TX ring must not go out
+		 * after this returns, as after any other release */
+		app_tx_barrier();
+	}
 	return rc;
 }
 
