@@ -1166,6 +1166,10 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 				}
 		}
 		free(ao);
+		/* a callback may have released the way back (the RPF one may
+		 * also have moved the iif): no owner now, no forwarding */
+		int now_up = if_owner(m, f->iif);
+		f->negative = now_up == NO_CLIENT || is_igmp(m, now_up);
 	}
 	f->timeout_s = m->timeout_s;
 	int rc = mfe_index(m, f);

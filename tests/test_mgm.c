@@ -63,6 +63,9 @@ cb_rpf(void *ctx, uint32_t s, uint32_t g, struct mgm_if *iif, uint32_t *up, cons
 	if (k->rpf_upstream)
 		*up = k->rpf_upstream;
 }
+/* run once from the next CREATION_ALERT (then cleared) */
+static void (*creation_hook)(struct mock *k);
+
 static void
 cb_creation(void *ctx, uint32_t s, uint32_t g, struct mgm_if iif, struct mgm_alert_oif *o, uint32_t n)
 {
@@ -76,6 +79,10 @@ cb_creation(void *ctx, uint32_t s, uint32_t g, struct mgm_if iif, struct mgm_ale
 			o[i].enabled = false;
 	}
 	logf_("%s CREATION %x %x iif=%u oifs=%s", k->name, s, g, iif.ifindex, b);
+	void (*hook)(struct mock *) = creation_hook;
+	creation_hook = NULL;
+	if (hook)
+		hook(k);
 }
 /* run once from the next JOIN_ALERT (then cleared) */
 static void (*join_hook)(struct mock *k);
@@ -182,6 +189,7 @@ teardown(void **state)
 {
 	struct fx *f = *state;
 	join_hook = NULL;
+	creation_hook = NULL;
 	mgm_destroy(f->m);
 	mfc_destroy(f->c);
 	free(f);
@@ -1395,6 +1403,42 @@ test_take_drops_negative_mfes(void **state)
 	assert_int_equal(mgm_poll(f->m, 0), 0);
 }
 
+/* A CREATION_ALERT that releases the new MFE's iif: the MFE is published
+ * negative, not forwarding on an interface nobody owns until it ages out
+ * (found by a spec review: it was positive, 900 s). */
+static struct fx *crel_fx;
+
+static void
+release_iif_in_creation(struct mock *k)
+{
+	(void)k;
+	assert_int_equal(mgm_interface_release(crel_fx->m, crel_fx->p.h, 1, 0), 0);
+}
+
+static void
+test_iif_released_during_creation(void **state)
+{
+	struct fx *f = *state;
+	struct mgm_mfe x;
+	three_party(f);
+	crel_fx = f;
+	creation_hook = release_iif_in_creation;
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	assert_null(creation_hook); /* it ran */
+	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &x, NULL, NULL), 0);
+	assert_true(x.negative);
+	assert_int_equal(x.timeout_s, 10);
+	const struct mfc_entry *e = mfc_find(f->c, S1, G1);
+	assert_non_null(e);
+	assert_true(e->flags & MFC_F_NEGATIVE);
+	/* without the release: positive, as ever */
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 1, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0); /* the take dropped it */
+	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &x, NULL, NULL), 0);
+	assert_false(x.negative);
+	assert_string_equal(oifs_of(f, S1, G1), " 2 3 4");
+}
+
 /* mfe_timeout_s MGM_TIMEOUT_NEVER: MFEs with OIFs never expire (0 would
  * mean the default, 900); one made without OIF still gets the short
  * timeout, and the never-expiring one when receivers come. */
@@ -1861,6 +1905,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_membership_lifecycle_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_negative_timeout_lifted_by_receivers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_take_drops_negative_mfes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_iif_released_during_creation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout_never, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_purges_iif_records_of_every_next_hop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_igmp_release_tells_owner_local_leave, setup, teardown),
