@@ -143,6 +143,7 @@ struct route {
 struct genum {
 	uint32_t gen;
 	bool used;
+	int owner;          /* the client that started it (ended when it deregisters) */
 	struct mgm_group_entry *v;
 	uint32_t n, pos;
 };
@@ -473,6 +474,16 @@ mgm_protocol_deregister(struct mgm *m, mgm_handle_t h)
 		return -EINVAL;
 	if (c->n_owned > 0 || m->in_cb)
 		return -EBUSY; /* still owns interfaces, or called from a callback */
+	/* enumerations it never ended end with it: they would hold the
+	 * shared slots for good */
+	int ci = (int)(c - m->cl);
+	for (int i = 0; i < MAX_ENUMS; i++)
+		if (m->en[i].used && m->en[i].owner == ci) {
+			free(m->en[i].v);
+			m->en[i].v = NULL;
+			m->en[i].used = false;
+			m->en[i].gen++;
+		}
 	c->used = false;
 	c->gen++; /* every copy of the handle is dead from now on */
 	return 0;
@@ -2205,6 +2216,7 @@ mgm_group_enum_start(struct mgm *m, mgm_handle_t h, mgm_enum_t *e)
 							 s->grp ? 0xffffffffu : 0 };
 	}
 	g->used = true;
+	g->owner = ci;
 	g->gen++;
 	*e = ((uint64_t)g->gen << 32) | (uint32_t)(slot + 1);
 	return 0;

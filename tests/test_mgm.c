@@ -994,6 +994,19 @@ test_group_enumeration(void **state)
 	assert_int_equal(mgm_group_enum_end(f->m, e), 0);
 	assert_int_equal(mgm_group_enum_next(f->m, e, v, 2, &n), -EINVAL);
 	assert_int_equal(mgm_group_enum_end(f->m, e), -EINVAL);
+
+	/* enumerations a client never ends: the shared slots run out, and
+	 * its deregistration ends them (found by a spec review: they were
+	 * held for good, and -ENOMEM for every client after) */
+	mgm_enum_t es[16], e2;
+	for (int i = 0; i < 16; i++)
+		assert_int_equal(mgm_group_enum_start(f->m, f->r.h, &es[i]), 0);
+	assert_int_equal(mgm_group_enum_start(f->m, f->q.h, &e2), -ENOMEM);
+	assert_int_equal(mgm_protocol_deregister(f->m, f->r.h), 0);
+	for (int i = 0; i < 16; i++)
+		assert_int_equal(mgm_group_enum_next(f->m, es[i], v, 2, &n), -EINVAL);
+	assert_int_equal(mgm_group_enum_start(f->m, f->q.h, &e2), 0);
+	assert_int_equal(mgm_group_enum_end(f->m, e2), 0);
 }
 
 /* ---- release of an incoming interface: its MFEs go at once, their
