@@ -1312,9 +1312,9 @@ mgm_interface_ttl_get(const struct mgm *m, uint32_t ifindex)
 }
 
 int
-mgm_mfe_set(struct mgm *m, uint32_t src, uint32_t grp, uint32_t upstream)
+mgm_mfe_set(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t grp, uint32_t upstream)
 {
-	if (m == NULL)
+	if (client_of(m, h, NULL) == NULL)
 		return -EINVAL;
 	struct mfe *f = mfe_lookup(m, src, grp);
 	if (f == NULL)
@@ -2034,7 +2034,7 @@ mgm_mfe_get(struct mgm *m, uint32_t src, uint32_t grp, struct mgm_mfe *out,
 		k++;
 	}
 	*n_oifs = k;
-	return (oifs != NULL || room == 0) && k > room ? -ENOSPC : 0;
+	return oifs != NULL && k > room ? -ENOSPC : 0; /* NULL: count only */
 }
 
 static int

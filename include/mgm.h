@@ -292,7 +292,9 @@ struct mgm_oif_stats {
 	uint64_t frag_needed;  /**< longer than the OIF's MTU */
 };
 
-/** One MFE. -ENOENT; -ENOSPC with *n_oifs = needed when oifs is too small. */
+/** One MFE. -ENOENT; -ENOSPC with *n_oifs = needed when oifs is too small;
+ * oifs NULL with n_oifs: count only (*n_oifs = the OIFs, 0 returned), as
+ * mgm_mfe_stats_get(). */
 int mgm_mfe_get(struct mgm *m, uint32_t src, uint32_t grp, struct mgm_mfe *out,
 		struct mgm_mfe_oif *oifs, uint32_t *n_oifs);
 /** Up to max MFEs ordered by group then source, strictly after (src, grp)
@@ -305,8 +307,10 @@ int mgm_mfe_stats_get(struct mgm *m, uint32_t src, uint32_t grp, struct mgm_mfe_
 int mgm_mfe_stats_next(struct mgm *m, uint32_t src, uint32_t grp,
 		       struct mgm_mfe_stats *out, uint32_t max, uint32_t *n);
 int mgm_mfe_stats_first(struct mgm *m, struct mgm_mfe_stats *out, uint32_t max, uint32_t *n);
-/** Change only the upstream neighbour of an existing MFE. */
-int mgm_mfe_set(struct mgm *m, uint32_t src, uint32_t grp, uint32_t upstream);
+/** Change only the upstream neighbour of an existing MFE; a protocol's
+ * call (MgmSetMfe takes the protocol handle). -EINVAL (bad or stale
+ * handle), -ENOENT. */
+int mgm_mfe_set(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t grp, uint32_t upstream);
 
 /* ---- group enumeration ---- */
 struct mgm_group_entry {

@@ -831,8 +831,9 @@ test_misuse(void **state)
 	/* NULLs */
 	assert_int_equal(mgm_mfe_get(f->m, S1, G1, NULL, NULL, NULL), -EINVAL);
 	assert_int_equal(mgm_mfe_next(f->m, 0, 0, NULL, 1, NULL), -EINVAL);
-	assert_int_equal(mgm_mfe_set(f->m, S1, G1, 1), -ENOENT);
-	assert_int_equal(mgm_mfe_set(NULL, S1, G1, 1), -EINVAL);
+	assert_int_equal(mgm_mfe_set(f->m, f->p.h, S1, G1, 1), -ENOENT);
+	assert_int_equal(mgm_mfe_set(NULL, f->p.h, S1, G1, 1), -EINVAL);
+	assert_int_equal(mgm_mfe_set(f->m, 0, S1, G1, 1), -EINVAL); /* not a handle */
 	assert_int_equal(mgm_route_add(f->m, 0, 33, 1, 0), -EINVAL);
 	/* an MFE's source is unicast */
 	assert_int_equal(mgm_mfe_create(f->m, 0, G1, 1, NULL, 0), -EINVAL);
@@ -968,8 +969,22 @@ test_enumeration(void **state)
 	no = 0; /* count only */
 	assert_int_equal(mgm_mfe_stats_get(f->m, S1, G1, &one, NULL, &no), 0);
 	assert_int_equal(no, 3);
-	assert_int_equal(mgm_mfe_set(f->m, S1, G1, 0x0a0000fdu), 0);
 	struct mgm_mfe x;
+	/* the same for the plain read (found by a spec review: -ENOSPC) */
+	no = 0;
+	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &x, NULL, &no), 0);
+	assert_int_equal(no, 3);
+	struct mgm_mfe_oif xo[1];
+	no = 1;
+	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &x, xo, &no), -ENOSPC);
+	assert_int_equal(no, 3);
+	assert_int_equal(mgm_mfe_set(f->m, f->p.h, S1, G1, 0x0a0000fdu), 0);
+	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &x, NULL, NULL), 0);
+	assert_int_equal(x.upstream, 0x0a0000fdu);
+	/* a protocol's call: a stale handle is refused */
+	mgm_handle_t old = f->r.h;
+	assert_int_equal(mgm_protocol_deregister(f->m, old), 0);
+	assert_int_equal(mgm_mfe_set(f->m, old, S1, G1, 0x0a0000feu), -EINVAL);
 	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &x, NULL, NULL), 0);
 	assert_int_equal(x.upstream, 0x0a0000fdu);
 }
@@ -1064,7 +1079,7 @@ test_release_iif_mfes_absent_at_once(void **state)
 	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &x, NULL, NULL), -ENOENT);
 	assert_int_equal(mgm_mfe_get(f->m, S1 + 1, G2, &x, NULL, &no), -ENOENT);
 	assert_int_equal(mgm_mfe_stats_get(f->m, S1, G1, &xs, NULL, NULL), -ENOENT);
-	assert_int_equal(mgm_mfe_set(f->m, S1, G1, 0x0a0000feu), -ENOENT);
+	assert_int_equal(mgm_mfe_set(f->m, f->p.h, S1, G1, 0x0a0000feu), -ENOENT);
 	assert_int_equal(mgm_wrong_if(f->m, S1 + 2, G1, 2, NULL, 0), -ENOENT);
 	expect_log("");
 	/* enumeration: only the three of interface 5, in (group, source)
