@@ -1822,7 +1822,12 @@ mgm_protocol_shutdown(struct mgm *m, mgm_handle_t h)
 	if (c == NULL)
 		return -EINVAL;
 	/* release each owned interface (the seed's first row), then
-	 * deregister (its second row) */
+	 * deregister (its second row). Each release is its own IGMP-bracketed
+	 * bulk purge, hidden at once; the grace period they need is waited
+	 * for once, for all of them, before the shutdown returns (design:
+	 * one grace period for a protocol shutdown) */
+	int rc = 0;
+	mfc_batch_begin(m->cache);
 	for (;;) {
 		struct ifown *mine = NULL;
 		HMAP_FOREACH(&m->ifs, x) {
@@ -1834,11 +1839,12 @@ mgm_protocol_shutdown(struct mgm *m, mgm_handle_t h)
 		}
 		if (mine == NULL)
 			break;
-		int rc = mgm_interface_release(m, h, mine->ifc.ifindex, mine->ifc.nexthop);
+		rc = mgm_interface_release(m, h, mine->ifc.ifindex, mine->ifc.nexthop);
 		if (rc < 0)
-			return rc;
+			break;
 	}
-	return mgm_protocol_deregister(m, h);
+	mfc_batch_end(m->cache);
+	return rc < 0 ? rc : mgm_protocol_deregister(m, h);
 }
 
 /* ---------------------------------------------------------------- */

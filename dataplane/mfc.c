@@ -167,6 +167,8 @@ struct mfc {
 	uint32_t pbm_cur;           /* mfc_reclaim_some(): next word of pbm */
 	bool pbm_safe;              /* every pbm entry is past its grace period */
 	uint32_t defer_min;         /* mfc_set_reclaim_defer() */
+	uint32_t batch;             /* mfc_batch_begin() depth */
+	bool batch_gp;              /* the batch owes a grace period at its end */
 };
 
 static const uint32_t SEED1 = 0x9747b28cu;
@@ -1234,6 +1236,10 @@ mfc_sync(struct mfc *c)
 	unsigned int n;
 	if (c == NULL)
 		return 0;
+	if (c->batch) {
+		c->batch_gp = true; /* waited for once, at the batch's end */
+		return 0;
+	}
 	/* what a deferred purge left is past its grace period already and
 	 * waits for mfc_reclaim_some() (or an allocation that needs it), so
 	 * that an ageing slice right after a large release does not absorb
@@ -1930,6 +1936,37 @@ purge_oif(struct mfc *c, uint16_t ifid, uint32_t *nlists)
 	return rc;
 }
 
+/* After a purge's grace period: the lists, and the entries unless a
+ * deferred reclaim is asked for (then mfc_reclaim_some() gives them back). */
+static void
+purge_reclaim(struct mfc *c)
+{
+	if (c->defer_min && c->pbm_n >= c->defer_min) {
+		reclaim_limbo(c);
+		c->pbm_safe = true; /* every bit set so far is past the grace period */
+	} else {
+		reclaim(c);
+	}
+}
+
+void
+mfc_batch_begin(struct mfc *c)
+{
+	if (c != NULL)
+		c->batch++;
+}
+
+unsigned int
+mfc_batch_end(struct mfc *c)
+{
+	if (c == NULL || c->batch == 0 || --c->batch > 0 || !c->batch_gp)
+		return 0;
+	c->batch_gp = false;
+	gp_wait(c);
+	purge_reclaim(c);
+	return 1;
+}
+
 int
 mfc_ifaces_purge(struct mfc *c, const uint16_t *ifids, uint32_t n, struct mfc_purge_stats *st)
 {
@@ -1970,16 +2007,15 @@ mfc_ifaces_purge(struct mfc *c, const uint16_t *ifids, uint32_t n, struct mfc_pu
 			rc = r;
 	}
 	t2 = __rdtsc();
-	gp_wait(c); /* one grace period for the whole batch */
-	t3 = __rdtsc();
-	if (c->defer_min && c->pbm_n >= c->defer_min) {
-		/* the lists now; the entries later, by mfc_reclaim_some() */
-		reclaim_limbo(c);
-		c->pbm_safe = true;
+	if (c->batch) {
+		c->batch_gp = true; /* the batch's one grace period, at its end */
+		t3 = t4 = t2;
 	} else {
-		reclaim(c);
+		gp_wait(c); /* one grace period for the whole set */
+		t3 = __rdtsc();
+		purge_reclaim(c);
+		t4 = __rdtsc();
 	}
-	t4 = __rdtsc();
 	st->hide_cycles = t1 - t0;
 	st->unlink_cycles = t2 - t1;
 	st->gp_cycles = t3 - t2;

@@ -267,6 +267,21 @@ uint32_t mfc_reclaim_pending(const struct mfc *c);
  * for a grace period (mfc_sync()). */
 uint32_t mfc_retired_pending(const struct mfc *c);
 
+/**
+ * A batch of bulk changes (a protocol shutdown: one release per
+ * interface) with ONE grace period: between begin and end, purges
+ * (mfc_ifaces_purge(), mfc_iface_purge()) hide and unlink as ever but do
+ * not wait, and mfc_sync() does nothing; mfc_batch_end() waits once and
+ * reclaims. Only when it returns is nothing reachable that forwards on
+ * the purged interfaces (they are hidden at once: a reader that has not
+ * passed a quiescent state may still finish a packet on them). Nests;
+ * the outermost end waits. Control thread only.
+ * @return 1 if it waited for a grace period, 0 if not (nothing owed, or
+ *   an inner end).
+ */
+void mfc_batch_begin(struct mfc *c);
+unsigned int mfc_batch_end(struct mfc *c);
+
 /** Grace periods the cache has waited for since its creation (every
  * mfc_sync(), purge, and allocation that had to reclaim). Control thread. */
 uint64_t mfc_gp_count(const struct mfc *c);
@@ -296,7 +311,8 @@ int mfc_iface_set_down(struct mfc *c, uint16_t ifid, bool down);
  * Bulk purge of an interface: hide it (O(1)), unlink every entry whose
  * incoming interface it is, republish every OIF list that contains it
  * (positions keep their slot as a hole, so per-OIF counters stay put),
- * wait for ONE grace period, reclaim. When it returns no reader holds or can
+ * wait for ONE grace period (inside mfc_batch_begin/end: at the end),
+ * reclaim. When it returns no reader holds or can
  * reach anything that forwards on the interface. The interface keeps its new
  * generation: later entries may use it again. Control thread only.
  * The hiding and the removal of the entries whose incoming interface it is

@@ -327,6 +327,51 @@ test_purge_iif(void **st)
 	mfc_destroy(c);
 }
 
+/* A batch (a protocol shutdown): purges hide and unlink at once and owe
+ * their grace period to the batch's end, which waits once; mfc_sync()
+ * inside waits for nothing; nested batches wait at the outermost end. */
+static void
+test_purge_batch(void **st)
+{
+	(void)st;
+	struct mfc *c = mk(4096);
+	for (uint32_t i = 0; i < 20; i++) {
+		assert_int_equal(add2(c, S(i), G(1), 1, 3, 4), 0);
+		assert_int_equal(add2(c, S(i), G(2), 2, 3, 4), 0);
+		assert_int_equal(add2(c, S(i), G(3), 5, 3, 4), 0);
+	}
+	uint64_t gp0 = mfc_gp_count(c);
+	assert_int_equal(mfc_batch_end(c), 0); /* not in a batch: nothing */
+	mfc_batch_begin(c);
+	assert_int_equal(mfc_batch_end(c), 0); /* nothing owed: no wait */
+	assert_int_equal(mfc_gp_count(c), gp0);
+
+	mfc_batch_begin(c);
+	mfc_batch_begin(c);
+	assert_int_equal(mfc_iface_purge(c, 1, NULL), 0);
+	assert_int_equal(mfc_iface_purge(c, 3, NULL), 0);
+	assert_int_equal(mfc_sync(c), 0);
+	/* gone and hidden at once, not reclaimed yet */
+	assert_null(look(c, S(0), G(1)));
+	assert_false(sends_on(c, S(0), G(2), 3));
+	assert_true(sends_on(c, S(0), G(2), 4));
+	assert_true(mfc_retired_pending(c) > 0);
+	assert_int_equal(mfc_gp_count(c), gp0);
+	assert_int_equal(mfc_batch_end(c), 0); /* inner */
+	assert_int_equal(mfc_iface_purge(c, 2, NULL), 0);
+	assert_int_equal(mfc_gp_count(c), gp0);
+	assert_int_equal(mfc_batch_end(c), 1);
+	assert_int_equal(mfc_gp_count(c), gp0 + 1);
+	assert_int_equal(mfc_retired_pending(c), 0);
+	assert_int_equal(mfc_count(c), 20);
+	assert_true(sends_on(c, S(0), G(3), 4));
+	/* outside a batch, a purge waits as ever */
+	assert_int_equal(mfc_iface_purge(c, 5, NULL), 0);
+	assert_int_equal(mfc_gp_count(c), gp0 + 2);
+	assert_int_equal(mfc_count(c), 0);
+	mfc_destroy(c);
+}
+
 /* The serial of (S,G)'s OIF on ifid (0: not listed live). */
 static uint32_t
 oif_serial(struct mfc *c, uint32_t s, uint32_t g, uint16_t ifid)
@@ -1117,6 +1162,7 @@ main(void)
 		cmocka_unit_test(test_purge_iif),
 		cmocka_unit_test(test_purge_many),
 		cmocka_unit_test(test_oif_serials),
+		cmocka_unit_test(test_purge_batch),
 		cmocka_unit_test(test_purge_paths),
 		cmocka_unit_test(test_purge_oif),
 		cmocka_unit_test(test_purge_empty_and_all),

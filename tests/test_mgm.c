@@ -695,7 +695,10 @@ test_shutdown_sequence(void **state)
 	log_clear();
 
 	f->igmp.readd_in_enable = 1; /* IGMP tries to re-add inside ENABLE */
+	uint64_t gp0 = mfc_gp_count(f->c);
 	assert_int_equal(mgm_protocol_shutdown(f->m, f->p.h), 0);
+	/* two releases, one grace period (design: one for a shutdown) */
+	assert_int_equal(mfc_gp_count(f->c), gp0 + 1);
 	/* interface 1: no IGMP, no bracket; interface 2: DISABLE, the MFE it
 	 * was the only OIF of (iif 3: its owner Q is told, as by a leave),
 	 * the dropped (*,G) memberships of P and IGMP (Q is then the last
@@ -1065,7 +1068,9 @@ test_release_iif_mfes_absent_at_once(void **state)
 	/* an enumeration before: the sorted snapshot holds the 3003 keys */
 	assert_int_equal(mgm_mfe_first(f->m, v, 16, &k), 0);
 	assert_int_equal(k, 16);
+	uint64_t gp0 = mfc_gp_count(f->c);
 	assert_int_equal(mgm_interface_release(f->m, f->p.h, 1, 0), 0);
+	assert_int_equal(mfc_gp_count(f->c), gp0 + 1); /* one grace period, whatever the count */
 	/* P's (*,G1) on 1 dropped: Q is the last client of the key */
 	expect_log("Q PRUNE_ALERT 0/0 e8010101/ffffffff if=1 delete=1\n");
 	/* absent for every call from the return on */

@@ -141,7 +141,7 @@ test_release_under_readers(void **st)
 	assert_int_equal(pthread_create(&th, NULL, reader, NULL), 0);
 	struct timespec t0, now;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	uint64_t seed = 99, releases = 0, shutdowns = 0;
+	uint64_t seed = 99, releases = 0, shutdowns = 0, down_shutdowns = 0;
 	for (;;) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if ((double)(now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) * 1e-9 > seconds)
@@ -158,6 +158,22 @@ test_release_under_readers(void **st)
 			__atomic_store_n(&ifstate[0], ifstate[0] + 1, __ATOMIC_RELEASE);
 			p = up_protocol();
 			shutdowns++;
+		} else if (seed % 50 == 25) {
+			/* the downstream protocol's shutdown: all of its
+			 * interfaces released in one batch, one grace period,
+			 * and none usable once it returns */
+			assert_int_equal(mgm_protocol_shutdown(mgm, q), 0);
+			for (uint32_t y = 1; y < NIF; y++)
+				if (!(ifstate[y] & 1))
+					__atomic_store_n(&ifstate[y], ifstate[y] + 1, __ATOMIC_RELEASE);
+			usleep(100);
+			assert_int_equal(mgm_protocol_register(mgm, 2, 0, &(struct mgm_callbacks){0},
+							       NULL, &q), 0);
+			for (uint32_t y = 1; y < NIF; y++) {
+				__atomic_store_n(&ifstate[y], ifstate[y] + 1, __ATOMIC_RELEASE);
+				take_down(q, y);
+			}
+			down_shutdowns++;
 		} else if (!(ifstate[x] & 1)) {
 			assert_int_equal(mgm_interface_release(mgm, q, x, 0), 0);
 			__atomic_store_n(&ifstate[x], ifstate[x] + 1, __ATOMIC_RELEASE);
@@ -169,13 +185,14 @@ test_release_under_readers(void **st)
 	}
 	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
-	print_message("%.1f s: %lu releases, %lu shutdowns; reader: %lu bursts, %lu OIFs resolved\n",
-		      seconds, (unsigned long)releases, (unsigned long)shutdowns,
+	print_message("%.1f s: %lu releases, %lu + %lu shutdowns; reader: %lu bursts, %lu OIFs "
+		      "resolved\n", seconds, (unsigned long)releases, (unsigned long)shutdowns,
+		      (unsigned long)down_shutdowns,
 		      (unsigned long)bursts, (unsigned long)resolved);
 	if (failures)
 		print_error("%lu failures, first: %s\n", (unsigned long)failures, first);
 	assert_int_equal(failures, 0);
-	assert_true(releases > 20 && shutdowns > 0 && resolved > 1000);
+	assert_true(releases > 20 && shutdowns > 0 && down_shutdowns > 0 && resolved > 1000);
 	assert_int_equal(mgm_protocol_shutdown(mgm, p), 0);
 	assert_int_equal(mgm_protocol_shutdown(mgm, q), 0);
 	assert_int_equal(mfc_count(cache), 0);
