@@ -1109,6 +1109,9 @@ app_port_detach(uint16_t port, char *err, size_t errlen)
 	char e2[256];
 	uint16_t gone_if[APP_MAX_IFACES] = { 0 };
 	uint32_t n_gone = 0;
+	/* the owners' releases and the purge below: one grace period for all
+	 * (the workers pause after it, which drains every TX ring) */
+	mfc_batch_begin(app.cache);
 	for (uint32_t i = 0; i < app.n_ifs; i++) {
 		struct app_iface *f = &app.ifs[i];
 		uint32_t proto, comp;
@@ -1126,6 +1129,7 @@ app_port_detach(uint16_t port, char *err, size_t errlen)
 	/* one grace period for all of them (a port may carry hundreds of
 	 * VLAN interfaces) */
 	(void)mfc_ifaces_purge(app.cache, gone_if, n_gone, NULL);
+	mfc_batch_end(app.cache);
 	bool gone_set[APP_MAX_IFACES] = { false };
 	for (uint32_t g = 0; g < n_gone; g++) {
 		uint32_t i = gone_if[g];
