@@ -184,8 +184,13 @@ mroute_row(uint32_t src, uint32_t grp, struct mroute_row *r, bool detail)
 	for (int tries = 0;; tries++) {
 		r->n_oif = r->cap_oif;
 		rc = mgm_mfe_get(app.mgm, src, grp, &r->s.mfe, r->oif, &r->n_oif);
-		if (rc != -ENOSPC || tries == 2)
+		/* no array yet (NULL): a count-only read, 0 and the number */
+		bool more = rc == -ENOSPC || (rc == 0 && r->n_oif > r->cap_oif);
+		if (!more || tries == 2) {
+			if (rc == 0 && r->n_oif > r->cap_oif)
+				rc = -ENOSPC; /* (still growing after three reads) */
 			break;
+		}
 		/* *n_oif: the number needed */
 		struct mgm_mfe_oif *o = realloc(r->oif, r->n_oif * sizeof(*o));
 		if (o == NULL)
