@@ -89,6 +89,23 @@ snap_get(void)
 	return snap_get_pages(-1, -1);
 }
 
+/* Stale with no snapshot ever taken (the control thread was busy from the
+ * first request on): no figures to serve, and none invented (a protocol
+ * "down", zero interfaces): the reply says so. Unlocks. @return true when
+ * it answered. */
+static bool
+snap_none(int stale, struct rte_tel_data *d)
+{
+	if (!stale || app.snap.seq != 0)
+		return false;
+	pthread_mutex_unlock(&app.snap.lock);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_int(d, "stale", 1);
+	rte_tel_data_add_dict_string(d, "error", "no snapshot yet: the control thread is busy "
+				     "(a grace period waits for a worker); ask again");
+	return true;
+}
+
 static const char *
 ipstr(uint32_t a, char *b)
 {
@@ -234,6 +251,8 @@ tel_interfaces(const char *cmd, const char *params, struct rte_tel_data *d)
 		return -EINVAL;
 	struct cols t = { .n = 0 };
 	int stale = snap_get();
+	if (snap_none(stale, d))
+		return 0;
 	uint32_t total = 0;
 	for (uint32_t i = 0; i < app.snap.n_ifs; i++)
 		total += app.snap.ifs[i].used;
@@ -273,6 +292,8 @@ tel_protocols(const char *cmd, const char *params, struct rte_tel_data *d)
 	(void)params;
 	struct cols t = { .n = 0 };
 	int stale = snap_get();
+	if (snap_none(stale, d))
+		return 0;
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_int(d, "stale", stale);
 	struct rte_tel_data *nm = col(&t, "name", RTE_TEL_STRING_VAL),
@@ -300,6 +321,8 @@ tel_mroutes(const char *cmd, const char *params, struct rte_tel_data *d)
 		return -EINVAL;
 	struct cols t = { .n = 0 };
 	int stale = snap_get_pages(start, -1);
+	if (snap_none(stale, d))
+		return 0;
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_int(d, "stale", stale);
 	rte_tel_data_add_dict_u64(d, "total", app.snap.total_mfes);
@@ -336,6 +359,8 @@ tel_igmp(const char *cmd, const char *params, struct rte_tel_data *d)
 		return -EINVAL;
 	struct cols t = { .n = 0 };
 	int stale = snap_get_pages(-1, start);
+	if (snap_none(stale, d))
+		return 0;
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_int(d, "stale", stale);
 	rte_tel_data_add_dict_u64(d, "interfaces", app.snap.igmp_ifs);
