@@ -518,12 +518,39 @@ sgm_find(struct sgm *s, struct mgm_if ifc)
 }
 
 /* Clients with any membership in s. */
+/* Client ci as the alert rules count it on ifc: IGMP's state on an
+ * interface a routing protocol owns is that owner's (the owner hears of it
+ * by LOCAL_JOIN/LOCAL_LEAVE; JOIN/PRUNE_ALERTs are about receivers on
+ * interfaces other clients own). */
+static int
+alert_client(struct mgm *m, int ci, struct mgm_if ifc)
+{
+	if (!is_igmp(m, ci))
+		return ci;
+	struct ifown *o = ifown_get(m, ifc);
+	return o != NULL && o->owner != NO_CLIENT ? o->owner : ci;
+}
+
+/* The clients of mb as the alert rules count them (alert_client()). */
 static uint64_t
-sgm_clients(const struct sgm *s)
+mb_alert_clients(struct mgm *m, const struct member *mb)
+{
+	uint64_t c = mb_clients(mb);
+	for (int ci = 0; ci < MAX_CLIENTS; ci++)
+		if (((c >> ci) & 1) && is_igmp(m, ci)) {
+			int a = alert_client(m, ci, mb->ifc);
+			c = (c & ~(1ull << ci)) | (1ull << a);
+		}
+	return c;
+}
+
+/* The clients with state in key s, as the alert rules count them. */
+static uint64_t
+sgm_clients(struct mgm *m, const struct sgm *s)
 {
 	uint64_t c = 0;
 	for (uint32_t i = 0; s && i < s->n; i++)
-		c |= mb_clients(&s->v[i]);
+		c |= mb_alert_clients(m, &s->v[i]);
 	return c;
 }
 
@@ -681,9 +708,11 @@ mfe_emptied(struct mgm *m, struct mfe *f)
 
 /* Recompute and republish the MFEs a change of key (src, grp) affects;
  * tell the iif owner when an MFE's list grew (JOIN_ALERT, member_update
- * false) or became empty (PRUNE_ALERT, member_delete false). */
+ * false) or became empty (PRUNE_ALERT, member_delete false), unless the
+ * owner is `actor`, the client that made the change (as the alert rules
+ * count it: alert_client()), or NO_CLIENT. */
 static void
-mfes_update(struct mgm *m, uint32_t src, uint32_t grp)
+mfes_update(struct mgm *m, uint32_t src, uint32_t grp, int actor)
 {
 	struct mfe **v = NULL, *one = NULL;
 	uint32_t n = 0;
@@ -734,7 +763,7 @@ mfes_update(struct mgm *m, uint32_t src, uint32_t grp)
 			f->short_to = false;
 		}
 		int up = if_owner(m, f->iif);
-		if (up == NO_CLIENT)
+		if (up == NO_CLIENT || up == actor)
 			continue;
 		struct client *c = &m->cl[up];
 		if (after > before && c->cb.join_alert)
@@ -763,8 +792,11 @@ rpf_owner(struct mgm *m, uint32_t src, struct mgm_if *ifc)
 	return if_owner(m, r->ifc);
 }
 
+/* ci: the client as the rules count it (alert_client()); self: the one
+ * that called (IGMP for its own join on an owned interface), never told
+ * of its own change either. */
 static void
-join_alerts(struct mgm *m, int ci, uint32_t src, uint32_t grp, uint64_t before)
+join_alerts(struct mgm *m, int ci, int self, uint32_t src, uint32_t grp, uint64_t before)
 {
 	uint32_t smask = src ? 0xffffffffu : 0, gmask = grp ? 0xffffffffu : 0;
 	uint64_t targets = 0;
@@ -784,13 +816,14 @@ join_alerts(struct mgm *m, int ci, uint32_t src, uint32_t grp, uint64_t before)
 		if (up != NO_CLIENT && up != ci)
 			targets = 1ull << up;
 	}
+	targets &= ~(1ull << self);
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		if ((targets >> i) & 1 && m->cl[i].used && m->cl[i].cb.join_alert)
 			CB_CALL(m, m->cl[i].cb.join_alert(m->cl[i].ctx, src, smask, grp, gmask, true));
 }
 
 static void
-prune_alerts(struct mgm *m, int ci, uint32_t src, uint32_t grp, struct mgm_if ifc,
+prune_alerts(struct mgm *m, int ci, int self, uint32_t src, uint32_t grp, struct mgm_if ifc,
 	     uint64_t after)
 {
 	uint32_t smask = src ? 0xffffffffu : 0, gmask = grp ? 0xffffffffu : 0;
@@ -811,6 +844,7 @@ prune_alerts(struct mgm *m, int ci, uint32_t src, uint32_t grp, struct mgm_if if
 		if (up != NO_CLIENT && up != ci)
 			targets = 1ull << up;
 	}
+	targets &= ~(1ull << self);
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		if ((targets >> i) & 1 && m->cl[i].used && m->cl[i].cb.prune_alert) {
 			uint32_t to = m->timeout_s;
@@ -895,7 +929,8 @@ mgm_membership_add(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smask,
 		s->src = src;
 		s->grp = grp;
 	}
-	uint64_t before = sgm_clients(s);
+	uint64_t before = sgm_clients(m, s);
+	int ac = alert_client(m, ci, ifc); /* before any callback changes the owner */
 	bool new_if = mb == NULL;
 	if (mb == NULL) {
 		if (s->n == s->cap) {
@@ -924,13 +959,13 @@ mgm_membership_add(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smask,
 	/* the spec's order: MFEs updated, LOCAL_JOIN, JOIN_ALERT; so a client
 	 * told of the join already finds it in the forwarding state */
 	if (changed)
-		mfes_update(m, src, grp);
+		mfes_update(m, src, grp, ac);
 	/* a callback that took the state away again has told its leave: no
 	 * join after it */
 	if (is_igmp(m, ci) && holds(m, ci, src, grp, ifc, flags))
 		local_notify(m, ci, src, grp, ifc, true);
 	if ((flags & MGM_JOIN_STATE) && holds(m, ci, src, grp, ifc, MGM_JOIN_STATE))
-		join_alerts(m, ci, src, grp, before);
+		join_alerts(m, ac, ci, src, grp, before);
 	return 0;
 }
 
@@ -966,6 +1001,7 @@ mgm_membership_delete(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smas
 	if (flags & MGM_FORWARD_STATE)
 		mb->fwd &= ~(1ull << ci);
 	bool left = !((mb_clients(mb) >> ci) & 1); /* the client has no state there now */
+	int ac = alert_client(m, ci, ifc);
 	bool gone = mb_clients(mb) == 0;
 	bool changed = gone || mb_flags(mb) != old_flags;
 	if (gone) {
@@ -973,7 +1009,7 @@ mgm_membership_delete(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smas
 		o->n_members--;
 		m->n_members--;
 	}
-	uint64_t after = sgm_clients(s);
+	uint64_t after = sgm_clients(m, s);
 	if (s->n == 0) {
 		hmap_del(&m->sgms, mkey(src, grp));
 		free(s->v);
@@ -983,11 +1019,11 @@ mgm_membership_delete(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smas
 	 * callbacks may change memberships and ownership (o may be freed), so
 	 * both are looked up again */
 	if (changed)
-		mfes_update(m, src, grp);
+		mfes_update(m, src, grp, ac);
 	if (left && !holds(m, ci, src, grp, ifc, MGM_JOIN_STATE | MGM_FORWARD_STATE)) {
 		if (is_igmp(m, ci))
 			local_notify(m, ci, src, grp, ifc, false);
-		prune_alerts(m, ci, src, grp, ifc, after);
+		prune_alerts(m, ac, ci, src, grp, ifc, after);
 	}
 	return 0;
 }
@@ -1444,7 +1480,8 @@ mgm_interface_take(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t nex
 struct dropped {
 	uint32_t src, grp;
 	uint64_t lost;  /* clients that had ifc in this key */
-	uint64_t after; /* clients left in the key */
+	uint64_t lost_alert; /* the same as the alert rules count them */
+	uint64_t after; /* clients left in the key (as the alert rules count them) */
 };
 
 /* Remove the memberships of the clients in `which` on ifc: all of them
@@ -1454,7 +1491,8 @@ struct dropped {
  * no longer being walked (callbacks may change memberships). *n = 0 and
  * NULL if none or no memory (then nobody is told). */
 static struct dropped *
-members_drop_if(struct mgm *m, struct mgm_if ifc, struct ifown *o, uint64_t which, uint32_t *n)
+members_drop_if(struct mgm *m, struct mgm_if ifc, struct ifown *o, uint64_t which, int owner_was,
+		uint32_t *n)
 {
 	struct dropped *d = NULL;
 	uint32_t cap = 0;
@@ -1480,7 +1518,7 @@ members_drop_if(struct mgm *m, struct mgm_if ifc, struct ifown *o, uint64_t whic
 			o->n_members--;
 			m->n_members--;
 		}
-		uint64_t after = sgm_clients(s);
+		uint64_t after = sgm_clients(m, s);
 		if (s->n == 0) {
 			hmap_del(&m->sgms, x->key);
 			free(s->v);
@@ -1496,7 +1534,12 @@ members_drop_if(struct mgm *m, struct mgm_if ifc, struct ifown *o, uint64_t whic
 			d = nd;
 			cap = nc;
 		}
-		d[(*n)++] = (struct dropped){ src, grp, lost, after };
+		/* IGMP's state there was the routing owner's for the alerts */
+		uint64_t lost_alert = lost;
+		for (int ci = 0; ci < MAX_CLIENTS; ci++)
+			if (((lost >> ci) & 1) && is_igmp(m, ci) && owner_was != NO_CLIENT)
+				lost_alert = (lost_alert & ~(1ull << ci)) | (1ull << owner_was);
+		d[(*n)++] = (struct dropped){ src, grp, lost, lost_alert, after };
 	}
 	return d;
 }
@@ -1509,22 +1552,23 @@ members_drop_if(struct mgm *m, struct mgm_if ifc, struct ifown *o, uint64_t whic
  * the usual rules. */
 static void
 members_dropped_notify(struct mgm *m, struct mgm_if ifc, struct dropped *d, uint32_t n,
-		       bool update)
+		       bool update, int actor, int self)
 {
 	for (uint32_t k = 0; k < n; k++) {
 		if (update)
-			mfes_update(m, d[k].src, d[k].grp);
+			mfes_update(m, d[k].src, d[k].grp, actor);
 		for (int ci = 0; ci < MAX_CLIENTS; ci++)
 			if (((d[k].lost >> ci) & 1) && is_igmp(m, ci)) {
 				local_notify(m, ci, d[k].src, d[k].grp, ifc, false);
 				break;
 			}
 		/* as if the clients left one after the other */
-		uint64_t rem = d[k].after | d[k].lost;
+		uint64_t rem = d[k].after | d[k].lost_alert;
 		for (int ci = 0; ci < MAX_CLIENTS; ci++)
-			if ((d[k].lost >> ci) & 1) {
+			if ((d[k].lost_alert >> ci) & 1) {
 				rem &= ~(1ull << ci);
-				prune_alerts(m, ci, d[k].src, d[k].grp, ifc, rem | (d[k].after & (1ull << ci)));
+				prune_alerts(m, ci, self, d[k].src, d[k].grp, ifc,
+					     rem | (d[k].after & (1ull << ci)));
 			}
 	}
 	free(d);
@@ -1768,26 +1812,27 @@ mgm_interface_release(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t 
 		uint32_t nd;
 		o->igmp = NO_CLIENT;
 		c->n_owned--;
-		struct dropped *d = members_drop_if(m, ifc, o, 1ull << ci, &nd);
+		struct dropped *d = members_drop_if(m, ifc, o, 1ull << ci, o->owner, &nd);
 		if (o->owner == NO_CLIENT) {
 			struct risks r = mfes_at_risk(m, d, nd, ci);
 			forwarding_purge(m, ifc);
 			mfes_emptied_alert(m, &r);
 		}
 		/* if the routing owner keeps it, only what IGMP fed goes */
-		members_dropped_notify(m, ifc, d, nd, o->owner != NO_CLIENT);
+		members_dropped_notify(m, ifc, d, nd, o->owner != NO_CLIENT,
+				       o->owner != NO_CLIENT ? o->owner : ci, ci);
 	} else {
 		uint32_t nd;
 		igmp_call(m, o, false);
 		o->owner = NO_CLIENT;
 		c->n_owned--;
-		struct dropped *d = members_drop_if(m, ifc, o, ~0ull, &nd);
+		struct dropped *d = members_drop_if(m, ifc, o, ~0ull, ci, &nd);
 		/* a leave's order: the MFEs (those left without OIF), then the
 		 * memberships */
 		struct risks r = mfes_at_risk(m, d, nd, ci);
 		forwarding_purge(m, ifc);
 		mfes_emptied_alert(m, &r);
-		members_dropped_notify(m, ifc, d, nd, false);
+		members_dropped_notify(m, ifc, d, nd, false, ci, ci);
 		igmp_call(m, o, true);
 	}
 	o->changing = false;

@@ -171,9 +171,12 @@ int mgm_interface_ttl_get(const struct mgm *m, uint32_t ifindex);
  * flags: MGM_JOIN_STATE and/or MGM_FORWARD_STATE, held per client: each
  * client's states are its own, and an interface forwards by the union of
  * every client's. Order (the spec's lifecycle): the MFEs are republished
- * (JOIN_ALERT, member_update false, for each whose list grew), then
- * LOCAL_JOIN to the owner (caller IGMP), then JOIN_ALERT by the rules; a
- * callback thus finds the join in the forwarding state. */
+ * (JOIN_ALERT, member_update false, for each whose list grew, to its iif's
+ * owner unless that made the change), then LOCAL_JOIN to the owner
+ * (caller IGMP), then JOIN_ALERT by the rules; a callback thus finds the
+ * join in the forwarding state. For the rules, IGMP's state on an
+ * interface a routing protocol owns is that owner's, and the caller is
+ * never alerted of its own change. */
 int mgm_membership_add(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smask,
 		       uint32_t grp, uint32_t gmask, uint32_t ifindex, uint32_t nexthop,
 		       uint32_t flags);
