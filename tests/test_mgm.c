@@ -48,6 +48,7 @@ struct mock {
 	mgm_handle_t h;
 	uint16_t veto_if;      /* CREATION_ALERT: veto this ifindex */
 	uint32_t set_timeout;  /* PRUNE_ALERT: set this timeout */
+	bool set_timeout_0;    /* PRUNE_ALERT: set 0 (no ageing) */
 	uint32_t rpf_upstream; /* RPF: set upstream */
 	int readd_in_enable;   /* try a membership add inside ENABLE_IGMP */
 	int enable_rc;
@@ -105,6 +106,8 @@ cb_prune(void *ctx, uint32_t s, uint32_t sm, uint32_t g, uint32_t gm, struct mgm
 	logf_("%s PRUNE_ALERT %x/%x %x/%x if=%u delete=%d", k->name, s, sm, g, gm, ifc.ifindex, del);
 	if (!del && k->set_timeout)
 		*to = k->set_timeout;
+	if (!del && k->set_timeout_0)
+		*to = 0;
 }
 static void
 cb_wrong(void *ctx, uint32_t s, uint32_t g, struct mgm_if ifc, const void *h, size_t l)
@@ -131,10 +134,16 @@ cb_lleave(void *ctx, uint32_t s, uint32_t g, struct mgm_if ifc)
 {
 	logf_("%s LOCAL_LEAVE %x %x if=%u", ((struct mock *)ctx)->name, s, g, ifc.ifindex);
 }
+/* run from every DISABLE_IGMP / ENABLE_IGMP while set */
+static void (*disable_hook)(struct mock *k, struct mgm_if ifc);
+static void (*enable_hook)(struct mock *k, struct mgm_if ifc);
+
 static void
 cb_disable(void *ctx, struct mgm_if ifc)
 {
 	logf_("%s DISABLE_IGMP if=%u", ((struct mock *)ctx)->name, ifc.ifindex);
+	if (disable_hook)
+		disable_hook(ctx, ifc);
 }
 static void
 cb_enable(void *ctx, struct mgm_if ifc)
@@ -144,6 +153,8 @@ cb_enable(void *ctx, struct mgm_if ifc)
 	if (k->readd_in_enable)
 		k->enable_rc = mgm_membership_add(k->m, k->h, 0, 0, G1, ALL, ifc.ifindex, 0,
 						  MGM_JOIN_STATE);
+	if (enable_hook)
+		enable_hook(k, ifc);
 }
 
 static const struct mgm_callbacks CB = {
@@ -198,6 +209,8 @@ teardown(void **state)
 	join_hook = NULL;
 	creation_hook = NULL;
 	ljoin_hook = NULL;
+	disable_hook = NULL;
+	enable_hook = NULL;
 	mgm_destroy(f->m);
 	mfc_destroy(f->c);
 	free(f);
@@ -760,6 +773,92 @@ test_shutdown_without_igmp(void **state)
 	/* IGMP shuts down too: it was alone on 4 */
 	assert_int_equal(mgm_protocol_shutdown(f->m, f->igmp.h), 0);
 	assert_string_equal(oifs_of(f, S1, G1), "");
+}
+
+/* What a client may and may not do from inside the release bracket of an
+ * interface (found untested by a spec review): IGMP's adds and deletes
+ * there while it is paused are -EAGAIN; a nested take or release of the
+ * interface being changed is -EBUSY; a delete from inside ENABLE_IGMP is
+ * -EDEADLK, as an add. And the bracket's order: during DISABLE_IGMP the
+ * cache still forwards on the interface, during ENABLE_IGMP it no longer
+ * does. */
+static struct fx *br_fx;
+static int br_add, br_del, br_rel, br_take, br_del_en;
+static const char *br_oifs_dis, *br_oifs_en;
+static char br_buf[2][64];
+
+static void
+bracket_disable(struct mock *k, struct mgm_if ifc)
+{
+	struct fx *f = br_fx;
+	br_add = mgm_membership_add(f->m, k->h, 0, 0, G2, ALL, ifc.ifindex, 0, MGM_JOIN_STATE);
+	br_del = mgm_membership_delete(f->m, k->h, 0, 0, G1, ALL, ifc.ifindex, 0, MGM_JOIN_STATE);
+	br_rel = mgm_interface_release(f->m, f->p.h, ifc.ifindex, 0);
+	br_take = mgm_interface_take(f->m, f->q.h, ifc.ifindex, 0);
+	snprintf(br_buf[0], sizeof(br_buf[0]), "%s", oifs_of(f, S1, G1));
+	br_oifs_dis = br_buf[0];
+}
+
+static void
+bracket_enable(struct mock *k, struct mgm_if ifc)
+{
+	struct fx *f = br_fx;
+	br_del_en = mgm_membership_delete(f->m, k->h, 0, 0, G1, ALL, ifc.ifindex, 0, 0);
+	snprintf(br_buf[1], sizeof(br_buf[1]), "%s", oifs_of(f, S1, G1));
+	br_oifs_en = br_buf[1];
+}
+
+static void
+test_release_bracket_reentry(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 1, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 2, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 2, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->r.h, 3, 0), 0);
+	assert_int_equal(mgm_route_add(f->m, 0x0a000000u, 8, 1, 0), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G1, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->r.h, 0, 0, G1, ALL, 3, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	assert_string_equal(oifs_of(f, S1, G1), " 2 3");
+	br_fx = f;
+	br_add = br_del = br_rel = br_take = br_del_en = 1;
+	disable_hook = bracket_disable;
+	enable_hook = bracket_enable;
+	assert_int_equal(mgm_interface_release(f->m, f->p.h, 2, 0), 0);
+	disable_hook = NULL;
+	enable_hook = NULL;
+	assert_int_equal(br_add, -EAGAIN);
+	assert_int_equal(br_del, -EAGAIN);
+	assert_int_equal(br_rel, -EBUSY);
+	assert_int_equal(br_take, -EBUSY);
+	assert_int_equal(br_del_en, -EDEADLK);
+	assert_string_equal(br_oifs_dis, " 2 3");
+	assert_string_equal(br_oifs_en, " 3");
+	/* and afterwards all of them work: IGMP re-adds, P takes it again */
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G1, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_string_equal(oifs_of(f, S1, G1), " 2 3");
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 2, 0), 0);
+}
+
+/* A PRUNE_ALERT may set an MFE's timeout to 0: no ageing (the spec's
+ * "0 means no ageing"). */
+static void
+test_prune_alert_timeout_zero(void **state)
+{
+	struct fx *f = *state;
+	struct mgm_mfe x;
+	three_party(f);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G2, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S2, G2, 1, NULL, 0), 0);
+	f->p.set_timeout_0 = true;
+	assert_int_equal(mgm_membership_delete(f->m, f->q.h, 0, 0, G2, ALL, 2, 0, 0), 0);
+	assert_int_equal(mgm_mfe_get(f->m, S2, G2, &x, NULL, NULL), 0);
+	assert_int_equal(x.timeout_s, 0);
+	assert_int_equal(x.expires_s, 0); /* never */
+	clock_s += 100000;
+	assert_int_equal(mgm_age(f->m), 0);
+	assert_int_equal(mgm_mfe_get(f->m, S2, G2, &x, NULL, NULL), 0);
 }
 
 /* Point-to-multipoint: two neighbours on one link are two interfaces;
@@ -1951,6 +2050,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_negative_timeout_lifted_by_receivers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_take_drops_negative_mfes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iif_released_during_creation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_bracket_reentry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prune_alert_timeout_zero, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout_never, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_purges_iif_records_of_every_next_hop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_igmp_release_tells_owner_local_leave, setup, teardown),
