@@ -715,6 +715,20 @@ join(int argc, char **argv, char *b, size_t n)
 		k += (size_t)snprintf(b + k, n - k, "%s%s", i ? " " : "", argv[i]);
 }
 
+/* Runtime edits change the running static configuration; they never start
+ * static (an empty start after 'protocol shutdown static' dropped the
+ * configuration's other routes and thresholds). @return true, with the
+ * message, when it is not running. */
+static bool
+static_down(char *err, size_t errlen)
+{
+	if (mcfwd_static_running(app.st))
+		return false;
+	snprintf(err, errlen, "protocol static is not running (%sprotocol static load FILE)",
+		 app.cfg_path[0] ? "reload, or " : "");
+	return true;
+}
+
 /* mroute add from IF [source S] group G to IF... ; mroute del [source S] group G */
 static int
 cmd_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
@@ -748,6 +762,8 @@ cmd_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
 			snprintf(err, errlen, "group: '%s' is not a multicast address", argv[i + 1]);
 			return -EINVAL;
 		}
+		if (static_down(err, errlen))
+			return -ENOENT;
 		int rc = mcfwd_static_mroute_del(app.st, s, g);
 		if (rc < 0)
 			snprintf(err, errlen, "no static mroute for that %s", s ? "(S,G)" : "(*,G)");
@@ -782,6 +798,8 @@ cmd_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
 			snprintf(err, errlen, "unknown interface '%s'", m->oifs[i]);
 			rc = -ENOENT;
 		}
+	if (rc == 0 && static_down(err, errlen))
+		rc = -ENOENT;
 	if (rc == 0) {
 		rc = mcfwd_static_mroute_add(app.st, iif, m->src, m->grp, oifs, m->n_oifs, err, errlen);
 		if (rc < 0 && !err[0])

@@ -1131,6 +1131,26 @@ def scenario_bad_cli():
     check(re.search(r"error: mroute \(10\.0\.0\.1, 232\.1\.1\.1\) exists from interface 'p0'$", r.out, re.M)
           is not None, "badcli: a conflicting mroute's interface not named")
     r.cleanup()
+    # mroute add after 'protocol shutdown static' is refused: it restarted
+    # static with that one route, the configuration's other routes,
+    # interfaces and ttl-thresholds gone (found by a black-box test)
+    cfg2 = ("iface p0 port 0\niface p1 port 1\niface p2 port 2\niface p3 port 3\n"
+            "phyint p3 enable ttl-threshold 10\nmroute from p0 group %s to p1 p3\n"
+            "mroute from p0 source %s group %s to p2\n" % (G1, S1, G2))
+    cmds2 = ("protocol shutdown static\nshow protocols\nshow interfaces json\n"
+             "mroute add from p0 group %s to p2\nmroute del group %s\n"
+             "show protocols\nshow interfaces json\nreload\nshow protocols\nquit\n" % (G9, G1))
+    r = Run("badcli-down", nports=4, config=cfg2, cmds=cmds2).run(timeout=60)
+    errs = re.findall(r"cmds:(\d+): error: (.+)$", r.out, re.M)
+    want = "protocol static is not running (reload, or protocol static load FILE)"
+    check(errs == [("4", want), ("5", want)], "badcli-down: errors %s, want lines 4 and 5: %s" % (errs, want))
+    prot = re.findall(r"^static +(\S+) +(\d+) +(\d+)", r.out, re.M)
+    check(prot == [("down", "0", "0"), ("down", "0", "0"), ("running", "4", "2")],
+          "badcli-down: static after shutdown, refused add, reload: %s" % prot)
+    ifs = [l for l in r.out.splitlines() if l.startswith("[{")]
+    check(len(ifs) == 2 and ifs[0] == ifs[1], "badcli-down: interfaces changed:\n%s" % "\n".join(ifs))
+    check(r.rc == 0, "badcli-down: exit status %s" % r.rc)
+    r.cleanup()
 
 
 def scenario_reload():
