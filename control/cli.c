@@ -1439,8 +1439,19 @@ cli_exec(const char *line, FILE *out, const char *src, unsigned int lineno)
 {
 	static char *argv[MAXARGS];
 	char err[1024] = "";
-	char *buf = strdup(line);
+	char *buf = NULL;
 	int rc;
+	/* README: a line is at most 4096 characters, as in a configuration
+	 * (its line ending not counted); a longer one was executed */
+	size_t len = strlen(line);
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	if (len > MCFWD_CFG_LINE_MAX) {
+		snprintf(err, sizeof(err), "line longer than %d characters", MCFWD_CFG_LINE_MAX);
+		rc = -E2BIG;
+		goto report;
+	}
+	buf = strdup(line);
 	if (buf == NULL)
 		return -ENOMEM;
 	int argc = split(buf, argv, MAXARGS);

@@ -20,6 +20,7 @@
 #include <rte_pdump.h>
 
 #include "app.h"
+#include "mcfwd_config.h"
 
 int app_init(char *err, size_t errlen);
 int app_fini(void);
@@ -252,6 +253,7 @@ on_signal(int sig)
 static char stdin_buf[8192];
 static size_t stdin_len;
 static bool stdin_eof;
+static bool stdin_skip; /* the rest of an over-long line: dropped up to its newline */
 
 static void
 stdin_ready(int fd, uint32_t ev, void *arg)
@@ -272,6 +274,13 @@ stdin_ready(int fd, uint32_t ev, void *arg)
 		return;
 	}
 	stdin_len += (size_t)r;
+	if (stdin_skip) { /* an over-long line's tail was run as a line of its own */
+		char *e = memchr(stdin_buf, '\n', stdin_len);
+		size_t used = e ? (size_t)(e + 1 - stdin_buf) : stdin_len;
+		memmove(stdin_buf, stdin_buf + used, stdin_len - used);
+		stdin_len -= used;
+		stdin_skip = e == NULL;
+	}
 	/* commands may run the control loop (sleep): stop watching meanwhile */
 	(void)mgm_fd_del(app.mgm, fd);
 	char *nl;
@@ -284,9 +293,12 @@ stdin_ready(int fd, uint32_t ev, void *arg)
 		stdin_len -= used;
 	}
 	if (stdin_len == sizeof(stdin_buf) - 1) {
-		fprintf(stdout, "stdin:%u: error: line longer than %zu bytes, dropped\n",
-			stdin_line + 1, sizeof(stdin_buf) - 2);
+		/* longer than the buffer, so than a line may be (cli_exec says
+		 * the same for the shorter ones) */
+		fprintf(stdout, "stdin:%u: error: line longer than %d characters\n", ++stdin_line,
+			MCFWD_CFG_LINE_MAX);
 		stdin_len = 0;
+		stdin_skip = true;
 	}
 	if (!app.quit)
 		(void)mgm_fd_add(app.mgm, fd, EPOLLIN, stdin_ready, NULL);

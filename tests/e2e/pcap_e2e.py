@@ -1151,6 +1151,31 @@ def scenario_bad_cli():
     check(len(ifs) == 2 and ifs[0] == ifs[1], "badcli-down: interfaces changed:\n%s" % "\n".join(ifs))
     check(r.rc == 0, "badcli-down: exit status %s" % r.rc)
     r.cleanup()
+    # a line longer than 4096 characters is an error, not run (found by a
+    # black-box test: it ran), from a file and from stdin; on stdin the
+    # tail of a line longer than the read buffer was run as a line of its own
+    long_ = "set punt-rate 77" + " " * 4081  # 4097 characters
+    just = "set punt-rate 66" + " " * 4080   # 4096: a command
+    r = Run("badcli-long", nports=1, config="", cmds="%s\n%s\nquit\n" % (long_, just)).run(timeout=60)
+    check(re.findall(r"cmds:(\d+): error: (.+)$", r.out, re.M) == [("1", "line longer than 4096 characters")]
+          and "punt rate: 77" not in r.out and "punt rate: 66 packets" in r.out,
+          "badcli-long: a 4097-character line ran or a 4096-character one did not:\n%s" %
+          re.sub(r" {100,}", " ... ", r.out[-800:]))
+    r.cleanup()
+    r = Run("badcli-long-stdin", nports=1, config="", cmds="")
+    i = r.argv.index("--cmdline-file")
+    del r.argv[i:i + 2]
+    r.argv.remove("--no-cli")
+    feed = " " * 8191 + "set punt-rate 55\n" + long_ + "\n" + just + "\nquit\n"
+    p = subprocess.run(r.argv, input=feed, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, timeout=60)
+    errs = re.findall(r"^stdin:(\d+): error: (.+)$", p.stdout, re.M)
+    check(p.returncode == 0 and errs == [("1", "line longer than 4096 characters"),
+                                         ("2", "line longer than 4096 characters")]
+          and "punt rate: 55" not in p.stdout and "punt rate: 77" not in p.stdout
+          and "punt rate: 66 packets" in p.stdout,
+          "badcli-long-stdin: rc %s, errors %s:\n%s" % (p.returncode, errs, p.stdout[-800:]))
+    r.cleanup()
 
 
 def scenario_reload():
