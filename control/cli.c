@@ -562,6 +562,29 @@ port_stats_one(FILE *out, uint16_t p)
 		c.tx_pkts, c.tx_discards);
 }
 
+/* A port number as a command's word: a port there is. Every command that
+ * takes one says the same for one that is not (port detach said its
+ * usage, set link-down "not a port number", for a port that does not
+ * exist). @return 0 (*port set) or -ENOENT with the message. */
+static int
+port_word(const char *w, uint16_t *port, char *err, size_t errlen)
+{
+	char *e;
+	unsigned long p = isdigit((unsigned char)w[0]) ? strtoul(w, &e, 10) : MCFWD_MAX_PORTS;
+	if (p >= MCFWD_MAX_PORTS || *e || !app.port[p].used) {
+		/* the ports there are (a detach leaves holes) */
+		char l[160] = "", wb[200];
+		size_t k = 0;
+		for (uint16_t q = 0; q < MCFWD_MAX_PORTS && k + 8 < sizeof(l); q++)
+			if (app.port[q].used)
+				k += (size_t)snprintf(l + k, sizeof(l) - k, "%s%u", k ? " " : "", q);
+		snprintf(err, errlen, "no port '%s' (ports: %s)", shown(w, wb, sizeof(wb)), l);
+		return -ENOENT;
+	}
+	*port = (uint16_t)p;
+	return 0;
+}
+
 static int
 cmd_show_port_stats(int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
@@ -575,19 +598,10 @@ cmd_show_port_stats(int argc, char **argv, FILE *out, char *err, size_t errlen)
 				port_stats_one(out, p);
 		return 0;
 	}
-	char *e;
-	unsigned long p = strtoul(argv[0], &e, 10);
-	if (*e || e == argv[0] || p >= MCFWD_MAX_PORTS || !app.port[p].used) {
-		/* the ports there are (a detach leaves holes) */
-		char l[160] = "";
-		size_t k = 0;
-		for (uint16_t q = 0; q < MCFWD_MAX_PORTS && k + 8 < sizeof(l); q++)
-			if (app.port[q].used)
-				k += (size_t)snprintf(l + k, sizeof(l) - k, "%s%u", k ? " " : "", q);
-		snprintf(err, errlen, "no port '%s' (ports: %s)", argv[0], l);
+	uint16_t p = 0;
+	if (port_word(argv[0], &p, err, errlen) < 0)
 		return -ENOENT;
-	}
-	port_stats_one(out, (uint16_t)p);
+	port_stats_one(out, p);
 	return 0;
 }
 
@@ -961,13 +975,10 @@ cmd_set_link(int argc, char **argv, FILE *out, char *err, size_t errlen, bool up
 		snprintf(err, errlen, "usage: set link-%s port N", up ? "up" : "down");
 		return -EINVAL;
 	}
-	char *e;
-	unsigned long p = strtoul(argv[1], &e, 10);
-	if (*e || e == argv[1] || p >= MCFWD_MAX_PORTS) {
-		snprintf(err, errlen, "'%s' is not a port number", argv[1]);
-		return -EINVAL;
-	}
-	return app_set_link((uint16_t)p, up, err, errlen);
+	uint16_t p = 0;
+	if (port_word(argv[1], &p, err, errlen) < 0)
+		return -ENOENT;
+	return app_set_link(p, up, err, errlen);
 }
 
 static int
@@ -995,16 +1006,17 @@ cmd_set_punt_rate(int argc, char **argv, FILE *out, char *err, size_t errlen)
 static int
 cmd_port(int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
-	char *e;
-	unsigned long p = argc == 2 ? strtoul(argv[1], &e, 10) : 0;
-	if (argc != 2 || strcmp(argv[0], "detach") || *e || e == argv[1] || p >= MCFWD_MAX_PORTS) {
+	uint16_t p = 0;
+	if (argc != 2 || strcmp(argv[0], "detach")) {
 		snprintf(err, errlen, "usage: port detach N");
 		return -EINVAL;
 	}
+	if (port_word(argv[1], &p, err, errlen) < 0)
+		return -ENOENT;
 	uint64_t t0 = app_now_ms();
-	int rc = app_port_detach((uint16_t)p, err, errlen);
+	int rc = app_port_detach(p, err, errlen);
 	if (rc == 0)
-		fprintf(out, "port %lu detached in %" PRIu64 " ms\n", p, app_now_ms() - t0);
+		fprintf(out, "port %u detached in %" PRIu64 " ms\n", p, app_now_ms() - t0);
 	return rc;
 }
 

@@ -1176,6 +1176,17 @@ def scenario_bad_cli():
           and "punt rate: 66 packets" in p.stdout,
           "badcli-long-stdin: rc %s, errors %s:\n%s" % (p.returncode, errs, p.stdout[-800:]))
     r.cleanup()
+    # a port that does not exist: every command taking a port says so, with
+    # the ports there are, as 'show port stats' (found by a black-box test:
+    # port detach said its usage, set link-down "'99' is not a port number")
+    r = Run("badcli-port", nports=2, config="", cmds="port detach 99\nset link-down port 99\n"
+            "set link-up port 2\nport detach x1\nshow port stats 99\nshow port stats all\nquit\n").run(timeout=60)
+    errs = re.findall(r"cmds:(\d+): error: (.+)$", r.out, re.M)
+    check(errs == [("1", "no port '99' (ports: 0 1)"), ("2", "no port '99' (ports: 0 1)"),
+                   ("3", "no port '2' (ports: 0 1)"), ("4", "no port 'x1' (ports: 0 1)"),
+                   ("5", "no port '99' (ports: 0 1)")] and len(re.findall(r"NIC statistics", r.out)) == 2,
+          "badcli-port: %s" % errs)
+    r.cleanup()
 
 
 def scenario_reload():
@@ -1353,7 +1364,7 @@ quit
     got = sorted((x["prefix"], x["interface"]) for x in rts or [])
     check(got == [("10.0.0.0/24", "p0"), ("10.2.0.0/24", "p1")],
           "detach: routes after detaching p2: %s" % got)
-    check(re.search(r"cmds:11: error: no port 2", r.out) is not None, "detach: second detach not refused")
+    check(re.search(r"cmds:11: error: no port '2' \(ports: 0 1\)", r.out) is not None, "detach: second detach not refused")
     check(re.search(r"cmds:13: error: port 0 is the last port", r.out) is not None, "detach: last port detached")
     check(not re.search(r"^\S+\s+\S+\s+p2v?\s", r.out, re.M), "detach: p2 or p2v still listed")
     check("mbufs back in their pools" in r.out and "mbuf leak" not in r.out, "detach: mbufs not back")
