@@ -77,6 +77,7 @@ static unsigned int stdin_line;
 #define MSLOG_ROWS 120000
 #define MSLOG_MARKS 256
 static const char *ms_log_path;
+static FILE *ms_log_file; /* opened with the options: a bad path is a bad option */
 static struct {
 	uint64_t t0, t1;
 	char text[96];
@@ -102,11 +103,10 @@ ms_log_start(void)
 static void
 ms_log_write(void)
 {
-	FILE *f = fopen(ms_log_path, "w");
-	if (f == NULL) {
-		fprintf(stderr, "mcfwd: --ms-log %s: %s\n", ms_log_path, strerror(errno));
+	FILE *f = ms_log_file;
+	ms_log_file = NULL;
+	if (f == NULL)
 		return;
-	}
 	fprintf(f, "# tsc_hz %" PRIu64 "\n", rte_get_tsc_hz());
 	for (unsigned int i = 0; i < ms_n_marks; i++)
 		fprintf(f, "# cmd %" PRIu64 " %" PRIu64 " %s\n", ms_marks[i].t0, ms_marks[i].t1,
@@ -129,7 +129,8 @@ ms_log_write(void)
 			fprintf(f, "\n");
 		}
 	}
-	fclose(f);
+	if (fclose(f) != 0)
+		fprintf(stderr, "mcfwd: --ms-log %s: %s\n", ms_log_path, strerror(errno));
 }
 
 static void
@@ -237,6 +238,12 @@ parse_args(int argc, char **argv)
 	}
 	if (o->interactive && o->no_cli) {
 		fprintf(stderr, "mcfwd: -i and --no-cli exclude each other\n");
+		return -EINVAL;
+	}
+	/* opened now, not at exit: a path that cannot be written was found
+	 * only then, after the run, with exit status 0 */
+	if (ms_log_path && (ms_log_file = fopen(ms_log_path, "w")) == NULL) {
+		fprintf(stderr, "mcfwd: --ms-log %s: %s\n", ms_log_path, strerror(errno));
 		return -EINVAL;
 	}
 	return 0;
@@ -370,6 +377,10 @@ main(int argc, char **argv)
 	if (ms_log_path)
 		ms_log_write();
 out:
+	if (ms_log_file != NULL) { /* a start-up failure: nothing recorded */
+		fclose(ms_log_file);
+		ms_log_file = NULL;
+	}
 	cli_interactive_stop();
 	if (err[0] != 0)
 		app.o.stats_on_exit = false; /* it never forwarded: no counters to bury the error in */

@@ -343,6 +343,14 @@ def scenario_bad_config():
     check(r.rc == 0 and re.search(r"^%s +%s +p0 +p1\(1\) .* never$" % (S1, G1), r.out, re.M)
           is not None, "notimeout: --mfe-timeout 0 does not mean never:\n" + r.out[-600:])
     r.cleanup()
+    # --ms-log to a path that cannot be written: a bad option at start-up
+    # (found by a black-box test: it ran, and said so only at exit, status 0)
+    r = Run("badopt-mslog", nports=1, config="", cmds="quit\n",
+            extra=["--ms-log", "/nonexistent/mcfwd-dir/x.csv"]).run(timeout=30)
+    check(r.rc == 2 and r.out.strip().splitlines()[-1] ==
+          "mcfwd: --ms-log /nonexistent/mcfwd-dir/x.csv: No such file or directory"
+          and "mcfwd> quit" not in r.out, "badopt-mslog: rc %s:\n%s" % (r.rc, r.out[-400:]))
+    r.cleanup()
 
 
 def scenario_release_under_traffic():
