@@ -844,6 +844,11 @@ map_queues(char *err, size_t errlen)
 				snprintf(err, errlen, "--portmap: lcore %lu is not a worker lcore", l);
 				return -EINVAL;
 			}
+			/* a port pinned twice: the last one silently won */
+			if (pin[p] >= 0) {
+				snprintf(err, errlen, "--portmap: duplicate port %lu", p);
+				return -EINVAL;
+			}
 			pin[p] = wi;
 			s = *e ? e + 1 : e;
 		}

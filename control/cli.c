@@ -1119,8 +1119,16 @@ cmd_igmp(int argc, char **argv, FILE *out, char *err, size_t errlen)
 	bool running = igmp_if_enabled(app.igmp, id);
 	if (running)
 		(void)igmp_if_cfg_given(app.igmp, id, &c);
+	/* an option given twice is an error, as in the configuration (the
+	 * last one silently won) */
+	bool given[RTE_DIM(IGMP_OPTS) + 1] = { false }; /* the last: require-router-alert */
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "require-router-alert") == 0) {
+			if (given[RTE_DIM(IGMP_OPTS)]) {
+				snprintf(err, errlen, "igmp enable: duplicate '%s'", argv[i]);
+				return -EINVAL;
+			}
+			given[RTE_DIM(IGMP_OPTS)] = true;
 			c.require_router_alert = true;
 			continue;
 		}
@@ -1131,6 +1139,11 @@ cmd_igmp(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		if (o == NULL)
 			return igmp_usage(err, errlen, "igmp enable: unknown option '%s'",
 					  shown(argv[i], wb, sizeof(wb)));
+		if (given[o - IGMP_OPTS]) {
+			snprintf(err, errlen, "igmp enable: duplicate '%s'", o->name);
+			return -EINVAL;
+		}
+		given[o - IGMP_OPTS] = true;
 		if (i + 1 >= argc)
 			return igmp_usage(err, errlen, "igmp enable: %s needs a value (%lu..%lu%s)", o->name,
 					  o->min, o->max, o->unit);

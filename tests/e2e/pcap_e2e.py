@@ -351,6 +351,11 @@ def scenario_bad_config():
           "mcfwd: --ms-log /nonexistent/mcfwd-dir/x.csv: No such file or directory"
           and "mcfwd> quit" not in r.out, "badopt-mslog: rc %s:\n%s" % (r.rc, r.out[-400:]))
     r.cleanup()
+    # a port given twice in --portmap (found by a black-box test: the last won)
+    r = Run("badopt-portmap", nports=2, config="", cmds="quit\n", extra=["--portmap", "0:1,0:1"]).run(timeout=30)
+    check(r.rc == 2 and r.out.strip().splitlines()[-1] == "mcfwd: --portmap: duplicate port 0",
+          "badopt-portmap: rc %s:\n%s" % (r.rc, r.out[-400:]))
+    r.cleanup()
 
 
 def scenario_release_under_traffic():
@@ -1194,6 +1199,18 @@ def scenario_bad_cli():
                    ("3", "no port '2' (ports: 0 1)"), ("4", "no port 'x1' (ports: 0 1)"),
                    ("5", "no port '99' (ports: 0 1)")] and len(re.findall(r"NIC statistics", r.out)) == 2,
           "badcli-port: %s" % errs)
+    r.cleanup()
+    # an igmp enable option given twice is an error, as in the configuration
+    # (found by a black-box test: the last one silently won)
+    r = Run("badcli-dup", nports=2, config="iface p0 port 0\niface p1 port 1\n",
+            cmds="igmp enable p1 version 3 version 2\nigmp enable p1 require-router-alert robustness 3 "
+            "require-router-alert\nigmp enable p1 query-interval 30 query-interval 30\n"
+            "show ip igmp interface\nquit\n").run(timeout=60)
+    errs = re.findall(r"cmds:(\d+): error: (.+)$", r.out, re.M)
+    check(errs == [("1", "igmp enable: duplicate 'version'"), ("2", "igmp enable: duplicate 'require-router-alert'"),
+                   ("3", "igmp enable: duplicate 'query-interval'")]
+          and "IGMP on p1" not in r.out and not re.search(r"^p1\b", r.out, re.M),
+          "badcli-dup: %s\n%s" % (errs, r.out[-600:]))
     r.cleanup()
 
 
