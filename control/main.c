@@ -23,7 +23,7 @@
 #include "mcfwd_config.h"
 
 int app_init(char *err, size_t errlen);
-int app_fini(void);
+int app_fini(bool report);
 
 static void
 usage(const char *prog)
@@ -382,9 +382,8 @@ out:
 		ms_log_file = NULL;
 	}
 	cli_interactive_stop();
-	if (err[0] != 0)
-		app.o.stats_on_exit = false; /* it never forwarded: no counters to bury the error in */
-	if (app_fini() != 0 && ret == 0)
+	/* a start-up error: no counters, accounting or pool tally to bury it in */
+	if (app_fini(err[0] == 0) != 0 && ret == 0)
 		ret = 3;
 	if (err[0] != 0)
 		fprintf(stderr, "mcfwd: %s\n", err); /* last: what went wrong at start-up */

@@ -356,6 +356,13 @@ def scenario_bad_config():
     check(r.rc == 2 and r.out.strip().splitlines()[-1] == "mcfwd: --portmap: duplicate port 0",
           "badopt-portmap: rc %s:\n%s" % (r.rc, r.out[-400:]))
     r.cleanup()
+    # a start-up configuration error: the error last and no counters, nor
+    # the exit's accounting and pool lines (found by a black-box test)
+    r = Run("badcfg-quiet", nports=2, config="iface x port 99\n", cmds="quit\n").run(timeout=30)
+    check(r.rc == 1 and re.search(r"mcfwd\.conf:1: .*'99'$", r.out.strip().splitlines()[-1]) is not None
+          and "accounting:" not in r.out and "mbufs back" not in r.out,
+          "badcfg-quiet: rc %s:\n%s" % (r.rc, r.out[-600:]))
+    r.cleanup()
 
 
 def scenario_release_under_traffic():
