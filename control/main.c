@@ -228,7 +228,9 @@ parse_args(int argc, char **argv)
 		case O_MSLOG: ms_log_path = optarg; break;
 		case O_HELP: usage(argv[0]); exit(0);
 		default:
-			usage(argv[0]);
+			/* getopt has named the option (unknown, ambiguous, a value
+			 * missing or not allowed); that is the last line, as for
+			 * every bad option, not buried under the usage */
 			return -EINVAL;
 		}
 	}

@@ -356,6 +356,14 @@ def scenario_bad_config():
     check(r.rc == 2 and r.out.strip().splitlines()[-1] == "mcfwd: --portmap: duplicate port 0",
           "badopt-portmap: rc %s:\n%s" % (r.rc, r.out[-400:]))
     r.cleanup()
+    # an unknown option or a missing value: the option named on the last
+    # line (found by a black-box test: the usage followed it)
+    for extra, last in ((["--bogus"], "mcfwd: unrecognized option '--bogus'"),
+                        (["--burst"], "mcfwd: option '--burst' requires an argument")):
+        r = Run("badopt-getopt", nports=1, config="", cmds="quit\n", extra=extra).run(timeout=30)
+        check(r.rc == 2 and r.out.strip().splitlines()[-1] == last,
+              "badopt-getopt %s: rc %s, want 2 and the error last:\n%s" % (extra, r.rc, r.out[-400:]))
+        r.cleanup()
     # a start-up configuration error: the error last and no counters, nor
     # the exit's accounting and pool lines (found by a black-box test)
     r = Run("badcfg-quiet", nports=2, config="iface x port 99\n", cmds="quit\n").run(timeout=30)
