@@ -844,6 +844,11 @@ map_queues(char *err, size_t errlen)
 				snprintf(err, errlen, "--portmap: lcore %lu is not a worker lcore", l);
 				return -EINVAL;
 			}
+			/* a port pinned twice: the last one silently won */
+			if (pin[p] >= 0) {
+				snprintf(err, errlen, "--portmap: duplicate port %lu", p);
+				return -EINVAL;
+			}
 			pin[p] = wi;
 			s = *e ? e + 1 : e;
 		}
@@ -1766,8 +1771,13 @@ drain_rings(void)
 			rte_pktmbuf_free_bulk(m, n);
 }
 
+/* Stop and free everything. report: a run that got going, whose exit
+ * prints the counters (unless --no-stats), the accounting line and the
+ * pools' tally; false (a start-up that failed): its error is to be the
+ * last line with no counters above it (README), so only a problem (an
+ * accounting gap, an mbuf leak) is printed. @return 1 on such a problem. */
 int
-app_fini(void)
+app_fini(bool report)
 {
 	int leaked = 0;
 	/* the seed's sequence for every protocol still running */
@@ -1784,16 +1794,17 @@ app_fini(void)
 		(void)rte_eth_dev_stop(p);
 	}
 	drain_rings();
-	if (app.o.stats_on_exit && app.n_workers)
+	if (report && app.o.stats_on_exit && app.n_workers)
 		cli_show_stats(stdout, false);
 	if (app.n_workers) {
 		/* workers are stopped: the raw totals are exact */
 		struct mcfwd_wstats t;
 		app_stats_sum(&t);
 		int64_t gap = mcfwd_worker_stats_check(&t);
-		printf("accounting: %" PRIu64 " received + %" PRIu64 " handed back = %" PRIu64
-		       " fates (gap %" PRId64 ")\n", t.rx_pkts, t.reinjected,
-		       (uint64_t)((int64_t)(t.rx_pkts + t.reinjected) + gap), gap);
+		if (report || gap != 0)
+			printf("accounting: %" PRIu64 " received + %" PRIu64 " handed back = %" PRIu64
+			       " fates (gap %" PRId64 ")\n", t.rx_pkts, t.reinjected,
+			       (uint64_t)((int64_t)(t.rx_pkts + t.reinjected) + gap), gap);
 		if (gap != 0)
 			leaked = 1;
 	}
@@ -1805,7 +1816,8 @@ app_fini(void)
 	if (app.pool && app.clone_pool) {
 		unsigned int av = rte_mempool_avail_count(app.pool), sz = app.pool->size;
 		unsigned int cav = rte_mempool_avail_count(app.clone_pool), csz = app.clone_pool->size;
-		APP_LOG(INFO, "mbufs back in their pools: %u/%u, clones %u/%u\n", av, sz, cav, csz);
+		if (report)
+			APP_LOG(INFO, "mbufs back in their pools: %u/%u, clones %u/%u\n", av, sz, cav, csz);
 		if (av != sz || cav != csz) {
 			APP_LOG(ERR, "mbuf leak: %u mbufs, %u clones not returned\n", sz - av, csz - cav);
 			leaked = 1;

@@ -562,6 +562,29 @@ port_stats_one(FILE *out, uint16_t p)
 		c.tx_pkts, c.tx_discards);
 }
 
+/* A port number as a command's word: a port there is. Every command that
+ * takes one says the same for one that is not (port detach said its
+ * usage, set link-down "not a port number", for a port that does not
+ * exist). @return 0 (*port set) or -ENOENT with the message. */
+static int
+port_word(const char *w, uint16_t *port, char *err, size_t errlen)
+{
+	char *e;
+	unsigned long p = isdigit((unsigned char)w[0]) ? strtoul(w, &e, 10) : MCFWD_MAX_PORTS;
+	if (p >= MCFWD_MAX_PORTS || *e || !app.port[p].used) {
+		/* the ports there are (a detach leaves holes) */
+		char l[160] = "", wb[200];
+		size_t k = 0;
+		for (uint16_t q = 0; q < MCFWD_MAX_PORTS && k + 8 < sizeof(l); q++)
+			if (app.port[q].used)
+				k += (size_t)snprintf(l + k, sizeof(l) - k, "%s%u", k ? " " : "", q);
+		snprintf(err, errlen, "no port '%s' (ports: %s)", shown(w, wb, sizeof(wb)), l);
+		return -ENOENT;
+	}
+	*port = (uint16_t)p;
+	return 0;
+}
+
 static int
 cmd_show_port_stats(int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
@@ -575,19 +598,10 @@ cmd_show_port_stats(int argc, char **argv, FILE *out, char *err, size_t errlen)
 				port_stats_one(out, p);
 		return 0;
 	}
-	char *e;
-	unsigned long p = strtoul(argv[0], &e, 10);
-	if (*e || e == argv[0] || p >= MCFWD_MAX_PORTS || !app.port[p].used) {
-		/* the ports there are (a detach leaves holes) */
-		char l[160] = "";
-		size_t k = 0;
-		for (uint16_t q = 0; q < MCFWD_MAX_PORTS && k + 8 < sizeof(l); q++)
-			if (app.port[q].used)
-				k += (size_t)snprintf(l + k, sizeof(l) - k, "%s%u", k ? " " : "", q);
-		snprintf(err, errlen, "no port '%s' (ports: %s)", argv[0], l);
+	uint16_t p = 0;
+	if (port_word(argv[0], &p, err, errlen) < 0)
 		return -ENOENT;
-	}
-	port_stats_one(out, (uint16_t)p);
+	port_stats_one(out, p);
 	return 0;
 }
 
@@ -715,6 +729,20 @@ join(int argc, char **argv, char *b, size_t n)
 		k += (size_t)snprintf(b + k, n - k, "%s%s", i ? " " : "", argv[i]);
 }
 
+/* Runtime edits change the running static configuration; they never start
+ * static (an empty start after 'protocol shutdown static' dropped the
+ * configuration's other routes and thresholds). @return true, with the
+ * message, when it is not running. */
+static bool
+static_down(char *err, size_t errlen)
+{
+	if (mcfwd_static_running(app.st))
+		return false;
+	snprintf(err, errlen, "protocol static is not running (%sprotocol static load FILE)",
+		 app.cfg_path[0] ? "reload, or " : "");
+	return true;
+}
+
 /* mroute add from IF [source S] group G to IF... ; mroute del [source S] group G */
 static int
 cmd_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
@@ -748,6 +776,8 @@ cmd_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
 			snprintf(err, errlen, "group: '%s' is not a multicast address", argv[i + 1]);
 			return -EINVAL;
 		}
+		if (static_down(err, errlen))
+			return -ENOENT;
 		int rc = mcfwd_static_mroute_del(app.st, s, g);
 		if (rc < 0)
 			snprintf(err, errlen, "no static mroute for that %s", s ? "(S,G)" : "(*,G)");
@@ -782,6 +812,8 @@ cmd_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
 			snprintf(err, errlen, "unknown interface '%s'", m->oifs[i]);
 			rc = -ENOENT;
 		}
+	if (rc == 0 && static_down(err, errlen))
+		rc = -ENOENT;
 	if (rc == 0) {
 		rc = mcfwd_static_mroute_add(app.st, iif, m->src, m->grp, oifs, m->n_oifs, err, errlen);
 		if (rc < 0 && !err[0])
@@ -943,13 +975,10 @@ cmd_set_link(int argc, char **argv, FILE *out, char *err, size_t errlen, bool up
 		snprintf(err, errlen, "usage: set link-%s port N", up ? "up" : "down");
 		return -EINVAL;
 	}
-	char *e;
-	unsigned long p = strtoul(argv[1], &e, 10);
-	if (*e || e == argv[1] || p >= MCFWD_MAX_PORTS) {
-		snprintf(err, errlen, "'%s' is not a port number", argv[1]);
-		return -EINVAL;
-	}
-	return app_set_link((uint16_t)p, up, err, errlen);
+	uint16_t p = 0;
+	if (port_word(argv[1], &p, err, errlen) < 0)
+		return -ENOENT;
+	return app_set_link(p, up, err, errlen);
 }
 
 static int
@@ -977,16 +1006,17 @@ cmd_set_punt_rate(int argc, char **argv, FILE *out, char *err, size_t errlen)
 static int
 cmd_port(int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
-	char *e;
-	unsigned long p = argc == 2 ? strtoul(argv[1], &e, 10) : 0;
-	if (argc != 2 || strcmp(argv[0], "detach") || *e || e == argv[1] || p >= MCFWD_MAX_PORTS) {
+	uint16_t p = 0;
+	if (argc != 2 || strcmp(argv[0], "detach")) {
 		snprintf(err, errlen, "usage: port detach N");
 		return -EINVAL;
 	}
+	if (port_word(argv[1], &p, err, errlen) < 0)
+		return -ENOENT;
 	uint64_t t0 = app_now_ms();
-	int rc = app_port_detach((uint16_t)p, err, errlen);
+	int rc = app_port_detach(p, err, errlen);
 	if (rc == 0)
-		fprintf(out, "port %lu detached in %" PRIu64 " ms\n", p, app_now_ms() - t0);
+		fprintf(out, "port %u detached in %" PRIu64 " ms\n", p, app_now_ms() - t0);
 	return rc;
 }
 
@@ -1089,8 +1119,16 @@ cmd_igmp(int argc, char **argv, FILE *out, char *err, size_t errlen)
 	bool running = igmp_if_enabled(app.igmp, id);
 	if (running)
 		(void)igmp_if_cfg_given(app.igmp, id, &c);
+	/* an option given twice is an error, as in the configuration (the
+	 * last one silently won) */
+	bool given[RTE_DIM(IGMP_OPTS) + 1] = { false }; /* the last: require-router-alert */
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "require-router-alert") == 0) {
+			if (given[RTE_DIM(IGMP_OPTS)]) {
+				snprintf(err, errlen, "igmp enable: duplicate '%s'", argv[i]);
+				return -EINVAL;
+			}
+			given[RTE_DIM(IGMP_OPTS)] = true;
 			c.require_router_alert = true;
 			continue;
 		}
@@ -1101,6 +1139,11 @@ cmd_igmp(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		if (o == NULL)
 			return igmp_usage(err, errlen, "igmp enable: unknown option '%s'",
 					  shown(argv[i], wb, sizeof(wb)));
+		if (given[o - IGMP_OPTS]) {
+			snprintf(err, errlen, "igmp enable: duplicate '%s'", o->name);
+			return -EINVAL;
+		}
+		given[o - IGMP_OPTS] = true;
 		if (i + 1 >= argc)
 			return igmp_usage(err, errlen, "igmp enable: %s needs a value (%lu..%lu%s)", o->name,
 					  o->min, o->max, o->unit);
@@ -1421,8 +1464,19 @@ cli_exec(const char *line, FILE *out, const char *src, unsigned int lineno)
 {
 	static char *argv[MAXARGS];
 	char err[1024] = "";
-	char *buf = strdup(line);
+	char *buf = NULL;
 	int rc;
+	/* README: a line is at most 4096 characters, as in a configuration
+	 * (its line ending not counted); a longer one was executed */
+	size_t len = strlen(line);
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	if (len > MCFWD_CFG_LINE_MAX) {
+		snprintf(err, sizeof(err), "line longer than %d characters", MCFWD_CFG_LINE_MAX);
+		rc = -E2BIG;
+		goto report;
+	}
+	buf = strdup(line);
 	if (buf == NULL)
 		return -ENOMEM;
 	int argc = split(buf, argv, MAXARGS);

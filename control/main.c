@@ -20,9 +20,10 @@
 #include <rte_pdump.h>
 
 #include "app.h"
+#include "mcfwd_config.h"
 
 int app_init(char *err, size_t errlen);
-int app_fini(void);
+int app_fini(bool report);
 
 static void
 usage(const char *prog)
@@ -76,6 +77,7 @@ static unsigned int stdin_line;
 #define MSLOG_ROWS 120000
 #define MSLOG_MARKS 256
 static const char *ms_log_path;
+static FILE *ms_log_file; /* opened with the options: a bad path is a bad option */
 static struct {
 	uint64_t t0, t1;
 	char text[96];
@@ -101,11 +103,10 @@ ms_log_start(void)
 static void
 ms_log_write(void)
 {
-	FILE *f = fopen(ms_log_path, "w");
-	if (f == NULL) {
-		fprintf(stderr, "mcfwd: --ms-log %s: %s\n", ms_log_path, strerror(errno));
+	FILE *f = ms_log_file;
+	ms_log_file = NULL;
+	if (f == NULL)
 		return;
-	}
 	fprintf(f, "# tsc_hz %" PRIu64 "\n", rte_get_tsc_hz());
 	for (unsigned int i = 0; i < ms_n_marks; i++)
 		fprintf(f, "# cmd %" PRIu64 " %" PRIu64 " %s\n", ms_marks[i].t0, ms_marks[i].t1,
@@ -128,7 +129,8 @@ ms_log_write(void)
 			fprintf(f, "\n");
 		}
 	}
-	fclose(f);
+	if (fclose(f) != 0)
+		fprintf(stderr, "mcfwd: --ms-log %s: %s\n", ms_log_path, strerror(errno));
 }
 
 static void
@@ -226,7 +228,9 @@ parse_args(int argc, char **argv)
 		case O_MSLOG: ms_log_path = optarg; break;
 		case O_HELP: usage(argv[0]); exit(0);
 		default:
-			usage(argv[0]);
+			/* getopt has named the option (unknown, ambiguous, a value
+			 * missing or not allowed); that is the last line, as for
+			 * every bad option, not buried under the usage */
 			return -EINVAL;
 		}
 	}
@@ -236,6 +240,12 @@ parse_args(int argc, char **argv)
 	}
 	if (o->interactive && o->no_cli) {
 		fprintf(stderr, "mcfwd: -i and --no-cli exclude each other\n");
+		return -EINVAL;
+	}
+	/* opened now, not at exit: a path that cannot be written was found
+	 * only then, after the run, with exit status 0 */
+	if (ms_log_path && (ms_log_file = fopen(ms_log_path, "w")) == NULL) {
+		fprintf(stderr, "mcfwd: --ms-log %s: %s\n", ms_log_path, strerror(errno));
 		return -EINVAL;
 	}
 	return 0;
@@ -252,6 +262,7 @@ on_signal(int sig)
 static char stdin_buf[8192];
 static size_t stdin_len;
 static bool stdin_eof;
+static bool stdin_skip; /* the rest of an over-long line: dropped up to its newline */
 
 static void
 stdin_ready(int fd, uint32_t ev, void *arg)
@@ -272,6 +283,13 @@ stdin_ready(int fd, uint32_t ev, void *arg)
 		return;
 	}
 	stdin_len += (size_t)r;
+	if (stdin_skip) { /* an over-long line's tail was run as a line of its own */
+		char *e = memchr(stdin_buf, '\n', stdin_len);
+		size_t used = e ? (size_t)(e + 1 - stdin_buf) : stdin_len;
+		memmove(stdin_buf, stdin_buf + used, stdin_len - used);
+		stdin_len -= used;
+		stdin_skip = e == NULL;
+	}
 	/* commands may run the control loop (sleep): stop watching meanwhile */
 	(void)mgm_fd_del(app.mgm, fd);
 	char *nl;
@@ -284,9 +302,12 @@ stdin_ready(int fd, uint32_t ev, void *arg)
 		stdin_len -= used;
 	}
 	if (stdin_len == sizeof(stdin_buf) - 1) {
-		fprintf(stdout, "stdin:%u: error: line longer than %zu bytes, dropped\n",
-			stdin_line + 1, sizeof(stdin_buf) - 2);
+		/* longer than the buffer, so than a line may be (cli_exec says
+		 * the same for the shorter ones) */
+		fprintf(stdout, "stdin:%u: error: line longer than %d characters\n", ++stdin_line,
+			MCFWD_CFG_LINE_MAX);
 		stdin_len = 0;
+		stdin_skip = true;
 	}
 	if (!app.quit)
 		(void)mgm_fd_add(app.mgm, fd, EPOLLIN, stdin_ready, NULL);
@@ -358,10 +379,13 @@ main(int argc, char **argv)
 	if (ms_log_path)
 		ms_log_write();
 out:
+	if (ms_log_file != NULL) { /* a start-up failure: nothing recorded */
+		fclose(ms_log_file);
+		ms_log_file = NULL;
+	}
 	cli_interactive_stop();
-	if (err[0] != 0)
-		app.o.stats_on_exit = false; /* it never forwarded: no counters to bury the error in */
-	if (app_fini() != 0 && ret == 0)
+	/* a start-up error: no counters, accounting or pool tally to bury it in */
+	if (app_fini(err[0] == 0) != 0 && ret == 0)
 		ret = 3;
 	if (err[0] != 0)
 		fprintf(stderr, "mcfwd: %s\n", err); /* last: what went wrong at start-up */

@@ -860,38 +860,31 @@ mcfwd_static_mroute_add(struct mcfwd_static *s, uint32_t iif, uint32_t src, uint
 				return -EINVAL;
 			}
 	}
-	bool started = false;
 	int rc;
+	/* an edit of the running configuration: starting static here, empty,
+	 * would drop what a shut-down configuration had (its other routes,
+	 * interfaces and TTL thresholds) behind the caller's back */
 	if (!s->running) {
-		struct state *st = state_new();
-		if (st == NULL)
-			return OOM(err, errlen);
-		if ((rc = install(s, st, err, errlen)) < 0) {
-			state_free(st);
-			return rc;
-		}
-		started = true;
+		emsg(err, errlen, "protocol static is not running");
+		return -ENOENT;
 	}
 	struct state *st = s->cur;
 	struct sroute *r = route_get(st, src, grp);
 	if (r != NULL && r->iif != iif) {
 		emsg(err, errlen, "mroute %s exists from interface %s", sg(src, grp).s, ifn(s, r->iif).s);
-		rc = -EEXIST;
-		goto stop;
+		return -EEXIST;
 	}
 	for (int i = -1; i < (int)n; i++) {
 		struct sif *f = sif_get(st, i < 0 ? iif : oifs[i]);
 		if (f && f->disabled) {
 			emsg(err, errlen, "interface %s is disabled (%s:%u)", ifn(s, f->ifindex).s,
 			     fname(&f->ploc), f->ploc.line);
-			rc = -EINVAL;
-			goto stop;
+			return -EINVAL;
 		}
 		if (f && !f->owned) {
 			emsg(err, errlen, "interface %s was released: take it back first",
 			     ifn(s, f->ifindex).s);
-			rc = -EINVAL;
-			goto stop;
+			return -EINVAL;
 		}
 	}
 	/* what is new: the OIFs, and the interfaces to record */
@@ -1000,9 +993,6 @@ undo:
 	free(nr);
 	free(add);
 	free(fresh);
-stop:
-	if (started && rc < 0)
-		(void)mcfwd_static_shutdown(s);
 	return rc;
 }
 

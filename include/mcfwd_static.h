@@ -119,11 +119,13 @@ int mcfwd_static_shutdown(struct mcfwd_static *s);
 bool mcfwd_static_running(const struct mcfwd_static *s);
 
 /**
- * Add an mroute at run time (src 0: a (*,G) template). Starts static
- * (empty) if it was not running. If (src, grp) exists with the same iif,
- * the OIFs are added to it; with another iif: -EEXIST. Interfaces are
- * taken as needed. All or nothing.
- * @return 0, -EINVAL (bad address, iif among oifs, duplicate oif, n 0 or
+ * Add an mroute at run time (src 0: a (*,G) template) to the running
+ * configuration. Not running (never applied, or shut down): -ENOENT, and
+ * static is not started (an empty start would silently drop what a
+ * shut-down configuration had); mcfwd_static_apply() starts it. If (src,
+ * grp) exists with the same iif, the OIFs are added to it; with another
+ * iif: -EEXIST. Interfaces are taken as needed. All or nothing.
+ * @return 0, -ENOENT (not running), -EINVAL (bad address, iif among oifs, duplicate oif, n 0 or
  *   above MCFWD_CFG_OIFS_MAX, an interface disabled by a phyint or released
  *   with mcfwd_static_iface_release()),
  *   -EEXIST, or the MGM error (-EEXIST: an interface owned by another

@@ -490,7 +490,16 @@ test_runtime_add_del(void **state)
 	char *e = f->err;
 	size_t el = sizeof(f->err);
 
-	/* not running: add starts it */
+	/* not running: add is refused and does not start it (it once started
+	 * static empty, dropping a shut-down configuration's routes) */
+	assert_int_equal(mcfwd_static_mroute_add(f->s, 0, S1, G1, o12, 2, e, el), -ENOENT);
+	assert_string_equal(e, "protocol static is not running");
+	assert_false(mcfwd_static_running(f->s));
+	assert_int_equal(mgm_membership_count(f->m), 0);
+	owner_is(f, 0, -1);
+	owner_is(f, 1, -1);
+	/* an empty configuration starts it; then the add edits it */
+	assert_int_equal(apply(f, "# nothing\n"), 0);
 	assert_int_equal(mcfwd_static_mroute_add(f->s, 0, S1, G1, o12, 2, e, el), 0);
 	assert_true(mcfwd_static_running(f->s));
 	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 0, NULL, 0), 0);
@@ -581,10 +590,19 @@ test_runtime_add_del(void **state)
 	assert_int_equal(mcfwd_static_mroute_del(f->s, S1, G1), 0);
 	owner_is(f, 1, MCFWD_STATIC_PROTO_ID);
 	owner_is(f, 0, -1);
-	/* a failed add that started static stops it again */
+	/* shut down: an add is refused; the configuration's phyint interface,
+	 * the route's and its threshold are not brought back by a partial start */
+	assert_int_equal(apply(f, "phyint eth1 enable ttl-threshold 9\n"
+				  "mroute from eth0 group 232.1.1.1 to eth1 eth2\n"), 0);
 	assert_int_equal(mcfwd_static_shutdown(f->s), 0);
-	assert_int_equal(mcfwd_static_mroute_add(f->s, 0, S1, G1, (uint32_t[]){ 6 }, 1, e, el), -EEXIST);
+	assert_int_equal(mcfwd_static_mroute_add(f->s, 3, S2, G2, (uint32_t[]){ 1 }, 1, e, el), -ENOENT);
+	assert_string_equal(e, "protocol static is not running");
 	assert_false(mcfwd_static_running(f->s));
+	assert_int_equal(mgm_membership_count(f->m), 0);
+	for (uint32_t x = 0; x < 6; x++) /* eth6 is another protocol's */
+		owner_is(f, x, -1);
+	assert_int_equal(mgm_interface_ttl_get(f->m, 1), 1);
+	assert_int_equal(mcfwd_static_mroute_del(f->s, 0, G1), -ENOENT);
 }
 
 static void

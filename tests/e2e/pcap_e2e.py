@@ -343,6 +343,34 @@ def scenario_bad_config():
     check(r.rc == 0 and re.search(r"^%s +%s +p0 +p1\(1\) .* never$" % (S1, G1), r.out, re.M)
           is not None, "notimeout: --mfe-timeout 0 does not mean never:\n" + r.out[-600:])
     r.cleanup()
+    # --ms-log to a path that cannot be written: a bad option at start-up
+    # (found by a black-box test: it ran, and said so only at exit, status 0)
+    r = Run("badopt-mslog", nports=1, config="", cmds="quit\n",
+            extra=["--ms-log", "/nonexistent/mcfwd-dir/x.csv"]).run(timeout=30)
+    check(r.rc == 2 and r.out.strip().splitlines()[-1] ==
+          "mcfwd: --ms-log /nonexistent/mcfwd-dir/x.csv: No such file or directory"
+          and "mcfwd> quit" not in r.out, "badopt-mslog: rc %s:\n%s" % (r.rc, r.out[-400:]))
+    r.cleanup()
+    # a port given twice in --portmap (found by a black-box test: the last won)
+    r = Run("badopt-portmap", nports=2, config="", cmds="quit\n", extra=["--portmap", "0:1,0:1"]).run(timeout=30)
+    check(r.rc == 2 and r.out.strip().splitlines()[-1] == "mcfwd: --portmap: duplicate port 0",
+          "badopt-portmap: rc %s:\n%s" % (r.rc, r.out[-400:]))
+    r.cleanup()
+    # an unknown option or a missing value: the option named on the last
+    # line (found by a black-box test: the usage followed it)
+    for extra, last in ((["--bogus"], "mcfwd: unrecognized option '--bogus'"),
+                        (["--burst"], "mcfwd: option '--burst' requires an argument")):
+        r = Run("badopt-getopt", nports=1, config="", cmds="quit\n", extra=extra).run(timeout=30)
+        check(r.rc == 2 and r.out.strip().splitlines()[-1] == last,
+              "badopt-getopt %s: rc %s, want 2 and the error last:\n%s" % (extra, r.rc, r.out[-400:]))
+        r.cleanup()
+    # a start-up configuration error: the error last and no counters, nor
+    # the exit's accounting and pool lines (found by a black-box test)
+    r = Run("badcfg-quiet", nports=2, config="iface x port 99\n", cmds="quit\n").run(timeout=30)
+    check(r.rc == 1 and re.search(r"mcfwd\.conf:1: .*'99'$", r.out.strip().splitlines()[-1]) is not None
+          and "accounting:" not in r.out and "mbufs back" not in r.out,
+          "badcfg-quiet: rc %s:\n%s" % (r.rc, r.out[-600:]))
+    r.cleanup()
 
 
 def scenario_release_under_traffic():
@@ -1138,6 +1166,74 @@ def scenario_bad_cli():
     check(re.search(r"error: mroute \(10\.0\.0\.1, 232\.1\.1\.1\) exists from interface 'p0'$", r.out, re.M)
           is not None, "badcli: a conflicting mroute's interface not named")
     r.cleanup()
+    # mroute add after 'protocol shutdown static' is refused: it restarted
+    # static with that one route, the configuration's other routes,
+    # interfaces and ttl-thresholds gone (found by a black-box test)
+    cfg2 = ("iface p0 port 0\niface p1 port 1\niface p2 port 2\niface p3 port 3\n"
+            "phyint p3 enable ttl-threshold 10\nmroute from p0 group %s to p1 p3\n"
+            "mroute from p0 source %s group %s to p2\n" % (G1, S1, G2))
+    cmds2 = ("protocol shutdown static\nshow protocols\nshow interfaces json\n"
+             "mroute add from p0 group %s to p2\nmroute del group %s\n"
+             "show protocols\nshow interfaces json\nreload\nshow protocols\nquit\n" % (G9, G1))
+    r = Run("badcli-down", nports=4, config=cfg2, cmds=cmds2).run(timeout=60)
+    errs = re.findall(r"cmds:(\d+): error: (.+)$", r.out, re.M)
+    want = "protocol static is not running (reload, or protocol static load FILE)"
+    check(errs == [("4", want), ("5", want)], "badcli-down: errors %s, want lines 4 and 5: %s" % (errs, want))
+    prot = re.findall(r"^static +(\S+) +(\d+) +(\d+)", r.out, re.M)
+    check(prot == [("down", "0", "0"), ("down", "0", "0"), ("running", "4", "2")],
+          "badcli-down: static after shutdown, refused add, reload: %s" % prot)
+    ifs = [l for l in r.out.splitlines() if l.startswith("[{")]
+    check(len(ifs) == 2 and ifs[0] == ifs[1], "badcli-down: interfaces changed:\n%s" % "\n".join(ifs))
+    check(r.rc == 0, "badcli-down: exit status %s" % r.rc)
+    r.cleanup()
+    # a line longer than 4096 characters is an error, not run (found by a
+    # black-box test: it ran), from a file and from stdin; on stdin the
+    # tail of a line longer than the read buffer was run as a line of its own
+    long_ = "set punt-rate 77" + " " * 4081  # 4097 characters
+    just = "set punt-rate 66" + " " * 4080   # 4096: a command
+    r = Run("badcli-long", nports=1, config="", cmds="%s\n%s\nquit\n" % (long_, just)).run(timeout=60)
+    check(re.findall(r"cmds:(\d+): error: (.+)$", r.out, re.M) == [("1", "line longer than 4096 characters")]
+          and "punt rate: 77" not in r.out and "punt rate: 66 packets" in r.out,
+          "badcli-long: a 4097-character line ran or a 4096-character one did not:\n%s" %
+          re.sub(r" {100,}", " ... ", r.out[-800:]))
+    r.cleanup()
+    r = Run("badcli-long-stdin", nports=1, config="", cmds="")
+    i = r.argv.index("--cmdline-file")
+    del r.argv[i:i + 2]
+    r.argv.remove("--no-cli")
+    feed = " " * 8191 + "set punt-rate 55\n" + long_ + "\n" + just + "\nquit\n"
+    p = subprocess.run(r.argv, input=feed, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, timeout=60)
+    errs = re.findall(r"^stdin:(\d+): error: (.+)$", p.stdout, re.M)
+    check(p.returncode == 0 and errs == [("1", "line longer than 4096 characters"),
+                                         ("2", "line longer than 4096 characters")]
+          and "punt rate: 55" not in p.stdout and "punt rate: 77" not in p.stdout
+          and "punt rate: 66 packets" in p.stdout,
+          "badcli-long-stdin: rc %s, errors %s:\n%s" % (p.returncode, errs, p.stdout[-800:]))
+    r.cleanup()
+    # a port that does not exist: every command taking a port says so, with
+    # the ports there are, as 'show port stats' (found by a black-box test:
+    # port detach said its usage, set link-down "'99' is not a port number")
+    r = Run("badcli-port", nports=2, config="", cmds="port detach 99\nset link-down port 99\n"
+            "set link-up port 2\nport detach x1\nshow port stats 99\nshow port stats all\nquit\n").run(timeout=60)
+    errs = re.findall(r"cmds:(\d+): error: (.+)$", r.out, re.M)
+    check(errs == [("1", "no port '99' (ports: 0 1)"), ("2", "no port '99' (ports: 0 1)"),
+                   ("3", "no port '2' (ports: 0 1)"), ("4", "no port 'x1' (ports: 0 1)"),
+                   ("5", "no port '99' (ports: 0 1)")] and len(re.findall(r"NIC statistics", r.out)) == 2,
+          "badcli-port: %s" % errs)
+    r.cleanup()
+    # an igmp enable option given twice is an error, as in the configuration
+    # (found by a black-box test: the last one silently won)
+    r = Run("badcli-dup", nports=2, config="iface p0 port 0\niface p1 port 1\n",
+            cmds="igmp enable p1 version 3 version 2\nigmp enable p1 require-router-alert robustness 3 "
+            "require-router-alert\nigmp enable p1 query-interval 30 query-interval 30\n"
+            "show ip igmp interface\nquit\n").run(timeout=60)
+    errs = re.findall(r"cmds:(\d+): error: (.+)$", r.out, re.M)
+    check(errs == [("1", "igmp enable: duplicate 'version'"), ("2", "igmp enable: duplicate 'require-router-alert'"),
+                   ("3", "igmp enable: duplicate 'query-interval'")]
+          and "IGMP on p1" not in r.out and not re.search(r"^p1\b", r.out, re.M),
+          "badcli-dup: %s\n%s" % (errs, r.out[-600:]))
+    r.cleanup()
 
 
 def scenario_reload():
@@ -1315,7 +1411,7 @@ quit
     got = sorted((x["prefix"], x["interface"]) for x in rts or [])
     check(got == [("10.0.0.0/24", "p0"), ("10.2.0.0/24", "p1")],
           "detach: routes after detaching p2: %s" % got)
-    check(re.search(r"cmds:11: error: no port 2", r.out) is not None, "detach: second detach not refused")
+    check(re.search(r"cmds:11: error: no port '2' \(ports: 0 1\)", r.out) is not None, "detach: second detach not refused")
     check(re.search(r"cmds:13: error: port 0 is the last port", r.out) is not None, "detach: last port detached")
     check(not re.search(r"^\S+\s+\S+\s+p2v?\s", r.out, re.M), "detach: p2 or p2v still listed")
     check("mbufs back in their pools" in r.out and "mbuf leak" not in r.out, "detach: mbufs not back")
