@@ -352,6 +352,15 @@ main(int argc, char **argv)
 		APP_LOG(WARNING, "telemetry commands not registered\n");
 	if (app.o.config && app_config_load(app.o.config, false, err, sizeof(err)) < 0)
 		goto out;
+	if (!app.o.config) {
+		/* no file: static runs with nothing, for routes added at run
+		 * time (as smcroute started bare); only an explicit shutdown
+		 * stops it */
+		struct mcfwd_config none;
+		memset(&none, 0, sizeof(none));
+		if (mcfwd_static_apply(app.st, &none, err, sizeof(err)) < 0)
+			goto out;
+	}
 	if (!app.o.interactive)
 		app_forwarding(true);
 	if (app.o.cmdline_file) {

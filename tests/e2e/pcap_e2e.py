@@ -1186,6 +1186,19 @@ def scenario_bad_cli():
     check(len(ifs) == 2 and ifs[0] == ifs[1], "badcli-down: interfaces changed:\n%s" % "\n".join(ifs))
     check(r.rc == 0, "badcli-down: exit status %s" % r.rc)
     r.cleanup()
+    # without --config static runs with nothing: routes are added at run
+    # time (as to smcroute started bare), and only a shutdown stops that
+    r = Run("badcli-noconf", nports=2, cmds="mroute add from net_pcap0 group %s to net_pcap1\n"
+            "show protocols\nprotocol shutdown static\n"
+            "mroute add from net_pcap0 group %s to net_pcap1\nquit\n" % (G9, G9))
+    i = r.argv.index("--config")
+    del r.argv[i:i + 2]
+    r = r.run(timeout=60)
+    errs = re.findall(r"cmds:(\d+): error: (.+)$", r.out, re.M)
+    check(r.rc == 0 and errs == [("4", "protocol static is not running (protocol static load FILE)")]
+          and re.search(r"^static +running +2 +1 ", r.out, re.M) is not None,
+          "badcli-noconf: add without --config, then after a shutdown: %s\n%s" % (errs, r.out[-800:]))
+    r.cleanup()
     # a line longer than 4096 characters is an error, not run (found by a
     # black-box test: it ran), from a file and from stdin; on stdin the
     # tail of a line longer than the read buffer was run as a line of its own
