@@ -693,60 +693,63 @@ st_mgroup(struct pctx *p, char **tok, int n, struct mcfwd_cfg_loc loc)
 	return 0;
 }
 
-static int parse_buf(struct pctx *p, const char *text, size_t len);
+static int parse_one(struct pctx *p, const char *s, size_t len);
 
 /* ---------------------------------------------------------------- */
 /* Files                                                             */
 
-/* Whole file into memory (NUL-terminated). 0 or -errno. */
+/* The lines of an open file, read as they come: never more than one line
+ * (MCFWD_CFG_LINE_MAX characters) is held, so an endless or binary file
+ * (/dev/zero, a FIFO) stops at its first over-long line or NUL byte
+ * instead of being read whole first. A read error sets *io (the caller
+ * reports it as "cannot read"). */
 static int
-read_file(const char *path, char **out, size_t *len)
+parse_stream(struct pctx *p, FILE *f, bool *io)
 {
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return -errno;
-	size_t cap = 4096, n = 0;
-	char *b = malloc(cap);
+	char *b = malloc(MCFWD_CFG_LINE_MAX + 1);
+	size_t n = 0;
 	int rc = 0;
-	if (b == NULL) {
-		fclose(f);
-		return -ENOMEM;
-	}
+	if (b == NULL)
+		return perr(p, -ENOMEM, "out of memory");
 	for (;;) {
-		if (n + 1 >= cap) {
-			char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(b, cap * 2);
-			if (nb == NULL) {
-				rc = -ENOMEM;
-				break;
-			}
-			b = nb;
-			cap *= 2;
-		}
-		size_t r = fread(b + n, 1, cap - n - 1, f);
-		n += r;
-		if (r == 0) {
-			if (ferror(f))
+		int ch = getc_unlocked(f);
+		if (ch == EOF) {
+			if (ferror(f)) {
 				rc = errno ? -errno : -EIO;
+				*io = true;
+			} else if (n > 0) { /* a last line without a newline */
+				p->line++;
+				rc = parse_one(p, b, n);
+			}
 			break;
 		}
+		if (ch == '\n') {
+			p->line++;
+			if ((rc = parse_one(p, b, n)) < 0)
+				break;
+			n = 0;
+			continue;
+		}
+		if (ch == 0 || n == MCFWD_CFG_LINE_MAX) {
+			p->line++;
+			rc = ch == 0 ? perr(p, -EINVAL, "NUL byte in the line")
+				     : perr(p, -EINVAL, "line longer than %d characters",
+					    MCFWD_CFG_LINE_MAX);
+			break;
+		}
+		b[n++] = (char)ch;
 	}
-	fclose(f);
-	if (rc < 0) {
-		free(b);
-		return rc;
-	}
-	b[n] = 0;
-	*out = b;
-	*len = n;
-	return 0;
+	free(b);
+	return rc;
 }
 
 /* Parse the file at `path` (already resolved against the includer). */
 static int
 parse_path(struct pctx *p, const char *path)
 {
-	char *text = NULL, *real;
-	size_t len = 0;
+	char *real;
+	FILE *f = NULL;
+	bool io = false;
 	int rc;
 
 	real = realpath(path, NULL);
@@ -760,15 +763,16 @@ parse_path(struct pctx *p, const char *path)
 			return perr(p, -EINVAL, "include cycle: '%s' is already being read",
 				    q(path).s);
 		}
-	rc = read_file(path, &text, &len);
-	if (rc < 0) {
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		rc = -errno;
 		free(real);
 		goto cannot;
 	}
 	const char *name = file_intern(p->cfg, path);
 	if (name == NULL) {
 		free(real);
-		free(text);
+		fclose(f);
 		return -ENOMEM;
 	}
 	const char *ofile = p->file;
@@ -776,13 +780,14 @@ parse_path(struct pctx *p, const char *path)
 	p->stack[p->depth++] = real;
 	p->file = name;
 	p->line = 0;
-	rc = parse_buf(p, text, len);
+	rc = parse_stream(p, f, &io);
 	p->depth--;
 	p->file = ofile;
 	p->line = oline;
 	free(real);
-	free(text);
-	return rc;
+	fclose(f);
+	if (!io)
+		return rc;
 cannot:
 	if (p->file == NULL)
 		msg(p->err, p->errlen, "%s: cannot read: %s", path, strerror(-rc));

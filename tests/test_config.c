@@ -13,7 +13,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <ftw.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <cmocka.h>
 
 #include "mcfwd_config.h"
@@ -577,6 +581,73 @@ test_files(void **state)
 	assert_int_equal(chdir(cwd), 0);
 }
 
+/* ---- endless input ---- */
+
+/* An endless or binary file stops at its first over-long line or NUL
+ * byte: nothing reads on to the end first (found by a black-box test:
+ * `--config /dev/zero` grew to GBs and never ended). The FIFO's writer
+ * never closes it, so a reader that wants the whole file hangs (the
+ * alarm ends the test then). */
+static void
+test_endless(void **state)
+{
+	(void)state;
+	struct mcfwd_config c;
+	char want[1024];
+	const char *fifo = path_of("endless.fifo");
+
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	pid_t w = fork();
+	assert_true(w >= 0);
+	if (w == 0) {
+		static char x[3 * MCFWD_CFG_LINE_MAX];
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* not past a test that failed */
+		memset(x, 'x', sizeof(x));
+		int fd = open(fifo, O_WRONLY);
+		if (fd < 0)
+			_exit(1);
+		if (write(fd, "phyint a enable\n", 16) != 16 || write(fd, x, sizeof(x)) < 0)
+			_exit(1);
+		pause(); /* keep it open: no end of file */
+		_exit(0);
+	}
+	alarm(20);
+	int rc = mcfwd_config_parse_file(fifo, &c, err, sizeof(err));
+	alarm(0);
+	kill(w, SIGKILL);
+	waitpid(w, NULL, 0);
+	assert_int_equal(rc, -EINVAL);
+	snprintf(want, sizeof(want), "%s:2: line longer than 4096 characters", fifo);
+	assert_string_equal(err, want);
+	assert_empty(&c);
+
+	alarm(20);
+	rc = mcfwd_config_parse_file("/dev/zero", &c, err, sizeof(err));
+	alarm(0);
+	assert_int_equal(rc, -EINVAL);
+	assert_string_equal(err, "/dev/zero:1: NUL byte in the line");
+	assert_empty(&c);
+
+	/* in an included file: the includer's loc is not involved */
+	write_file("zero.conf", "phyint a enable\ninclude /dev/zero\n");
+	rc = mcfwd_config_parse_file(path_of("zero.conf"), &c, err, sizeof(err));
+	assert_int_equal(rc, -EINVAL);
+	assert_string_equal(err, "/dev/zero:1: NUL byte in the line");
+	assert_empty(&c);
+
+	/* a long line in a regular file: its line, nothing after it parsed */
+	static char t[MCFWD_CFG_LINE_MAX + 64];
+	memset(t, ' ', sizeof(t));
+	memcpy(t, "phyint a enable\n\nphyint b enable #", 34);
+	memcpy(t + sizeof(t) - 8, "\nbogus\n", 8);
+	write_file("long.conf", t);
+	rc = mcfwd_config_parse_file(path_of("long.conf"), &c, err, sizeof(err));
+	assert_int_equal(rc, -EINVAL);
+	snprintf(want, sizeof(want), "%s:3: line longer than 4096 characters", path_of("long.conf"));
+	assert_string_equal(err, want);
+	assert_empty(&c);
+}
+
 /* ---- temp dir ---- */
 
 static int
@@ -603,6 +674,7 @@ main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_parse_line),
 		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_endless),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
