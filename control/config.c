@@ -22,6 +22,9 @@ struct mcfwd_cfg_priv {
 	/* iface indexes (open addressing, slot = iface index + 1, 0 empty) */
 	uint32_t *by_name, *by_port;
 	uint32_t tab_size;       /* power of two, > 2 * n_ifaces; 0: none yet */
+	/* route index by (prefix, len), the same way */
+	uint32_t *by_route;
+	uint32_t rtab_size;      /* power of two, > 2 * n_routes; 0: none yet */
 };
 
 #define MAX_TOKENS (MCFWD_CFG_LINE_MAX / 2 + 1)
@@ -84,6 +87,20 @@ q(const char *t)
 		i += 3;
 	}
 	r.s[i] = 0;
+	return r;
+}
+
+/* A.B.C.D/LEN for a message. */
+struct qpfx {
+	char s[20];
+};
+
+static struct qpfx
+qp(uint32_t a, uint8_t len)
+{
+	struct qpfx r;
+	snprintf(r.s, sizeof(r.s), "%u.%u.%u.%u/%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
+		 a & 255, len);
 	return r;
 }
 
@@ -314,6 +331,59 @@ iface_index(struct mcfwd_config *cfg)
 	return 0;
 }
 
+static uint32_t
+hash_route(uint32_t prefix, uint8_t len)
+{
+	uint32_t k = (prefix ^ len) * 0x9e3779b1u;
+	return k ^ (k >> 15);
+}
+
+/* Index of the route for prefix/len, or -1. */
+static long
+route_find(const struct mcfwd_config *cfg, uint32_t prefix, uint8_t len)
+{
+	const struct mcfwd_cfg_priv *pv = cfg->priv;
+	if (pv == NULL || pv->rtab_size == 0)
+		return -1;
+	for (uint32_t i = hash_route(prefix, len) & (pv->rtab_size - 1);;
+	     i = (i + 1) & (pv->rtab_size - 1)) {
+		uint32_t x = pv->by_route[i];
+		if (x == 0)
+			return -1;
+		if (cfg->routes[x - 1].prefix == prefix && cfg->routes[x - 1].len == len)
+			return (long)x - 1;
+	}
+}
+
+static void
+rtab_insert(const struct mcfwd_config *cfg, uint32_t *t, uint32_t size, uint32_t idx)
+{
+	uint32_t i = hash_route(cfg->routes[idx].prefix, cfg->routes[idx].len) & (size - 1);
+	while (t[i])
+		i = (i + 1) & (size - 1);
+	t[i] = idx + 1;
+}
+
+/* Index the route just appended (cfg->n_routes - 1). */
+static int
+route_index(struct mcfwd_config *cfg)
+{
+	struct mcfwd_cfg_priv *pv = cfg->priv;
+	if (pv->rtab_size < 2 * cfg->n_routes + 2) {
+		uint32_t ns = pv->rtab_size ? pv->rtab_size * 2 : 64;
+		uint32_t *t = calloc(ns, sizeof(*t));
+		if (t == NULL)
+			return -ENOMEM;
+		for (uint32_t i = 0; i + 1 < cfg->n_routes; i++)
+			rtab_insert(cfg, t, ns, i);
+		free(pv->by_route);
+		pv->by_route = t;
+		pv->rtab_size = ns;
+	}
+	rtab_insert(cfg, pv->by_route, pv->rtab_size, cfg->n_routes - 1);
+	return 0;
+}
+
 void
 mcfwd_config_free(struct mcfwd_config *cfg)
 {
@@ -332,6 +402,7 @@ mcfwd_config_free(struct mcfwd_config *cfg)
 		free(cfg->priv->files);
 		free(cfg->priv->by_name);
 		free(cfg->priv->by_port);
+		free(cfg->priv->by_route);
 		free(cfg->priv);
 	}
 	memset(cfg, 0, sizeof(*cfg));
@@ -457,10 +528,20 @@ st_route(struct pctx *p, char **tok, int n, struct mcfwd_cfg_loc loc)
 	if (n > 4)
 		return perr(p, -EINVAL, "unexpected '%s' after the route", q(tok[4]).s);
 	strcpy(r.via, tok[3]);
+	/* one route per prefix: a second one (even via the same interface)
+	 * is refused, not silently made the winner */
+	long o = route_find(p->cfg, r.prefix, r.len);
+	if (o >= 0)
+		return perr(p, -EINVAL, "duplicate route %s (%s:%u)", qp(r.prefix, r.len).s,
+			    p->cfg->routes[o].loc.file, p->cfg->routes[o].loc.line);
 	struct mcfwd_config *c = p->cfg;
 	if (grow(&c->routes, &c->priv->cap_routes, c->n_routes, sizeof(r)) < 0)
 		return -ENOMEM;
 	c->routes[c->n_routes++] = r;
+	if (route_index(c) < 0) {
+		c->n_routes--;
+		return -ENOMEM;
+	}
 	return 0;
 }
 

@@ -23,7 +23,8 @@
  * - iface: NAME is 1..31 of [A-Za-z0-9_.:-]; N 0..31, V 1..4094 (absent:
  *   untagged), LEN 0..32, M 68..9600. Names and (port, vlan) pairs are
  *   unique in a config.
- * - route: bits of PREFIX beyond LEN must be zero.
+ * - route: bits of PREFIX beyond LEN must be zero; one route per PREFIX/LEN
+ *   (a second one is an error, "duplicate route P/L (FILE:LINE)").
  * - phyint: exactly one of enable/disable; ttl-threshold 1..255 only with
  *   enable; `igmp` sets a flag (run IGMP there).
  * - mroute: without `source` a (*,G) template. G is in 224.0.0.0/4 and not

@@ -180,6 +180,43 @@ test_blanks_and_comments(void **state)
 	mcfwd_config_free(&c);
 }
 
+/* Addresses whose prefixes do not overlap, and routes of one address
+ * with different lengths, are fine. */
+static void
+test_addresses_and_routes(void **state)
+{
+	(void)state;
+	struct mcfwd_config c;
+	const char *t = "iface a port 0 address 10.0.0.1/25\n"
+			"iface b port 1 address 10.0.0.129/25\n"
+			"iface c port 2 address 10.0.1.1/32\n"
+			"iface d port 2 vlan 5 address 10.0.1.2/32\n"
+			"iface e port 3 address 1.2.3.4/8\n"
+			"iface f port 4 address 223.255.255.254/24\n"
+			"route 10.0.0.0/8 via a\n"
+			"route 10.0.0.0/16 via b\n"
+			"route 10.0.0.0/25 via b\n"
+			"route 0.0.0.0/0 via c\n";
+	assert_int_equal(parse(t, &c), 0);
+	assert_int_equal(c.n_ifaces, 6);
+	assert_int_equal(c.n_routes, 4);
+	mcfwd_config_free(&c);
+
+	/* many routes: the duplicate index grows and still finds them */
+	char line[64];
+	memset(&c, 0, sizeof(c));
+	for (uint32_t i = 0; i < 20000; i++) {
+		snprintf(line, sizeof(line), "route 10.%u.%u.0/24 via a", i >> 8, i & 255);
+		assert_int_equal(mcfwd_config_parse_line(&c, line, "r", i + 1, err, sizeof(err)), 0);
+	}
+	assert_int_equal(mcfwd_config_parse_line(&c, "route 10.33.7.0/24 via b", "r", 20001, err,
+						 sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "r:20001: duplicate route 10.33.7.0/24 (r:8456)");
+	assert_int_equal(c.n_routes, 20000);
+	mcfwd_config_free(&c);
+}
+
 /* ---- errors ---- */
 
 struct bad {
@@ -235,6 +272,11 @@ static const struct bad bad[] = {
 	{ "route 10.0.0.0/8 dev a", "cfg.conf:1: 'route' needs 'via IFNAME' after the prefix, got 'dev'" },
 	{ "route 10.0.0.0/8 via", "cfg.conf:1: 'via' needs an interface name, got nothing" },
 	{ "route 10.0.0.0/8 via a b", "cfg.conf:1: unexpected 'b' after the route" },
+	/* one route per prefix (found by a black-box test: the last won) */
+	{ "iface up0 port 0\niface rx2 port 2\nroute 10.9.0.0/16 via rx2\nroute 10.9.0.0/16 via up0",
+	  "cfg.conf:4: duplicate route 10.9.0.0/16 (cfg.conf:3)" },
+	{ "route 0.0.0.0/0 via a\nroute 10.0.0.0/8 via a\n\nroute 0.0.0.0/0 via a",
+	  "cfg.conf:4: duplicate route 0.0.0.0/0 (cfg.conf:1)" },
 	{ "mroute from a group 224.0.0.5 to b",
 	  "cfg.conf:1: group '224.0.0.5' is link-local (224.0.0.0/24), never routed" },
 	{ "mroute from a group 10.0.0.5 to b", "cfg.conf:1: group '10.0.0.5' is not multicast (224.0.0.0/4)" },
@@ -670,6 +712,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_all_forms),
 		cmocka_unit_test(test_blanks_and_comments),
+		cmocka_unit_test(test_addresses_and_routes),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_parse_line),
