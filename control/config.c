@@ -482,6 +482,12 @@ st_iface(struct pctx *p, char **tok, int n, struct mcfwd_cfg_loc loc)
 				return perr(p, -EINVAL,
 					    "'address' needs a prefix length 1..32, got '%s'",
 					    q(tok[i + 1]).s);
+			/* an interface's own address: not 0.0.0.0, multicast,
+			 * broadcast or loopback */
+			if (!mcfwd_ipv4_src_ok(f.addr) || (f.addr >> 24) == 127)
+				return perr(p, -EINVAL,
+					    "'address' must be a unicast address, got '%s'",
+					    q(tok[i + 1]).s);
 		}
 		*seen = true;
 	}

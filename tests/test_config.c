@@ -263,6 +263,18 @@ static const struct bad bad[] = {
 	{ "iface a port 1 address 10.0.0.01/8", "cfg.conf:1: 'address' needs A.B.C.D/LEN, got '10.0.0.01/8'" },
 	{ "iface a port 1 address 10.0.0/8", "cfg.conf:1: 'address' needs A.B.C.D/LEN, got '10.0.0/8'" },
 	{ "iface a port 1 speed 10", "cfg.conf:1: unexpected 'speed' in 'iface'" },
+	/* an interface address is unicast (found by a black-box test:
+	 * 224.0.0.1/24 was taken) */
+	{ "iface x port 3 address 224.0.0.1/24",
+	  "cfg.conf:1: 'address' must be a unicast address, got '224.0.0.1/24'" },
+	{ "iface x port 3 address 239.255.255.255/32",
+	  "cfg.conf:1: 'address' must be a unicast address, got '239.255.255.255/32'" },
+	{ "iface x port 3 address 0.0.0.0/8",
+	  "cfg.conf:1: 'address' must be a unicast address, got '0.0.0.0/8'" },
+	{ "iface x port 3 address 255.255.255.255/32",
+	  "cfg.conf:1: 'address' must be a unicast address, got '255.255.255.255/32'" },
+	{ "iface x port 3 address 127.0.0.1/8",
+	  "cfg.conf:1: 'address' must be a unicast address, got '127.0.0.1/8'" },
 	{ "iface a port 1\niface a port 2", "cfg.conf:2: iface 'a' already defined at cfg.conf:1" },
 	{ "iface a port 1 vlan 5\niface b port 1 vlan 5",
 	  "cfg.conf:2: port 1 vlan 5 is already iface 'a' (cfg.conf:1)" },
