@@ -502,6 +502,20 @@ st_iface(struct pctx *p, char **tok, int n, struct mcfwd_cfg_loc loc)
 		return perr(p, -EINVAL, "port %u vlan %u is already iface '%s' (%s:%u)", f.port,
 			    f.vlan, p->cfg->ifaces[o].name, p->cfg->ifaces[o].loc.file,
 			    p->cfg->ifaces[o].loc.line);
+	/* each address's prefix is its interface's connected route (RPF):
+	 * two interfaces whose prefixes overlap would fight over it, as a
+	 * router refuses ("% 10.0.0.0 overlaps with Ethernet0"). A config
+	 * is the whole set of addresses (a load drops the others), so the
+	 * config's own interfaces are all there is to check. */
+	for (uint32_t i = 0; f.has_addr && i < p->cfg->n_ifaces; i++) {
+		const struct mcfwd_cfg_iface *o = &p->cfg->ifaces[i];
+		uint8_t l = o->addr_len < f.addr_len ? o->addr_len : f.addr_len;
+		if (o->has_addr && ((o->addr ^ f.addr) & mask_of(l)) == 0)
+			return perr(p, -EINVAL,
+				    "address %s overlaps with iface '%s' address %s (%s:%u)",
+				    qp(f.addr, f.addr_len).s, o->name, qp(o->addr, o->addr_len).s,
+				    o->loc.file, o->loc.line);
+	}
 	struct mcfwd_config *c = p->cfg;
 	if (grow(&c->ifaces, &c->priv->cap_ifaces, c->n_ifaces, sizeof(f)) < 0)
 		return -ENOMEM;

@@ -275,6 +275,16 @@ static const struct bad bad[] = {
 	  "cfg.conf:1: 'address' must be a unicast address, got '255.255.255.255/32'" },
 	{ "iface x port 3 address 127.0.0.1/8",
 	  "cfg.conf:1: 'address' must be a unicast address, got '127.0.0.1/8'" },
+	/* connected prefixes of two interfaces may not overlap (found by a
+	 * black-box test: the second took the first's connected route) */
+	{ "iface up0 port 0 address 10.0.0.254/24\niface p1 port 1\niface x port 3 address 10.0.0.1/24",
+	  "cfg.conf:3: address 10.0.0.1/24 overlaps with iface 'up0' address 10.0.0.254/24 (cfg.conf:1)" },
+	{ "iface up0 port 0 address 10.0.0.254/24\niface x port 3 address 10.0.0.1/16",
+	  "cfg.conf:2: address 10.0.0.1/16 overlaps with iface 'up0' address 10.0.0.254/24 (cfg.conf:1)" },
+	{ "iface up0 port 0 address 10.0.0.254/16\niface x port 3 vlan 9 address 10.0.7.1/30",
+	  "cfg.conf:2: address 10.0.7.1/30 overlaps with iface 'up0' address 10.0.0.254/16 (cfg.conf:1)" },
+	{ "iface a port 0 address 192.168.1.1/32\niface b port 1 address 192.168.1.1/32",
+	  "cfg.conf:2: address 192.168.1.1/32 overlaps with iface 'a' address 192.168.1.1/32 (cfg.conf:1)" },
 	{ "iface a port 1\niface a port 2", "cfg.conf:2: iface 'a' already defined at cfg.conf:1" },
 	{ "iface a port 1 vlan 5\niface b port 1 vlan 5",
 	  "cfg.conf:2: port 1 vlan 5 is already iface 'a' (cfg.conf:1)" },
