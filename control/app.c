@@ -457,17 +457,19 @@ connected_iface(uint32_t prefix, uint8_t len)
 
 /* A reload makes addresses and routes what the new file says: those the
  * running configuration set and the new one does not go (interfaces stay:
- * protocols and IGMP may hold them). */
+ * protocols and IGMP may hold them). Addresses (addrs) go before the new
+ * ones are added, routes (!addrs) after. */
 static void
-config_drop_stale(const struct mcfwd_config *c)
+config_drop_stale(const struct mcfwd_config *c, bool addrs)
 {
-	for (uint32_t id = 0; id < app.n_ifs; id++) {
+	for (uint32_t id = 0; addrs && id < app.n_ifs; id++) {
 		struct app_iface *f = &app.ifs[id];
 		if (!f->used || f->addr == 0)
 			continue;
 		bool kept = false;
 		for (uint32_t i = 0; i < c->n_ifaces && !kept; i++)
-			kept = c->ifaces[i].has_addr &&
+			kept = c->ifaces[i].has_addr && c->ifaces[i].addr == f->addr &&
+			       c->ifaces[i].addr_len == f->plen &&
 			       app.dp.rx_map[c->ifaces[i].port][c->ifaces[i].vlan] == id;
 		if (kept)
 			continue;
@@ -475,7 +477,7 @@ config_drop_stale(const struct mcfwd_config *c)
 		f->addr = 0;
 		f->plen = 0;
 	}
-	for (uint32_t i = 0; app.cfg && i < app.cfg->n_routes; i++) {
+	for (uint32_t i = 0; !addrs && app.cfg && i < app.cfg->n_routes; i++) {
 		const struct mcfwd_cfg_route *r = &app.cfg->routes[i];
 		bool kept = false;
 		for (uint32_t j = 0; j < c->n_routes && !kept; j++)
@@ -493,18 +495,23 @@ config_drop_stale(const struct mcfwd_config *c)
 static int
 config_apply_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 {
-	for (uint32_t i = 0; i < c->n_ifaces; i++) {
-		const struct mcfwd_cfg_iface *f = &c->ifaces[i];
-		uint16_t cur = app.dp.rx_map[f->port][f->vlan];
-		int id = cur;
-		if (cur == MFC_IFID_NONE) {
-			id = iface_add(f->name, f->port, f->vlan, f->mtu);
-			if (id < 0) {
-				snprintf(err, errlen, "%s:%u: cannot create interface '%s': %s",
-					 f->loc.file, f->loc.line, f->name, strerror(-id));
-				return id;
+	/* the interfaces that exist are renamed first, then the new ones
+	 * made: a new one may take the name an existing one gives up */
+	for (int pass = 0; pass < 2; pass++)
+		for (uint32_t i = 0; i < c->n_ifaces; i++) {
+			const struct mcfwd_cfg_iface *f = &c->ifaces[i];
+			uint16_t cur = app.dp.rx_map[f->port][f->vlan];
+			if ((cur == MFC_IFID_NONE) != (pass == 1))
+				continue;
+			if (cur == MFC_IFID_NONE) {
+				int id = iface_add(f->name, f->port, f->vlan, f->mtu);
+				if (id < 0) {
+					snprintf(err, errlen, "%s:%u: cannot create interface '%s': %s",
+						 f->loc.file, f->loc.line, f->name, strerror(-id));
+					return id;
+				}
+				continue;
 			}
-		} else {
 			snprintf(app.ifs[cur].name, APP_IFNAME, "%s", f->name);
 			/* the file's MTU, or the default when it gives none: a
 			 * reload is the file, not the file over the last one */
@@ -514,23 +521,28 @@ config_apply_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 				iface_publish(cur);
 			}
 		}
-		if (f->has_addr && app.ifs[id].addr != f->addr) {
-			if (app.ifs[id].addr)
-				(void)mgm_interface_address_delete(app.mgm, (uint32_t)id,
-								   app.ifs[id].addr, app.ifs[id].plen);
-			int rc = mgm_interface_address_add(app.mgm, (uint32_t)id, f->addr, f->addr_len);
-			if (rc < 0 && rc != -EEXIST) {
-				snprintf(err, errlen, "%s:%u: address of '%s': %s", f->loc.file,
-					 f->loc.line, f->name, strerror(-rc));
-				return rc;
-			}
-			app.ifs[id].addr = f->addr;
-			app.ifs[id].plen = f->addr_len;
+	/* addresses that go or change are deleted before any is added: a
+	 * prefix moving to another interface is then free when it comes
+	 * (MGM refuses a connected prefix two interfaces would claim; it was
+	 * added over the old one, whose delete then took the route away) */
+	config_drop_stale(c, true);
+	for (uint32_t i = 0; i < c->n_ifaces; i++) {
+		const struct mcfwd_cfg_iface *f = &c->ifaces[i];
+		uint16_t id = app.dp.rx_map[f->port][f->vlan];
+		if (!f->has_addr || app.ifs[id].addr != 0)
+			continue; /* none, or kept as it is */
+		int rc = mgm_interface_address_add(app.mgm, id, f->addr, f->addr_len);
+		if (rc < 0) {
+			snprintf(err, errlen, "%s:%u: address of '%s': %s", f->loc.file, f->loc.line,
+				 f->name, strerror(-rc));
+			return rc;
 		}
+		app.ifs[id].addr = f->addr;
+		app.ifs[id].plen = f->addr_len;
 	}
 	/* before the routes: dropping an address drops its connected route,
 	 * which a route statement may give again */
-	config_drop_stale(c);
+	config_drop_stale(c, false);
 	for (uint32_t i = 0; i < c->n_routes; i++) {
 		const struct mcfwd_cfg_route *r = &c->routes[i];
 		uint32_t id;

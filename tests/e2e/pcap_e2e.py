@@ -1207,6 +1207,47 @@ quit
           and [x["mtu"] for x in jm[1]] == [1500, 1500],
           "reload: MTU not back to the default: %s" % [[x["mtu"] for x in j] for j in jm])
     rm.cleanup()
+    # connected prefixes (found by a black-box test): a file whose two
+    # interfaces' prefixes overlap is refused and changes nothing (it was
+    # taken, the second interface took the route, and the first file
+    # loaded again left no route for up0's prefix); a prefix that moves
+    # to another interface, and two interfaces that swap addresses, keep
+    # a connected route for every address (old ones go before new ones
+    # come: MGM refuses a prefix two interfaces claim)
+    pa, pb, pc, pd = (os.path.join(d, n) for n in ("pa.conf", "pb.conf", "pc.conf", "pd.conf"))
+    two = "iface up0 port 0 address 10.0.0.254/24\niface p1 port 1 address 10.1.0.254/24\n"
+    for path, text in ((pa, two), (pb, two + "iface x port 2 address 10.0.0.1/24\n"),
+                       (pc, "iface up0 port 0\niface p1 port 1 address 10.1.0.254/24\n"
+                            "iface x port 2 address 10.0.0.1/24\n"),
+                       (pd, "iface up0 port 0 address 10.1.0.1/24\niface p1 port 1 address 10.0.0.1/24\n"
+                            "iface x port 2\n")):
+        with open(path, "w") as f:
+            f.write(text)
+    rp = Run("reload_prefix", nports=3, config=two,
+             cmds="".join("protocol static load %s\nshow ip route json\nshow interfaces json\n" % x
+                           for x in (pb, pa, pc, pa, pd)) + "quit\n").run(timeout=60)
+    jp = [json.loads(l) for l in rp.out.splitlines() if l.startswith("[")]
+    check(re.search(r"pb\.conf:3: address 10\.0\.0\.1/24 overlaps with iface 'up0' address "
+                    r"10\.0\.0\.254/24 \(.*pb\.conf:1\)", rp.out) is not None,
+          "reload: overlapping prefixes not refused with file, line and the other interface:\n"
+          + rp.out[-800:])
+    if check(rp.rc == 0 and len(jp) == 10, "reload_prefix: rc %s, %d JSON lines:\n%s"
+             % (rp.rc, len(jp), rp.out[-1500:])):
+        rts = [sorted((x["prefix"], x["interface"]) for x in jp[k]) for k in range(0, 10, 2)]
+        ads = [{x["name"]: x["address"] for x in jp[k]} for k in range(1, 10, 2)]
+        want_a = [("10.0.0.0/24", "up0"), ("10.1.0.0/24", "p1")]
+        check(rts[0] == want_a and ads[0].get("x", "") == "" and "x" not in ads[0],
+              "reload: the refused file changed routes or interfaces: %s %s" % (rts[0], ads[0]))
+        check(rts[1] == want_a, "reload: routes after the first file again: %s" % rts[1])
+        check(rts[2] == [("10.0.0.0/24", "x"), ("10.1.0.0/24", "p1")]
+              and ads[2].get("up0") == "" and ads[2].get("x") == "10.0.0.1/24",
+              "reload: a prefix moved to another interface: %s %s" % (rts[2], ads[2]))
+        check(rts[3] == want_a and ads[3].get("x") == "" and ads[3].get("up0") == "10.0.0.254/24",
+              "reload: the prefix moved back: %s %s" % (rts[3], ads[3]))
+        check(rts[4] == [("10.0.0.0/24", "p1"), ("10.1.0.0/24", "up0")]
+              and ads[4].get("up0") == "10.1.0.1/24" and ads[4].get("p1") == "10.0.0.1/24",
+              "reload: two interfaces swapping addresses: %s %s" % (rts[4], ads[4]))
+    rp.cleanup()
     shutil.rmtree(d, ignore_errors=True)
     js0 = [json.loads(l) for l in r0.out.splitlines() if l.startswith("[")]
     check(len(js0) == 2 and js0[0] == [] and all(x["address"] == "" for x in js0[1]),
