@@ -283,6 +283,12 @@ def scenario_bad_config():
         ("iface p0 port 0\nmgroup from nosuch group 232.1.1.1\n", r"mcfwd.conf:2: unknown interface 'nosuch'"),
         ("phyint p0 enable ttl-threshold 300\n", r"mcfwd.conf:1: .*ttl-threshold"),
         ("bogus statement\n", r"mcfwd.conf:1: .*bogus"),
+        # found by a black-box test: these were accepted
+        ("iface up0 port 0 address 10.0.0.254/24\niface x port 1 address 10.0.0.1/24\n",
+         r"mcfwd.conf:2: address 10\.0\.0\.1/24 overlaps with iface 'up0' address 10\.0\.0\.254/24"),
+        ("iface up0 port 0\niface rx1 port 1\nroute 10.9.0.0/16 via rx1\nroute 10.9.0.0/16 via up0\n",
+         r"mcfwd.conf:4: duplicate route 10\.9\.0\.0/16 \(.*mcfwd.conf:3\)"),
+        ("iface x port 1 address 224.0.0.1/24\n", r"mcfwd.conf:1: 'address' must be a unicast address"),
     ]
     for cfg, pat in cases:
         r = Run("badcfg", nports=2, config=cfg, cmds="quit\n").run(timeout=30)
@@ -294,6 +300,14 @@ def scenario_bad_config():
         check(re.search(pat, last) is not None and "forwarding statistics" not in r.out,
               "badcfg: %r: the error is not the last line:\n%s" % (cfg, r.out[-600:]))
         r.cleanup()
+    # an endless file (found by a black-box test: RSS grew to GBs, no end,
+    # SIGTERM unheard): the first line is refused at once
+    r = Run("zerocfg", nports=1, config="", cmds="quit\n")
+    r.argv[r.argv.index("--config") + 1] = "/dev/zero"
+    r.run(timeout=30)
+    check(r.rc != 0 and r.out.strip().splitlines()[-1].endswith("/dev/zero:1: NUL byte in the line"),
+          "zerocfg: rc %s:\n%s" % (r.rc, r.out[-400:]))
+    r.cleanup()
     # too little memory for the mbuf pool: a clear error with a hint
     r = Run("nomem", nports=2, config="", cmds="quit\n")
     r.argv = [a if a != "512" else "128" for a in r.argv]
