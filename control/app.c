@@ -415,7 +415,16 @@ config_check_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 				return -EEXIST;
 			}
 		uint16_t cur = app.dp.rx_map[f->port][f->vlan];
-		if (app_iface_by_name(f->name, &id) == 0 && id != cur) {
+		/* names are checked against the resulting set: a name another
+		 * interface has now is free if this file renames that one
+		 * (two interfaces may swap names). Names are only labels:
+		 * MGM, static, IGMP and the cache hold interface ids, and the
+		 * file's names resolve through pending_cfg while it applies */
+		bool renamed = false;
+		if (app_iface_by_name(f->name, &id) == 0 && id != cur)
+			for (uint32_t j = 0; j < c->n_ifaces && !renamed; j++)
+				renamed = app.dp.rx_map[c->ifaces[j].port][c->ifaces[j].vlan] == id;
+		if (app_iface_by_name(f->name, &id) == 0 && id != cur && !renamed) {
 			snprintf(err, errlen, "%s:%u: name '%s' is already interface %u (port %u vlan %u)",
 				 f->loc.file, f->loc.line, f->name, id, app.ifs[id].port, app.ifs[id].vlan);
 			return -EEXIST;
@@ -567,6 +576,8 @@ config_apply_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
  * reload: protocols may hold them). Its own failures are appended to err.
  * igmp_saved: which interfaces had IGMP by the configuration before (an
  * `igmp enable` from the CLI is not the file's to turn off). */
+static char names_saved[APP_MAX_IFACES][APP_IFNAME]; /* before the apply ("" : none) */
+
 static void
 config_rollback(struct mcfwd_config *failed, bool static_done, const bool *igmp_saved, char *err,
 		size_t errlen)
@@ -580,6 +591,19 @@ config_rollback(struct mcfwd_config *failed, bool static_done, const bool *igmp_
 	app.cfg = failed; /* config_drop_stale() drops what the running one set */
 	rc = config_apply_ifaces(old, e2, sizeof(e2));
 	app.cfg = keep;
+	/* every name as it was, also of interfaces the running file does not
+	 * name; an interface the failed file made keeps its name unless an
+	 * old one took it back (the file had renamed that one): then it is
+	 * named after its port */
+	for (uint32_t id = 0; id < app.n_ifs; id++)
+		if (app.ifs[id].used && names_saved[id][0])
+			memcpy(app.ifs[id].name, names_saved[id], APP_IFNAME);
+	for (uint32_t id = 0; id < app.n_ifs; id++) {
+		uint32_t o;
+		struct app_iface *f = &app.ifs[id];
+		if (f->used && !names_saved[id][0] && app_iface_by_name(f->name, &o) == 0 && o != id)
+			snprintf(f->name, APP_IFNAME, "%.20s.%u", app.port[f->port].name, f->vlan);
+	}
 	if (rc == 0 && static_done) {
 		if (keep != NULL) {
 			rc = mcfwd_static_apply(app.st, old, e2, sizeof(e2));
@@ -627,6 +651,9 @@ app_config_load(const char *path, bool reload, char *err, size_t errlen)
 	 * running configuration is put back */
 	static bool igmp_saved[APP_MAX_IFACES];
 	memcpy(igmp_saved, app.igmp_by_cfg, sizeof(igmp_saved));
+	for (uint32_t id = 0; id < APP_MAX_IFACES; id++)
+		snprintf(names_saved[id], APP_IFNAME, "%s",
+			 id < app.n_ifs && app.ifs[id].used ? app.ifs[id].name : "");
 	rc = config_apply_ifaces(c, err, errlen);
 	if (rc < 0)
 		goto undo;

@@ -1262,6 +1262,38 @@ quit
               and ads[4].get("up0") == "10.1.0.1/24" and ads[4].get("p1") == "10.0.0.1/24",
               "reload: two interfaces swapping addresses: %s %s" % (rts[4], ads[4]))
     rp.cleanup()
+    # two interfaces swapping names (found by a black-box test: refused at
+    # run time, "name 'rx3' is already interface 3", though the same file
+    # loads at start-up): names are checked against the file's own set,
+    # and its statements resolve to the interfaces as renamed. A file that
+    # swaps names and gives a new interface a name it freed, and then
+    # fails while applied, leaves every name as it was
+    sw, swbig = os.path.join(d, "sw.conf"), os.path.join(d, "swbig.conf")
+    with open(sw, "w") as f:
+        f.write("iface rx3 port 2\niface rx2 port 3\nphyint rx2 enable ttl-threshold 7\n")
+    with open(swbig, "w") as f:
+        f.write("iface rx2 port 2\niface rx3 port 3\niface p0new port 0\n"
+                "iface net_pcap0 port 1 vlan 9\n")
+        for i in range(65537):  # MGM holds 65536 memberships per interface
+            f.write("mroute from rx2 group 232.%d.%d.%d to rx3\n" % (i >> 16, (i >> 8) & 255, i & 255))
+    rs = Run("reload_swap", nports=4, config="iface rx2 port 2\niface rx3 port 3\n",
+             cmds="protocol static load %s\nshow interfaces json\nprotocol static load %s\n"
+                  "show interfaces json\nquit\n" % (sw, swbig)).run(timeout=120)
+    js = [json.loads(l) for l in rs.out.splitlines() if l.startswith("[")]
+    if check(rs.rc == 0 and len(js) == 2, "reload_swap: rc %s, %d JSON lines:\n%s"
+             % (rs.rc, len(js), rs.out[-1500:])):
+        by_port = lambda j: {(x["port"], x["vlan"]): (x["name"], x["ttl_threshold"]) for x in j}  # noqa: E731
+        b0, b1 = by_port(js[0]), by_port(js[1])
+        check(b0.get((2, 0)) == ("rx3", 1) and b0.get((3, 0)) == ("rx2", 7),
+              "reload_swap: names not swapped, or the phyint not on the renamed one: %s" % b0)
+        check({k: v[0] for k, v in b1.items()} ==
+              {(0, 0): "net_pcap0", (1, 0): "net_pcap1", (2, 0): "rx3", (3, 0): "rx2",
+               (1, 9): "net_pcap1.9"},
+              "reload_swap: a failed load left names changed or doubled: %s" % b1)
+    check(re.search(r"swbig\.conf:\d+: .*No space left on device; the running configuration is unchanged",
+                    rs.out) is not None, "reload_swap: no message for the file that failed:\n"
+          + rs.out[-800:])
+    rs.cleanup()
     shutil.rmtree(d, ignore_errors=True)
     js0 = [json.loads(l) for l in r0.out.splitlines() if l.startswith("[")]
     check(len(js0) == 2 and js0[0] == [] and all(x["address"] == "" for x in js0[1]),
