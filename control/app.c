@@ -415,7 +415,16 @@ config_check_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 				return -EEXIST;
 			}
 		uint16_t cur = app.dp.rx_map[f->port][f->vlan];
-		if (app_iface_by_name(f->name, &id) == 0 && id != cur) {
+		/* names are checked against the resulting set: a name another
+		 * interface has now is free if this file renames that one
+		 * (two interfaces may swap names). Names are only labels:
+		 * MGM, static, IGMP and the cache hold interface ids, and the
+		 * file's names resolve through pending_cfg while it applies */
+		bool renamed = false;
+		if (app_iface_by_name(f->name, &id) == 0 && id != cur)
+			for (uint32_t j = 0; j < c->n_ifaces && !renamed; j++)
+				renamed = app.dp.rx_map[c->ifaces[j].port][c->ifaces[j].vlan] == id;
+		if (app_iface_by_name(f->name, &id) == 0 && id != cur && !renamed) {
 			snprintf(err, errlen, "%s:%u: name '%s' is already interface %u (port %u vlan %u)",
 				 f->loc.file, f->loc.line, f->name, id, app.ifs[id].port, app.ifs[id].vlan);
 			return -EEXIST;
@@ -457,17 +466,19 @@ connected_iface(uint32_t prefix, uint8_t len)
 
 /* A reload makes addresses and routes what the new file says: those the
  * running configuration set and the new one does not go (interfaces stay:
- * protocols and IGMP may hold them). */
+ * protocols and IGMP may hold them). Addresses (addrs) go before the new
+ * ones are added, routes (!addrs) after. */
 static void
-config_drop_stale(const struct mcfwd_config *c)
+config_drop_stale(const struct mcfwd_config *c, bool addrs)
 {
-	for (uint32_t id = 0; id < app.n_ifs; id++) {
+	for (uint32_t id = 0; addrs && id < app.n_ifs; id++) {
 		struct app_iface *f = &app.ifs[id];
 		if (!f->used || f->addr == 0)
 			continue;
 		bool kept = false;
 		for (uint32_t i = 0; i < c->n_ifaces && !kept; i++)
-			kept = c->ifaces[i].has_addr &&
+			kept = c->ifaces[i].has_addr && c->ifaces[i].addr == f->addr &&
+			       c->ifaces[i].addr_len == f->plen &&
 			       app.dp.rx_map[c->ifaces[i].port][c->ifaces[i].vlan] == id;
 		if (kept)
 			continue;
@@ -475,7 +486,7 @@ config_drop_stale(const struct mcfwd_config *c)
 		f->addr = 0;
 		f->plen = 0;
 	}
-	for (uint32_t i = 0; app.cfg && i < app.cfg->n_routes; i++) {
+	for (uint32_t i = 0; !addrs && app.cfg && i < app.cfg->n_routes; i++) {
 		const struct mcfwd_cfg_route *r = &app.cfg->routes[i];
 		bool kept = false;
 		for (uint32_t j = 0; j < c->n_routes && !kept; j++)
@@ -493,18 +504,23 @@ config_drop_stale(const struct mcfwd_config *c)
 static int
 config_apply_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 {
-	for (uint32_t i = 0; i < c->n_ifaces; i++) {
-		const struct mcfwd_cfg_iface *f = &c->ifaces[i];
-		uint16_t cur = app.dp.rx_map[f->port][f->vlan];
-		int id = cur;
-		if (cur == MFC_IFID_NONE) {
-			id = iface_add(f->name, f->port, f->vlan, f->mtu);
-			if (id < 0) {
-				snprintf(err, errlen, "%s:%u: cannot create interface '%s': %s",
-					 f->loc.file, f->loc.line, f->name, strerror(-id));
-				return id;
+	/* the interfaces that exist are renamed first, then the new ones
+	 * made: a new one may take the name an existing one gives up */
+	for (int pass = 0; pass < 2; pass++)
+		for (uint32_t i = 0; i < c->n_ifaces; i++) {
+			const struct mcfwd_cfg_iface *f = &c->ifaces[i];
+			uint16_t cur = app.dp.rx_map[f->port][f->vlan];
+			if ((cur == MFC_IFID_NONE) != (pass == 1))
+				continue;
+			if (cur == MFC_IFID_NONE) {
+				int id = iface_add(f->name, f->port, f->vlan, f->mtu);
+				if (id < 0) {
+					snprintf(err, errlen, "%s:%u: cannot create interface '%s': %s",
+						 f->loc.file, f->loc.line, f->name, strerror(-id));
+					return id;
+				}
+				continue;
 			}
-		} else {
 			snprintf(app.ifs[cur].name, APP_IFNAME, "%s", f->name);
 			/* the file's MTU, or the default when it gives none: a
 			 * reload is the file, not the file over the last one */
@@ -514,23 +530,28 @@ config_apply_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 				iface_publish(cur);
 			}
 		}
-		if (f->has_addr && app.ifs[id].addr != f->addr) {
-			if (app.ifs[id].addr)
-				(void)mgm_interface_address_delete(app.mgm, (uint32_t)id,
-								   app.ifs[id].addr, app.ifs[id].plen);
-			int rc = mgm_interface_address_add(app.mgm, (uint32_t)id, f->addr, f->addr_len);
-			if (rc < 0 && rc != -EEXIST) {
-				snprintf(err, errlen, "%s:%u: address of '%s': %s", f->loc.file,
-					 f->loc.line, f->name, strerror(-rc));
-				return rc;
-			}
-			app.ifs[id].addr = f->addr;
-			app.ifs[id].plen = f->addr_len;
+	/* addresses that go or change are deleted before any is added: a
+	 * prefix moving to another interface is then free when it comes
+	 * (MGM refuses a connected prefix two interfaces would claim; it was
+	 * added over the old one, whose delete then took the route away) */
+	config_drop_stale(c, true);
+	for (uint32_t i = 0; i < c->n_ifaces; i++) {
+		const struct mcfwd_cfg_iface *f = &c->ifaces[i];
+		uint16_t id = app.dp.rx_map[f->port][f->vlan];
+		if (!f->has_addr || app.ifs[id].addr != 0)
+			continue; /* none, or kept as it is */
+		int rc = mgm_interface_address_add(app.mgm, id, f->addr, f->addr_len);
+		if (rc < 0) {
+			snprintf(err, errlen, "%s:%u: address of '%s': %s", f->loc.file, f->loc.line,
+				 f->name, strerror(-rc));
+			return rc;
 		}
+		app.ifs[id].addr = f->addr;
+		app.ifs[id].plen = f->addr_len;
 	}
 	/* before the routes: dropping an address drops its connected route,
 	 * which a route statement may give again */
-	config_drop_stale(c);
+	config_drop_stale(c, false);
 	for (uint32_t i = 0; i < c->n_routes; i++) {
 		const struct mcfwd_cfg_route *r = &c->routes[i];
 		uint32_t id;
@@ -555,6 +576,8 @@ config_apply_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
  * reload: protocols may hold them). Its own failures are appended to err.
  * igmp_saved: which interfaces had IGMP by the configuration before (an
  * `igmp enable` from the CLI is not the file's to turn off). */
+static char names_saved[APP_MAX_IFACES][APP_IFNAME]; /* before the apply ("" : none) */
+
 static void
 config_rollback(struct mcfwd_config *failed, bool static_done, const bool *igmp_saved, char *err,
 		size_t errlen)
@@ -568,6 +591,19 @@ config_rollback(struct mcfwd_config *failed, bool static_done, const bool *igmp_
 	app.cfg = failed; /* config_drop_stale() drops what the running one set */
 	rc = config_apply_ifaces(old, e2, sizeof(e2));
 	app.cfg = keep;
+	/* every name as it was, also of interfaces the running file does not
+	 * name; an interface the failed file made keeps its name unless an
+	 * old one took it back (the file had renamed that one): then it is
+	 * named after its port */
+	for (uint32_t id = 0; id < app.n_ifs; id++)
+		if (app.ifs[id].used && names_saved[id][0])
+			memcpy(app.ifs[id].name, names_saved[id], APP_IFNAME);
+	for (uint32_t id = 0; id < app.n_ifs; id++) {
+		uint32_t o;
+		struct app_iface *f = &app.ifs[id];
+		if (f->used && !names_saved[id][0] && app_iface_by_name(f->name, &o) == 0 && o != id)
+			snprintf(f->name, APP_IFNAME, "%.20s.%u", app.port[f->port].name, f->vlan);
+	}
 	if (rc == 0 && static_done) {
 		if (keep != NULL) {
 			rc = mcfwd_static_apply(app.st, old, e2, sizeof(e2));
@@ -615,6 +651,9 @@ app_config_load(const char *path, bool reload, char *err, size_t errlen)
 	 * running configuration is put back */
 	static bool igmp_saved[APP_MAX_IFACES];
 	memcpy(igmp_saved, app.igmp_by_cfg, sizeof(igmp_saved));
+	for (uint32_t id = 0; id < APP_MAX_IFACES; id++)
+		snprintf(names_saved[id], APP_IFNAME, "%s",
+			 id < app.n_ifs && app.ifs[id].used ? app.ifs[id].name : "");
 	rc = config_apply_ifaces(c, err, errlen);
 	if (rc < 0)
 		goto undo;

@@ -22,6 +22,9 @@ struct mcfwd_cfg_priv {
 	/* iface indexes (open addressing, slot = iface index + 1, 0 empty) */
 	uint32_t *by_name, *by_port;
 	uint32_t tab_size;       /* power of two, > 2 * n_ifaces; 0: none yet */
+	/* route index by (prefix, len), the same way */
+	uint32_t *by_route;
+	uint32_t rtab_size;      /* power of two, > 2 * n_routes; 0: none yet */
 };
 
 #define MAX_TOKENS (MCFWD_CFG_LINE_MAX / 2 + 1)
@@ -84,6 +87,20 @@ q(const char *t)
 		i += 3;
 	}
 	r.s[i] = 0;
+	return r;
+}
+
+/* A.B.C.D/LEN for a message. */
+struct qpfx {
+	char s[20];
+};
+
+static struct qpfx
+qp(uint32_t a, uint8_t len)
+{
+	struct qpfx r;
+	snprintf(r.s, sizeof(r.s), "%u.%u.%u.%u/%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
+		 a & 255, len);
 	return r;
 }
 
@@ -314,6 +331,59 @@ iface_index(struct mcfwd_config *cfg)
 	return 0;
 }
 
+static uint32_t
+hash_route(uint32_t prefix, uint8_t len)
+{
+	uint32_t k = (prefix ^ len) * 0x9e3779b1u;
+	return k ^ (k >> 15);
+}
+
+/* Index of the route for prefix/len, or -1. */
+static long
+route_find(const struct mcfwd_config *cfg, uint32_t prefix, uint8_t len)
+{
+	const struct mcfwd_cfg_priv *pv = cfg->priv;
+	if (pv == NULL || pv->rtab_size == 0)
+		return -1;
+	for (uint32_t i = hash_route(prefix, len) & (pv->rtab_size - 1);;
+	     i = (i + 1) & (pv->rtab_size - 1)) {
+		uint32_t x = pv->by_route[i];
+		if (x == 0)
+			return -1;
+		if (cfg->routes[x - 1].prefix == prefix && cfg->routes[x - 1].len == len)
+			return (long)x - 1;
+	}
+}
+
+static void
+rtab_insert(const struct mcfwd_config *cfg, uint32_t *t, uint32_t size, uint32_t idx)
+{
+	uint32_t i = hash_route(cfg->routes[idx].prefix, cfg->routes[idx].len) & (size - 1);
+	while (t[i])
+		i = (i + 1) & (size - 1);
+	t[i] = idx + 1;
+}
+
+/* Index the route just appended (cfg->n_routes - 1). */
+static int
+route_index(struct mcfwd_config *cfg)
+{
+	struct mcfwd_cfg_priv *pv = cfg->priv;
+	if (pv->rtab_size < 2 * cfg->n_routes + 2) {
+		uint32_t ns = pv->rtab_size ? pv->rtab_size * 2 : 64;
+		uint32_t *t = calloc(ns, sizeof(*t));
+		if (t == NULL)
+			return -ENOMEM;
+		for (uint32_t i = 0; i + 1 < cfg->n_routes; i++)
+			rtab_insert(cfg, t, ns, i);
+		free(pv->by_route);
+		pv->by_route = t;
+		pv->rtab_size = ns;
+	}
+	rtab_insert(cfg, pv->by_route, pv->rtab_size, cfg->n_routes - 1);
+	return 0;
+}
+
 void
 mcfwd_config_free(struct mcfwd_config *cfg)
 {
@@ -332,6 +402,7 @@ mcfwd_config_free(struct mcfwd_config *cfg)
 		free(cfg->priv->files);
 		free(cfg->priv->by_name);
 		free(cfg->priv->by_port);
+		free(cfg->priv->by_route);
 		free(cfg->priv);
 	}
 	memset(cfg, 0, sizeof(*cfg));
@@ -411,6 +482,12 @@ st_iface(struct pctx *p, char **tok, int n, struct mcfwd_cfg_loc loc)
 				return perr(p, -EINVAL,
 					    "'address' needs a prefix length 1..32, got '%s'",
 					    q(tok[i + 1]).s);
+			/* an interface's own address: not 0.0.0.0, multicast,
+			 * broadcast or loopback */
+			if (!mcfwd_ipv4_src_ok(f.addr) || (f.addr >> 24) == 127)
+				return perr(p, -EINVAL,
+					    "'address' must be a unicast address, got '%s'",
+					    q(tok[i + 1]).s);
 		}
 		*seen = true;
 	}
@@ -425,6 +502,20 @@ st_iface(struct pctx *p, char **tok, int n, struct mcfwd_cfg_loc loc)
 		return perr(p, -EINVAL, "port %u vlan %u is already iface '%s' (%s:%u)", f.port,
 			    f.vlan, p->cfg->ifaces[o].name, p->cfg->ifaces[o].loc.file,
 			    p->cfg->ifaces[o].loc.line);
+	/* each address's prefix is its interface's connected route (RPF):
+	 * two interfaces whose prefixes overlap would fight over it, as a
+	 * router refuses ("% 10.0.0.0 overlaps with Ethernet0"). A config
+	 * is the whole set of addresses (a load drops the others), so the
+	 * config's own interfaces are all there is to check. */
+	for (uint32_t i = 0; f.has_addr && i < p->cfg->n_ifaces; i++) {
+		const struct mcfwd_cfg_iface *o = &p->cfg->ifaces[i];
+		uint8_t l = o->addr_len < f.addr_len ? o->addr_len : f.addr_len;
+		if (o->has_addr && ((o->addr ^ f.addr) & mask_of(l)) == 0)
+			return perr(p, -EINVAL,
+				    "address %s overlaps with iface '%s' address %s (%s:%u)",
+				    qp(f.addr, f.addr_len).s, o->name, qp(o->addr, o->addr_len).s,
+				    o->loc.file, o->loc.line);
+	}
 	struct mcfwd_config *c = p->cfg;
 	if (grow(&c->ifaces, &c->priv->cap_ifaces, c->n_ifaces, sizeof(f)) < 0)
 		return -ENOMEM;
@@ -457,10 +548,20 @@ st_route(struct pctx *p, char **tok, int n, struct mcfwd_cfg_loc loc)
 	if (n > 4)
 		return perr(p, -EINVAL, "unexpected '%s' after the route", q(tok[4]).s);
 	strcpy(r.via, tok[3]);
+	/* one route per prefix: a second one (even via the same interface)
+	 * is refused, not silently made the winner */
+	long o = route_find(p->cfg, r.prefix, r.len);
+	if (o >= 0)
+		return perr(p, -EINVAL, "duplicate route %s (%s:%u)", qp(r.prefix, r.len).s,
+			    p->cfg->routes[o].loc.file, p->cfg->routes[o].loc.line);
 	struct mcfwd_config *c = p->cfg;
 	if (grow(&c->routes, &c->priv->cap_routes, c->n_routes, sizeof(r)) < 0)
 		return -ENOMEM;
 	c->routes[c->n_routes++] = r;
+	if (route_index(c) < 0) {
+		c->n_routes--;
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -693,60 +794,63 @@ st_mgroup(struct pctx *p, char **tok, int n, struct mcfwd_cfg_loc loc)
 	return 0;
 }
 
-static int parse_buf(struct pctx *p, const char *text, size_t len);
+static int parse_one(struct pctx *p, const char *s, size_t len);
 
 /* ---------------------------------------------------------------- */
 /* Files                                                             */
 
-/* Whole file into memory (NUL-terminated). 0 or -errno. */
+/* The lines of an open file, read as they come: never more than one line
+ * (MCFWD_CFG_LINE_MAX characters) is held, so an endless or binary file
+ * (/dev/zero, a FIFO) stops at its first over-long line or NUL byte
+ * instead of being read whole first. A read error sets *io (the caller
+ * reports it as "cannot read"). */
 static int
-read_file(const char *path, char **out, size_t *len)
+parse_stream(struct pctx *p, FILE *f, bool *io)
 {
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return -errno;
-	size_t cap = 4096, n = 0;
-	char *b = malloc(cap);
+	char *b = malloc(MCFWD_CFG_LINE_MAX + 1);
+	size_t n = 0;
 	int rc = 0;
-	if (b == NULL) {
-		fclose(f);
-		return -ENOMEM;
-	}
+	if (b == NULL)
+		return perr(p, -ENOMEM, "out of memory");
 	for (;;) {
-		if (n + 1 >= cap) {
-			char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(b, cap * 2);
-			if (nb == NULL) {
-				rc = -ENOMEM;
-				break;
-			}
-			b = nb;
-			cap *= 2;
-		}
-		size_t r = fread(b + n, 1, cap - n - 1, f);
-		n += r;
-		if (r == 0) {
-			if (ferror(f))
+		int ch = getc_unlocked(f);
+		if (ch == EOF) {
+			if (ferror(f)) {
 				rc = errno ? -errno : -EIO;
+				*io = true;
+			} else if (n > 0) { /* a last line without a newline */
+				p->line++;
+				rc = parse_one(p, b, n);
+			}
 			break;
 		}
+		if (ch == '\n') {
+			p->line++;
+			if ((rc = parse_one(p, b, n)) < 0)
+				break;
+			n = 0;
+			continue;
+		}
+		if (ch == 0 || n == MCFWD_CFG_LINE_MAX) {
+			p->line++;
+			rc = ch == 0 ? perr(p, -EINVAL, "NUL byte in the line")
+				     : perr(p, -EINVAL, "line longer than %d characters",
+					    MCFWD_CFG_LINE_MAX);
+			break;
+		}
+		b[n++] = (char)ch;
 	}
-	fclose(f);
-	if (rc < 0) {
-		free(b);
-		return rc;
-	}
-	b[n] = 0;
-	*out = b;
-	*len = n;
-	return 0;
+	free(b);
+	return rc;
 }
 
 /* Parse the file at `path` (already resolved against the includer). */
 static int
 parse_path(struct pctx *p, const char *path)
 {
-	char *text = NULL, *real;
-	size_t len = 0;
+	char *real;
+	FILE *f = NULL;
+	bool io = false;
 	int rc;
 
 	real = realpath(path, NULL);
@@ -760,15 +864,16 @@ parse_path(struct pctx *p, const char *path)
 			return perr(p, -EINVAL, "include cycle: '%s' is already being read",
 				    q(path).s);
 		}
-	rc = read_file(path, &text, &len);
-	if (rc < 0) {
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		rc = -errno;
 		free(real);
 		goto cannot;
 	}
 	const char *name = file_intern(p->cfg, path);
 	if (name == NULL) {
 		free(real);
-		free(text);
+		fclose(f);
 		return -ENOMEM;
 	}
 	const char *ofile = p->file;
@@ -776,13 +881,14 @@ parse_path(struct pctx *p, const char *path)
 	p->stack[p->depth++] = real;
 	p->file = name;
 	p->line = 0;
-	rc = parse_buf(p, text, len);
+	rc = parse_stream(p, f, &io);
 	p->depth--;
 	p->file = ofile;
 	p->line = oline;
 	free(real);
-	free(text);
-	return rc;
+	fclose(f);
+	if (!io)
+		return rc;
 cannot:
 	if (p->file == NULL)
 		msg(p->err, p->errlen, "%s: cannot read: %s", path, strerror(-rc));

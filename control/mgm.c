@@ -1995,9 +1995,19 @@ mgm_interface_address_add(struct mgm *m, uint32_t ifindex, uint32_t addr, uint8_
 	for (uint32_t i = 0; i < v->n; i++)
 		if (v->a[i] == addr)
 			return -EEXIST;
+	/* a connected prefix belongs to one interface: another's address
+	 * with the same prefix took its route over, and deleting either then
+	 * left the other's address without one (found by a black-box test) */
+	uint32_t p = prefix_of(addr, len);
+	HMAP_FOREACH(&m->addrs, x) {
+		const struct addrs *o = x->val;
+		for (uint32_t i = 0; x->key != ifindex && i < o->n; i++)
+			if (o->len[i] == len && prefix_of(o->a[i], len) == p)
+				return -EEXIST;
+	}
 	if (v->n == ADDRS_MAX)
 		return -ENOSPC;
-	int rc = mgm_route_add(m, prefix_of(addr, len), len, ifindex, 0);
+	int rc = mgm_route_add(m, p, len, ifindex, 0);
 	if (rc < 0 && rc != -EEXIST)
 		return rc;
 	v->a[v->n] = addr;

@@ -21,9 +21,12 @@
  * - include: a relative FILE is taken from the including file's directory;
  *   at most MCFWD_CFG_INCLUDE_DEPTH levels; a cycle is an error.
  * - iface: NAME is 1..31 of [A-Za-z0-9_.:-]; N 0..31, V 1..4094 (absent:
- *   untagged), LEN 0..32, M 68..9600. Names and (port, vlan) pairs are
- *   unique in a config.
- * - route: bits of PREFIX beyond LEN must be zero.
+ *   untagged), LEN 1..32, M 68..9600. Names and (port, vlan) pairs are
+ *   unique in a config. A is a unicast address (not 0.0.0.0, 127/8,
+ *   multicast or 255.255.255.255). The prefixes of two interfaces'
+ *   addresses (their connected routes) may not overlap.
+ * - route: bits of PREFIX beyond LEN must be zero; one route per PREFIX/LEN
+ *   (a second one is an error, "duplicate route P/L (FILE:LINE)").
  * - phyint: exactly one of enable/disable; ttl-threshold 1..255 only with
  *   enable; `igmp` sets a flag (run IGMP there).
  * - mroute: without `source` a (*,G) template. G is in 224.0.0.0/4 and not

@@ -208,7 +208,10 @@ int mgm_route_next(const struct mgm *m, uint32_t *cursor, struct mgm_route *out)
 
 /* ---- interface addresses ----
  * An address makes its prefix a connected route for RPF; the first
- * address of an interface is its primary one (IGMP's querier address). */
+ * address of an interface is its primary one (IGMP's querier address).
+ * @return 0, -EEXIST (the address is there already, or another
+ *   interface has an address with the same prefix: a connected route has
+ *   one interface), -ENOSPC, -EINVAL, -ENOMEM. */
 int mgm_interface_address_add(struct mgm *m, uint32_t ifindex, uint32_t addr, uint8_t len);
 /** Delete an address and its connected route; a route to another
  * interface that has since taken the same prefix stays. */

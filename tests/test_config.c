@@ -13,7 +13,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <ftw.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <cmocka.h>
 
 #include "mcfwd_config.h"
@@ -176,6 +180,43 @@ test_blanks_and_comments(void **state)
 	mcfwd_config_free(&c);
 }
 
+/* Addresses whose prefixes do not overlap, and routes of one address
+ * with different lengths, are fine. */
+static void
+test_addresses_and_routes(void **state)
+{
+	(void)state;
+	struct mcfwd_config c;
+	const char *t = "iface a port 0 address 10.0.0.1/25\n"
+			"iface b port 1 address 10.0.0.129/25\n"
+			"iface c port 2 address 10.0.1.1/32\n"
+			"iface d port 2 vlan 5 address 10.0.1.2/32\n"
+			"iface e port 3 address 1.2.3.4/8\n"
+			"iface f port 4 address 223.255.255.254/24\n"
+			"route 10.0.0.0/8 via a\n"
+			"route 10.0.0.0/16 via b\n"
+			"route 10.0.0.0/25 via b\n"
+			"route 0.0.0.0/0 via c\n";
+	assert_int_equal(parse(t, &c), 0);
+	assert_int_equal(c.n_ifaces, 6);
+	assert_int_equal(c.n_routes, 4);
+	mcfwd_config_free(&c);
+
+	/* many routes: the duplicate index grows and still finds them */
+	char line[64];
+	memset(&c, 0, sizeof(c));
+	for (uint32_t i = 0; i < 20000; i++) {
+		snprintf(line, sizeof(line), "route 10.%u.%u.0/24 via a", i >> 8, i & 255);
+		assert_int_equal(mcfwd_config_parse_line(&c, line, "r", i + 1, err, sizeof(err)), 0);
+	}
+	assert_int_equal(mcfwd_config_parse_line(&c, "route 10.33.7.0/24 via b", "r", 20001, err,
+						 sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "r:20001: duplicate route 10.33.7.0/24 (r:8456)");
+	assert_int_equal(c.n_routes, 20000);
+	mcfwd_config_free(&c);
+}
+
 /* ---- errors ---- */
 
 struct bad {
@@ -222,6 +263,28 @@ static const struct bad bad[] = {
 	{ "iface a port 1 address 10.0.0.01/8", "cfg.conf:1: 'address' needs A.B.C.D/LEN, got '10.0.0.01/8'" },
 	{ "iface a port 1 address 10.0.0/8", "cfg.conf:1: 'address' needs A.B.C.D/LEN, got '10.0.0/8'" },
 	{ "iface a port 1 speed 10", "cfg.conf:1: unexpected 'speed' in 'iface'" },
+	/* an interface address is unicast (found by a black-box test:
+	 * 224.0.0.1/24 was taken) */
+	{ "iface x port 3 address 224.0.0.1/24",
+	  "cfg.conf:1: 'address' must be a unicast address, got '224.0.0.1/24'" },
+	{ "iface x port 3 address 239.255.255.255/32",
+	  "cfg.conf:1: 'address' must be a unicast address, got '239.255.255.255/32'" },
+	{ "iface x port 3 address 0.0.0.0/8",
+	  "cfg.conf:1: 'address' must be a unicast address, got '0.0.0.0/8'" },
+	{ "iface x port 3 address 255.255.255.255/32",
+	  "cfg.conf:1: 'address' must be a unicast address, got '255.255.255.255/32'" },
+	{ "iface x port 3 address 127.0.0.1/8",
+	  "cfg.conf:1: 'address' must be a unicast address, got '127.0.0.1/8'" },
+	/* connected prefixes of two interfaces may not overlap (found by a
+	 * black-box test: the second took the first's connected route) */
+	{ "iface up0 port 0 address 10.0.0.254/24\niface p1 port 1\niface x port 3 address 10.0.0.1/24",
+	  "cfg.conf:3: address 10.0.0.1/24 overlaps with iface 'up0' address 10.0.0.254/24 (cfg.conf:1)" },
+	{ "iface up0 port 0 address 10.0.0.254/24\niface x port 3 address 10.0.0.1/16",
+	  "cfg.conf:2: address 10.0.0.1/16 overlaps with iface 'up0' address 10.0.0.254/24 (cfg.conf:1)" },
+	{ "iface up0 port 0 address 10.0.0.254/16\niface x port 3 vlan 9 address 10.0.7.1/30",
+	  "cfg.conf:2: address 10.0.7.1/30 overlaps with iface 'up0' address 10.0.0.254/16 (cfg.conf:1)" },
+	{ "iface a port 0 address 192.168.1.1/32\niface b port 1 address 192.168.1.1/32",
+	  "cfg.conf:2: address 192.168.1.1/32 overlaps with iface 'a' address 192.168.1.1/32 (cfg.conf:1)" },
 	{ "iface a port 1\niface a port 2", "cfg.conf:2: iface 'a' already defined at cfg.conf:1" },
 	{ "iface a port 1 vlan 5\niface b port 1 vlan 5",
 	  "cfg.conf:2: port 1 vlan 5 is already iface 'a' (cfg.conf:1)" },
@@ -231,6 +294,11 @@ static const struct bad bad[] = {
 	{ "route 10.0.0.0/8 dev a", "cfg.conf:1: 'route' needs 'via IFNAME' after the prefix, got 'dev'" },
 	{ "route 10.0.0.0/8 via", "cfg.conf:1: 'via' needs an interface name, got nothing" },
 	{ "route 10.0.0.0/8 via a b", "cfg.conf:1: unexpected 'b' after the route" },
+	/* one route per prefix (found by a black-box test: the last won) */
+	{ "iface up0 port 0\niface rx2 port 2\nroute 10.9.0.0/16 via rx2\nroute 10.9.0.0/16 via up0",
+	  "cfg.conf:4: duplicate route 10.9.0.0/16 (cfg.conf:3)" },
+	{ "route 0.0.0.0/0 via a\nroute 10.0.0.0/8 via a\n\nroute 0.0.0.0/0 via a",
+	  "cfg.conf:4: duplicate route 0.0.0.0/0 (cfg.conf:1)" },
 	{ "mroute from a group 224.0.0.5 to b",
 	  "cfg.conf:1: group '224.0.0.5' is link-local (224.0.0.0/24), never routed" },
 	{ "mroute from a group 10.0.0.5 to b", "cfg.conf:1: group '10.0.0.5' is not multicast (224.0.0.0/4)" },
@@ -577,6 +645,73 @@ test_files(void **state)
 	assert_int_equal(chdir(cwd), 0);
 }
 
+/* ---- endless input ---- */
+
+/* An endless or binary file stops at its first over-long line or NUL
+ * byte: nothing reads on to the end first (found by a black-box test:
+ * `--config /dev/zero` grew to GBs and never ended). The FIFO's writer
+ * never closes it, so a reader that wants the whole file hangs (the
+ * alarm ends the test then). */
+static void
+test_endless(void **state)
+{
+	(void)state;
+	struct mcfwd_config c;
+	char want[1024];
+	const char *fifo = path_of("endless.fifo");
+
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	pid_t w = fork();
+	assert_true(w >= 0);
+	if (w == 0) {
+		static char x[3 * MCFWD_CFG_LINE_MAX];
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* not past a test that failed */
+		memset(x, 'x', sizeof(x));
+		int fd = open(fifo, O_WRONLY);
+		if (fd < 0)
+			_exit(1);
+		if (write(fd, "phyint a enable\n", 16) != 16 || write(fd, x, sizeof(x)) < 0)
+			_exit(1);
+		pause(); /* keep it open: no end of file */
+		_exit(0);
+	}
+	alarm(20);
+	int rc = mcfwd_config_parse_file(fifo, &c, err, sizeof(err));
+	alarm(0);
+	kill(w, SIGKILL);
+	waitpid(w, NULL, 0);
+	assert_int_equal(rc, -EINVAL);
+	snprintf(want, sizeof(want), "%s:2: line longer than 4096 characters", fifo);
+	assert_string_equal(err, want);
+	assert_empty(&c);
+
+	alarm(20);
+	rc = mcfwd_config_parse_file("/dev/zero", &c, err, sizeof(err));
+	alarm(0);
+	assert_int_equal(rc, -EINVAL);
+	assert_string_equal(err, "/dev/zero:1: NUL byte in the line");
+	assert_empty(&c);
+
+	/* in an included file: the includer's loc is not involved */
+	write_file("zero.conf", "phyint a enable\ninclude /dev/zero\n");
+	rc = mcfwd_config_parse_file(path_of("zero.conf"), &c, err, sizeof(err));
+	assert_int_equal(rc, -EINVAL);
+	assert_string_equal(err, "/dev/zero:1: NUL byte in the line");
+	assert_empty(&c);
+
+	/* a long line in a regular file: its line, nothing after it parsed */
+	static char t[MCFWD_CFG_LINE_MAX + 64];
+	memset(t, ' ', sizeof(t));
+	memcpy(t, "phyint a enable\n\nphyint b enable #", 34);
+	memcpy(t + sizeof(t) - 8, "\nbogus\n", 8);
+	write_file("long.conf", t);
+	rc = mcfwd_config_parse_file(path_of("long.conf"), &c, err, sizeof(err));
+	assert_int_equal(rc, -EINVAL);
+	snprintf(want, sizeof(want), "%s:3: line longer than 4096 characters", path_of("long.conf"));
+	assert_string_equal(err, want);
+	assert_empty(&c);
+}
+
 /* ---- temp dir ---- */
 
 static int
@@ -599,10 +734,12 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_all_forms),
 		cmocka_unit_test(test_blanks_and_comments),
+		cmocka_unit_test(test_addresses_and_routes),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_parse_line),
 		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_endless),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);

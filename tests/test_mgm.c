@@ -931,6 +931,36 @@ test_interface_addresses(void **state)
 	assert_int_equal(kept, 1);
 }
 
+/* A connected prefix has one interface: another interface's address
+ * with the same prefix is refused (found by a black-box test: it took the
+ * route over, and deleting it then left the first address without a
+ * route). Other prefixes, even overlapping ones, are separate routes. */
+static void
+test_interface_address_prefix_taken(void **state)
+{
+	struct fx *f = *state;
+	struct mgm_route rt;
+	uint32_t cur = 0;
+	int n = 0, via3 = 0;
+	assert_int_equal(mgm_interface_address_add(f->m, 3, 0x0a0000feu, 24), 0);
+	assert_int_equal(mgm_interface_address_add(f->m, 4, 0x0a000001u, 24), -EEXIST);
+	assert_int_equal(mgm_interface_address(f->m, 4, NULL, NULL), -ENOENT);
+	/* a second address of the same interface in its prefix is no conflict */
+	assert_int_equal(mgm_interface_address_add(f->m, 3, 0x0a000002u, 24), 0);
+	assert_int_equal(mgm_interface_address_add(f->m, 4, 0x0a000001u, 16), 0);
+	assert_int_equal(mgm_interface_address_delete(f->m, 4, 0x0a000001u, 24), -ENOENT);
+	while (mgm_route_next(f->m, &cur, &rt) == 0) {
+		n++;
+		via3 += rt.prefix == 0x0a000000u && rt.len == 24 && rt.ifc.ifindex == 3;
+	}
+	assert_int_equal(n, 2);
+	assert_int_equal(via3, 1);
+	/* once the first is gone the prefix is free */
+	assert_int_equal(mgm_interface_address_delete(f->m, 3, 0x0a0000feu, 24), 0);
+	assert_int_equal(mgm_interface_address_delete(f->m, 3, 0x0a000002u, 24), 0);
+	assert_int_equal(mgm_interface_address_add(f->m, 4, 0x0a000003u, 24), 0);
+}
+
 static void
 test_misuse(void **state)
 {
@@ -2032,6 +2062,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_shutdown_without_igmp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_p2mp_release, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interface_addresses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interface_address_prefix_taken, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_misuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enumeration, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_enumeration, setup, teardown),

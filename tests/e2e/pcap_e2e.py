@@ -283,6 +283,12 @@ def scenario_bad_config():
         ("iface p0 port 0\nmgroup from nosuch group 232.1.1.1\n", r"mcfwd.conf:2: unknown interface 'nosuch'"),
         ("phyint p0 enable ttl-threshold 300\n", r"mcfwd.conf:1: .*ttl-threshold"),
         ("bogus statement\n", r"mcfwd.conf:1: .*bogus"),
+        # found by a black-box test: these were accepted
+        ("iface up0 port 0 address 10.0.0.254/24\niface x port 1 address 10.0.0.1/24\n",
+         r"mcfwd.conf:2: address 10\.0\.0\.1/24 overlaps with iface 'up0' address 10\.0\.0\.254/24"),
+        ("iface up0 port 0\niface rx1 port 1\nroute 10.9.0.0/16 via rx1\nroute 10.9.0.0/16 via up0\n",
+         r"mcfwd.conf:4: duplicate route 10\.9\.0\.0/16 \(.*mcfwd.conf:3\)"),
+        ("iface x port 1 address 224.0.0.1/24\n", r"mcfwd.conf:1: 'address' must be a unicast address"),
     ]
     for cfg, pat in cases:
         r = Run("badcfg", nports=2, config=cfg, cmds="quit\n").run(timeout=30)
@@ -294,6 +300,14 @@ def scenario_bad_config():
         check(re.search(pat, last) is not None and "forwarding statistics" not in r.out,
               "badcfg: %r: the error is not the last line:\n%s" % (cfg, r.out[-600:]))
         r.cleanup()
+    # an endless file (found by a black-box test: RSS grew to GBs, no end,
+    # SIGTERM unheard): the first line is refused at once
+    r = Run("zerocfg", nports=1, config="", cmds="quit\n")
+    r.argv[r.argv.index("--config") + 1] = "/dev/zero"
+    r.run(timeout=30)
+    check(r.rc != 0 and r.out.strip().splitlines()[-1].endswith("/dev/zero:1: NUL byte in the line"),
+          "zerocfg: rc %s:\n%s" % (r.rc, r.out[-400:]))
+    r.cleanup()
     # too little memory for the mbuf pool: a clear error with a hint
     r = Run("nomem", nports=2, config="", cmds="quit\n")
     r.argv = [a if a != "512" else "128" for a in r.argv]
@@ -1316,6 +1330,79 @@ quit
           and [x["mtu"] for x in jm[1]] == [1500, 1500],
           "reload: MTU not back to the default: %s" % [[x["mtu"] for x in j] for j in jm])
     rm.cleanup()
+    # connected prefixes (found by a black-box test): a file whose two
+    # interfaces' prefixes overlap is refused and changes nothing (it was
+    # taken, the second interface took the route, and the first file
+    # loaded again left no route for up0's prefix); a prefix that moves
+    # to another interface, and two interfaces that swap addresses, keep
+    # a connected route for every address (old ones go before new ones
+    # come: MGM refuses a prefix two interfaces claim)
+    pa, pb, pc, pd = (os.path.join(d, n) for n in ("pa.conf", "pb.conf", "pc.conf", "pd.conf"))
+    two = "iface up0 port 0 address 10.0.0.254/24\niface p1 port 1 address 10.1.0.254/24\n"
+    for path, text in ((pa, two), (pb, two + "iface x port 2 address 10.0.0.1/24\n"),
+                       (pc, "iface up0 port 0\niface p1 port 1 address 10.1.0.254/24\n"
+                            "iface x port 2 address 10.0.0.1/24\n"),
+                       (pd, "iface up0 port 0 address 10.1.0.1/24\niface p1 port 1 address 10.0.0.1/24\n"
+                            "iface x port 2\n")):
+        with open(path, "w") as f:
+            f.write(text)
+    rp = Run("reload_prefix", nports=3, config=two,
+             cmds="".join("protocol static load %s\nshow ip route json\nshow interfaces json\n" % x
+                           for x in (pb, pa, pc, pa, pd)) + "quit\n").run(timeout=60)
+    jp = [json.loads(l) for l in rp.out.splitlines() if l.startswith("[")]
+    check(re.search(r"pb\.conf:3: address 10\.0\.0\.1/24 overlaps with iface 'up0' address "
+                    r"10\.0\.0\.254/24 \(.*pb\.conf:1\)", rp.out) is not None,
+          "reload: overlapping prefixes not refused with file, line and the other interface:\n"
+          + rp.out[-800:])
+    if check(rp.rc == 0 and len(jp) == 10, "reload_prefix: rc %s, %d JSON lines:\n%s"
+             % (rp.rc, len(jp), rp.out[-1500:])):
+        rts = [sorted((x["prefix"], x["interface"]) for x in jp[k]) for k in range(0, 10, 2)]
+        ads = [{x["name"]: x["address"] for x in jp[k]} for k in range(1, 10, 2)]
+        want_a = [("10.0.0.0/24", "up0"), ("10.1.0.0/24", "p1")]
+        check(rts[0] == want_a and ads[0].get("x", "") == "" and "x" not in ads[0],
+              "reload: the refused file changed routes or interfaces: %s %s" % (rts[0], ads[0]))
+        check(rts[1] == want_a, "reload: routes after the first file again: %s" % rts[1])
+        check(rts[2] == [("10.0.0.0/24", "x"), ("10.1.0.0/24", "p1")]
+              and ads[2].get("up0") == "" and ads[2].get("x") == "10.0.0.1/24",
+              "reload: a prefix moved to another interface: %s %s" % (rts[2], ads[2]))
+        check(rts[3] == want_a and ads[3].get("x") == "" and ads[3].get("up0") == "10.0.0.254/24",
+              "reload: the prefix moved back: %s %s" % (rts[3], ads[3]))
+        check(rts[4] == [("10.0.0.0/24", "p1"), ("10.1.0.0/24", "up0")]
+              and ads[4].get("up0") == "10.1.0.1/24" and ads[4].get("p1") == "10.0.0.1/24",
+              "reload: two interfaces swapping addresses: %s %s" % (rts[4], ads[4]))
+    rp.cleanup()
+    # two interfaces swapping names (found by a black-box test: refused at
+    # run time, "name 'rx3' is already interface 3", though the same file
+    # loads at start-up): names are checked against the file's own set,
+    # and its statements resolve to the interfaces as renamed. A file that
+    # swaps names and gives a new interface a name it freed, and then
+    # fails while applied, leaves every name as it was
+    sw, swbig = os.path.join(d, "sw.conf"), os.path.join(d, "swbig.conf")
+    with open(sw, "w") as f:
+        f.write("iface rx3 port 2\niface rx2 port 3\nphyint rx2 enable ttl-threshold 7\n")
+    with open(swbig, "w") as f:
+        f.write("iface rx2 port 2\niface rx3 port 3\niface p0new port 0\n"
+                "iface net_pcap0 port 1 vlan 9\n")
+        for i in range(65537):  # MGM holds 65536 memberships per interface
+            f.write("mroute from rx2 group 232.%d.%d.%d to rx3\n" % (i >> 16, (i >> 8) & 255, i & 255))
+    rs = Run("reload_swap", nports=4, config="iface rx2 port 2\niface rx3 port 3\n",
+             cmds="protocol static load %s\nshow interfaces json\nprotocol static load %s\n"
+                  "show interfaces json\nquit\n" % (sw, swbig)).run(timeout=120)
+    js = [json.loads(l) for l in rs.out.splitlines() if l.startswith("[")]
+    if check(rs.rc == 0 and len(js) == 2, "reload_swap: rc %s, %d JSON lines:\n%s"
+             % (rs.rc, len(js), rs.out[-1500:])):
+        by_port = lambda j: {(x["port"], x["vlan"]): (x["name"], x["ttl_threshold"]) for x in j}  # noqa: E731
+        b0, b1 = by_port(js[0]), by_port(js[1])
+        check(b0.get((2, 0)) == ("rx3", 1) and b0.get((3, 0)) == ("rx2", 7),
+              "reload_swap: names not swapped, or the phyint not on the renamed one: %s" % b0)
+        check({k: v[0] for k, v in b1.items()} ==
+              {(0, 0): "net_pcap0", (1, 0): "net_pcap1", (2, 0): "rx3", (3, 0): "rx2",
+               (1, 9): "net_pcap1.9"},
+              "reload_swap: a failed load left names changed or doubled: %s" % b1)
+    check(re.search(r"swbig\.conf:\d+: .*No space left on device; the running configuration is unchanged",
+                    rs.out) is not None, "reload_swap: no message for the file that failed:\n"
+          + rs.out[-800:])
+    rs.cleanup()
     shutil.rmtree(d, ignore_errors=True)
     js0 = [json.loads(l) for l in r0.out.splitlines() if l.startswith("[")]
     check(len(js0) == 2 and js0[0] == [] and all(x["address"] == "" for x in js0[1]),
