@@ -169,6 +169,7 @@ struct mgm {
 	void *now_arg;
 
 	struct client cl[MAX_CLIENTS];
+	uint64_t igmp_mask;  /* slots whose client is IGMP (is_igmp()) */
 	struct hmap ifs;     /* (ifindex << 32 | nexthop) -> struct ifown */
 	struct hmap sgms;    /* mfc_key(S, G) -> struct sgm */
 	struct hmap mfes;    /* mfc_key(S, G) -> struct mfe */
@@ -458,6 +459,10 @@ mgm_protocol_register(struct mgm *m, uint32_t proto_id, uint32_t component_id,
 	c->gen = gen + 1;
 	c->used = true;
 	c->proto = proto_id;
+	if (proto_id == MGM_PROTO_IGMP)
+		m->igmp_mask |= 1ull << free_slot;
+	else
+		m->igmp_mask &= ~(1ull << free_slot);
 	c->comp = component_id;
 	if (cb)
 		c->cb = *cb;
@@ -554,6 +559,11 @@ sgm_clients(struct mgm *m, const struct sgm *s)
 {
 	uint64_t c = 0;
 	for (uint32_t i = 0; s && i < s->n; i++)
+		c |= mb_clients(&s->v[i]);
+	if (!(c & m->igmp_mask))
+		return c; /* no IGMP state in the key: nothing to count as an owner's */
+	c = 0;
+	for (uint32_t i = 0; i < s->n; i++)
 		c |= mb_alert_clients(m, &s->v[i]);
 	return c;
 }
