@@ -422,8 +422,13 @@ config_check_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 		 * file's names resolve through pending_cfg while it applies */
 		bool renamed = false;
 		if (app_iface_by_name(f->name, &id) == 0 && id != cur)
-			for (uint32_t j = 0; j < c->n_ifaces && !renamed; j++)
-				renamed = app.dp.rx_map[c->ifaces[j].port][c->ifaces[j].vlan] == id;
+			for (uint32_t j = 0; j < c->n_ifaces && !renamed; j++) {
+				const struct mcfwd_cfg_iface *g = &c->ifaces[j];
+				/* a later line's port is not checked yet: no map
+				 * for a port that does not exist (it crashed) */
+				renamed = g->port < MCFWD_MAX_PORTS && app.dp.rx_map[g->port] != NULL &&
+					  app.dp.rx_map[g->port][g->vlan] == id;
+			}
 		if (app_iface_by_name(f->name, &id) == 0 && id != cur && !renamed) {
 			snprintf(err, errlen, "%s:%u: name '%s' is already interface %u (port %u vlan %u)",
 				 f->loc.file, f->loc.line, f->name, id, app.ifs[id].port, app.ifs[id].vlan);

@@ -1265,9 +1265,13 @@ mfc_sync(struct mfc *c)
 static void
 reclaim_for_alloc(struct mfc *c)
 {
-	if (c->n_limbo > 0) {
+	/* bitmap entries not yet past a grace period (a batch's purges
+	 * wait at its end) need one too, or a reader could still hold a slot
+	 * handed out again (found by review) */
+	if (c->n_limbo > 0 || (c->pbm_n > 0 && !c->pbm_safe)) {
 		gp_wait(c);
 		reclaim_limbo(c);
+		c->pbm_safe = true;
 	}
 	if (c->pbm_n > 0)
 		reclaim(c); /* the limbo is empty: the bitmap, all of it */

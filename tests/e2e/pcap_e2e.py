@@ -308,6 +308,14 @@ def scenario_bad_config():
     check(r.rc != 0 and r.out.strip().splitlines()[-1].endswith("/dev/zero:1: NUL byte in the line"),
           "zerocfg: rc %s:\n%s" % (r.rc, r.out[-400:]))
     r.cleanup()
+    # a name another interface has, then a line naming a port that does not
+    # exist (found by review: the name check read that port's map: a crash)
+    r = Run("badport2", nports=2, config="iface net_pcap1 port 0\niface x port 5\n", cmds="quit\n")
+    r.run(timeout=30)
+    check(r.rc == 1 and re.search(r"mcfwd\.conf:1: name 'net_pcap1' is already interface 1",
+                                    r.out.strip().splitlines()[-1]) is not None,
+          "badport2: rc %s:\n%s" % (r.rc, r.out[-400:]))
+    r.cleanup()
     # too little memory for the mbuf pool: a clear error with a hint
     r = Run("nomem", nports=2, config="", cmds="quit\n")
     r.argv = [a if a != "512" else "128" for a in r.argv]
