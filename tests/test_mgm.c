@@ -334,6 +334,17 @@ test_igmp_join_leave_on_owned_interface(void **state)
 	expect_log("P LOCAL_JOIN 0 e8010101 if=1\n");
 	assert_int_equal(mgm_membership_delete(f->m, f->igmp.h, 0, 0, G1, ALL, 1, 0, MGM_JOIN_STATE), 0);
 	expect_log("P LOCAL_LEAVE 0 e8010101 if=1\n");
+	assert_int_equal(mgm_membership_delete(f->m, f->p.h, 0, 0, G1, ALL, 1, 0, MGM_JOIN_STATE), 0);
+	/* IGMP's receivers alone on P's interface, then Q joins on its own:
+	 * the second client of (*,G) alerts the first, which is P (the
+	 * receivers' interface owner), not IGMP; Q's leave alerts P too */
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 2, 0), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G1, ALL, 1, 0, MGM_JOIN_STATE), 0);
+	log_clear();
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G1, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	expect_log("P JOIN_ALERT 0/0 e8010101/ffffffff update=1\n");
+	assert_int_equal(mgm_membership_delete(f->m, f->q.h, 0, 0, G1, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	expect_log("P PRUNE_ALERT 0/0 e8010101/ffffffff if=2 delete=1\n");
 }
 
 static void
