@@ -178,11 +178,18 @@ owns_pending_tx(unsigned int i)
  * review: it sent them after the release returned). A paused worker's
  * rings were drained when it paused (app_forwarding()). Bounded by 100 ms
  * (a stalled worker is reported by the heartbeat). */
+/* Set while a port detach releases its interfaces: their grace period
+ * comes at the batch's end and the workers pause after it (which drains
+ * every ring), so a barrier per interface would only wait. */
+static bool detach_batch;
+
 void
 app_tx_barrier(void)
 {
 	uint64_t it[MCFWD_MAX_WORKERS];
 	bool multi = false;
+	if (detach_batch)
+		return;
 	for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++)
 		if (app.port[p].used && app.port[p].nb_txq < app.n_workers)
 			multi = true;
@@ -1161,6 +1168,7 @@ app_port_detach(uint16_t port, char *err, size_t errlen)
 	/* the owners' releases and the purge below: one grace period for all
 	 * (the workers pause after it, which drains every TX ring) */
 	mfc_batch_begin(app.cache);
+	detach_batch = true;
 	for (uint32_t i = 0; i < app.n_ifs; i++) {
 		struct app_iface *f = &app.ifs[i];
 		uint32_t proto, comp;
@@ -1179,6 +1187,7 @@ app_port_detach(uint16_t port, char *err, size_t errlen)
 	 * VLAN interfaces) */
 	(void)mfc_ifaces_purge(app.cache, gone_if, n_gone, NULL);
 	mfc_batch_end(app.cache);
+	detach_batch = false;
 	bool gone_set[APP_MAX_IFACES] = { false };
 	for (uint32_t g = 0; g < n_gone; g++) {
 		uint32_t i = gone_if[g];
