@@ -883,7 +883,8 @@ map_queues(char *err, size_t errlen)
 			}
 			s = e + 1;
 			unsigned long l = strtoul(s, &e, 10);
-			if (e == s || (*e != ',' && *e != 0)) {
+			if (e == s || (*e != ',' && *e != 0) || (*e == ',' && e[1] == 0)) {
+				/* a trailing comma too: a pair cut off */
 				snprintf(err, errlen, "--portmap: bad lcore at '%s'", s);
 				return -EINVAL;
 			}

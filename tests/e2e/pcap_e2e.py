@@ -378,6 +378,11 @@ def scenario_bad_config():
     check(r.rc == 2 and r.out.strip().splitlines()[-1] == "mcfwd: --portmap: duplicate port 0",
           "badopt-portmap: rc %s:\n%s" % (r.rc, r.out[-400:]))
     r.cleanup()
+    # a trailing comma: a pair cut off, not a complete map (black-box test)
+    r = Run("badopt-portmap", nports=2, config="", cmds="quit\n", extra=["--portmap", "0:1,"]).run(timeout=30)
+    check(r.rc == 2 and r.out.strip().splitlines()[-1] == "mcfwd: --portmap: bad lcore at '1,'",
+          "badopt-portmap trailing comma: rc %s:\n%s" % (r.rc, r.out[-400:]))
+    r.cleanup()
     # an unknown option or a missing value: the option named on the last
     # line (found by a black-box test: the usage followed it)
     for extra, last in ((["--bogus"], "mcfwd: unrecognized option '--bogus'"),
