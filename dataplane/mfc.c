@@ -1664,6 +1664,18 @@ mfc_replace(struct mfc *c, uint32_t src, uint32_t grp, const struct mfc_spec *s)
 	return 0;
 }
 
+/* n more entries retired in the bitmap, none of them past its grace period
+ * yet; bits of earlier purges may still wait (deferred): they stay. */
+static void
+pbm_added(struct mfc *c, uint32_t n)
+{
+	if (n == 0)
+		return;
+	c->pbm_n += n;
+	c->pbm_safe = false;
+	c->pbm_cur = 0; /* new bits may lie behind a deferred walk's cursor */
+}
+
 int
 mfc_del(struct mfc *c, uint32_t src, uint32_t grp)
 {
@@ -1675,12 +1687,19 @@ mfc_del(struct mfc *c, uint32_t src, uint32_t grp)
 		return -EINVAL;
 	if (slot_of(c, key, &bo, &so, &ei) < 0)
 		return -ENOENT;
-	if (limbo_reserve(c, 1) < 0)
-		return -ENOMEM;
+	/* no room in the limbo: the bitmap (sized for the whole pool) takes
+	 * the entry, as a purge's do, so that a delete cannot fail and leave
+	 * its caller's record and the table disagreeing */
+	bool to_pbm = limbo_reserve(c, 1) < 0;
 	slot_write(&c->t.buckets[bo].s[so], KEY_EMPTY, 0, 0);
 	iif_index_del(c, c->t.pool[ei].iif, c->t.pool[ei].cidx);
 	c->count--;
-	limbo_push(c, L_ENTRY, ei, 0, NULL);
+	if (to_pbm) {
+		c->pbm[ei >> 6] |= 1ull << (ei & 63);
+		pbm_added(c, 1);
+	} else {
+		limbo_push(c, L_ENTRY, ei, 0, NULL);
+	}
 	return 0;
 }
 
@@ -1804,17 +1823,6 @@ mfc_iface_set_down(struct mfc *c, uint16_t ifid, bool down)
 	return 0;
 }
 
-/* n more entries retired in the bitmap, none of them past its grace period
- * yet; bits of earlier purges may still wait (deferred): they stay. */
-static void
-pbm_added(struct mfc *c, uint32_t n)
-{
-	if (n == 0)
-		return;
-	c->pbm_n += n;
-	c->pbm_safe = false;
-	c->pbm_cur = 0; /* new bits may lie behind a deferred walk's cursor */
-}
 
 /* Unlink every entry whose incoming interface is ifid. The reverse index
  * is walked in blocks so that the entry and bucket accesses of a block are
