@@ -50,6 +50,7 @@ struct mock {
 	uint32_t set_timeout;  /* PRUNE_ALERT: set this timeout */
 	bool set_timeout_0;    /* PRUNE_ALERT: set 0 (no ageing) */
 	uint32_t rpf_upstream; /* RPF: set upstream */
+	uint32_t rpf_iif;      /* RPF: move the iif to this ifindex */
 	int readd_in_enable;   /* try a membership add inside ENABLE_IGMP */
 	int enable_rc;
 };
@@ -63,6 +64,8 @@ cb_rpf(void *ctx, uint32_t s, uint32_t g, struct mgm_if *iif, uint32_t *up, cons
 	logf_("%s RPF %x %x iif=%u", k->name, s, g, iif->ifindex);
 	if (k->rpf_upstream)
 		*up = k->rpf_upstream;
+	if (k->rpf_iif)
+		*iif = (struct mgm_if){ k->rpf_iif, 0 };
 }
 /* run once from the next CREATION_ALERT (then cleared) */
 static void (*creation_hook)(struct mock *k);
@@ -1624,6 +1627,37 @@ test_iif_released_during_creation(void **state)
 	assert_string_equal(oifs_of(f, S1, G1), " 2 3 4");
 }
 
+/* The RPF callback moves the iif: to an interface nobody owns, or one IGMP
+ * owns, the MFE is negative (nothing would answer for the way back to S);
+ * to another routing protocol's interface it forwards from there. The
+ * creation's re-check of the owner, for this case, had no test. */
+static void
+test_rpf_moves_iif(void **state)
+{
+	struct fx *f = *state;
+	struct mgm_mfe x;
+	three_party(f);
+	const struct { uint32_t iif; bool negative; const char *oifs; } c[] = {
+		{ 9, true, "" },      /* no owner */
+		{ 4, true, "" },      /* IGMP's */
+		{ 3, false, " 1 2" }, /* Q's: a routing protocol answers (1, P's
+				       * member, is an OIF now; IGMP's on 4 is for S1 only) */
+	};
+	for (unsigned int i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		uint32_t src = S1 + i; /* the route towards 10/8 is P's iif 1 */
+		f->p.rpf_iif = c[i].iif;
+		assert_int_equal(mgm_mfe_create(f->m, src, G1, 1, NULL, 0), 0);
+		f->p.rpf_iif = 0;
+		assert_int_equal(mgm_mfe_get(f->m, src, G1, &x, NULL, NULL), 0);
+		assert_int_equal(x.iif.ifindex, c[i].iif);
+		assert_int_equal(x.negative, c[i].negative);
+		const struct mfc_entry *e = mfc_find(f->c, src, G1);
+		assert_non_null(e);
+		assert_int_equal(!!(e->flags & MFC_F_NEGATIVE), c[i].negative);
+		assert_string_equal(oifs_of(f, src, G1), c[i].oifs);
+	}
+}
+
 /* mfe_timeout_s MGM_TIMEOUT_NEVER: MFEs with OIFs never expire (0 would
  * mean the default, 900); one made without OIF still gets the short
  * timeout, and the never-expiring one when receivers come. */
@@ -2092,6 +2126,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_negative_timeout_lifted_by_receivers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_take_drops_negative_mfes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iif_released_during_creation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rpf_moves_iif, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_bracket_reentry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_alert_timeout_zero, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout_never, setup, teardown),
