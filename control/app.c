@@ -600,22 +600,31 @@ config_rollback(struct mcfwd_config *failed, bool static_done, const bool *igmp_
 	char e2[256] = "";
 	int rc;
 	pending_cfg = NULL;
-	app.cfg = failed; /* config_drop_stale() drops what the running one set */
-	rc = config_apply_ifaces(old, e2, sizeof(e2));
-	app.cfg = keep;
 	/* every name as it was, also of interfaces the running file does not
 	 * name; an interface the failed file made keeps its name unless an
-	 * old one took it back (the file had renamed that one): then it is
-	 * named after its port */
+	 * old one takes it back (the file had renamed that one): then it is
+	 * named after its port. Before the running file's statements are
+	 * applied again: its routes name their interfaces, and a new
+	 * interface on a lower id holding an old name took them (found by
+	 * review), and was not renamed either (a lookup by name finds it) */
 	for (uint32_t id = 0; id < app.n_ifs; id++)
 		if (app.ifs[id].used && names_saved[id][0])
 			memcpy(app.ifs[id].name, names_saved[id], APP_IFNAME);
 	for (uint32_t id = 0; id < app.n_ifs; id++) {
-		uint32_t o;
 		struct app_iface *f = &app.ifs[id];
-		if (f->used && !names_saved[id][0] && app_iface_by_name(f->name, &o) == 0 && o != id)
-			snprintf(f->name, APP_IFNAME, "%.20s.%u", app.port[f->port].name, f->vlan);
+		if (!f->used || names_saved[id][0])
+			continue;
+		for (uint32_t o = 0; o < app.n_ifs; o++)
+			if (o != id && app.ifs[o].used && names_saved[o][0] &&
+			    strcmp(app.ifs[o].name, f->name) == 0) {
+				snprintf(f->name, APP_IFNAME, "%.20s.%u", app.port[f->port].name,
+					 f->vlan);
+				break;
+			}
 	}
+	app.cfg = failed; /* config_drop_stale() drops what the running one set */
+	rc = config_apply_ifaces(old, e2, sizeof(e2));
+	app.cfg = keep;
 	if (rc == 0 && static_done) {
 		if (keep != NULL) {
 			rc = mcfwd_static_apply(app.st, old, e2, sizeof(e2));

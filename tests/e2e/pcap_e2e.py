@@ -1416,6 +1416,33 @@ quit
                     rs.out) is not None, "reload_swap: no message for the file that failed:\n"
           + rs.out[-800:])
     rs.cleanup()
+    # a failed load whose new interface took an old name and a freed lower
+    # id (found by review): the rollback re-applied the running file's
+    # routes by name while both had it, so its route went to the new
+    # interface, and the new one kept the name (two interfaces "v6")
+    a2, bad = os.path.join(d, "a2.conf"), os.path.join(d, "bad.conf")
+    with open(a2, "w") as f:
+        f.write("iface v6 port 1 vlan 6\nroute 10.9.0.0/16 via v6\n")
+    with open(bad, "w") as f:
+        f.write("iface v6x port 1 vlan 6\niface v6 port 2 vlan 7\nroute 10.9.0.0/16 via v6x\n")
+        for i in range(65537):  # MGM holds 65536 memberships per interface
+            f.write("mroute from v6x group 232.%d.%d.%d to v6\n" % (i >> 16, (i >> 8) & 255, i & 255))
+    rl = Run("reload_lowid", nports=4, config="iface v5 port 3 vlan 5\niface v6 port 1 vlan 6\n",
+             cmds="port detach 3\nprotocol static load %s\nprotocol static load %s\n"
+                  "show interfaces json\nshow ip route json\nquit\n" % (a2, bad)).run(timeout=120)
+    js = [json.loads(l) for l in rl.out.splitlines() if l.startswith("[")]
+    if check(rl.rc == 0 and len(js) == 2, "reload_lowid: rc %s, %d JSON lines:\n%s"
+             % (rl.rc, len(js), rl.out[-1500:])):
+        names = {(x["port"], x["vlan"]): x["name"] for x in js[0]}
+        check(names.get((1, 6)) == "v6" and names.get((2, 7)) == "net_pcap2.7",
+              "reload_lowid: names after the failed load: %s" % names)
+        rts = sorted((x["prefix"], x["interface"]) for x in js[1])
+        ids = {x["name"]: x.get("id") for x in js[0]}
+        check(("10.9.0.0/16", "v6") in rts and list(names.values()).count("v6") == 1,
+              "reload_lowid: the route is not on the old v6 alone: %s %s" % (rts, ids))
+    check(re.search(r"bad\.conf:\d+: .*No space left on device; the running configuration is unchanged",
+                    rl.out) is not None, "reload_lowid: no message for the failed file:\n" + rl.out[-800:])
+    rl.cleanup()
     shutil.rmtree(d, ignore_errors=True)
     js0 = [json.loads(l) for l in r0.out.splitlines() if l.startswith("[")]
     check(len(js0) == 2 and js0[0] == [] and all(x["address"] == "" for x in js0[1]),
