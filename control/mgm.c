@@ -2052,8 +2052,12 @@ mgm_interface_address_delete(struct mgm *m, uint32_t ifindex, uint32_t addr, uin
 			memmove(&v->len[i], &v->len[i + 1], (v->n - i - 1) * sizeof(v->len[0]));
 			v->n--;
 			/* its connected route, unless a route statement via
-			 * another interface has taken the prefix since */
+			 * another interface has taken the prefix since, or
+			 * another address of this one is in it */
 			uint32_t p = prefix_of(addr, len), nh;
+			for (uint32_t j = 0; j < v->n; j++)
+				if (v->len[j] == len && prefix_of(v->a[j], len) == p)
+					return 0;
 			const struct route *r = len == 0 ? &m->dflt
 				: rte_lpm_is_rule_present(m->lpm, p, len, &nh) == 1 ? &m->routes[nh] : NULL;
 			if (r != NULL && r->used && r->ifc.ifindex == ifindex)

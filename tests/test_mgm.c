@@ -969,8 +969,15 @@ test_interface_address_prefix_taken(void **state)
 	}
 	assert_int_equal(n, 2);
 	assert_int_equal(via3, 1);
-	/* once the first is gone the prefix is free */
+	/* the first gone, the second keeps the prefix's route (found by
+	 * review: the delete dropped it); once both are gone it is free */
 	assert_int_equal(mgm_interface_address_delete(f->m, 3, 0x0a0000feu, 24), 0);
+	cur = 0;
+	via3 = 0;
+	while (mgm_route_next(f->m, &cur, &rt) == 0)
+		via3 += rt.prefix == 0x0a000000u && rt.len == 24 && rt.ifc.ifindex == 3;
+	assert_int_equal(via3, 1);
+	assert_int_equal(mgm_interface_address_add(f->m, 4, 0x0a000003u, 24), -EEXIST);
 	assert_int_equal(mgm_interface_address_delete(f->m, 3, 0x0a000002u, 24), 0);
 	assert_int_equal(mgm_interface_address_add(f->m, 4, 0x0a000003u, 24), 0);
 }
