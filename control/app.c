@@ -776,14 +776,14 @@ port_setup(uint16_t pid, unsigned int n_workers, char *err, size_t errlen)
 }
 
 static int
-port_start(uint16_t pid, char *err, size_t errlen)
+port_start(uint16_t pid, struct rte_mempool *pool, char *err, size_t errlen)
 {
 	struct app_port *p = &app.port[pid];
 	int sock = rte_eth_dev_socket_id(pid);
 	if (sock < 0)
 		sock = (int)rte_socket_id();
 	for (uint16_t q = 0; q < p->nb_rxq; q++) {
-		int rc = rte_eth_rx_queue_setup(pid, q, p->rx_desc, (unsigned int)sock, NULL, app.pool);
+		int rc = rte_eth_rx_queue_setup(pid, q, p->rx_desc, (unsigned int)sock, NULL, pool);
 		if (rc < 0) {
 			snprintf(err, errlen, "port %u: rx queue %u: %s", pid, q, rte_strerror(-rc));
 			return rc;
@@ -830,18 +830,52 @@ prefault(struct rte_mempool *mp, void *arg, struct rte_mempool_memhdr *mh, unsig
 		p[o] = p[o];
 }
 
+/* A port's VLAN map (no interface yet) and TX hand-over ring; a port
+ * attached on the id of one detached before reuses both (the ring is
+ * empty: the detach drained it). */
+static int
+port_maps(uint16_t pid, char *err, size_t errlen)
+{
+	struct mcfwd_dp *dp = &app.dp;
+	if (dp->rx_map[pid] == NULL)
+		dp->rx_map[pid] = rte_malloc("mcfwd_rxmap", 4096 * sizeof(uint16_t), 64);
+	if (dp->rx_map[pid] == NULL) {
+		snprintf(err, errlen, "out of DPDK memory");
+		return -ENOMEM;
+	}
+	memset(dp->rx_map[pid], 0xff, 4096 * sizeof(uint16_t));
+	if (app.txr[pid] != NULL)
+		return 0;
+	char name[32];
+	snprintf(name, sizeof(name), "mcfwd_tx%u", pid);
+	app.txr[pid] = rte_ring_create(name, 2048, rte_eth_dev_socket_id(pid) < 0 ?
+				       (int)rte_socket_id() : rte_eth_dev_socket_id(pid),
+				       RING_F_SC_DEQ);
+	if (app.txr[pid] == NULL) {
+		snprintf(err, errlen, "ring %s: %s", name, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* What one port holds at most: its RX and TX rings, the workers' TX
+ * buffers for it and its TX hand-over ring. */
+static uint64_t
+port_mbufs(uint16_t p)
+{
+	return (uint64_t)app.port[p].nb_rxq * app.port[p].rx_desc +
+	       (uint64_t)app.port[p].nb_txq * app.port[p].tx_desc +
+	       (uint64_t)app.n_workers * MCFWD_TXBUF + 2048 /* tx ring */;
+}
+
 static int
 pools_create(char *err, size_t errlen)
 {
 	uint64_t n = app.o.nb_mbufs;
 	if (n == 0) {
-		for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++) {
-			if (!app.port[p].used)
-				continue;
-			n += (uint64_t)app.port[p].nb_rxq * app.port[p].rx_desc +
-			     (uint64_t)app.port[p].nb_txq * app.port[p].tx_desc +
-			     (uint64_t)app.n_workers * MCFWD_TXBUF + 2048 /* tx ring */;
-		}
+		for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++)
+			if (app.port[p].used)
+				n += port_mbufs(p);
 		n += (uint64_t)app.n_workers * (MCFWD_BURST_MAX * 4 + 1024 /* reinject */);
 		n += 4096 /* punt ring */ + 8192 /* replication in flight */;
 		/* mbuf caches keep up to 1.5 x cache size per lcore */
@@ -1264,6 +1298,155 @@ app_port_detach(uint16_t port, char *err, size_t errlen)
 		app_forwarding(true);
 	APP_LOG(NOTICE, "port %u (%s) detached\n", port, app.port[port].name);
 	return 0;
+}
+
+/* Remove a device whose ports could not all be set up: every port of it
+ * that mcfwd took is stopped and forgotten first. */
+static void
+attach_undo(struct rte_device *dev, const uint16_t *ports, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		struct app_port *p = &app.port[ports[i]];
+		if (p->started)
+			(void)rte_eth_dev_stop(ports[i]);
+		(void)rte_eth_dev_close(ports[i]);
+		memset(p, 0, sizeof(*p));
+	}
+	if (dev != NULL && rte_dev_remove(dev) != 0)
+		APP_LOG(WARNING, "device not removed after a failed attach\n");
+}
+
+int
+app_port_attach(const char *devargs, uint16_t *ports, unsigned int max, unsigned int *n_out,
+		char *err, size_t errlen)
+{
+	struct rte_dev_iterator it;
+	uint16_t pid, got[MCFWD_MAX_PORTS];
+	unsigned int n = 0;
+	struct rte_device *dev = NULL;
+	int rc;
+
+	*n_out = 0;
+	rc = rte_dev_probe(devargs);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot attach '%s': %s (%s)", devargs,
+			 rc == -EEXIST ? "device already attached"
+				       : "no such device, or bad device arguments", rte_strerror(-rc));
+		return rc;
+	}
+	/* the ports the device brought (as testpmd finds them) */
+	RTE_ETH_FOREACH_MATCHING_DEV(pid, devargs, &it) {
+		if (pid < MCFWD_MAX_PORTS && app.port[pid].used)
+			continue;
+		struct rte_eth_dev_info di;
+		if (dev == NULL && rte_eth_dev_info_get(pid, &di) == 0)
+			dev = di.device;
+		if (pid >= MCFWD_MAX_PORTS || n == max || n == RTE_DIM(got)) {
+			snprintf(err, errlen, "cannot attach '%s': port id %u above mcfwd's %u ports "
+				 "(or too many ports at once)", devargs, pid, MCFWD_MAX_PORTS);
+			rte_eth_iterator_cleanup(&it);
+			rc = -ENOSPC;
+			goto undo;
+		}
+		got[n++] = pid;
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "cannot attach '%s': no new port (already attached?)", devargs);
+		return -ENODEV;
+	}
+	/* set up and started before any worker polls them */
+	uint64_t need = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		memset(&app.port[got[i]], 0, sizeof(app.port[got[i]]));
+		rc = port_setup(got[i], app.n_workers, err, errlen);
+		if (rc == 0)
+			rc = port_maps(got[i], err, errlen);
+		if (rc < 0)
+			goto undo;
+		need += port_mbufs(got[i]) + 512;
+	}
+	if (app.n_xpool == RTE_DIM(app.xpool)) {
+		snprintf(err, errlen, "cannot attach '%s': too many attached pools", devargs);
+		rc = -ENOSPC;
+		goto undo;
+	}
+	char name[RTE_MEMPOOL_NAMESIZE];
+	snprintf(name, sizeof(name), "mcfwd_pool_a%u", app.n_xpool);
+	struct rte_mempool *mp = rte_pktmbuf_pool_create(name, (unsigned int)need, 256, 0,
+							 RTE_MBUF_DEFAULT_BUF_SIZE,
+							 (int)rte_socket_id());
+	if (mp == NULL) {
+		snprintf(err, errlen, "cannot attach '%s': a pool of %" PRIu64 " mbufs: %s",
+			 devargs, need, rte_strerror(rte_errno));
+		rc = -ENOMEM;
+		goto undo;
+	}
+	rte_mempool_mem_iter(mp, prefault, NULL);
+	app.xpool[app.n_xpool++] = mp;
+	for (unsigned int i = 0; i < n; i++) {
+		rc = port_start(got[i], mp, err, errlen);
+		if (rc < 0)
+			goto undo;
+	}
+	/* the workers pause while their queue lists grow */
+	bool was = app.forwarding;
+	app_forwarding(false);
+	for (unsigned int i = 0; i < n; i++) {
+		uint16_t p = got[i];
+		for (uint16_t q = 0; q < app.port[p].nb_rxq; q++) {
+			/* RSS queues spread; a single queue goes to the
+			 * worker with the fewest */
+			unsigned int wi = 0;
+			if (app.port[p].nb_rxq > 1)
+				wi = q % app.n_workers;
+			else
+				for (unsigned int k = 1; k < app.n_workers; k++)
+					if (app.w[k]->n_rxq < app.w[wi]->n_rxq)
+						wi = k;
+			struct mcfwd_worker *w = app.w[wi];
+			if (w->n_rxq == MCFWD_MAX_RXQ) {
+				APP_LOG(WARNING, "port %u: rx queue %u not polled: worker %u has %d "
+					"queues\n", p, q, wi, MCFWD_MAX_RXQ);
+				continue;
+			}
+			w->rxq[w->n_rxq].port = p;
+			w->rxq[w->n_rxq].queue = q;
+			w->n_rxq++;
+		}
+		for (unsigned int k = 0; k < app.n_workers; k++) {
+			struct mcfwd_worker *w = app.w[k];
+			w->txq[p] = k < app.port[p].nb_txq ? (uint16_t)k : UINT16_MAX;
+			if (k == 0)
+				w->txr_owned |= 1u << p;
+			w->tx[p].n = 0;
+			/* a port detached from this id before: its counts
+			 * are not this one's (the worker is parked) */
+			memset(&w->port[p], 0, sizeof(w->port[p]));
+		}
+		pthread_mutex_lock(&app.stats_lock);
+		memset(&app.pbase[p], 0, sizeof(app.pbase[p]));
+		pthread_mutex_unlock(&app.stats_lock);
+		app.n_ports++;
+		/* its untagged interface, named after the port unless an
+		 * interface has that name already */
+		int id = iface_add(app.port[p].name, p, 0, 1500);
+		if (id == -EEXIST) {
+			char alt[APP_IFNAME];
+			snprintf(alt, sizeof(alt), "port%u", p);
+			id = iface_add(alt, p, 0, 1500);
+		}
+		if (id < 0)
+			APP_LOG(WARNING, "port %u: no interface: %s\n", p, strerror(-id));
+		ports[i] = p;
+		APP_LOG(NOTICE, "port %u (%s) attached\n", p, app.port[p].name);
+	}
+	if (was)
+		app_forwarding(true);
+	*n_out = n;
+	return 0;
+undo:
+	attach_undo(dev, got, n);
+	return rc;
 }
 
 static void timer_link(void *arg);
@@ -1765,21 +1948,9 @@ app_init(char *err, size_t errlen)
 		if (rc < 0)
 			return rc;
 		app.n_ports++;
-		dp->rx_map[pid] = rte_malloc("mcfwd_rxmap", 4096 * sizeof(uint16_t), 64);
-		if (dp->rx_map[pid] == NULL) {
-			snprintf(err, errlen, "out of DPDK memory");
-			return -ENOMEM;
-		}
-		memset(dp->rx_map[pid], 0xff, 4096 * sizeof(uint16_t));
-		char name[32];
-		snprintf(name, sizeof(name), "mcfwd_tx%u", pid);
-		app.txr[pid] = rte_ring_create(name, 2048, rte_eth_dev_socket_id(pid) < 0 ?
-					       (int)rte_socket_id() : rte_eth_dev_socket_id(pid),
-					       RING_F_SC_DEQ);
-		if (app.txr[pid] == NULL) {
-			snprintf(err, errlen, "ring %s: %s", name, rte_strerror(rte_errno));
-			return -ENOMEM;
-		}
+		rc = port_maps(pid, err, errlen);
+		if (rc < 0)
+			return rc;
 	}
 	if (app.n_ports == 0) {
 		snprintf(err, errlen, "no ports: give EAL a device (-a PCI or --vdev net_pcap0,...)");
@@ -1796,7 +1967,7 @@ app_init(char *err, size_t errlen)
 	for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++) {
 		if (!app.port[p].used)
 			continue;
-		rc = port_start(p, err, errlen);
+		rc = port_start(p, app.pool, err, errlen);
 		if (rc < 0)
 			return rc;
 		rc = iface_add(app.port[p].name, p, 0, 1500);
@@ -1878,6 +2049,10 @@ app_fini(bool report)
 	}
 	if (app.pool && app.clone_pool) {
 		unsigned int av = rte_mempool_avail_count(app.pool), sz = app.pool->size;
+		for (unsigned int i = 0; i < app.n_xpool; i++) { /* attached ports' */
+			av += rte_mempool_avail_count(app.xpool[i]);
+			sz += app.xpool[i]->size;
+		}
 		unsigned int cav = rte_mempool_avail_count(app.clone_pool), csz = app.clone_pool->size;
 		if (report)
 			APP_LOG(INFO, "mbufs back in their pools: %u/%u, clones %u/%u\n", av, sz, cav, csz);
@@ -1912,6 +2087,8 @@ app_fini(bool report)
 	rte_free(app.dp.ifs);
 	rte_mempool_free(app.pool);
 	rte_mempool_free(app.clone_pool);
+	for (unsigned int i = 0; i < app.n_xpool; i++)
+		rte_mempool_free(app.xpool[i]);
 	HMAP_FOREACH(&app.mfe_base, x)
 		free(x->val);
 	hmap_free(&app.mfe_base);

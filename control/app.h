@@ -126,6 +126,11 @@ struct app {
 	struct app_iface ifs[APP_MAX_IFACES];
 	uint32_t n_ifs;             /* highest used ifid + 1 */
 	struct rte_mempool *pool, *clone_pool;
+	/* pools of ports attached at run time (`port attach`): the start-up
+	 * pool has no share set aside for them; kept until exit, as their
+	 * mbufs may be anywhere */
+	struct rte_mempool *xpool[MCFWD_MAX_PORTS * 2];
+	unsigned int n_xpool;
 	struct mcfwd_static *st;
 	struct igmp *igmp;
 	bool igmp_by_cfg[APP_MAX_IFACES]; /* IGMP enabled by `phyint IF enable igmp` */
@@ -200,6 +205,12 @@ int app_set_link(uint16_t port, bool up, char *err, size_t errlen);
  * @return 0, -EINVAL. */
 int app_set_punt_rate(uint64_t rate, char *err, size_t errlen);
 int app_port_detach(uint16_t port, char *err, size_t errlen);
+/** Hot-plug (`port attach DEVARGS`, as testpmd's): probe the device, set
+ * up and start every new port it brings, give each its untagged
+ * interface and a worker. ports/n: the new port ids (at most max).
+ * @return 0 or -errno (err says why; nothing of the device is left). */
+int app_port_attach(const char *devargs, uint16_t *ports, unsigned int max, unsigned int *n,
+		    char *err, size_t errlen);
 /** Send an IPv4 packet (header included, checksums done) out of interface
  * ifid: L2 header added (group MAC for multicast destinations, the port's
  * MAC, the interface's VLAN), handed to the worker owning the port's TX

@@ -1007,8 +1007,18 @@ static int
 cmd_port(int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
 	uint16_t p = 0;
+	if (argc == 2 && strcmp(argv[0], "attach") == 0) {
+		uint16_t got[MCFWD_MAX_PORTS];
+		unsigned int n;
+		uint64_t t0 = app_now_ms();
+		int rc = app_port_attach(argv[1], got, RTE_DIM(got), &n, err, errlen);
+		for (unsigned int i = 0; rc == 0 && i < n; i++)
+			fprintf(out, "port %u (%s) attached in %" PRIu64 " ms\n", got[i],
+				app.port[got[i]].name, app_now_ms() - t0);
+		return rc;
+	}
 	if (argc != 2 || strcmp(argv[0], "detach")) {
-		snprintf(err, errlen, "usage: port detach N");
+		snprintf(err, errlen, "usage: port attach DEVARGS | port detach N");
 		return -EINVAL;
 	}
 	if (port_word(argv[1], &p, err, errlen) < 0)
@@ -1374,7 +1384,7 @@ static const struct cmd cmds[] = {
 	  "run the IGMP router on IF, or stop it", cmd_igmp },
 	{ "clear counters", "", "zero the counters shown", cmd_clear },
 	{ "reload", "", "re-apply the configuration file, all or nothing", cmd_reload },
-	{ "port", "detach N", "release the port's interfaces, stop, close and remove it (hot-unplug)", cmd_port },
+	{ "port", "attach DEVARGS | detach N", "hot-plug a device (each new port: an interface, a worker) / release the port's interfaces, stop, close and remove it", cmd_port },
 	{ "set link-up", "port N", "administrative link up", cmd_link_up },
 	{ "set link-down", "port N", "administrative link down", cmd_link_down },
 	{ "set punt-rate", "N", "packets per second each worker may hand to control (as --punt-rate)",

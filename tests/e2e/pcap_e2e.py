@@ -1558,6 +1558,63 @@ quit
     r.cleanup()
 
 
+def scenario_attach():
+    """A port hot-plugged under traffic (`port attach DEVARGS`, as
+    testpmd's): it gets its untagged interface and a worker, forwards once
+    a route names it; an attached device is refused twice, a bad one with
+    the reason; a port detached can be attached again on its id, with
+    counters of its own; every mbuf (of its own pool too) back at exit."""
+    print("port attach under traffic: an interface, a worker, forwarding")
+    inp = {0: [pkt(S1, G1, seq=i) for i in range(64)]}
+    cfg = "iface p0 port 0\niface p1 port 1\nmroute from p0 source %s group %s to p1\n" % (S1, G1)
+    r = Run("attach", nports=2, config=cfg, inputs=inp, infinite=True)
+    empty, att = os.path.join(r.dir, "empty.pcap"), os.path.join(r.dir, "att.pcap")
+    wrpcap(empty, [])
+    dev = "net_pcap7,rx_pcap=%s,tx_pcap=%s" % (empty, att)
+    with open(r.cmdfile, "w") as f:
+        f.write("""sleep 300
+port attach %(dev)s
+mroute add from p0 source %(S1)s group %(G1)s to p1 net_pcap7
+sleep 500
+show port stats 2
+show interfaces json
+show lcores
+port attach %(dev)s
+port attach no_such_driver0
+port detach 2
+port attach net_pcap8,rx_pcap=%(empty)s,tx_pcap=%(att)s.2
+show port stats 2
+quit
+""" % dict(dev=dev, S1=S1, G1=G1, empty=empty, att=att))
+    r.run(timeout=60)
+    check(r.rc == 0, "attach: exit status %s" % r.rc)
+    check(re.search(r"^port 2 \(net_pcap7\) attached in \d+ ms$", r.out, re.M) is not None,
+          "attach: no confirmation:\n" + r.out[-1200:])
+    tx = [int(x) for x in re.findall(r"TX-packets: (\d+)", r.out)]
+    if check(len(tx) == 2, "attach: port stats missing:\n" + r.out[-1500:]):
+        check(tx[0] > 1000, "attach: nothing forwarded on the attached port (%d)" % tx[0])
+        # the port attached again on id 2 counts from 0, not from the old one's
+        check(tx[1] < tx[0], "attach: a re-attached port inherited counts (%d, before %d)" % (tx[1], tx[0]))
+    ifs = r.json_after("show interfaces json") or []
+    check(any(x["name"] == "net_pcap7" and x["port"] == 2 and x["vlan"] == 0 for x in ifs),
+          "attach: no interface for the attached port: %s" % ifs)
+    check(re.search(r"^\d+\s+\d+\s+\S+\s+\S*2:0", r.out, re.M) is not None,
+          "attach: no worker polls port 2:\n" + r.out[-1500:])
+    check(re.search(r"cmds:8: error: cannot attach 'net_pcap7,.*': no new port \(already attached\?\)",
+                    r.out) is not None, "attach: a second attach of the device not refused")
+    check(re.search(r"cmds:9: error: cannot attach 'no_such_driver0': no such device, or bad device "
+                    r"arguments", r.out) is not None, "attach: a bad device not refused with its reason")
+    check(re.search(r"^port 2 \(net_pcap8\) attached in \d+ ms$", r.out, re.M) is not None,
+          "attach: no re-attach on id 2:\n" + r.out[-800:])
+    got = pcap_frames(att, limit=1001)
+    if check(len(got) > 1000, "attach: %d frames in the attached port's pcap" % len(got)):
+        k = key(Ether(got[0]))
+        check(k[0] == S1 and k[1] == G1 and k[2] == 63 and k[5] and k[6] == mac_of(G1),
+              "attach: the frame sent is not the forwarded one: %s" % (k,))
+    check("mbufs back in their pools" in r.out and "mbuf leak" not in r.out, "attach: mbufs not back")
+    r.cleanup()
+
+
 def scenario_mroute_detail():
     """`show ip mroute S G` (text and json): the spec's per-MFE and per-OIF
     counters: in packets, header errors (TTL 1), wrong interface, and per
@@ -1729,6 +1786,7 @@ quit
 
 SCENARIOS = {
     "detach": scenario_detach,
+    "attach": scenario_attach,
     "reload": scenario_reload,
     "igmp_reconfig": scenario_igmp_reconfig,
     "bad_cli": scenario_bad_cli,
