@@ -16,12 +16,13 @@
 extern "C" {
 #endif
 
-/** Whether a (host order) address can be a multicast source: not 0.0.0.0,
- * not multicast, not the limited broadcast. */
+/** Whether a (host order) address can be a multicast source: not in
+ * 0.0.0.0/8 or 127.0.0.0/8, not multicast, not the limited broadcast
+ * (what Linux's ip_route_input_mc() refuses; class E passes there too). */
 static inline int
 mcfwd_ipv4_src_ok(uint32_t a)
 {
-	return a != 0 && (a >> 28) != 0xe && a != 0xffffffffu;
+	return (a >> 24) != 0 && (a >> 24) != 127 && (a >> 28) != 0xe && a != 0xffffffffu;
 }
 
 /** What a received frame is. */
@@ -31,7 +32,7 @@ enum mcfwd_class {
 	MCFWD_PKT_NOT_IP,       /**< not IPv4 (or a truncated L2 header) */
 	MCFWD_PKT_NOT_MCAST,    /**< IPv4, destination not 224.0.0.0/4 */
 	MCFWD_PKT_BAD_HDR,      /**< version, IHL, lengths, checksum, or source multicast,
-				  * broadcast or (data) 0.0.0.0 */
+				  * broadcast, 127/8 or (data) 0/8 */
 	MCFWD_PKT_TTL,          /**< TTL <= 1: never forwarded (a data packet: its (S,G) counts
 				  * it in its header errors) */
 	MCFWD_PKT_N_CLASSES
@@ -168,12 +169,13 @@ mcfwd_classify_ttl(const uint8_t *frame, uint32_t len, struct mcfwd_pkt_info *pi
 	pi->grp = mcfwd_rd32(ip + 16);
 	if ((pi->grp >> 28) != 0xe)
 		return MCFWD_PKT_NOT_MCAST;
-	if ((pi->src >> 28) == 0xe || pi->src == 0xffffffffu)
-		return MCFWD_PKT_BAD_HDR; /* a multicast or broadcast source is invalid */
+	if ((pi->src >> 28) == 0xe || pi->src == 0xffffffffu || (pi->src >> 24) == 127)
+		return MCFWD_PKT_BAD_HDR; /* a multicast, broadcast or loopback source is
+					   * invalid (RFC 1812 5.3.7; Linux drops them) */
 	if (pi->proto == MCFWD_IPPROTO_IGMP || (pi->grp & 0xffffff00u) == 0xe0000000u)
 		return MCFWD_PKT_PUNT; /* IGMP may come from 0.0.0.0 (RFC 3376 4.2.13) */
-	if (pi->src == 0)
-		return MCFWD_PKT_BAD_HDR; /* not forwarded (RFC 1812 5.3.7) */
+	if ((pi->src >> 24) == 0)
+		return MCFWD_PKT_BAD_HDR; /* "this network": not forwarded (RFC 1812 5.3.7) */
 	if (ttl_check && pi->ttl <= 1)
 		return MCFWD_PKT_TTL;
 	return MCFWD_PKT_FWD;

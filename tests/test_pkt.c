@@ -138,7 +138,21 @@ test_punted_and_dropped(void **st)
 	assert_false(mcfwd_ipv4_src_ok(0xe0000001u));
 	assert_false(mcfwd_ipv4_src_ok(0xefffffffu));
 	assert_false(mcfwd_ipv4_src_ok(0xffffffffu));
-	assert_true(mcfwd_ipv4_src_ok(0xf0000001u)); /* class E is not refused */
+	assert_true(mcfwd_ipv4_src_ok(0xf0000001u)); /* class E is not refused (as Linux) */
+	/* loopback and "this network" sources (found by review: forwarded) */
+	assert_false(mcfwd_ipv4_src_ok(0x7f000001u));
+	assert_false(mcfwd_ipv4_src_ok(0x00000001u));
+	assert_true(mcfwd_ipv4_src_ok(0x01000000u));
+	assert_true(mcfwd_ipv4_src_ok(0x7e000001u));
+	assert_true(mcfwd_ipv4_src_ok(0x80000001u));
+	len = mk(f, 0, 0x7f000001u, 0xe8010101u, 64, 17);
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_BAD_HDR);
+	len = mk(f, 0, 0x7fffffffu, 0xe8010101u, 1, 2); /* not IGMP's either */
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_BAD_HDR);
+	len = mk(f, 0, 0x00000005u, 0xe8010101u, 64, 17);
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_BAD_HDR);
+	len = mk(f, 0, 0x7e000001u, 0xe8010101u, 64, 17);
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_FWD);
 	/* data from 0.0.0.0 is not forwarded; IGMP from it goes to control */
 	len = mk(f, 0, 0, 0xe8010101u, 64, 17);
 	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_BAD_HDR);
