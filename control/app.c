@@ -751,6 +751,9 @@ port_setup(uint16_t pid, unsigned int n_workers, char *err, size_t errlen)
 	 * otherwise, packet by packet: see mcfwd_rx_csum()) */
 	if (di.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM)
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+	else
+		APP_LOG(NOTICE, "port %u (%s): no RX IPv4 checksum offload; checked in software\n",
+			pid, di.driver_name);
 	/* removal events (hot-unplug: the port is detached as by 'port
 	 * detach') come only from ports configured for them, and only those
 	 * that can may be */
