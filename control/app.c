@@ -154,6 +154,10 @@ iface_add(const char *name, uint16_t port, uint16_t vlan, uint16_t mtu)
 	f->used = true;
 	if (i + 1 > app.n_ifs)
 		app.n_ifs = i + 1;
+	/* down with its port, before anything can forward on it; up if the
+	 * id's last interface was left down (found by review: a VLAN made on
+	 * a down port forwarded, one on a reused id stayed down for good) */
+	(void)mfc_iface_set_down(app.cache, (uint16_t)i, !app.port[port].link_up);
 	iface_publish(i);
 	return (int)i;
 }

@@ -814,6 +814,50 @@ quit
     r.cleanup()
 
 
+def scenario_link_new_iface():
+    """An interface made while its port's link is down is down too (found
+    by review: a VLAN interface made then forwarded on the down port), and
+    one on the id of an interface of a port that was down when detached is
+    up with its own port (it stayed down for good)."""
+    print("link state of new interfaces: a down port's new VLAN, a reused id")
+    inp = {0: [pkt(S1, g, seq=i) for i in range(32) for g in (G1, G2)]}
+    d = tempfile.mkdtemp(prefix="mcfwd-e2e-linknew-")
+    a = os.path.join(d, "a.conf")
+    with open(a, "w") as f:
+        f.write("iface p0 port 0\niface p1 port 1\niface p3 port 3\n"
+                "iface v6 port 3 vlan 6\niface v7 port 1 vlan 7\n"
+                "mroute from p0 source %s group %s to v6\nmroute from p0 source %s group %s to v7\n"
+                % (S1, G1, S1, G2))
+    cmds = """set link-down port 2
+sleep 300
+port detach 2
+set link-down port 1
+sleep 300
+protocol static load %s
+show interfaces json
+sleep 500
+show port stats 1
+show port stats 3
+set link-up port 1
+sleep 500
+show port stats 1
+quit
+""" % a
+    r = Run("linknew", nports=4, config="iface p0 port 0\niface p1 port 1\niface v5 port 2 vlan 5\n",
+            cmds=cmds, inputs=inp, infinite=[0]).run()
+    shutil.rmtree(d, ignore_errors=True)
+    check(r.rc == 0, "linknew: exit status %s" % r.rc)
+    ifs = {x["name"]: x for x in r.json_after("show interfaces json") or []}
+    check(ifs.get("v6", {}).get("id") == 32, "linknew: v6 is not on the reused id 32: %s" % ifs.get("v6"))
+    tx = [int(x) for x in re.findall(r"TX-packets: (\d+)", r.out)]
+    if check(len(tx) == 3, "linknew: port stats missing:\n" + r.out[-1500:]):
+        check(tx[0] == 0, "linknew: a new VLAN interface forwarded on a down port (%d)" % tx[0])
+        check(tx[1] > 1000, "linknew: the interface on a reused id stays down (%d)" % tx[1])
+        check(tx[2] > 1000, "linknew: link up did not bring the new interface up (%d)" % tx[2])
+    check("mbufs back in their pools" in r.out and "mbuf leak" not in r.out, "linknew: mbufs not back")
+    r.cleanup()
+
+
 def scenario_punt_rate():
     """`set punt-rate` at run time: a stream of flows with no route (each
     one's first packets go to control, which makes a negative MFE) is
@@ -1798,6 +1842,7 @@ SCENARIOS = {
     "stall": scenario_stall,
     "signals": scenario_signals,
     "cli": scenario_cli_changes,
+    "link_new_iface": scenario_link_new_iface,
     "mroute_detail": scenario_mroute_detail,
     "route_readd": scenario_route_readd,
     "punt_rate": scenario_punt_rate,
