@@ -174,44 +174,44 @@ owns_pending_tx(unsigned int i)
 	return false;
 }
 
-/* After a purge returned, replicas another worker handed to a port's TX
- * ring before the grace period may still sit there: wait until every
- * online worker has completed two more loop iterations (each ends with a
- * flush that drains the TX rings it owns), and until an idle-sleeping
- * owner of a ring that holds packets has woken and drained it (found by
- * review: it sent them after the release returned). A paused worker's
- * rings were drained when it paused (app_forwarding()). Bounded by 100 ms
- * (a stalled worker is reported by the heartbeat). */
 /* Set while a port detach releases its interfaces: their grace period
  * comes at the batch's end and the workers pause after it (which drains
  * every ring), so a barrier per interface would only wait. */
 static bool detach_batch;
 
+/* After a purge returned (its grace period: every worker has flushed its
+ * TX buffers since), replicas another worker handed to a port's TX ring
+ * before it may still sit in the ring: wait until the ring's consumer has
+ * passed the producer's position seen here (exact: the ring is FIFO; it
+ * was "two loop iterations of the owner", which drain at most 1024 of the
+ * 2048, and gave up after 100 ms while an idle owner may sleep for a
+ * second: found by review). An owner parked by a pause had its rings
+ * drained then (app_forwarding()). Bounded by 100 ms beyond the longest
+ * idle sleep (a stalled worker is reported by the heartbeat). */
 void
 app_tx_barrier(void)
 {
-	uint64_t it[MCFWD_MAX_WORKERS];
-	bool multi = false;
+	uint32_t want[MCFWD_MAX_PORTS], pend = 0;
 	if (detach_batch)
 		return;
 	for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++)
-		if (app.port[p].used && app.port[p].nb_txq < app.n_workers)
-			multi = true;
-	if (!multi)
-		return; /* every worker has its own TX queue everywhere: flush precedes its QS */
-	for (unsigned int i = 0; i < app.n_workers; i++)
-		it[i] = __atomic_load_n(&app.w[i]->st.iterations, __ATOMIC_ACQUIRE);
-	uint64_t end = app_now_ms() + 100;
-	for (unsigned int i = 0; i < app.n_workers; i++)
-		while (app_now_ms() < end) {
-			int st = app.w[i]->state;
-			if (st == 1 && __atomic_load_n(&app.w[i]->st.iterations, __ATOMIC_ACQUIRE) >=
-					       it[i] + 2)
-				break;
-			if (st != 1 && (st != 2 || !owns_pending_tx(i)))
-				break;
-			rte_pause();
+		if (app.port[p].used && app.port[p].nb_txq < app.n_workers && app.txr[p] != NULL) {
+			want[p] = __atomic_load_n(&app.txr[p]->prod.tail, __ATOMIC_ACQUIRE);
+			pend |= 1u << p;
 		}
+	uint64_t end = app_now_ms() + 100 + app.o.sleep_us / 1000;
+	while (pend != 0) {
+		for (uint32_t b = pend; b; b &= b - 1) {
+			uint16_t p = (uint16_t)__builtin_ctz(b);
+			uint32_t ct = __atomic_load_n(&app.txr[p]->cons.tail, __ATOMIC_ACQUIRE);
+			int st = app.w[0]->state; /* worker 0 owns every ring (map_queues()) */
+			if ((int32_t)(ct - want[p]) >= 0 || st == 0 || st == 3)
+				pend &= ~(1u << p);
+		}
+		if (pend == 0 || app_now_ms() >= end)
+			break;
+		rte_delay_us_sleep(20);
+	}
 }
 
 int
@@ -1186,6 +1186,14 @@ app_forwarding(bool on)
 			while (app.w[i]->state == 3 && owns_pending_tx(i) &&
 			       mcfwd_worker_flush(app.w[i]) > 0)
 				; /* a call takes 512 at most; what a port refuses is freed */
+	} else {
+		/* every worker out of its pause before this returns: a pause
+		 * right after would otherwise take a worker that is leaving
+		 * (state 3 not yet rewritten) for parked, and flush its rings
+		 * on its behalf while it flushes them itself (found by review) */
+		for (unsigned int i = 0; i < app.n_workers; i++)
+			while (__atomic_load_n(&app.w[i]->state, __ATOMIC_ACQUIRE) == 3 && !app.dp.stop)
+				rte_delay_us_sleep(100);
 	}
 	app.forwarding = on;
 	return 0;

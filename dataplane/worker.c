@@ -778,6 +778,21 @@ mcfwd_worker_burst_reinjected(struct mcfwd_worker *w, struct rte_mbuf **pkts, ui
 /* ---------------------------------------------------------------- */
 /* The lcore loop                                                     */
 
+/* Whether a TX ring this worker drains holds packets (queued since its
+ * last flush): then it does not go to sleep. */
+static bool
+owned_rings_pending(const struct mcfwd_worker *w)
+{
+	if (w->txr == NULL)
+		return false;
+	for (uint32_t own = w->txr_owned; own; own &= own - 1) {
+		uint16_t p = (uint16_t)__builtin_ctz(own);
+		if (w->txr[p] != NULL && !rte_ring_empty(w->txr[p]))
+			return true;
+	}
+	return false;
+}
+
 /* --ms-log: a row of counters every period (a ring of n_rows). */
 static void
 mslog_tick(struct mcfwd_worker *w, struct mcfwd_mslog *ml)
@@ -839,8 +854,14 @@ mcfwd_worker_loop(void *arg)
 			}
 		}
 		/* what it sends for others counts as work: no idle sleep
-		 * while they hand packets over */
-		got += mcfwd_worker_flush(w);
+		 * while they hand packets over, nor for idle_tsc after (a
+		 * ring owner asleep while others queue overflows its rings,
+		 * and holds a release's barrier: found by review) */
+		unsigned int drained = mcfwd_worker_flush(w);
+		if (drained) {
+			got += drained;
+			w->last_rx_tsc = rte_rdtsc();
+		}
 		if (unlikely(w->stall_ms)) {
 			/* injected stall: busy, online, no quiescent state, no loop */
 			rte_delay_us_block(w->stall_ms * 1000u);
@@ -853,7 +874,7 @@ mcfwd_worker_loop(void *arg)
 			mslog_tick(w, ml);
 		if (!got && dp->idle_tsc) {
 			uint64_t now = rte_rdtsc();
-			if (now - w->last_rx_tsc > dp->idle_tsc) {
+			if (now - w->last_rx_tsc > dp->idle_tsc && !owned_rings_pending(w)) {
 				/* idle: leave RCU so grace periods need not wait for us */
 				w->state = 2;
 				urcu_qsbr_thread_offline();

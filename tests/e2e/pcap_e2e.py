@@ -682,6 +682,35 @@ def scenario_multi_worker():
     r.cleanup()
 
 
+def scenario_barrier_idle():
+    """A release returns only once nothing can go out on the interface, also
+    when the worker owning the ports' TX rings sleeps long in idle mode
+    (found by review: --sleep-us 1000000, the barrier gave up after 100 ms
+    and the owner sent replicas queued before the grace period after the
+    release returned). Two workers share core 1 (the owner, with no RX
+    queue of its own, sleeps while the other forwards): the layout the
+    review found it with."""
+    print("release barrier with a long idle sleep: nothing after the call")
+    inp = {0: [pkt(S1, G1, seq=i) for i in range(64)]}
+    cfg = "iface p0 port 0\niface p1 port 1\niface p2 port 2\nmroute from p0 source %s group %s to p1 p2\n" % (S1, G1)
+    cmds = """sleep 1500
+show port stats 2
+interface release p2
+show port stats 2
+sleep 2500
+show port stats 2
+quit
+"""
+    r = Run("bidle", nports=3, config=cfg, cmds=cmds, inputs=inp, infinite=[0], lcores="0@0,1@1,2@1",
+            extra=["--idle-us", "200", "--sleep-us", "1000000", "--portmap", "0:2"]).run(timeout=90)
+    check(r.rc == 0, "bidle: exit status %s" % r.rc)
+    tx = [int(x) for x in re.findall(r"TX-packets: (\d+)", r.out)]
+    if check(len(tx) == 3, "bidle: port stats missing:\n" + r.out[-1500:]):
+        check(tx[0] > 1000, "bidle: nothing forwarded on p2 before (%d)" % tx[0])
+        check(tx[2] == tx[1], "bidle: p2 sent %d after the release returned" % (tx[2] - tx[1]))
+    r.cleanup()
+
+
 def scenario_interactive():
     """The librte_cmdline prompt on a terminal: tab completion, a command,
     a bad line, quit."""
@@ -1854,6 +1883,7 @@ SCENARIOS = {
     "shutdown": scenario_shutdown_ageing,
     "telemetry": scenario_telemetry,
     "multi_worker": scenario_multi_worker,
+    "barrier_idle": scenario_barrier_idle,
     "igmp": scenario_igmp,
     "igmp_malformed": scenario_igmp_malformed,
 }
