@@ -902,7 +902,11 @@ if_drop_rxmit(struct iif *f)
 }
 
 /* Send Q(G, marked sources) (6.6.3.2): the querier lowers their timers to
- * LMQT and queries them LMQC times. Uses and clears the marks. */
+ * LMQT and queries them LMQC times, for the sources whose timer is above
+ * LMQT only. One at or below it is queried already (a host retransmitting
+ * its BLOCK must not restart the LMQC queries) or runs out within LMQT
+ * anyway (in EXCLUDE mode a new source takes the group timer, which a
+ * Q(G) may have lowered). Uses and clears the marks. */
 static void
 query_sources(struct igmp *ig, struct iif *f, struct igroup *g, uint64_t now)
 {
@@ -914,8 +918,9 @@ query_sources(struct igmp *ig, struct iif *f, struct igroup *g, uint64_t now)
 		s->mark = false;
 		if (!s->live || !f->querier || f->cfg.version == 2)
 			continue;
-		if (s->expires > now + lmqt(f))
-			src_timer(g, s, now + lmqt(f));
+		if (s->expires <= now + lmqt(f))
+			continue;
+		src_timer(g, s, now + lmqt(f));
 		s->rxmit = f->cfg.lmqc;
 		g->s_pending = true;
 		any = true;

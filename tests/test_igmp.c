@@ -904,6 +904,59 @@ test_exclude_records(void **st)
 	assert_int_equal(sts.state_full, 1);
 }
 
+/* Q(G,S) only for the sources whose timer is above LMQT (RFC 3376
+ * 6.6.3.2: "for each of the sources in X of group G, with source timer
+ * larger than LMQT: set number of retransmissions to LMQC, lower source
+ * timer to LMQT"). A host's retransmitted BLOCK used to restart the
+ * queries (3 instead of LMQC = 2), and in EXCLUDE mode the new sources of
+ * a BLOCK or TO_EX, which take a group timer lowered by a Q(G), were
+ * queried LMQC times though they run out within LMQT. */
+static void
+test_source_query_above_lmqt(void **st)
+{
+	struct fx *f = *st;
+	const uint32_t G2 = 0xef020202u;
+	/* INCLUDE: the host sends its BLOCK twice */
+	uint64_t t = now_ms;
+	V3(IS_IN, G, 2, S1, S2);
+	V3(BLOCK, G, 1, S1);
+	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125 srcs=a000001\n");
+	now_ms = t + 500;
+	V3(BLOCK, G, 1, S1);
+	expect_sent("");
+	STATE(G, "IN 1:1500 2:259500");
+	tick_to(f, t + 999);
+	expect_sent("");
+	tick_to(f, t + 1000);
+	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125 srcs=a000001\n");
+	for (uint64_t ms = t + 1100; ms <= t + 3500; ms += 100)
+		tick_to(f, ms);
+	expect_sent("");
+	STATE(G, "IN 2:256500");
+	/* EXCLUDE, group timer lowered to LMQT by a Q(G): the sources that a
+	 * BLOCK or TO_EX adds take it, and are not queried */
+	t = now_ms;
+	V3(IS_EX, G2, 0);
+	V3(TO_IN, G2, 0);
+	expect_sent("v3 dst=ef020202 g=ef020202 code=10 s=0 qrv=2 qqic=125\n");
+	STATE(G2, "EX 2000");
+	now_ms = t + 500;
+	V3(BLOCK, G2, 1, S2);
+	expect_sent("");
+	STATE(G2, "EX 1500 2:1500");
+	V3(TO_EX, G2, 2, S1, S2);
+	expect_sent("");
+	STATE(G2, "EX 260000 1:1500 2:1500");
+	/* the Q(G) retransmission (S set: the group timer is GMI again) */
+	tick_to(f, t + 1000);
+	expect_sent("v3 dst=ef020202 g=ef020202 code=10 s=1 qrv=2 qqic=125\n");
+	tick_to(f, t + 2000);
+	expect_sent("");
+	STATE(G2, "EX 258500 1:0 2:0");
+	tick_to(f, t + 5000);
+	expect_sent("");
+}
+
 /* A v2 host: leave with last-member queries (RFC 2236 / 3376 6.6.3.1). */
 static void
 test_v2_leave_last_member(void **st)
@@ -1614,6 +1667,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rxmit_dropped_on_address_loss, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_include_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exclude_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_source_query_above_lmqt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_leave_last_member, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_older_hosts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ssm, setup, teardown),
