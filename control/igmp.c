@@ -882,8 +882,31 @@ send_source_round(struct igmp *ig, struct iif *f, struct igroup *g, uint64_t now
 	g->s_pending = pending;
 }
 
+/* We stop being the querier (a lower address queries, or we lost ours):
+ * only the querier keeps last-member-query retransmission state (6.6.2,
+ * 6.6.3), so the pending group and group-and-source queries are dropped.
+ * Left over, they would be sent as soon as we query again, long after the
+ * report that asked for them, and their deadlines, long past, would make
+ * igmp_next_deadline_ms() say "due now" while we may not send them. The
+ * timers they lowered stay lowered. */
+static void
+if_drop_rxmit(struct iif *f)
+{
+	for (uint32_t i = 0; i < f->n; i++) {
+		struct igroup *g = f->g[i];
+		g->g_rxmit = 0;
+		g->s_pending = false;
+		for (uint32_t j = 0; j < g->n; j++)
+			g->s[j].rxmit = 0;
+	}
+}
+
 /* Send Q(G, marked sources) (6.6.3.2): the querier lowers their timers to
- * LMQT and queries them LMQC times. Uses and clears the marks. */
+ * LMQT and queries them LMQC times, for the sources whose timer is above
+ * LMQT only. One at or below it is queried already (a host retransmitting
+ * its BLOCK must not restart the LMQC queries) or runs out within LMQT
+ * anyway (in EXCLUDE mode a new source takes the group timer, which a
+ * Q(G) may have lowered). Uses and clears the marks. */
 static void
 query_sources(struct igmp *ig, struct iif *f, struct igroup *g, uint64_t now)
 {
@@ -895,8 +918,9 @@ query_sources(struct igmp *ig, struct iif *f, struct igroup *g, uint64_t now)
 		s->mark = false;
 		if (!s->live || !f->querier || f->cfg.version == 2)
 			continue;
-		if (s->expires > now + lmqt(f))
-			src_timer(g, s, now + lmqt(f));
+		if (s->expires <= now + lmqt(f))
+			continue;
+		src_timer(g, s, now + lmqt(f));
 		s->rxmit = f->cfg.lmqc;
 		g->s_pending = true;
 		any = true;
@@ -1114,8 +1138,10 @@ query_input(struct igmp *ig, struct iif *f, uint32_t from, const uint8_t *q, siz
 	(void)if_addr(ig, f, &me, NULL);
 	if (from == 0 || (me != 0 && from >= me))
 		return; /* not a querier candidate against us */
-	if (f->querier)
+	if (f->querier) {
 		CNT(ig, f, querier_changes);
+		if_drop_rxmit(f);
+	}
 	f->querier = false;
 	f->querier_addr = from;
 	/* Max Resp Time: v3 code (exponential), v1/v2 linear, 1/10 s */
@@ -1381,6 +1407,7 @@ if_tick(struct igmp *ig, struct iif *f, uint64_t now)
 	}
 	if (me == 0 && f->querier) {
 		f->querier = false; /* no address: no queries */
+		if_drop_rxmit(f);
 	} else if (me != 0 && !f->querier && f->oqp_expiry == 0) {
 		f->querier = true;
 		f->next_gq = now;
@@ -1454,13 +1481,14 @@ igmp_next_deadline_ms(const struct igmp *ig)
 			d = dmin(d, g->timer);
 			d = dmin(d, g->v1_until);
 			d = dmin(d, g->v2_until);
-			if (g->g_rxmit)
+			/* retransmissions: the querier's only (if_tick) */
+			if (f->querier && g->g_rxmit)
 				d = dmin(d, g->g_next);
 			if (g->dirty && f->state == IF_RUN)
 				d = dmin(d, g->retry_at ? g->retry_at : now);
 			/* may be early (s_min is a bound): one tick too many */
 			d = dmin(d, g->s_min);
-			if (g->s_pending)
+			if (f->querier && g->s_pending)
 				d = dmin(d, g->s_next);
 		}
 	}

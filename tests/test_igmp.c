@@ -676,6 +676,82 @@ test_non_querier_timers(void **st)
 	assert_int_equal(ii.oqp_left_ms, 3 * 288000 + 10000);
 }
 
+/* Last-member queries pending for G (group-specific, one retransmission
+ * left) and G2 (group-and-source for S1, likewise), both answered. */
+static void
+pending_rxmits(struct fx *f, uint32_t g2)
+{
+	assert_int_equal(feed_v12(f, 0x16, G, G), 0);
+	assert_int_equal(feed_v12(f, 0x17, G, 0xe0000002u), 0);
+	V3(IS_IN, g2, 1, S1);
+	V3(BLOCK, g2, 1, S1);
+	char want[256];
+	snprintf(want, sizeof(want),
+		 "v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125\n"
+		 "v3 dst=%x g=%x code=10 s=0 qrv=2 qqic=125 srcs=a000001\n", g2, g2);
+	expect_sent(want);
+	assert_int_equal(feed_v12(f, 0x16, G, G), 0);
+	V3(IS_IN, g2, 1, S1);
+}
+
+/* Only the querier keeps last-member-query retransmission state (RFC 3376
+ * 6.6.2, 6.6.3): a router that loses the election drops what it had
+ * pending. It used to keep it, blocked only by the querier checks: while
+ * not querier the next deadline was "now" (long past retransmission
+ * times), and on taking over 255 s later the stale Q(G) and Q(G,S) went
+ * out in the same tick as the general query. */
+static void
+test_rxmit_dropped_on_querier_loss(void **st)
+{
+	struct fx *f = *st;
+	const uint32_t Q = 0x0a010001u, G2 = 0xef020202u;
+	pending_rxmits(f, G2);
+	now_ms += 100;
+	assert_int_equal(feed_query(f, Q, 0, false, 0, NULL), 0); /* OQPI 255 s */
+	uint64_t t = now_ms;
+	tick_to(f, t + 5000);
+	expect_sent("");
+	/* nothing due before the other querier present timer (the group and
+	 * source timers, GMI after the reports, run 4.9 s longer) */
+	assert_int_equal(igmp_next_deadline_ms(f->ig), 255000 - 5000);
+	tick_to(f, t + 254999);
+	expect_sent("");
+	tick_to(f, t + 255000);
+	expect_sent("v3 dst=e0000001 g=0 code=100 s=0 qrv=2 qqic=125\n");
+	STATE(G, "EX 4900 v2");
+	STATE(G2, "IN 1:4900");
+	tick_to(f, t + 256000);
+	expect_sent("");
+}
+
+/* The same when the interface loses its address (no address: no queries)
+ * and gets one back. */
+static void
+test_rxmit_dropped_on_address_loss(void **st)
+{
+	struct fx *f = *st;
+	const uint32_t G2 = 0xef020202u;
+	struct igmp_if_info ii;
+	pending_rxmits(f, G2);
+	assert_int_equal(mgm_interface_address_delete(f->m, IF1, ADDR1, 24), 0);
+	uint64_t t = now_ms;
+	tick_to(f, t + 100);
+	assert_int_equal(igmp_if_info_get(f->ig, IF1, &ii), 0);
+	assert_false(ii.querier);
+	tick_to(f, t + 5000);
+	expect_sent("");
+	assert_int_equal(igmp_next_deadline_ms(f->ig), 260000 - 5000);
+	assert_int_equal(mgm_interface_address_add(f->m, IF1, ADDR1, 24), 0);
+	tick_to(f, t + 6000);
+	expect_sent("v3 dst=e0000001 g=0 code=100 s=0 qrv=2 qqic=125\n");
+	assert_int_equal(igmp_if_info_get(f->ig, IF1, &ii), 0);
+	assert_true(ii.querier);
+	tick_to(f, t + 7000);
+	expect_sent("");
+	STATE(G, "EX 253000 v2");
+	STATE(G2, "IN 1:253000");
+}
+
 /* RFC 3376 6.4.1 and 6.4.2, INCLUDE rows; P (the interface owner) sees
  * each (S,G) IGMP adds or deletes. */
 static void
@@ -826,6 +902,59 @@ test_exclude_records(void **st)
 	struct igmp_stats sts;
 	assert_int_equal(igmp_stats_get(f->ig, IF1, &sts), 0);
 	assert_int_equal(sts.state_full, 1);
+}
+
+/* Q(G,S) only for the sources whose timer is above LMQT (RFC 3376
+ * 6.6.3.2: "for each of the sources in X of group G, with source timer
+ * larger than LMQT: set number of retransmissions to LMQC, lower source
+ * timer to LMQT"). A host's retransmitted BLOCK used to restart the
+ * queries (3 instead of LMQC = 2), and in EXCLUDE mode the new sources of
+ * a BLOCK or TO_EX, which take a group timer lowered by a Q(G), were
+ * queried LMQC times though they run out within LMQT. */
+static void
+test_source_query_above_lmqt(void **st)
+{
+	struct fx *f = *st;
+	const uint32_t G2 = 0xef020202u;
+	/* INCLUDE: the host sends its BLOCK twice */
+	uint64_t t = now_ms;
+	V3(IS_IN, G, 2, S1, S2);
+	V3(BLOCK, G, 1, S1);
+	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125 srcs=a000001\n");
+	now_ms = t + 500;
+	V3(BLOCK, G, 1, S1);
+	expect_sent("");
+	STATE(G, "IN 1:1500 2:259500");
+	tick_to(f, t + 999);
+	expect_sent("");
+	tick_to(f, t + 1000);
+	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125 srcs=a000001\n");
+	for (uint64_t ms = t + 1100; ms <= t + 3500; ms += 100)
+		tick_to(f, ms);
+	expect_sent("");
+	STATE(G, "IN 2:256500");
+	/* EXCLUDE, group timer lowered to LMQT by a Q(G): the sources that a
+	 * BLOCK or TO_EX adds take it, and are not queried */
+	t = now_ms;
+	V3(IS_EX, G2, 0);
+	V3(TO_IN, G2, 0);
+	expect_sent("v3 dst=ef020202 g=ef020202 code=10 s=0 qrv=2 qqic=125\n");
+	STATE(G2, "EX 2000");
+	now_ms = t + 500;
+	V3(BLOCK, G2, 1, S2);
+	expect_sent("");
+	STATE(G2, "EX 1500 2:1500");
+	V3(TO_EX, G2, 2, S1, S2);
+	expect_sent("");
+	STATE(G2, "EX 260000 1:1500 2:1500");
+	/* the Q(G) retransmission (S set: the group timer is GMI again) */
+	tick_to(f, t + 1000);
+	expect_sent("v3 dst=ef020202 g=ef020202 code=10 s=1 qrv=2 qqic=125\n");
+	tick_to(f, t + 2000);
+	expect_sent("");
+	STATE(G2, "EX 258500 1:0 2:0");
+	tick_to(f, t + 5000);
+	expect_sent("");
 }
 
 /* A v2 host: leave with last-member queries (RFC 2236 / 3376 6.6.3.1). */
@@ -1534,8 +1663,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_startup_and_general_queries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_querier_election, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_non_querier_timers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rxmit_dropped_on_querier_loss, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rxmit_dropped_on_address_loss, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_include_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exclude_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_source_query_above_lmqt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_leave_last_member, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_older_hosts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ssm, setup, teardown),
