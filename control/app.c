@@ -593,6 +593,7 @@ config_apply_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
  * igmp_saved: which interfaces had IGMP by the configuration before (an
  * `igmp enable` from the CLI is not the file's to turn off). */
 static char names_saved[APP_MAX_IFACES][APP_IFNAME]; /* before the apply ("" : none) */
+static bool igmp_on_saved[APP_MAX_IFACES]; /* IGMP running, by file or CLI, before it */
 
 static void
 config_rollback(struct mcfwd_config *failed, bool static_done, const bool *igmp_saved, char *err,
@@ -637,6 +638,12 @@ config_rollback(struct mcfwd_config *failed, bool static_done, const bool *igmp_
 			rc = -EINVAL;
 		}
 	}
+	/* IGMP off where the failed file's pass turned it on before it
+	 * failed on a later interface (found by review: it stayed on, and
+	 * since no file claimed it, no later reload turned it off) */
+	for (uint32_t id = 0; id < APP_MAX_IFACES; id++)
+		if (!igmp_on_saved[id] && igmp_if_enabled(app.igmp, id))
+			(void)igmp_if_disable(app.igmp, id);
 	memcpy(app.igmp_by_cfg, igmp_saved, sizeof(app.igmp_by_cfg));
 	if (rc == 0)
 		rc = config_apply_igmp(old, e2, sizeof(e2));
@@ -676,9 +683,11 @@ app_config_load(const char *path, bool reload, char *err, size_t errlen)
 	 * running configuration is put back */
 	static bool igmp_saved[APP_MAX_IFACES];
 	memcpy(igmp_saved, app.igmp_by_cfg, sizeof(igmp_saved));
-	for (uint32_t id = 0; id < APP_MAX_IFACES; id++)
+	for (uint32_t id = 0; id < APP_MAX_IFACES; id++) {
 		snprintf(names_saved[id], APP_IFNAME, "%s",
 			 id < app.n_ifs && app.ifs[id].used ? app.ifs[id].name : "");
+		igmp_on_saved[id] = igmp_if_enabled(app.igmp, id);
+	}
 	rc = config_apply_ifaces(c, err, errlen);
 	if (rc < 0)
 		goto undo;
