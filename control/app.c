@@ -417,6 +417,13 @@ config_check_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 				 f->loc.line, f->port, app.n_ports);
 			return -EINVAL;
 		}
+		if (f->mtu > app.port[f->port].max_mtu) {
+			snprintf(err, errlen, "%s:%u: mtu %u of '%s' above what port %u carries (%u: a "
+				 "frame in one %u-byte mbuf, VLAN tag included; no jumbo frames)",
+				 f->loc.file, f->loc.line, f->mtu, f->name, f->port,
+				 app.port[f->port].max_mtu, RTE_MBUF_DEFAULT_DATAROOM);
+			return -EINVAL;
+		}
 		for (uint32_t j = 0; j < i; j++)
 			if (strcmp(c->ifaces[j].name, f->name) == 0 ||
 			    (c->ifaces[j].port == f->port && c->ifaces[j].vlan == f->vlan)) {
@@ -517,6 +524,34 @@ config_drop_stale(const struct mcfwd_config *c, bool addrs)
 	}
 }
 
+/* Each port's device MTU: its interfaces' largest, so that a NIC takes
+ * in what they may forward (1500 when none asks for more). A device that
+ * cannot change it (most virtual ones) is said once. */
+static void
+ports_mtu_sync(void)
+{
+	uint16_t want[MCFWD_MAX_PORTS];
+	for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++)
+		want[p] = 1500;
+	for (uint32_t id = 0; id < app.n_ifs; id++)
+		if (app.ifs[id].used && app.ifs[id].mtu > want[app.ifs[id].port])
+			want[app.ifs[id].port] = app.ifs[id].mtu;
+	for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++) {
+		struct app_port *pt = &app.port[p];
+		if (!pt->used || want[p] == (pt->mtu ? pt->mtu : 1500))
+			continue;
+		int rc = rte_eth_dev_set_mtu(p, want[p]);
+		if (rc == 0) {
+			pt->mtu = want[p];
+			APP_LOG(INFO, "port %u (%s): MTU %u\n", p, pt->name, want[p]);
+		} else {
+			APP_LOG(WARNING, "port %u (%s): MTU %u not set: %s; the device's own limit "
+				"applies\n", p, pt->name, want[p], rte_strerror(-rc));
+			pt->mtu = want[p]; /* said once */
+		}
+	}
+}
+
 static int
 config_apply_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 {
@@ -546,6 +581,7 @@ config_apply_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 				iface_publish(cur);
 			}
 		}
+	ports_mtu_sync();
 	/* addresses that go or change are deleted before any is added: a
 	 * prefix moving to another interface is then free when it comes
 	 * (MGM refuses a connected prefix two interfaces would claim; it was
@@ -780,6 +816,12 @@ port_setup(uint16_t pid, unsigned int n_workers, char *err, size_t errlen)
 		snprintf(err, errlen, "port %u: configure: %s", pid, rte_strerror(-rc));
 		return rc;
 	}
+	/* a frame in one mbuf (no scatter RX: a jumbo frame would come as a
+	 * chain, which the forwarding path does not take), VLAN tag included,
+	 * and what the device takes */
+	p->max_mtu = APP_MAX_MTU;
+	if (di.max_mtu != 0 && di.max_mtu < p->max_mtu)
+		p->max_mtu = di.max_mtu;
 	p->rx_desc = app.o.rx_desc;
 	p->tx_desc = app.o.tx_desc;
 	rc = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &p->rx_desc, &p->tx_desc);

@@ -26,6 +26,9 @@ extern int mcfwd_logtype_app;
 
 #define APP_IFNAME 32
 #define APP_MAX_IFACES 1024
+/* The largest interface MTU: an IPv4 packet with a VLAN-tagged Ethernet
+ * header in one mbuf of the default data room (no scatter RX). */
+#define APP_MAX_MTU (RTE_MBUF_DEFAULT_DATAROOM - 18)
 #define APP_SNAP_PAGE 48
 #define APP_SNAP_IGMP 48 /* IGMP groups in the telemetry snapshot: a page (< 16 KiB of JSON) */
 
@@ -61,6 +64,8 @@ struct app_port {
 	bool admin_down;      /* `set link-down port N` */
 	struct rte_ether_addr mac;
 	uint64_t link_changes;
+	uint16_t max_mtu;     /* the largest interface MTU it can carry (app_port_max_mtu()) */
+	uint16_t mtu;         /* set on the device (0: its default, not set by mcfwd) */
 };
 
 struct app_opts {
