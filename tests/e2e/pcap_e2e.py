@@ -1362,6 +1362,16 @@ def scenario_bad_cli():
     r.cleanup()
 
 
+def overflow_conf(path, head, iif, oif):
+    """A configuration that passes every check and fails while applied:
+    head, then one group more than MGM holds memberships per interface
+    (65536) from iif to oif."""
+    with open(path, "w") as f:
+        f.write(head)
+        for i in range(65537):
+            f.write("mroute from %s group 232.%d.%d.%d to %s\n" % (iif, i >> 16, (i >> 8) & 255, i & 255, oif))
+
+
 def scenario_reload():
     """A load makes addresses and routes what the new file says (those the
     running file set and the new one does not go), and a file refused at
@@ -1384,11 +1394,8 @@ def scenario_reload():
     with open(e, "w") as f:
         f.write("iface p0 port 0\niface p1 port 1 address 10.1.0.1/24\n")
     big = os.path.join(d, "big.conf")
-    with open(big, "w") as f:
-        f.write("iface p0 port 0 address 10.9.9.254/24\niface p1 port 1 address 10.2.0.1/24\n"
-                "route 172.20.0.0/16 via p1\n")
-        for i in range(65537):  # MGM holds 65536 memberships per interface
-            f.write("mroute from p0 group 232.%d.%d.%d to p1\n" % (i >> 16, (i >> 8) & 255, i & 255))
+    overflow_conf(big, "iface p0 port 0 address 10.9.9.254/24\niface p1 port 1 address 10.2.0.1/24\n"
+                  "route 172.20.0.0/16 via p1\n", "p0", "p1")
     cfg = ("iface p0 port 0\niface p1 port 1 address 10.1.0.1/24\n"
            "route 172.16.0.0/12 via p1\nroute 0.0.0.0/0 via p0\nroute 10.1.0.0/24 via p0\n")
     cmds = """show ip route json
@@ -1479,11 +1486,8 @@ quit
     sw, swbig = os.path.join(d, "sw.conf"), os.path.join(d, "swbig.conf")
     with open(sw, "w") as f:
         f.write("iface rx3 port 2\niface rx2 port 3\nphyint rx2 enable ttl-threshold 7\n")
-    with open(swbig, "w") as f:
-        f.write("iface rx2 port 2\niface rx3 port 3\niface p0new port 0\n"
-                "iface net_pcap0 port 1 vlan 9\n")
-        for i in range(65537):  # MGM holds 65536 memberships per interface
-            f.write("mroute from rx2 group 232.%d.%d.%d to rx3\n" % (i >> 16, (i >> 8) & 255, i & 255))
+    overflow_conf(swbig, "iface rx2 port 2\niface rx3 port 3\niface p0new port 0\n"
+                  "iface net_pcap0 port 1 vlan 9\n", "rx2", "rx3")
     rs = Run("reload_swap", nports=4, config="iface rx2 port 2\niface rx3 port 3\n",
              cmds="protocol static load %s\nshow interfaces json\nprotocol static load %s\n"
                   "show interfaces json\nquit\n" % (sw, swbig)).run(timeout=120)
@@ -1509,10 +1513,8 @@ quit
     a2, bad = os.path.join(d, "a2.conf"), os.path.join(d, "bad.conf")
     with open(a2, "w") as f:
         f.write("iface v6 port 1 vlan 6\nroute 10.9.0.0/16 via v6\n")
-    with open(bad, "w") as f:
-        f.write("iface v6x port 1 vlan 6\niface v6 port 2 vlan 7\nroute 10.9.0.0/16 via v6x\n")
-        for i in range(65537):  # MGM holds 65536 memberships per interface
-            f.write("mroute from v6x group 232.%d.%d.%d to v6\n" % (i >> 16, (i >> 8) & 255, i & 255))
+    overflow_conf(bad, "iface v6x port 1 vlan 6\niface v6 port 2 vlan 7\nroute 10.9.0.0/16 via v6x\n",
+                  "v6x", "v6")
     rl = Run("reload_lowid", nports=4, config="iface v5 port 3 vlan 5\niface v6 port 1 vlan 6\n",
              cmds="port detach 3\nprotocol static load %s\nprotocol static load %s\n"
                   "show interfaces json\nshow ip route json\nquit\n" % (a2, bad)).run(timeout=120)
