@@ -1066,7 +1066,7 @@ cmd_sleep(int argc, char **argv, FILE *out, char *err, size_t errlen)
 /* IGMP                                                               */
 
 static const char IGMP_ENABLE_USAGE[] =
-	"usage: igmp enable IF [version 2|3] [robustness N] [query-interval S] "
+	"usage: igmp enable IF [version 1|2|3] [robustness N] [query-interval S] "
 	"[query-response-interval S] [last-member-query-interval MS] [last-member-query-count N] "
 	"[require-router-alert] | igmp disable IF";
 
@@ -1078,7 +1078,7 @@ static const struct igmp_opt {
 	unsigned long min, max;
 	const char *unit;
 } IGMP_OPTS[] = {
-	{ "version", 2, 3, "" },
+	{ "version", 1, 3, "" },
 	{ "robustness", 1, IGMP_RV_MAX, "" },
 	{ "query-interval", IGMP_QI_MIN_MS / 1000, IGMP_QI_MAX_MS / 1000, " s" },
 	{ "query-response-interval", (IGMP_QRI_MIN_MS + 999) / 1000, IGMP_QRI_MAX_MS / 1000, " s" },
@@ -1296,7 +1296,7 @@ cmd_show_igmp_interface(int argc, char **argv, FILE *out, char *err, size_t errl
 }
 
 #define IGMP_STATS(X) X(rx) X(rx_queries) X(rx_v1_reports) X(rx_v2_reports) X(rx_v3_reports) \
-	X(rx_leaves) X(rx_records) X(records_ignored) X(ssm_ignored) X(older_queries) \
+	X(rx_leaves) X(rx_records) X(records_ignored) X(ssm_ignored) X(older_queries) X(newer_queries) \
 	X(tx_general) X(tx_group) X(tx_group_source) X(tx_errors) X(mgm_adds) X(mgm_deletes) \
 	X(mgm_errors) X(state_full) X(querier_changes) X(dropped)
 
@@ -1380,7 +1380,7 @@ static const struct cmd cmds[] = {
 	  "static multicast routes", cmd_mroute },
 	{ "protocol", "static load FILE | shutdown NAME", "load a configuration, shut a protocol down", cmd_protocol },
 	{ "interface", "release IF", "the protocol owning IF releases it (purge)", cmd_interface },
-	{ "igmp", "enable IF [version 2|3] [robustness N] [query-interval S] ... | disable IF",
+	{ "igmp", "enable IF [version 1|2|3] [robustness N] [query-interval S] ... | disable IF",
 	  "run the IGMP router on IF, or stop it", cmd_igmp },
 	{ "clear counters", "", "zero the counters shown", cmd_clear },
 	{ "reload", "", "re-apply the configuration file, all or nothing", cmd_reload },

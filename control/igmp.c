@@ -168,6 +168,7 @@ static const char *const drop_names[IGMP_DROP_MAX] = {
 	[IGMP_DROP_TOO_MANY_RECORDS] = "too_many_records",
 	[IGMP_DROP_TOO_MANY_SOURCES] = "too_many_sources",
 	[IGMP_DROP_V3_ON_V2] = "v3_on_v2",
+	[IGMP_DROP_V3_ON_V1] = "v3_on_v1",
 };
 
 const char *
@@ -347,6 +348,7 @@ cfg_resolve_why(const struct igmp_if_cfg *in, struct igmp_if_cfg *c, char *why, 
 		memset(c, 0, sizeof(*c));
 	else
 		*c = *in;
+	bool lmqi_given = c->lmqi_ms != 0, lmqc_given = c->lmqc != 0;
 	if (c->version == 0)
 		c->version = 3;
 	if (c->robustness == 0)
@@ -357,8 +359,8 @@ cfg_resolve_why(const struct igmp_if_cfg *in, struct igmp_if_cfg *c, char *why, 
 		c->query_response_ms = IGMP_DEF_QRI_MS;
 	if (c->lmqi_ms == 0)
 		c->lmqi_ms = IGMP_DEF_LMQI_MS;
-	if (c->version != 2 && c->version != 3)
-		return CFG_BAD("version %u: 2 or 3", c->version);
+	if (c->version < 1 || c->version > 3)
+		return CFG_BAD("version %u: 1, 2 or 3", c->version);
 	if (c->robustness > IGMP_RV_MAX)
 		return CFG_BAD("robustness %u out of range 1..%u", c->robustness, IGMP_RV_MAX);
 	if (c->query_interval_ms < IGMP_QI_MIN_MS || c->query_interval_ms > IGMP_QI_MAX_MS)
@@ -368,6 +370,19 @@ cfg_resolve_why(const struct igmp_if_cfg *in, struct igmp_if_cfg *c, char *why, 
 		return CFG_BAD("query-response-interval %g s out of range %g..%g s",
 			       c->query_response_ms / 1000.0, IGMP_QRI_MIN_MS / 1000.0,
 			       IGMP_QRI_MAX_MS / 1000.0);
+	/* IGMPv1 mode (RFC 2236 4, RFC 3376 7.3.1): queries carry no Max
+	 * Resp Time (hosts take 10 s, the QRI of every timer), and no group-
+	 * specific query is ever sent */
+	if (c->version == 1 && c->query_response_ms != IGMP_DEF_QRI_MS)
+		return CFG_BAD("query-response-interval %g s: version 1 queries carry none (hosts take 10 s)",
+			       c->query_response_ms / 1000.0);
+	if (c->version == 1 && c->query_interval_ms <= IGMP_DEF_QRI_MS)
+		return CFG_BAD("query-interval %g s not above version 1's 10 s response time",
+			       c->query_interval_ms / 1000.0);
+	if (c->version == 1 && lmqi_given)
+		return CFG_BAD("last-member-query-interval given: version 1 sends no group-specific queries");
+	if (c->version == 1 && lmqc_given)
+		return CFG_BAD("last-member-query-count given: version 1 sends no group-specific queries");
 	if (c->query_response_ms >= c->query_interval_ms)
 		return CFG_BAD("query-response-interval %g s not below query-interval %g s",
 			       c->query_response_ms / 1000.0, c->query_interval_ms / 1000.0);
@@ -802,7 +817,10 @@ send_query(struct igmp *ig, struct iif *f, uint32_t grp, bool sflag, const uint3
 		CNT(ig, f, tx_errors);
 		return;
 	}
-	bool v2 = f->cfg.version == 2;
+	/* a v1 router sends general queries only (RFC 1112) */
+	if (f->cfg.version == 1 && grp != 0)
+		return;
+	bool v2 = f->cfg.version < 3; /* 8 bytes: v1 and v2 */
 	size_t il = v2 ? 8 : 12 + 4 * (size_t)n;
 	size_t len = IP_HDR_LEN + il;
 	uint8_t *ip = b, *q = b + IP_HDR_LEN;
@@ -819,7 +837,9 @@ send_query(struct igmp *ig, struct iif *f, uint32_t grp, bool sflag, const uint3
 	ip[21] = 4;
 	wr16(ip + 10, (uint16_t)~mcfwd_csum_fold(ip, IP_HDR_LEN));
 	q[0] = IGMP_QUERY;
-	if (v2) {
+	if (f->cfg.version == 1) {
+		q[1] = 0; /* hosts take 10 s (RFC 2236 4) */
+	} else if (v2) {
 		uint32_t t = mrt_ms / 100;
 		q[1] = (uint8_t)(t > 255 ? 255 : t);
 	} else {
@@ -1135,6 +1155,11 @@ query_input(struct igmp *ig, struct iif *f, uint32_t from, const uint8_t *q, siz
 	CNT(ig, f, rx_queries);
 	if (!v3 && f->cfg.version == 3)
 		CNT(ig, f, older_queries);
+	/* v1 mode: a v2 or v3 query is a router not configured for v1 (RFC
+	 * 2236 4, RFC 3376 7.3.1: warn) */
+	bool v1_query = !v3 && q[1] == 0;
+	if (f->cfg.version == 1 && !v1_query)
+		CNT(ig, f, newer_queries);
 	(void)if_addr(ig, f, &me, NULL);
 	if (from == 0 || (me != 0 && from >= me))
 		return; /* not a querier candidate against us */
@@ -1161,7 +1186,9 @@ query_input(struct igmp *ig, struct iif *f, uint32_t from, const uint8_t *q, siz
 	}
 	f->oqp_expiry = now + oqpi(f);
 	f->startup_left = 0;
-	if (grp == 0 || sflag)
+	/* v1 mode ignores leaves, and so the last-member queries that other
+	 * routers send on leaves */
+	if (grp == 0 || sflag || f->cfg.version == 1)
 		return;
 	struct igroup *g = grp_find(f, grp);
 	if (g == NULL)
@@ -1267,6 +1294,11 @@ igmp_input(struct igmp *ig, uint32_t ifindex, const void *pkt, size_t len, enum 
 			return drop(ig, f, IGMP_DROP_BAD_GROUP, why);
 		if (type == IGMP_V2_LEAVE) {
 			CNT(ig, f, rx_leaves);
+			if (f->cfg.version == 1) {
+				/* v1 mode: leaves ignored (RFC 2236 4, RFC 3376 7.3.1) */
+				CNT(ig, f, records_ignored);
+				return 0;
+			}
 			struct igroup *g = grp_find(f, grp);
 			if (is_ssm(grp)) {
 				CNT(ig, f, ssm_ignored);
@@ -1303,6 +1335,8 @@ igmp_input(struct igmp *ig, uint32_t ifindex, const void *pkt, size_t len, enum 
 	/* v3 report: every record checked before any is applied */
 	if (f->cfg.version == 2)
 		return drop(ig, f, IGMP_DROP_V3_ON_V2, why);
+	if (f->cfg.version == 1)
+		return drop(ig, f, IGMP_DROP_V3_ON_V1, why);
 	uint32_t nrec = mcfwd_rd16(q + 6), total = 0;
 	if (nrec > ig->p.max_records_per_pkt)
 		return drop(ig, f, IGMP_DROP_TOO_MANY_RECORDS, why);
@@ -1650,6 +1684,10 @@ igmp_if_set_cfg(struct igmp *ig, uint32_t ifindex, const struct igmp_if_cfg *cfg
 	struct iif *f = if_find(ig, ifindex);
 	if (f == NULL)
 		return -ENOENT;
+	/* to v1: the last-member queries pending are never sent (the timers
+	 * they lowered stay lowered, as when we stop being the querier) */
+	if (c.version == 1 && f->cfg.version != 1)
+		if_drop_rxmit(f);
 	f->cfg = c;
 	if (cfg != NULL)
 		f->given = *cfg;

@@ -371,7 +371,7 @@ tel_igmp(const char *cmd, const char *params, struct rte_tel_data *d)
 	X(rx) X(rx_queries) X(rx_v1_reports) X(rx_v2_reports) X(rx_v3_reports) X(rx_leaves)
 	X(rx_records) X(records_ignored) X(ssm_ignored) X(tx_general) X(tx_group)
 	X(tx_group_source) X(tx_errors) X(mgm_adds) X(mgm_deletes) X(mgm_errors) X(dropped)
-	X(older_queries) X(state_full) X(querier_changes)
+	X(older_queries) X(newer_queries) X(state_full) X(querier_changes)
 #undef X
 	for (int i = 0; i < IGMP_DROP_MAX; i++) {
 		char k[64];

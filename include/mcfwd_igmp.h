@@ -2,8 +2,9 @@
 /**
  * @file mcfwd_igmp.h
  * The IGMP router: IGMPv2 (RFC 2236) and IGMPv3 (RFC 3376) router side,
- * with the source-specific multicast rules of RFC 4604 for 232.0.0.0/8,
- * as an MGM client (protocol MGM_PROTO_IGMP).
+ * with an IGMPv1 mode (RFC 2236 4, RFC 3376 7.3.1) and the source-specific
+ * multicast rules of RFC 4604 for 232.0.0.0/8, as an MGM client (protocol
+ * MGM_PROTO_IGMP).
  *
  * What it does
  * - Registers with MGM and co-owns (mgm_interface_take) each interface it
@@ -35,6 +36,26 @@
  *   BLOCK ignored, TO_EX(S) taken as TO_EX({}); v1: leaves ignored too).
  *   An interface configured for version 2 sends v2 queries and drops v3
  *   reports (counted), as an IGMPv2 router does.
+ * - Version 1 (for links with IGMPv1 routers, where every router must run
+ *   the lowest version present: RFC 2236 4, RFC 3376 7.3.1): general
+ *   queries are IGMPv1 queries (8 bytes, Max Resp Code 0, to 224.0.0.1),
+ *   and nothing else is sent: no group-specific or group-and-source-
+ *   specific query. Leaves are ignored (counted in rx_leaves and
+ *   records_ignored), and so are the specific queries of other routers
+ *   (they lower no timer). v1 and v2 reports are IS_EX({}) as RFC 3376
+ *   7.3.2 translates them (RFC 2236 4 has a v1-mode router ignore leaves
+ *   only); v3 reports are dropped (IGMP_DROP_V3_ON_V1), as an IGMPv1
+ *   router ignores them and a v2 interface drops them. The query response
+ *   interval is 10 s, what hosts take for a Max Resp Code of 0, in every
+ *   timer (GMI, OQPI, older host timeout); a configuration with another
+ *   QRI, a QI of 10 s or less, or a last-member-query interval or count
+ *   is refused. Querier election stays (the lowest address wins, a v1
+ *   query from a lower address included): RFC 2236 4 asks a v2 router
+ *   configured for v1 only for Max Resp Time 0 and ignoring leaves, and
+ *   IGMPv1 itself left the choice to the routing protocol. v2 and v3
+ *   queries heard there are counted (newer_queries), the warning RFC 2236
+ *   4 asks for. Switching a running interface to version 1 drops the
+ *   last-member queries still to be sent (timers they lowered stay).
  * - SSM (RFC 4604): for groups in 232.0.0.0/8, IS_EX and TO_EX records and
  *   v1/v2 reports and leaves are ignored (counted in ssm_ignored).
  * - Records for groups in 224.0.0.0/24 are ignored (counted in
@@ -138,7 +159,7 @@ struct igmp_params {
 
 /** Per-interface configuration; 0 in any field means its default. */
 struct igmp_if_cfg {
-	uint8_t version;               /**< 2 or 3 (3) */
+	uint8_t version;               /**< 1, 2 or 3 (3) */
 	uint8_t robustness;            /**< RV, 1..7 (2) */
 	uint32_t query_interval_ms;    /**< QI (125 s), 1 s..31744 s */
 	uint32_t query_response_ms;    /**< QRI (10 s), 100 ms..3174.4 s, < QI */
@@ -174,6 +195,7 @@ enum igmp_drop {
 	IGMP_DROP_TOO_MANY_RECORDS, /**< more records than max_records_per_pkt */
 	IGMP_DROP_TOO_MANY_SOURCES, /**< more sources than max_sources_per_pkt */
 	IGMP_DROP_V3_ON_V2,         /**< v3 report on an interface configured for v2 */
+	IGMP_DROP_V3_ON_V1,         /**< v3 report on an interface configured for v1 */
 	IGMP_DROP_MAX
 };
 
@@ -185,6 +207,7 @@ struct igmp_stats {
 	uint64_t records_ignored;   /**< link-local groups, unknown record types, compat rules */
 	uint64_t ssm_ignored;       /**< exclude-mode requests for SSM groups */
 	uint64_t older_queries;     /**< v1/v2 queries heard on a v3 interface */
+	uint64_t newer_queries;     /**< v2/v3 queries heard on a v1 interface */
 	uint64_t tx_general, tx_group, tx_group_source; /**< queries sent */
 	uint64_t tx_errors;         /**< send function failures, no address */
 	uint64_t mgm_adds, mgm_deletes, mgm_errors; /**< errors: other than -ENOSPC */

@@ -335,8 +335,9 @@ sent_log(void)
 		const uint8_t *q = b + 24;
 		assert_int_equal(q[0], 0x11);
 		if (len - 24 == 8) {
-			snprintf(line, sizeof(line), "v2 dst=%x g=%x code=%u\n", rd32(b + 16), rd32(q + 4),
-				 q[1]);
+			/* 8 bytes: v1 with Max Resp Code 0, else v2 (RFC 3376 7.1) */
+			snprintf(line, sizeof(line), "%s dst=%x g=%x code=%u\n", q[1] ? "v2" : "v1",
+				 rd32(b + 16), rd32(q + 4), q[1]);
 		} else {
 			uint16_t n = rd16(q + 10);
 			assert_int_equal(len - 24, 12 + 4 * n);
@@ -1038,6 +1039,237 @@ test_older_hosts(void **st)
 	expect_sent("");
 }
 
+/* IGMPv1 mode (RFC 2236 4, RFC 3376 7.3.1): the startup and general
+ * queries are v1 queries (8 bytes, Max Resp Code 0); the query response
+ * interval in every timer is the 10 s hosts take for that code. */
+static void
+test_v1_queries(void **st)
+{
+	struct fx *f = *st;
+	struct igmp_if_cfg c = { .version = 1 };
+	struct igmp_if_info ii;
+	assert_int_equal(igmp_if_disable(f->ig, IF1), 0);
+	assert_int_equal(igmp_if_enable(f->ig, IF1, &c), 0);
+	expect_sent("v1 dst=e0000001 g=0 code=0\n");
+	tick_to(f, now_ms + 31249);
+	expect_sent("");
+	tick_to(f, now_ms + 1);
+	expect_sent("v1 dst=e0000001 g=0 code=0\n");
+	tick_to(f, now_ms + 124999);
+	expect_sent("");
+	tick_to(f, now_ms + 1);
+	expect_sent("v1 dst=e0000001 g=0 code=0\n");
+	assert_int_equal(igmp_if_info_get(f->ig, IF1, &ii), 0);
+	assert_int_equal(ii.cfg.version, 1);
+	assert_int_equal(ii.cfg.query_response_ms, 10000);
+	assert_int_equal(ii.cfg.gmi_ms, 260000);
+	/* its own RV and QI: GMI RV * QI + 10 s */
+	c = (struct igmp_if_cfg){ .version = 1, .robustness = 3, .query_interval_ms = 60000 };
+	assert_int_equal(igmp_if_set_cfg(f->ig, IF1, &c), 0);
+	assert_int_equal(igmp_if_info_get(f->ig, IF1, &ii), 0);
+	assert_int_equal(ii.cfg.gmi_ms, 3 * 60000 + 10000);
+	/* a member: EXCLUDE({}) for GMI, then gone with only general
+	 * queries between (the one due 125 s after the last) */
+	assert_int_equal(feed_v12(f, 0x12, G, G), 0);
+	STATE(G, "EX 190000 v1");
+	expect_log("P LOCAL_JOIN 0 ef010101 if=1\n");
+	tick_to(f, now_ms + 189999);
+	expect_sent("v1 dst=e0000001 g=0 code=0\n");
+	STATE(G, "EX 1 v1");
+	tick_to(f, now_ms + 1);
+	STATE(G, "none");
+	expect_log("P LOCAL_LEAVE 0 ef010101 if=1\n");
+	expect_sent("");
+	struct igmp_stats sts;
+	assert_int_equal(igmp_stats_get(f->ig, IF1, &sts), 0);
+	assert_int_equal(sts.tx_general, 4);
+	assert_int_equal(sts.tx_group + sts.tx_group_source, 0);
+}
+
+/* v1 mode: v1 and v2 reports are IS_EX({}) (RFC 3376 7.3.2; RFC 2236 4
+ * has a v1-mode router ignore leaves only), leaves are ignored and
+ * counted (no Q(G), no timer lowered), v3 reports are dropped and counted
+ * (nothing of them applied), after the same validation as anywhere. */
+static void
+test_v1_membership(void **st)
+{
+	struct fx *f = *st;
+	const uint32_t G2 = 0xef020202u, G3 = 0xef030303u;
+	struct igmp_if_cfg c = { .version = 1 };
+	enum igmp_drop why;
+	struct rb r;
+	uint8_t b[256];
+	assert_int_equal(igmp_if_set_cfg(f->ig, IF1, &c), 0);
+	assert_int_equal(feed_v12(f, 0x16, G, G), 0);
+	STATE(G, "EX 260000 v2");
+	assert_int_equal(feed_v12(f, 0x12, G2, G2), 0);
+	STATE(G2, "EX 260000 v1");
+	expect_log("P LOCAL_JOIN 0 ef010101 if=1\nP LOCAL_JOIN 0 ef020202 if=1\n");
+	/* leaves: ignored */
+	now_ms += 500;
+	assert_int_equal(feed_v12(f, 0x17, G, 0xe0000002u), 0);
+	assert_int_equal(feed_v12(f, 0x17, G2, 0xe0000002u), 0);
+	expect_sent("");
+	STATE(G, "EX 259500 v2");
+	STATE(G2, "EX 259500 v1");
+	expect_log("");
+	/* v3 reports: dropped, state unchanged */
+	rb_init(&r);
+	rb_rec(&r, TO_IN, G, 0, NULL);
+	assert_int_equal(feed_msg(f, H1, V3DST, r.m, r.len, &why), -EBADMSG);
+	assert_int_equal(why, IGMP_DROP_V3_ON_V1);
+	rb_init(&r);
+	rb_rec(&r, ALLOW, G3, 1, (uint32_t[]){ S1 });
+	assert_int_equal(feed_msg(f, H1, V3DST, r.m, r.len, &why), -EBADMSG);
+	assert_int_equal(why, IGMP_DROP_V3_ON_V1);
+	STATE(G, "EX 259500 v2");
+	STATE(G3, "none");
+	expect_sent("");
+	expect_log("");
+	/* validated first, as on any interface */
+	size_t l = ip_wrap(b, H1, V3DST, r.m, r.len);
+	b[24 + 8] ^= 1;
+	assert_int_equal(igmp_input(f->ig, IF1, b, l, &why), -EBADMSG);
+	assert_int_equal(why, IGMP_DROP_IGMP_CSUM);
+	l = ip_wrap(b, H1, V3DST, r.m, r.len);
+	b[8] = 2;
+	wr16(b + 10, 0);
+	wr16(b + 10, (uint16_t)~csum(b, 24));
+	assert_int_equal(igmp_input(f->ig, IF1, b, l, &why), -EBADMSG);
+	assert_int_equal(why, IGMP_DROP_TTL);
+	struct igmp_stats sts;
+	assert_int_equal(igmp_stats_get(f->ig, IF1, &sts), 0);
+	assert_int_equal(sts.rx_leaves, 2);
+	assert_int_equal(sts.records_ignored, 2);
+	assert_int_equal(sts.rx_v1_reports, 1);
+	assert_int_equal(sts.rx_v2_reports, 1);
+	assert_int_equal(sts.rx_v3_reports, 0);
+	assert_int_equal(sts.drops[IGMP_DROP_V3_ON_V1], 2);
+	assert_int_equal(sts.drops[IGMP_DROP_V3_ON_V2], 0);
+	assert_int_equal(sts.dropped, 4);
+	assert_int_equal(sts.tx_group + sts.tx_group_source, 0);
+	/* members go when their timer runs out (the startup query meanwhile
+	 * is a v1 query) */
+	tick_to(f, now_ms + 259499);
+	expect_sent("v1 dst=e0000001 g=0 code=0\n");
+	expect_log("");
+	tick_to(f, now_ms + 1);
+	expect_log("P LOCAL_LEAVE 0 ef010101 if=1\nP LOCAL_LEAVE 0 ef020202 if=1\n");
+	expect_sent("");
+}
+
+/* v1 mode keeps the querier election (RFC 2236 4 asks a v2 router
+ * configured for v1 only for Max Resp Time 0 and ignoring leaves): a
+ * lower address querying, a v1 query included, silences us for OQPI
+ * (RV * QI + 10 s / 2). v2 and v3 queries are counted in newer_queries
+ * (the warning RFC 2236 4 asks for); another router's group-specific
+ * query lowers no timer (its leave is ignored here). */
+static void
+test_v1_querier(void **st)
+{
+	struct fx *f = *st;
+	const uint32_t Q = 0x0a010001u;
+	struct igmp_if_cfg c = { .version = 1 };
+	struct igmp_if_info ii;
+	struct igmp_stats sts;
+	uint8_t m[8] = { 0x11, 0 };
+	assert_int_equal(igmp_if_set_cfg(f->ig, IF1, &c), 0);
+	assert_int_equal(feed_msg(f, 0x0a0100ffu, 0xe0000001u, m, 8, NULL), 0); /* higher */
+	assert_int_equal(igmp_if_info_get(f->ig, IF1, &ii), 0);
+	assert_true(ii.querier);
+	assert_int_equal(feed_msg(f, Q, 0xe0000001u, m, 8, NULL), 0);
+	assert_int_equal(igmp_if_info_get(f->ig, IF1, &ii), 0);
+	assert_false(ii.querier);
+	assert_int_equal(ii.querier_addr, Q);
+	assert_int_equal(ii.oqp_left_ms, 255000);
+	assert_int_equal(igmp_stats_get(f->ig, IF1, &sts), 0);
+	assert_int_equal(sts.newer_queries, 0);
+	assert_int_equal(sts.older_queries, 0);
+	assert_int_equal(feed_v12(f, 0x12, G, G), 0);
+	STATE(G, "EX 260000 v1");
+	/* a v2 Q(G) from it: counted, no timer lowered */
+	m[1] = 10;
+	wr32(m + 4, G);
+	assert_int_equal(feed_msg(f, Q, G, m, 8, NULL), 0);
+	STATE(G, "EX 260000 v1");
+	assert_int_equal(feed_query(f, Q, G, false, 0, NULL), 0);
+	STATE(G, "EX 260000 v1");
+	assert_int_equal(feed_query(f, Q, 0, false, 0, NULL), 0);
+	assert_int_equal(igmp_stats_get(f->ig, IF1, &sts), 0);
+	assert_int_equal(sts.newer_queries, 3);
+	assert_int_equal(sts.rx_queries, 5);
+	/* the querier goes quiet: we take over, with v1 queries */
+	uint64_t t = now_ms;
+	tick_to(f, t + 254999);
+	expect_sent("");
+	tick_to(f, t + 255000);
+	expect_sent("v1 dst=e0000001 g=0 code=0\n");
+	assert_int_equal(igmp_if_info_get(f->ig, IF1, &ii), 0);
+	assert_true(ii.querier);
+}
+
+/* Version changes on a running interface (igmp_if_set_cfg), as 2 <-> 3:
+ * the next queries are of the new version and timers keep their
+ * deadlines; into v1 the last-member queries still pending are dropped
+ * (never sent, no deadline left for them), the timers they lowered stay. */
+static void
+test_v1_reconfig(void **st)
+{
+	struct fx *f = *st;
+	const uint32_t G2 = 0xef020202u;
+	struct igmp_if_cfg c = { .version = 1 };
+	uint64_t t0 = now_ms; /* the startup query went out; the next at +31.25 s */
+	V3(IS_EX, G, 0);
+	V3(TO_IN, G, 0);
+	V3(IS_IN, G2, 1, S1);
+	V3(BLOCK, G2, 1, S1);
+	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125\n"
+		    "v3 dst=ef020202 g=ef020202 code=10 s=0 qrv=2 qqic=125 srcs=a000001\n");
+	STATE(G, "EX 2000");
+	STATE(G2, "IN 1:2000");
+	log_clear();
+	assert_int_equal(igmp_if_set_cfg(f->ig, IF1, &c), 0);
+	/* no retransmission due in 1 s: the next deadline is the timers' */
+	assert_int_equal(igmp_next_deadline_ms(f->ig), 2000);
+	tick_to(f, t0 + 1000);
+	expect_sent("");
+	tick_to(f, t0 + 2000);
+	expect_sent("");
+	STATE(G, "none");
+	STATE(G2, "none");
+	expect_log("P LOCAL_LEAVE 0 ef010101 if=1\nP LOCAL_LEAVE a000001 ef020202 if=1\n");
+	struct igmp_stats sts;
+	assert_int_equal(igmp_stats_get(f->ig, IF1, &sts), 0);
+	assert_int_equal(sts.tx_group, 1);
+	assert_int_equal(sts.tx_group_source, 1);
+	/* the startup query, now a v1 one */
+	tick_to(f, t0 + 31250);
+	expect_sent("v1 dst=e0000001 g=0 code=0\n");
+	/* v1 -> 2 -> 3 -> 1: each next general query in the version set */
+	c.version = 2;
+	assert_int_equal(igmp_if_set_cfg(f->ig, IF1, &c), 0);
+	tick_to(f, now_ms + 125000);
+	expect_sent("v2 dst=e0000001 g=0 code=100\n");
+	c.version = 3;
+	assert_int_equal(igmp_if_set_cfg(f->ig, IF1, &c), 0);
+	tick_to(f, now_ms + 125000);
+	expect_sent("v3 dst=e0000001 g=0 code=100 s=0 qrv=2 qqic=125\n");
+	V3(ALLOW, G, 1, S1);
+	STATE(G, "IN 1:260000");
+	c.version = 1;
+	assert_int_equal(igmp_if_set_cfg(f->ig, IF1, &c), 0);
+	STATE(G, "IN 1:260000");
+	tick_to(f, now_ms + 125000);
+	expect_sent("v1 dst=e0000001 g=0 code=0\n");
+	STATE(G, "IN 1:135000");
+	/* a configuration v1 refuses leaves the interface as it was */
+	struct igmp_if_cfg bad = { .version = 1, .lmqi_ms = 500 };
+	assert_int_equal(igmp_if_set_cfg(f->ig, IF1, &bad), -EINVAL);
+	struct igmp_if_info ii;
+	assert_int_equal(igmp_if_info_get(f->ig, IF1, &ii), 0);
+	assert_int_equal(ii.cfg.version, 1);
+}
+
 /* RFC 4604: no exclude mode in 232/8; INCLUDE maps to (S,G) memberships,
  * which MGM turns into OIFs of the (S,G) MFE. */
 static void
@@ -1240,7 +1472,7 @@ test_validation(void **st)
 	assert_int_equal(igmp_stats_get(f->ig, IGMP_ALL, &all), 0);
 	uint64_t sum = 0;
 	for (int i = 0; i < IGMP_DROP_MAX; i++) {
-		if (i != IGMP_DROP_NOT_ENABLED && i != IGMP_DROP_V3_ON_V2)
+		if (i != IGMP_DROP_NOT_ENABLED && i != IGMP_DROP_V3_ON_V2 && i != IGMP_DROP_V3_ON_V1)
 			assert_true(want[i] > 0); /* every reason exercised */
 		if (sts.drops[i] != want[i])
 			print_error("%s: %llu, expected %llu\n", igmp_drop_name(i),
@@ -1650,6 +1882,32 @@ test_cfg_check(void **state)
 	c.query_response_ms = 50;
 	assert_int_equal(igmp_if_cfg_check(&c, why, sizeof(why)), -EINVAL);
 	assert_string_equal(why, "query-response-interval 0.05 s out of range 0.1..3174.4 s");
+	/* version 1: no response time, no group-specific queries */
+	memset(&c, 0, sizeof(c));
+	c.version = 4;
+	assert_int_equal(igmp_if_cfg_check(&c, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "version 4: 1, 2 or 3");
+	c.version = 1;
+	assert_int_equal(igmp_if_cfg_check(&c, why, sizeof(why)), 0);
+	c.query_response_ms = 10000;
+	assert_int_equal(igmp_if_cfg_check(&c, why, sizeof(why)), 0);
+	c.query_response_ms = 5000;
+	assert_int_equal(igmp_if_cfg_check(&c, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "query-response-interval 5 s: version 1 queries carry none (hosts take 10 s)");
+	memset(&c, 0, sizeof(c));
+	c.version = 1;
+	c.query_interval_ms = 10000;
+	assert_int_equal(igmp_if_cfg_check(&c, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "query-interval 10 s not above version 1's 10 s response time");
+	c.query_interval_ms = 11000;
+	assert_int_equal(igmp_if_cfg_check(&c, why, sizeof(why)), 0);
+	c.lmqi_ms = 1000;
+	assert_int_equal(igmp_if_cfg_check(&c, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "last-member-query-interval given: version 1 sends no group-specific queries");
+	c.lmqi_ms = 0;
+	c.lmqc = 2;
+	assert_int_equal(igmp_if_cfg_check(&c, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "last-member-query-count given: version 1 sends no group-specific queries");
 }
 
 int
@@ -1670,6 +1928,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_source_query_above_lmqt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_leave_last_member, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_older_hosts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v1_queries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v1_membership, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v1_querier, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v1_reconfig, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ssm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_resume_shutdown, setup, teardown),

@@ -1066,8 +1066,9 @@ def pcap_frames(path, limit=None):
     return out
 
 
-def check_query(fr, tag):
-    """A general query as RFC 3376 wants it: TTL 1, Router Alert, valid checksums."""
+def check_query(fr, tag, size=12, src="10.1.0.254"):
+    """A general query as RFC 3376 wants it: TTL 1, Router Alert, valid
+    checksums; size 8: an IGMPv1 query (Max Resp Code 0)."""
     ip = fr[14:]
     ihl = (ip[0] & 15) * 4
     tot = int.from_bytes(ip[2:4], "big")
@@ -1075,8 +1076,11 @@ def check_query(fr, tag):
     ok &= check(ihl == 24 and ip[20:24] == b"\x94\x04\x00\x00", "%s: no Router Alert option" % tag)
     ok &= check(csum16(bytes(ip[:ihl])) == 0xFFFF, "%s: bad IP checksum" % tag)
     ok &= check(csum16(bytes(ip[ihl:tot])) == 0xFFFF, "%s: bad IGMP checksum" % tag)
-    ok &= check(ip[ihl] == 0x11 and tot - ihl == 12, "%s: not a v3 query" % tag)
-    ok &= check(socket.inet_ntoa(ip[12:16]) == "10.1.0.254", "%s: query source %s" %
+    ok &= check(ip[ihl] == 0x11 and tot - ihl == size, "%s: not a v%d query" % (tag, 3 if size == 12 else 1))
+    if size == 8:
+        ok &= check(ip[ihl + 1] == 0 and ip[ihl + 4:ihl + 8] == b"\0\0\0\0",
+                    "%s: a v1 query with code %d, group %s" % (tag, ip[ihl + 1], ip[ihl + 4:ihl + 8].hex()))
+    ok &= check(socket.inet_ntoa(ip[12:16]) == src, "%s: query source %s" %
                 (tag, socket.inet_ntoa(ip[12:16])))
     ok &= check(socket.inet_ntoa(ip[16:20]) == "224.0.0.1", "%s: query not to 224.0.0.1" % tag)
     ok &= check(fr[0:6] == bytes.fromhex("01005e000001"), "%s: query destination MAC" % tag)
@@ -1264,7 +1268,7 @@ def scenario_bad_cli():
     check(re.search(r"error: igmp enable: robustness 8 out of range 1\.\.7$", r.out, re.M) is not None,
           "badcli: igmp enable's range error does not name the parameter and its range")
     check(re.search(r"error: igmp enable: unknown option 'bogus'$", r.out, re.M) is not None and
-          re.search(r"error: igmp enable: version needs a value \(2\.\.3\)$", r.out, re.M) is not None,
+          re.search(r"error: igmp enable: version needs a value \(1\.\.3\)$", r.out, re.M) is not None,
           "badcli: igmp enable's syntax errors do not say what is wrong first")
     check(r.json_after("mcfwd> show ip mroute json count") == {"mfes": 0, "cache_entries": 0, "oif_lists": 0,
                                                                "memberships": 1},
@@ -1566,8 +1570,11 @@ quit
 
 def scenario_igmp_reconfig():
     """`igmp enable IF OPTIONS` on a running interface changes the options
-    given and keeps the others (derived values such as GMI recomputed)."""
-    print("igmp reconfigure: options given change, the others stay")
+    given and keeps the others (derived values such as GMI recomputed).
+    Version 1 (IGMPv1 mode): taken on a running interface, QRI 10 s in the
+    timers, options without meaning in v1 refused with the reason, and its
+    queries on the wire are IGMPv1 queries (8 bytes, Max Resp Code 0)."""
+    print("igmp reconfigure: options given change, the others stay; version 1")
     cmds = """igmp enable p1 robustness 5 query-interval 60
 show ip igmp interface
 igmp enable p1 require-router-alert
@@ -1576,6 +1583,14 @@ igmp enable p1 robustness 3
 show ip igmp interface
 igmp enable p1 version 2 query-response-interval 30
 show ip igmp interface
+igmp enable p1 version 1
+show ip igmp interface
+igmp enable p1 last-member-query-interval 500
+igmp enable p1 query-response-interval 5
+igmp disable p1
+igmp enable p1 version 1
+show ip igmp interface
+sleep 500
 quit
 """
     cfg = "iface p0 port 0\niface p1 port 1 address 10.1.0.1/24\n"
@@ -1585,11 +1600,30 @@ quit
     # Interface Address Ver Querier QuerierAddr Groups RV QI QRI GMI LMQI NextQ State...
     got = [(x[6], x[7], x[9], "RA" in " ".join(x[12:])) for x in rows]
     want = [("5", "60", "310", False), ("5", "60", "310", True), ("3", "60", "190", True),
-            ("3", "60", "190", True)]
+            ("3", "60", "190", True), ("3", "60", "190", True), ("2", "125", "260", False)]
     check(got == want, "igmpcfg: RV, QI, GMI, RA after each change %s, expected %s" % (got, want))
+    vers = [(x[2], x[8]) for x in rows]
+    check(vers == [("v3", "10.0")] * 4 + [("v1", "10.0")] * 2,
+          "igmpcfg: version, QRI after each change %s" % vers)
     check(re.search(r"cmds:7: error: IGMP on 'p1': query-response-interval 30 s above version 2's 25.5 s$",
                     r.out, re.M) is not None,
           "igmpcfg: a v2 response interval over 25.5 s not refused, or not named")
+    check(len(re.findall(r"^IGMP on p1 reconfigured$", r.out, re.M)) == 3,
+          "igmpcfg: not reconfigured three times (require-router-alert, robustness, version 1)")
+    check(re.search(r"cmds:11: error: IGMP on 'p1': last-member-query-interval given: version 1 sends "
+                    r"no group-specific queries$", r.out, re.M) is not None,
+          "igmpcfg: a last-member-query-interval in version 1 not refused, or not named")
+    check(re.search(r"cmds:12: error: IGMP on 'p1': query-response-interval 5 s: version 1 queries carry "
+                    r"none \(hosts take 10 s\)$", r.out, re.M) is not None,
+          "igmpcfg: a response interval in version 1 not refused, or not named")
+    # on the wire: the v3 startup query of the first enable, then the v1
+    # startup query of `igmp enable p1 version 1`
+    igmp = [f for f in pcap_frames(os.path.join(r.dir, "out1.pcap")) if len(f) > 34 and f[23] == 2]
+    lens = [(int.from_bytes(f[16:18], "big") - (f[14] & 15) * 4, f[14 + (f[14] & 15) * 4 + 1]) for f in igmp]
+    check(lens == [(12, 100), (8, 0)], "igmpcfg: queries sent (IGMP length, Max Resp Code) %s, expected "
+          "a v3 then a v1 query" % lens)
+    if igmp:
+        check_query(igmp[-1], "igmpcfg v1", size=8, src="10.1.0.1")
     r.cleanup()
 
 

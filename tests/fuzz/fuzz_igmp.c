@@ -11,7 +11,8 @@
  *                (DISABLE/ENABLE_IGMP), then the MGM timers run
  *   op % 5 == 4  interface configuration from the bytes (maybe invalid)
  * Invariants: nothing read out of bounds (ASan); every query sent has TTL
- * 1, the Router Alert option and valid checksums; the counts IGMP keeps
+ * 1, the Router Alert option and valid checksums; an interface in version
+ * 1 sends only v1 general queries (8 bytes, code 0, group 0); the counts IGMP keeps
  * (groups per interface and in all, sources per group) match its state;
  * after a tick no timer that is due is left running (a forwarding source
  * or an EXCLUDE group with no time left); after igmp_destroy() MGM holds
@@ -38,6 +39,7 @@ static struct mfc *cache;
 static struct mgm *mgm;
 static mgm_handle_t owner;
 static bool owned;
+static uint8_t version; /* the interface's, as last set */
 static uint64_t now_ms = 1000000;
 
 static uint64_t
@@ -76,6 +78,8 @@ check_send(void *arg, uint32_t ifindex, const void *pkt, size_t len)
 	if (ifindex != IF1 || len < 32 || len > 1500 || p[0] != 0x46 || p[8] != 1 || p[9] != 2 ||
 	    p[20] != 0x94 || p[21] != 4 || sum(p, 24) != 0xffff || sum(p + 24, len - 24) != 0xffff ||
 	    p[24] != 0x11 || (size_t)(p[2] << 8 | p[3]) != len)
+		abort();
+	if (version == 1 && (len != 32 || p[25] != 0 || p[28] | p[29] | p[30] | p[31]))
 		abort();
 	return 0;
 }
@@ -146,6 +150,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				 .tick_ms = UINT32_MAX, .max_groups_per_if = 64,
 				 .max_sources_per_group = 64 };
 	struct igmp *ig = igmp_create(&p);
+	version = 3;
 	if (ig == NULL || igmp_if_enable(ig, IF1, NULL) < 0)
 		abort();
 	/* exact-size copies: ASan sees any over-read */
@@ -206,7 +211,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				.lmqc = v[6], .startup_qi_ms = (uint32_t)v[7] * 1000,
 				.startup_qc = v[8], .require_router_alert = v[9] & 1,
 			};
-			(void)igmp_if_set_cfg(ig, IF1, &cfg);
+			if (igmp_if_set_cfg(ig, IF1, &cfg) == 0)
+				version = cfg.version ? cfg.version : 3;
 			break;
 		}
 		}
