@@ -1303,6 +1303,8 @@ app_port_detach(uint16_t port, char *err, size_t errlen)
 		uint32_t i = gone_if[g];
 		struct app_iface *f = &app.ifs[i];
 		gone_set[i] = true;
+		/* static forgets it: a port attached later may get its id */
+		(void)mcfwd_static_iface_forget(app.st, i);
 		if (f->addr) {
 			/* (a route via another interface over its prefix stays) */
 			(void)mgm_interface_address_delete(app.mgm, i, f->addr, f->plen);

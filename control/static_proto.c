@@ -1029,6 +1029,49 @@ mcfwd_static_mroute_del(struct mcfwd_static *s, uint32_t src, uint32_t grp)
 }
 
 int
+mcfwd_static_iface_forget(struct mcfwd_static *s, uint32_t ifindex)
+{
+	if (s == NULL)
+		return -EINVAL;
+	struct state *st = s->cur;
+	struct sif *f = s->running ? sif_get(st, ifindex) : NULL;
+	if (f == NULL)
+		return -ENOENT;
+	if (f->owned) {
+		(void)mgm_interface_release(s->m, s->h, ifindex, 0);
+		f->owned = false;
+	}
+	if (f->ttl_set) {
+		(void)mgm_interface_ttl_set(s->m, ifindex, (uint8_t)f->old_ttl);
+		f->ttl_set = false;
+	}
+	/* a phyint no longer holds it: the last route going removes it */
+	f->has_phyint = false;
+	f->pinned = false;
+	f->disabled = false;
+	/* route deletes move the last route into the slot: walk backwards */
+	for (uint32_t i = st->n_routes; i-- > 0;) {
+		struct sroute *r = st->rv[i];
+		if (r->iif == ifindex || (r->n_oifs == 1 && r->oifs[0] == ifindex)) {
+			(void)mcfwd_static_mroute_del(s, r->src, r->grp);
+			continue;
+		}
+		uint32_t *o = bsearch(&ifindex, r->oifs, r->n_oifs, sizeof(*r->oifs), u32_cmp);
+		if (o == NULL)
+			continue;
+		/* its membership went with the release */
+		memmove(o, o + 1, (size_t)(r->oifs + r->n_oifs - (o + 1)) * sizeof(*o));
+		r->n_oifs--;
+		f = sif_get(st, ifindex); /* held: this route used it */
+		f->refs--;
+	}
+	f = sif_get(st, ifindex); /* the deletes may have removed it */
+	if (f != NULL)
+		sif_remove(st, f);
+	return 0;
+}
+
+int
 mcfwd_static_info_get(const struct mcfwd_static *s, struct mcfwd_static_info *out)
 {
 	if (s == NULL || out == NULL)

@@ -158,6 +158,16 @@ int mcfwd_static_iface_release(struct mcfwd_static *s, uint32_t ifindex);
  */
 int mcfwd_static_iface_take(struct mcfwd_static *s, uint32_t ifindex);
 
+/**
+ * The interface is gone for good (its port detached; its id may come back
+ * as another interface): it is released if owned, routes from it are
+ * deleted, routes to it lose it (deleted when it was their last OIF), its
+ * TTL threshold goes back to MGM's, and static forgets it, so that a new
+ * interface on the id starts clean. Control thread.
+ * @return 0, -EINVAL, -ENOENT (static does not know it).
+ */
+int mcfwd_static_iface_forget(struct mcfwd_static *s, uint32_t ifindex);
+
 /** Counters and sizes for `show protocols`. */
 struct mcfwd_static_info {
 	bool running;

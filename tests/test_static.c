@@ -652,6 +652,42 @@ test_iface_release_take(void **state)
 	assert_int_equal(mcfwd_static_iface_take(f->s, 0), -ENOENT);
 }
 
+/* An interface gone for good (port detach; a new interface may get its
+ * id): routes from it go, routes to it lose it (the one whose only OIF it
+ * was goes), its TTL threshold goes back, and a run-time add naming the id
+ * is the new interface's (found by a black-box test: "was released: take
+ * it back first" for good). */
+static void
+test_iface_forget(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(apply(f, "phyint eth2 enable ttl-threshold 9\n"
+				  "mroute from eth0 group 232.1.1.1 to eth1 eth2\n"
+				  "mroute from eth3 source 10.0.0.1 group 232.1.1.2 to eth2\n"
+				  "mroute from eth2 group 232.1.1.3 to eth1\n"),
+			 0);
+	assert_int_equal(mgm_interface_ttl_get(f->m, 2), 9);
+	assert_int_equal(mgm_membership_count(f->m), 4);
+	assert_int_equal(mcfwd_static_iface_forget(f->s, 2), 0);
+	assert_int_equal(mcfwd_static_iface_forget(f->s, 2), -ENOENT);
+	assert_int_equal(mcfwd_static_iface_forget(NULL, 2), -EINVAL);
+	owner_is(f, 2, -1);
+	assert_int_equal(mgm_interface_ttl_get(f->m, 2), 1);
+	assert_int_equal(info(f).n_mroutes, 1); /* (*, 232.1.1.1) to eth1 */
+	assert_int_equal(mgm_membership_count(f->m), 1);
+	owner_is(f, 3, -1); /* its route went: eth3 is no one's */
+	struct mcfwd_static_mroute r;
+	assert_int_equal(mcfwd_static_mroute_get(f->s, 0, &r), 0);
+	assert_int_equal(r.grp, G1);
+	assert_int_equal(r.n_oifs, 1);
+	/* the id, a new interface now: routes may name it at once */
+	assert_int_equal(mcfwd_static_mroute_add(f->s, 0, 0, G1, (uint32_t[]){ 1, 2 }, 2, f->err,
+						 sizeof(f->err)),
+			 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 0, NULL, 0), 0);
+	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=1/1,2/1");
+}
+
 static void
 test_misuse(void **state)
 {
@@ -715,6 +751,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_shutdown_purges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runtime_add_del, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iface_release_take, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_iface_forget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_misuse, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
