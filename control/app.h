@@ -64,7 +64,8 @@ struct app_port {
 	bool admin_down;      /* `set link-down port N` */
 	struct rte_ether_addr mac;
 	uint64_t link_changes;
-	uint16_t max_mtu;     /* the largest interface MTU it can carry (app_port_max_mtu()) */
+	uint16_t max_mtu;     /* the largest interface MTU it can carry */
+	struct rte_mempool *xpool; /* its RX queues' pool when attached at run time */
 	uint16_t mtu;         /* set on the device (0: its default, not set by mcfwd) */
 };
 
@@ -132,10 +133,11 @@ struct app {
 	uint32_t n_ifs;             /* highest used ifid + 1 */
 	struct rte_mempool *pool, *clone_pool;
 	/* pools of ports attached at run time (`port attach`): the start-up
-	 * pool has no share set aside for them; kept until exit, as their
-	 * mbufs may be anywhere */
+	 * pool has no share set aside for them. One whose ports are gone is
+	 * freed once all its mbufs are back (they may sit in other ports'
+	 * TX queues for a while): at the next attach or detach, or at exit */
 	struct rte_mempool *xpool[MCFWD_MAX_PORTS * 2];
-	unsigned int n_xpool;
+	unsigned int n_xpool, xpool_serial;
 	struct mcfwd_static *st;
 	struct igmp *igmp;
 	bool igmp_by_cfg[APP_MAX_IFACES]; /* IGMP enabled by `phyint IF enable igmp` */

@@ -1742,6 +1742,16 @@ quit
               "attach: the frame sent is not the forwarded one: %s" % (k,))
     check("mbufs back in their pools" in r.out and "mbuf leak" not in r.out, "attach: mbufs not back")
     r.cleanup()
+    # attach/detach cycles, more than memory holds pools (found by a black-box
+    # test: each cycle kept its pool, the 17th attach found no memory)
+    n = 80
+    r = Run("attach-cycles", nports=1, config="", cmds="port attach net_null5\nport detach 1\n" * n + "quit\n")
+    r.run(timeout=120)
+    check(r.rc == 0 and len(re.findall(r"^port 1 \(net_null5\) attached in \d+ ms$", r.out, re.M)) == n
+          and "error" not in r.out, "attach: %d attach/detach cycles failed:\n%s" % (n, r.out[-800:]))
+    check(re.search(r"mbufs back in their pools: (\d+)/\1,", r.out) is not None and "mbuf leak" not in r.out,
+          "attach: cycles left mbufs out")
+    r.cleanup()
 
 
 def scenario_mroute_detail():
