@@ -1523,14 +1523,15 @@ app_port_attach(const char *devargs, uint16_t *ports, unsigned int max, unsigned
 		memset(&app.pbase[p], 0, sizeof(app.pbase[p]));
 		pthread_mutex_unlock(&app.stats_lock);
 		app.n_ports++;
-		/* its untagged interface, named after the port unless an
-		 * interface has that name already */
-		int id = iface_add(app.port[p].name, p, 0, 1500);
-		if (id == -EEXIST) {
-			char alt[APP_IFNAME];
-			snprintf(alt, sizeof(alt), "port%u", p);
-			id = iface_add(alt, p, 0, 1500);
-		}
+		/* its untagged interface, named after the port, or "portN",
+		 * "portN-2"... when interfaces have those names (it got none
+		 * when two were taken: found by a black-box test) */
+		char nm[APP_IFNAME];
+		uint32_t other;
+		snprintf(nm, sizeof(nm), "%.*s", APP_IFNAME - 1, app.port[p].name);
+		for (unsigned int k = 1; app_iface_by_name(nm, &other) == 0; k++)
+			snprintf(nm, sizeof(nm), k == 1 ? "port%u" : "port%u-%u", p, k);
+		int id = iface_add(nm, p, 0, 1500);
 		if (id < 0)
 			APP_LOG(WARNING, "port %u: no interface: %s\n", p, strerror(-id));
 		ports[i] = p;

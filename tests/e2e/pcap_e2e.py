@@ -1752,6 +1752,15 @@ quit
     check(re.search(r"mbufs back in their pools: (\d+)/\1,", r.out) is not None and "mbuf leak" not in r.out,
           "attach: cycles left mbufs out")
     r.cleanup()
+    # the port's name and "port2" taken by interfaces: it still gets one
+    # (found by a black-box test: none, and a route naming the port's
+    # name went to the VLAN interface that had it)
+    r = Run("attach-names", nports=2, config="iface net_null5 port 1 vlan 3\niface port2 port 1 vlan 4\n",
+            cmds="port attach net_null5\nshow interfaces json\nquit\n").run(timeout=60)
+    ifs = r.json_after("show interfaces json") or []
+    check([x["name"] for x in ifs if x["port"] == 2] == ["port2-2"],
+          "attach: the attached port's interface when its names are taken: %s" % ifs)
+    r.cleanup()
 
 
 def scenario_mroute_detail():
