@@ -658,8 +658,9 @@ config_rollback(struct mcfwd_config *failed, bool static_done, const bool *igmp_
 		for (uint32_t o = 0; o < app.n_ifs; o++)
 			if (o != id && app.ifs[o].used && names_saved[o][0] &&
 			    strcmp(app.ifs[o].name, f->name) == 0) {
-				snprintf(f->name, APP_IFNAME, "%.20s.%u", app.port[f->port].name,
-					 f->vlan);
+				char nm[APP_IFNAME]; /* (gcc -Wrestrict: both are in app) */
+				snprintf(nm, sizeof(nm), "%.20s.%u", app.port[f->port].name, f->vlan);
+				memcpy(f->name, nm, sizeof(nm));
 				break;
 			}
 	}

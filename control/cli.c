@@ -792,8 +792,10 @@ cmd_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
 	struct mcfwd_config c;
 	memset(&c, 0, sizeof(c));
 	int rc = mcfwd_config_parse_line(&c, line, "cli", 0, err, errlen);
-	if (rc < 0 && strncmp(err, "cli:0: ", 7) == 0)
-		memmove(err, err + 7, strlen(err + 7) + 1); /* one command: no location */
+	if (rc < 0 && strncmp(err, "cli:0: ", 7) == 0) {
+		size_t l = strnlen(err, errlen); /* >= 7: what was compared */
+		memmove(err, err + 7, l - 7 + 1); /* one command: no location */
+	}
 	if (rc < 0 || c.n_mroutes != 1) {
 		if (rc >= 0)
 			snprintf(err, errlen, "usage: mroute add from IF [source S] group G to IF [IF...]");
