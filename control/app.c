@@ -404,6 +404,16 @@ cfg_iface_known(const struct mcfwd_config *c, const char *name)
 	return false;
 }
 
+void
+app_port_ids(char *buf, size_t len)
+{
+	size_t k = 0;
+	buf[0] = 0;
+	for (uint16_t q = 0; q < MCFWD_MAX_PORTS && k + 8 < len; q++)
+		if (app.port[q].used)
+			k += (size_t)snprintf(buf + k, len - k, "%s%u", k ? " " : "", q);
+}
+
 /* Check the `iface`, `route` and `mgroup` statements against the ports and
  * the interfaces that exist; nothing changes. */
 static int
@@ -413,8 +423,10 @@ config_check_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 		const struct mcfwd_cfg_iface *f = &c->ifaces[i];
 		uint32_t id;
 		if (f->port >= MCFWD_MAX_PORTS || !app.port[f->port].used) {
-			snprintf(err, errlen, "%s:%u: no port %u (mcfwd has %u ports)", f->loc.file,
-				 f->loc.line, f->port, app.n_ports);
+			char l[160];
+			app_port_ids(l, sizeof(l));
+			snprintf(err, errlen, "%s:%u: no port %u (ports: %s)", f->loc.file,
+				 f->loc.line, f->port, l);
 			return -EINVAL;
 		}
 		if (f->mtu > app.port[f->port].max_mtu) {
@@ -1421,6 +1433,12 @@ app_port_attach(const char *devargs, uint16_t *ports, unsigned int max, unsigned
 	int rc;
 
 	*n_out = 0;
+	if (rte_eth_dev_count_total() >= RTE_MAX_ETHPORTS) {
+		/* (the probe said "Cannot allocate memory": found by a black-box test) */
+		snprintf(err, errlen, "cannot attach '%s': DPDK's port table is full (%u ports)",
+			 devargs, RTE_MAX_ETHPORTS);
+		return -ENOSPC;
+	}
 	rc = rte_dev_probe(devargs);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot attach '%s': %s (%s)", devargs,

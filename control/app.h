@@ -29,6 +29,7 @@ extern int mcfwd_logtype_app;
 /* The largest interface MTU: an IPv4 packet with a VLAN-tagged Ethernet
  * header in one mbuf of the default data room (no scatter RX). */
 #define APP_MAX_MTU (RTE_MBUF_DEFAULT_DATAROOM - 18)
+_Static_assert(APP_MAX_MTU == MCFWD_CFG_MTU_MAX, "the config's MTU limit is one mbuf's");
 #define APP_SNAP_PAGE 48
 #define APP_SNAP_IGMP 48 /* IGMP groups in the telemetry snapshot: a page (< 16 KiB of JSON) */
 
@@ -212,6 +213,8 @@ int app_set_link(uint16_t port, bool up, char *err, size_t errlen);
  * @return 0, -EINVAL. */
 int app_set_punt_rate(uint64_t rate, char *err, size_t errlen);
 int app_port_detach(uint16_t port, char *err, size_t errlen);
+/** The port ids there are, "0 1 3" (a detach leaves holes), for messages. */
+void app_port_ids(char *buf, size_t len);
 /** Hot-plug (`port attach DEVARGS`, as testpmd's): probe the device, set
  * up and start every new port it brings, give each its untagged
  * interface and a worker. ports/n: the new port ids (at most max).

@@ -572,12 +572,8 @@ port_word(const char *w, uint16_t *port, char *err, size_t errlen)
 	char *e;
 	unsigned long p = isdigit((unsigned char)w[0]) ? strtoul(w, &e, 10) : MCFWD_MAX_PORTS;
 	if (p >= MCFWD_MAX_PORTS || *e || !app.port[p].used) {
-		/* the ports there are (a detach leaves holes) */
-		char l[160] = "", wb[200];
-		size_t k = 0;
-		for (uint16_t q = 0; q < MCFWD_MAX_PORTS && k + 8 < sizeof(l); q++)
-			if (app.port[q].used)
-				k += (size_t)snprintf(l + k, sizeof(l) - k, "%s%u", k ? " " : "", q);
+		char l[160], wb[200];
+		app_port_ids(l, sizeof(l));
 		snprintf(err, errlen, "no port '%s' (ports: %s)", shown(w, wb, sizeof(wb)), l);
 		return -ENOENT;
 	}
@@ -631,7 +627,7 @@ cmd_show_lcores(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		const struct mcfwd_worker *w = app.w[i];
 		struct mcfwd_wstats st;
 		app_worker_stats(i, &st);
-		char q[128] = "";
+		char q[MCFWD_MAX_RXQ * 12] = ""; /* every queue (it stopped at 128 bytes) */
 		size_t k = 0;
 		for (uint16_t j = 0; j < w->n_rxq && k + 12 < sizeof(q); j++)
 			k += (size_t)snprintf(q + k, sizeof(q) - k, "%s%u:%u", j ? "," : "",

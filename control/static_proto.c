@@ -695,9 +695,9 @@ install(struct mcfwd_static *s, struct state *st, char *err, size_t errlen)
 			rc = mgm_membership_add(s->m, s->h, r->src, r->src ? 0xffffffffu : 0, r->grp,
 						0xffffffffu, r->oifs[j], 0, MGM_JOIN_STATE);
 			if (rc < 0) {
-				emsg(err, errlen, "%s:%u: cannot add %s on interface %u: %s",
-				     fname(&r->loc), r->loc.line, sg(r->src, r->grp).s, r->oifs[j],
-				     strerror(-rc));
+				emsg(err, errlen, "%s:%u: cannot add %s on interface %s: %s",
+				     fname(&r->loc), r->loc.line, sg(r->src, r->grp).s,
+				     ifn(s, r->oifs[j]).s, strerror(-rc));
 				goto fail;
 			}
 		}

@@ -71,6 +71,10 @@ struct mcfwd_cfg_loc {
 	unsigned int line;
 };
 
+/** The largest `mtu`: an IPv4 packet and a VLAN-tagged Ethernet header in
+ * one 2048-byte mbuf (mcfwd sets up no scatter RX: no jumbo frames). */
+#define MCFWD_CFG_MTU_MAX 2030
+
 /** iface NAME port N [vlan V] [address A/LEN] [mtu M] */
 struct mcfwd_cfg_iface {
 	char name[MCFWD_CFG_NAME_SZ];
