@@ -463,6 +463,14 @@ forward(struct mcfwd_worker *w, const struct fwd_view v, struct rte_mbuf *m,
 			rte_pktmbuf_free(m);
 			return;
 		}
+		if (unlikely(v.ist[ifid] & 1)) {
+			/* it came in on a down interface (a device that cannot
+			 * take its link down keeps receiving): ignored, not
+			 * the entry's wrong-interface event (black-box test) */
+			w->st.no_iface++;
+			rte_pktmbuf_free(m);
+			return;
+		}
 		ec->wrong_if++;
 		w->st.wrong_if++;
 		/* the key with the top bit of the source flipped: its own slots */
@@ -731,8 +739,12 @@ burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 			continue;
 		}
 		/* miss: data-driven creation by the control thread (not by a
-		 * packet that is dropped anyway: TTL <= 1) */
-		if (unlikely(pi[j].ttl <= 1)) {
+		 * packet that is dropped anyway: TTL <= 1, or one that came in
+		 * on a down interface) */
+		if (unlikely(v.ist[fif[j]] & 1)) {
+			w->st.no_iface++;
+			rte_pktmbuf_free(m);
+		} else if (unlikely(pi[j].ttl <= 1)) {
 			w->st.ttl_expired++;
 			rte_pktmbuf_free(m);
 		} else if (!reinj && punt_allowed(w, keys[j], now)) {

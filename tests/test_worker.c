@@ -703,6 +703,20 @@ t_review_edges(void **state)
 	assert_int_equal(w->st.no_iface, 1);
 	assert_int_equal(rte_ring_count(punt), 0);
 	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
+	/* (a') on another interface that is down (a device that keeps
+	 * receiving): ignored, neither a wrong-interface event of the entry
+	 * nor, for an (S,G) with no entry, a miss for control (found by a
+	 * black-box test: counted and punted as wrong-if) */
+	stats_zero();
+	assert_int_equal(mfc_iface_set_down(cache, 2, true), 0);
+	run1(frame(2, 0, S1, G1, 64, 100, 17));
+	run1(frame(2, 0, S2, G1, 64, 100, 17));
+	assert_int_equal(mfc_iface_set_down(cache, 2, false), 0);
+	assert_int_equal(w->st.wrong_if, 0);
+	assert_int_equal(w->st.miss_punted + w->st.miss_dropped, 0);
+	assert_int_equal(w->st.no_iface, 2);
+	assert_int_equal(rte_ring_count(punt), 0);
+	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
 	del(S1, G1);
 	/* (b): interface 1 through two next hops, and interface 2 */
 	struct mfc_oif o[3] = {
