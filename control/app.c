@@ -5,6 +5,10 @@
  * detection, CLI input).
  */
 #define _LGPL_SOURCE
+/* rte_dev_iterator_*() and rte_devargs_reset(), for `port attach` to know
+ * a device probed already (DPDK's probe says 0 for it) and to remove one
+ * that brings no port: experimental in DPDK 22.11, the version pinned */
+#define ALLOW_EXPERIMENTAL_API
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -15,8 +19,10 @@
 
 #include <urcu/urcu-qsbr.h>
 
+#include <rte_bus.h>
 #include <rte_common.h>
 #include <rte_cycles.h>
+#include <rte_devargs.h>
 #include <rte_eal.h>
 #include <rte_dev.h>
 #include <rte_ethdev.h>
@@ -199,12 +205,15 @@ app_tx_barrier(void)
 			want[p] = __atomic_load_n(&app.txr[p]->prod.tail, __ATOMIC_ACQUIRE);
 			pend |= 1u << p;
 		}
+	if (pend == 0)
+		return;
+	const struct mcfwd_worker *w0 = app.w[0]; /* worker 0 owns every ring (map_queues()) */
 	uint64_t end = app_now_ms() + 100 + app.o.sleep_us / 1000;
 	while (pend != 0) {
 		for (uint32_t b = pend; b; b &= b - 1) {
 			uint16_t p = (uint16_t)__builtin_ctz(b);
 			uint32_t ct = __atomic_load_n(&app.txr[p]->cons.tail, __ATOMIC_ACQUIRE);
-			int st = app.w[0]->state; /* worker 0 owns every ring (map_queues()) */
+			int st = w0->state;
 			if ((int32_t)(ct - want[p]) >= 0 || st == 0 || st == 3)
 				pend &= ~(1u << p);
 		}
@@ -212,6 +221,13 @@ app_tx_barrier(void)
 			break;
 		rte_delay_us_sleep(20);
 	}
+	/* the consumer moves before the owner hands what it took to the port:
+	 * its drain is over once its loop has turned (iterations count after
+	 * the flush) or it is out of the loop (found by review) */
+	uint64_t it = __atomic_load_n(&w0->st.iterations, __ATOMIC_ACQUIRE);
+	while (w0->state == 1 && __atomic_load_n(&w0->st.iterations, __ATOMIC_ACQUIRE) == it &&
+	       app_now_ms() < end)
+		rte_pause();
 }
 
 int
@@ -690,9 +706,14 @@ config_rollback(struct mcfwd_config *failed, bool static_done, const bool *igmp_
 	/* IGMP off where the failed file's pass turned it on before it
 	 * failed on a later interface (found by review: it stayed on, and
 	 * since no file claimed it, no later reload turned it off) */
+	bool igmp_off = false;
 	for (uint32_t id = 0; id < APP_MAX_IFACES; id++)
-		if (!igmp_on_saved[id] && igmp_if_enabled(app.igmp, id))
+		if (!igmp_on_saved[id] && igmp_if_enabled(app.igmp, id)) {
 			(void)igmp_if_disable(app.igmp, id);
+			igmp_off = true;
+		}
+	if (igmp_off)
+		app_tx_barrier(); /* a release when IGMP was alone there (app_igmp_disable) */
 	memcpy(app.igmp_by_cfg, igmp_saved, sizeof(app.igmp_by_cfg));
 	if (rc == 0)
 		rc = config_apply_igmp(old, e2, sizeof(e2));
@@ -1271,7 +1292,7 @@ app_forwarding(bool on)
  * workers pause while their queue lists drop the port, and the port is
  * stopped, closed and its device removed. Forwarding elsewhere resumes.
  */
-static void xpools_sweep(void);
+static void xpools_sweep_parked(void);
 
 int
 app_port_detach(uint16_t port, char *err, size_t errlen)
@@ -1378,31 +1399,74 @@ app_port_detach(uint16_t port, char *err, size_t errlen)
 	app.port[port].used = false;
 	app.port[port].xpool = NULL;
 	app.n_ports--;
-	xpools_sweep(); /* its pool, if it was attached and its mbufs are back */
+	xpools_sweep_parked(); /* its pool, if it was attached and its mbufs are back */
 	if (was)
 		app_forwarding(true);
 	APP_LOG(NOTICE, "port %u (%s) detached\n", port, app.port[port].name);
 	return 0;
 }
 
+/* The probed device devargs names, or NULL. */
+static struct rte_device *
+dev_probed(const char *devargs)
+{
+	struct rte_devargs da;
+	struct rte_device *dev, *found = NULL;
+	struct rte_dev_iterator it;
+	char filter[64];
+	if (rte_devargs_parse(&da, devargs) != 0 || da.bus == NULL)
+		return NULL;
+	snprintf(filter, sizeof(filter), "bus=%s", rte_bus_name(da.bus));
+	RTE_DEV_FOREACH(dev, filter, &it)
+		if (found == NULL && strcmp(rte_dev_name(dev), da.name) == 0 && rte_dev_is_probed(dev))
+			found = dev;
+	rte_devargs_reset(&da);
+	return found;
+}
+
 /* Free the attached ports' pools no port uses any more and whose mbufs
  * are all back (found by a black-box test: each attach/detach cycle kept a
  * pool, and the 17th attach found no memory). */
+static bool
+xpool_idle(const struct rte_mempool *mp)
+{
+	for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++)
+		if (app.port[p].used && app.port[p].xpool == mp)
+			return false;
+	return rte_mempool_avail_count(mp) == mp->size;
+}
+
+/* Workers must be parked (a worker putting an mbuf back raises the
+ * cache's count before it stores the pointer: a pool that looks full may
+ * still be written to, found by review); xpools_sweep() parks them when
+ * there is a pool to free. */
 static void
-xpools_sweep(void)
+xpools_sweep_parked(void)
 {
 	for (unsigned int i = 0; i < app.n_xpool;) {
 		struct rte_mempool *mp = app.xpool[i];
-		bool used = false;
-		for (uint16_t p = 0; p < MCFWD_MAX_PORTS && !used; p++)
-			used = app.port[p].used && app.port[p].xpool == mp;
-		if (used || rte_mempool_avail_count(mp) != mp->size) {
+		if (!xpool_idle(mp)) {
 			i++;
 			continue;
 		}
 		rte_mempool_free(mp);
 		app.xpool[i] = app.xpool[--app.n_xpool];
 	}
+}
+
+static void
+xpools_sweep(void)
+{
+	bool any = false;
+	for (unsigned int i = 0; i < app.n_xpool && !any; i++)
+		any = xpool_idle(app.xpool[i]);
+	if (!any)
+		return;
+	bool was = app.forwarding;
+	app_forwarding(false);
+	xpools_sweep_parked();
+	if (was)
+		app_forwarding(true);
 }
 
 /* Remove a device whose ports could not all be set up: every port of it
@@ -1433,6 +1497,11 @@ app_port_attach(const char *devargs, uint16_t *ports, unsigned int max, unsigned
 	int rc;
 
 	*n_out = 0;
+	/* DPDK's probe says 0 for a device probed already */
+	if (dev_probed(devargs) != NULL) {
+		snprintf(err, errlen, "cannot attach '%s': device already attached", devargs);
+		return -EEXIST;
+	}
 	if (rte_eth_dev_count_total() >= RTE_MAX_ETHPORTS) {
 		/* (the probe said "Cannot allocate memory": found by a black-box test) */
 		snprintf(err, errlen, "cannot attach '%s': DPDK's port table is full (%u ports)",
@@ -1441,9 +1510,8 @@ app_port_attach(const char *devargs, uint16_t *ports, unsigned int max, unsigned
 	}
 	rc = rte_dev_probe(devargs);
 	if (rc < 0) {
-		snprintf(err, errlen, "cannot attach '%s': %s (%s)", devargs,
-			 rc == -EEXIST ? "device already attached"
-				       : "no such device, or bad device arguments", rte_strerror(-rc));
+		snprintf(err, errlen, "cannot attach '%s': no such device, or bad device arguments "
+			 "(%s)", devargs, rte_strerror(-rc));
 		return rc;
 	}
 	/* the ports the device brought (as testpmd finds them) */
@@ -1463,7 +1531,12 @@ app_port_attach(const char *devargs, uint16_t *ports, unsigned int max, unsigned
 		got[n++] = pid;
 	}
 	if (n == 0) {
-		snprintf(err, errlen, "cannot attach '%s': no new port (already attached?)", devargs);
+		/* probed here, and no network port (a crypto device...):
+		 * removed again (found by review: it stayed until exit) */
+		struct rte_device *d = dev_probed(devargs);
+		if (d != NULL)
+			(void)rte_dev_remove(d);
+		snprintf(err, errlen, "cannot attach '%s': not a network device", devargs);
 		return -ENODEV;
 	}
 	/* set up and started before any worker polls them */

@@ -1730,8 +1730,8 @@ quit
           "attach: no interface for the attached port: %s" % ifs)
     check(re.search(r"^\d+\s+\d+\s+\S+\s+\S*2:0", r.out, re.M) is not None,
           "attach: no worker polls port 2:\n" + r.out[-1500:])
-    check(re.search(r"cmds:8: error: cannot attach 'net_pcap7,.*': no new port \(already attached\?\)",
-                    r.out) is not None, "attach: a second attach of the device not refused")
+    check(re.search(r"cmds:8: error: cannot attach 'net_pcap7,.*': device already attached$",
+                    r.out, re.M) is not None, "attach: a second attach of the device not refused")
     check(re.search(r"cmds:9: error: cannot attach 'no_such_driver0': no such device, or bad device "
                     r"arguments", r.out) is not None, "attach: a bad device not refused with its reason")
     check(re.search(r"^port 2 \(net_pcap8\) attached in \d+ ms$", r.out, re.M) is not None,
@@ -1757,10 +1757,12 @@ quit
     # (found by a black-box test: none, and a route naming the port's
     # name went to the VLAN interface that had it)
     r = Run("attach-names", nports=2, config="iface net_null5 port 1 vlan 3\niface port2 port 1 vlan 4\n",
-            cmds="port attach net_null5\nshow interfaces json\nquit\n").run(timeout=60)
+            cmds="port attach net_null5\nshow interfaces json\nport attach net_pcap0\nquit\n").run(timeout=60)
     ifs = r.json_after("show interfaces json") or []
     check([x["name"] for x in ifs if x["port"] == 2] == ["port2-2"],
           "attach: the attached port's interface when its names are taken: %s" % ifs)
+    check(re.search(r"cmds:3: error: cannot attach 'net_pcap0': device already attached$", r.out, re.M)
+          is not None, "attach: a device given at start-up not said attached already")
     r.cleanup()
 
 
