@@ -168,18 +168,6 @@ iface_add(const char *name, uint16_t port, uint16_t vlan, uint16_t mtu)
 	return (int)i;
 }
 
-/* Whether worker i owns a TX ring that holds packets. */
-static bool
-owns_pending_tx(unsigned int i)
-{
-	for (uint32_t own = app.w[i]->txr_owned; own; own &= own - 1) {
-		uint16_t p = (uint16_t)__builtin_ctz(own);
-		if (app.txr[p] != NULL && !rte_ring_empty(app.txr[p]))
-			return true;
-	}
-	return false;
-}
-
 /* Set while a port detach releases its interfaces: their grace period
  * comes at the batch's end and the workers pause after it (which drains
  * every ring), so a barrier per interface would only wait. */
@@ -1268,7 +1256,7 @@ app_forwarding(bool on)
 		 * behalf (it is parked and touches nothing), so that nothing
 		 * left over goes out at `start`, after a release meanwhile */
 		for (unsigned int i = 0; i < app.n_workers; i++)
-			while (app.w[i]->state == 3 && owns_pending_tx(i) &&
+			while (app.w[i]->state == 3 && mcfwd_worker_tx_pending(app.w[i]) &&
 			       mcfwd_worker_flush(app.w[i]) > 0)
 				; /* a call takes 512 at most; what a port refuses is freed */
 	} else {

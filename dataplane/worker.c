@@ -790,10 +790,10 @@ mcfwd_worker_burst_reinjected(struct mcfwd_worker *w, struct rte_mbuf **pkts, ui
 /* ---------------------------------------------------------------- */
 /* The lcore loop                                                     */
 
-/* Whether a TX ring this worker drains holds packets (queued since its
- * last flush): then it does not go to sleep. */
-static bool
-owned_rings_pending(const struct mcfwd_worker *w)
+/* The idle loop does not sleep while this holds; control asks it after a
+ * pause (app_forwarding()). */
+bool
+mcfwd_worker_tx_pending(const struct mcfwd_worker *w)
 {
 	if (w->txr == NULL)
 		return false;
@@ -886,7 +886,7 @@ mcfwd_worker_loop(void *arg)
 			mslog_tick(w, ml);
 		if (!got && dp->idle_tsc) {
 			uint64_t now = rte_rdtsc();
-			if (now - w->last_rx_tsc > dp->idle_tsc && !owned_rings_pending(w)) {
+			if (now - w->last_rx_tsc > dp->idle_tsc && !mcfwd_worker_tx_pending(w)) {
 				/* idle: leave RCU so grace periods need not wait for us */
 				w->state = 2;
 				urcu_qsbr_thread_offline();

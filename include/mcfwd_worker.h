@@ -270,6 +270,10 @@ void mcfwd_worker_burst_reinjected(struct mcfwd_worker *w, struct rte_mbuf **pkt
  * @return packets taken from the TX rings it owns (work done for others). */
 unsigned int mcfwd_worker_flush(struct mcfwd_worker *w);
 
+/** Whether a TX ring w drains (the ports whose queue 0 it owns) holds
+ * packets. Any thread (a read of the rings' counts). */
+bool mcfwd_worker_tx_pending(const struct mcfwd_worker *w);
+
 /** The lcore function: poll until dp->stop. Registers with QSBR itself. */
 int mcfwd_worker_loop(void *arg);
 
