@@ -55,11 +55,28 @@ app_opts_defaults(struct app_opts *o)
 	o->mfe_timeout_s = 900;
 	o->max_mfes = 65536;
 	o->sleep_us = 100;
+	o->max_mtu = APP_DEFAULT_MAX_MTU;
 	o->clone_min = 1501; /* copies up to 1500 B: bench_worker found them faster */
 	o->punt_rate = 20000;
 	o->punt_per_flow = 4;
 	o->rx_desc = o->tx_desc = 1024;
 	o->stats_on_exit = true;
+}
+
+/* The largest interface MTU the mbufs carry: --max-mtu, and never less
+ * than one default mbuf holds. */
+static uint16_t
+app_max_mtu(void)
+{
+	return (uint16_t)RTE_MAX(app.o.max_mtu, (uint32_t)APP_DEFAULT_MAX_MTU);
+}
+
+/* An mbuf's data size (headroom included): a frame of app_max_mtu() IP
+ * bytes with a VLAN-tagged Ethernet header, in one segment. */
+static uint16_t
+app_mbuf_size(void)
+{
+	return (uint16_t)(RTE_PKTMBUF_HEADROOM + app_max_mtu() + 18);
 }
 
 uint64_t
@@ -434,10 +451,16 @@ config_check_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 			return -EINVAL;
 		}
 		if (f->mtu > app.port[f->port].max_mtu) {
-			snprintf(err, errlen, "%s:%u: mtu %u of '%s' above what port %u carries (%u: a "
-				 "frame in one %u-byte mbuf, VLAN tag included; no jumbo frames)",
-				 f->loc.file, f->loc.line, f->mtu, f->name, f->port,
-				 app.port[f->port].max_mtu, RTE_MBUF_DEFAULT_DATAROOM);
+			const struct app_port *pt = &app.port[f->port];
+			if (f->mtu > app_max_mtu())
+				snprintf(err, errlen, "%s:%u: mtu %u of '%s' above %u, the largest "
+					 "the mbufs hold in one segment (jumbo frames: start mcfwd with "
+					 "--max-mtu %u)", f->loc.file, f->loc.line, f->mtu, f->name,
+					 app_max_mtu(), f->mtu);
+			else
+				snprintf(err, errlen, "%s:%u: mtu %u of '%s' above what port %u's "
+					 "device takes (%u)", f->loc.file, f->loc.line, f->mtu,
+					 f->name, f->port, pt->dev_max_mtu);
 			return -EINVAL;
 		}
 		for (uint32_t j = 0; j < i; j++)
@@ -838,10 +861,11 @@ port_setup(uint16_t pid, unsigned int n_workers, char *err, size_t errlen)
 		snprintf(err, errlen, "port %u: configure: %s", pid, rte_strerror(-rc));
 		return rc;
 	}
-	/* a frame in one mbuf (no scatter RX: a jumbo frame would come as a
-	 * chain, which the forwarding path does not take), VLAN tag included,
-	 * and what the device takes */
-	p->max_mtu = APP_MAX_MTU;
+	/* a frame in one mbuf (no scatter RX: a frame in several would come
+	 * as a chain, which the forwarding path does not take), VLAN tag
+	 * included, and what the device takes */
+	p->max_mtu = app_max_mtu();
+	p->dev_max_mtu = di.max_mtu;
 	if (di.max_mtu != 0 && di.max_mtu < p->max_mtu)
 		p->max_mtu = di.max_mtu;
 	p->rx_desc = app.o.rx_desc;
@@ -938,6 +962,7 @@ port_maps(uint16_t pid, char *err, size_t errlen)
 	return 0;
 }
 
+
 /* What one port holds at most: its RX and TX rings, the workers' TX
  * buffers for it and its TX hand-over ring. */
 static uint64_t
@@ -962,13 +987,13 @@ pools_create(char *err, size_t errlen)
 		n += (uint64_t)(app.n_workers + 1) * 512;
 	}
 	unsigned int sock = rte_socket_id();
-	app.pool = rte_pktmbuf_pool_create("mcfwd_pool", (unsigned int)n, 256, 0,
-					   RTE_MBUF_DEFAULT_BUF_SIZE, (int)sock);
+	app.pool = rte_pktmbuf_pool_create("mcfwd_pool", (unsigned int)n, 256, 0, app_mbuf_size(),
+					   (int)sock);
 	if (app.pool == NULL) {
 		snprintf(err, errlen, "cannot create a pool of %" PRIu64 " mbufs (%.0f MiB): %s; give "
 			 "DPDK more memory (-m N with --no-huge, or more hugepages) or fewer "
 			 "descriptors (--rxd/--txd)", n,
-			 (double)n * (RTE_MBUF_DEFAULT_BUF_SIZE + 192) / 1048576.0, rte_strerror(rte_errno));
+			 (double)n * (app_mbuf_size() + 192) / 1048576.0, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
 	app.clone_pool = rte_pktmbuf_pool_create("mcfwd_clones", (unsigned int)n, 256, 0, 0,
@@ -983,7 +1008,7 @@ pools_create(char *err, size_t errlen)
 	 * reaches more of the pool */
 	rte_mempool_mem_iter(app.pool, prefault, NULL);
 	rte_mempool_mem_iter(app.clone_pool, prefault, NULL);
-	APP_LOG(INFO, "mbuf pool: %" PRIu64 " mbufs of %u bytes\n", n, RTE_MBUF_DEFAULT_BUF_SIZE);
+	APP_LOG(INFO, "mbuf pool: %" PRIu64 " mbufs of %u bytes\n", n, app_mbuf_size());
 	return 0;
 }
 
@@ -1547,8 +1572,7 @@ app_port_attach(const char *devargs, uint16_t *ports, unsigned int max, unsigned
 	char name[RTE_MEMPOOL_NAMESIZE];
 	snprintf(name, sizeof(name), "mcfwd_pool_a%u", app.xpool_serial++);
 	struct rte_mempool *mp = rte_pktmbuf_pool_create(name, (unsigned int)need, 256, 0,
-							 RTE_MBUF_DEFAULT_BUF_SIZE,
-							 (int)rte_socket_id());
+							 app_mbuf_size(), (int)rte_socket_id());
 	if (mp == NULL) {
 		snprintf(err, errlen, "cannot attach '%s': a pool of %" PRIu64 " mbufs: %s",
 			 devargs, need, rte_strerror(rte_errno));

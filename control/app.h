@@ -26,10 +26,13 @@ extern int mcfwd_logtype_app;
 
 #define APP_IFNAME 32
 #define APP_MAX_IFACES 1024
-/* The largest interface MTU: an IPv4 packet with a VLAN-tagged Ethernet
- * header in one mbuf of the default data room (no scatter RX). */
-#define APP_MAX_MTU (RTE_MBUF_DEFAULT_DATAROOM - 18)
-_Static_assert(APP_MAX_MTU == MCFWD_CFG_MTU_MAX, "the config's MTU limit is one mbuf's");
+/* The default largest interface MTU: an IPv4 packet with a VLAN-tagged
+ * Ethernet header in one mbuf of the default data room. --max-mtu raises
+ * it up to the config's limit with bigger mbufs (never scatter RX: the
+ * forwarding path takes a frame in one segment). */
+#define APP_DEFAULT_MAX_MTU (RTE_MBUF_DEFAULT_DATAROOM - 18)
+_Static_assert(RTE_PKTMBUF_HEADROOM + MCFWD_CFG_MTU_MAX + 18 <= UINT16_MAX,
+	       "an mbuf's data room is 16 bits");
 #define APP_SNAP_PAGE 48
 #define APP_SNAP_IGMP 48 /* IGMP groups in the telemetry snapshot: a page (< 16 KiB of JSON) */
 
@@ -66,6 +69,7 @@ struct app_port {
 	struct rte_ether_addr mac;
 	uint64_t link_changes;
 	uint16_t max_mtu;     /* the largest interface MTU it can carry */
+	uint16_t dev_max_mtu; /* the device's own limit (0: none said) */
 	struct rte_mempool *xpool; /* its RX queues' pool when attached at run time */
 	uint16_t mtu;         /* set on the device (0: its default, not set by mcfwd) */
 };
@@ -84,6 +88,7 @@ struct app_opts {
 	uint32_t punt_rate;
 	uint32_t punt_per_flow;
 	uint32_t nb_mbufs;     /* 0: computed */
+	uint32_t max_mtu;      /* the largest interface MTU: sizes the mbufs */
 	uint16_t rx_desc, tx_desc;
 	const char *portmap;   /* "PORT:LCORE,..." for ports without RSS */
 	bool stats_on_exit;

@@ -468,11 +468,10 @@ st_iface(struct pctx *p, char **tok, int n, struct mcfwd_cfg_loc loc)
 					    q(tok[i + 1]).s);
 			f.vlan = (uint16_t)v;
 		} else if (k[0] == 'm') {
-			NEED_VALUE(p, tok, n, i, "a number 68..2030");
+			NEED_VALUE(p, tok, n, i, "a number 68..9600");
 			if (!num(tok[i + 1], 68, MCFWD_CFG_MTU_MAX, &v))
-				return perr(p, -EINVAL, "'mtu' needs a number 68..%u (a frame in one "
-					    "mbuf: no jumbo frames), got '%s'", MCFWD_CFG_MTU_MAX,
-					    q(tok[i + 1]).s);
+				return perr(p, -EINVAL, "'mtu' needs a number 68..%u, got '%s'",
+					    MCFWD_CFG_MTU_MAX, q(tok[i + 1]).s);
 			f.mtu = (uint16_t)v;
 		} else {
 			NEED_VALUE(p, tok, n, i, "A.B.C.D/LEN");

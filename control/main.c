@@ -47,13 +47,15 @@ usage(const char *prog)
 	       "  --punt-per-flow N    packets of one unresolved (S,G) handed to control per 100 ms\n"
 	       "                       (held, then forwarded when the entry exists; default 4)\n"
 	       "  --mbufs N            mbuf pool size (default: from ports, queues, descriptors)\n"
+	       "  --max-mtu N          largest interface MTU, 68..%u (default %u): above that, mbufs\n"
+	       "                       grow to hold a frame of N IP bytes (jumbo frames)\n"
 	       "  --rxd N / --txd N    descriptors per queue (default 1024)\n"
 	       "  --portmap P:L,...    poll port P on worker lcore L (ports without RSS)\n"
 	       "  --no-stats           do not print counters on exit\n"
 	       "  --ms-log FILE        benchmarks: every worker records its counters each millisecond\n"
 	       "                       (last 120 s) and commands read from stdin are timestamped;\n"
 	       "                       written to FILE (CSV) on exit\n",
-	       prog, MCFWD_BURST_MAX);
+	       prog, MCFWD_BURST_MAX, MCFWD_CFG_MTU_MAX, APP_DEFAULT_MAX_MTU);
 }
 
 static int
@@ -152,7 +154,7 @@ static int
 parse_args(int argc, char **argv)
 {
 	enum { O_CONFIG = 256, O_CMDFILE, O_NOCLI, O_BURST, O_TIMEOUT, O_MAXMFES, O_IDLE, O_SLEEP,
-	       O_CLONE, O_PUNT, O_MBUFS, O_RXD, O_TXD, O_PORTMAP, O_NOSTATS, O_PPF, O_MSLOG, O_HELP };
+	       O_CLONE, O_PUNT, O_MBUFS, O_RXD, O_TXD, O_PORTMAP, O_NOSTATS, O_PPF, O_MSLOG, O_MAXMTU, O_HELP };
 	static const struct option lo[] = {
 		{ "config", required_argument, NULL, O_CONFIG },
 		{ "cmdline-file", required_argument, NULL, O_CMDFILE },
@@ -166,6 +168,7 @@ parse_args(int argc, char **argv)
 		{ "clone-min", required_argument, NULL, O_CLONE },
 		{ "punt-rate", required_argument, NULL, O_PUNT },
 		{ "mbufs", required_argument, NULL, O_MBUFS },
+		{ "max-mtu", required_argument, NULL, O_MAXMTU },
 		{ "rxd", required_argument, NULL, O_RXD },
 		{ "txd", required_argument, NULL, O_TXD },
 		{ "portmap", required_argument, NULL, O_PORTMAP },
@@ -211,6 +214,10 @@ parse_args(int argc, char **argv)
 			break;
 		case O_MBUFS:
 			if (num("--mbufs", optarg, 1024, 1u << 28, &o->nb_mbufs)) return -EINVAL;
+			break;
+		case O_MAXMTU:
+			if (num("--max-mtu", optarg, 68, MCFWD_CFG_MTU_MAX, &o->max_mtu))
+				return -EINVAL;
 			break;
 		case O_RXD:
 			if (num("--rxd", optarg, 32, 32768, &v)) return -EINVAL;

@@ -71,9 +71,10 @@ struct mcfwd_cfg_loc {
 	unsigned int line;
 };
 
-/** The largest `mtu`: an IPv4 packet and a VLAN-tagged Ethernet header in
- * one 2048-byte mbuf (mcfwd sets up no scatter RX: no jumbo frames). */
-#define MCFWD_CFG_MTU_MAX 2030
+/** The largest `mtu` a file may give (jumbo frames). What a port carries
+ * is the application's business: mcfwd's mbufs hold a frame of its
+ * --max-mtu (default 2030) in one segment, and the device has its limit. */
+#define MCFWD_CFG_MTU_MAX 9600
 
 /** iface NAME port N [vlan V] [address A/LEN] [mtu M] */
 struct mcfwd_cfg_iface {

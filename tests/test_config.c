@@ -63,7 +63,7 @@ test_all_forms(void **state)
 		"# a comment line\n"
 		"iface wan port 0\n"
 		"iface lan.10 port 1 vlan 10 address 192.168.10.1/24 mtu 1500\n"
-		"iface x:y-z_1 port 31 mtu 2030 vlan 4094 address 10.0.0.1/32 # options in any order\n"
+		"iface x:y-z_1 port 31 mtu 9600 vlan 4094 address 10.0.0.1/32 # options in any order\n"
 		"route 10.0.0.0/8 via wan\n"
 		"route 0.0.0.0/0 via lan.10\n"
 		"phyint wan enable\n"
@@ -96,7 +96,7 @@ test_all_forms(void **state)
 	assert_int_equal(c.ifaces[1].mtu, 1500);
 	assert_int_equal(c.ifaces[2].port, 31);
 	assert_int_equal(c.ifaces[2].vlan, 4094);
-	assert_int_equal(c.ifaces[2].mtu, 2030);
+	assert_int_equal(c.ifaces[2].mtu, 9600);
 	assert_int_equal(c.ifaces[2].addr_len, 32);
 	assert_int_equal(c.ifaces[2].loc.line, 4);
 
@@ -252,10 +252,10 @@ static const struct bad bad[] = {
 	{ "iface a port 1 port 2", "cfg.conf:1: duplicate 'port'" },
 	{ "iface a port 1 vlan 0", "cfg.conf:1: 'vlan' needs a number 1..4094, got '0'" },
 	{ "iface a port 1 vlan 4095", "cfg.conf:1: 'vlan' needs a number 1..4094, got '4095'" },
-	{ "iface a port 1 mtu 67", "cfg.conf:1: 'mtu' needs a number 68..2030 (a frame in one mbuf: no jumbo frames), got '67'" },
-	{ "iface a port 1 mtu 2031", "cfg.conf:1: 'mtu' needs a number 68..2030 (a frame in one mbuf: no jumbo frames), got '2031'" },
+	{ "iface a port 1 mtu 67", "cfg.conf:1: 'mtu' needs a number 68..9600, got '67'" },
+	{ "iface a port 1 mtu 9601", "cfg.conf:1: 'mtu' needs a number 68..9600, got '9601'" },
 	{ "iface a port 1 mtu 99999999999999999999",
-	  "cfg.conf:1: 'mtu' needs a number 68..2030 (a frame in one mbuf: no jumbo frames), got '99999999999999999999'" },
+	  "cfg.conf:1: 'mtu' needs a number 68..9600, got '99999999999999999999'" },
 	{ "iface a port 1 address 10.0.0.1", "cfg.conf:1: 'address' needs A.B.C.D/LEN, got '10.0.0.1'" },
 	{ "iface a port 1 address 10.0.0.1/33", "cfg.conf:1: 'address' needs A.B.C.D/LEN, got '10.0.0.1/33'" },
 	{ "iface a port 1 address 10.0.0.1/0", "cfg.conf:1: 'address' needs a prefix length 1..32, got '10.0.0.1/0'" },

@@ -145,6 +145,35 @@ class Run:
         shutil.rmtree("/var/run/dpdk/" + self.prefix, ignore_errors=True)
 
 
+def expect_fwd(inp, exp, seq, port, src, grp, outs, n=5, ttl=64, size=100, vlan=None, **kw):
+    """Queue n frames on `port`, and what each of `outs` ((port, vlan), ...)
+    must send for them: the IP packet with TTL - 1 under its own L2 header."""
+    for _ in range(n):
+        seq[0] += 1
+        f = pkt(src, grp, ttl=ttl, size=size, seq=seq[0], vlan=vlan, **kw)
+        inp.setdefault(port, []).append(f)
+        for o, ovlan in outs:
+            ipl = IP(bytes(f[IP])[: f[IP].len])
+            ipl.ttl -= 1
+            del ipl.chksum
+            ipl = IP(bytes(ipl))
+            g = Ether(dst=mac_of(grp)) / (Dot1Q(vlan=ovlan) / ipl if ovlan else ipl)
+            exp.setdefault(o, []).append(key(Ether(bytes(g))))
+
+
+def check_sent(r, exp, nports, what):
+    """Each port sent exactly the expected multiset of frames."""
+    for p in range(nports):
+        got = Counter(key(f) for f in r.sent(p))
+        want = Counter(exp.get(p, []))
+        if not check(got == want, "%s: port %d sent %d frames, expected %d" %
+                     (what, p, sum(got.values()), sum(want.values()))):
+            for k in (got - want):
+                print("    unexpected:", k[:4], len(k[4]), k[5])
+            for k in (want - got):
+                print("    missing:   ", k[:4], len(k[4]), k[5])
+
+
 BASE_CONFIG = """# e2e: four pcap ports, a VLAN interface, thresholds, MTU
 iface p0 port 0 address 10.0.0.254/24
 iface p1 port 1 address 10.1.0.254/24 mtu 2030
@@ -162,23 +191,10 @@ mroute from p0 source %(S1)s group %(G3)s to v7 p1
 def scenario_forwarding():
     """Exact output per port for a trace covering every rule."""
     print("forwarding: data-driven creation, RPF, TTL, thresholds, MTU, VLAN, punts")
-    inp = {0: [], 1: [], 3: []}
-    exp = {0: [], 1: [], 2: [], 3: []}
-    seq = [0]
+    inp, exp, seq = {}, {}, [0]
 
-    def send(port, src, grp, outs, n=5, ttl=64, size=100, vlan=None, **kw):
-        for _ in range(n):
-            seq[0] += 1
-            f = pkt(src, grp, ttl=ttl, size=size, seq=seq[0], vlan=vlan, **kw)
-            inp[port].append(f)
-            for o, ovlan in outs:
-                # what the router sends: the IP packet with TTL - 1, its own L2 header
-                ipl = IP(bytes(f[IP])[: f[IP].len])
-                ipl.ttl -= 1
-                del ipl.chksum
-                ipl = IP(bytes(ipl))
-                g = Ether(dst=mac_of(grp)) / (Dot1Q(vlan=ovlan) / ipl if ovlan else ipl)
-                exp[o].append(key(Ether(bytes(g))))
+    def send(*a, **kw):
+        expect_fwd(inp, exp, seq, *a, **kw)
 
     send(0, S1, G1, [(1, 0), (2, 0)])                 # (S,G) route, fan-out 2
     send(0, S1, G2, [(1, 0), (3, 0)])                 # (*,G) template
@@ -217,15 +233,8 @@ quit
     r = Run("fwd", config=BASE_CONFIG, cmds=cmds, inputs=inp,
             extra=["--punt-per-flow", "64"]).run()
     check(r.rc == 0, "fwd: exit status %s" % r.rc)
+    check_sent(r, exp, 4, "fwd")
     for p in range(4):
-        got = Counter(key(f) for f in r.sent(p))
-        want = Counter(exp[p])
-        if not check(got == want, "fwd: port %d sent %d frames, expected %d" %
-                     (p, sum(got.values()), sum(want.values()))):
-            for k in (got - want):
-                print("    unexpected:", k[:4], len(k[4]), k[5])
-            for k in (want - got):
-                print("    missing:   ", k[:4], len(k[4]), k[5])
         macs = {f.src for f in r.sent(p)}
         check(len(macs) <= 1, "fwd: port %d used several source MACs %s" % (p, macs))
         for f in r.sent(p):
@@ -283,6 +292,53 @@ quit
     r.cleanup()
 
 
+def scenario_jumbo():
+    """--max-mtu: jumbo frames in one big mbuf, copied, cloned and sent in place."""
+    print("jumbo: --max-mtu 9000, interface MTUs 9000/1500, fan-out 1 and 3, VLAN")
+    cfg = """iface p0 port 0 mtu 9000
+iface p1 port 1 mtu 9000
+iface p2 port 2
+iface v5 port 3 vlan 5 mtu 9000
+mroute from p0 source %(S1)s group %(G1)s to p1 p2 v5
+mroute from p0 source %(S2)s group %(G1)s to p1
+""" % globals()
+    inp, exp, seq = {}, {}, [0]
+
+    def e(*a, **kw):
+        expect_fwd(inp, exp, seq, *a, **kw)
+    e(0, S1, G1, [(1, 0), (3, 5)], size=9000)         # p2's MTU 1500: frag_needed there
+    e(0, S1, G1, [(1, 0), (2, 0), (3, 5)], size=1500)
+    e(0, S1, G1, [(1, 0), (3, 5)], size=4000, n=3)
+    e(0, S2, G1, [(1, 0)], size=9000)                 # fan-out 1: the frame rewritten in place
+    e(0, S1, G1, [], size=9001, n=2)                  # above every OIF's MTU
+    e(0, S2, G1, [], size=9500, n=2)                  # above the mbuf: two segments, a bad header
+    e(0, S1, G1, [(1, 0), (3, 5)], size=9000, n=2)
+    cmds = "sleep 1500\nshow interfaces json\nshow stats json\nquit\n"
+    r = Run("jumbo", nports=4, config=cfg, cmds=cmds, inputs=inp,
+            extra=["--max-mtu", "9000", "--mbufs", "8192", "--punt-per-flow", "64"]).run()
+    check(r.rc == 0, "jumbo: exit status %s:\n%s" % (r.rc, r.out[-800:]))
+    check_sent(r, exp, 4, "jumbo")
+    check(re.search(r"mbuf pool: 8192 mbufs of 9146 bytes", r.out) is not None,
+          "jumbo: mbufs not sized for --max-mtu 9000:\n%s" % r.out[:1500])
+    st = r.json_after("show stats json")
+    if check(st is not None, "jumbo: no JSON from show stats"):
+        check(st["accounting_gap"] == 0, "jumbo: counters do not add up: %s" % st)
+        # to p2 (MTU 1500): 9000 B (5 + 2), 4000 B (3); 9001 B to all three (2 x 3)
+        check(st["frag_needed"] == 16, "jumbo: frag_needed %d, expected 16" % st["frag_needed"])
+        check(st["bad_hdr"] == 2, "jumbo: bad_hdr %d (frames above the mbuf)" % st["bad_hdr"])
+        # a replica for each usable OIF but the last (the original goes there)
+        check(st["copies"] + st["clones"] == 5 + 10 + 3 + 2,
+              "jumbo: %d copies, %d clones, expected 20 replicas" % (st["copies"], st["clones"]))
+    ifs = r.json_after("show interfaces json")
+    if check(ifs is not None, "jumbo: no JSON from show interfaces"):
+        mtu = {i["name"]: i["mtu"] for i in ifs}
+        want = {"p0": 9000, "p1": 9000, "p2": 1500, "v5": 9000}
+        check({k: mtu.get(k) for k in want} == want, "jumbo: MTUs %s" % mtu)
+    check("mbuf leak" not in r.out and "mbufs back in their pools" in r.out,
+          "jumbo: mbufs not all returned:\n" + r.out[-600:])
+    r.cleanup()
+
+
 def scenario_bad_config():
     print("bad config: rejected with file, line and reason; nothing starts")
     cases = [
@@ -299,9 +355,12 @@ def scenario_bad_config():
          r"mcfwd.conf:4: duplicate route 10\.9\.0\.0/16 \(.*mcfwd.conf:3\)"),
         ("iface x port 1 address 224.0.0.1/24\n", r"mcfwd.conf:1: 'address' must be a unicast address"),
         # found by review: accepted, and every frame above one mbuf was then
-        # dropped as a bad header (no scatter RX: no jumbo frames)
+        # dropped as a bad header; jumbo frames need bigger mbufs (--max-mtu)
         ("iface x port 0\niface y port 1 vlan 3 mtu 9000\n",
-         r"mcfwd.conf:2: 'mtu' needs a number 68\.\.2030 \(a frame in one mbuf: no jumbo frames\), got '9000'"),
+         r"mcfwd.conf:2: mtu 9000 of 'y' above 2030, the largest the mbufs hold in one segment "
+         r"\(jumbo frames: start mcfwd with --max-mtu 9000\)"),
+        ("iface x port 0\niface y port 1 mtu 9601\n",
+         r"mcfwd.conf:2: 'mtu' needs a number 68\.\.9600, got '9601'"),
     ]
     for cfg, pat in cases:
         r = Run("badcfg", nports=2, config=cfg, cmds="quit\n").run(timeout=30)
@@ -1950,6 +2009,7 @@ SCENARIOS = {
     "punt_rate": scenario_punt_rate,
     "interactive": scenario_interactive,
     "forwarding": scenario_forwarding,
+    "jumbo": scenario_jumbo,
     "bad_config": scenario_bad_config,
     "telemetry_pages": scenario_telemetry_pages,
     "release": scenario_release_under_traffic,
