@@ -1846,6 +1846,46 @@ timer_link(void *arg)
 	}
 }
 
+/* RFC 2236 4 and RFC 3376 7.3.1: a router should warn, rate-limited,
+ * when it hears a query of another IGMP version (a router configured for
+ * another version on the link: hosts then answer the lowest one, and one
+ * of the two routers misreads their reports). At most once a minute per
+ * interface, with the count since the last warning. */
+#define IGMP_VQ_WARN_MS 60000
+
+static void
+timer_igmp_versions(void *arg)
+{
+	(void)arg;
+	uint64_t now = app_now_ms();
+	struct igmp_if_info ii;
+	for (uint32_t k = 0; igmp_if_at(app.igmp, k, &ii) == 0; k++) {
+		struct igmp_stats s;
+		uint32_t id = ii.ifindex;
+		if (id >= APP_MAX_IFACES || igmp_stats_get(app.igmp, id, &s) < 0)
+			continue;
+		uint64_t seen = s.older_queries + s.newer_queries;
+		if (seen < app.igmp_vq_seen[id])
+			app.igmp_vq_seen[id] = seen; /* IGMP restarted there: its counters too */
+		if (seen == app.igmp_vq_seen[id] ||
+		    (app.igmp_vq_warn_ms[id] != 0 && now - app.igmp_vq_warn_ms[id] < IGMP_VQ_WARN_MS))
+			continue;
+		char q[INET_ADDRSTRLEN] = "none";
+		if (ii.querier_addr != 0) {
+			struct in_addr a = { .s_addr = htonl(ii.querier_addr) };
+			inet_ntop(AF_INET, &a, q, sizeof(q));
+		}
+		APP_LOG(WARNING, "igmp: %s (version %u) heard %" PRIu64 " quer%s of another IGMP "
+			"version (older %" PRIu64 ", newer %" PRIu64 " in all; querier now %s): every "
+			"router on a link must run one version (RFC 3376 7.3.1): set 'version' to "
+			"match\n", id < app.n_ifs ? app.ifs[id].name : "?", ii.cfg.version,
+			seen - app.igmp_vq_seen[id], seen - app.igmp_vq_seen[id] == 1 ? "y" : "ies",
+			s.older_queries, s.newer_queries, q);
+		app.igmp_vq_seen[id] = seen;
+		app.igmp_vq_warn_ms[id] = now;
+	}
+}
+
 /* Stall detection: a worker whose loop counter has not moved for 1 s
  * while it is online (not paused, not idle-sleeping) holds grace periods. */
 static void
@@ -2052,6 +2092,8 @@ app_start_timers(void)
 		rc = mgm_timer_start(app.mgm, 100, 100, timer_heartbeat, NULL, &id);
 	if (rc == 0)
 		rc = mgm_timer_start(app.mgm, 20, 20, timer_snapshot, NULL, &id);
+	if (rc == 0)
+		rc = mgm_timer_start(app.mgm, 1000, 1000, timer_igmp_versions, NULL, &id);
 	return rc;
 }
 

@@ -146,6 +146,10 @@ struct app {
 	unsigned int n_xpool, xpool_serial;
 	struct mcfwd_static *st;
 	struct igmp *igmp;
+	/* queries of another IGMP version heard per interface, as last
+	 * warned of, and when (rate-limited warnings) */
+	uint64_t igmp_vq_seen[APP_MAX_IFACES];
+	uint64_t igmp_vq_warn_ms[APP_MAX_IFACES];
 	bool igmp_by_cfg[APP_MAX_IFACES]; /* IGMP enabled by `phyint IF enable igmp` */
 	struct mcfwd_config *cfg;   /* the applied configuration (for reload) */
 	char cfg_path[4096];

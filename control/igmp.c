@@ -1153,12 +1153,14 @@ query_input(struct igmp *ig, struct iif *f, uint32_t from, const uint8_t *q, siz
 	uint32_t ns = v3 ? mcfwd_rd16(q + 10) : 0;
 
 	CNT(ig, f, rx_queries);
-	if (!v3 && f->cfg.version == 3)
-		CNT(ig, f, older_queries);
-	/* v1 mode: a v2 or v3 query is a router not configured for v1 (RFC
-	 * 2236 4, RFC 3376 7.3.1: warn) */
+	/* a query of another version is a router configured for another
+	 * version on the link (RFC 2236 4, RFC 3376 7.3.1: warn, rate-limited:
+	 * the application reads these counters) */
 	bool v1_query = !v3 && q[1] == 0;
-	if (f->cfg.version == 1 && !v1_query)
+	unsigned int qver = v3 ? 3 : v1_query ? 1 : 2;
+	if (qver < f->cfg.version)
+		CNT(ig, f, older_queries);
+	else if (qver > f->cfg.version)
 		CNT(ig, f, newer_queries);
 	(void)if_addr(ig, f, &me, NULL);
 	if (from == 0 || (me != 0 && from >= me))

@@ -52,9 +52,10 @@
  *   is refused. Querier election stays (the lowest address wins, a v1
  *   query from a lower address included): RFC 2236 4 asks a v2 router
  *   configured for v1 only for Max Resp Time 0 and ignoring leaves, and
- *   IGMPv1 itself left the choice to the routing protocol. v2 and v3
- *   queries heard there are counted (newer_queries), the warning RFC 2236
- *   4 asks for. Switching a running interface to version 1 drops the
+ *   IGMPv1 itself left the choice to the routing protocol. On any
+ *   interface, queries of another version are counted (older_queries,
+ *   newer_queries): the application warns of them, rate-limited, as RFC
+ *   2236 4 and RFC 3376 7.3.1 ask. Switching a running interface to version 1 drops the
  *   last-member queries still to be sent (timers they lowered stay).
  * - SSM (RFC 4604): for groups in 232.0.0.0/8, IS_EX and TO_EX records and
  *   v1/v2 reports and leaves are ignored (counted in ssm_ignored).
@@ -206,8 +207,8 @@ struct igmp_stats {
 	uint64_t rx_records;        /**< v3 records applied */
 	uint64_t records_ignored;   /**< link-local groups, unknown record types, compat rules */
 	uint64_t ssm_ignored;       /**< exclude-mode requests for SSM groups */
-	uint64_t older_queries;     /**< v1/v2 queries heard on a v3 interface */
-	uint64_t newer_queries;     /**< v2/v3 queries heard on a v1 interface */
+	uint64_t older_queries;     /**< queries of a version below the interface's */
+	uint64_t newer_queries;     /**< queries of a version above the interface's */
 	uint64_t tx_general, tx_group, tx_group_source; /**< queries sent */
 	uint64_t tx_errors;         /**< send function failures, no address */
 	uint64_t mgm_adds, mgm_deletes, mgm_errors; /**< errors: other than -ENOSPC */

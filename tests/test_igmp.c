@@ -1208,6 +1208,33 @@ test_v1_querier(void **st)
 	assert_true(ii.querier);
 }
 
+/* Queries of another version than the interface's are counted, older or
+ * newer, whatever the interface's version (the rate-limited warning RFC
+ * 2236 4 and RFC 3376 7.3.1 ask for is the app's, from these counters): a
+ * v1 query on a v2 interface was not counted at all. */
+static void
+test_query_versions_counted(void **st)
+{
+	struct fx *f = *st;
+	const uint32_t Q = 0x0a010001u;
+	struct igmp_stats sts;
+	uint8_t v1[8] = { 0x11, 0 }, v2[8] = { 0x11, 100 };
+	for (uint8_t ver = 1; ver <= 3; ver++) {
+		struct igmp_if_cfg c = { .version = ver };
+		struct igmp_stats b;
+		assert_int_equal(igmp_if_set_cfg(f->ig, IF1, &c), 0);
+		assert_int_equal(igmp_stats_get(f->ig, IF1, &b), 0);
+		assert_int_equal(feed_msg(f, Q, 0xe0000001u, v1, 8, NULL), 0);
+		assert_int_equal(feed_msg(f, Q, 0xe0000001u, v2, 8, NULL), 0);
+		assert_int_equal(feed_query(f, Q, 0, false, 0, NULL), 0);
+		assert_int_equal(igmp_stats_get(f->ig, IF1, &sts), 0);
+		assert_int_equal(sts.rx_queries - b.rx_queries, 3);
+		/* of v1, v2, v3: the versions below ver, and above */
+		assert_int_equal(sts.older_queries - b.older_queries, ver - 1);
+		assert_int_equal(sts.newer_queries - b.newer_queries, 3 - ver);
+	}
+}
+
 /* Version changes on a running interface (igmp_if_set_cfg), as 2 <-> 3:
  * the next queries are of the new version and timers keep their
  * deadlines; into v1 the last-member queries still pending are dropped
@@ -1931,6 +1958,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_v1_queries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v1_membership, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v1_querier, setup, teardown),
+cmocka_unit_test_setup_teardown(test_query_versions_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v1_reconfig, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ssm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validation, setup, teardown),

@@ -1224,6 +1224,26 @@ quit
     r.cleanup()
 
 
+def scenario_igmp_versions():
+    """A router of another IGMP version on the link (RFC 2236 4, RFC 3376
+    7.3.1): its queries are counted and warned of, rate-limited: a stream
+    of IGMPv2 queries on a v3 interface gives one warning, not one each."""
+    print("igmp: queries of another version warned of, once a minute")
+    q2 = igmp_frame("10.1.0.9", "224.0.0.1", fix_csum(bytes([0x11, 100, 0, 0, 0, 0, 0, 0])))
+    cmds = "sleep 3500\nshow ip igmp stats json\nquit\n"
+    r = Run("igmpver", nports=2, config=IGMP_CONFIG, cmds=cmds, inputs={1: [q2]},
+            infinite={1}).run()
+    check(r.rc == 0, "igmpver: exit status %s" % r.rc)
+    st = r.json_after("show ip igmp stats json")
+    check(st is not None and st["older_queries"] > 10 and st["newer_queries"] == 0,
+          "igmpver: older queries not counted: %s" % st)
+    warns = re.findall(r"igmp: p1 \(version 3\) heard \d+ quer(?:y|ies) of another IGMP version "
+                       r"\(older \d+, newer 0 in all; querier now 10\.1\.0\.9\): every router on a "
+                       r"link must run one version \(RFC 3376 7\.3\.1\): set 'version' to match", r.out)
+    check(len(warns) == 1, "igmpver: %d warnings in 3.5 s, expected one:\n%s" % (len(warns), r.out[-1500:]))
+    r.cleanup()
+
+
 def scenario_igmp_malformed():
     """Malformed IGMP on p1: each dropped and counted by reason, nothing
     forwarded, the app alive."""
@@ -2019,6 +2039,7 @@ SCENARIOS = {
     "barrier_idle": scenario_barrier_idle,
     "igmp": scenario_igmp,
     "igmp_malformed": scenario_igmp_malformed,
+    "igmp_versions": scenario_igmp_versions,
 }
 
 
