@@ -320,9 +320,13 @@ mroute_print(FILE *out, const struct mroute_row *r, bool json, bool first, bool 
 		return;
 	}
 	char *o = r->n_oif ? oif_column(r, detail) : NULL;
+	/* a negative entry's hits are drops, not "packets" (in_pkts): said
+	 * where its OIFs would be, or it looks unused while it drops a flow */
+	char neg[48];
+	snprintf(neg, sizeof(neg), "(negative: %" PRIu64 " dropped)", r->s.in_discards);
 	fprintf(out, "%-15s %-15s %-12s %-30s %10" PRIu64 " %12" PRIu64 " %8" PRIu64 " %9s %9s\n",
 		s, g, iif_name(f) ? iif_name(f) : "-",
-		o ? o : r->n_oif ? "(out of memory)" : f->negative ? "(negative)" : "-",
+		o ? o : r->n_oif ? "(out of memory)" : f->negative ? neg : "-",
 		r->s.in_pkts, r->s.in_octets, r->s.pkts_different_if, up, ex);
 	free(o);
 	if (detail)

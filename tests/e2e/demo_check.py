@@ -124,7 +124,8 @@ def main():
           "no MFE right after the shutdown (%s)" % b[14][1].strip())
     last = mroutes(b[16][1])
     check(b[16][0] == "show ip mroute" and len(last) > 0 and
-          all(e[1] == ["(negative)"] and e[2] == 0 for e in last.values()),
+          all(re.match(r"^\(negative: \d+ dropped\)$", " ".join(e[1])) and e[2] == 0
+              for e in last.values()),
           "after the shutdown no entry forwards (only negative entries from new misses)")
 
     m = re.search(r"accounting: \d+ received \+ \d+ handed back = \d+ fates \(gap (-?\d+)\)", out)

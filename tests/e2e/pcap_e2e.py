@@ -271,6 +271,11 @@ quit
         m = by.get((S1, G9))
         if check(m is not None, "fwd: no negative MFE for an unconfigured group"):
             check(m["negative"] or not m["oifs"], "fwd: (S1,G9) has OIFs %s" % m["oifs"])
+            # the table says what it dropped (its packets column stays 0)
+            check(re.search(r"^%s\s+%s\s+p0\s+\(negative: %d dropped\)\s+0\s" %
+                            (re.escape(S1), re.escape(G9), m["discards"]), r.out, re.M) is not None
+                  and m["discards"] == 5, "fwd: (S1,G9) drops not in the table (%d in JSON):\n%s"
+                  % (m["discards"], r.out[:3000]))
         m = by.get((S1, G2))
         if check(m is not None, "fwd: no MFE (S1,G2)"):
             th = {o["name"]: o["ttl"] for o in m["oifs"]}
@@ -2006,7 +2011,7 @@ quit
     r = Run("readd", config=cfg, cmds=cmds, inputs=inp, infinite=True).run()
     check(r.rc == 0, "readd: exit status %s" % r.rc)
     between = r.out.split("mcfwd> show ip mroute\n", 1)[-1].split("mcfwd> mroute add", 1)[0]
-    check("(negative)" in between, "readd: no negative entry while the route was away:\n" + between)
+    check("(negative: " in between, "readd: no negative entry while the route was away:\n" + between)
     j = r.json_after("show ip mroute %s %s json" % (S1, G1))
     o = {x["name"]: x["out_packets"] for x in (j or {}).get("oif_stats", [])}
     check(j is not None and not j.get("negative") and o.get("p1", 0) > 1000 and o.get("p2", 0) > 1000,
