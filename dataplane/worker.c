@@ -424,7 +424,38 @@ struct fwd_view {
 	struct mfc_oif_ctr *octr;
 };
 
-/* A packet that hit entry e, arrived on ifid. Inlined into the burst loop
+/* The one-OIF case: its OIF takes the packet (usable, not the incoming
+ * interface, TTL above its threshold, within its MTU) and the frame is one
+ * segment whose L2 header has the length the OIF's needs: it is rewritten
+ * where it lies. @return the OIF's interface, or NULL for the general path
+ * (which counts every refusal). */
+static inline __attribute__((always_inline)) const struct mcfwd_iface_dp *
+fwd_one_ok(const struct fwd_view v, const struct rte_mbuf *m, const struct mcfwd_pkt_info *pi,
+	   uint16_t ifid, const struct mfc_oifl_data *d)
+{
+	const struct mfc_oif *o = &d->oif[0];
+	const struct mcfwd_iface_dp *ifc = &v.ifs[o->ifid];
+	if (likely(mfc_oif_usable_in(v.ist, o) && o->ifid != ifid && ifc->used &&
+		   pi->ttl > o->ttl && pi->ip_len <= ifc->mtu && l2_same_len(m, pi, ifc)))
+		return ifc;
+	return NULL;
+}
+
+/* Send it there: TTL - 1, the group's MAC, ifc's source MAC and VLAN id,
+ * counted in the OIF's slot oc[0]. */
+static inline __attribute__((always_inline)) void
+fwd_one_send(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info *pi,
+	     const struct mfc_entry *e, const struct mcfwd_iface_dp *ifc, struct mfc_oif_ctr *oc)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	mcfwd_ttl_dec(p + pi->l3_off);
+	mcfwd_mcast_mac(pi->grp, p);
+	l2_finish(m, p, pi, ifc);
+	oc[0].out_pkts++;
+	tx_enqueue(w, ifc->port, m, e->ocidx);
+}
+
+/* A packet that hit entry e, arrived on ifid. Inlined into forward_rest()
  * (gcc kept it out of line: a call, and its arguments and the loop's state
  * through the stack, per packet): measured +5-10% at fan-out 1 and 4.
  * *nfwd counts the packets sent (w->st.fwd, added once per burst). */
@@ -498,24 +529,11 @@ forward(struct mcfwd_worker *w, const struct fwd_view v, struct rte_mbuf *m,
 	struct mfc_oif_ctr *oc = &v.octr[e->ocidx];
 	uint32_t n = d ? d->n : 0;
 
-	/* One OIF that takes the packet, a one-segment frame with the same L2
-	 * header length out as in: the frame is rewritten where it lies and
-	 * sent. Anything else (and every refusal, with its counter) is the
-	 * general path below. */
-	if (n == 1) {
-		const struct mfc_oif *o = &d->oif[0];
-		const struct mcfwd_iface_dp *ifc = &v.ifs[o->ifid];
-		if (likely(mfc_oif_usable_in(v.ist, o) && o->ifid != ifid && ifc->used &&
-			   pi->ttl > o->ttl && pi->ip_len <= ifc->mtu && l2_same_len(m, pi, ifc))) {
-			uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-			mcfwd_ttl_dec(p + pi->l3_off);
-			mcfwd_mcast_mac(pi->grp, p);
-			l2_finish(m, p, pi, ifc);
-			(*nfwd)++;
-			oc[0].out_pkts++;
-			tx_enqueue(w, ifc->port, m, e->ocidx);
-			return;
-		}
+	const struct mcfwd_iface_dp *one = n == 1 ? fwd_one_ok(v, m, pi, ifid, d) : NULL;
+	if (one != NULL) {
+		fwd_one_send(w, m, pi, e, one, oc);
+		(*nfwd)++;
+		return;
 	}
 	const struct mcfwd_iface_dp *pend = NULL; /* the last usable OIF found */
 	uint32_t pk = 0;
@@ -599,26 +617,106 @@ forward(struct mcfwd_worker *w, const struct fwd_view v, struct rte_mbuf *m,
 	send_replica(w, m, dmac, pend, e->ocidx + pk, &oc[pk]);
 }
 
+/* The state of a burst's first pass: a received burst comes from one
+ * port, so its map, MAC and counter are looked up when the port changes,
+ * not per packet. */
+struct cls_port {
+	uint16_t port;
+	uint16_t ifid0;          /* its untagged interface */
+	const uint16_t *map;
+	const uint8_t *pmac;
+};
+
+/* Switch to port, rx: the packets of the last one. */
+static inline void
+cls_port_set(struct mcfwd_worker *w, struct cls_port *cp, uint16_t port, uint64_t rx, bool reinj)
+{
+	const struct mcfwd_dp *dp = w->dp;
+	if (!reinj && cp->port < MCFWD_MAX_PORTS)
+		w->port[cp->port].rx_pkts += rx;
+	cp->port = port;
+	cp->map = port < MCFWD_MAX_PORTS ? dp->rx_map[port] : NULL;
+	cp->pmac = port < MCFWD_MAX_PORTS ? dp->port_mac[port] : NULL;
+	cp->ifid0 = cp->map ? cp->map[0] : MFC_IFID_NONE;
+}
+
+/* Every frame the fast path of classify_burst() did not take: classified
+ * from scratch (mcfwd_classify_general() decides each case alone), handed
+ * to control, dropped and counted, or gathered at *p for the lookup.
+ * Out of line: inlined, its registers spilled the fast path's loop state
+ * to the stack. @return 1 when gathered. */
+static __attribute__((noinline)) unsigned int
+classify_slow(struct mcfwd_worker *w, struct rte_mbuf *m, const struct cls_port *cp, bool reinj,
+	      uint64_t now, struct mcfwd_pkt_info *p, uint64_t *key, struct rte_mbuf **fm,
+	      uint16_t *fif)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	/* TTL <= 1 is FWD here: forward() drops it, counted in its entry's
+	 * header errors, and a miss is no new entry */
+	enum mcfwd_class c = mcfwd_classify_general(f, m->data_len, p, mcfwd_rx_csum(m), 0);
+	uint16_t ifid = MFC_IFID_NONE;
+	if (c == MCFWD_PKT_FWD || c == MCFWD_PKT_PUNT) {
+		/* a unicast frame for another host (seen on a promiscuous
+		 * port) is not ours, as Linux drops it */
+		if (!(f[0] & 1) && (cp->pmac == NULL || memcmp(f, cp->pmac, 6) != 0)) {
+			w->st.not_mcast++;
+			rte_pktmbuf_free(m);
+			return 0;
+		}
+		ifid = cp->map ? cp->map[p->vlan] : MFC_IFID_NONE;
+		if (ifid == MFC_IFID_NONE) {
+			w->st.no_iface++;
+			rte_pktmbuf_free(m);
+			return 0;
+		}
+	}
+	switch (c) {
+	case MCFWD_PKT_FWD:
+		*key = mfc_key(p->src, p->grp);
+		*fm = m;
+		*fif = ifid;
+		return 1;
+	case MCFWD_PKT_PUNT:
+		if (!reinj && punt_token(w, &w->tb_ctl, now)) {
+			if (punt(w, m, ifid, MCFWD_PUNT_CTRL))
+				w->st.ctrl_punted++;
+			else
+				w->st.ctrl_dropped++;
+		} else {
+			rte_pktmbuf_free(m);
+			w->st.ctrl_dropped++;
+		}
+		return 0;
+	case MCFWD_PKT_NOT_IP:
+		w->st.not_ip++;
+		break;
+	case MCFWD_PKT_NOT_MCAST:
+		w->st.not_mcast++;
+		break;
+	default:
+		w->st.bad_hdr++;
+		break;
+	}
+	rte_pktmbuf_free(m);
+	return 0;
+}
+
 /* A burst's first pass: classify each frame, hand control and bad frames
  * on, and gather the forwardable ones (mbuf, key, info, rx interface) for
- * the lookup. Out of line: inlined into burst(), its loop shared the
- * register allocation of forward()'s, and any change to forward() moved
- * this pass by 3-4 cycles a packet (bench_worker_phases). @return how many
- * were gathered. */
+ * the lookup. The common frame (untagged multicast data, 20-byte header,
+ * on a port's untagged interface, to a group MAC) is taken here in a few
+ * instructions; every other goes to classify_slow(). Out of line:
+ * inlined into burst(), its loop shared the register allocation of
+ * forward()'s, and any change to forward() moved this pass by 3-4 cycles
+ * a packet (bench_worker_phases). @return how many were gathered. */
 static __attribute__((noinline)) unsigned int
 classify_burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj,
 	       uint64_t now, struct mcfwd_pkt_info *pi, uint64_t *keys, struct rte_mbuf **fm,
 	       uint16_t *fif)
 {
-	const struct mcfwd_dp *dp = w->dp;
 	unsigned int k = 0;
-	uint64_t bytes = 0;
-	/* a received burst comes from one port: its map and its counter are
-	 * looked up when the port changes, not per packet */
-	uint16_t port = UINT16_MAX;
-	const uint16_t *map = NULL;
-	const uint8_t *pmac = NULL;
-	uint64_t port_rx = 0;
+	uint64_t bytes = 0, rx = 0;
+	struct cls_port cp = { .port = UINT16_MAX, .ifid0 = MFC_IFID_NONE };
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -626,72 +724,67 @@ classify_burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool 
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		/* the mbuf's metadata (second cache line) is not touched here:
 		 * only punted packets carry it */
-		if (unlikely(m->port != port)) {
-			if (!reinj && port < MCFWD_MAX_PORTS)
-				w->port[port].rx_pkts += port_rx;
-			port = m->port;
-			port_rx = 0;
-			map = port < MCFWD_MAX_PORTS ? dp->rx_map[port] : NULL;
-			pmac = port < MCFWD_MAX_PORTS ? dp->port_mac[port] : NULL;
+		if (unlikely(m->port != cp.port)) {
+			cls_port_set(w, &cp, m->port, rx, reinj);
+			rx = 0;
 		}
-		port_rx++;
-		if (!reinj)
-			bytes += m->pkt_len;
+		rx++;
+		bytes += m->pkt_len;
 		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 		struct mcfwd_pkt_info *p = &pi[k];
-		/* TTL <= 1 is FWD here: forward() drops it, counted in its
-		 * entry's header errors, and a miss is no new entry */
-		enum mcfwd_class c = mcfwd_classify_ttl(f, m->data_len, p, mcfwd_rx_csum(m), 0);
-		uint16_t ifid = MFC_IFID_NONE;
-		if (c == MCFWD_PKT_FWD || c == MCFWD_PKT_PUNT) {
-			/* a unicast frame for another host (seen on a
-			 * promiscuous port) is not ours, as Linux drops it */
-			if (unlikely(!(f[0] & 1)) && (pmac == NULL || memcmp(f, pmac, 6) != 0)) {
-				w->st.not_mcast++;
-				rte_pktmbuf_free(m);
-				continue;
-			}
-			ifid = map ? map[p->vlan] : MFC_IFID_NONE;
-			if (unlikely(ifid == MFC_IFID_NONE)) {
-				w->st.no_iface++;
-				rte_pktmbuf_free(m);
-				continue;
-			}
-		}
-		switch (c) {
-		case MCFWD_PKT_FWD:
+		if (likely(mcfwd_classify_fast(f, m->data_len, p, mcfwd_rx_csum(m), 0) &&
+			   (f[0] & 1) && cp.ifid0 != MFC_IFID_NONE)) {
 			keys[k] = mfc_key(p->src, p->grp);
 			fm[k] = m;
-			fif[k] = ifid;
+			fif[k] = cp.ifid0;
 			k++;
 			continue;
-		case MCFWD_PKT_PUNT:
-			if (!reinj && punt_token(w, &w->tb_ctl, now)) {
-				if (punt(w, m, ifid, MCFWD_PUNT_CTRL))
-					w->st.ctrl_punted++;
-				else
-					w->st.ctrl_dropped++;
-			} else {
-				rte_pktmbuf_free(m);
-				w->st.ctrl_dropped++;
-			}
-			continue;
-		case MCFWD_PKT_NOT_IP:
-			w->st.not_ip++;
-			break;
-		case MCFWD_PKT_NOT_MCAST:
-			w->st.not_mcast++;
-			break;
-		default:
-			w->st.bad_hdr++;
-			break;
 		}
-		rte_pktmbuf_free(m);
+		k += classify_slow(w, m, &cp, reinj, now, p, &keys[k], &fm[k], &fif[k]);
 	}
-	if (!reinj && port < MCFWD_MAX_PORTS)
-		w->port[port].rx_pkts += port_rx;
-	w->st.rx_bytes += bytes;
+	if (!reinj) {
+		if (cp.port < MCFWD_MAX_PORTS)
+			w->port[cp.port].rx_pkts += rx;
+		w->st.rx_bytes += bytes;
+	}
 	return k;
+}
+
+/* The rest of a burst from packet j, each through forward() (or the miss
+ * path), in order. Out of line: see burst(). @return packets sent. */
+static __attribute__((noinline)) uint64_t
+forward_rest(struct mcfwd_worker *w, const struct fwd_view v, unsigned int j, unsigned int k,
+	     struct rte_mbuf **fm, const struct mcfwd_pkt_info *pi, const uint16_t *fif,
+	     const struct mfc_entry **ent, const uint64_t *keys, uint64_t now, uint32_t now_s,
+	     bool reinj)
+{
+	uint64_t nfwd = 0;
+	for (; j < k; j++) {
+		struct rte_mbuf *m = fm[j];
+		if (likely(ent[j] != NULL)) {
+			forward(w, v, m, &pi[j], fif[j], ent[j], now, now_s, reinj, &nfwd);
+			continue;
+		}
+		/* miss: data-driven creation by the control thread (not by a
+		 * packet that is dropped anyway: TTL <= 1, or one that came in
+		 * on a down interface) */
+		if (unlikely(v.ist[fif[j]] & 1)) {
+			w->st.no_iface++;
+			rte_pktmbuf_free(m);
+		} else if (unlikely(pi[j].ttl <= 1)) {
+			w->st.ttl_expired++;
+			rte_pktmbuf_free(m);
+		} else if (!reinj && punt_allowed(w, keys[j], now)) {
+			if (punt(w, m, fif[j], MCFWD_PUNT_MISS))
+				w->st.miss_punted++;
+			else
+				w->st.miss_dropped++;
+		} else {
+			rte_pktmbuf_free(m);
+			w->st.miss_dropped++;
+		}
+	}
+	return nfwd;
 }
 
 static inline void
@@ -732,31 +825,33 @@ burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 		.octr = w->ctrs->oif,
 	};
 	uint64_t nfwd = 0;
-	for (unsigned int j = 0; j < k; j++) {
+	/* Packets that take the one-OIF path, in a loop of their own with
+	 * little state (the general one, inlined here, spilled it: ~30 more
+	 * instructions a packet at fan-out 1); from the first that does not,
+	 * the rest of the burst goes through forward_rest(), in order. */
+	unsigned int j = 0;
+	for (; j < k; j++) {
+		const struct mfc_entry *e = ent[j];
+		const struct mcfwd_pkt_info *p = &pi[j];
 		struct rte_mbuf *m = fm[j];
-		if (likely(ent[j] != NULL)) {
-			forward(w, v, m, &pi[j], fif[j], ent[j], now, now_s, reinj, &nfwd);
-			continue;
-		}
-		/* miss: data-driven creation by the control thread (not by a
-		 * packet that is dropped anyway: TTL <= 1, or one that came in
-		 * on a down interface) */
-		if (unlikely(v.ist[fif[j]] & 1)) {
-			w->st.no_iface++;
-			rte_pktmbuf_free(m);
-		} else if (unlikely(pi[j].ttl <= 1)) {
-			w->st.ttl_expired++;
-			rte_pktmbuf_free(m);
-		} else if (!reinj && punt_allowed(w, keys[j], now)) {
-			if (punt(w, m, fif[j], MCFWD_PUNT_MISS))
-				w->st.miss_punted++;
-			else
-				w->st.miss_dropped++;
-		} else {
-			rte_pktmbuf_free(m);
-			w->st.miss_dropped++;
-		}
+		if (unlikely(e == NULL || (e->flags & MFC_F_NEGATIVE) || p->ttl <= 1 ||
+			     !mfc_iif_ok_in(v.ist, e, fif[j])))
+			break;
+		const struct mfc_oifl_data *d = mfc_entry_oifs(e);
+		if (unlikely(d == NULL || d->n != 1))
+			break;
+		const struct mcfwd_iface_dp *ifc = fwd_one_ok(v, m, p, fif[j], d);
+		if (unlikely(ifc == NULL))
+			break;
+		struct mfc_ctr *ec = &v.ectr[e->cidx];
+		ec->pkts++;
+		ec->bytes += p->ip_len;
+		ec->last_used = now_s;
+		fwd_one_send(w, m, p, e, ifc, &v.octr[e->ocidx]);
+		nfwd++;
 	}
+	if (j < k)
+		nfwd += forward_rest(w, v, j, k, fm, pi, fif, ent, keys, now, now_s, reinj);
 	w->st.fwd += nfwd;
 #ifdef MCFWD_PHASE_CYCLES
 	uint64_t t_fwd = PHASE_TSC();

@@ -253,6 +253,62 @@ test_ttl_decrement_keeps_checksum(void **st)
 	assert_true(found);
 }
 
+/* The classifier's fast path may only take a frame the general path
+ * forwards, with the same info: every byte of the first 40 of valid
+ * untagged, tagged and boundary frames is set to values that matter (0,
+ * 1, 0x7f, 0x80, 0xe0, 0xff, +-1), in every checksum verdict, both TTL
+ * modes and several lengths; and the common frame does take it. */
+static void
+test_fast_path_agrees(void **st)
+{
+	(void)st;
+	static const uint32_t srcs[] = { 0x0a000001u, 0x01000001u, 0x7effffffu, 0xdfffffffu,
+					 0xf0000001u, 0xfffffffeu };
+	static const uint32_t grps[] = { 0xe8010101u, 0xe0000100u, 0xefffffffu, 0xe00000ffu };
+	static const uint8_t vals[] = { 0, 1, 2, 0x04, 0x08, 0x45, 0x46, 0x7f, 0x80, 0x81, 0xe0, 0xef,
+					0xf0, 0xff };
+	uint8_t f[128];
+	unsigned long taken = 0, checked = 0;
+	for (unsigned int si = 0; si < sizeof(srcs) / sizeof(srcs[0]); si++)
+		for (unsigned int gi = 0; gi < sizeof(grps) / sizeof(grps[0]); gi++)
+			for (uint16_t vlan = 0; vlan <= 7; vlan += 7) {
+				uint32_t len0 = mk(f, vlan, srcs[si], grps[gi], 64, 17);
+				for (int pos = -1; pos < 40; pos++)
+					for (unsigned int vi = 0; vi < sizeof(vals); vi++) {
+						uint8_t g[128];
+						memcpy(g, f, sizeof(g));
+						if (pos >= 0)
+							g[pos] = (uint8_t)(vals[vi] + (vi & 1 ? 0 : f[pos]));
+						for (uint32_t len = len0 - 1; len <= len0 + 1; len++)
+							for (int cs = 0; cs < 3; cs++)
+								for (int tc = 0; tc < 2; tc++) {
+									struct mcfwd_pkt_info a, b;
+									memset(&a, 0xaa, sizeof(a));
+									memset(&b, 0x55, sizeof(b));
+									checked++;
+									if (!mcfwd_classify_fast(g, len, &a, (enum mcfwd_csum)cs, tc))
+										continue;
+									taken++;
+									assert_int_equal(mcfwd_classify_general(g, len, &b, (enum mcfwd_csum)cs, tc),
+											 MCFWD_PKT_FWD);
+									assert_int_equal(a.src, b.src);
+									assert_int_equal(a.grp, b.grp);
+									assert_int_equal(a.l3_off, b.l3_off);
+									assert_int_equal(a.ip_len, b.ip_len);
+									assert_int_equal(a.vlan, b.vlan);
+									assert_int_equal(a.ttl, b.ttl);
+									assert_int_equal(a.proto, b.proto);
+								}
+					}
+			}
+	assert_true(taken > 1000 && taken < checked);
+	/* the common frame takes it */
+	struct mcfwd_pkt_info pi;
+	uint32_t len = mk(f, 0, 0x0a000001u, 0xe8010101u, 64, 17);
+	assert_int_equal(mcfwd_classify_fast(f, len, &pi, MCFWD_CSUM_CHECK, 1), 1);
+	assert_int_equal(mcfwd_classify_fast(f, len, &pi, MCFWD_CSUM_GOOD, 1), 1);
+}
+
 static void
 test_multicast_mac(void **st)
 {
@@ -319,6 +375,7 @@ main(void)
 		cmocka_unit_test(test_bad_headers),
 		cmocka_unit_test(test_ttl_decrement_keeps_checksum),
 		cmocka_unit_test(test_multicast_mac),
+		cmocka_unit_test(test_fast_path_agrees),
 	};
 	return cmocka_run_group_tests_name("pkt", tests, NULL, NULL);
 }

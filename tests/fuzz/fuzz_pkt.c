@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Fuzz target: the frame classifier and the TTL rewrite on arbitrary bytes.
- * Invariants: nothing read past the frame (ASan), a frame classified FWD
+ * Invariants: nothing read past the frame (ASan), the fast path agrees
+ * with the general one (it takes only frames that one forwards, with the
+ * same info), a frame classified FWD
  * or PUNT is IPv4 multicast with a valid header checksum, and decrementing
  * the TTL of a forwardable frame keeps its checksum valid.
  * Built with libFuzzer under clang (-Dfuzz=true); replayed over the seed
@@ -17,6 +19,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct mcfwd_pkt_info pi;
+	memset(&pi, 0, sizeof(pi));
 	uint8_t *f = malloc(size ? size : 1); /* exact size: ASan sees over-reads */
 	if (f == NULL)
 		return 0;
@@ -24,6 +27,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum mcfwd_class c = mcfwd_classify(f, (uint32_t)size, &pi);
 	if (c >= MCFWD_PKT_N_CLASSES)
 		abort();
+	/* the fast path takes only what the general path forwards, with the
+	 * same info, whatever the checksum verdict and TTL mode */
+	for (int cs = 0; cs < 3; cs++)
+		for (int tc = 0; tc < 2; tc++) {
+			struct mcfwd_pkt_info a, b;
+			if (!mcfwd_classify_fast(f, (uint32_t)size, &a, (enum mcfwd_csum)cs, tc))
+				continue;
+			if (mcfwd_classify_general(f, (uint32_t)size, &b, (enum mcfwd_csum)cs, tc) !=
+				    MCFWD_PKT_FWD ||
+			    a.src != b.src || a.grp != b.grp || a.l3_off != b.l3_off ||
+			    a.ip_len != b.ip_len || a.vlan != b.vlan || a.ttl != b.ttl ||
+			    a.proto != b.proto)
+				abort();
+		}
 	if (c == MCFWD_PKT_FWD || c == MCFWD_PKT_PUNT) {
 		const uint8_t *ip = f + pi.l3_off;
 		unsigned int ihl = (ip[0] & 15) * 4u;
