@@ -449,8 +449,22 @@ fwd_one_send(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_
 {
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 	mcfwd_ttl_dec(p + pi->l3_off);
-	mcfwd_mcast_mac(pi->grp, p);
-	l2_finish(m, p, pi, ifc);
+	/* both MACs in an 8- and a 4-byte store: the group's (01:00:5e and
+	 * its low 23 bits, mcfwd_mcast_mac()) then ifc's (with the 2 bytes of
+	 * padding after it, loaded with it and shifted out) */
+	uint64_t src, dst = 0x5e0001ull | ((uint64_t)rte_cpu_to_be_32(pi->grp & 0x7fffff) << 16);
+	memcpy(&src, ifc->mac, sizeof(src));
+	uint64_t w0 = dst | (src << 48);
+	uint32_t w1 = (uint32_t)(src >> 16);
+	memcpy(p, &w0, 8);
+	memcpy(p + 8, &w1, 4);
+	if (ifc->vlan) {
+		p[14] = (uint8_t)(ifc->vlan >> 8);
+		p[15] = (uint8_t)ifc->vlan;
+	}
+	uint16_t len = (uint16_t)(pi->l3_off + pi->ip_len);
+	m->data_len = len;
+	m->pkt_len = len;
 	oc[0].out_pkts++;
 	tx_enqueue(w, ifc->port, m, e->ocidx);
 }
@@ -617,6 +631,15 @@ forward(struct mcfwd_worker *w, const struct fwd_view v, struct rte_mbuf *m,
 	send_replica(w, m, dmac, pend, e->ocidx + pk, &oc[pk]);
 }
 
+/* A gathered packet: what the lookup's result is applied to (one array
+ * of these, not one per field: a base register each, which the loops
+ * spilled). */
+struct fwd_pkt {
+	struct mcfwd_pkt_info pi;
+	struct rte_mbuf *m;
+	uint16_t ifid;           /* its incoming interface */
+};
+
 /* The state of a burst's first pass: a received burst comes from one
  * port, so its map, MAC and counter are looked up when the port changes,
  * not per packet. */
@@ -647,9 +670,9 @@ cls_port_set(struct mcfwd_worker *w, struct cls_port *cp, uint16_t port, uint64_
  * to the stack. @return 1 when gathered. */
 static __attribute__((noinline)) unsigned int
 classify_slow(struct mcfwd_worker *w, struct rte_mbuf *m, const struct cls_port *cp, bool reinj,
-	      uint64_t now, struct mcfwd_pkt_info *p, uint64_t *key, struct rte_mbuf **fm,
-	      uint16_t *fif)
+	      uint64_t now, struct fwd_pkt *fp, uint64_t *key)
 {
+	struct mcfwd_pkt_info *p = &fp->pi;
 	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 	/* TTL <= 1 is FWD here: forward() drops it, counted in its entry's
 	 * header errors, and a miss is no new entry */
@@ -673,8 +696,8 @@ classify_slow(struct mcfwd_worker *w, struct rte_mbuf *m, const struct cls_port 
 	switch (c) {
 	case MCFWD_PKT_FWD:
 		*key = mfc_key(p->src, p->grp);
-		*fm = m;
-		*fif = ifid;
+		fp->m = m;
+		fp->ifid = ifid;
 		return 1;
 	case MCFWD_PKT_PUNT:
 		if (!reinj && punt_token(w, &w->tb_ctl, now)) {
@@ -711,8 +734,7 @@ classify_slow(struct mcfwd_worker *w, struct rte_mbuf *m, const struct cls_port 
  * a packet (bench_worker_phases). @return how many were gathered. */
 static __attribute__((noinline)) unsigned int
 classify_burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj,
-	       uint64_t now, struct mcfwd_pkt_info *pi, uint64_t *keys, struct rte_mbuf **fm,
-	       uint16_t *fif)
+	       uint64_t now, struct fwd_pkt *fp, uint64_t *keys)
 {
 	unsigned int k = 0;
 	uint64_t bytes = 0, rx = 0;
@@ -731,16 +753,16 @@ classify_burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool 
 		rx++;
 		bytes += m->pkt_len;
 		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
-		struct mcfwd_pkt_info *p = &pi[k];
-		if (likely(mcfwd_classify_fast(f, m->data_len, p, mcfwd_rx_csum(m), 0) &&
+		struct fwd_pkt *q = &fp[k];
+		if (likely(mcfwd_classify_fast(f, m->data_len, &q->pi, mcfwd_rx_csum(m), 0) &&
 			   (f[0] & 1) && cp.ifid0 != MFC_IFID_NONE)) {
-			keys[k] = mfc_key(p->src, p->grp);
-			fm[k] = m;
-			fif[k] = cp.ifid0;
+			keys[k] = mfc_key(q->pi.src, q->pi.grp);
+			q->m = m;
+			q->ifid = cp.ifid0;
 			k++;
 			continue;
 		}
-		k += classify_slow(w, m, &cp, reinj, now, p, &keys[k], &fm[k], &fif[k]);
+		k += classify_slow(w, m, &cp, reinj, now, q, &keys[k]);
 	}
 	if (!reinj) {
 		if (cp.port < MCFWD_MAX_PORTS)
@@ -754,28 +776,28 @@ classify_burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool 
  * path), in order. Out of line: see burst(). @return packets sent. */
 static __attribute__((noinline)) uint64_t
 forward_rest(struct mcfwd_worker *w, const struct fwd_view v, unsigned int j, unsigned int k,
-	     struct rte_mbuf **fm, const struct mcfwd_pkt_info *pi, const uint16_t *fif,
-	     const struct mfc_entry **ent, const uint64_t *keys, uint64_t now, uint32_t now_s,
+	     const struct fwd_pkt *fp, const struct mfc_entry **ent, const uint64_t *keys, uint64_t now, uint32_t now_s,
 	     bool reinj)
 {
 	uint64_t nfwd = 0;
 	for (; j < k; j++) {
-		struct rte_mbuf *m = fm[j];
+		struct rte_mbuf *m = fp[j].m;
+		uint16_t ifid = fp[j].ifid;
 		if (likely(ent[j] != NULL)) {
-			forward(w, v, m, &pi[j], fif[j], ent[j], now, now_s, reinj, &nfwd);
+			forward(w, v, m, &fp[j].pi, ifid, ent[j], now, now_s, reinj, &nfwd);
 			continue;
 		}
 		/* miss: data-driven creation by the control thread (not by a
 		 * packet that is dropped anyway: TTL <= 1, or one that came in
 		 * on a down interface) */
-		if (unlikely(v.ist[fif[j]] & 1)) {
+		if (unlikely(v.ist[ifid] & 1)) {
 			w->st.no_iface++;
 			rte_pktmbuf_free(m);
-		} else if (unlikely(pi[j].ttl <= 1)) {
+		} else if (unlikely(fp[j].pi.ttl <= 1)) {
 			w->st.ttl_expired++;
 			rte_pktmbuf_free(m);
 		} else if (!reinj && punt_allowed(w, keys[j], now)) {
-			if (punt(w, m, fif[j], MCFWD_PUNT_MISS))
+			if (punt(w, m, ifid, MCFWD_PUNT_MISS))
 				w->st.miss_punted++;
 			else
 				w->st.miss_dropped++;
@@ -791,11 +813,9 @@ static inline void
 burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 {
 	struct mcfwd_dp *dp = w->dp;
-	struct mcfwd_pkt_info pi[MCFWD_BURST_MAX];
+	struct fwd_pkt fp[MCFWD_BURST_MAX];
 	uint64_t keys[MCFWD_BURST_MAX];
 	const struct mfc_entry *ent[MCFWD_BURST_MAX];
-	struct rte_mbuf *fm[MCFWD_BURST_MAX];
-	uint16_t fif[MCFWD_BURST_MAX];
 	uint64_t now = rte_rdtsc();
 	uint32_t now_s = (uint32_t)(now / dp->tsc_hz);
 
@@ -806,7 +826,7 @@ burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 		w->st.reinjected += n;
 	else
 		w->st.rx_pkts += n;
-	unsigned int k = classify_burst(w, pkts, n, reinj, now, pi, keys, fm, fif);
+	unsigned int k = classify_burst(w, pkts, n, reinj, now, fp, keys);
 	uint64_t t_cls = PHASE_TSC();
 	if (k == 0) {
 #ifdef MCFWD_PHASE_CYCLES
@@ -832,15 +852,16 @@ burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 	unsigned int j = 0;
 	for (; j < k; j++) {
 		const struct mfc_entry *e = ent[j];
-		const struct mcfwd_pkt_info *p = &pi[j];
-		struct rte_mbuf *m = fm[j];
+		const struct mcfwd_pkt_info *p = &fp[j].pi;
+		struct rte_mbuf *m = fp[j].m;
+		uint16_t ifid = fp[j].ifid;
 		if (unlikely(e == NULL || (e->flags & MFC_F_NEGATIVE) || p->ttl <= 1 ||
-			     !mfc_iif_ok_in(v.ist, e, fif[j])))
+			     !mfc_iif_ok_in(v.ist, e, ifid)))
 			break;
 		const struct mfc_oifl_data *d = mfc_entry_oifs(e);
 		if (unlikely(d == NULL || d->n != 1))
 			break;
-		const struct mcfwd_iface_dp *ifc = fwd_one_ok(v, m, p, fif[j], d);
+		const struct mcfwd_iface_dp *ifc = fwd_one_ok(v, m, p, ifid, d);
 		if (unlikely(ifc == NULL))
 			break;
 		struct mfc_ctr *ec = &v.ectr[e->cidx];
@@ -851,7 +872,7 @@ burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 		nfwd++;
 	}
 	if (j < k)
-		nfwd += forward_rest(w, v, j, k, fm, pi, fif, ent, keys, now, now_s, reinj);
+		nfwd += forward_rest(w, v, j, k, fp, ent, keys, now, now_s, reinj);
 	w->st.fwd += nfwd;
 #ifdef MCFWD_PHASE_CYCLES
 	uint64_t t_fwd = PHASE_TSC();

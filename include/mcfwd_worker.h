@@ -23,6 +23,7 @@
 #ifndef MCFWD_WORKER_H
 #define MCFWD_WORKER_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
 
@@ -70,8 +71,10 @@ struct mcfwd_iface_dp {
 	uint8_t used;       /**< 1 while the interface exists */
 	uint8_t multiseg;   /**< the port takes chained mbufs (clone replication) */
 	uint8_t mac[6];     /**< source MAC of frames sent on it */
-	uint16_t pad;
+	uint16_t pad;       /**< read with mac as 8 bytes (the worker) */
 };
+_Static_assert(offsetof(struct mcfwd_iface_dp, mac) + 8 <= sizeof(struct mcfwd_iface_dp),
+	       "the worker loads mac as 8 bytes");
 
 /** Port-level counters of one worker. */
 struct mcfwd_port_ctr {
