@@ -157,6 +157,11 @@ reader(void *arg)
 				pinned |= 1ull << i;
 			}
 			keys[i] = mfc_key(key_src(k), key_grp(k));
+			/* runs of a key (the bulk lookup resolves them once) */
+			if (i > 0 && (xorshift(&seed) & 3) == 0) {
+				keys[i] = keys[i - 1];
+				pinned = (pinned & ~(1ull << i)) | ((pinned >> (i - 1) & 1) << i);
+			}
 		}
 		uint64_t hit;
 		if (n == 1) {
