@@ -83,7 +83,12 @@ shimw_init(void)
 	dp.punt = rte_ring_create("bw_punt", 1024, 0, RING_F_SC_DEQ);
 	dp.pool = pool;
 	dp.clone_pool = clones;
+	/* the application's default receive burst; MCFWD_BENCH_BURST=N another
+	 * (up to MCFWD_BURST_MAX) */
 	dp.burst = 32;
+	const char *bs = getenv("MCFWD_BENCH_BURST");
+	if (bs != NULL && atoi(bs) >= 1 && atoi(bs) <= MCFWD_BURST_MAX)
+		dp.burst = (uint16_t)atoi(bs);
 	dp.punt_per_flow = 4;
 	dp.tsc_hz = rte_get_tsc_hz();
 	dp.punt_window_tsc = dp.tsc_hz / 10;
@@ -204,10 +209,10 @@ make(struct rte_mbuf **m, unsigned int n)
 uint64_t
 shimw_run(uint32_t bursts, uint64_t *out_pkts)
 {
-	struct rte_mbuf *m[32];
+	struct rte_mbuf *m[MCFWD_BURST_MAX];
 	uint64_t in = 0, tx0 = w->st.tx_pkts;
 	for (uint32_t b = 0; b < bursts; b++) {
-		unsigned int n = make(m, 32);
+		unsigned int n = make(m, dp.burst);
 		mcfwd_worker_burst(w, m, (uint16_t)n);
 		mcfwd_worker_flush(w);
 		urcu_qsbr_quiescent_state();
