@@ -866,12 +866,13 @@ test_bulk_matches_single(void **st)
 		for (uint32_t i = base; i < base + 64 && i < 10000; i++)
 			keys[n++] = mfc_key(S(i), G(1));
 		keys[3] = 0; /* empty key mixed in */
-		/* runs of one key (looked up once): a hit, a miss, the empty
-		 * key, at the start and at the end */
+		/* runs of one key (looked up once): hits (even sources),
+		 * misses (odd), the empty key, at the start and at the end */
 		if (n == 64) {
 			keys[4] = keys[5] = keys[6] = 0;
 			keys[8] = keys[9] = keys[10] = keys[7] = mfc_key(S(base + 7), G(1));
 			keys[12] = keys[11] = mfc_key(S(base + 11), G(1));
+			keys[16] = keys[15] = keys[14] = keys[13] = mfc_key(S(base + 14), G(1));
 			keys[1] = keys[0];
 			keys[63] = keys[62];
 		}

@@ -352,6 +352,48 @@ t_l2_rewrite(void **state)
 	assert_int_equal(rte_mempool_avail_count(clones), clones->size);
 }
 
+/* The one-OIF path (its own loop in the worker): the entry's packets,
+ * bytes and last-used time, the OIF's count, and the group MAC of a group
+ * with bit 23 set (01:00:5e keeps only the low 23 bits). Found by review:
+ * dropping the bytes or last-used update there, or the 23-bit mask,
+ * failed no test. */
+static void
+t_one_oif_counters(void **state)
+{
+	(void)state;
+	const uint32_t g = 0xefff0102u; /* 239.255.1.2 */
+	uint16_t oif[] = { 1 };
+	add(S1, g, 0, 1, oif, NULL);
+	stats_zero();
+	struct rte_mbuf *in[3];
+	for (int i = 0; i < 3; i++)
+		in[i] = frame(0, 0, S1, g, 64, (uint16_t)(100 * (i + 1)), 17);
+	run(in, 3);
+	struct rte_mbuf *m[4];
+	assert_int_equal(sent(1, m, 4), 3);
+	for (int i = 0; i < 3; i++) {
+		const uint8_t *p = rte_pktmbuf_mtod(m[i], const uint8_t *);
+		static const uint8_t dmac[6] = { 0x01, 0x00, 0x5e, 0x7f, 0x01, 0x02 };
+		assert_memory_equal(p, dmac, 6);
+		check_frame(m[i], 1, g, 63, (uint16_t)(100 * (i + 1)));
+		rte_pktmbuf_free(m[i]);
+	}
+	assert_int_equal(w->st.fwd, 3);
+	assert_int_equal(w->st.copies, 0);
+	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
+	struct mfc_stats st;
+	struct mfc_oif_stats os[1];
+	uint32_t no = 1;
+	assert_int_equal(mfc_stats_get(cache, S1, g, &st, os, &no), 0);
+	assert_int_equal(st.pkts, 3);
+	assert_int_equal(st.bytes, 600);
+	uint32_t now_s = (uint32_t)(rte_rdtsc() / dp.tsc_hz);
+	assert_true(st.last_used != 0 && st.last_used <= now_s && now_s - st.last_used <= 1);
+	assert_int_equal(no, 1);
+	assert_int_equal(os[0].out_pkts, 3);
+	del(S1, g);
+}
+
 /* Per-port RX counters of a burst whose frames come from several ports
  * (the worker looks a port up only when it changes), whatever becomes of
  * the frames; reinjected frames were counted when they first came in. */
@@ -1088,6 +1130,7 @@ main(void)
 		cmocka_unit_test(t_replicate),
 		cmocka_unit_test(t_clone_large),
 		cmocka_unit_test(t_l2_rewrite),
+		cmocka_unit_test(t_one_oif_counters),
 		cmocka_unit_test(t_frame_copies),
 		cmocka_unit_test(t_chained_input),
 		cmocka_unit_test(t_port_rx_counters),
