@@ -71,12 +71,24 @@ app_max_mtu(void)
 	return (uint16_t)RTE_MAX(app.o.max_mtu, (uint32_t)APP_DEFAULT_MAX_MTU);
 }
 
+/* Whether --max-mtu asks for more than one default mbuf holds. */
+static bool
+app_jumbo(void)
+{
+	return app.o.max_mtu > APP_DEFAULT_MAX_MTU;
+}
+
 /* An mbuf's data size (headroom included): a frame of app_max_mtu() IP
- * bytes with a VLAN-tagged Ethernet header, in one segment. */
+ * bytes with a VLAN-tagged Ethernet header and its FCS, in one segment.
+ * Above the default, rounded up to 1 KiB: NICs size their receive
+ * buffers down to their own granularity (ixgbe 1 KiB, i40e 128 bytes),
+ * and a frame longer than that would come chained (found by review). */
 static uint16_t
 app_mbuf_size(void)
 {
-	return (uint16_t)(RTE_PKTMBUF_HEADROOM + app_max_mtu() + 18);
+	if (!app_jumbo())
+		return RTE_MBUF_DEFAULT_BUF_SIZE;
+	return (uint16_t)(RTE_PKTMBUF_HEADROOM + RTE_ALIGN_CEIL(app_max_mtu() + 18u + 4u, 1024u));
 }
 
 uint64_t
@@ -577,7 +589,8 @@ ports_mtu_sync(void)
 			want[app.ifs[id].port] = app.ifs[id].mtu;
 	for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++) {
 		struct app_port *pt = &app.port[p];
-		if (!pt->used || want[p] == (pt->mtu ? pt->mtu : 1500))
+		if (!pt->used || want[p] == (pt->mtu ? pt->mtu : 1500) ||
+		    (pt->mtu_at_start && want[p] <= pt->mtu))
 			continue;
 		int rc = rte_eth_dev_set_mtu(p, want[p]);
 		if (rc == 0) {
@@ -856,11 +869,6 @@ port_setup(uint16_t pid, unsigned int n_workers, char *err, size_t errlen)
 	if (p->rmv_intr)
 		APP_LOG(INFO, "port %u (%s): removal events on: a removed device is detached\n",
 			pid, di.driver_name);
-	rc = rte_eth_dev_configure(pid, p->nb_rxq, p->nb_txq, &conf);
-	if (rc < 0) {
-		snprintf(err, errlen, "port %u: configure: %s", pid, rte_strerror(-rc));
-		return rc;
-	}
 	/* a frame in one mbuf (no scatter RX: a frame in several would come
 	 * as a chain, which the forwarding path does not take), VLAN tag
 	 * included, and what the device takes */
@@ -868,6 +876,23 @@ port_setup(uint16_t pid, unsigned int n_workers, char *err, size_t errlen)
 	p->dev_max_mtu = di.max_mtu;
 	if (di.max_mtu != 0 && di.max_mtu < p->max_mtu)
 		p->max_mtu = di.max_mtu;
+	/* jumbo frames: the device's MTU is set here, before it starts (many
+	 * NICs refuse an MTU change while started, or one that would need
+	 * scatter RX: found by review); interface MTUs then limit what is
+	 * sent, and ports_mtu_sync() only ever raises it */
+	if (app_jumbo() && p->max_mtu > RTE_ETHER_MTU) {
+		conf.rxmode.mtu = p->max_mtu;
+		p->mtu = p->max_mtu;
+		p->mtu_at_start = true;
+	}
+	rc = rte_eth_dev_configure(pid, p->nb_rxq, p->nb_txq, &conf);
+	if (rc < 0) {
+		snprintf(err, errlen, "port %u: configure: %s", pid, rte_strerror(-rc));
+		return rc;
+	}
+	if (p->mtu_at_start)
+		APP_LOG(INFO, "port %u (%s): MTU %u (--max-mtu: set before start)\n", pid, p->name,
+			p->mtu);
 	p->rx_desc = app.o.rx_desc;
 	p->tx_desc = app.o.tx_desc;
 	rc = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &p->rx_desc, &p->tx_desc);
@@ -1865,8 +1890,13 @@ timer_igmp_versions(void *arg)
 		if (id >= APP_MAX_IFACES || igmp_stats_get(app.igmp, id, &s) < 0)
 			continue;
 		uint64_t seen = s.older_queries + s.newer_queries;
-		if (seen < app.igmp_vq_seen[id])
-			app.igmp_vq_seen[id] = seen; /* IGMP restarted there: its counters too */
+		if (ii.uptime_ms < app.igmp_vq_up_ms[id] || seen < app.igmp_vq_seen[id]) {
+			/* IGMP restarted there (or on a reused id), its counters
+			 * from 0: all it counted since is new (found by review) */
+			app.igmp_vq_seen[id] = 0;
+			app.igmp_vq_warn_ms[id] = 0;
+		}
+		app.igmp_vq_up_ms[id] = ii.uptime_ms;
 		if (seen == app.igmp_vq_seen[id] ||
 		    (app.igmp_vq_warn_ms[id] != 0 && now - app.igmp_vq_warn_ms[id] < IGMP_VQ_WARN_MS))
 			continue;

@@ -72,6 +72,7 @@ struct app_port {
 	uint16_t dev_max_mtu; /* the device's own limit (0: none said) */
 	struct rte_mempool *xpool; /* its RX queues' pool when attached at run time */
 	uint16_t mtu;         /* set on the device (0: its default, not set by mcfwd) */
+	bool mtu_at_start;    /* set at configure time (--max-mtu): never lowered */
 };
 
 struct app_opts {
@@ -150,6 +151,7 @@ struct app {
 	 * warned of, and when (rate-limited warnings) */
 	uint64_t igmp_vq_seen[APP_MAX_IFACES];
 	uint64_t igmp_vq_warn_ms[APP_MAX_IFACES];
+	uint64_t igmp_vq_up_ms[APP_MAX_IFACES]; /* IGMP's uptime there when last seen */
 	bool igmp_by_cfg[APP_MAX_IFACES]; /* IGMP enabled by `phyint IF enable igmp` */
 	struct mcfwd_config *cfg;   /* the applied configuration (for reload) */
 	char cfg_path[4096];
