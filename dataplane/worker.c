@@ -326,13 +326,12 @@ l2_same_len(const struct rte_mbuf *m, const struct mcfwd_pkt_info *pi,
 	return m->nb_segs == 1 && pi->l3_off == (ifc->vlan ? 18 : 14);
 }
 
-/* The rest of that rewrite once the destination MAC is in place at p:
- * source MAC, VLAN id, and the lengths without trailing padding. */
+/* The end of that rewrite once both MACs are in place at p: the VLAN id,
+ * and the lengths without trailing padding. */
 static inline void
-l2_finish(struct rte_mbuf *m, uint8_t *p, const struct mcfwd_pkt_info *pi,
-	  const struct mcfwd_iface_dp *ifc)
+l2_tail(struct rte_mbuf *m, uint8_t *p, const struct mcfwd_pkt_info *pi,
+	const struct mcfwd_iface_dp *ifc)
 {
-	memcpy(p + 6, ifc->mac, 6);
 	if (ifc->vlan) {
 		p[14] = (uint8_t)(ifc->vlan >> 8);
 		p[15] = (uint8_t)ifc->vlan;
@@ -340,6 +339,16 @@ l2_finish(struct rte_mbuf *m, uint8_t *p, const struct mcfwd_pkt_info *pi,
 	uint16_t len = (uint16_t)(pi->l3_off + pi->ip_len);
 	m->data_len = len;
 	m->pkt_len = len;
+}
+
+/* The rest of that rewrite once the destination MAC is in place at p:
+ * source MAC, VLAN id, and the lengths without trailing padding. */
+static inline void
+l2_finish(struct rte_mbuf *m, uint8_t *p, const struct mcfwd_pkt_info *pi,
+	  const struct mcfwd_iface_dp *ifc)
+{
+	memcpy(p + 6, ifc->mac, 6);
+	l2_tail(m, p, pi, ifc);
 }
 
 /* A copy of the received frame fr (len bytes: its L2 header and IPv4
@@ -458,13 +467,7 @@ fwd_one_send(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_
 	uint32_t w1 = (uint32_t)(src >> 16);
 	memcpy(p, &w0, 8);
 	memcpy(p + 8, &w1, 4);
-	if (ifc->vlan) {
-		p[14] = (uint8_t)(ifc->vlan >> 8);
-		p[15] = (uint8_t)ifc->vlan;
-	}
-	uint16_t len = (uint16_t)(pi->l3_off + pi->ip_len);
-	m->data_len = len;
-	m->pkt_len = len;
+	l2_tail(m, p, pi, ifc);
 	oc[0].out_pkts++;
 	tx_enqueue(w, ifc->port, m, e->ocidx);
 }

@@ -203,6 +203,25 @@ stats_zero(void)
 
 /* ---- cases ---- */
 
+/* An entry's counters: packets, bytes, last used now, and what its OIFs
+ * sent in all. */
+static void
+entry_check(uint32_t src, uint32_t grp, uint64_t pkts, uint64_t bytes, uint64_t out)
+{
+	struct mfc_stats st;
+	struct mfc_oif_stats os[8];
+	uint32_t no = RTE_DIM(os);
+	assert_int_equal(mfc_stats_get(cache, src, grp, &st, os, &no), 0);
+	assert_int_equal(st.pkts, pkts);
+	assert_int_equal(st.bytes, bytes);
+	uint32_t now_s = (uint32_t)(rte_rdtsc() / dp.tsc_hz);
+	assert_true(st.last_used != 0 && st.last_used <= now_s && now_s - st.last_used <= 1);
+	uint64_t sum = 0;
+	for (uint32_t i = 0; i < no; i++)
+		sum += os[i].out_pkts;
+	assert_int_equal(sum, out);
+}
+
 static void
 t_replicate(void **state)
 {
@@ -226,13 +245,7 @@ t_replicate(void **state)
 	assert_int_equal(w->st.tx_pkts, 3);
 	assert_int_equal(w->st.copies, 2);
 	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
-	struct mfc_stats st;
-	struct mfc_oif_stats os[3];
-	uint32_t no = 3;
-	assert_int_equal(mfc_stats_get(cache, S1, G1, &st, os, &no), 0);
-	assert_int_equal(st.pkts, 1);
-	assert_int_equal(st.bytes, 100);
-	assert_int_equal(os[0].out_pkts + os[1].out_pkts + os[2].out_pkts, 3);
+	entry_check(S1, G1, 1, 100, 3);
 	del(S1, G1);
 }
 
@@ -381,16 +394,7 @@ t_one_oif_counters(void **state)
 	assert_int_equal(w->st.fwd, 3);
 	assert_int_equal(w->st.copies, 0);
 	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
-	struct mfc_stats st;
-	struct mfc_oif_stats os[1];
-	uint32_t no = 1;
-	assert_int_equal(mfc_stats_get(cache, S1, g, &st, os, &no), 0);
-	assert_int_equal(st.pkts, 3);
-	assert_int_equal(st.bytes, 600);
-	uint32_t now_s = (uint32_t)(rte_rdtsc() / dp.tsc_hz);
-	assert_true(st.last_used != 0 && st.last_used <= now_s && now_s - st.last_used <= 1);
-	assert_int_equal(no, 1);
-	assert_int_equal(os[0].out_pkts, 3);
+	entry_check(S1, g, 3, 600, 3);
 	del(S1, g);
 }
 
