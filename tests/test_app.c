@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The application's undo paths, which only a failure the checks cannot
+ * see takes (memory, a device refusing to start): driven here through the
+ * real application (app_lib: EAL with two lcores, three net_null ports)
+ * with those failures injected at the library boundary (-Wl,--wrap):
+ * - a reload that fails in its IGMP step puts IGMP back as it was: off
+ *   where the failed file turned it on, on where the CLI had turned it on
+ *   (not the file's to turn off, then or at a later reload);
+ * - an attach whose port cannot be configured or started leaves nothing
+ *   behind: no port, no interface, no pool, the device removed (the same
+ *   device attaches afterwards, and detaches).
+ */
+#define ALLOW_EXPERIMENTAL_API /* rte_dev_iterator (as control/app.c) */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <rte_dev.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+
+#include "../control/app.h"
+
+int app_init(char *err, size_t errlen);
+int app_fini(bool report);
+
+/* ---------------------------------------------------------------- */
+/* Injected failures                                                  */
+
+static int fail_igmp_ifid = -1;   /* igmp_if_enable() of this interface: -ENOMEM */
+static int fail_start_from = -1;  /* rte_eth_dev_start() of ports >= this: -EIO */
+static int fail_conf_from = -1;   /* rte_eth_dev_configure() of ports >= this: -EIO */
+static unsigned int n_failed;
+
+int __real_igmp_if_enable(struct igmp *ig, uint32_t ifindex, const struct igmp_if_cfg *cfg);
+int __wrap_igmp_if_enable(struct igmp *ig, uint32_t ifindex, const struct igmp_if_cfg *cfg);
+int
+__wrap_igmp_if_enable(struct igmp *ig, uint32_t ifindex, const struct igmp_if_cfg *cfg)
+{
+	if ((int)ifindex == fail_igmp_ifid) {
+		n_failed++;
+		return -ENOMEM;
+	}
+	return __real_igmp_if_enable(ig, ifindex, cfg);
+}
+
+int __real_rte_eth_dev_start(uint16_t port_id);
+int __wrap_rte_eth_dev_start(uint16_t port_id);
+int
+__wrap_rte_eth_dev_start(uint16_t port_id)
+{
+	if (fail_start_from >= 0 && port_id >= fail_start_from) {
+		n_failed++;
+		return -EIO;
+	}
+	return __real_rte_eth_dev_start(port_id);
+}
+
+int __real_rte_eth_dev_configure(uint16_t port_id, uint16_t nb_rxq, uint16_t nb_txq,
+				 const struct rte_eth_conf *conf);
+int __wrap_rte_eth_dev_configure(uint16_t port_id, uint16_t nb_rxq, uint16_t nb_txq,
+				 const struct rte_eth_conf *conf);
+int
+__wrap_rte_eth_dev_configure(uint16_t port_id, uint16_t nb_rxq, uint16_t nb_txq,
+			     const struct rte_eth_conf *conf)
+{
+	if (fail_conf_from >= 0 && port_id >= fail_conf_from) {
+		n_failed++;
+		return -EIO;
+	}
+	return __real_rte_eth_dev_configure(port_id, nb_rxq, nb_txq, conf);
+}
+
+/* ---------------------------------------------------------------- */
+
+static char conf_base[128], conf_new[128];
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static uint32_t
+ifid(const char *name)
+{
+	uint32_t id;
+	assert_int_equal(app_iface_by_name(name, &id), 0);
+	return id;
+}
+
+/* Whether the device called name is probed (on the vdev bus). */
+static bool
+dev_probed(const char *name)
+{
+	struct rte_device *dev;
+	struct rte_dev_iterator it;
+	bool found = false;
+	RTE_DEV_FOREACH(dev, "bus=vdev", &it)
+		found |= strcmp(rte_dev_name(dev), name) == 0 && rte_dev_is_probed(dev);
+	return found;
+}
+
+static bool
+igmp_on(const char *name)
+{
+	return igmp_if_enabled(app.igmp, ifid(name));
+}
+
+#define IFACES "iface p0 port 0\niface p1 port 1\niface p2 port 2\n"
+
+static int
+setup(void **state)
+{
+	(void)state;
+	char prefix[64];
+	snprintf(prefix, sizeof(prefix), "--file-prefix=mcfwd-testapp-%d", (int)getpid());
+	char *eal[] = { "test_app", "-l", "0,1", "--no-huge", "-m", "512", "--no-pci", prefix,
+			"--log-level=*:error", "--vdev", "net_null0,no-rx=1", "--vdev",
+			"net_null1,no-rx=1", "--vdev", "net_null2,no-rx=1", NULL };
+	if (rte_eal_init(15, eal) < 0)
+		return -1;
+	app_opts_defaults(&app.o);
+	app.o.max_mfes = 4096;
+	app.o.rx_desc = app.o.tx_desc = 256;
+	app.o.nb_mbufs = 8192;
+	app.o.stats_on_exit = false;
+	char err[512];
+	if (app_init(err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	snprintf(conf_base, sizeof(conf_base), "/tmp/mcfwd-testapp-%d-a.conf", (int)getpid());
+	snprintf(conf_new, sizeof(conf_new), "/tmp/mcfwd-testapp-%d-b.conf", (int)getpid());
+	app_forwarding(true);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	unlink(conf_base);
+	unlink(conf_new);
+	int leaked = app_fini(false);
+	rte_eal_cleanup();
+	return leaked ? -1 : 0;
+}
+
+/* The failed file turned IGMP on for p0 before it failed on p2: off again,
+ * p1 (the running file's) still on, the running file still in force. */
+static void
+t_reload_igmp_rollback(void **state)
+{
+	(void)state;
+	char err[512] = "";
+	write_file(conf_base, IFACES "mroute from p0 group 232.1.1.1 to p1\nphyint p1 enable igmp\n");
+	assert_int_equal(app_config_load(conf_base, false, err, sizeof(err)), 0);
+	assert_true(igmp_on("p1"));
+	assert_false(igmp_on("p0"));
+
+	write_file(conf_new, IFACES "mroute from p0 group 232.1.1.1 to p1 p2\n"
+		   "phyint p0 enable igmp\nphyint p1 enable igmp\nphyint p2 enable igmp\n");
+	fail_igmp_ifid = (int)ifid("p2");
+	n_failed = 0;
+	int rc = app_config_load(conf_new, true, err, sizeof(err));
+	fail_igmp_ifid = -1;
+	assert_int_equal(rc, -ENOMEM);
+	assert_int_equal(n_failed, 1);
+	assert_non_null(strstr(err, "IGMP on 'p2'"));
+	assert_non_null(strstr(err, "the running configuration is unchanged"));
+	assert_false(igmp_on("p0"));
+	assert_true(igmp_on("p1"));
+	assert_false(igmp_on("p2"));
+	assert_false(app.igmp_by_cfg[ifid("p0")]);
+	assert_true(app.igmp_by_cfg[ifid("p1")]);
+
+	/* the same file without the failure: all three on */
+	assert_int_equal(app_config_load(conf_new, true, err, sizeof(err)), 0);
+	assert_true(igmp_on("p0") && igmp_on("p1") && igmp_on("p2"));
+	/* and the first one again: p0 and p2 off (they were the file's) */
+	assert_int_equal(app_config_load(conf_base, true, err, sizeof(err)), 0);
+	assert_false(igmp_on("p0"));
+	assert_true(igmp_on("p1"));
+	assert_false(igmp_on("p2"));
+}
+
+/* IGMP turned on from the CLI (p2) is not the file's: a failed reload
+ * that claimed it keeps it on, and so does the next good reload of a file
+ * that does not name it. */
+static void
+t_reload_igmp_rollback_cli(void **state)
+{
+	(void)state;
+	char err[512] = "";
+	write_file(conf_base, IFACES "phyint p1 enable igmp\n");
+	assert_int_equal(app_config_load(conf_base, true, err, sizeof(err)), 0);
+	assert_int_equal(app_igmp_enable(ifid("p2"), NULL, err, sizeof(err)), 0);
+	assert_true(igmp_on("p2"));
+	assert_false(app.igmp_by_cfg[ifid("p2")]);
+
+	/* p1 and p2 (on already: the file claims it), then p0 fails */
+	write_file(conf_new, IFACES "phyint p1 enable igmp\nphyint p2 enable igmp\n"
+		   "phyint p0 enable igmp\n");
+	fail_igmp_ifid = (int)ifid("p0");
+	n_failed = 0;
+	int rc = app_config_load(conf_new, true, err, sizeof(err));
+	fail_igmp_ifid = -1;
+	assert_int_equal(rc, -ENOMEM);
+	assert_int_equal(n_failed, 1);
+	assert_non_null(strstr(err, "the running configuration is unchanged"));
+	assert_false(igmp_on("p0"));
+	assert_true(igmp_on("p1"));
+	assert_true(igmp_on("p2"));
+	assert_false(app.igmp_by_cfg[ifid("p2")]);
+	assert_int_equal(app_config_load(conf_base, true, err, sizeof(err)), 0);
+	assert_true(igmp_on("p2"));
+	assert_int_equal(app_igmp_disable(ifid("p2"), err, sizeof(err)), 0);
+	assert_false(igmp_on("p2"));
+}
+
+/* What an attach leaves after its port failed at step `which` (set by
+ * the caller): nothing; then the device attaches and detaches. */
+static void
+attach_fails_cleanly(const char *name, int *fail_from, const char *why)
+{
+	char devargs[64];
+	snprintf(devargs, sizeof(devargs), "%s,no-rx=1", name);
+	char err[512] = "";
+	uint16_t ports[4];
+	unsigned int n = 99;
+	uint16_t avail = rte_eth_dev_count_avail(), nports = app.n_ports;
+	unsigned int nx = app.n_xpool;
+
+	*fail_from = 3; /* ports 0-2 are the start-up ones */
+	n_failed = 0;
+	int rc = app_port_attach(devargs, ports, 4, &n, err, sizeof(err));
+	*fail_from = -1;
+	assert_true(rc < 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(n_failed, 1);
+	assert_non_null(strstr(err, why));
+	assert_int_equal(rte_eth_dev_count_avail(), avail);
+	assert_int_equal(app.n_ports, nports);
+	assert_int_equal(app.n_xpool, nx);
+	assert_false(dev_probed(name));
+	for (uint16_t p = 3; p < MCFWD_MAX_PORTS; p++)
+		assert_false(app.port[p].used);
+	uint32_t id;
+	assert_int_equal(app_iface_by_name("port3", &id), -ENOENT);
+
+	/* removed: the same device attaches (not "already attached") */
+	rc = app_port_attach(devargs, ports, 4, &n, err, sizeof(err));
+	if (rc != 0)
+		fprintf(stderr, "attach: %s\n", err);
+	assert_int_equal(rc, 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(rte_eth_dev_count_avail(), avail + 1);
+	assert_true(app.port[ports[0]].used);
+	assert_true(dev_probed(name));
+	assert_int_equal(app_port_detach(ports[0], err, sizeof(err)), 0);
+	assert_int_equal(rte_eth_dev_count_avail(), avail);
+	assert_int_equal(app.n_ports, nports);
+}
+
+static void
+t_attach_start_fails(void **state)
+{
+	(void)state;
+	attach_fails_cleanly("net_null7", &fail_start_from, "start");
+}
+
+static void
+t_attach_configure_fails(void **state)
+{
+	(void)state;
+	attach_fails_cleanly("net_null8", &fail_conf_from, "configure");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_reload_igmp_rollback),
+		cmocka_unit_test(t_reload_igmp_rollback_cli),
+		cmocka_unit_test(t_attach_start_fails),
+		cmocka_unit_test(t_attach_configure_fails),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
