@@ -519,6 +519,8 @@ def run_teardown(a, results):
                        ("x8_floor", ("rel_x8", "base_min_frac")),
                        ("in1_mean_frac", ("rel_in1", "mean_frac")), ("in1_min_frac", ("rel_in1", "min_frac")),
                        ("in1_floor", ("rel_in1", "base_min_frac")),
+                       ("x8_mean_floor", ("rel_x8", "base_min_mean_frac")),
+                       ("in1_mean_floor", ("rel_in1", "base_min_mean_frac")),
                        ("x8_after_return", ("rel_x8", "x8_after_return")),
                        ("shutdown_tx_after_return", ("shutdown", "tx_after_return"))):
         reps[name] = [g(r, *path) for r in runs]
@@ -675,10 +677,15 @@ def analyse_mslog(path, in1_share=0.0):
         base = [v for tt, v in zip(ser["t"], ser[key]) if t0 - base_ms * hz / 1000 <= tt < t0]
         during = [v for tt, v in zip(ser["t"], ser[key]) if t0 <= tt <= t1 + hz / 1000]
         b = statistics.median(base) * keep if base else None
+        # the same mean over every run of len(during) ms of the 300 ms
+        # before: how low the machine alone takes that statistic
+        k = max(len(during), 1)
+        means = [statistics.mean(base[i:i + k]) for i in range(len(base) - k + 1)]
         ts = [tt for tt in t if t0 - hz <= tt <= t1 + hz // 1000]
         gaps = [(y - x) / hz * 1000 for x, y in zip(ts, ts[1:])]
         return {"base_mpps": b, "n_ms": len(during),
                 "base_min_frac": (min(base) / statistics.median(base)) if base and b else None,
+                "base_min_mean_frac": (min(means) / statistics.median(base)) if means and b else None,
                 "max_gap_ms": max(gaps) if gaps else None,
                 "ms_below_90": sum(1 for v in during if b and v < 0.9 * b), "min_mpps": min(during) if during else None,
                 "min_frac": (min(during) / b) if during and b else None,

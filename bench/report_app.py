@@ -236,6 +236,7 @@ def main():
                 reps[pre + "_mean_frac"] = [w.get("mean_frac")]
                 reps[pre + "_min_frac"] = [w.get("min_frac")]
                 reps[pre + "_floor"] = [w.get("base_min_frac")]
+                reps[pre + "_mean_floor"] = [w.get("base_min_mean_frac")]
             reps["x8_after_return"] = [(td.get("rel_x8") or {}).get("x8_after_return")]
             reps["x8_cli_after"] = [cli[2] - cli[1] if len(cli) == 3 else None]
 
@@ -249,19 +250,23 @@ def main():
         L.append("Over %d teardown run%s (medians in the targets; the table above and the plot "
                  "are the run with the median in1 release): release of x8 %s ms; of in1 %s ms; "
                  "shutdown %s ms; other interfaces' rate over the x8 release %s, over the in1 "
-                 "release %s; worst ms during in1 %s (worst ms of the 300 ms before: %s)." % (
+                 "release %s (the worst window of the same length in the 300 ms before: %s); "
+                 "worst ms during in1 %s (worst ms of the 300 ms before: %s)." % (
                      nrun, "s" if nrun != 1 else "", rlist("release_x8_ms", "%d"),
                      rlist("release_in1_ms", "%d"), rlist("shutdown_ms", "%d"),
                      rlist("x8_mean_frac", "%.2f"),
-                     rlist("in1_mean_frac", "%.2f"), rlist("in1_min_frac", "%.2f"),
-                     rlist("in1_floor", "%.2f")))
+                     rlist("in1_mean_frac", "%.2f"), rlist("in1_mean_floor", "%.2f"),
+                     rlist("in1_min_frac", "%.2f"), rlist("in1_floor", "%.2f")))
         L.append("")
         for pre, name in (("x8", "x8 release"), ("in1", "in1 release")):
             mf, mn, fl_ = rmed(pre + "_mean_frac"), rmed(pre + "_min_frac"), rmed(pre + "_floor")
+            mfl = rmed(pre + "_mean_floor")
             if mf is not None:
                 targets.append(("teardown: other interfaces >= 90%% during the %s (their rate "
-                                "over the call, median of runs)" % name, mf, mf >= DIP_TARGET,
-                                "%.0f%%" % (mf * 100)))
+                                "over the call, median of runs; the machine's own floor: the "
+                                "worst window of that length in the 300 ms before)" % name, mf,
+                                mf >= DIP_TARGET, "%.0f%% (floor %s), medians" % (
+                                    mf * 100, "%.0f%%" % (mfl * 100) if mfl is not None else "?")))
             if mn is not None:
                 targets.append(("teardown: other interfaces >= 90%% during the %s (every ms; "
                                 "the machine's own floor: the worst ms of the 300 ms before)" % name,
