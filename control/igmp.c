@@ -1000,7 +1000,10 @@ apply_record(struct igmp *ig, struct iif *f, uint8_t type, uint32_t grp, const u
 	}
 	/* group compatibility mode (7.3.2) */
 	uint8_t compat = g == NULL ? 3 : g->v1_until > now ? 1 : g->v2_until > now ? 2 : 3;
-	if (compat < 3 && type == REC_BLOCK) {
+	if ((compat < 3 && type == REC_BLOCK) || (compat == 1 && type == REC_TO_IN)) {
+		/* v1 mode also ignores TO_IN(), as it does leaves: a v1 host
+		 * answers no group-specific query in LMQT (found by a
+		 * black-box test: a v3 host's leave cut the v1 host off) */
 		CNT(ig, f, records_ignored);
 		return;
 	}

@@ -1037,6 +1037,22 @@ test_older_hosts(void **st)
 	assert_int_equal(feed_v12(f, 0x17, G2, 0xe0000002u), 0);
 	STATE(G2, "EX 260000 v1");
 	expect_sent("");
+	/* and so are a v3 host's TO_IN() records, with or without sources
+	 * (7.3.2), and its BLOCK; its IS_EX/TO_EX/ALLOW still count */
+	assert_int_equal(igmp_stats_get(f->ig, IF1, &sts), 0);
+	uint64_t ign = sts.records_ignored;
+	V3(TO_IN, G2, 0);
+	V3(TO_IN, G2, 1, S1);
+	V3(BLOCK, G2, 1, S1);
+	STATE(G2, "EX 260000 v1");
+	expect_sent("");
+	assert_int_equal(igmp_stats_get(f->ig, IF1, &sts), 0);
+	assert_int_equal(sts.records_ignored, ign + 3);
+	/* v2 mode takes TO_IN({}) as a leave: Q(G), timer to LMQT */
+	const uint32_t G3 = 0xef030303u;
+	assert_int_equal(feed_v12(f, 0x16, G3, G3), 0);
+	V3(TO_IN, G3, 0);
+	STATE(G3, "EX 2000 v2");
 }
 
 /* IGMPv1 mode (RFC 2236 4, RFC 3376 7.3.1): the startup and general
