@@ -16,13 +16,15 @@
 extern "C" {
 #endif
 
-/** Whether a (host order) address can be a multicast source: not in
- * 0.0.0.0/8 or 127.0.0.0/8, not multicast, not the limited broadcast
- * (what Linux's ip_route_input_mc() refuses; class E passes there too). */
+/** Whether a (host order) address can be a multicast source: a unicast
+ * address, not in 0.0.0.0/8 or 127.0.0.0/8 (RFC 1812 5.3.7): not
+ * multicast, not class E (240/4, reserved) nor the limited broadcast in
+ * it. Linux's ip_route_input_mc() lets class E through; IGMP's source
+ * lists never took it (found by a black-box test: the data path did). */
 static inline int
 mcfwd_ipv4_src_ok(uint32_t a)
 {
-	return (a >> 24) != 0 && (a >> 24) != 127 && (a >> 28) != 0xe && a != 0xffffffffu;
+	return (a >> 24) != 0 && (a >> 24) != 127 && a < 0xe0000000u;
 }
 
 /** What a received frame is. */
@@ -145,8 +147,8 @@ mcfwd_classify_fast(const uint8_t *frame, uint32_t len, struct mcfwd_pkt_info *p
 	uint32_t a = src >> 24;
 	if ((w >> 8) != 0x080045u || tot < 20 || tot > len - MCFWD_ETHER_HDR ||
 	    (grp >> 28) != 0xe || (grp & 0xffffff00u) == 0xe0000000u ||
-	    ip[9] == MCFWD_IPPROTO_IGMP || a == 0 || a == 127 || (a >> 4) == 0xe ||
-	    src == 0xffffffffu || (ttl_check && ip[8] <= 1) ||
+	    ip[9] == MCFWD_IPPROTO_IGMP || a == 0 || a == 127 || a >= 0xe0 ||
+	    (ttl_check && ip[8] <= 1) ||
 	    (cs != MCFWD_CSUM_GOOD && !mcfwd_ipv4_csum_ok(ip, 20)))
 		return 0;
 	pi->vlan = 0;
@@ -205,9 +207,9 @@ mcfwd_classify_general(const uint8_t *frame, uint32_t len, struct mcfwd_pkt_info
 	pi->grp = mcfwd_rd32(ip + 16);
 	if ((pi->grp >> 28) != 0xe)
 		return MCFWD_PKT_NOT_MCAST;
-	if ((pi->src >> 28) == 0xe || pi->src == 0xffffffffu || (pi->src >> 24) == 127)
-		return MCFWD_PKT_BAD_HDR; /* a multicast, broadcast or loopback source is
-					   * invalid (RFC 1812 5.3.7; Linux drops them) */
+	if (pi->src >= 0xe0000000u || (pi->src >> 24) == 127)
+		return MCFWD_PKT_BAD_HDR; /* a multicast, class E, broadcast or loopback
+					   * source is invalid (RFC 1812 5.3.7) */
 	if (pi->proto == MCFWD_IPPROTO_IGMP || (pi->grp & 0xffffff00u) == 0xe0000000u)
 		return MCFWD_PKT_PUNT; /* IGMP may come from 0.0.0.0 (RFC 3376 4.2.13) */
 	if ((pi->src >> 24) == 0)

@@ -129,16 +129,23 @@ test_punted_and_dropped(void **st)
 	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_NOT_MCAST);
 	len = mk(f, 0, 0x0a000001u, 0xffffffffu, 64, 17);
 	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_NOT_MCAST);
-	/* a multicast source is invalid */
+	/* a multicast, class E or broadcast source is invalid */
 	len = mk(f, 0, 0xe0000001u, 0xe8010101u, 64, 17);
 	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_BAD_HDR);
+	len = mk(f, 0, 0xf0000001u, 0xe8010101u, 64, 17);
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_BAD_HDR);
+	len = mk(f, 0, 0xfffffffeu, 0xe8010101u, 64, 17);
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_BAD_HDR);
+	len = mk(f, 0, 0xdfffffffu, 0xe8010101u, 64, 17);
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_FWD);
 	/* what can be a source (the control plane's checks share it) */
 	assert_true(mcfwd_ipv4_src_ok(0x0a000001u));
 	assert_false(mcfwd_ipv4_src_ok(0));
 	assert_false(mcfwd_ipv4_src_ok(0xe0000001u));
 	assert_false(mcfwd_ipv4_src_ok(0xefffffffu));
 	assert_false(mcfwd_ipv4_src_ok(0xffffffffu));
-	assert_true(mcfwd_ipv4_src_ok(0xf0000001u)); /* class E is not refused (as Linux) */
+	assert_false(mcfwd_ipv4_src_ok(0xf0000001u));
+	assert_true(mcfwd_ipv4_src_ok(0xdfffffffu));
 	/* loopback and "this network" sources (found by review: forwarded) */
 	assert_false(mcfwd_ipv4_src_ok(0x7f000001u));
 	assert_false(mcfwd_ipv4_src_ok(0x00000001u));

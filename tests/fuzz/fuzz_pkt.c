@@ -48,7 +48,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    mcfwd_csum_fold(ip, ihl) != 0xffff)
 			abort();
 		if (c == MCFWD_PKT_FWD) {
-			if (pi.ttl <= 1)
+			/* forwarded only from a source that can be one */
+			if (pi.ttl <= 1 || !mcfwd_ipv4_src_ok(pi.src))
 				abort();
 			mcfwd_ttl_dec(f + pi.l3_off);
 			if (mcfwd_csum_fold(f + pi.l3_off, ihl) != 0xffff)
