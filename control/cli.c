@@ -1289,8 +1289,8 @@ cmd_show_igmp_interface(int argc, char **argv, FILE *out, char *err, size_t errl
 		fprintf(out, "%-12s %-15s v%-2u %-8s %-15s %-7u %-2u %-6u %-6.1f %-6u %-6u %-6" PRIu64
 			" %s\n", if_name(ii.ifindex), ii.addr ? ip_str(ii.addr, a) : "-", ii.cfg.version,
 			ii.querier ? "yes" : "no", ii.querier_addr ? ip_str(ii.querier_addr, q) : "-",
-			ii.n_groups, ii.cfg.robustness, ii.cfg.query_interval_ms / 1000,
-			ii.cfg.query_response_ms / 1000.0, ii.cfg.gmi_ms / 1000, ii.cfg.lmqi_ms,
+			ii.n_groups, ii.rv, ii.qi_ms / 1000, ii.qri_ms / 1000.0, ii.gmi_ms / 1000,
+			ii.cfg.lmqi_ms,
 			ii.querier ? (ii.next_query_ms + 999) / 1000 : 0,
 			ii.paused ? "paused" : ii.cfg.require_router_alert ? "running (RA required)" : "running");
 	}

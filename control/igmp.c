@@ -1744,6 +1744,10 @@ if_info(const struct igmp *ig, const struct iif *f, struct igmp_if_info *o)
 	o->paused = f->state != IF_RUN;
 	o->n_groups = f->n_live_groups;
 	o->uptime_ms = now - f->created;
+	o->rv = (uint32_t)eff_rv(f);
+	o->qi_ms = (uint32_t)eff_qi(f);
+	o->qri_ms = (uint32_t)eff_qri(f);
+	o->gmi_ms = (uint32_t)gmi(f);
 }
 
 int

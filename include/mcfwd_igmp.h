@@ -290,6 +290,10 @@ struct igmp_if_info {
 	bool paused;                /**< between DISABLE_IGMP and the resume */
 	uint32_t n_groups;
 	uint64_t uptime_ms;
+	/** in effect: the other querier's robustness, query interval and
+	 * query response interval while it queries (what its queries said,
+	 * RFC 3376 4.1.6-4.1.7), else cfg's; and the GMI they give */
+	uint32_t rv, qi_ms, qri_ms, gmi_ms;
 };
 
 struct igmp_group_info {

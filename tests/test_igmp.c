@@ -628,6 +628,13 @@ test_non_querier_timers(void **st)
 	assert_int_equal(igmp_if_info_get(f->ig, IF1, &ii), 0);
 	assert_false(ii.querier);
 	assert_int_equal(ii.oqp_left_ms, 3 * 288000 + 10000);
+	/* the timers in effect (show ip igmp interface), not the configured
+	 * ones (found by a black-box test: the table showed ours) */
+	assert_int_equal(ii.rv, 3);
+	assert_int_equal(ii.qi_ms, 288000);
+	assert_int_equal(ii.qri_ms, 20000);
+	assert_int_equal(ii.gmi_ms, 884000);
+	assert_int_equal(ii.cfg.gmi_ms, 260000);
 	/* reports heard meanwhile: GMI 3 * 288 + 20 s */
 	V3(IS_EX, G, 0);
 	V3(IS_IN, G, 1, S1);
@@ -666,6 +673,10 @@ test_non_querier_timers(void **st)
 	expect_sent("v3 dst=e0000001 g=0 code=100 s=0 qrv=2 qqic=125\n");
 	assert_int_equal(igmp_if_info_get(f->ig, IF1, &ii), 0);
 	assert_true(ii.querier);
+	assert_int_equal(ii.rv, 2);
+	assert_int_equal(ii.qi_ms, 125000);
+	assert_int_equal(ii.qri_ms, 10000);
+	assert_int_equal(ii.gmi_ms, 260000);
 	V3(IS_EX, G4, 0);
 	STATE(G4, "EX 260000");
 	V3(TO_IN, G4, 0);
