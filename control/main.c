@@ -386,8 +386,13 @@ main(int argc, char **argv)
 			snprintf(err, sizeof(err), "cannot start the prompt");
 			goto out;
 		}
-	} else if (!app.quit && !app.o.no_cli && !isatty(0)) {
-		(void)mgm_fd_add(app.mgm, 0, EPOLLIN, stdin_ready, NULL);
+	} else if (!app.quit && !app.o.no_cli && !isatty(0) &&
+		   mgm_fd_add(app.mgm, 0, EPOLLIN, stdin_ready, NULL) == -EPERM) {
+		/* a regular file (`< cmds.txt`) or /dev/null, which epoll does
+		 * not take (the commands were ignored without a word, found by
+		 * a black-box test): read to its end now, as a pipe would be */
+		while (!stdin_eof && !app.quit)
+			stdin_ready(0, EPOLLIN, NULL);
 	}
 	while (!app.quit)
 		app_poll_once(app.forwarding ? 1 : 20);

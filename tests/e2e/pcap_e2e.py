@@ -1335,6 +1335,32 @@ BAD_CLI = [
 ]
 
 
+def scenario_stdin_file():
+    """Commands on stdin from a regular file (`mcfwd ... < cmds.txt`): epoll
+    takes no regular file, and they were ignored without a word (found by a
+    black-box test); now read as a pipe's are, errors with their line."""
+    print("stdin from a regular file: every command runs")
+    r = Run("stdinfile", nports=1, config="iface p0 port 0\n")
+    i = r.argv.index("--cmdline-file")
+    del r.argv[i:i + 3]  # --cmdline-file FILE --no-cli
+    with open(r.cmdfile, "w") as f:
+        f.write("show version\nbogus command\nshow interfaces\nquit\n")
+    try:
+        with open(r.cmdfile) as f:
+            p = subprocess.run(r.argv, stdin=f, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        check(False, "stdinfile: mcfwd did not exit within 30 s (its commands were not read)")
+        r.cleanup()
+        return
+    check(p.returncode == 0, "stdinfile: exit status %s (quit not read?)" % p.returncode)
+    check(re.search(r"^mcfwd \S+ \(", p.stdout, re.M) is not None, "stdinfile: show version did not run")
+    check(re.search(r"^stdin:2: error: unknown command 'bogus'", p.stdout, re.M) is not None,
+          "stdinfile: no error for line 2")
+    check(re.search(r"^0\s+p0\s", p.stdout, re.M) is not None, "stdinfile: show interfaces did not run")
+    r.cleanup()
+
+
 def scenario_bad_cli():
     """Every malformed command line gets exactly one error line with its
     line number, changes nothing, and the app stays up."""
@@ -2038,6 +2064,7 @@ SCENARIOS = {
     "reload": scenario_reload,
     "igmp_reconfig": scenario_igmp_reconfig,
     "bad_cli": scenario_bad_cli,
+    "stdin_file": scenario_stdin_file,
     "stall": scenario_stall,
     "signals": scenario_signals,
     "cli": scenario_cli_changes,
