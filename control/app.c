@@ -504,6 +504,22 @@ config_check_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 			return -EEXIST;
 		}
 	}
+	/* the VLAN interfaces it makes must fit: one that failed for want of
+	 * an id would leave those made before it (interfaces stay), found by
+	 * a black-box test */
+	uint32_t need = 0, free_ids = 0;
+	for (uint32_t i = 0; i < c->n_ifaces; i++)
+		need += c->ifaces[i].vlan != 0 &&
+			app.dp.rx_map[c->ifaces[i].port][c->ifaces[i].vlan] == MFC_IFID_NONE;
+	for (uint32_t id = MCFWD_MAX_PORTS; id < APP_MAX_IFACES; id++)
+		free_ids += !app.ifs[id].used;
+	if (need > free_ids) {
+		snprintf(err, errlen, "%s: %u new VLAN interfaces, room for %u more (%u in all; "
+			 "interfaces stay after a reload, and no file removes them)",
+			 c->n_ifaces ? c->ifaces[0].loc.file : "config", need, free_ids,
+			 APP_MAX_IFACES - MCFWD_MAX_PORTS);
+		return -ENOSPC;
+	}
 	for (uint32_t i = 0; i < c->n_routes; i++) {
 		const struct mcfwd_cfg_route *r = &c->routes[i];
 		if (!cfg_iface_known(c, r->via)) {
@@ -540,8 +556,8 @@ connected_iface(uint32_t prefix, uint8_t len)
 
 /* A reload makes addresses and routes what the new file says: those the
  * running configuration set and the new one does not go (interfaces stay:
- * protocols and IGMP may hold them). Addresses (addrs) go before the new
- * ones are added, routes (!addrs) after. */
+ * protocols and IGMP may hold them). Addresses (addrs), then routes
+ * (!addrs), go before any new one is added. */
 static void
 config_drop_stale(const struct mcfwd_config *c, bool addrs)
 {
@@ -639,6 +655,12 @@ config_apply_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 	 * (MGM refuses a connected prefix two interfaces would claim; it was
 	 * added over the old one, whose delete then took the route away) */
 	config_drop_stale(c, true);
+	/* and routes it does not keep, before any address or route comes:
+	 * the table may be full of them (a rollback after a file that filled
+	 * it could not put the running file's address back, found by a
+	 * black-box test). A route that had taken a kept address's prefix
+	 * gives it back; a new address's prefix is free when it comes */
+	config_drop_stale(c, false);
 	for (uint32_t i = 0; i < c->n_ifaces; i++) {
 		const struct mcfwd_cfg_iface *f = &c->ifaces[i];
 		uint16_t id = app.dp.rx_map[f->port][f->vlan];
@@ -653,9 +675,6 @@ config_apply_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 		app.ifs[id].addr = f->addr;
 		app.ifs[id].plen = f->addr_len;
 	}
-	/* before the routes: dropping an address drops its connected route,
-	 * which a route statement may give again */
-	config_drop_stale(c, false);
 	for (uint32_t i = 0; i < c->n_routes; i++) {
 		const struct mcfwd_cfg_route *r = &c->routes[i];
 		uint32_t id;
