@@ -47,8 +47,8 @@ usage(const char *prog)
 	       "  --punt-per-flow N    packets of one unresolved (S,G) handed to control per 100 ms\n"
 	       "                       (held, then forwarded when the entry exists; default 4)\n"
 	       "  --mbufs N            mbuf pool size (default: from ports, queues, descriptors)\n"
-	       "  --max-mtu N          largest interface MTU, 68..%u (default %u): above that, mbufs\n"
-	       "                       grow to hold a frame of N IP bytes (jumbo frames)\n"
+	       "  --max-mtu N          largest interface MTU, 1500..%u (default %u): above the\n"
+	       "                       default, mbufs grow to hold a frame of N IP bytes (jumbo)\n"
 	       "  --rxd N / --txd N    descriptors per queue (default 1024)\n"
 	       "  --portmap P:L,...    poll port P on worker lcore L (ports without RSS)\n"
 	       "  --no-stats           do not print counters on exit\n"
@@ -216,7 +216,7 @@ parse_args(int argc, char **argv)
 			if (num("--mbufs", optarg, 1024, 1u << 28, &o->nb_mbufs)) return -EINVAL;
 			break;
 		case O_MAXMTU:
-			if (num("--max-mtu", optarg, 68, MCFWD_CFG_MTU_MAX, &o->max_mtu))
+			if (num("--max-mtu", optarg, RTE_ETHER_MTU, MCFWD_CFG_MTU_MAX, &o->max_mtu))
 				return -EINVAL;
 			break;
 		case O_RXD:
