@@ -20,6 +20,7 @@ import time
 from collections import Counter
 
 from scapy.all import Ether, Dot1Q, IP, UDP, Raw, wrpcap, rdpcap  # noqa: E402
+from scapy.layers.inet import IPOption_RR, IPOption_NOP, IPOption_EOL  # noqa: E402
 from scapy.contrib.igmp import IGMP  # noqa: E402
 from scapy.config import conf
 
@@ -44,9 +45,9 @@ def mac_of(grp):
     return "01:00:5e:%02x:%02x:%02x" % (o[1] & 0x7F, o[2], o[3])
 
 
-def pkt(src, grp, ttl=64, size=100, seq=0, vlan=None, proto=None, bad_csum=False):
+def pkt(src, grp, ttl=64, size=100, seq=0, vlan=None, proto=None, bad_csum=False, options=None):
     """An IPv4 multicast frame of `size` IP bytes carrying a sequence number."""
-    ip = IP(src=src, dst=grp, ttl=ttl, id=seq & 0xFFFF)
+    ip = IP(src=src, dst=grp, ttl=ttl, id=seq & 0xFFFF, options=options or [])
     if proto == "igmp":
         p = ip / IGMP(type=0x16, gaddr=grp)
     else:
@@ -70,7 +71,7 @@ def key(fr):
     raw_ip = bytes(ip)[: ip.len]
     hl = ip.ihl * 4
     ok = (sum(int.from_bytes(raw_ip[i:i + 2], "big") for i in range(0, hl, 2)) % 0xFFFF) == 0
-    return (ip.src, ip.dst, ip.ttl, vlan, raw_ip[hl:], ok, fr.dst)
+    return (ip.src, ip.dst, ip.ttl, vlan, raw_ip[hl:], ok, fr.dst, raw_ip[20:hl])
 
 
 class Run:
@@ -216,6 +217,11 @@ def scenario_forwarding():
     send(0, S1, G1, [], bad_csum=True)                # bad header checksum
     send(0, S1, "10.9.9.9", [])                       # unicast
     send(0, "127.0.0.1", G1, [])                      # loopback source (RFC 1812 5.3.7)
+    send(0, "240.0.0.1", G1, [])                      # class E source (the same)
+    # IP options: forwarded as they came (IHL 8: Record Route with room
+    # for two addresses, then NOPs and EOL), TTL and checksum updated
+    send(0, S1, G1, [(1, 0), (2, 0)], n=2,
+         options=[IPOption_RR(length=11, routers=["0.0.0.0", "0.0.0.0"]), IPOption_NOP(), IPOption_EOL()])
     send(3, S1, G1, [], n=2)                          # port 3 untagged is p3, wrong iif
     send(3, S1, G1, [], n=2, vlan=9)                  # VLAN 9 on port 3: no interface
 
@@ -248,7 +254,7 @@ quit
         check(st["wrong_if"] == 7, "fwd: wrong_if %d, expected 7" % st["wrong_if"])
         check(st["ttl_expired"] == 5, "fwd: ttl_expired %d" % st["ttl_expired"])
         check(st["ctrl_punted"] == 10, "fwd: ctrl_punted %d (IGMP + link-local)" % st["ctrl_punted"])
-        check(st["bad_hdr"] == 10, "fwd: bad_hdr %d (checksum, loopback source)" % st["bad_hdr"])
+        check(st["bad_hdr"] == 15, "fwd: bad_hdr %d (checksum, loopback and class E sources)" % st["bad_hdr"])
         check(st["not_mcast"] == 5, "fwd: not_mcast %d" % st["not_mcast"])
         check(st["no_iface"] == 2, "fwd: no_iface %d" % st["no_iface"])
         check(st["frag_needed"] == 10, "fwd: frag_needed %d" % st["frag_needed"])
@@ -262,7 +268,7 @@ quit
         if check(m is not None, "fwd: no MFE (S1,G1)"):
             check(m["iif"] == "p0", "fwd: (S1,G1) iif %s" % m["iif"])
             check(sorted(o["name"] for o in m["oifs"]) == ["p1", "p2"], "fwd: (S1,G1) oifs %s" % m["oifs"])
-            check(m["packets"] == 5 + 5 + 5 + 3, "fwd: (S1,G1) packets %d" % m["packets"])
+            check(m["packets"] == 5 + 5 + 5 + 3 + 2, "fwd: (S1,G1) packets %d" % m["packets"])
             check(m["wrong_if"] == 7, "fwd: (S1,G1) wrong-if %d" % m["wrong_if"])
         m = by.get((S3, G2))
         if check(m is not None, "fwd: no MFE (S3,G2)"):
