@@ -1352,7 +1352,8 @@ cmd_debug(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	if (wi >= app.n_workers) {
-		snprintf(err, errlen, "no worker %lu (workers: 0..%u)", wi, app.n_workers - 1);
+		/* what was typed ("-1"), not strtoul's wrapped value */
+		snprintf(err, errlen, "no worker %.24s (workers: 0..%u)", argv[1], app.n_workers - 1);
 		return -ENOENT;
 	}
 	if (cli_wait_cap_ms && ms > cli_wait_cap_ms)

@@ -1343,7 +1343,7 @@ BAD_CLI = [
     "interface release nosuch", "interface frob p0", "set link-down", "set link-down port",
     "set link-down port 77", "set link-up port abc", "clear", "clear all", "sleep", "sleep -5",
     "sleep 99999999", "start now", "stop please", "quit now", "reload it", "debug stall-worker",
-    "debug stall-worker 0 0", "debug stall-worker 0 999999", "set punt-rate", "set punt-rate 0",
+    "debug stall-worker 0 0", "debug stall-worker 0 999999", "debug stall-worker -1 10", "set punt-rate", "set punt-rate 0",
     "set punt-rate x", "set punt-rate -5", "set punt-rate 100000001", "set punt-rate 5 6",
     "set punt-rate 99999999999999999999999", "help me" if False else "show version 2",
     "mroute add from p0 group 232.1.1.1 to " + " ".join("x%d" % i for i in range(1200)),
@@ -1404,6 +1404,8 @@ def scenario_bad_cli():
     # messages say what was typed and what is wrong first (found by audit:
     # the clamped 18446744073709551615, a 250-character usage alone, "a
     # parameter is out of range", "'json count' is not SOURCE GROUP")
+    check(re.search(r"error: no worker -1 \(workers: 0\.\.0\)$", r.out, re.M) is not None,
+          "badcli: debug stall-worker -1 does not report the value typed")
     check(re.search(r"error: punt rate 99999999999999999999999 out of range 1\.\.100000000$", r.out, re.M)
           is not None, "badcli: set punt-rate does not report the value typed")
     check(re.search(r"error: igmp enable: robustness 8 out of range 1\.\.7$", r.out, re.M) is not None,
