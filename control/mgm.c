@@ -1173,8 +1173,9 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 {
 	/* a source is a unicast address: 0 is the (*,G) key, and the
 	 * dataplane never punts a multicast or broadcast one */
-	if (m == NULL || (grp >> 28) != 0xe || !mcfwd_ipv4_src_ok(src))
-		return -EINVAL;
+	if (m == NULL || (grp >> 28) != 0xe || !mcfwd_ipv4_src_ok(src) ||
+	    rx_ifindex >= mfc_table(m->cache)->max_ifaces)
+		return -EINVAL; /* (an ifindex past the cache's was taken: found by review) */
 	struct mfe *old = hmap_get(&m->mfes, mkey(src, grp));
 	if (old != NULL && mfe_live(old))
 		return -EEXIST;
@@ -1890,6 +1891,11 @@ mgm_protocol_shutdown(struct mgm *m, mgm_handle_t h)
 	struct client *c = client_of(m, h, &ci);
 	if (c == NULL)
 		return -EINVAL;
+	/* from a callback: refused before anything is released (it released
+	 * every interface, then the deregister said -EBUSY and left the
+	 * client registered with nothing: found by review) */
+	if (m->in_cb)
+		return -EBUSY;
 	/* release each owned interface (the seed's first row), then
 	 * deregister (its second row). Each release is its own IGMP-bracketed
 	 * bulk purge, hidden at once; the grace period they need is waited

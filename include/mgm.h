@@ -11,8 +11,9 @@
  * are ignored. From inside a callback a client may call MGM again, except:
  * - from ENABLE_IGMP, mgm_membership_add/_delete return -EDEADLK: IGMP must
  *   re-add its memberships after the callback returned;
- * - from any callback, mgm_protocol_deregister and mgm_interface_release of
- *   the interface being changed return -EBUSY.
+ * - from any callback, mgm_protocol_deregister, mgm_protocol_shutdown and
+ *   mgm_interface_release of the interface being changed return -EBUSY
+ *   (nothing changed).
  *
  * Interfaces are (ifindex, next hop): ifindex is the forwarding cache's
  * logical interface id, next hop tells neighbours apart on

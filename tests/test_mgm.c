@@ -797,7 +797,7 @@ test_shutdown_without_igmp(void **state)
  * cache still forwards on the interface, during ENABLE_IGMP it no longer
  * does. */
 static struct fx *br_fx;
-static int br_add, br_del, br_rel, br_take, br_del_en;
+static int br_add, br_del, br_rel, br_take, br_del_en, br_shut;
 static const char *br_oifs_dis, *br_oifs_en;
 static char br_buf[2][64];
 
@@ -809,6 +809,9 @@ bracket_disable(struct mock *k, struct mgm_if ifc)
 	br_del = mgm_membership_delete(f->m, k->h, 0, 0, G1, ALL, ifc.ifindex, 0, MGM_JOIN_STATE);
 	br_rel = mgm_interface_release(f->m, f->p.h, ifc.ifindex, 0);
 	br_take = mgm_interface_take(f->m, f->q.h, ifc.ifindex, 0);
+	/* a shutdown from a callback: refused before it releases anything
+	 * (it released all, then failed to deregister: found by review) */
+	br_shut = mgm_protocol_shutdown(f->m, f->r.h);
 	snprintf(br_buf[0], sizeof(br_buf[0]), "%s", oifs_of(f, S1, G1));
 	br_oifs_dis = br_buf[0];
 }
@@ -836,7 +839,7 @@ test_release_bracket_reentry(void **state)
 	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
 	assert_string_equal(oifs_of(f, S1, G1), " 2 3");
 	br_fx = f;
-	br_add = br_del = br_rel = br_take = br_del_en = 1;
+	br_add = br_del = br_rel = br_take = br_del_en = br_shut = 1;
 	disable_hook = bracket_disable;
 	enable_hook = bracket_enable;
 	assert_int_equal(mgm_interface_release(f->m, f->p.h, 2, 0), 0);
@@ -847,6 +850,9 @@ test_release_bracket_reentry(void **state)
 	assert_int_equal(br_rel, -EBUSY);
 	assert_int_equal(br_take, -EBUSY);
 	assert_int_equal(br_del_en, -EDEADLK);
+	assert_int_equal(br_shut, -EBUSY);
+	uint32_t proto, comp;
+	assert_int_equal(mgm_interface_owner(f->m, 3, 0, &proto, &comp), 0); /* R still owns 3 */
 	assert_string_equal(br_oifs_dis, " 2 3");
 	assert_string_equal(br_oifs_en, " 3");
 	/* and afterwards all of them work: IGMP re-adds, P takes it again */
@@ -1008,6 +1014,10 @@ test_misuse(void **state)
 	assert_int_equal(mgm_mfe_create(f->m, 0, G1, 1, NULL, 0), -EINVAL);
 	assert_int_equal(mgm_mfe_create(f->m, 0xe0010101u, G1, 1, NULL, 0), -EINVAL);
 	assert_int_equal(mgm_mfe_create(f->m, 0xffffffffu, G1, 1, NULL, 0), -EINVAL);
+	/* an arrival interface past the cache's (70000 was taken, its entry
+	 * without an iif: found by review) */
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, mfc_table(f->c)->max_ifaces, NULL, 0), -EINVAL);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 70000, NULL, 0), -EINVAL);
 	assert_int_equal(mgm_mfe_count(f->m), 0);
 	assert_int_equal(mgm_route_delete(f->m, 0x0c000000u, 8), -ENOENT);
 	/* the same prefix again replaces its interface */
