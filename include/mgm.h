@@ -41,7 +41,10 @@ typedef uint64_t mgm_handle_t;
 
 /** Membership flags. */
 #define MGM_JOIN_STATE    0x1 /**< membership: updates every matching MFE */
-#define MGM_FORWARD_STATE 0x2 /**< add the interface to the existing (S,G) MFE only */
+/** the interface in that one (S,G) MFE's OIF list (never a (*,G)'s MFEs);
+ * kept as a state of the key: it holds for the MFE there is and for one
+ * made later, until deleted */
+#define MGM_FORWARD_STATE 0x2
 
 struct mgm_if {
 	uint32_t ifindex;

@@ -620,6 +620,11 @@ test_memberships_update_mfes(void **state)
 	assert_int_equal(mgm_membership_add(f->m, f->r.h, S1, ALL, G1, ALL, 6, 0, MGM_FORWARD_STATE), 0);
 	assert_string_equal(oifs_of(f, S1, G1), " 2 3 4 5 6");
 	assert_string_equal(oifs_of(f, S2, G1), " 2 3 5");
+	/* a state of the key: it holds for an MFE made later too (mgm.h) */
+	const uint32_t S3 = 0x0a000003u;
+	assert_int_equal(mgm_membership_add(f->m, f->r.h, S3, ALL, G1, ALL, 6, 0, MGM_FORWARD_STATE), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S3, G1, 1, NULL, 0), 0);
+	assert_string_equal(oifs_of(f, S3, G1), " 2 3 5 6");
 	/* leaves: an OIF goes only when no contributor is left */
 	assert_int_equal(mgm_membership_delete(f->m, f->r.h, 0, 0, G1, ALL, 5, 0, MGM_JOIN_STATE), 0);
 	assert_string_equal(oifs_of(f, S1, G1), " 2 3 4 6");
