@@ -814,6 +814,22 @@ rpf_owner(struct mgm *m, uint32_t src, struct mgm_if *ifc)
 	return if_owner(m, r->ifc);
 }
 
+/* The owner of the way back to src for an (S,G) alert: the route's, or,
+ * with no route and MGM_F_RPF_RX_FALLBACK, that of the live MFE's incoming
+ * interface (the arrival interface that answered RPF at its creation:
+ * the alerts missed it, found by review). */
+static int
+upstream_owner(struct mgm *m, uint32_t src, uint32_t grp)
+{
+	int up = rpf_owner(m, src, NULL);
+	if (up == NO_CLIENT && (m->flags & MGM_F_RPF_RX_FALLBACK)) {
+		const struct mfe *f = hmap_get(&m->mfes, mkey(src, grp));
+		if (f != NULL && mfe_live(f))
+			up = if_owner(m, f->iif);
+	}
+	return up;
+}
+
 /* ci: the client as the rules count it (alert_client()); self: the one
  * that called (IGMP for its own join on an owned interface), never told
  * of its own change either. */
@@ -834,7 +850,7 @@ join_alerts(struct mgm *m, int ci, int self, uint32_t src, uint32_t grp, uint64_
 		} else if (k == 1)
 			targets = before;
 	} else if (before == 0) {
-		int up = rpf_owner(m, src, NULL);
+		int up = upstream_owner(m, src, grp);
 		if (up != NO_CLIENT && up != ci)
 			targets = 1ull << up;
 	}
@@ -862,7 +878,7 @@ prune_alerts(struct mgm *m, int ci, int self, uint32_t src, uint32_t grp, struct
 				if (m->cl[i].used && i != ci)
 					targets |= 1ull << i;
 	} else if (after == 0) {
-		int up = rpf_owner(m, src, NULL);
+		int up = upstream_owner(m, src, grp);
 		if (up != NO_CLIENT && up != ci)
 			targets = 1ull << up;
 	}

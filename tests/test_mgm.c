@@ -177,6 +177,8 @@ struct fx {
 	struct mock p, q, r, igmp;
 };
 
+static uint32_t fx_flags; /* mgm_params.flags of the next fixture */
+
 static int
 setup(void **state)
 {
@@ -186,7 +188,7 @@ setup(void **state)
 	struct mfc_params cp = { .max_entries = 4096, .n_lcores = 1 };
 	snprintf(name, sizeof(name), "mgm%d", seq++);
 	f->c = mfc_create(&cp);
-	struct mgm_params mp = { .cache = f->c, .now = test_now, .name = name };
+	struct mgm_params mp = { .cache = f->c, .now = test_now, .name = name, .flags = fx_flags };
 	f->m = mgm_create(&mp);
 	if (f->c == NULL || f->m == NULL)
 		return -1;
@@ -203,6 +205,17 @@ setup(void **state)
 	log_clear();
 	*state = f;
 	return 0;
+}
+
+/* The application's MGM: with no route towards S, the arrival
+ * interface's owner answers RPF (MGM_F_RPF_RX_FALLBACK). */
+static int
+setup_rx_fallback(void **state)
+{
+	fx_flags = MGM_F_RPF_RX_FALLBACK;
+	int rc = setup(state);
+	fx_flags = 0;
+	return rc;
 }
 
 static int
@@ -864,6 +877,34 @@ test_release_bracket_reentry(void **state)
 	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G1, ALL, 2, 0, MGM_JOIN_STATE), 0);
 	assert_string_equal(oifs_of(f, S1, G1), " 2 3");
 	assert_int_equal(mgm_interface_take(f->m, f->p.h, 2, 0), 0);
+}
+
+/* With no route and the RX fallback, the (S,G) rules' "owner of the iif
+ * towards S" is the owner of the MFE's incoming interface (the one that
+ * answered RPF): the first client's join and the last one's leave reach
+ * it with member_update/member_delete set (they reached nobody: found by
+ * review), besides the OIF list's own alerts. */
+static void
+test_alerts_rx_fallback(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 1, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 3, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	struct mgm_mfe x;
+	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &x, NULL, NULL), 0);
+	assert_int_equal(x.iif.ifindex, 1);
+	log_clear();
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, S1, ALL, G1, ALL, 3, 0, MGM_JOIN_STATE), 0);
+	assert_string_equal(oifs_of(f, S1, G1), " 3");
+	assert_non_null(strstr(logbuf, "P JOIN_ALERT a000001/ffffffff e8010101/ffffffff update=1"));
+	log_clear();
+	assert_int_equal(mgm_membership_delete(f->m, f->q.h, S1, ALL, G1, ALL, 3, 0, MGM_JOIN_STATE), 0);
+	assert_non_null(strstr(logbuf, "P PRUNE_ALERT a000001/ffffffff e8010101/ffffffff if=3 delete=1"));
+	/* another (S,G) with no MFE: nobody to tell */
+	log_clear();
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, S2, ALL, G1, ALL, 3, 0, MGM_JOIN_STATE), 0);
+	assert_null(strstr(logbuf, "JOIN_ALERT"));
 }
 
 /* A PRUNE_ALERT may set an MFE's timeout to 0: no ageing (the spec's
@@ -2151,6 +2192,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rpf_moves_iif, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_bracket_reentry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_alert_timeout_zero, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alerts_rx_fallback, setup_rx_fallback, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout_never, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_purges_iif_records_of_every_next_hop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_igmp_release_tells_owner_local_leave, setup, teardown),
