@@ -550,11 +550,14 @@ igmp_as_owner(const struct mgm *m, uint64_t c, int owner)
 	return (c & ~g) | (1ull << owner);
 }
 
-/* The clients of mb as the alert rules count them (alert_client()). */
+/* The clients of mb as the alert rules count them (alert_client()): the
+ * joined ones. A FORWARD_STATE alone raises no JOIN_ALERT, so it is no
+ * member to them either (it was: a join after it raised none, its delete
+ * a PRUNE_ALERT nobody had a join for; found by a review). */
 static uint64_t
 mb_alert_clients(struct mgm *m, const struct member *mb)
 {
-	uint64_t c = mb_clients(mb);
+	uint64_t c = mb->join;
 	if (!(c & m->igmp_mask))
 		return c;
 	struct ifown *o = ifown_get(m, mb->ifc);
@@ -567,7 +570,7 @@ sgm_clients(struct mgm *m, const struct sgm *s)
 {
 	uint64_t c = 0;
 	for (uint32_t i = 0; s && i < s->n; i++)
-		c |= mb_clients(&s->v[i]);
+		c |= s->v[i].join;
 	if (!(c & m->igmp_mask))
 		return c; /* no IGMP state in the key: nothing to count as an owner's */
 	c = 0;
@@ -1034,11 +1037,13 @@ mgm_membership_delete(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smas
 	if (mb == NULL || !(mb_flags_of(mb, ci) & flags))
 		return -ENOENT;
 	uint32_t old_flags = mb_flags(mb);
+	bool had_join = (mb->join >> ci) & 1;
 	if (flags & MGM_JOIN_STATE)
 		mb->join &= ~(1ull << ci);
 	if (flags & MGM_FORWARD_STATE)
 		mb->fwd &= ~(1ull << ci);
 	bool left = !((mb_clients(mb) >> ci) & 1); /* the client has no state there now */
+	bool unjoined = had_join && !((mb->join >> ci) & 1);
 	int ac = alert_client(m, ci, ifc);
 	bool gone = mb_clients(mb) == 0;
 	bool changed = gone || mb_flags(mb) != old_flags;
@@ -1058,11 +1063,11 @@ mgm_membership_delete(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smas
 	 * both are looked up again */
 	if (changed)
 		mfes_update(m, src, grp, ac);
-	if (left && !holds(m, ci, src, grp, ifc, MGM_JOIN_STATE | MGM_FORWARD_STATE)) {
-		if (is_igmp(m, ci))
-			local_notify(m, ci, src, grp, ifc, false);
+	if (left && is_igmp(m, ci) && !holds(m, ci, src, grp, ifc, MGM_JOIN_STATE | MGM_FORWARD_STATE))
+		local_notify(m, ci, src, grp, ifc, false);
+	/* the mirror of add's JOIN_ALERT: for the join going */
+	if (unjoined && !holds(m, ci, src, grp, ifc, MGM_JOIN_STATE))
 		prune_alerts(m, ac, ci, src, grp, ifc, after);
-	}
 	return 0;
 }
 
@@ -1544,7 +1549,7 @@ members_drop_if(struct mgm *m, struct mgm_if ifc, struct ifown *o, uint64_t whic
 	HMAP_FOREACH(&m->sgms, x) {
 		struct sgm *s = x->val;
 		uint32_t src = s->src, grp = s->grp;
-		uint64_t lost = 0;
+		uint64_t lost = 0, lost_join = 0;
 		for (uint32_t i = 0; i < s->n;) {
 			struct member *mb = &s->v[i];
 			if (!if_eq(mb->ifc, ifc) || !(mb_clients(mb) & which)) {
@@ -1552,6 +1557,7 @@ members_drop_if(struct mgm *m, struct mgm_if ifc, struct ifown *o, uint64_t whic
 				continue;
 			}
 			lost |= mb_clients(mb) & which;
+			lost_join |= mb->join & which;
 			mb->join &= ~which;
 			mb->fwd &= ~which;
 			if (mb_clients(mb) != 0) {
@@ -1579,7 +1585,8 @@ members_drop_if(struct mgm *m, struct mgm_if ifc, struct ifown *o, uint64_t whic
 			cap = nc;
 		}
 		/* IGMP's state there was the routing owner's for the alerts */
-		d[(*n)++] = (struct dropped){ src, grp, lost, igmp_as_owner(m, lost, owner_was), after };
+		d[(*n)++] = (struct dropped){ src, grp, lost, igmp_as_owner(m, lost_join, owner_was),
+					      after };
 	}
 	return d;
 }

@@ -907,6 +907,38 @@ test_alerts_rx_fallback(void **state)
 	assert_null(strstr(logbuf, "JOIN_ALERT"));
 }
 
+/* A FORWARD_STATE alone is no join to the alert rules: a join after it
+ * raises the first-client JOIN_ALERT and its delete the PRUNE_ALERT, the
+ * forward state's own add and delete raise neither, and a (*,G) FORWARD
+ * state does not make the first real join a second one (each was counted
+ * as a member: found by a review). */
+static void
+test_forward_state_not_a_join(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 1, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 3, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->r.h, 4, 0), 0);
+	assert_int_equal(mgm_route_add(f->m, 0x0a000000u, 8, 1, 0), 0);
+	log_clear();
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, S1, ALL, G1, ALL, 3, 0, MGM_FORWARD_STATE), 0);
+	assert_null(strstr(logbuf, "JOIN_ALERT"));
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, S1, ALL, G1, ALL, 3, 0, MGM_JOIN_STATE), 0);
+	expect_log("P JOIN_ALERT a000001/ffffffff e8010101/ffffffff update=1\n");
+	assert_int_equal(mgm_membership_delete(f->m, f->q.h, S1, ALL, G1, ALL, 3, 0, MGM_JOIN_STATE), 0);
+	assert_non_null(strstr(logbuf, "P PRUNE_ALERT a000001/ffffffff e8010101/ffffffff if=3 delete=1"));
+	log_clear();
+	assert_int_equal(mgm_membership_delete(f->m, f->q.h, S1, ALL, G1, ALL, 3, 0, MGM_FORWARD_STATE), 0);
+	assert_null(strstr(logbuf, "PRUNE_ALERT"));
+	/* (*,G2): Q forwards only; R's join is the first: all others told */
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G2, ALL, 3, 0, MGM_FORWARD_STATE), 0);
+	log_clear();
+	assert_int_equal(mgm_membership_add(f->m, f->r.h, 0, 0, G2, ALL, 4, 0, MGM_JOIN_STATE), 0);
+	assert_non_null(strstr(logbuf, "P JOIN_ALERT 0/0 e8010102/ffffffff update=1"));
+	assert_non_null(strstr(logbuf, "IGMP JOIN_ALERT 0/0 e8010102/ffffffff update=1"));
+	assert_non_null(strstr(logbuf, "Q JOIN_ALERT 0/0 e8010102/ffffffff update=1"));
+}
+
 /* A PRUNE_ALERT may set an MFE's timeout to 0: no ageing (the spec's
  * "0 means no ageing"). */
 static void
@@ -2193,6 +2225,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_release_bracket_reentry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_alert_timeout_zero, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alerts_rx_fallback, setup_rx_fallback, teardown),
+		cmocka_unit_test_setup_teardown(test_forward_state_not_a_join, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout_never, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_purges_iif_records_of_every_next_hop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_igmp_release_tells_owner_local_leave, setup, teardown),
