@@ -117,6 +117,7 @@ struct mfe {
 	uint64_t created, last_active, last_pkts, last_wrong_if;
 	uint64_t id;        /* creation serial (struct mgm_mfe id) */
 	bool negative;
+	bool rx_iif;        /* no route: its iif is the first packet's arrival one */
 	bool short_to;      /* timeout_s is the no-OIF one it was created with */
 	bool risk;          /* listed by mfes_at_risk() */
 	struct mgm_if *veto;
@@ -1220,6 +1221,7 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 		/* no route towards S: the arrival interface's owner answers RPF */
 		f->iif = (struct mgm_if){ rx_ifindex, 0 };
 		up = if_owner(m, f->iif);
+		f->rx_iif = true;
 	}
 	/* no route, or no routing protocol answers for the way back to S */
 	f->negative = up == NO_CLIENT || is_igmp(m, up);
@@ -1285,6 +1287,8 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 	return 0;
 }
 
+static void mfe_delete(struct mgm *m, struct mfe *f);
+
 int
 mgm_wrong_if(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 	     const void *hdr, size_t hdr_len)
@@ -1300,6 +1304,17 @@ mgm_wrong_if(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 	f->last_wrong_if = now ? now : 1;
 	struct mgm_if ifc = { rx_ifindex, 0 };
 	int ow = if_owner(m, ifc);
+	if (f->negative && f->rx_iif && ow != NO_CLIENT && !is_igmp(m, ow) &&
+	    !if_eq(f->iif, ifc) && rpf_owner(m, src, NULL) == NO_CLIENT) {
+		/* nobody answered for the interface the first packet came on
+		 * (no route, no owner there), and this one has an owner: the
+		 * MFE is made again from here (a stray packet on an unowned
+		 * interface kept a configured flow dropped, found by a
+		 * black-box test) */
+		mfe_delete(m, f);
+		int rc = mgm_mfe_create(m, src, grp, rx_ifindex, hdr, hdr_len);
+		return rc < 0 ? rc : 0;
+	}
 	if (ow == NO_CLIENT || m->cl[ow].cb.wrong_if == NULL)
 		return 0;
 	CB_CALL(m, m->cl[ow].cb.wrong_if(m->cl[ow].ctx, src, grp, ifc, hdr, hdr_len));

@@ -472,6 +472,23 @@ fwd_one_send(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_
 	tx_enqueue(w, ifc->port, m, e->ocidx);
 }
 
+/* m hit e on ifid, not its incoming interface: counted, and handed to
+ * control (rate-limited) unless reinjected. */
+static inline void
+wrong_if(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mfc_entry *e,
+	 struct mfc_ctr *ec, uint16_t ifid, uint64_t now, bool reinj)
+{
+	ec->wrong_if++;
+	w->st.wrong_if++;
+	/* the key with the top bit of the source flipped: its own slots */
+	if (!reinj && punt_allowed(w, e->key ^ 0x80000000ull ^ ((uint64_t)ifid << 16), now)) {
+		if (punt(w, m, ifid, MCFWD_PUNT_WRONG_IF))
+			w->st.wrong_if_punted++;
+	} else {
+		rte_pktmbuf_free(m);
+	}
+}
+
 /* A packet that hit entry e, arrived on ifid. Inlined into forward_rest()
  * (gcc kept it out of line: a call, and its arguments and the loop's state
  * through the stack, per packet): measured +5-10% at fan-out 1 and 4.
@@ -488,6 +505,16 @@ forward(struct mcfwd_worker *w, const struct fwd_view v, struct rte_mbuf *m,
 		if (unlikely(pi->ttl <= 1)) {
 			w->st.ttl_expired++; /* dropped whatever the entry */
 			rte_pktmbuf_free(m);
+			return;
+		}
+		/* on another (live) interface than the one it was made for: a
+		 * wrong-interface event, for control to hear of (with no route,
+		 * a first packet on an interface nobody owns made it; one on
+		 * the owned interface is made again from there, MGM's
+		 * mgm_wrong_if(): it stayed dropped as negative, found by a
+		 * black-box test) */
+		if (e->iif != ifid && e->iif != MFC_IFID_NONE && !(v.ist[ifid] & 1)) {
+			wrong_if(w, m, e, ec, ifid, now, reinj);
 			return;
 		}
 		ec->discards++;
@@ -519,16 +546,7 @@ forward(struct mcfwd_worker *w, const struct fwd_view v, struct rte_mbuf *m,
 			rte_pktmbuf_free(m);
 			return;
 		}
-		ec->wrong_if++;
-		w->st.wrong_if++;
-		/* the key with the top bit of the source flipped: its own slots */
-		if (!reinj &&
-		    punt_allowed(w, e->key ^ 0x80000000ull ^ ((uint64_t)ifid << 16), now)) {
-			if (punt(w, m, ifid, MCFWD_PUNT_WRONG_IF))
-				w->st.wrong_if_punted++;
-		} else {
-			rte_pktmbuf_free(m);
-		}
+		wrong_if(w, m, e, ec, ifid, now, reinj);
 		return;
 	}
 	if (unlikely(pi->ttl <= 1)) {

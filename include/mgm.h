@@ -233,7 +233,11 @@ int mgm_interface_address(struct mgm *m, uint32_t ifindex, uint32_t *addr, uint8
 int mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 		   const void *hdr, size_t hdr_len);
 /** A packet arrived on the wrong interface: WRONG_IF to the owner of that
- * interface, at most once a second per MFE. @return 1 if called, 0, -ENOENT. */
+ * interface, at most once a second per MFE. Except for a negative MFE made
+ * by MGM_F_RPF_RX_FALLBACK on an interface nobody owned (or IGMP only):
+ * when this interface has a routing owner and still no route goes towards
+ * S, the MFE is made again from it (its owner answers RPF).
+ * @return 1 if called, 0, -ENOENT (or mgm_mfe_create()'s error). */
 int mgm_wrong_if(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 		 const void *hdr, size_t hdr_len);
 /** Delete MFEs idle longer than their timeout (0: never). @return deleted. */

@@ -905,6 +905,24 @@ test_alerts_rx_fallback(void **state)
 	log_clear();
 	assert_int_equal(mgm_membership_add(f->m, f->q.h, S2, ALL, G1, ALL, 3, 0, MGM_JOIN_STATE), 0);
 	assert_null(strstr(logbuf, "JOIN_ALERT"));
+	/* its first packet on 2, which nobody owns: negative, iif 2; one on
+	 * P's interface 1 then (a wrong-interface event) makes it again from
+	 * there (it stayed negative until it aged: found by a black-box test) */
+	assert_int_equal(mgm_mfe_create(f->m, S2, G1, 2, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_get(f->m, S2, G1, &x, NULL, NULL), 0);
+	assert_int_equal(x.iif.ifindex, 2);
+	assert_true(x.negative);
+	assert_int_equal(mgm_wrong_if(f->m, S2, G1, 1, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_get(f->m, S2, G1, &x, NULL, NULL), 0);
+	assert_int_equal(x.iif.ifindex, 1);
+	assert_false(x.negative);
+	assert_string_equal(oifs_of(f, S2, G1), " 3");
+	/* a positive one stays: WRONG_IF to the arrival interface's owner */
+	log_clear();
+	assert_int_equal(mgm_wrong_if(f->m, S2, G1, 3, NULL, 0), 1);
+	assert_int_equal(mgm_mfe_get(f->m, S2, G1, &x, NULL, NULL), 0);
+	assert_int_equal(x.iif.ifindex, 1);
+	assert_non_null(strstr(logbuf, "Q WRONG_IF"));
 }
 
 /* A FORWARD_STATE alone is no join to the alert rules: a join after it

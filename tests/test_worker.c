@@ -640,6 +640,19 @@ t_rpf_negative_noif(void **state)
 	assert_int_equal(sent(2, m, 4), 0);
 	assert_int_equal(w->st.no_oif, 1);
 	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
+	/* the negative entry (made for interface 0) hit on interface 1: a
+	 * wrong-interface event for control (MGM may make it again from
+	 * there), not a negative drop */
+	stats_zero();
+	run1(frame(1, 0, S2, G1, 64, 100, 17));
+	assert_int_equal(w->st.wrong_if, 1);
+	assert_int_equal(w->st.wrong_if_punted, 1);
+	assert_int_equal(w->st.negative, 0);
+	assert_int_equal(rte_ring_dequeue(punt, (void **)&m[0]), 0);
+	assert_int_equal(mcfwd_meta(m[0])->reason, MCFWD_PUNT_WRONG_IF);
+	assert_int_equal(mcfwd_meta(m[0])->ifid, 1);
+	rte_pktmbuf_free(m[0]);
+	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
 	del(S1, G1);
 	del(S2, G1);
 }

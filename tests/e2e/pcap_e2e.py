@@ -2078,7 +2078,31 @@ quit
     r.cleanup()
 
 
+def scenario_stray_unowned():
+    """One packet of a flow on an interface no protocol owns, then the flow
+    on its configured one: the first made a negative MFE for the unowned
+    interface, and every later packet was dropped as negative until it aged
+    and whichever came first decided again (found by a black-box test). Now
+    a packet on the owned interface is a wrong-interface event, and MGM
+    makes the entry again from there."""
+    print("stray packet on an unowned interface first: the flow still forwards")
+    cfg = ("iface p0 port 0\niface p1 port 1\niface a port 0 vlan 7\niface b port 0 vlan 8\n"
+           "mroute from a group %s to p1\n" % G1)
+    inp = {0: [pkt(S1, G1, seq=0, vlan=8)] + [pkt(S1, G1, seq=i, vlan=7) for i in range(1, 32)]}
+    cmds = "sleep 1500\nstop\nshow ip mroute %s %s json\nshow stats json\nquit\n" % (S1, G1)
+    r = Run("stray", nports=2, config=cfg, cmds=cmds, inputs=inp, infinite=True).run()
+    check(r.rc == 0, "stray: exit status %s" % r.rc)
+    j = r.json_after("show ip mroute %s %s json" % (S1, G1))
+    o = {x["name"]: x["out_packets"] for x in (j or {}).get("oif_stats", [])}
+    check(j is not None and not j.get("negative") and j.get("iif") == "a" and o.get("p1", 0) > 1000,
+          "stray: the flow on 'a' is not forwarded: %s\n%s" % (j, r.out[-1500:]))
+    st = r.json_after("show stats json") or {}
+    check(st.get("wrong_if", 0) > 0, "stray: no wrong-if packets counted (those on 'b'): %s" % st)
+    r.cleanup()
+
+
 SCENARIOS = {
+    "stray_unowned": scenario_stray_unowned,
     "detach": scenario_detach,
     "attach": scenario_attach,
     "reload": scenario_reload,
