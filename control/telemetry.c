@@ -168,13 +168,9 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	uint64_t missed = __atomic_load_n(&app.ctl_rx[MCFWD_PUNT_MISS], __ATOMIC_ACQUIRE);
 	uint64_t held = missed > gone ? missed - gone : 0;
 	pthread_mutex_unlock(&app.stats_lock);
-	/* the fates against the packets since `clear counters`, as show stats json */
-	struct mcfwd_wstats dt = t;
-	uint64_t *dw = (uint64_t *)&dt;
-	const uint64_t *bw = (const uint64_t *)&b;
-	for (size_t k = 0; k < sizeof(dt) / sizeof(uint64_t); k++)
-		dw[k] -= bw[k];
-	int64_t gap = mcfwd_worker_stats_check(&dt);
+	/* the fates against the packets, over the cumulative counts, as show
+	 * stats json (a clear under traffic takes baselines mid-burst) */
+	int64_t gap = mcfwd_worker_stats_check(&t);
 	rte_tel_data_start_dict(d);
 	/* a counter below its baseline (a worker's count that a failed TX
 	 * took back) shows 0, never a wrapped 1.8e19 */
