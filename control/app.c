@@ -513,15 +513,20 @@ config_check_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 	 * an id would leave those made before it (interfaces stay), found by
 	 * a black-box test */
 	uint32_t need = 0, free_ids = 0;
-	for (uint32_t i = 0; i < c->n_ifaces; i++)
-		need += c->ifaces[i].vlan != 0 &&
-			app.dp.rx_map[c->ifaces[i].port][c->ifaces[i].vlan] == MFC_IFID_NONE;
 	for (uint32_t id = MCFWD_MAX_PORTS; id < APP_MAX_IFACES; id++)
 		free_ids += !app.ifs[id].used;
-	if (need > free_ids) {
-		snprintf(err, errlen, "%s: %u new VLAN interfaces, room for %u more (%u in all; "
-			 "interfaces stay after a reload, and no file removes them)",
-			 c->n_ifaces ? c->ifaces[0].loc.file : "config", need, free_ids,
+	for (uint32_t i = 0; i < c->n_ifaces; i++) {
+		const struct mcfwd_cfg_iface *f = &c->ifaces[i];
+		if (f->vlan == 0 || app.dp.rx_map[f->port][f->vlan] != MFC_IFID_NONE ||
+		    ++need <= free_ids)
+			continue;
+		uint32_t total = need;
+		for (uint32_t j = i + 1; j < c->n_ifaces; j++)
+			total += c->ifaces[j].vlan != 0 &&
+				 app.dp.rx_map[c->ifaces[j].port][c->ifaces[j].vlan] == MFC_IFID_NONE;
+		snprintf(err, errlen, "%s:%u: interface '%s': %u new VLAN interfaces, room for %u "
+			 "more (%u in all; interfaces stay after a reload, and no file removes them)",
+			 f->loc.file, f->loc.line, f->name, total, free_ids,
 			 APP_MAX_IFACES - MCFWD_MAX_PORTS);
 		return -ENOSPC;
 	}

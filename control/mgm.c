@@ -632,6 +632,8 @@ union_oifs(struct mgm *m, uint32_t src, uint32_t grp, struct mgm_if iif,
 }
 
 /* Publish f's current OIF list to the cache (replace). */
+static bool mfe_unanswered(struct mgm *m, const struct mfe *f);
+
 static int
 mfe_publish(struct mgm *m, struct mfe *f, bool create)
 {
@@ -650,6 +652,9 @@ mfe_publish(struct mgm *m, struct mfe *f, bool create)
 	}
 	struct mfc_spec sp = {
 		.iif = f->iif.ifindex < MFC_IFACES_MAX ? (uint16_t)f->iif.ifindex : MFC_IFID_NONE,
+		/* the worker hands control only the wrong-interface packets
+		 * of these (mgm_wrong_if() can act on nothing else) */
+		.flags = mfe_unanswered(m, f) ? MFC_F_RX_IIF : 0,
 		.n_oifs = (uint16_t)k, .oifs = co };
 	return create ? mfc_add(m->cache, f->src, f->grp, &sp)
 		      : mfc_replace(m->cache, f->src, f->grp, &sp);
@@ -1264,6 +1269,9 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 		/* a callback may have released the way back (the RPF one may
 		 * also have moved the iif): no owner now, no forwarding. Looked
 		 * up only then (a lookup per creation cost ~3% of the rate) */
+		/* an iif the RPF callback chose is no arrival one (else a
+		 * negative result would be made again on each wrong-if) */
+		f->rx_iif &= if_eq(f->iif, iif0);
 		if (m->n_releases != rel0 || !if_eq(f->iif, iif0)) {
 			int now_up = if_owner(m, f->iif);
 			f->negative = now_up == NO_CLIENT || is_igmp(m, now_up);
@@ -1289,6 +1297,17 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 
 static void mfe_delete(struct mgm *m, struct mfe *f);
 
+/* A negative MFE whose iif is the first packet's arrival interface, which
+ * no routing protocol owns: nobody answered RPF for it. */
+static bool
+mfe_unanswered(struct mgm *m, const struct mfe *f)
+{
+	if (!f->negative || !f->rx_iif)
+		return false;
+	int up = if_owner(m, f->iif);
+	return up == NO_CLIENT || is_igmp(m, up);
+}
+
 int
 mgm_wrong_if(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 	     const void *hdr, size_t hdr_len)
@@ -1298,14 +1317,12 @@ mgm_wrong_if(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 	struct mfe *f = mfe_lookup(m, src, grp);
 	if (f == NULL)
 		return -ENOENT;
-	uint64_t now = m->now(m->now_arg);
-	if (f->last_wrong_if != 0 && now - f->last_wrong_if < 1)
-		return 0; /* rate limit: one a second per MFE */
-	f->last_wrong_if = now ? now : 1;
 	struct mgm_if ifc = { rx_ifindex, 0 };
 	int ow = if_owner(m, ifc);
-	if (f->negative && f->rx_iif && ow != NO_CLIENT && !is_igmp(m, ow) &&
-	    !if_eq(f->iif, ifc) && rpf_owner(m, src, NULL) == NO_CLIENT) {
+	/* before the rate limit: another unowned interface's event must not
+	 * hold this one back (found by review) */
+	if (mfe_unanswered(m, f) && ow != NO_CLIENT && !is_igmp(m, ow) && !if_eq(f->iif, ifc) &&
+	    rpf_owner(m, src, NULL) == NO_CLIENT) {
 		/* nobody answered for the interface the first packet came on
 		 * (no route, no owner there), and this one has an owner: the
 		 * MFE is made again from here (a stray packet on an unowned
@@ -1315,6 +1332,10 @@ mgm_wrong_if(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 		int rc = mgm_mfe_create(m, src, grp, rx_ifindex, hdr, hdr_len);
 		return rc < 0 ? rc : 0;
 	}
+	uint64_t now = m->now(m->now_arg);
+	if (f->last_wrong_if != 0 && now - f->last_wrong_if < 1)
+		return 0; /* rate limit: one a second per MFE */
+	f->last_wrong_if = now ? now : 1;
 	if (ow == NO_CLIENT || m->cl[ow].cb.wrong_if == NULL)
 		return 0;
 	CB_CALL(m, m->cl[ow].cb.wrong_if(m->cl[ow].ctx, src, grp, ifc, hdr, hdr_len));

@@ -1452,7 +1452,7 @@ spec_prepare(const struct mfc *c, const struct mfc_spec *s, struct mfc_oif *o)
 		return -EINVAL;
 	if (s->iif != MFC_IFID_NONE && s->iif >= c->max_ifaces)
 		return -EINVAL;
-	if (s->flags & ~MFC_F_NEGATIVE)
+	if (s->flags & ~(MFC_F_NEGATIVE | MFC_F_RX_IIF))
 		return -EINVAL;
 	for (uint32_t i = 0; i < s->n_oifs; i++) {
 		o[i] = s->oifs[i];
@@ -1778,7 +1778,8 @@ mfc_oif_add(struct mfc *c, uint32_t src, uint32_t grp, const struct mfc_oif *oif
 	o[i] = *oif;
 	if (i == n)
 		n++;
-	struct mfc_spec s = { .iif = e->iif, .flags = 0, .n_oifs = (uint16_t)n, .oifs = o };
+	struct mfc_spec s = { .iif = e->iif, .flags = e->flags & MFC_F_RX_IIF, .n_oifs = (uint16_t)n,
+			      .oifs = o };
 	int rc = n > MFC_OIFS_MAX ? -ENOSPC : mfc_replace(c, src, grp, &s);
 	free(o);
 	return rc;
@@ -1802,7 +1803,8 @@ mfc_oif_del(struct mfc *c, uint32_t src, uint32_t grp, uint16_t ifid, uint32_t n
 	int rc = -ENOENT;
 	if (i < n) {
 		o[i] = o[n - 1];
-		struct mfc_spec s = { .iif = e->iif, .flags = 0, .n_oifs = (uint16_t)(n - 1), .oifs = o };
+		struct mfc_spec s = { .iif = e->iif, .flags = e->flags & MFC_F_RX_IIF,
+				      .n_oifs = (uint16_t)(n - 1), .oifs = o };
 		rc = mfc_replace(c, src, grp, &s);
 	}
 	free(o);

@@ -52,6 +52,11 @@ extern "C" {
 
 /** Entry flags. */
 #define MFC_F_NEGATIVE 0x0001 /**< no OIF: drop, do not punt */
+/** with NEGATIVE: made for the interface its first packet came on, which
+ * nobody owned (no route): a packet on another interface goes to control
+ * as a wrong-interface event (MGM may make it again from there); any
+ * other negative entry drops such packets too */
+#define MFC_F_RX_IIF   0x0002
 #define MFC_F_FREED    0x8000 /**< set on entries returned to the pool (debug aid) */
 
 /** OIF flags. */

@@ -353,7 +353,8 @@ t_reload_iface_slots(void **state)
 	int rc = app_config_load(conf_new, true, err, sizeof(err));
 	assert_int_equal(rc, -ENOSPC);
 	char want[96];
-	snprintf(want, sizeof(want), "%u new VLAN interfaces, room for %u more", room + 1, room);
+	snprintf(want, sizeof(want), ":%u: interface 'v%u': %u new VLAN interfaces, room for %u more",
+		 room + 4, room + 1, room + 1, room);
 	assert_non_null(strstr(err, want));
 	uint32_t now = 0;
 	for (uint32_t id = MCFWD_MAX_PORTS; id < APP_MAX_IFACES; id++)

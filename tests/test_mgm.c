@@ -912,11 +912,18 @@ test_alerts_rx_fallback(void **state)
 	assert_int_equal(mgm_mfe_get(f->m, S2, G1, &x, NULL, NULL), 0);
 	assert_int_equal(x.iif.ifindex, 2);
 	assert_true(x.negative);
+	/* the cache entry says so: only such entries' wrong-interface
+	 * packets reach control */
+	assert_true(mfc_find(f->c, S2, G1)->flags & MFC_F_RX_IIF);
+	/* an event from another unowned interface first does not hold the
+	 * owned one's back for a second (found by review) */
+	assert_int_equal(mgm_wrong_if(f->m, S2, G1, 5, NULL, 0), 0);
 	assert_int_equal(mgm_wrong_if(f->m, S2, G1, 1, NULL, 0), 0);
 	assert_int_equal(mgm_mfe_get(f->m, S2, G1, &x, NULL, NULL), 0);
 	assert_int_equal(x.iif.ifindex, 1);
 	assert_false(x.negative);
 	assert_string_equal(oifs_of(f, S2, G1), " 3");
+	assert_false(mfc_find(f->c, S2, G1)->flags & MFC_F_RX_IIF);
 	/* a positive one stays: WRONG_IF to the arrival interface's owner */
 	log_clear();
 	assert_int_equal(mgm_wrong_if(f->m, S2, G1, 3, NULL, 0), 1);
