@@ -331,6 +331,18 @@ t_attach_configure_fails(void **state)
 	attach_fails_cleanly("net_null8", &fail_conf_from, "configure");
 }
 
+/* conf_new: the three ports' interfaces and n VLAN interfaces v1..vn on port 0 */
+static void
+write_vlans(uint32_t n)
+{
+	FILE *f = fopen(conf_new, "w");
+	assert_non_null(f);
+	fputs(IFACES, f);
+	for (uint32_t v = 1; v <= n; v++)
+		fprintf(f, "iface v%u port 0 vlan %u\n", v, v);
+	assert_int_equal(fclose(f), 0);
+}
+
 /* A file with more new VLAN interfaces than there are free ids is refused
  * before anything is made (interfaces stay after a reload: one that
  * failed on the last id left the others, found by a black-box test); one
@@ -344,12 +356,7 @@ t_reload_iface_slots(void **state)
 	for (uint32_t id = MCFWD_MAX_PORTS; id < APP_MAX_IFACES; id++)
 		used += app.ifs[id].used;
 	uint32_t room = APP_MAX_IFACES - MCFWD_MAX_PORTS - used;
-	FILE *f = fopen(conf_new, "w");
-	assert_non_null(f);
-	fputs(IFACES, f);
-	for (uint32_t v = 1; v <= room + 1; v++)
-		fprintf(f, "iface v%u port 0 vlan %u\n", v, v);
-	assert_int_equal(fclose(f), 0);
+	write_vlans(room + 1);
 	int rc = app_config_load(conf_new, true, err, sizeof(err));
 	assert_int_equal(rc, -ENOSPC);
 	char want[96];
@@ -363,12 +370,7 @@ t_reload_iface_slots(void **state)
 	uint32_t id;
 	assert_int_equal(app_iface_by_name("v1", &id), -ENOENT);
 	/* room exactly: loads */
-	f = fopen(conf_new, "w");
-	assert_non_null(f);
-	fputs(IFACES, f);
-	for (uint32_t v = 1; v <= room; v++)
-		fprintf(f, "iface v%u port 0 vlan %u\n", v, v);
-	assert_int_equal(fclose(f), 0);
+	write_vlans(room);
 	rc = app_config_load(conf_new, true, err, sizeof(err));
 	if (rc != 0)
 		fprintf(stderr, "%s\n", err);
