@@ -1420,7 +1420,27 @@ mgm_interface_ttl_set(struct mgm *m, uint32_t ifindex, uint8_t ttl)
 {
 	if (m == NULL || ifindex >= MFC_IFACES_MAX || ttl == 0)
 		return -EINVAL;
+	uint8_t was = m->ttl[ifindex] ? m->ttl[ifindex] : 1;
 	m->ttl[ifindex] = ttl;
+	if (was == ttl || m->mfes.n == 0)
+		return 0;
+	/* at once, on every MFE forwarding there (a reload that changes a
+	 * threshold keeps its MFEs: they took the old one) */
+	m->busy++;
+	HMAP_FOREACH(&m->mfes, x) {
+		struct mfe *f = x->val;
+		if (f->negative || !mfe_live(f))
+			continue;
+		const struct mfc_entry *e = mfc_find(m->cache, f->src, f->grp);
+		const struct mfc_oifl_data *d = e ? mfc_entry_oifs(e) : NULL;
+		for (uint32_t i = 0; d != NULL && i < d->n; i++)
+			if (d->oif[i].ifid == ifindex) {
+				(void)mfe_publish(m, f, false);
+				break;
+			}
+	}
+	if (--m->busy == 0)
+		limbo_drain(m);
 	return 0;
 }
 
@@ -1442,6 +1462,71 @@ mgm_mfe_set(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t grp, uint32_t 
 		return -ENOENT;
 	f->upstream = upstream;
 	return 0;
+}
+
+int
+mgm_mfe_redo(struct mgm *m, uint32_t src, uint32_t grp)
+{
+	if (m == NULL || (grp != 0 && (grp >> 28) != 0xe) || (grp == 0 && src != 0) ||
+	    (src != 0 && !mcfwd_ipv4_src_ok(src)))
+		return -EINVAL;
+	if (m->in_cb)
+		return -EBUSY; /* a callback's answer is the one being replaced */
+	uint64_t *keys = NULL;
+	uint32_t *rx = NULL, n = 0, cap = 1;
+	struct mvec *g = NULL;
+	if (grp == 0)
+		cap = m->mfes.n;
+	else if (src == 0 && (g = group_vec(m, grp, false)) != NULL)
+		cap = g->n;
+	if (cap == 0)
+		return 0;
+	keys = malloc(cap * sizeof(*keys));
+	rx = malloc(cap * sizeof(*rx));
+	if (keys == NULL || rx == NULL) {
+		free(keys);
+		free(rx);
+		return -ENOMEM;
+	}
+	if (grp == 0) {
+		HMAP_FOREACH(&m->mfes, x)
+			if (mfe_live(x->val) && n < cap) {
+				keys[n] = x->key;
+				rx[n++] = ((struct mfe *)x->val)->iif.ifindex;
+			}
+	} else if (src == 0) {
+		for (uint32_t i = 0; g != NULL && i < g->n; i++)
+			if (mfe_live(g->v[i])) {
+				keys[n] = mkey(g->v[i]->src, grp);
+				rx[n++] = g->v[i]->iif.ifindex;
+			}
+	} else {
+		struct mfe *f = mfe_lookup(m, src, grp);
+		if (f != NULL) {
+			keys[n] = mkey(src, grp);
+			rx[n++] = f->iif.ifindex;
+		}
+	}
+	/* one at a time: a packet of each finds no entry for the time of a
+	 * delete and a create only. The incoming interface stands for the
+	 * arrival one (RPF's answer or MGM_F_RPF_RX_FALLBACK's) */
+	int done = 0, err = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t s = (uint32_t)keys[i], gk = (uint32_t)(keys[i] >> 32); /* mkey() */
+		struct mfe *f = mfe_lookup(m, s, gk);
+		if (f == NULL)
+			continue;
+		mfe_delete(m, f);
+		int rc = mgm_mfe_create(m, s, gk, rx[i], NULL, 0);
+		if (rc < 0 && err == 0)
+			err = rc; /* gone: its next packet makes it */
+		done += rc == 0;
+	}
+	free(keys);
+	free(rx);
+	if (n > 0)
+		mfc_sync(m->cache);
+	return err < 0 ? err : done;
 }
 
 /* ---------------------------------------------------------------- */

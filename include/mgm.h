@@ -164,8 +164,9 @@ int mgm_interface_owner(struct mgm *m, uint32_t ifindex, uint32_t nexthop,
 			uint32_t *proto_id, uint32_t *component_id);
 
 /** TTL threshold of an interface as an OIF (forward iff packet TTL > ttl;
- * 1..255, default 1, like Linux ipmr's vif threshold). Applies to MFEs
- * published afterwards. @return 0, -EINVAL. */
+ * 1..255, default 1, like Linux ipmr's vif threshold). A change applies
+ * at once: the MFEs with the interface as an OIF are republished.
+ * @return 0, -EINVAL. */
 int mgm_interface_ttl_set(struct mgm *m, uint32_t ifindex, uint8_t ttl);
 /** The threshold (1..255) or -EINVAL. */
 int mgm_interface_ttl_get(const struct mgm *m, uint32_t ifindex);
@@ -325,6 +326,15 @@ int mgm_mfe_stats_first(struct mgm *m, struct mgm_mfe_stats *out, uint32_t max, 
  * call (MgmSetMfe takes the protocol handle). -EINVAL (bad or stale
  * handle), -ENOENT. */
 int mgm_mfe_set(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t grp, uint32_t upstream);
+/** Make again the MFE of (src, grp), with src 0 every MFE of grp, with
+ * both 0 every MFE, as their first packets would (RPF, CREATION_ALERT):
+ * after answers changed (a reloaded configuration: a protocol's routes,
+ * the unicast routes). Not in MGM's spec; administrative, as creation
+ * (no handle). Each is deleted and made at once (its counters start
+ * again); one that cannot be made is gone, and its next packet makes it.
+ * @return how many were made, -EINVAL (bad key), -EBUSY (from a
+ * callback), -ENOMEM, -ENOSPC. */
+int mgm_mfe_redo(struct mgm *m, uint32_t src, uint32_t grp);
 
 /* ---- group enumeration ---- */
 struct mgm_group_entry {

@@ -452,6 +452,86 @@ test_mfe_id(void **state)
 	assert_int_not_equal(x.id, id1);
 }
 
+static int redo_rc;
+static void
+hook_redo(struct mock *k)
+{
+	redo_rc = mgm_mfe_redo(k->m, 0, G1);
+}
+
+/* mgm_mfe_redo(): (S,G), a group's, every MFE made again as by their first
+ * packets, with the answers as they are now (a new veto, a new route);
+ * a changed TTL threshold applies to MFEs at once; misuse refused */
+static void
+test_mfe_redo(void **state)
+{
+	struct fx *f = *state;
+	three_party(f);
+	struct mgm_mfe x;
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S2, G1, 1, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G2, 1, NULL, 0), 0); /* negative: no OIF */
+	assert_string_equal(oifs_of(f, S1, G1), " 2 3 4");
+	assert_int_equal(mgm_mfe_get(f->m, S1, G2, &x, NULL, NULL), 0);
+	uint64_t id12 = x.id;
+	assert_int_equal(mgm_mfe_get(f->m, S2, G1, &x, NULL, NULL), 0);
+	uint64_t id21 = x.id;
+	log_clear();
+	/* Q vetoes 3 from now on: (S1,G1) alone made again */
+	f->q.veto_if = 3;
+	assert_int_equal(mgm_mfe_redo(f->m, S1, G1), 1);
+	expect_log("P RPF a000001 e8010101 iif=1\n"
+		   "Q CREATION a000001 e8010101 iif=1 oifs= 2 3\n"
+		   "IGMP CREATION a000001 e8010101 iif=1 oifs= 4\n");
+	assert_string_equal(oifs_of(f, S1, G1), " 2 4");
+	assert_string_equal(oifs_of(f, S2, G1), " 2 3");
+	assert_int_equal(mgm_mfe_get(f->m, S2, G1, &x, NULL, NULL), 0);
+	assert_int_equal(x.id, id21);
+	/* the group's: both of G1, not G2's */
+	f->q.veto_if = 2;
+	assert_int_equal(mgm_mfe_redo(f->m, 0, G1), 2);
+	assert_string_equal(oifs_of(f, S1, G1), " 3 4");
+	assert_string_equal(oifs_of(f, S2, G1), " 3");
+	assert_int_equal(mgm_mfe_get(f->m, S1, G2, &x, NULL, NULL), 0);
+	assert_int_equal(x.id, id12);
+	/* a new route towards S: every MFE, the negative one too, from 2 */
+	assert_int_equal(mgm_route_add(f->m, 0x0a000000u, 8, 2, 0), 0);
+	assert_int_equal(mgm_mfe_redo(f->m, 0, 0), 3);
+	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &x, NULL, NULL), 0);
+	assert_int_equal(x.iif.ifindex, 2);
+	assert_string_equal(oifs_of(f, S1, G1), " 1 3 4"); /* 1 is no iif now */
+	assert_int_equal(mgm_mfe_get(f->m, S1, G2, &x, NULL, NULL), 0);
+	assert_int_not_equal(x.id, id12);
+	assert_int_equal(mgm_mfe_count(f->m), 3);
+	/* none there: 0 */
+	assert_int_equal(mgm_mfe_redo(f->m, S2, G2), 0);
+	assert_int_equal(mgm_mfe_redo(f->m, 0, 0xe8090909u), 0);
+	/* a threshold changed: at once on the MFEs forwarding there */
+	const struct mfc_entry *e = mfc_find(f->c, S1, G1);
+	assert_int_equal(mfc_entry_oifs(e)->oif[1].ifid, 3);
+	assert_int_equal(mfc_entry_oifs(e)->oif[1].ttl, 1);
+	assert_int_equal(mgm_interface_ttl_set(f->m, 3, 12), 0);
+	e = mfc_find(f->c, S1, G1);
+	assert_int_equal(mfc_entry_oifs(e)->oif[1].ifid, 3);
+	assert_int_equal(mfc_entry_oifs(e)->oif[1].ttl, 12);
+	assert_int_equal(mfc_entry_oifs(e)->oif[0].ttl, 1); /* 1's stays */
+	/* misuse */
+	assert_int_equal(mgm_mfe_redo(NULL, 0, 0), -EINVAL);
+	assert_int_equal(mgm_mfe_redo(f->m, S1, 0), -EINVAL);        /* a source, every group */
+	assert_int_equal(mgm_mfe_redo(f->m, 0, 0x0a000001u), -EINVAL); /* not a group */
+	assert_int_equal(mgm_mfe_redo(f->m, 0xf0000001u, G1), -EINVAL); /* class E source */
+	assert_int_equal(mgm_mfe_redo(f->m, 0xe0000001u, G1), -EINVAL);
+	/* from a callback: -EBUSY, nothing made again */
+	assert_int_equal(mgm_mfe_get(f->m, S2, G1, &x, NULL, NULL), 0);
+	id21 = x.id;
+	creation_hook = hook_redo;
+	redo_rc = 1;
+	assert_int_equal(mgm_mfe_create(f->m, 0x0a000003u, G1, 1, NULL, 0), 0);
+	assert_int_equal(redo_rc, -EBUSY);
+	assert_int_equal(mgm_mfe_get(f->m, S2, G1, &x, NULL, NULL), 0);
+	assert_int_equal(x.id, id21);
+}
+
 /* Deregistering from inside a callback is refused (mgm.h), even for a
  * client that owns nothing; afterwards it works. */
 static void
@@ -2258,6 +2338,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_release_alerts_emptied_mfes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_no_self_alert, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stats_queue_overflow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mfe_redo, setup, teardown),
 		cmocka_unit_test(test_timers_and_fds),
 	};
 	int rc = cmocka_run_group_tests_name("mgm", tests, NULL, NULL);
