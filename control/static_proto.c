@@ -709,6 +709,141 @@ fail:
 	return rc;
 }
 
+/* Do r and o (the same key) forward alike: the same incoming interface
+ * and OIFs? */
+static bool
+route_same(const struct sroute *r, const struct sroute *o)
+{
+	return o != NULL && o->iif == r->iif && o->n_oifs == r->n_oifs &&
+	       memcmp(o->oifs, r->oifs, r->n_oifs * sizeof(*r->oifs)) == 0;
+}
+
+/* The MFEs a route change concerns are made again by mgm_mfe_redo(): its
+ * key, or for a (*,G) template every MFE of G (an (S,G) route's are made
+ * again too: they come out as they were). */
+static int
+redo(struct mcfwd_static *s, const struct sroute *r, char *err, size_t errlen)
+{
+	int rc = mgm_mfe_redo(s->m, r->src, r->grp);
+	if (rc < 0 && rc != -ENOSPC) {
+		emsg(err, errlen, "cannot make the MFEs of %s again: %s", sg(r->src, r->grp).s,
+		     strerror(-rc));
+		return rc;
+	}
+	return 0; /* -ENOSPC: the table is full; next packets try again */
+}
+
+/* The running registration changed from old to st in place (a reload):
+ * what both have is left as it is, so its MFEs keep forwarding (and
+ * counting); interfaces st needs and old did not are taken, memberships
+ * added and deleted by difference, interfaces old needed and st does not
+ * released, and the MFEs of changed routes made again. On failure the
+ * caller shuts the registration down and installs old again. */
+static int
+apply_diff(struct mcfwd_static *s, struct state *old, struct state *st, char *err, size_t errlen)
+{
+	int rc;
+	s->cur = st; /* the callbacks answer by st from here on */
+	/* TTL thresholds: an interface keeps the value MGM had before static
+	 * (old_ttl) across reloads; one st does not set gets it back */
+	for (uint32_t i = 0; i < st->n_ifs; i++) {
+		struct sif *f = st->iv[i];
+		struct sif *of = sif_get(old, f->ifindex);
+		if (f->ttl == 0)
+			continue;
+		if (of != NULL && of->ttl_set) {
+			f->old_ttl = of->old_ttl;
+			f->ttl_set = true;
+			of->ttl_set = false;
+			if (of->ttl == f->ttl)
+				continue;
+		} else {
+			f->old_ttl = mgm_interface_ttl_get(s->m, f->ifindex);
+			if (f->old_ttl < 0) {
+				rc = f->old_ttl;
+				goto ttl_fail;
+			}
+		}
+		if ((rc = mgm_interface_ttl_set(s->m, f->ifindex, f->ttl)) < 0)
+			goto ttl_fail;
+		f->ttl_set = true;
+		continue;
+ttl_fail:
+		emsg(err, errlen, "%s:%u: cannot set the TTL threshold of '%s': %s",
+		     fname(&f->ploc), f->ploc.line, f->name, strerror(-rc));
+		return rc;
+	}
+	ttl_restore(s, old); /* those st does not set (the rest were handed over) */
+	for (uint32_t i = 0; i < st->n_ifs; i++) {
+		struct sif *f = st->iv[i];
+		struct sif *of = sif_get(old, f->ifindex);
+		if (!(f->pinned || f->refs))
+			continue;
+		if (of != NULL && of->owned) {
+			of->owned = false; /* handed over */
+			f->owned = true;
+			continue;
+		}
+		if ((rc = mgm_interface_take(s->m, s->h, f->ifindex, 0)) < 0) {
+			emsg(err, errlen, "%s:%u: cannot take interface '%s' (index %u): %s",
+			     fname(&f->loc), f->loc.line, f->name, f->ifindex, strerror(-rc));
+			return rc;
+		}
+		f->owned = true;
+	}
+	for (uint32_t i = 0; i < st->n_routes; i++) {
+		const struct sroute *r = st->rv[i];
+		const struct sroute *o = route_get(old, r->src, r->grp);
+		for (uint16_t j = 0; j < r->n_oifs; j++) {
+			if (o != NULL && has_oif(o, r->oifs[j]))
+				continue;
+			rc = mgm_membership_add(s->m, s->h, r->src, r->src ? 0xffffffffu : 0, r->grp,
+						0xffffffffu, r->oifs[j], 0, MGM_JOIN_STATE);
+			if (rc < 0) {
+				emsg(err, errlen, "%s:%u: cannot add %s on interface %s: %s",
+				     fname(&r->loc), r->loc.line, sg(r->src, r->grp).s,
+				     ifn(s, r->oifs[j]).s, strerror(-rc));
+				return rc;
+			}
+		}
+	}
+	/* memberships old had and st has not; an interface released since
+	 * (mcfwd_static_iface_release) took its own with it: -ENOENT */
+	for (uint32_t i = 0; i < old->n_routes; i++) {
+		const struct sroute *o = old->rv[i];
+		const struct sroute *r = route_get(st, o->src, o->grp);
+		for (uint16_t j = 0; j < o->n_oifs; j++)
+			if (r == NULL || !has_oif(r, o->oifs[j]))
+				(void)mgm_membership_delete(s->m, s->h, o->src, o->src ? 0xffffffffu : 0,
+							    o->grp, 0xffffffffu, o->oifs[j], 0, 0);
+	}
+	/* interfaces old owned that st does not need (their MFEs purged) */
+	for (uint32_t i = 0; i < old->n_ifs; i++) {
+		struct sif *of = old->iv[i];
+		if (!of->owned)
+			continue;
+		if ((rc = mgm_interface_release(s->m, s->h, of->ifindex, 0)) < 0) {
+			emsg(err, errlen, "cannot release interface '%s' (index %u): %s", of->name,
+			     of->ifindex, strerror(-rc));
+			return rc;
+		}
+		of->owned = false;
+	}
+	/* routes that came, went or changed: their MFEs were made by the old
+	 * answers (RPF's interface, CREATION_ALERT's vetoes) */
+	for (uint32_t i = 0; i < st->n_routes; i++) {
+		const struct sroute *r = st->rv[i];
+		if (!route_same(r, route_get(old, r->src, r->grp)) && (rc = redo(s, r, err, errlen)) < 0)
+			return rc;
+	}
+	for (uint32_t i = 0; i < old->n_routes; i++) {
+		const struct sroute *o = old->rv[i];
+		if (route_get(st, o->src, o->grp) == NULL && (rc = redo(s, o, err, errlen)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* ---------------------------------------------------------------- */
 /* Public                                                            */
 
@@ -800,28 +935,43 @@ mcfwd_static_apply(struct mcfwd_static *s, const struct mcfwd_config *cfg, char 
 	if ((rc = build(s, cfg, &st, err, errlen)) < 0)
 		return rc;
 	old = s->running ? s->cur : NULL;
-	if (old != NULL && (rc = uninstall(s, old)) < 0) {
-		emsg(err, errlen, "cannot stop the running configuration: %s", strerror(-rc));
-		state_free(st);
-		return rc;
-	}
-	rc = install(s, st, err, errlen);
-	if (rc == 0) {
-		state_free(old);
-		return 0;
-	}
-	state_free(st);
 	if (old != NULL) {
+		rc = apply_diff(s, old, st, err, errlen);
+		if (rc == 0) {
+			state_free(old);
+			return 0;
+		}
+		/* the whole way back: shut down (both states' thresholds put
+		 * back as they were before static), the old one installed */
+		s->cur = old;
+		int rs = mgm_protocol_shutdown(s->m, s->h);
+		if (rs < 0) { /* from a callback (misuse): left as it is */
+			size_t l = err ? strnlen(err, errlen) : 0;
+			if (err && l + 1 < errlen)
+				snprintf(err + l, errlen - l, "; cannot go back: %s", strerror(-rs));
+			state_free(st);
+			return rc;
+		}
+		s->running = false;
+		s->h = 0;
+		ttl_restore(s, st);
+		ttl_restore(s, old);
+		for (uint32_t i = 0; i < old->n_ifs; i++)
+			old->iv[i]->owned = false;
+		state_free(st);
 		char e2[256];
-		int rc2 = install(s, old, e2, sizeof(e2));
-		if (rc2 < 0) {
+		if (install(s, old, e2, sizeof(e2)) < 0) {
 			size_t l = err ? strnlen(err, errlen) : 0;
 			if (err && l + 1 < errlen)
 				snprintf(err + l, errlen - l,
 					 "; the previous configuration could not be restored: %s", e2);
 			state_free(old);
 		}
+		return rc;
 	}
+	rc = install(s, st, err, errlen);
+	if (rc < 0)
+		state_free(st);
 	return rc;
 }
 

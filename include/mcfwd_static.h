@@ -96,10 +96,13 @@ int mcfwd_static_check(const struct mcfwd_static *s, const struct mcfwd_config *
 
 /**
  * Run static with cfg (which may be freed afterwards: static keeps its own
- * copy). All or nothing: check first; if static already runs, its old
- * registration is shut down (mgm_protocol_shutdown: releases, purges) and
- * the new one made; if that fails midway, the partial new one is shut down,
- * the old one re-applied and the error returned. An empty config still
+ * copy). All or nothing: check first; if static already runs, the
+ * difference is applied to its registration (thresholds set, interfaces
+ * taken, memberships added and deleted, interfaces no longer needed
+ * released, the MFEs of routes that came, went or changed made again by
+ * mgm_mfe_redo()): an unchanged route's MFEs stay as they are. If that
+ * fails midway, the registration is shut down, the old configuration
+ * installed again and the error returned. An empty config still
  * registers (static runs, owns nothing). Run-time edits made since the
  * last apply are replaced too: the config is the whole truth.
  * @return 0, -EINVAL (check failed), or the MGM error (-EEXIST, -ENOSPC,

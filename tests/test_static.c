@@ -446,6 +446,147 @@ test_replace_config(void **state)
 	assert_int_equal(mgm_interface_ttl_get(f->m, 2), 1);
 }
 
+/* The id of (S,G)'s MFE (0: none): a re-made MFE has a new one. */
+static uint64_t
+mfe_id(struct fx *f, uint32_t src, uint32_t grp)
+{
+	struct mgm_mfe e;
+	uint32_t n = 0;
+	return mgm_mfe_get(f->m, src, grp, &e, NULL, &n) == 0 ? e.id : 0;
+}
+
+/* A reload on a running static changes what differs and nothing else: an
+ * unchanged route's MFE stays the same one (id: its counters go on), a
+ * changed, new or removed route's MFEs are made again at once by the new
+ * answers, a changed threshold applies to the MFEs in place; interfaces
+ * are taken and released by difference (it shut static down and started
+ * it again: every MFE was purged) */
+static void
+test_reload_diff(void **state)
+{
+	struct fx *f = *state;
+	const char *base = "phyint eth3 enable ttl-threshold 4\n"
+			   "mroute from eth0 group 232.1.1.1 to eth1 eth2\n"
+			   "mroute from eth0 source 10.0.0.2 group 232.1.1.2 to eth1\n"
+			   "mroute from eth0 source 10.0.0.1 group 232.1.1.2 to eth2\n"
+			   "mroute from eth4 source 10.0.0.3 group 239.3.3.3 to eth3\n";
+	assert_int_equal(apply(f, base), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 0, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S2, G1, 0, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S2, G2, 0, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G2, 0, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S3, G3, 4, NULL, 0), 0);
+	/* no route: negative, made with the arrival interface */
+	assert_int_equal(mgm_mfe_create(f->m, S3, IP(232, 9, 9, 9), 0, NULL, 0), 0);
+	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=1/1,2/1");
+	assert_string_equal(entry(f, S3, G3), "iif=4 oifs=3/4");
+	assert_string_equal(entry(f, S3, IP(232, 9, 9, 9)), "neg iif=0");
+	uint64_t id11 = mfe_id(f, S1, G1), id21 = mfe_id(f, S2, G1), id22 = mfe_id(f, S2, G2),
+		 id12 = mfe_id(f, S1, G2), id33 = mfe_id(f, S3, G3);
+
+	/* the same file again: not one MFE made again */
+	assert_int_equal(apply(f, base), 0);
+	assert_int_equal(mfe_id(f, S1, G1), id11);
+	assert_int_equal(mfe_id(f, S2, G1), id21);
+	assert_int_equal(mfe_id(f, S2, G2), id22);
+	assert_int_equal(mfe_id(f, S1, G2), id12);
+	assert_int_equal(mfe_id(f, S3, G3), id33);
+	assert_int_equal(mgm_membership_count(f->m), 5);
+	assert_int_equal(info(f).n_ifaces, 5);
+
+	/* G1 from eth5 to eth1 eth6 (made again); (S2,G2) from eth4;
+	 * (S1,G2) gone; (S3,G3) kept, eth3's threshold 9; a route for the
+	 * negative one's group: it forwards now */
+	assert_int_equal(apply(f, "phyint eth3 enable ttl-threshold 9\n"
+				  "mroute from eth5 group 232.1.1.1 to eth1 eth6\n"
+				  "mroute from eth4 source 10.0.0.2 group 232.1.1.2 to eth1\n"
+				  "mroute from eth4 source 10.0.0.3 group 239.3.3.3 to eth3\n"
+				  "mroute from eth0 group 232.9.9.9 to eth7\n"),
+			 0);
+	assert_string_equal(entry(f, S1, G1), "iif=5 oifs=1/1,6/1");
+	assert_string_equal(entry(f, S2, G1), "iif=5 oifs=1/1,6/1");
+	assert_true(mfe_id(f, S1, G1) != id11 && mfe_id(f, S1, G1) != 0);
+	assert_string_equal(entry(f, S2, G2), "iif=4 oifs=1/1");
+	assert_true(mfe_id(f, S2, G2) != id22);
+	/* no route of static's: made again as a first packet makes it */
+	assert_string_equal(entry(f, S1, G2), "neg iif=0");
+	assert_string_equal(entry(f, S3, G3), "iif=4 oifs=3/9");
+	assert_int_equal(mfe_id(f, S3, G3), id33);
+	assert_string_equal(entry(f, S3, IP(232, 9, 9, 9)), "iif=0 oifs=7/1");
+	owner_is(f, 2, -1); /* no route uses it: released */
+	owner_is(f, 5, MCFWD_STATIC_PROTO_ID);
+	owner_is(f, 6, MCFWD_STATIC_PROTO_ID);
+	owner_is(f, 0, MCFWD_STATIC_PROTO_ID);
+	assert_int_equal(mgm_interface_ttl_get(f->m, 3), 9);
+	assert_int_equal(mgm_membership_count(f->m), 5);
+
+	/* the threshold goes: MGM's own value (1) comes back, in place */
+	assert_int_equal(apply(f, "mroute from eth5 group 232.1.1.1 to eth1 eth6\n"
+				  "mroute from eth4 source 10.0.0.2 group 232.1.1.2 to eth1\n"
+				  "mroute from eth4 source 10.0.0.3 group 239.3.3.3 to eth3\n"
+				  "mroute from eth0 group 232.9.9.9 to eth7\n"),
+			 0);
+	assert_int_equal(mgm_interface_ttl_get(f->m, 3), 1);
+	assert_string_equal(entry(f, S3, G3), "iif=4 oifs=3/1");
+	assert_int_equal(mfe_id(f, S3, G3), id33);
+	/* shut down after reloads: every threshold and interface given back */
+	assert_int_equal(mcfwd_static_shutdown(f->s), 0);
+	for (uint32_t i = 0; i < 8; i++) {
+		owner_is(f, i, -1);
+		assert_int_equal(mgm_interface_ttl_get(f->m, i), 1);
+	}
+	assert_int_equal(mgm_membership_count(f->m), 0);
+}
+
+/* A reload that fails on its way (MGM refuses a membership: the
+ * interface's cap) puts the running configuration back whole: its routes,
+ * interfaces and thresholds (the new file's threshold on an interface the
+ * old one left alone too) */
+static void
+test_reload_diff_fails(void **state)
+{
+	struct fx *f = *state;
+	const char *base = "phyint eth3 enable ttl-threshold 4\n"
+			   "mroute from eth0 group 232.1.1.1 to eth1 eth3\n"
+			   "mroute from eth0 group 232.1.1.2 to eth1\n";
+	assert_int_equal(apply(f, base), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 0, NULL, 0), 0);
+	assert_int_equal(apply(f, "phyint eth3 enable ttl-threshold 9\n"
+				  "phyint eth5 enable ttl-threshold 6\n"
+				  "mroute from eth0 group 232.1.1.1 to eth1 eth3\n"
+				  "mroute from eth0 group 232.1.1.2 to eth1\n"
+				  "mroute from eth0 group 239.3.3.3 to eth1\n"
+				  "mroute from eth0 group 239.3.3.4 to eth1\n"),
+			 -ENOSPC);
+	assert_non_null(strstr(f->err, "cannot add"));
+	assert_true(mcfwd_static_running(f->s));
+	assert_int_equal(info(f).n_mroutes, 2);
+	assert_int_equal(mgm_membership_count(f->m), 3);
+	assert_int_equal(mgm_interface_ttl_get(f->m, 3), 4);
+	assert_int_equal(mgm_interface_ttl_get(f->m, 5), 1);
+	owner_is(f, 5, -1);
+	owner_is(f, 3, MCFWD_STATIC_PROTO_ID);
+	/* the way back was the whole one: the MFE is made by its next packet */
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 0, NULL, 0), 0);
+	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=1/1,3/4");
+	assert_int_equal(mcfwd_static_shutdown(f->s), 0);
+	assert_int_equal(mgm_interface_ttl_get(f->m, 3), 1);
+}
+
+static int
+setup_member_cap(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct mfc_params cp = { .max_entries = 4096, .n_lcores = 1 };
+	f->c = mfc_create(&cp);
+	struct mgm_params mp = { .cache = f->c, .now = test_now, .name = "mgm-cap",
+				 .flags = MGM_F_RPF_RX_FALLBACK, .max_members_per_if = 3 };
+	f->m = f->c ? mgm_create(&mp) : NULL;
+	f->s = f->m ? mcfwd_static_create(f->m, resolve, NULL) : NULL;
+	*state = f;
+	return f->s ? 0 : -1;
+}
+
 static void
 test_shutdown_purges(void **state)
 {
@@ -748,6 +889,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sg_template_and_veto, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_config_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replace_config, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_diff, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_diff_fails, setup_member_cap, teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_purges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runtime_add_del, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iface_release_take, setup, teardown),
