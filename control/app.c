@@ -776,6 +776,27 @@ config_rollback(struct mcfwd_config *failed, bool static_done, const bool *igmp_
 			 : "; the running configuration could not be restored: %s", e2);
 }
 
+/* The unicast routes (addresses' connected ones too) as one number, in no
+ * order: a reload that changes RPF's answers makes the MFEs again. */
+static uint64_t
+rpf_digest(void)
+{
+	uint64_t d = 0;
+	uint32_t cur = 0;
+	struct mgm_route r;
+	while (mgm_route_next(app.mgm, &cur, &r) == 0) {
+		uint64_t x = ((uint64_t)r.prefix << 32) ^ ((uint64_t)r.len << 24) ^
+			     ((uint64_t)r.ifc.ifindex << 1) ^ ((uint64_t)r.ifc.nexthop * 0x9e3779b97f4a7c15ull);
+		x ^= x >> 33; /* splitmix64's finaliser */
+		x *= 0xff51afd7ed558ccdull;
+		x ^= x >> 33;
+		x *= 0xc4ceb9fe1a85ec53ull;
+		x ^= x >> 33;
+		d += x;
+	}
+	return d;
+}
+
 int
 app_config_load(const char *path, bool reload, char *err, size_t errlen)
 {
@@ -811,6 +832,7 @@ app_config_load(const char *path, bool reload, char *err, size_t errlen)
 			 id < app.n_ifs && app.ifs[id].used ? app.ifs[id].name : "");
 		igmp_on_saved[id] = igmp_if_enabled(app.igmp, id);
 	}
+	uint64_t rpf0 = rpf_digest();
 	rc = config_apply_ifaces(c, err, errlen);
 	if (rc < 0)
 		goto undo;
@@ -823,6 +845,16 @@ app_config_load(const char *path, bool reload, char *err, size_t errlen)
 	if (rc < 0) {
 		config_rollback(c, true, igmp_saved, err, errlen);
 		goto fail;
+	}
+	if (rpf_digest() != rpf0) {
+		/* static's routes say the incoming interface; the unicast routes
+		 * say whose answer is asked (and with no route, none) */
+		int n = mgm_mfe_redo(app.mgm, 0, 0);
+		if (n >= 0)
+			APP_LOG(INFO, "unicast routes changed: %d MFEs made again\n", n);
+		else /* the rest are made by their next packets */
+			APP_LOG(WARNING, "unicast routes changed: MFEs not all made again: %s\n",
+				strerror(-n));
 	}
 	if (app.cfg) {
 		mcfwd_config_free(app.cfg);

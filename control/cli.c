@@ -310,10 +310,11 @@ mroute_print(FILE *out, const struct mroute_row *r, bool json, bool first, bool 
 				r->oif[i].enabled ? "true" : "false");
 		fprintf(out, "],\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"wrong_if\":%" PRIu64
 			",\"discards\":%" PRIu64 ",\"out_packets\":%" PRIu64 ",\"negative\":%s,"
-			"\"uptime_s\":%" PRIu64 ",\"expires_s\":%" PRId64,
+			"\"uptime_s\":%" PRIu64 ",\"expires_s\":%" PRId64 ",\"id\":%" PRIu64,
 			r->s.in_pkts, r->s.in_octets, r->s.pkts_different_if, r->s.in_discards,
 			r->s.out_pkts, f->negative ? "true" : "false", now > f->created_s ? now - f->created_s : 0,
-			f->expires_s == 0 ? (int64_t)-1 : (int64_t)(f->expires_s > now ? f->expires_s - now : 0));
+			f->expires_s == 0 ? (int64_t)-1 : (int64_t)(f->expires_s > now ? f->expires_s - now : 0),
+			f->id);
 		if (detail)
 			mroute_detail(out, r, true);
 		fputc('}', out);
