@@ -1125,6 +1125,10 @@ mcfwd_static_mroute_add(struct mcfwd_static *s, uint32_t iif, uint32_t src, uint
 		sif_get(st, add[i])->refs++;
 	free(add);
 	free(fresh);
+	/* the MFEs made by the old answers (another route's incoming
+	 * interface, OIFs vetoed as not the route's) are made by the new ones;
+	 * one that cannot be is made by its next packet */
+	(void)mgm_mfe_redo(s->m, src, grp);
 	return 0;
 undo:
 	while (n_joined > 0) {
@@ -1175,6 +1179,7 @@ mcfwd_static_mroute_del(struct mcfwd_static *s, uint32_t src, uint32_t grp)
 		if (!sif_needed(f))
 			sif_remove(st, f);
 	}
+	(void)mgm_mfe_redo(s->m, src, grp); /* as after an add */
 	return 0;
 }
 

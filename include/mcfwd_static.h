@@ -28,15 +28,13 @@
  * - `mgroup` statements are ignored (a router does not join groups), and
  *   `iface`/`route` statements are the application's, not checked here.
  *
- * Runtime edits (mcfwd_static_mroute_add/_del) change memberships, which
- * MGM applies to existing MFEs' OIF lists at once. What MGM fixes when an
- * MFE is created stays until the MFE ages out: its incoming interface and
- * its CREATION_ALERT vetoes. So an edit that changes which route is most
- * specific for an already forwarding (S,G) (an (S,G) route added or
- * deleted under a (*,G) template, or a different incoming interface) is
- * seen by existing MFEs only after they expire (MGM has no per-MFE
- * delete). mcfwd_static_apply() has no such limit: it releases the
- * interfaces, which purges every MFE they carried.
+ * Runtime edits (mcfwd_static_mroute_add/_del) and reloads change
+ * memberships, which MGM applies to existing MFEs' OIF lists at once. What
+ * MGM fixes when an MFE is created (its incoming interface, its
+ * CREATION_ALERT vetoes) is redone for the (S,G), or the group of a (*,G)
+ * template, whose route an edit or a reload changes: mgm_mfe_redo() makes
+ * those MFEs again by the new answers. MFEs of routes left unchanged are
+ * not touched.
  *
  * Context: control thread only (the thread that calls MGM), except where
  * stated. Functions return 0 or a negative errno; NULL arguments give

@@ -573,6 +573,48 @@ test_reload_diff_fails(void **state)
 	assert_int_equal(mgm_interface_ttl_get(f->m, 3), 1);
 }
 
+/* Run-time edits make the MFEs they concern again: a more specific
+ * (S,G) route from another interface takes a flow that runs under the
+ * (*,G) one (it kept the old incoming interface for as long as packets
+ * came), an OIF added where another client's member was vetoed forwards,
+ * and the flow goes back to the template when its route is deleted */
+static void
+test_runtime_edit_redoes(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(apply(f, "phyint eth2 enable\nmroute from eth0 group 232.1.1.1 to eth1\n"), 0);
+	mgm_handle_t igmp;
+	assert_int_equal(mgm_protocol_register(f->m, MGM_PROTO_IGMP, 0, &(struct mgm_callbacks){ 0 },
+					       NULL, &igmp),
+			 0);
+	assert_int_equal(mgm_interface_take(f->m, igmp, 2, 0), 0);
+	assert_int_equal(mgm_membership_add(f->m, igmp, 0, 0, G1, 0xffffffffu, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 0, NULL, 0), 0);
+	/* static vetoed its eth2, where IGMP has a member: not the route's */
+	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=1/1");
+	char e[128];
+	assert_int_equal(mcfwd_static_mroute_add(f->s, 0, 0, G1, (uint32_t[]){ 2 }, 1, e, sizeof(e)), 0);
+	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=1/1,2/1");
+	assert_int_equal(mcfwd_static_mroute_add(f->s, 4, S1, G1, (uint32_t[]){ 3 }, 1, e, sizeof(e)), 0);
+	assert_string_equal(entry(f, S1, G1), "iif=4 oifs=3/1");
+	/* its iif eth4 is released with it: the MFE is purged, and the next
+	 * packet makes it by the template */
+	assert_int_equal(mcfwd_static_mroute_del(f->s, S1, G1), 0);
+	assert_string_equal(entry(f, S1, G1), "none");
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 0, NULL, 0), 0);
+	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=1/1,2/1");
+	/* an (S,G) route from the same interface: made again at once */
+	assert_int_equal(mcfwd_static_mroute_add(f->s, 0, S1, G1, (uint32_t[]){ 3 }, 1, e, sizeof(e)), 0);
+	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=3/1");
+	assert_int_equal(mcfwd_static_mroute_del(f->s, S1, G1), 0);
+	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=1/1,2/1");
+	assert_int_equal(mcfwd_static_mroute_del(f->s, 0, G1), 0);
+	assert_string_equal(entry(f, S1, G1), "none"); /* eth0 released with it */
+	assert_int_equal(mcfwd_static_shutdown(f->s), 0);
+	assert_int_equal(mgm_interface_release(f->m, igmp, 2, 0), 0);
+	assert_int_equal(mgm_protocol_deregister(f->m, igmp), 0);
+}
+
 static int
 setup_member_cap(void **state)
 {
@@ -695,18 +737,17 @@ test_runtime_add_del(void **state)
 
 	/* a (*,G) template at run time, and the (S,G) it does not widen */
 	assert_int_equal(mcfwd_static_mroute_add(f->s, 0, 0, G1, (uint32_t[]){ 4, 1 }, 2, e, el), 0);
-	/* the documented limit of run-time edits: the (S1,G1) MFE existed
-	 * before the template, so no CREATION_ALERT vetoed the template's OIF 4
-	 * on it (MGM fixes vetoes at creation); a fresh apply would not have it */
-	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=1/1,2/1,3/1,4/1");
+	/* the (S1,G1) MFE is made again: the template's OIF 4 is vetoed on it,
+	 * as a fresh apply would have it (it was not: MGM fixes vetoes at
+	 * creation, and the MFE existed before the template) */
+	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=1/1,2/1,3/1");
 	assert_int_equal(mgm_mfe_create(f->m, S2, G1, 0, NULL, 0), 0);
 	assert_string_equal(entry(f, S2, G1), "iif=0 oifs=1/1,4/1");
 	assert_int_equal(mgm_mfe_create(f->m, S3, G1, 0, NULL, 0), 0);
 	assert_string_equal(entry(f, S3, G1), "iif=0 oifs=1/1,4/1");
 	assert_int_equal(info(f).n_templates, 1);
 
-	/* delete the (S,G) route: its MFE falls back to the template's OIFs
-	 * (it had no vetoes: created before the template) */
+	/* delete the (S,G) route: its MFE is made again by the template */
 	assert_int_equal(mcfwd_static_mroute_del(f->s, S1, G1), 0);
 	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=1/1,4/1");
 	owner_is(f, 2, -1); /* no route uses eth2, eth3 any more: released */
@@ -890,6 +931,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_config_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replace_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_diff, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_runtime_edit_redoes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_diff_fails, setup_member_cap, teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_purges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runtime_add_del, setup, teardown),
