@@ -1426,7 +1426,9 @@ cmd_help(int argc, char **argv, FILE *out, char *err, size_t errlen)
 	return 0;
 }
 
-/* Split a line into words; @return count, -E2BIG. */
+/* Split a line into words; double quotes keep blanks and '#' in a word
+ * (a path with spaces), \" and \\ inside them stand for " and \.
+ * @return count, -E2BIG, -EINVAL (a quote not closed). */
 static int
 split(char *s, char **argv, int max)
 {
@@ -1439,10 +1441,24 @@ split(char *s, char **argv, int max)
 		if (n == max)
 			return -E2BIG;
 		argv[n++] = s;
-		while (*s && !isspace((unsigned char)*s))
+		char *d = s; /* the word is written over itself, quotes dropped */
+		bool q = false;
+		while (*s && (q || !isspace((unsigned char)*s))) {
+			if (*s == '"') {
+				q = !q;
+				s++;
+				continue;
+			}
+			if (q && *s == '\\' && (s[1] == '"' || s[1] == '\\'))
+				s++;
+			*d++ = *s++;
+		}
+		if (q)
+			return -EINVAL;
+		bool more = *s != 0;
+		*d = 0;
+		if (more)
 			s++;
-		if (*s)
-			*s++ = 0;
 	}
 }
 
@@ -1501,6 +1517,11 @@ cli_exec(const char *line, FILE *out, const char *src, unsigned int lineno)
 		free(buf);
 		if (argc == 0)
 			return 0;
+		if (argc == -EINVAL) {
+			snprintf(err, sizeof(err), "a double quote is not closed");
+			rc = -EINVAL;
+			goto report;
+		}
 		snprintf(err, sizeof(err), "more than %d words", MAXARGS);
 		rc = -E2BIG;
 		goto report;

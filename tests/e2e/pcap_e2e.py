@@ -1335,7 +1335,7 @@ def scenario_igmp_malformed():
 
 
 BAD_CLI = [
-    "frobnicate", "help me please", "   show foo", "show", "show ip", "show ip mroute 1.2.3.4", "show ip mroute 1.2.3 232.1.1.1",
+    "frobnicate", 'protocol static load "/tmp/no end', "help me please", "   show foo", "show", "show ip", "show ip mroute 1.2.3.4", "show ip mroute 1.2.3 232.1.1.1",
     "show ip mroute 10.0.0.1 232.1.1.1 json extra", "show port stats", "show port stats 99",
     "show port stats -1", "show port stats 0x1", "show interfaces yaml", "show lcores now", "show ip route yaml", "show ip route json x",
     "mroute", "mroute add", "mroute add from", "mroute add from p0 group 232.1.1.1",
@@ -1411,6 +1411,8 @@ def scenario_bad_cli():
     # messages say what was typed and what is wrong first (found by audit:
     # the clamped 18446744073709551615, a 250-character usage alone, "a
     # parameter is out of range", "'json count' is not SOURCE GROUP")
+    check(re.search(r"cmds:4: error: a double quote is not closed$", r.out, re.M) is not None,
+          "badcli: an open quote not said")
     check(re.search(r"error: no worker -1 \(workers: 0\.\.0\)$", r.out, re.M) is not None,
           "badcli: debug stall-worker -1 does not report the value typed")
     check(re.search(r"error: punt rate 99999999999999999999999 out of range 1\.\.100000000$", r.out, re.M)
@@ -2115,7 +2117,9 @@ def scenario_reload_hitless():
     its new OIF (a reload used to shut static down and start it again:
     every MFE was purged, every flow punted again, counters from 0)."""
     print("reload: unchanged routes keep their MFEs; a changed one is made again")
-    d = tempfile.mkdtemp(prefix="mcfwd-e2e-reloadh-")
+    # in a directory with a space: the CLI takes the path in double quotes
+    d = os.path.join(tempfile.mkdtemp(prefix="mcfwd-e2e-reloadh-"), "a dir")
+    os.mkdir(d)
     base = ("iface p0 port 0\niface p1 port 1\niface p2 port 2\niface p3 port 3\n"
             "mroute from p0 group %s to p1\nmroute from p0 source %s group %s to p1\n" % (G1, S2, G2))
     new = os.path.join(d, "new.conf")
@@ -2129,8 +2133,8 @@ def scenario_reload_hitless():
         f.write(open(new).read() + "route 10.0.0.0/8 via p3\n")
     inp = {0: [pkt(S1, G1, seq=i) if i % 2 else pkt(S2, G2, seq=i) for i in range(64)]}
     show = "show ip mroute %s %s json\nshow ip mroute %s %s json\n" % (S1, G1, S2, G2)
-    cmds = ("igmp enable p3\nsleep 800\n" + show + "show stats json\nprotocol static load %s\nsleep 300\n" % new
-            + show + "show stats json\nprotocol static load %s\nsleep 100\n" % new2
+    cmds = ("igmp enable p3\nsleep 800\n" + show + "show stats json\nprotocol static load \"%s\"\nsleep 300\n" % new
+            + show + "show stats json\nprotocol static load \"%s\"\nsleep 100\n" % new2
             + show + "stop\nquit\n")
     r = Run("reloadh", nports=4, config=base, cmds=cmds, inputs=inp, infinite=True).run()
     check(r.rc == 0, "reload_hitless: exit status %s\n%s" % (r.rc, r.out[-1500:]))
