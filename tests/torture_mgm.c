@@ -3,7 +3,8 @@
  * Concurrency test of MGM over the forwarding cache: QSBR reader threads
  * forward (burst lookups, OIF and RPF checks as a worker does) while the
  * control thread releases and re-takes outgoing interfaces and shuts the
- * upstream protocol down and brings it back. After a release (or the
+ * upstream protocol down and brings it back, and makes MFEs again
+ * (mgm_mfe_redo). After a release (or the
  * shutdown) returns, no reader may ever resolve a usable OIF on a released
  * interface, nor pass RPF on a released incoming interface, until it is
  * taken again.
@@ -141,7 +142,7 @@ test_release_under_readers(void **st)
 	assert_int_equal(pthread_create(&th, NULL, reader, NULL), 0);
 	struct timespec t0, now;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	uint64_t seed = 99, releases = 0, shutdowns = 0, down_shutdowns = 0;
+	uint64_t seed = 99, releases = 0, shutdowns = 0, down_shutdowns = 0, redos = 0, redone = 0;
 	for (;;) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if ((double)(now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) * 1e-9 > seconds)
@@ -174,6 +175,14 @@ test_release_under_readers(void **st)
 				take_down(q, y);
 			}
 			down_shutdowns++;
+		} else if (seed % 50 == 10 || seed % 50 == 40) {
+			/* MFEs made again under the readers (a reload's
+			 * mgm_mfe_redo): a group's, or every one; none may come
+			 * back with a released OIF */
+			int rc = mgm_mfe_redo(mgm, 0, seed % 50 == 10 ? G((seed >> 8) % NGRP) : 0);
+			assert_true(rc >= 0);
+			redone += (uint64_t)rc;
+			redos++;
 		} else if (!(ifstate[x] & 1)) {
 			assert_int_equal(mgm_interface_release(mgm, q, x, 0), 0);
 			__atomic_store_n(&ifstate[x], ifstate[x] + 1, __ATOMIC_RELEASE);
@@ -185,14 +194,16 @@ test_release_under_readers(void **st)
 	}
 	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
-	print_message("%.1f s: %lu releases, %lu + %lu shutdowns; reader: %lu bursts, %lu OIFs "
-		      "resolved\n", seconds, (unsigned long)releases, (unsigned long)shutdowns,
-		      (unsigned long)down_shutdowns,
+	print_message("%.1f s: %lu releases, %lu + %lu shutdowns, %lu redos (%lu MFEs); reader: "
+		      "%lu bursts, %lu OIFs resolved\n", seconds, (unsigned long)releases,
+		      (unsigned long)shutdowns, (unsigned long)down_shutdowns, (unsigned long)redos,
+		      (unsigned long)redone,
 		      (unsigned long)bursts, (unsigned long)resolved);
 	if (failures)
 		print_error("%lu failures, first: %s\n", (unsigned long)failures, first);
 	assert_int_equal(failures, 0);
-	assert_true(releases > 20 && shutdowns > 0 && down_shutdowns > 0 && resolved > 1000);
+	assert_true(releases > 20 && shutdowns > 0 && down_shutdowns > 0 && resolved > 1000 &&
+		    redone > 100);
 	assert_int_equal(mgm_protocol_shutdown(mgm, p), 0);
 	assert_int_equal(mgm_protocol_shutdown(mgm, q), 0);
 	assert_int_equal(mfc_count(cache), 0);
