@@ -50,6 +50,21 @@ page_param(const char *params)
 	return (int64_t)v;
 }
 
+/* A page start that is not a number: said in the answer (a callback's
+ * error reaches the client as a bare null, found by a black-box test). */
+static int
+bad_page(const char *params, struct rte_tel_data *d)
+{
+	char m[128];
+	snprintf(m, sizeof(m), "page start '%.40s' is not a number (0..4294967295)", params);
+	for (char *c = m; *c; c++)
+		if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+			*c = '?'; /* DPDK puts the string in the JSON as it is */
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "error", m);
+	return 0;
+}
+
 /* Ask control for a fresh snapshot whose MFE page starts at `start` and
  * IGMP page at `ig_start` (negative: any page); @return 1 when it is stale
  * (or of another page). Takes the lock. Up to 10 clients run at once (one
@@ -244,7 +259,7 @@ tel_interfaces(const char *cmd, const char *params, struct rte_tel_data *d)
 	(void)cmd;
 	int64_t start = page_param(params);
 	if (start < 0)
-		return -EINVAL;
+		return bad_page(params, d);
 	struct cols t = { .n = 0 };
 	int stale = snap_get();
 	if (snap_none(stale, d))
@@ -314,7 +329,7 @@ tel_mroutes(const char *cmd, const char *params, struct rte_tel_data *d)
 	(void)cmd;
 	int64_t start = page_param(params);
 	if (start < 0)
-		return -EINVAL;
+		return bad_page(params, d);
 	struct cols t = { .n = 0 };
 	int stale = snap_get_pages(start, -1);
 	if (snap_none(stale, d))
@@ -352,7 +367,7 @@ tel_igmp(const char *cmd, const char *params, struct rte_tel_data *d)
 	(void)cmd;
 	int64_t start = page_param(params);
 	if (start < 0)
-		return -EINVAL;
+		return bad_page(params, d);
 	struct cols t = { .n = 0 };
 	int stale = snap_get_pages(-1, start);
 	if (snap_none(stale, d))

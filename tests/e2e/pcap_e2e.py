@@ -729,8 +729,10 @@ def scenario_telemetry_pages():
             names += t.get("name", [])
         check(sorted(names) == sorted(["p0", "p1"] + ["vlan%04d" % v for v in range(1, n + 1)]),
               "telemetry pages: rows missing or repeated (%d)" % len(names))
-        check(got["/mcfwd/interfaces,x"]["/mcfwd/interfaces"] is None,
-              "telemetry pages: a bad page accepted: %s" % got["/mcfwd/interfaces,x"])
+        check((got["/mcfwd/interfaces,x"]["/mcfwd/interfaces"] or {}).get("error")
+              == "page start 'x' is not a number (0..4294967295)",
+              "telemetry pages: a bad page accepted, or refused without its reason: %s"
+              % got["/mcfwd/interfaces,x"])
     seen = []
     for k, t in enumerate(igmp_pages):
         cols = ["interface", "group", "mode", "timer_s", "n_sources", "sources", "version", "uptime_s"]
