@@ -298,7 +298,32 @@ app_protocol_shutdown(const char *name, char *err, size_t errlen)
 		app_tx_barrier();
 		return rc;
 	}
-	snprintf(err, errlen, "unknown protocol '%s' (known: static)", name);
+	if (strcmp(name, "igmp") == 0) {
+		/* IGMP off on every interface it runs on (each a release where
+		 * it was alone), one TX barrier for all; `igmp enable` or a
+		 * reload of a file that enables it brings it back */
+		uint32_t n = 0;
+		for (uint32_t id = 0; app.igmp && id < app.n_ifs; id++) {
+			if (!app.ifs[id].used || !igmp_if_enabled(app.igmp, id))
+				continue;
+			int rc = igmp_if_disable(app.igmp, id);
+			if (rc < 0) {
+				snprintf(err, errlen, "IGMP off on '%s': %s", app.ifs[id].name,
+					 strerror(-rc));
+				app_tx_barrier();
+				return rc;
+			}
+			app.igmp_by_cfg[id] = false;
+			n++;
+		}
+		if (n == 0) {
+			snprintf(err, errlen, "protocol igmp runs on no interface");
+			return -ENOENT;
+		}
+		app_tx_barrier();
+		return (int)n;
+	}
+	snprintf(err, errlen, "unknown protocol '%s' (known: static, igmp)", name);
 	return -ENOENT;
 }
 

@@ -200,6 +200,8 @@ int app_config_load(const char *path, bool reload, char *err, size_t errlen);
 int app_interface_release(uint32_t ifid, char *err, size_t errlen);
 void app_tx_barrier(void);
 void app_gp_hook(void *arg);
+/** Shut protocol name down: "static" (0), "igmp" (IGMP off on every
+ * interface it runs on: how many, > 0). -ENOENT with the reason in err. */
 int app_protocol_shutdown(const char *name, char *err, size_t errlen);
 /** IGMP on/off on interface ifid (the CLI); cfg NULL: defaults. */
 int app_igmp_enable(uint32_t ifid, const struct igmp_if_cfg *cfg, char *err, size_t errlen);

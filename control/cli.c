@@ -842,11 +842,14 @@ cmd_protocol(int argc, char **argv, FILE *out, char *err, size_t errlen)
 	if (argc == 2 && strcmp(argv[0], "shutdown") == 0) {
 		uint64_t t0 = app_now_ms();
 		int rc = app_protocol_shutdown(argv[1], err, errlen);
-		if (rc == 0)
+		if (rc > 0)
+			fprintf(out, "protocol %s shut down in %" PRIu64 " ms (%d interface%s)\n", argv[1],
+				app_now_ms() - t0, rc, rc == 1 ? "" : "s");
+		else if (rc == 0)
 			fprintf(out, "protocol %s shut down in %" PRIu64 " ms\n", argv[1], app_now_ms() - t0);
-		return rc;
+		return rc < 0 ? rc : 0;
 	}
-	snprintf(err, errlen, "usage: protocol static load FILE | protocol shutdown NAME");
+	snprintf(err, errlen, "usage: protocol static load FILE | protocol shutdown static|igmp");
 	return -EINVAL;
 }
 
@@ -1385,7 +1388,7 @@ static const struct cmd cmds[] = {
 	{ "show ip igmp stats", "[json]", "IGMP counters and drops by reason", cmd_show_igmp_stats },
 	{ "mroute", "add from IF [source S] group G to IF [IF...] | del [source S] group G",
 	  "static multicast routes", cmd_mroute },
-	{ "protocol", "static load FILE | shutdown NAME", "load a configuration, shut a protocol down", cmd_protocol },
+	{ "protocol", "static load FILE | shutdown static|igmp", "load a configuration, shut a protocol down", cmd_protocol },
 	{ "interface", "release IF", "the protocol owning IF releases it (purge)", cmd_interface },
 	{ "igmp", "enable IF [version 1|2|3] [robustness N] [query-interval S] ... | disable IF",
 	  "run the IGMP router on IF, or stop it", cmd_igmp },

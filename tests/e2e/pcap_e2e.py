@@ -1746,6 +1746,9 @@ igmp disable p1
 igmp enable p1 version 1
 show ip igmp interface
 sleep 500
+protocol shutdown igmp
+show ip igmp interface
+protocol shutdown igmp
 quit
 """
     cfg = "iface p0 port 0\niface p1 port 1 address 10.1.0.1/24\n"
@@ -1760,6 +1763,9 @@ quit
     vers = [(x[2], x[8]) for x in rows]
     check(vers == [("v3", "10.0")] * 4 + [("v1", "10.0")] * 2,
           "igmpcfg: version, QRI after each change %s" % vers)
+    check(re.search(r"^protocol igmp shut down in \d+ ms \(1 interface\)$", r.out, re.M) is not None
+          and re.search(r"cmds:19: error: protocol igmp runs on no interface$", r.out, re.M) is not None,
+          "igmpcfg: protocol shutdown igmp: not done, or a second one not refused:\n" + r.out[-1200:])
     check(re.search(r"cmds:7: error: IGMP on 'p1': query-response-interval 30 s above version 2's 25.5 s$",
                     r.out, re.M) is not None,
           "igmpcfg: a v2 response interval over 25.5 s not refused, or not named")
