@@ -979,6 +979,9 @@ mgm_membership_add(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smask,
 	uint64_t before = sgm_clients(m, s);
 	int ac = alert_client(m, ci, ifc); /* before any callback changes the owner */
 	bool new_if = mb == NULL;
+	/* LOCAL_JOIN when IGMP comes to the key there, not for a second
+	 * state it adds (its FORWARD over its JOIN told the owner twice) */
+	bool had = mb != NULL && mb_flags_of(mb, ci) != 0;
 	if (mb == NULL) {
 		if (s->n == s->cap) {
 			uint32_t nc = s->cap ? s->cap * 2 : 4;
@@ -1009,7 +1012,7 @@ mgm_membership_add(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smask,
 		mfes_update(m, src, grp, ac);
 	/* a callback that took the state away again has told its leave: no
 	 * join after it */
-	if (is_igmp(m, ci) && holds(m, ci, src, grp, ifc, flags))
+	if (is_igmp(m, ci) && !had && holds(m, ci, src, grp, ifc, flags))
 		local_notify(m, ci, src, grp, ifc, true);
 	if ((flags & MGM_JOIN_STATE) && holds(m, ci, src, grp, ifc, MGM_JOIN_STATE))
 		join_alerts(m, ac, ci, src, grp, before);

@@ -348,6 +348,17 @@ test_igmp_join_leave_on_owned_interface(void **state)
 	log_clear();
 	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G1, ALL, 1, 0, MGM_JOIN_STATE), 0);
 	expect_log("P LOCAL_JOIN 0 e8010101 if=1\n");
+	/* a second state of IGMP's there (FORWARD over its JOIN) is no new
+	 * local join, and taking one of two away no leave: the owner hears
+	 * one of each (it heard LOCAL_JOIN twice) */
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, S1, ALL, G1, ALL, 1, 0, MGM_JOIN_STATE), 0);
+	expect_log("P LOCAL_JOIN a000001 e8010101 if=1\n");
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, S1, ALL, G1, ALL, 1, 0, MGM_FORWARD_STATE), 0);
+	expect_log("");
+	assert_int_equal(mgm_membership_delete(f->m, f->igmp.h, S1, ALL, G1, ALL, 1, 0, MGM_JOIN_STATE), 0);
+	expect_log("");
+	assert_int_equal(mgm_membership_delete(f->m, f->igmp.h, S1, ALL, G1, ALL, 1, 0, MGM_FORWARD_STATE), 0);
+	expect_log("P LOCAL_LEAVE a000001 e8010101 if=1\n");
 	assert_int_equal(mgm_membership_delete(f->m, f->igmp.h, 0, 0, G1, ALL, 1, 0, MGM_JOIN_STATE), 0);
 	expect_log("P LOCAL_LEAVE 0 e8010101 if=1\n");
 	assert_int_equal(mgm_membership_delete(f->m, f->p.h, 0, 0, G1, ALL, 1, 0, MGM_JOIN_STATE), 0);
