@@ -116,6 +116,7 @@ struct mfe {
 	uint32_t timeout_s;
 	uint64_t created, last_active, last_pkts, last_wrong_if;
 	uint64_t id;        /* creation serial (struct mgm_mfe id) */
+	uint32_t rx_if;     /* the first packet's arrival interface (mgm_mfe_redo()) */
 	bool negative;
 	bool rx_iif;        /* no route: its iif is the first packet's arrival one */
 	bool short_to;      /* timeout_s is the no-OIF one it was created with */
@@ -172,6 +173,7 @@ struct mgm {
 	struct client cl[MAX_CLIENTS];
 	uint64_t igmp_mask;  /* slots whose client is IGMP (is_igmp()) */
 	uint64_t n_releases; /* interface releases so far (mgm_mfe_create()'s re-check) */
+	uint32_t n_vetoed;   /* indexed records with vetoes (the groups' n_vetoed summed) */
 	struct hmap ifs;     /* (ifindex << 32 | nexthop) -> struct ifown */
 	struct hmap sgms;    /* mfc_key(S, G) -> struct sgm */
 	struct hmap mfes;    /* mfc_key(S, G) -> struct mfe */
@@ -1089,8 +1091,10 @@ mfe_unlink(struct mgm *m, struct mfe *f)
 {
 	struct mvec *g = group_vec(m, f->grp, false);
 	if (g != NULL) {
-		if (f->n_veto > 0)
+		if (f->n_veto > 0) {
 			g->n_vetoed--;
+			m->n_vetoed--;
+		}
 		mvec_remove(&m->groups, f->grp, g, f->gpos, true);
 	}
 	hmap_del(&m->mfes, mkey(f->src, f->grp));
@@ -1188,8 +1192,10 @@ mfe_index(struct mgm *m, struct mfe *f)
 		return -ENOMEM;
 	f->gpos = g->n;
 	g->v[g->n++] = f;
-	if (f->n_veto > 0)
+	if (f->n_veto > 0) {
 		g->n_vetoed++;
+		m->n_vetoed++;
+	}
 	f->ipos = iv->n;
 	iv->v[iv->n++] = f;
 	f->iv = iv;
@@ -1223,6 +1229,7 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 	f->created = f->last_active = m->now(m->now_arg);
 	f->id = ++m->mfe_serial;
 	f->iif = (struct mgm_if){ rx_ifindex, 0 };
+	f->rx_if = rx_ifindex;
 
 	int up = rpf_owner(m, src, &f->iif);
 	if (up == NO_CLIENT && (m->flags & MGM_F_RPF_RX_FALLBACK) && rx_ifindex < MFC_IFACES_MAX) {
@@ -1467,6 +1474,20 @@ mgm_mfe_set(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t grp, uint32_t 
 	return 0;
 }
 
+void
+mgm_batch_begin(struct mgm *m)
+{
+	if (m != NULL)
+		mfc_batch_begin(m->cache);
+}
+
+void
+mgm_batch_end(struct mgm *m)
+{
+	if (m != NULL)
+		(void)mfc_batch_end(m->cache);
+}
+
 int
 mgm_mfe_redo(struct mgm *m, uint32_t src, uint32_t grp)
 {
@@ -1495,24 +1516,25 @@ mgm_mfe_redo(struct mgm *m, uint32_t src, uint32_t grp)
 		HMAP_FOREACH(&m->mfes, x)
 			if (mfe_live(x->val) && n < cap) {
 				keys[n] = x->key;
-				rx[n++] = ((struct mfe *)x->val)->iif.ifindex;
+				rx[n++] = ((struct mfe *)x->val)->rx_if;
 			}
 	} else if (src == 0) {
 		for (uint32_t i = 0; g != NULL && i < g->n; i++)
 			if (mfe_live(g->v[i])) {
 				keys[n] = mkey(g->v[i]->src, grp);
-				rx[n++] = g->v[i]->iif.ifindex;
+				rx[n++] = g->v[i]->rx_if;
 			}
 	} else {
 		struct mfe *f = mfe_lookup(m, src, grp);
 		if (f != NULL) {
 			keys[n] = mkey(src, grp);
-			rx[n++] = f->iif.ifindex;
+			rx[n++] = f->rx_if;
 		}
 	}
 	/* one at a time: a packet of each finds no entry for the time of a
-	 * delete and a create only. The incoming interface stands for the
-	 * arrival one (RPF's answer or MGM_F_RPF_RX_FALLBACK's) */
+	 * delete and a create only; made with the interface its first packet
+	 * came on (MGM_F_RPF_RX_FALLBACK asks that one's owner: the MFE's iif
+	 * is the old answer, found by review) */
 	int done = 0, err = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t s = (uint32_t)keys[i], gk = (uint32_t)(keys[i] >> 32); /* mkey() */
@@ -1534,6 +1556,35 @@ mgm_mfe_redo(struct mgm *m, uint32_t src, uint32_t grp)
 
 /* ---------------------------------------------------------------- */
 /* Ownership                                                         */
+
+/* ifc lost its routing owner: the vetoes of it on MFEs were that owner's
+ * (CREATION_ALERT asks an OIF's owner), and a first packet now would find
+ * none; they go, so IGMP's members there forward again once re-added (a
+ * reload that released an interface left them vetoed, found by review).
+ * Nothing to look at (and no cost) while no MFE has a veto. */
+static void
+vetoes_drop(struct mgm *m, struct mgm_if ifc)
+{
+	if (m->n_vetoed == 0)
+		return;
+	HMAP_FOREACH(&m->groups, x) {
+		struct mvec *g = x->val;
+		for (uint32_t i = 0; g->n_vetoed > 0 && i < g->n; i++) {
+			struct mfe *f = g->v[i];
+			uint32_t k = 0;
+			for (uint32_t j = 0; j < f->n_veto; j++)
+				if (!if_eq(f->veto[j], ifc))
+					f->veto[k++] = f->veto[j];
+			if (k == f->n_veto)
+				continue;
+			f->n_veto = k;
+			if (k == 0) {
+				g->n_vetoed--;
+				m->n_vetoed--;
+			}
+		}
+	}
+}
 
 static void
 igmp_call(struct mgm *m, struct ifown *o, bool enable)
@@ -2002,6 +2053,7 @@ mgm_interface_release(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t 
 		 * memberships */
 		struct risks r = mfes_at_risk(m, d, nd, ci);
 		forwarding_purge(m, ifc);
+		vetoes_drop(m, ifc);
 		mfes_emptied_alert(m, &r);
 		members_dropped_notify(m, ifc, d, nd, false, ci, ci);
 		igmp_call(m, o, true);

@@ -40,6 +40,7 @@ struct sif {
 	int old_ttl;                  /* MGM's threshold before ours (while set) */
 	bool ttl_set;
 	bool owned;
+	bool carried;                 /* apply_diff(): owned before it, kept owned */
 	uint32_t refs;
 	uint32_t pos;                 /* in state.iv */
 };
@@ -733,12 +734,90 @@ redo(struct mcfwd_static *s, const struct sroute *r, char *err, size_t errlen)
 	return 0; /* -ENOSPC: the table is full; next packets try again */
 }
 
+/* Does o[0..n) hold ifindex? */
+static bool
+oifs_have(const struct mgm_mfe_oif *o, uint32_t n, uint32_t ifindex)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (o[i].ifc.ifindex == ifindex)
+			return true;
+	return false;
+}
+
+/* Does (src, grp)'s MFE forward on ifindex? (More OIFs than o holds:
+ * taken as yes, the caller then makes it again.) */
+static bool
+mfe_uses_if(struct mcfwd_static *s, uint32_t src, uint32_t grp, uint32_t ifindex)
+{
+	struct mgm_mfe e;
+	struct mgm_mfe_oif o[64];
+	uint32_t k = 64;
+	int rc = mgm_mfe_get(s->m, src, grp, &e, o, &k);
+	return rc == -ENOSPC || (rc == 0 && oifs_have(o, k, ifindex));
+}
+
+/* Does an MFE of r (its (S,G), or for a template any of its group's)
+ * forward on ifindex? */
+static bool
+route_mfes_use_if(struct mcfwd_static *s, const struct sroute *r, uint32_t ifindex)
+{
+	if (r->src != 0)
+		return mfe_uses_if(s, r->src, r->grp, ifindex);
+	struct mgm_mfe e[16];
+	uint32_t src = 0, grp = r->grp, n = 0;
+	for (;;) { /* (group, source) order, strictly after (src, grp) */
+		if (mgm_mfe_next(s->m, src, grp, e, 16, &n) < 0)
+			return true; /* cannot tell: made again */
+		for (uint32_t i = 0; i < n; i++) {
+			if (e[i].grp != r->grp)
+				return false;
+			if (mfe_uses_if(s, e[i].src, e[i].grp, ifindex))
+				return true;
+		}
+		if (n < 16)
+			return false;
+		src = e[n - 1].src;
+		grp = e[n - 1].grp;
+	}
+}
+
+/* Interfaces fresh[0..n) were just taken: MFEs of st's routes that forward
+ * on one the route does not list were made while static did not own it
+ * (CREATION_ALERT asks an OIF's owner, so nobody vetoed it there): they
+ * are made again (found by review). All looked at first, then made
+ * again: the walk's sorted snapshot is built once. */
+static int
+redo_taken(struct mcfwd_static *s, struct state *st, const uint32_t *fresh, uint32_t n,
+	   char *err, size_t errlen)
+{
+	if (n == 0 || st->n_routes == 0)
+		return 0;
+	bool *stale = calloc(st->n_routes, sizeof(*stale));
+	if (stale == NULL)
+		return OOM(err, errlen);
+	for (uint32_t i = 0; i < st->n_routes; i++)
+		for (uint32_t j = 0; j < n && !stale[i]; j++)
+			stale[i] = !has_oif(st->rv[i], fresh[j]) &&
+				   route_mfes_use_if(s, st->rv[i], fresh[j]);
+	int rc = 0;
+	for (uint32_t i = 0; i < st->n_routes && rc == 0; i++)
+		if (stale[i])
+			rc = redo(s, st->rv[i], err, errlen);
+	free(stale);
+	return rc;
+}
+
 /* The running registration changed from old to st in place (a reload):
  * what both have is left as it is, so its MFEs keep forwarding (and
- * counting); interfaces st needs and old did not are taken, memberships
- * added and deleted by difference, interfaces old needed and st does not
- * released, and the MFEs of changed routes made again. On failure the
- * caller shuts the registration down and installs old again. */
+ * counting); interfaces st needs and old did not own are taken,
+ * memberships deleted and added by difference, interfaces old owned and
+ * st does not need released, and the MFEs made by old answers made again:
+ * of routes that came, went or changed, of routes whose incoming
+ * interface was not owned (released by mcfwd_static_iface_release: their
+ * MFEs vetoed every OIF), and of routes that do not list an interface
+ * just taken but forward on it. On failure the caller shuts the
+ * registration down and installs old again. The caller holds an MGM batch
+ * (one grace period). */
 static int
 apply_diff(struct mcfwd_static *s, struct state *old, struct state *st, char *err, size_t errlen)
 {
@@ -774,6 +853,10 @@ ttl_fail:
 		return rc;
 	}
 	ttl_restore(s, old); /* those st does not set (the rest were handed over) */
+	/* ownership: kept (carried) or taken */
+	uint32_t *fresh = malloc((st->n_ifs ? st->n_ifs : 1) * sizeof(*fresh)), n_fresh = 0;
+	if (fresh == NULL)
+		return OOM(err, errlen);
 	for (uint32_t i = 0; i < st->n_ifs; i++) {
 		struct sif *f = st->iv[i];
 		struct sif *of = sif_get(old, f->ifindex);
@@ -782,33 +865,21 @@ ttl_fail:
 		if (of != NULL && of->owned) {
 			of->owned = false; /* handed over */
 			f->owned = true;
+			f->carried = true;
 			continue;
 		}
 		if ((rc = mgm_interface_take(s->m, s->h, f->ifindex, 0)) < 0) {
 			emsg(err, errlen, "%s:%u: cannot take interface '%s' (index %u): %s",
 			     fname(&f->loc), f->loc.line, f->name, f->ifindex, strerror(-rc));
+			free(fresh);
 			return rc;
 		}
 		f->owned = true;
+		fresh[n_fresh++] = f->ifindex;
 	}
-	for (uint32_t i = 0; i < st->n_routes; i++) {
-		const struct sroute *r = st->rv[i];
-		const struct sroute *o = route_get(old, r->src, r->grp);
-		for (uint16_t j = 0; j < r->n_oifs; j++) {
-			if (o != NULL && has_oif(o, r->oifs[j]))
-				continue;
-			rc = mgm_membership_add(s->m, s->h, r->src, r->src ? 0xffffffffu : 0, r->grp,
-						0xffffffffu, r->oifs[j], 0, MGM_JOIN_STATE);
-			if (rc < 0) {
-				emsg(err, errlen, "%s:%u: cannot add %s on interface %s: %s",
-				     fname(&r->loc), r->loc.line, sg(r->src, r->grp).s,
-				     ifn(s, r->oifs[j]).s, strerror(-rc));
-				return rc;
-			}
-		}
-	}
-	/* memberships old had and st has not; an interface released since
-	 * (mcfwd_static_iface_release) took its own with it: -ENOENT */
+	/* memberships old had and st has not, before any is added (an
+	 * interface's cap must hold the file, not both files: found by
+	 * review); an interface released since took its own with it */
 	for (uint32_t i = 0; i < old->n_routes; i++) {
 		const struct sroute *o = old->rv[i];
 		const struct sroute *r = route_get(st, o->src, o->grp);
@@ -817,7 +888,27 @@ ttl_fail:
 				(void)mgm_membership_delete(s->m, s->h, o->src, o->src ? 0xffffffffu : 0,
 							    o->grp, 0xffffffffu, o->oifs[j], 0, 0);
 	}
-	/* interfaces old owned that st does not need (their MFEs purged) */
+	/* and those st has and old had not: also every one on an interface
+	 * not carried over (a release took them, found by review) */
+	for (uint32_t i = 0; i < st->n_routes; i++) {
+		const struct sroute *r = st->rv[i];
+		const struct sroute *o = route_get(old, r->src, r->grp);
+		for (uint16_t j = 0; j < r->n_oifs; j++) {
+			if (o != NULL && has_oif(o, r->oifs[j]) && sif_get(st, r->oifs[j])->carried)
+				continue;
+			rc = mgm_membership_add(s->m, s->h, r->src, r->src ? 0xffffffffu : 0, r->grp,
+						0xffffffffu, r->oifs[j], 0, MGM_JOIN_STATE);
+			if (rc < 0) {
+				emsg(err, errlen, "%s:%u: cannot add %s on interface %s: %s",
+				     fname(&r->loc), r->loc.line, sg(r->src, r->grp).s,
+				     ifn(s, r->oifs[j]).s, strerror(-rc));
+				free(fresh);
+				return rc;
+			}
+		}
+	}
+	/* interfaces old owned that st does not need (their MFEs purged, and
+	 * MGM drops static's vetoes of them) */
 	for (uint32_t i = 0; i < old->n_ifs; i++) {
 		struct sif *of = old->iv[i];
 		if (!of->owned)
@@ -825,23 +916,28 @@ ttl_fail:
 		if ((rc = mgm_interface_release(s->m, s->h, of->ifindex, 0)) < 0) {
 			emsg(err, errlen, "cannot release interface '%s' (index %u): %s", of->name,
 			     of->ifindex, strerror(-rc));
+			free(fresh);
 			return rc;
 		}
 		of->owned = false;
 	}
-	/* routes that came, went or changed: their MFEs were made by the old
-	 * answers (RPF's interface, CREATION_ALERT's vetoes) */
+	/* MFEs made by the old answers (RPF's interface, CREATION_ALERT's
+	 * vetoes) */
 	for (uint32_t i = 0; i < st->n_routes; i++) {
 		const struct sroute *r = st->rv[i];
-		if (!route_same(r, route_get(old, r->src, r->grp)) && (rc = redo(s, r, err, errlen)) < 0)
-			return rc;
+		if ((!route_same(r, route_get(old, r->src, r->grp)) || !sif_get(st, r->iif)->carried) &&
+		    (rc = redo(s, r, err, errlen)) < 0)
+			goto out;
 	}
 	for (uint32_t i = 0; i < old->n_routes; i++) {
 		const struct sroute *o = old->rv[i];
 		if (route_get(st, o->src, o->grp) == NULL && (rc = redo(s, o, err, errlen)) < 0)
-			return rc;
+			goto out;
 	}
-	return 0;
+	rc = redo_taken(s, st, fresh, n_fresh, err, errlen);
+out:
+	free(fresh);
+	return rc;
 }
 
 /* ---------------------------------------------------------------- */
@@ -936,7 +1032,11 @@ mcfwd_static_apply(struct mcfwd_static *s, const struct mcfwd_config *cfg, char 
 		return rc;
 	old = s->running ? s->cur : NULL;
 	if (old != NULL) {
+		mgm_batch_begin(s->m);
 		rc = apply_diff(s, old, st, err, errlen);
+		for (uint32_t i = 0; i < st->n_ifs; i++)
+			st->iv[i]->carried = false;
+		mgm_batch_end(s->m);
 		if (rc == 0) {
 			state_free(old);
 			return 0;
@@ -1124,11 +1224,16 @@ mcfwd_static_mroute_add(struct mcfwd_static *s, uint32_t iif, uint32_t src, uint
 	for (uint32_t i = 0; i < n_add; i++)
 		sif_get(st, add[i])->refs++;
 	free(add);
-	free(fresh);
 	/* the MFEs made by the old answers (another route's incoming
-	 * interface, OIFs vetoed as not the route's) are made by the new ones;
-	 * one that cannot be is made by its next packet */
+	 * interface, OIFs vetoed as not the route's) are made by the new ones,
+	 * and other routes' that forward on an interface taken now; one that
+	 * cannot be is made by its next packet */
 	(void)mgm_mfe_redo(s->m, src, grp);
+	uint32_t taken[MCFWD_CFG_OIFS_MAX + 1], n_taken = 0;
+	for (uint32_t i = 0; i < n_fresh; i++)
+		taken[n_taken++] = fresh[i]->ifindex;
+	free(fresh);
+	(void)redo_taken(s, st, taken, n_taken, NULL, 0);
 	return 0;
 undo:
 	while (n_joined > 0) {

@@ -155,7 +155,10 @@ int mgm_interface_take(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t
  * the releasing client itself (its own change; a shutdown releases every
  * interface, and a million self-alerts made it 6-10 times longer), then, per
  * dropped membership, LOCAL_LEAVE to the owner when IGMP stops on an
- * interface it keeps, and PRUNE_ALERTs by the usual rules.
+ * interface it keeps, and PRUNE_ALERTs by the usual rules. A routing
+ * owner's CREATION_ALERT vetoes of the interface go with it (a first
+ * packet would find no owner to veto it): IGMP's members re-added there
+ * reach the MFEs again.
  * @return 0, -EINVAL, -EBUSY.
  */
 int mgm_interface_release(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t nexthop);
@@ -335,6 +338,11 @@ int mgm_mfe_set(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t grp, uint3
  * @return how many were made, -EINVAL (bad key), -EBUSY (from a
  * callback), -ENOMEM, -ENOSPC. */
 int mgm_mfe_redo(struct mgm *m, uint32_t src, uint32_t grp);
+/** Changes between these wait for one grace period, at the end, not one
+ * each (a reload: its releases and mgm_mfe_redo() calls); they nest.
+ * What is released or deleted is hidden from the workers at once. */
+void mgm_batch_begin(struct mgm *m);
+void mgm_batch_end(struct mgm *m);
 
 /* ---- group enumeration ---- */
 struct mgm_group_entry {

@@ -615,6 +615,162 @@ test_runtime_edit_redoes(void **state)
 	assert_int_equal(mgm_protocol_deregister(f->m, igmp), 0);
 }
 
+/* A review's cases where a reload by difference ended unlike a fresh
+ * install of the same file: each now ends as the fresh one does */
+
+/* an OIF released (mcfwd_static_iface_release) and the same file loaded
+ * again: taken back with its memberships (it came back without them) */
+static void
+test_reload_after_oif_release(void **state)
+{
+	struct fx *f = *state;
+	const char *base = "mroute from eth0 group 232.1.1.1 to eth1 eth2\n";
+	assert_int_equal(apply(f, base), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 0, NULL, 0), 0);
+	assert_int_equal(mcfwd_static_iface_release(f->s, 2), 0);
+	assert_int_equal(mgm_membership_count(f->m), 1);
+	assert_int_equal(apply(f, base), 0);
+	owner_is(f, 2, MCFWD_STATIC_PROTO_ID);
+	assert_int_equal(mgm_membership_count(f->m), 2);
+	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=1/1,2/1");
+}
+
+/* the incoming interface released, an MFE made meanwhile (every OIF
+ * vetoed: the route was inactive), the same file again: made again (it
+ * stayed vetoed while packets came) */
+static void
+test_reload_after_iif_release(void **state)
+{
+	struct fx *f = *state;
+	const char *base = "mroute from eth0 group 232.1.1.1 to eth1 eth2\n";
+	assert_int_equal(apply(f, base), 0);
+	assert_int_equal(mcfwd_static_iface_release(f->s, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	assert_string_equal(entry(f, S1, G1), "neg iif=1");
+	assert_int_equal(apply(f, base), 0);
+	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=1/1,2/1");
+}
+
+/* an interface's memberships replaced by as many others at its cap: the
+ * old ones go before the new ones come (it failed with -ENOSPC) */
+static void
+test_reload_at_member_cap(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(apply(f, "mroute from eth0 group 232.1.1.1 to eth1\n"
+				  "mroute from eth0 group 232.1.1.2 to eth1\n"
+				  "mroute from eth0 group 232.1.1.3 to eth1\n"),
+			 0);
+	assert_int_equal(apply(f, "mroute from eth0 group 232.1.1.4 to eth1\n"
+				  "mroute from eth0 group 232.1.1.5 to eth1\n"
+				  "mroute from eth0 group 232.1.1.6 to eth1\n"),
+			 0);
+	assert_int_equal(mgm_membership_count(f->m), 3);
+	assert_int_equal(info(f).n_mroutes, 3);
+}
+
+/* IGMP's receivers on eth2 for G1, whose route does not list eth2 */
+static mgm_handle_t
+igmp_on_eth2(struct fx *f)
+{
+	mgm_handle_t igmp;
+	assert_int_equal(mgm_protocol_register(f->m, MGM_PROTO_IGMP, 0, &(struct mgm_callbacks){ 0 },
+					       NULL, &igmp),
+			 0);
+	assert_int_equal(mgm_interface_take(f->m, igmp, 2, 0), 0);
+	assert_int_equal(mgm_membership_add(f->m, igmp, 0, 0, G1, 0xffffffffu, 2, 0, MGM_JOIN_STATE), 0);
+	return igmp;
+}
+
+/* a removed route's MFE is made again with the interface its first packet
+ * came on (MGM_F_RPF_RX_FALLBACK asks that one's owner), not the old
+ * route's incoming interface */
+static void
+test_reload_redo_keeps_arrival(void **state)
+{
+	struct fx *f = *state;
+	(void)igmp_on_eth2(f);
+	assert_int_equal(apply(f, "phyint eth0 enable\nphyint eth5 enable\n"
+				  "mroute from eth5 group 232.1.1.1 to eth1\n"),
+			 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 0, NULL, 0), 0); /* came on eth0 */
+	assert_string_equal(entry(f, S1, G1), "iif=5 oifs=1/1,2/1"); /* eth2 is IGMP's */
+	assert_int_equal(apply(f, "phyint eth0 enable\nphyint eth5 enable\n"), 0);
+	/* a fresh install and the next packet on eth0 give the same */
+	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=2/1");
+}
+
+/* static vetoed IGMP's eth2 on G1's MFE while it owned eth2 (for G2's
+ * route); a reload that drops G2 releases eth2: the veto goes with the
+ * owner, and IGMP's receivers get G1 once it re-adds them (they stayed
+ * vetoed) */
+static void
+test_reload_release_drops_veto(void **state)
+{
+	struct fx *f = *state;
+	mgm_handle_t igmp = igmp_on_eth2(f);
+	assert_int_equal(apply(f, "mroute from eth0 group 232.1.1.1 to eth1\n"
+				  "mroute from eth0 group 232.1.1.2 to eth2\n"),
+			 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 0, NULL, 0), 0);
+	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=1/1");
+	assert_int_equal(apply(f, "mroute from eth0 group 232.1.1.1 to eth1\n"), 0);
+	owner_is(f, 2, MGM_PROTO_IGMP);
+	/* IGMP re-adds its members after ENABLE_IGMP (its callbacks are empty
+	 * here) */
+	assert_int_equal(mgm_membership_add(f->m, igmp, 0, 0, G1, 0xffffffffu, 2, 0, MGM_JOIN_STATE), 0);
+	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=1/1,2/1");
+}
+
+/* the reverse: a reload takes eth2 (G2's new route) where G1's MFE
+ * forwards to IGMP's receivers: G1's route does not list eth2, so static
+ * vetoes it there now (a fresh install would) */
+static void
+test_reload_take_vetoes(void **state)
+{
+	struct fx *f = *state;
+	mgm_handle_t igmp = igmp_on_eth2(f);
+	assert_int_equal(apply(f, "mroute from eth0 group 232.1.1.1 to eth1\n"), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 0, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S2, G1, 0, NULL, 0), 0);
+	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=1/1,2/1");
+	assert_int_equal(apply(f, "mroute from eth0 group 232.1.1.1 to eth1\n"
+				  "mroute from eth0 group 232.1.1.2 to eth2\n"),
+			 0);
+	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=1/1");
+	assert_string_equal(entry(f, S2, G1), "iif=0 oifs=1/1");
+	/* and at run time: a route that takes eth2 back */
+	assert_int_equal(apply(f, "mroute from eth0 group 232.1.1.1 to eth1\n"), 0);
+	assert_int_equal(mgm_membership_add(f->m, igmp, 0, 0, G1, 0xffffffffu, 2, 0,
+					    MGM_JOIN_STATE), 0);
+	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=1/1,2/1");
+	char e[128];
+	assert_int_equal(mcfwd_static_mroute_add(f->s, 0, S3, G2, (uint32_t[]){ 2 }, 1, e, sizeof(e)), 0);
+	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=1/1");
+}
+
+/* a reload that changes 50 routes waits for one grace period, not 50 */
+static void
+test_reload_one_grace_period(void **state)
+{
+	struct fx *f = *state;
+	char a[8192], b[8192];
+	int la = 0, lb = 0;
+	for (int i = 1; i <= 50; i++) {
+		la += snprintf(a + la, sizeof(a) - (size_t)la,
+			       "mroute from eth0 source 10.0.0.%d group 232.1.1.1 to eth1\n", i);
+		lb += snprintf(b + lb, sizeof(b) - (size_t)lb,
+			       "mroute from eth0 source 10.0.0.%d group 232.1.1.1 to eth2\n", i);
+	}
+	assert_int_equal(apply(f, a), 0);
+	for (int i = 1; i <= 50; i++)
+		assert_int_equal(mgm_mfe_create(f->m, IP(10, 0, 0, i), G1, 0, NULL, 0), 0);
+	uint64_t g0 = mfc_gp_count(f->c);
+	assert_int_equal(apply(f, b), 0);
+	assert_true(mfc_gp_count(f->c) - g0 <= 1);
+	assert_string_equal(entry(f, IP(10, 0, 0, 50), G1), "iif=0 oifs=2/1");
+}
+
 static int
 setup_member_cap(void **state)
 {
@@ -932,6 +1088,13 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_replace_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_diff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runtime_edit_redoes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_after_oif_release, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_after_iif_release, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_at_member_cap, setup_member_cap, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_redo_keeps_arrival, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_release_drops_veto, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_take_vetoes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_one_grace_period, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_diff_fails, setup_member_cap, teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_purges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runtime_add_del, setup, teardown),
