@@ -826,6 +826,7 @@ int
 app_config_load(const char *path, bool reload, char *err, size_t errlen)
 {
 	struct mcfwd_config *c = calloc(1, sizeof(*c));
+	bool batched = false;
 	int rc;
 	if (c == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -858,6 +859,9 @@ app_config_load(const char *path, bool reload, char *err, size_t errlen)
 		igmp_on_saved[id] = igmp_if_enabled(app.igmp, id);
 	}
 	uint64_t rpf0 = rpf_digest();
+	/* one grace period for the whole apply (releases, MFEs made again) */
+	mgm_batch_begin(app.mgm);
+	batched = true;
 	rc = config_apply_ifaces(c, err, errlen);
 	if (rc < 0)
 		goto undo;
@@ -887,6 +891,7 @@ app_config_load(const char *path, bool reload, char *err, size_t errlen)
 	}
 	app.cfg = c;
 	pending_cfg = NULL;
+	mgm_batch_end(app.mgm);
 	app_tx_barrier();
 	snprintf(app.cfg_path, sizeof(app.cfg_path), "%s", path);
 	APP_LOG(INFO, "%s %s: %u interfaces, %u routes, %u mroutes\n", reload ? "reloaded" : "loaded",
@@ -895,6 +900,8 @@ app_config_load(const char *path, bool reload, char *err, size_t errlen)
 undo:
 	config_rollback(c, false, igmp_saved, err, errlen);
 fail:
+	if (batched)
+		mgm_batch_end(app.mgm);
 	pending_cfg = NULL;
 	mcfwd_config_free(c);
 	free(c);
