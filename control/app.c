@@ -1276,6 +1276,7 @@ ctl_raw(struct app_ctl_ctr *c)
 	c->held_dropped = app.ctl_held_dropped;
 	c->created = app.ctl_created;
 	c->create_fail = app.ctl_create_fail;
+	c->grace_periods = mfc_gp_count(app.cache);
 }
 
 void

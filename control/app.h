@@ -44,6 +44,7 @@ struct app_ctl_ctr {
 	uint64_t rx[4];       /* punted packets by reason */
 	uint64_t igmp, linklocal; /* MCFWD_PUNT_CTRL: IGMP, other 224.0.0.0/24 */
 	uint64_t reinjected, held_dropped, created, create_fail;
+	uint64_t grace_periods; /* the cache's RCU grace periods waited for */
 };
 
 struct app_iface {

@@ -204,6 +204,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "held_reinjected", c.reinjected);
 	rte_tel_data_add_dict_u64(d, "held_dropped", c.held_dropped);
 	rte_tel_data_add_dict_u64(d, "held_now", held);
+	rte_tel_data_add_dict_u64(d, "grace_periods", c.grace_periods);
 	/* DPDK 22.11 has no 64-bit signed value: a gap beyond int is clamped */
 	rte_tel_data_add_dict_int(d, "accounting_gap", gap > INT_MAX ? INT_MAX : gap < INT_MIN ? INT_MIN
 				  : (int)gap);

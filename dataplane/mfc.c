@@ -1188,7 +1188,8 @@ gp_thread(void *arg)
 static void
 gp_wait(struct mfc *c)
 {
-	c->n_gp++;
+	/* read by telemetry threads */
+	__atomic_fetch_add(&c->n_gp, 1, __ATOMIC_RELAXED);
 	if (c->gp_hook == NULL || !c->gp_thr_on) {
 		urcu_qsbr_synchronize_rcu();
 		return;
@@ -1321,7 +1322,7 @@ mfc_retired_pending(const struct mfc *c)
 uint64_t
 mfc_gp_count(const struct mfc *c)
 {
-	return c ? c->n_gp : 0;
+	return c ? __atomic_load_n(&c->n_gp, __ATOMIC_RELAXED) : 0;
 }
 
 /* ---------------------------------------------------------------- */

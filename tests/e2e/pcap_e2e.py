@@ -637,8 +637,9 @@ def scenario_telemetry():
         st = got["/mcfwd/stats"]["/mcfwd/stats"]
         check(st["rx_pkts"] == 16 and st["fwd"] == 16, "telemetry: stats %s" % st)
         # what show stats json has (found by audit: missing)
-        check(st.get("accounting_gap") == 0 and st.get("held_now") == 0,
-              "telemetry: stats lack accounting_gap/held_now: %s" % st)
+        check(st.get("accounting_gap") == 0 and st.get("held_now") == 0
+              and st.get("grace_periods", -1) >= 0,
+              "telemetry: stats lack accounting_gap/held_now/grace_periods: %s" % st)
         mr = got["/mcfwd/mroutes"]["/mcfwd/mroutes"]
         check(mr["total"] == 1 and mr["source"] == [S1] and mr["oifs"] == ["p1(1)"] and
               mr["packets"] == [16] and mr["stale"] == 0, "telemetry: mroutes %s" % mr)
@@ -2128,31 +2129,46 @@ def scenario_reload_hitless():
     # in a directory with a space: the CLI takes the path in double quotes
     d = os.path.join(tempfile.mkdtemp(prefix="mcfwd-e2e-reloadh-"), "a dir")
     os.mkdir(d)
+    # 20 more (S,G) routes, all moved from p1 to p2 by the first reload
+    # and back by the second: each reload's changes (and the second's
+    # MFEs made again for a new unicast route) wait for ONE grace period
+    many = "".join("mroute from p0 source 10.9.0.%d group %s to p1\n" % (i, G3) for i in range(1, 21))
     base = ("iface p0 port 0\niface p1 port 1\niface p2 port 2\niface p3 port 3\n"
-            "mroute from p0 group %s to p1\nmroute from p0 source %s group %s to p1\n" % (G1, S2, G2))
+            "mroute from p0 group %s to p1\nmroute from p0 source %s group %s to p1\n" % (G1, S2, G2)
+            + many)
     new = os.path.join(d, "new.conf")
     with open(new, "w") as f:
-        f.write(base.replace("group %s to p1" % G2, "group %s to p2" % G2) + "# reloaded\n")
+        f.write(base.replace("group %s to p1" % G2, "group %s to p2" % G2)
+                .replace(many, many.replace("to p1", "to p2")) + "# reloaded\n")
     # then a unicast route towards the sources via an interface only IGMP
     # owns: RPF's answer changes for every MFE (no routing protocol
     # upstream: negative now)
     new2 = os.path.join(d, "new2.conf")
     with open(new2, "w") as f:
-        f.write(open(new).read() + "route 10.0.0.0/8 via p3\n")
-    inp = {0: [pkt(S1, G1, seq=i) if i % 2 else pkt(S2, G2, seq=i) for i in range(64)]}
+        f.write(open(new).read().replace(many.replace("to p1", "to p2"), many)
+                + "route 10.0.0.0/8 via p3\n")
+    inp = {0: [pkt(S1, G1, seq=i) if i % 2 else pkt(S2, G2, seq=i) for i in range(64)]
+           + [pkt("10.9.0.%d" % i, G3, seq=i) for i in range(1, 21)]}
     show = "show ip mroute %s %s json\nshow ip mroute %s %s json\n" % (S1, G1, S2, G2)
     cmds = ("igmp enable p3\nsleep 800\n" + show + "show stats json\nprotocol static load \"%s\"\nsleep 300\n" % new
             + show + "show stats json\nprotocol static load \"%s\"\nsleep 100\n" % new2
-            + show + "stop\nquit\n")
+            + show + "show stats json\nstop\nquit\n")
     r = Run("reloadh", nports=4, config=base, cmds=cmds, inputs=inp, infinite=True).run()
     check(r.rc == 0, "reload_hitless: exit status %s\n%s" % (r.rc, r.out[-1500:]))
     js = [json.loads(l) for l in r.out.splitlines() if l.startswith("{")]
-    if not check(len(js) == 8, "reload_hitless: %d JSON lines\n%s" % (len(js), r.out[-2000:])):
+    if not check(len(js) == 9, "reload_hitless: %d JSON lines\n%s" % (len(js), r.out[-2000:])):
         r.cleanup()
         return
-    a1, a2, st0, b1, b2, st1, c1, c2 = js
+    a1, a2, st0, b1, b2, st1, c1, c2, st2 = js
+    gp1 = st1["grace_periods"] - st0["grace_periods"]
+    gp2 = st2["grace_periods"] - st1["grace_periods"]
+    print("  grace periods: reload moving 21 routes %d, reload moving 20 and remaking 22 MFEs %d"
+          % (gp1, gp2))
+    check(gp1 == 1 and gp2 == 1 and "unicast routes changed: 22 MFEs made again" in r.out,
+          "reload_hitless: grace periods per reload %d and %d (want 1 each)\n%s"
+          % (gp1, gp2, r.out[-1500:]))
     check(c1["negative"] and c2["negative"] and c1["id"] != b1["id"]
-          and "unicast routes changed: 2 MFEs made again" in r.out,
+          and "unicast routes changed: 22 MFEs made again" in r.out,
           "reload_hitless: a new unicast route towards the sources left the MFEs as they were: "
           "%s %s\n%s" % (c1, c2, r.out[-1000:]))
     check(a1["id"] == b1["id"] and b1["packets"] > a1["packets"] > 1000,
