@@ -1430,40 +1430,11 @@ cmd_help(int argc, char **argv, FILE *out, char *err, size_t errlen)
 	return 0;
 }
 
-/* Split a line into words; double quotes keep blanks and '#' in a word
- * (a path with spaces), \" and \\ inside them stand for " and \.
- * @return count, -E2BIG, -EINVAL (a quote not closed). */
+/* Words as a configuration line has them (mcfwd_config.h) */
 static int
 split(char *s, char **argv, int max)
 {
-	int n = 0;
-	for (;;) {
-		while (*s && isspace((unsigned char)*s))
-			s++;
-		if (!*s || *s == '#')
-			return n;
-		if (n == max)
-			return -E2BIG;
-		argv[n++] = s;
-		char *d = s; /* the word is written over itself, quotes dropped */
-		bool q = false;
-		while (*s && (q || !isspace((unsigned char)*s))) {
-			if (*s == '"') {
-				q = !q;
-				s++;
-				continue;
-			}
-			if (q && *s == '\\' && (s[1] == '"' || s[1] == '\\'))
-				s++;
-			*d++ = *s++;
-		}
-		if (q)
-			return -EINVAL;
-		bool more = *s != 0;
-		*d = 0;
-		if (more)
-			s++;
-	}
+	return mcfwd_split_words(s, argv, max);
 }
 
 /* Is w already in the ", "-separated list? */

@@ -113,6 +113,41 @@ is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 
+int
+mcfwd_split_words(char *s, char **argv, int max)
+{
+	int n = 0;
+	for (;;) {
+		while (is_blank(*s) || *s == '\n')
+			s++;
+		if (!*s || *s == '#')
+			return n;
+		if (n == max)
+			return -E2BIG;
+		argv[n++] = s;
+		char *d = s; /* the word is written over itself, quotes dropped */
+		bool q = false;
+		while (*s && (q || !(is_blank(*s) || *s == '\n' || *s == '#'))) {
+			if (*s == '"') {
+				q = !q;
+				s++;
+				continue;
+			}
+			if (q && *s == '\\' && (s[1] == '"' || s[1] == '\\'))
+				s++;
+			*d++ = *s++;
+		}
+		if (q)
+			return -EINVAL;
+		char c = *s;
+		*d = 0;
+		if (c == '#')
+			return n; /* a comment right after a word */
+		if (c)
+			s++;
+	}
+}
+
 /* Decimal, digits only, within lo..hi. */
 static bool
 num(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
@@ -935,19 +970,11 @@ parse_one(struct pctx *p, const char *s, size_t len)
 		return perr(p, -EINVAL, "NUL byte in the line");
 	memcpy(p->buf, s, len);
 	p->buf[len] = 0;
-	char *hash = strchr(p->buf, '#');
-	if (hash)
-		*hash = 0;
-	int n = 0;
-	for (char *c = p->buf; *c;) {
-		while (is_blank(*c))
-			*c++ = 0;
-		if (*c == 0)
-			break;
-		p->tok[n++] = c;
-		while (*c && !is_blank(*c))
-			c++;
-	}
+	int n = mcfwd_split_words(p->buf, p->tok, MAX_TOKENS);
+	if (n == -EINVAL)
+		return perr(p, -EINVAL, "a double quote is not closed");
+	if (n < 0) /* cannot be: a word takes two characters at least */
+		return perr(p, -EINVAL, "too many words");
 	if (n == 0)
 		return 0;
 	if (p->cfg->n_statements >= MCFWD_CFG_STATEMENTS_MAX)

@@ -65,6 +65,17 @@ extern "C" {
 #define MCFWD_CFG_INCLUDE_DEPTH 8      /**< nested includes below the top file */
 #define MCFWD_CFG_PORT_MAX 31
 
+/**
+ * Split a line into words, in place, as the configuration and the CLI do:
+ * blanks separate words, '#' outside quotes starts a comment (in a word
+ * too), double quotes
+ * keep blanks and '#' in a word (a path with spaces) and are dropped, and
+ * inside them \" and \\ stand for " and \.
+ * @return the count of words, -E2BIG (more than max), -EINVAL (a double
+ * quote not closed).
+ */
+int mcfwd_split_words(char *s, char **argv, int max);
+
 /** Where a statement came from; `file` is owned by the config. */
 struct mcfwd_cfg_loc {
 	const char *file;

@@ -538,6 +538,30 @@ test_files(void **state)
 	assert_int_equal(c.phyints[3].loc.line, 3);
 	mcfwd_config_free(&c);
 
+	/* a path with a space, a '#' and a backslash in double quotes (\\
+	 * inside them stands for \); a comment right after the closing quote;
+	 * a quoted word that is a plain name */
+	assert_int_equal(mkdir(path_of("a dir"), 0700), 0);
+	write_file("a dir/x#\\1.conf", "phyint \"b\" enable\n");
+	write_file("quoted.conf", "include \"a dir/x#\\\\1.conf\"#ok\n");
+	assert_int_equal(mcfwd_config_parse_file(path_of("quoted.conf"), &c, err, sizeof(err)), 0);
+	assert_int_equal(c.n_phyints, 1);
+	assert_string_equal(c.phyints[0].name, "b");
+	assert_string_equal(c.phyints[0].loc.file, path_of("a dir/x#\\1.conf"));
+	mcfwd_config_free(&c);
+	/* a quote not closed: the line is refused */
+	write_file("quoted.conf", "phyint a enable\ninclude \"a dir/x#\\\\1.conf\n");
+	assert_int_equal(mcfwd_config_parse_file(path_of("quoted.conf"), &c, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "%s:2: a double quote is not closed", path_of("quoted.conf"));
+	assert_string_equal(err, want);
+	assert_empty(&c);
+	/* without quotes, the blank ends the name */
+	write_file("quoted.conf", "include a dir/x.conf\n");
+	assert_int_equal(mcfwd_config_parse_file(path_of("quoted.conf"), &c, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "%s:1: unexpected 'dir/x.conf' after the file name", path_of("quoted.conf"));
+	assert_string_equal(err, want);
+	assert_empty(&c);
+
 	/* an error inside an included file names that file; nothing is kept */
 	write_file("sub/two.conf", "phyint b2 enable\n\nphyint b3 enable ttl-threshold 300\n");
 	memset(&c, 0x5a, sizeof(c));
