@@ -481,7 +481,6 @@ config_check_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 {
 	for (uint32_t i = 0; i < c->n_ifaces; i++) {
 		const struct mcfwd_cfg_iface *f = &c->ifaces[i];
-		uint32_t id;
 		if (f->port >= MCFWD_MAX_PORTS || !app.port[f->port].used) {
 			char l[160];
 			app_port_ids(l, sizeof(l));
@@ -513,26 +512,12 @@ config_check_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 					 c->ifaces[j].loc.line);
 				return -EEXIST;
 			}
-		uint16_t cur = app.dp.rx_map[f->port][f->vlan];
-		/* names are checked against the resulting set: a name another
-		 * interface has now is free if this file renames that one
-		 * (two interfaces may swap names). Names are only labels:
-		 * MGM, static, IGMP and the cache hold interface ids, and the
-		 * file's names resolve through pending_cfg while it applies */
-		bool renamed = false;
-		if (app_iface_by_name(f->name, &id) == 0 && id != cur)
-			for (uint32_t j = 0; j < c->n_ifaces && !renamed; j++) {
-				const struct mcfwd_cfg_iface *g = &c->ifaces[j];
-				/* a later line's port is not checked yet: no map
-				 * for a port that does not exist (it crashed) */
-				renamed = g->port < MCFWD_MAX_PORTS && app.dp.rx_map[g->port] != NULL &&
-					  app.dp.rx_map[g->port][g->vlan] == id;
-			}
-		if (app_iface_by_name(f->name, &id) == 0 && id != cur && !renamed) {
-			snprintf(err, errlen, "%s:%u: name '%s' is already interface %u (port %u vlan %u)",
-				 f->loc.file, f->loc.line, f->name, id, app.ifs[id].port, app.ifs[id].vlan);
-			return -EEXIST;
-		}
+		/* a name another interface has now is not checked: the file's
+		 * set is what results (two interfaces may swap names, and one
+		 * the file does not name gives a name up, config_apply_ifaces()).
+		 * Names are only labels: MGM, static, IGMP and the cache hold
+		 * interface ids, and the file's names resolve through
+		 * pending_cfg while it applies */
 	}
 	/* the VLAN interfaces it makes must fit: one that failed for want of
 	 * an id would leave those made before it (interfaces stay), found by
@@ -655,9 +640,63 @@ ports_mtu_sync(void)
 	}
 }
 
+/* Does the file name interface id (by its port and VLAN)? */
+static bool
+cfg_names_id(const struct mcfwd_config *c, uint32_t id)
+{
+	for (uint32_t i = 0; i < c->n_ifaces; i++)
+		if (app.dp.rx_map[c->ifaces[i].port][c->ifaces[i].vlan] == id)
+			return true;
+	return false;
+}
+
+static bool
+cfg_has_name(const struct mcfwd_config *c, const char *name)
+{
+	for (uint32_t i = 0; i < c->n_ifaces; i++)
+		if (strcmp(c->ifaces[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* An interface the file does not name keeps its name, unless the file
+ * gives that name to another one (a name moving to another port or VLAN):
+ * then it is named after its port, "NAME" or "NAME.VLAN", or "portN",
+ * "portN.VLAN", "portN-2"... whichever neither an interface nor the file
+ * has. The rollback gives the old name back. */
+static void
+config_free_names(const struct mcfwd_config *c)
+{
+	for (uint32_t id = 0; id < app.n_ifs; id++) {
+		struct app_iface *f = &app.ifs[id];
+		if (!f->used || !cfg_has_name(c, f->name) || cfg_names_id(c, id))
+			continue;
+		char nm[APP_IFNAME];
+		uint32_t other;
+		for (unsigned int k = 0;; k++) {
+			if (k == 0 && f->vlan)
+				snprintf(nm, sizeof(nm), "%.20s.%u", app.port[f->port].name, f->vlan);
+			else if (k == 0)
+				snprintf(nm, sizeof(nm), "%.*s", APP_IFNAME - 1, app.port[f->port].name);
+			else if (k == 1 && f->vlan)
+				snprintf(nm, sizeof(nm), "port%u.%u", f->port, f->vlan);
+			else if (k == 1)
+				snprintf(nm, sizeof(nm), "port%u", f->port);
+			else
+				snprintf(nm, sizeof(nm), "port%u.%u-%u", f->port, f->vlan, k);
+			if (app_iface_by_name(nm, &other) < 0 && !cfg_has_name(c, nm))
+				break;
+		}
+		APP_LOG(NOTICE, "interface %u (port %u vlan %u), which the file does not name, gives "
+			"its name '%s' up: now '%s'\n", id, f->port, f->vlan, f->name, nm);
+		memcpy(f->name, nm, sizeof(nm));
+	}
+}
+
 static int
 config_apply_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 {
+	config_free_names(c);
 	/* the interfaces that exist are renamed first, then the new ones
 	 * made: a new one may take the name an existing one gives up */
 	for (int pass = 0; pass < 2; pass++)
