@@ -121,6 +121,8 @@ struct mfe {
 	bool rx_iif;        /* no route: its iif is the first packet's arrival one */
 	bool short_to;      /* timeout_s is the no-OIF one it was created with */
 	bool risk;          /* listed by mfes_at_risk() */
+	bool upd_queued;    /* on an mfes_update() list (upd_next) */
+	struct mfe *upd_next;
 	struct mgm_if *veto;
 	uint32_t n_veto;
 	uint32_t gpos;      /* position in its group's vector */
@@ -747,42 +749,49 @@ mfe_emptied(struct mgm *m, struct mfe *f)
 static void
 mfes_update(struct mgm *m, uint32_t src, uint32_t grp, int actor)
 {
-	struct mfe **v = NULL, *one = NULL;
-	uint32_t n = 0;
-
+	/* the records to update, linked through themselves: no allocation
+	 * (a membership change that returned 0 cannot leave its MFEs stale
+	 * for want of memory, found by review). A record already on the list
+	 * of an update further up the stack (a callback's change) is left to
+	 * it: it publishes later, from the state as it is then */
+	struct mfe *head = NULL, **tail = &head;
+#define UPD_QUEUE(x)                                                           \
+	do {                                                                   \
+		struct mfe *y_ = (x);                                          \
+		if (mfe_live(y_) && !y_->upd_queued) {                         \
+			y_->upd_queued = true;                                 \
+			y_->upd_next = NULL;                                   \
+			*tail = y_;                                            \
+			tail = &y_->upd_next;                                  \
+		}                                                              \
+	} while (0)
 	/* live records only: a dead one (its iif released, its cache entry
 	 * purged) must never be published again */
 	if (grp == 0) { /* (*,*): every MFE */
-		if (m->mfes.n == 0)
-			return;
-		v = malloc(m->mfes.n * sizeof(*v));
-		if (v == NULL)
-			return;
 		HMAP_FOREACH(&m->mfes, x)
-			if (mfe_live(x->val))
-				v[n++] = x->val;
+			UPD_QUEUE((struct mfe *)x->val);
 	} else if (src == 0) {
 		struct mvec *g = group_vec(m, grp, false);
 		if (g == NULL)
 			return;
-		v = malloc((g->n ? g->n : 1) * sizeof(*v));
-		if (v == NULL)
-			return;
 		for (uint32_t i = 0; i < g->n; i++)
-			if (mfe_live(g->v[i]))
-				v[n++] = g->v[i];
+			UPD_QUEUE(g->v[i]);
 	} else {
-		one = hmap_get(&m->mfes, mkey(src, grp));
-		if (one == NULL || !mfe_live(one))
+		struct mfe *one = hmap_get(&m->mfes, mkey(src, grp));
+		if (one == NULL)
 			return;
-		v = &one;
-		n = 1;
+		UPD_QUEUE(one);
 	}
+#undef UPD_QUEUE
+	if (head == NULL)
+		return;
 	/* callbacks below may release interfaces, create or age MFEs: the
-	 * records in v stay allocated (m->busy) and are checked again */
+	 * records listed stay allocated (m->busy) and are checked again */
 	m->busy++;
-	for (uint32_t i = 0; i < n; i++) {
-		struct mfe *f = v[i];
+	while (head != NULL) {
+		struct mfe *f = head;
+		head = f->upd_next;
+		f->upd_queued = false;
 		if (f->negative || !mfe_live(f))
 			continue;
 		uint32_t before = mfe_n_live(m, f);
@@ -806,8 +815,6 @@ mfes_update(struct mgm *m, uint32_t src, uint32_t grp, int actor)
 	}
 	if (--m->busy == 0)
 		limbo_drain(m);
-	if (v != &one)
-		free(v);
 }
 
 /* The client owning the interface towards src (RPF), or NO_CLIENT. */
@@ -970,8 +977,15 @@ mgm_membership_add(struct mgm *m, mgm_handle_t h, uint32_t src, uint32_t smask,
 	if (mb == NULL && o->n_members >= m->max_members_per_if)
 		return -ENOSPC;
 	if (s == NULL) {
+		/* with room for its first members: a key is never left in the
+		 * map without one (an add failing after it went in left an
+		 * empty key that enumerations listed, found by review) */
 		s = calloc(1, sizeof(*s));
-		if (s == NULL || hmap_put(&m->sgms, mkey(src, grp), s) < 0) {
+		if (s != NULL && (s->v = malloc(4 * sizeof(*s->v))) != NULL)
+			s->cap = 4;
+		if (s == NULL || s->v == NULL || hmap_put(&m->sgms, mkey(src, grp), s) < 0) {
+			if (s != NULL)
+				free(s->v);
 			free(s);
 			return -ENOMEM;
 		}
@@ -1250,8 +1264,14 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 		struct mgm_if o[MFC_OIFS_MAX];
 		uint32_t n = union_oifs(m, src, grp, f->iif, o, MFC_OIFS_MAX);
 		struct mgm_alert_oif *ao = malloc((n ? n : 1) * sizeof(*ao));
+		/* room for every veto before anyone is asked: a veto that
+		 * could not be kept forwarded on the OIF it refused (found by
+		 * review) */
+		struct mgm_if *veto = malloc((n ? n : 1) * sizeof(*veto));
 		uint64_t done = 0;
-		if (ao == NULL) {
+		if (ao == NULL || veto == NULL) {
+			free(ao);
+			free(veto);
 			free(f);
 			return -ENOMEM;
 		}
@@ -1266,16 +1286,17 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 					ao[k++] = (struct mgm_alert_oif){ o[j], true };
 			if (m->cl[ow].cb.creation_alert)
 				CB_CALL(m, m->cl[ow].cb.creation_alert(m->cl[ow].ctx, src, grp, f->iif, ao, k));
+			/* each OIF is one owner's: at most n in all (bounded all
+			 * the same: a callback may hand an OIF to another owner) */
 			for (uint32_t j = 0; j < k; j++)
-				if (!ao[j].enabled) {
-					struct mgm_if *nv = realloc(f->veto, (f->n_veto + 1) * sizeof(*nv));
-					if (nv == NULL)
-						continue;
-					f->veto = nv;
-					f->veto[f->n_veto++] = ao[j].ifc;
-				}
+				if (!ao[j].enabled && f->n_veto < n)
+					veto[f->n_veto++] = ao[j].ifc;
 		}
 		free(ao);
+		if (f->n_veto > 0)
+			f->veto = veto;
+		else
+			free(veto);
 		/* a callback may have released the way back (the RPF one may
 		 * also have moved the iif): no owner now, no forwarding. Looked
 		 * up only then (a lookup per creation cost ~3% of the rate) */
@@ -1557,7 +1578,7 @@ mgm_mfe_redo(struct mgm *m, uint32_t src, uint32_t grp)
 /* ---------------------------------------------------------------- */
 /* Ownership                                                         */
 
-/* ifc lost its routing owner: the vetoes of it on MFEs were that owner's
+/* ifc lost its owner: the vetoes of it on MFEs were that owner's
  * (CREATION_ALERT asks an OIF's owner), and a first packet now would find
  * none; they go, so IGMP's members there forward again once re-added (a
  * reload that released an interface left them vetoed, found by review).
@@ -2038,6 +2059,10 @@ mgm_interface_release(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t 
 		if (o->owner == NO_CLIENT) {
 			struct risks r = mfes_at_risk(m, d, nd, ci);
 			forwarding_purge(m, ifc);
+			/* IGMP alone owned it: the vetoes of it were IGMP's
+			 * (CREATION_ALERT asked it); a later owner was never
+			 * asked (found by review) */
+			vetoes_drop(m, ifc);
 			mfes_emptied_alert(m, &r);
 		}
 		/* if the routing owner keeps it, only what IGMP fed goes */

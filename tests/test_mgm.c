@@ -2298,6 +2298,166 @@ test_timers_and_fds(void **state)
 	mfc_destroy(c);
 }
 
+/* ---- allocation failure injection (linked with --wrap=malloc,--wrap=realloc) ---- */
+static int fail_malloc_nth, fail_realloc_nth; /* fail the n-th call from now (1 = next) */
+void *__real_malloc(size_t n);
+void *__wrap_malloc(size_t n);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_realloc(void *p, size_t n);
+void *
+__wrap_malloc(size_t n)
+{
+	if (fail_malloc_nth > 0 && --fail_malloc_nth == 0)
+		return NULL;
+	return __real_malloc(n);
+}
+void *
+__wrap_realloc(void *p, size_t n)
+{
+	if (fail_realloc_nth > 0 && --fail_realloc_nth == 0)
+		return NULL;
+	return __real_realloc(p, n);
+}
+
+static uint32_t
+enum_count(struct fx *f, mgm_handle_t h)
+{
+	mgm_enum_t e;
+	struct mgm_group_entry v[16];
+	uint32_t n, tot = 0;
+	assert_int_equal(mgm_group_enum_start(f->m, h, &e), 0);
+	do {
+		assert_int_equal(mgm_group_enum_next(f->m, e, v, 16, &n), 0);
+		tot += n;
+	} while (n > 0);
+	assert_int_equal(mgm_group_enum_end(f->m, e), 0);
+	return tot;
+}
+
+/* a membership add that fails with -ENOMEM must change nothing. */
+static void
+test_oom_add_leaves_no_key(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 1, 0), 0);
+	assert_int_equal(enum_count(f, f->p.h), 0);
+	/* each allocation of the call failing in turn, malloc's then
+	 * realloc's, until the call gets through */
+	for (int which = 0; which < 2; which++) {
+		int rc = -ENOMEM;
+		for (int nth = 1; rc == -ENOMEM && nth < 64; nth++) {
+			*(which ? &fail_realloc_nth : &fail_malloc_nth) = nth;
+			rc = mgm_membership_add(f->m, f->p.h, 0, 0, G1, ALL, 1, 0, MGM_JOIN_STATE);
+			fail_malloc_nth = fail_realloc_nth = 0;
+			if (rc == -ENOMEM) {
+				/* nothing changed: no membership key to enumerate */
+				assert_int_equal(mgm_membership_count(f->m), 0);
+				assert_int_equal(enum_count(f, f->p.h), 0);
+			}
+		}
+		assert_int_equal(rc, 0);
+		assert_int_equal(mgm_membership_count(f->m), 1);
+		assert_int_equal(enum_count(f, f->p.h), 1);
+		assert_int_equal(mgm_membership_delete(f->m, f->p.h, 0, 0, G1, ALL, 1, 0, MGM_JOIN_STATE), 0);
+	}
+}
+
+/* a membership delete whose MFE update cannot get memory returns 0
+ * but the MFEs keep forwarding on the interface. */
+static void
+test_oom_delete_updates_mfes(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 1, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 2, 0), 0);
+	assert_int_equal(mgm_route_add(f->m, 0x0a000000u, 8, 1, 0), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G1, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	assert_string_equal(oifs_of(f, S1, G1), " 2");
+	/* the first malloc in the call: mfes_update's copy of the group's MFEs */
+	fail_malloc_nth = 1;
+	int rc = mgm_membership_delete(f->m, f->q.h, 0, 0, G1, ALL, 2, 0, MGM_JOIN_STATE);
+	fail_malloc_nth = 0;
+	if (rc == 0) {
+		/* it said the receivers are gone: nothing may forward to 2 */
+		assert_int_equal(mgm_membership_count(f->m), 0);
+		assert_string_equal(oifs_of(f, S1, G1), "");
+	} else {
+		/* or it failed and changed nothing */
+		assert_int_equal(rc, -ENOMEM);
+		assert_int_equal(mgm_membership_count(f->m), 1);
+	}
+}
+
+/* the same for an add: it says 0, but the MFE never gets the OIF. */
+static void
+test_oom_add_updates_mfes(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 1, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 2, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 3, 0), 0);
+	assert_int_equal(mgm_route_add(f->m, 0x0a000000u, 8, 1, 0), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G1, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	fail_malloc_nth = 1;
+	int rc = mgm_membership_add(f->m, f->q.h, 0, 0, G1, ALL, 3, 0, MGM_JOIN_STATE);
+	fail_malloc_nth = 0;
+	if (rc == 0)
+		assert_string_equal(oifs_of(f, S1, G1), " 2 3");
+	else {
+		assert_int_equal(rc, -ENOMEM);
+		assert_int_equal(mgm_membership_count(f->m), 1);
+	}
+}
+
+/* IGMP alone on 4 vetoes 4 at creation, then gives 4 up. Q takes 4
+ * and joins there: the veto was IGMP's (its own OIF), Q was never asked. */
+static void
+test_igmp_veto_goes_with_release(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 1, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 2, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 4, 0), 0);
+	assert_int_equal(mgm_route_add(f->m, 0x0a000000u, 8, 1, 0), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G1, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G1, ALL, 4, 0, MGM_JOIN_STATE), 0);
+	f->igmp.veto_if = 4;
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	f->igmp.veto_if = 0;
+	assert_string_equal(oifs_of(f, S1, G1), " 2");
+	assert_int_equal(mgm_interface_release(f->m, f->igmp.h, 4, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 4, 0), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G1, ALL, 4, 0, MGM_JOIN_STATE), 0);
+	assert_string_equal(oifs_of(f, S1, G1), " 2 4");
+}
+
+/* a CREATION_ALERT veto that cannot be stored is dropped silently:
+ * the create returns 0 and the vetoed OIF forwards. */
+static void
+test_oom_veto_kept(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 1, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 2, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 3, 0), 0);
+	assert_int_equal(mgm_route_add(f->m, 0x0a000000u, 8, 1, 0), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G1, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G1, ALL, 3, 0, MGM_JOIN_STATE), 0);
+	f->q.veto_if = 3;
+	fail_realloc_nth = 1; /* the first realloc in the call: f->veto */
+	int rc = mgm_mfe_create(f->m, S1, G1, 1, NULL, 0);
+	fail_realloc_nth = 0;
+	f->q.veto_if = 0;
+	if (rc == 0)
+		assert_string_equal(oifs_of(f, S1, G1), " 2"); /* Q vetoed 3 */
+	else {
+		assert_int_equal(rc, -ENOMEM);
+		assert_int_equal(mgm_mfe_count(f->m), 0);
+	}
+}
+
 int
 main(void)
 {
@@ -2332,6 +2492,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_mfe_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deregister_in_callback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_default_route, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oom_add_leaves_no_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oom_delete_updates_mfes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oom_add_updates_mfes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_igmp_veto_goes_with_release, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oom_veto_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_callback_moves_member, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_membership_lifecycle_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_negative_timeout_lifted_by_receivers, setup, teardown),
