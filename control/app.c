@@ -1316,6 +1316,11 @@ ctl_raw(struct app_ctl_ctr *c)
 	c->created = app.ctl_created;
 	c->create_fail = app.ctl_create_fail;
 	c->grace_periods = mfc_gp_count(app.cache);
+	c->fragmented = c->fragments = 0;
+	for (unsigned int i = 0; i < app.n_workers; i++) {
+		c->fragmented += __atomic_load_n(&app.w[i]->fragmented, __ATOMIC_RELAXED);
+		c->fragments += __atomic_load_n(&app.w[i]->fragments, __ATOMIC_RELAXED);
+	}
 }
 
 void

@@ -45,6 +45,7 @@ struct app_ctl_ctr {
 	uint64_t igmp, linklocal; /* MCFWD_PUNT_CTRL: IGMP, other 224.0.0.0/24 */
 	uint64_t reinjected, held_dropped, created, create_fail;
 	uint64_t grace_periods; /* the cache's RCU grace periods waited for */
+	uint64_t fragmented, fragments; /* the workers' (struct mcfwd_worker) */
 };
 
 struct app_iface {

@@ -686,16 +686,19 @@ cli_show_stats(FILE *out, bool json)
 		fprintf(out, ",\"ctl_miss\":%" PRIu64 ",\"ctl_igmp_linklocal\":%" PRIu64
 			",\"ctl_wrong_if\":%" PRIu64 ",\"mfe_created\":%" PRIu64 ",\"mfe_create_failed\":%"
 			PRIu64 ",\"held_reinjected\":%" PRIu64 ",\"held_dropped\":%" PRIu64
-			",\"held_now\":%" PRIu64 ",\"grace_periods\":%" PRIu64 ",\"accounting_gap\":%" PRId64
-			"}\n",
+			",\"held_now\":%" PRIu64 ",\"grace_periods\":%" PRIu64 ",\"fragmented\":%" PRIu64
+			",\"fragments\":%" PRIu64 ",\"accounting_gap\":%" PRId64 "}\n",
 			c.rx[MCFWD_PUNT_MISS], c.rx[MCFWD_PUNT_CTRL], c.rx[MCFWD_PUNT_WRONG_IF],
-			c.created, c.create_fail, c.reinjected, c.held_dropped, held, c.grace_periods, gap);
+			c.created, c.create_fail, c.reinjected, c.held_dropped, held, c.grace_periods,
+			c.fragmented, c.fragments, gap);
 	else
 		fprintf(out, "control: misses %" PRIu64 ", igmp/link-local %" PRIu64 ", wrong-if %"
 			PRIu64 ", MFEs created %" PRIu64 " (failed %" PRIu64 "), held packets "
-			"reinjected %" PRIu64 ", dropped %" PRIu64 ", RCU grace periods %" PRIu64 "\n",
+			"reinjected %" PRIu64 ", dropped %" PRIu64 ", RCU grace periods %" PRIu64 "\n"
+			"workers: packets fragmented %" PRIu64 " (fragments %" PRIu64 ")\n",
 			c.rx[MCFWD_PUNT_MISS], c.rx[MCFWD_PUNT_CTRL], c.rx[MCFWD_PUNT_WRONG_IF],
-			c.created, c.create_fail, c.reinjected, c.held_dropped, c.grace_periods);
+			c.created, c.create_fail, c.reinjected, c.held_dropped, c.grace_periods,
+			c.fragmented, c.fragments);
 }
 
 static int

@@ -205,6 +205,8 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "held_dropped", c.held_dropped);
 	rte_tel_data_add_dict_u64(d, "held_now", held);
 	rte_tel_data_add_dict_u64(d, "grace_periods", c.grace_periods);
+	rte_tel_data_add_dict_u64(d, "fragmented", c.fragmented);
+	rte_tel_data_add_dict_u64(d, "fragments", c.fragments);
 	/* DPDK 22.11 has no 64-bit signed value: a gap beyond int is clamped */
 	rte_tel_data_add_dict_int(d, "accounting_gap", gap > INT_MAX ? INT_MAX : gap < INT_MIN ? INT_MIN
 				  : (int)gap);

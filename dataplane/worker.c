@@ -19,6 +19,8 @@
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_ip_frag.h>
 #include <rte_mbuf_dyn.h>
 #include <rte_memcpy.h>
 #include <rte_prefetch.h>
@@ -422,6 +424,25 @@ send_replica(struct mcfwd_worker *w, struct rte_mbuf *r, const uint8_t dmac[6],
 	queue_replica(w, r, ifc, oci, c);
 }
 
+/* The first OIF a packet goes to: the frame made one segment (the
+ * classification found the whole IPv4 packet in the first: the others are
+ * L2 padding), TTL - 1 once, the group's MAC in dmac. @return the IPv4
+ * header. */
+static inline uint8_t *
+first_target(struct rte_mbuf *m, const struct mcfwd_pkt_info *pi, uint8_t dmac[6])
+{
+	if (unlikely(m->nb_segs != 1)) {
+		rte_pktmbuf_free(m->next);
+		m->next = NULL;
+		m->nb_segs = 1;
+		m->pkt_len = m->data_len;
+	}
+	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, pi->l3_off);
+	mcfwd_ttl_dec(ip);
+	mcfwd_mcast_mac(pi->grp, dmac);
+	return ip;
+}
+
 /* What forward() reads on every packet and nothing in a burst changes,
  * read once per burst: the rewrites store bytes into packets, which may
  * alias anything, and gcc reloaded each of these through w after every
@@ -487,6 +508,67 @@ wrong_if(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mfc_entry *e,
 	} else {
 		rte_pktmbuf_free(m);
 	}
+}
+
+/* m (pi) is longer than OIF k's MTU (ifc): DF clear, its fragments go
+ * there (RFC 1812 4.2.2.7; RFC 791's options rules: DPDK's librte_ip_frag,
+ * by copy, so that every port takes them, multi-segment TX or not), each
+ * counted as a replica of the OIF (slot oci, counters c), with TTL - 1
+ * whether m's own is decremented yet or not. DF set, or no fragments (no
+ * buffers, more than MCFWD_MAX_FRAGS): frag_needed. The interface again
+ * (another next hop): nothing, as for whole packets. Out of line, and
+ * with few arguments: rare, and kept off the forwarding loop's registers
+ * (eight of them cost the loop ~4 cycles a packet at fan-out 2, in
+ * bench_worker_phases). @return whether sent. */
+static __attribute__((noinline)) void
+fwd_frags(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info *pi,
+	  const struct mfc_entry *e, uint32_t k, bool *sent)
+{
+	const struct mfc_oifl_data *d = mfc_entry_oifs(e);
+	const struct mcfwd_iface_dp *ifc = &w->dp->ifs[d->oif[k].ifid];
+	uint32_t oci = e->ocidx + k;
+	struct mfc_oif_ctr *c = &w->ctrs->oif[oci];
+	if (k > 0 && d->oif[k - 1].ifid == d->oif[k].ifid)
+		return; /* the link has them (or refused them) already */
+	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, pi->l3_off);
+	if ((ip[6] & 0x40) || ifc->mtu < RTE_ETHER_MIN_MTU) {
+		c->frag_needed++;
+		w->st.frag_needed++;
+		return;
+	}
+	/* m seen from its IPv4 header, without L2 padding, while cut */
+	struct rte_mbuf *next = m->next;
+	uint16_t off = m->data_off, dlen = m->data_len, nseg = m->nb_segs;
+	uint32_t plen = m->pkt_len;
+	m->data_off = (uint16_t)(m->data_off + pi->l3_off);
+	m->data_len = pi->ip_len;
+	m->pkt_len = pi->ip_len;
+	m->next = NULL;
+	m->nb_segs = 1;
+	struct rte_mbuf *fr[MCFWD_MAX_FRAGS];
+	int32_t nf = rte_ipv4_fragment_copy_nonseg_packet(m, fr, MCFWD_MAX_FRAGS, ifc->mtu,
+							  w->dp->pool);
+	m->data_off = off;
+	m->data_len = dlen;
+	m->pkt_len = plen;
+	m->next = next;
+	m->nb_segs = nseg;
+	if (nf <= 0) {
+		c->frag_needed++;
+		w->st.frag_needed++;
+		return;
+	}
+	uint8_t dmac[6];
+	mcfwd_mcast_mac(pi->grp, dmac);
+	for (int32_t i = 0; i < nf; i++) {
+		struct rte_ipv4_hdr *h = rte_pktmbuf_mtod(fr[i], struct rte_ipv4_hdr *);
+		h->time_to_live = (uint8_t)(pi->ttl - 1);
+		h->hdr_checksum = rte_ipv4_cksum(h);
+		send_replica(w, fr[i], dmac, ifc, oci, c);
+	}
+	w->fragmented++;
+	w->fragments += (uint64_t)nf;
+	*sent = true;
 }
 
 /* A packet that hit entry e, arrived on ifid. Inlined into forward_rest()
@@ -574,7 +656,7 @@ forward(struct mcfwd_worker *w, const struct fwd_view v, struct rte_mbuf *m,
 	uint16_t ihl = 0, l3 = pi->l3_off; /* the IPv4 header's offset in m (first segment) */
 	uint8_t *ip = NULL, *fr = NULL;
 	uint16_t flen = 0;
-	bool mov64 = false, clone = false;
+	bool mov64 = false, clone = false, frag = false;
 	uint8_t dmac[6];
 
 	/* One pass over the list: each usable OIF found sends a replica for
@@ -593,8 +675,7 @@ forward(struct mcfwd_worker *w, const struct fwd_view v, struct rte_mbuf *m,
 			continue;
 		}
 		if (unlikely(pi->ip_len > ifc->mtu)) {
-			oc[k].frag_needed++;
-			w->st.frag_needed++;
+			fwd_frags(w, m, pi, e, k, &frag);
 			continue;
 		}
 		if (unlikely(ifc == pend))
@@ -603,18 +684,8 @@ forward(struct mcfwd_worker *w, const struct fwd_view v, struct rte_mbuf *m,
 				   * counted once, on the first */
 		if (pend == NULL) {
 			/* first target: TTL - 1 once, in the received frame */
-			if (unlikely(m->nb_segs != 1)) {
-				/* classification found the whole IPv4 packet in
-				 * the first segment: the others are L2 padding */
-				rte_pktmbuf_free(m->next);
-				m->next = NULL;
-				m->nb_segs = 1;
-				m->pkt_len = m->data_len;
-			}
-			ip = rte_pktmbuf_mtod_offset(m, uint8_t *, l3);
-			mcfwd_ttl_dec(ip);
+			ip = first_target(m, pi, dmac);
 			ihl = (uint16_t)((ip[0] & 0x0f) * 4);
-			mcfwd_mcast_mac(pi->grp, dmac);
 			/* the group's MAC in the frame too: frame copies take it */
 			fr = rte_pktmbuf_mtod(m, uint8_t *);
 			memcpy(fr, dmac, 6);
@@ -632,6 +703,11 @@ forward(struct mcfwd_worker *w, const struct fwd_view v, struct rte_mbuf *m,
 		pk = k;
 	}
 	if (pend == NULL) {
+		if (unlikely(frag)) { /* sent as fragments only */
+			(*nfwd)++;
+			rte_pktmbuf_free(m);
+			return;
+		}
 		ec->discards++;
 		w->st.no_oif++;
 		rte_pktmbuf_free(m);

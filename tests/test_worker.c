@@ -78,6 +78,7 @@ frame(uint16_t port, uint16_t vlan, uint32_t src, uint32_t grp, uint8_t ttl, uin
 	ip[0] = 0x45;
 	ip[2] = (uint8_t)(ip_len >> 8);
 	ip[3] = (uint8_t)ip_len;
+	ip[6] = 0x40; /* DF: a packet over an MTU is not sent there (t_fragment clears it) */
 	ip[8] = ttl;
 	ip[9] = proto;
 	ip[12] = (uint8_t)(src >> 24); ip[13] = (uint8_t)(src >> 16);
@@ -199,6 +200,7 @@ static void
 stats_zero(void)
 {
 	memset(&w->st, 0, sizeof(w->st));
+	w->fragmented = w->fragments = 0;
 }
 
 /* ---- cases ---- */
@@ -1158,7 +1160,7 @@ t_random_diff(void **state)
 			uint8_t ttl = (uint8_t)(rand() % 6);
 			uint8_t ihlw = (uint8_t)(rand() % 3 ? 5 : 5 + rand() % 4);
 			uint16_t ip_len = (uint16_t)(ihlw * 4 + rand() % (rand() % 2 ? 60 : 1200));
-			uint32_t seed = (uint32_t)(q | (rand() << 4));
+			uint32_t seed = (uint32_t)q | ((uint32_t)rand() << 4);
 			struct rte_mbuf *f = frame_x(inport[in_if], invlan[in_if], S1, g, ttl, ip_len, ihlw, seed);
 			if (invlan[in_if] && rand() % 2)
 				rte_pktmbuf_mtod(f, uint8_t *)[14] |= 0xa0; /* PCP */
@@ -1250,6 +1252,155 @@ t_random_diff(void **state)
 	dp.clone_min = 0;
 	assert_int_equal(rte_mempool_avail_count(pool), pool->size);
 	assert_int_equal(rte_mempool_avail_count(clones), clones->size);
+}
+
+/* Reassemble the fragments of one packet sent on port p (VLAN vlan) into
+ * buf: each checked (L2 header, header checksum, TTL, at most mtu bytes,
+ * 8-byte aligned offsets, MF on all but the last unless mf_last, DF clear,
+ * options: the first fragment's as they came, later ones only the copied
+ * ones). @return the fragments' count; *ip_len the reassembled length. */
+static unsigned int
+reassemble(int p, uint16_t vlan, uint16_t mtu, uint8_t ttl, const uint8_t *first_hdr, uint16_t ihl,
+	   uint16_t copied_ihl, uint16_t off0, bool mf_last, uint8_t *buf, uint16_t *ip_len)
+{
+	struct rte_mbuf *f[MCFWD_MAX_FRAGS];
+	unsigned int n = sent(p, f, MCFWD_MAX_FRAGS);
+	uint16_t end = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		uint8_t tmp[2048];
+		const uint8_t *b = rte_pktmbuf_read(f[i], 0, f[i]->pkt_len, tmp);
+		uint8_t dmac[6];
+		mcfwd_mcast_mac(G1, dmac);
+		assert_memory_equal(b, dmac, 6);
+		assert_memory_equal(b + 6, PORT_MAC[p], 6);
+		uint16_t l3 = vlan ? 18 : 14;
+		if (vlan)
+			assert_int_equal(mcfwd_rd16(b + 14) & 0xfff, vlan);
+		const uint8_t *ip = b + l3;
+		uint16_t hl = (uint16_t)((ip[0] & 15) * 4), len = mcfwd_rd16(ip + 2);
+		assert_int_equal(f[i]->pkt_len, l3 + len);
+		assert_true(len <= mtu);
+		assert_int_equal(mcfwd_csum_fold(ip, hl), 0xffff);
+		assert_int_equal(ip[8], ttl);
+		assert_int_equal(hl, i == 0 ? ihl : copied_ihl);
+		if (i == 0)
+			assert_memory_equal(ip + 20, first_hdr + 20, ihl - 20u);
+		uint16_t fo = mcfwd_rd16(ip + 6);
+		assert_int_equal(fo & 0x4000, 0);
+		assert_int_equal(!!(fo & 0x2000), i + 1 < n || mf_last);
+		uint16_t at = (uint16_t)((fo & 0x1fff) * 8);
+		assert_int_equal(at, off0 + end); /* in order, no gap */
+		if (i + 1 < n)
+			assert_int_equal((len - hl) % 8, 0);
+		memcpy(buf + ihl + end, ip + hl, len - hl);
+		end = (uint16_t)(end + len - hl);
+	}
+	*ip_len = (uint16_t)(ihl + end);
+	rte_pktmbuf_free_bulk(f, n);
+	return n;
+}
+
+/* A packet over an OIF's MTU with DF clear is fragmented there (RFC 1812
+ * 4.2.2.7): on a port with and one without multi-segment TX, tagged and
+ * not, options as RFC 791 has them copied, a packet that is itself a
+ * fragment keeping its offset and MF; the OIFs within their MTU get it
+ * whole; DF set: not sent there (frag_needed). Counters add up, no buffer
+ * is lost. */
+static void
+t_fragment(void **state)
+{
+	(void)state;
+	uint16_t oif[] = { 1, 2, 4 };
+	uint8_t thr[] = { 1, 1, 1 };
+	add(S1, G1, 0, 3, oif, thr);
+	dp.ifs[1].mtu = 576;
+	dp.ifs[4].mtu = 576;
+	dp.ifs[4].multiseg = 0;
+	static uint8_t want[2048], got[2048];
+	for (int round = 0; round < 3; round++) {
+		/* 0: options (router alert: copied; a timestamp: not); 1: a
+		 * fragment (offset 800, MF); 2: DF set */
+		uint16_t ihl = round == 0 ? 32 : 20, ip_len = 1400;
+		struct rte_mbuf *m = frame(0, 0, S1, G1, 9, ip_len, 17);
+		uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, 14);
+		if (round == 0) {
+			/* the header grows by 12 bytes over the payload's start */
+			ip[0] = 0x48;
+			static const uint8_t opts[12] = { 0x94, 4, 0, 0, 0x44, 8, 5, 0, 0, 0, 0, 0 };
+			memcpy(ip + 20, opts, 12);
+		}
+		ip[6] = round == 1 ? 0x20 : round == 2 ? 0x40 : 0;
+		ip[7] = round == 1 ? 100 : 0;
+		ip[10] = ip[11] = 0;
+		uint16_t c = (uint16_t)~mcfwd_csum_fold(ip, ihl);
+		ip[10] = (uint8_t)(c >> 8);
+		ip[11] = (uint8_t)c;
+		memcpy(want, ip, ip_len);
+		want[8]--;
+		stats_zero();
+		run1(m);
+		struct rte_mbuf *o[4];
+		/* within its MTU: whole */
+		assert_int_equal(sent(2, o, 4), 1);
+		assert_int_equal(o[0]->pkt_len, 14u + ip_len);
+		assert_memory_equal(rte_pktmbuf_mtod_offset(o[0], uint8_t *, 14) + 12, want + 12,
+				    ip_len - 12u);
+		rte_pktmbuf_free(o[0]);
+		assert_int_equal(w->st.fwd, 1);
+		assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
+		if (round == 2) {
+			assert_int_equal(sent(1, o, 4), 0);
+			assert_int_equal(sent(3, o, 4), 0);
+			assert_int_equal(w->st.frag_needed, 2);
+			assert_int_equal(w->fragmented, 0);
+			continue;
+		}
+		uint16_t copied = round == 0 ? 24 : 20, off0 = round == 1 ? 800 : 0;
+		for (int k = 0; k < 2; k++) {
+			uint16_t len = 0;
+			memset(got, 0, sizeof(got));
+			unsigned int n = reassemble(k ? 3 : 1, k ? 7 : 0, 576, 8, want, ihl, copied, off0,
+						    round == 1, got, &len);
+			/* 1380 or 1368 payload bytes in 552 (576 - 24, to 8) or
+			 * 552 (576 - 20): 3 fragments */
+			assert_int_equal(n, 3);
+			assert_int_equal(len, ip_len);
+			assert_memory_equal(got + ihl, want + ihl, ip_len - ihl);
+		}
+		assert_int_equal(w->st.frag_needed, 0);
+		assert_int_equal(w->fragmented, 2);
+		assert_int_equal(w->fragments, 6);
+	}
+	/* its only OIFs need fragments: forwarded, the original freed */
+	uint16_t oif1[] = { 1 };
+	del(S1, G1);
+	add(S1, G1, 0, 1, oif1, thr);
+	stats_zero();
+	struct rte_mbuf *m = frame(0, 0, S1, G1, 9, 1400, 17);
+	rte_pktmbuf_mtod_offset(m, uint8_t *, 14)[6] = 0;
+	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, 14);
+	ip[10] = ip[11] = 0;
+	uint16_t c = (uint16_t)~mcfwd_csum_fold(ip, 20);
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
+	run1(m);
+	struct rte_mbuf *o[8];
+	assert_int_equal(sent(1, o, 8), 3);
+	rte_pktmbuf_free_bulk(o, 3);
+	assert_int_equal(w->st.fwd, 1);
+	assert_int_equal(w->st.no_oif, 0);
+	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
+	struct mfc_stats st;
+	struct mfc_oif_stats os[2];
+	uint32_t no = 2;
+	assert_int_equal(mfc_stats_get(cache, S1, G1, &st, os, &no), 0);
+	assert_int_equal(os[0].out_pkts, 3); /* frames on the link */
+	del(S1, G1);
+	dp.ifs[1].mtu = 1500;
+	dp.ifs[4].mtu = 1500;
+	dp.ifs[4].multiseg = 1;
+	drain_all();
+	assert_int_equal(rte_mempool_avail_count(pool), pool->size);
 }
 
 int
@@ -1345,6 +1496,7 @@ main(void)
 		cmocka_unit_test(t_tx_ring_handoff),
 		cmocka_unit_test(t_punt_ring_full),
 		cmocka_unit_test(t_random_diff),
+		cmocka_unit_test(t_fragment),
 		cmocka_unit_test(t_pools_full),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
