@@ -437,9 +437,10 @@ mgm_destroy(struct mgm *m)
 	free(m);
 }
 
-uint32_t mgm_mfe_count(const struct mgm *m) { return m->mfes.n - m->n_dead; }
-uint32_t mgm_mfe_reap_pending(const struct mgm *m) { return m->n_dead; }
-uint32_t mgm_membership_count(const struct mgm *m) { return m->n_members; }
+/* (NULL: 0, as every other call takes a NULL manager without a crash) */
+uint32_t mgm_mfe_count(const struct mgm *m) { return m ? m->mfes.n - m->n_dead : 0; }
+uint32_t mgm_mfe_reap_pending(const struct mgm *m) { return m ? m->n_dead : 0; }
+uint32_t mgm_membership_count(const struct mgm *m) { return m ? m->n_members : 0; }
 
 /* ---------------------------------------------------------------- */
 /* Clients                                                           */

@@ -375,7 +375,7 @@ int mgm_fd_del(struct mgm *m, int fd);
  * @return callbacks run, or -errno. */
 int mgm_poll(struct mgm *m, int timeout_ms);
 
-/** Counts (control thread). MFEs: live ones only. */
+/** Counts (control thread; 0 for a NULL manager). MFEs: live ones only. */
 uint32_t mgm_mfe_count(const struct mgm *m);
 /** Records of MFEs of released interfaces not freed yet (mgm_poll() frees
  * them in slices; they are absent to every other call). */

@@ -528,6 +528,10 @@ test_mfe_redo(void **state)
 	assert_int_equal(mfc_entry_oifs(e)->oif[0].ttl, 1); /* 1's stays */
 	/* misuse */
 	assert_int_equal(mgm_mfe_redo(NULL, 0, 0), -EINVAL);
+	/* the counts too take a NULL manager (found by review: a crash) */
+	assert_int_equal(mgm_mfe_count(NULL), 0);
+	assert_int_equal(mgm_mfe_reap_pending(NULL), 0);
+	assert_int_equal(mgm_membership_count(NULL), 0);
 	assert_int_equal(mgm_mfe_redo(f->m, S1, 0), -EINVAL);        /* a source, every group */
 	assert_int_equal(mgm_mfe_redo(f->m, 0, 0x0a000001u), -EINVAL); /* not a group */
 	assert_int_equal(mgm_mfe_redo(f->m, 0xf0000001u, G1), -EINVAL); /* class E source */
