@@ -528,8 +528,13 @@ fwd_frags(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_inf
 	const struct mcfwd_iface_dp *ifc = &w->dp->ifs[d->oif[k].ifid];
 	uint32_t oci = e->ocidx + k;
 	struct mfc_oif_ctr *c = &w->ctrs->oif[oci];
-	if (k > 0 && d->oif[k - 1].ifid == d->oif[k].ifid)
-		return; /* the link has them (or refused them) already */
+	/* the link has them (or refused them) already: an earlier slot of
+	 * the interface (the list is sorted) that the loop did not skip (a
+	 * vetoed one, or one whose TTL threshold the packet missed, sent
+	 * nothing: found by review) */
+	for (uint32_t j = k; j-- > 0 && d->oif[j].ifid == d->oif[k].ifid;)
+		if (mfc_oif_usable_in(w->dp->t->iface_state, &d->oif[j]) && pi->ttl > d->oif[j].ttl)
+			return;
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, pi->l3_off);
 	if ((ip[6] & 0x40) || ifc->mtu < RTE_ETHER_MIN_MTU) {
 		c->frag_needed++;
