@@ -1433,11 +1433,12 @@ cmd_help(int argc, char **argv, FILE *out, char *err, size_t errlen)
 	return 0;
 }
 
-/* Words as a configuration line has them (mcfwd_config.h) */
+/* Words as a configuration line has them (mcfwd_config.h), but '#' starts
+ * a comment only at a word's start (a file `site#2.conf` is one word) */
 static int
 split(char *s, char **argv, int max)
 {
-	return mcfwd_split_words(s, argv, max);
+	return mcfwd_split_words(s, argv, max, true);
 }
 
 /* Is w already in the ", "-separated list? */

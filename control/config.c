@@ -114,7 +114,7 @@ is_blank(char c)
 }
 
 int
-mcfwd_split_words(char *s, char **argv, int max)
+mcfwd_split_words(char *s, char **argv, int max, bool hash_in_word)
 {
 	int n = 0;
 	for (;;) {
@@ -127,7 +127,7 @@ mcfwd_split_words(char *s, char **argv, int max)
 		argv[n++] = s;
 		char *d = s; /* the word is written over itself, quotes dropped */
 		bool q = false;
-		while (*s && (q || !(is_blank(*s) || *s == '\n' || *s == '#'))) {
+		while (*s && (q || !(is_blank(*s) || *s == '\n' || (*s == '#' && !hash_in_word)))) {
 			if (*s == '"') {
 				q = !q;
 				s++;
@@ -970,7 +970,7 @@ parse_one(struct pctx *p, const char *s, size_t len)
 		return perr(p, -EINVAL, "NUL byte in the line");
 	memcpy(p->buf, s, len);
 	p->buf[len] = 0;
-	int n = mcfwd_split_words(p->buf, p->tok, MAX_TOKENS);
+	int n = mcfwd_split_words(p->buf, p->tok, MAX_TOKENS, false);
 	if (n == -EINVAL)
 		return perr(p, -EINVAL, "a double quote is not closed");
 	if (n < 0) /* cannot be: a word takes two characters at least */

@@ -67,14 +67,15 @@ extern "C" {
 
 /**
  * Split a line into words, in place, as the configuration and the CLI do:
- * blanks separate words, '#' outside quotes starts a comment (in a word
- * too), double quotes
+ * blanks separate words, '#' outside quotes starts a comment (at a word's
+ * start; inside a word too, unless hash_in_word: the CLI's rule, where
+ * `site#2.conf` is one word), double quotes
  * keep blanks and '#' in a word (a path with spaces) and are dropped, and
  * inside them \" and \\ stand for " and \.
  * @return the count of words, -E2BIG (more than max), -EINVAL (a double
  * quote not closed).
  */
-int mcfwd_split_words(char *s, char **argv, int max);
+int mcfwd_split_words(char *s, char **argv, int max, bool hash_in_word);
 
 /** Where a statement came from; `file` is owned by the config. */
 struct mcfwd_cfg_loc {

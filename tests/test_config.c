@@ -562,6 +562,21 @@ test_files(void **state)
 	assert_string_equal(err, want);
 	assert_empty(&c);
 
+	/* the splitter itself: in a file '#' cuts a word; the CLI's rule
+	 * keeps it inside one (found by review: the CLI cut site#2.conf) */
+	{
+		char l1[] = "load /tmp/site#2.conf x", l2[] = "load /tmp/site#2.conf x #c", *v[8];
+		assert_int_equal(mcfwd_split_words(l1, v, 8, false), 2);
+		assert_string_equal(v[1], "/tmp/site");
+		assert_int_equal(mcfwd_split_words(l2, v, 8, true), 3);
+		assert_string_equal(v[1], "/tmp/site#2.conf");
+		assert_string_equal(v[2], "x");
+		char l3[] = "a \"\" b", l4[] = "a b c";
+		assert_int_equal(mcfwd_split_words(l3, v, 8, true), 3);
+		assert_string_equal(v[1], "");
+		assert_int_equal(mcfwd_split_words(l4, v, 2, true), -E2BIG);
+	}
+
 	/* an error inside an included file names that file; nothing is kept */
 	write_file("sub/two.conf", "phyint b2 enable\n\nphyint b3 enable ttl-threshold 300\n");
 	memset(&c, 0x5a, sizeof(c));
