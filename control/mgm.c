@@ -840,12 +840,19 @@ rpf_owner(struct mgm *m, uint32_t src, struct mgm_if *ifc)
 static int
 upstream_owner(struct mgm *m, uint32_t src, uint32_t grp)
 {
-	int up = rpf_owner(m, src, NULL);
-	if (up == NO_CLIENT && (m->flags & MGM_F_RPF_RX_FALLBACK)) {
-		const struct mfe *f = hmap_get(&m->mfes, mkey(src, grp));
-		if (f != NULL && mfe_live(f))
-			up = if_owner(m, f->iif);
+	/* a live forwarding MFE's incoming interface is the way back to S
+	 * as RPF answered it: its callback may have moved it off the route's
+	 * (the alerts went to the route's owner, who does not feed it; the
+	 * MFE's own JOIN/PRUNE_ALERTs go to its iif's owner: found by review) */
+	const struct mfe *f = hmap_get(&m->mfes, mkey(src, grp));
+	if (f != NULL && mfe_live(f) && !f->negative) {
+		int own = if_owner(m, f->iif);
+		if (own != NO_CLIENT && !is_igmp(m, own))
+			return own;
 	}
+	int up = rpf_owner(m, src, NULL);
+	if (up == NO_CLIENT && (m->flags & MGM_F_RPF_RX_FALLBACK) && f != NULL && mfe_live(f))
+		up = if_owner(m, f->iif);
 	return up;
 }
 

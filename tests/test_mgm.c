@@ -1873,6 +1873,27 @@ test_rpf_moves_iif(void **state)
 	}
 }
 
+/* The RPF callback moved the MFE's iif to Q's interface: an (S,G) join or
+ * leave is told to Q, which feeds the MFE, not to P, the unicast route's
+ * owner (found by review: P heard them, as the MFE's own alerts went to Q) */
+static void
+test_sg_alerts_follow_moved_iif(void **state)
+{
+	struct fx *f = *state;
+	three_party(f);
+	f->p.rpf_iif = 3;
+	assert_int_equal(mgm_mfe_create(f->m, S2, G1, 1, NULL, 0), 0);
+	f->p.rpf_iif = 0;
+	log_clear();
+	/* P, the route's owner, joins: the old rule found P itself upstream
+	 * and told nobody */
+	assert_int_equal(mgm_membership_add(f->m, f->p.h, S2, ALL, G1, ALL, 1, 0, MGM_JOIN_STATE), 0);
+	expect_log("Q JOIN_ALERT a000002/ffffffff e8010101/ffffffff update=1\n");
+	assert_int_equal(mgm_membership_delete(f->m, f->p.h, S2, ALL, G1, ALL, 1, 0, MGM_JOIN_STATE), 0);
+	assert_non_null(strstr(logbuf, "Q PRUNE_ALERT a000002/ffffffff e8010101/ffffffff"));
+	assert_null(strstr(logbuf, "P PRUNE_ALERT"));
+}
+
 /* mfe_timeout_s MGM_TIMEOUT_NEVER: MFEs with OIFs never expire (0 would
  * mean the default, 900); one made without OIF still gets the short
  * timeout, and the never-expiring one when receivers come. */
@@ -2507,6 +2528,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_take_drops_negative_mfes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iif_released_during_creation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rpf_moves_iif, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sg_alerts_follow_moved_iif, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_bracket_reentry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_alert_timeout_zero, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alerts_rx_fallback, setup_rx_fallback, teardown),
