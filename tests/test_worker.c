@@ -1254,6 +1254,18 @@ t_random_diff(void **state)
 	assert_int_equal(rte_mempool_avail_count(clones), clones->size);
 }
 
+/* DF cleared in a test frame, its checksum made again. */
+static void
+df_clear(struct rte_mbuf *m)
+{
+	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, 14);
+	ip[6] = 0;
+	ip[10] = ip[11] = 0;
+	uint16_t c = (uint16_t)~mcfwd_csum_fold(ip, 20);
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
+}
+
 /* Reassemble the fragments of one packet sent on port p (VLAN vlan) into
  * buf: each checked (L2 header, header checksum, TTL, at most mtu bytes,
  * 8-byte aligned offsets, MF on all but the last unless mf_last, DF clear,
@@ -1377,12 +1389,7 @@ t_fragment(void **state)
 	add(S1, G1, 0, 1, oif1, thr);
 	stats_zero();
 	struct rte_mbuf *m = frame(0, 0, S1, G1, 9, 1400, 17);
-	rte_pktmbuf_mtod_offset(m, uint8_t *, 14)[6] = 0;
-	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, 14);
-	ip[10] = ip[11] = 0;
-	uint16_t c = (uint16_t)~mcfwd_csum_fold(ip, 20);
-	ip[10] = (uint8_t)(c >> 8);
-	ip[11] = (uint8_t)c;
+	df_clear(m);
 	run1(m);
 	struct rte_mbuf *o[8];
 	assert_int_equal(sent(1, o, 8), 3);
@@ -1401,18 +1408,6 @@ t_fragment(void **state)
 	dp.ifs[4].multiseg = 1;
 	drain_all();
 	assert_int_equal(rte_mempool_avail_count(pool), pool->size);
-}
-
-/* DF cleared in a test frame, its checksum made again. */
-static void
-df_clear(struct rte_mbuf *m)
-{
-	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, 14);
-	ip[6] = 0;
-	ip[10] = ip[11] = 0;
-	uint16_t c = (uint16_t)~mcfwd_csum_fold(ip, 20);
-	ip[10] = (uint8_t)(c >> 8);
-	ip[11] = (uint8_t)c;
 }
 
 /* Two next hops on one interface whose first the loop skips (vetoed, or
