@@ -165,6 +165,43 @@ iface_publish(uint32_t ifid)
 	__atomic_store_n(&app.dp.rx_map[f->port][f->vlan], (uint16_t)ifid, __ATOMIC_RELEASE);
 }
 
+/* Whether configuration c (NULL: none) has an `iface` named name. */
+static bool
+cfg_has_name(const struct mcfwd_config *c, const char *name)
+{
+	for (uint32_t i = 0; c != NULL && i < c->n_ifaces; i++)
+		if (strcmp(c->ifaces[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* A name for the interface on (port, vlan) that no interface has, nor
+ * the file c (may be NULL) gives: the port's name ("NAME.VLAN" for a VLAN),
+ * else "portN" ("portN.VLAN"), else "portN-2" ("portN.VLAN-2")... One rule
+ * for an attached port's interface, one a reload takes a name from, one a
+ * rollback takes a name back from. */
+static void
+iface_default_name(char nm[APP_IFNAME], uint16_t port, uint16_t vlan, const struct mcfwd_config *c)
+{
+	uint32_t other;
+	for (unsigned int k = 0;; k++) {
+		if (k == 0 && vlan)
+			snprintf(nm, APP_IFNAME, "%.20s.%u", app.port[port].name, vlan);
+		else if (k == 0)
+			snprintf(nm, APP_IFNAME, "%.*s", APP_IFNAME - 1, app.port[port].name);
+		else if (k == 1 && vlan)
+			snprintf(nm, APP_IFNAME, "port%u.%u", port, vlan);
+		else if (k == 1)
+			snprintf(nm, APP_IFNAME, "port%u", port);
+		else if (vlan)
+			snprintf(nm, APP_IFNAME, "port%u.%u-%u", port, vlan, k);
+		else
+			snprintf(nm, APP_IFNAME, "port%u-%u", port, k);
+		if (!cfg_has_name(c, nm) && app_iface_by_name(nm, &other) < 0)
+			return;
+	}
+}
+
 /* A new logical interface; @return its id or -errno. */
 static int
 iface_add(const char *name, uint16_t port, uint16_t vlan, uint16_t mtu)
@@ -456,12 +493,7 @@ static bool
 cfg_iface_known(const struct mcfwd_config *c, const char *name)
 {
 	uint32_t id;
-	if (app_iface_by_name(name, &id) == 0)
-		return true;
-	for (uint32_t j = 0; j < c->n_ifaces; j++)
-		if (strcmp(c->ifaces[j].name, name) == 0)
-			return true;
-	return false;
+	return app_iface_by_name(name, &id) == 0 || cfg_has_name(c, name);
 }
 
 void
@@ -650,20 +682,9 @@ cfg_names_id(const struct mcfwd_config *c, uint32_t id)
 	return false;
 }
 
-static bool
-cfg_has_name(const struct mcfwd_config *c, const char *name)
-{
-	for (uint32_t i = 0; i < c->n_ifaces; i++)
-		if (strcmp(c->ifaces[i].name, name) == 0)
-			return true;
-	return false;
-}
-
 /* An interface the file does not name keeps its name, unless the file
  * gives that name to another one (a name moving to another port or VLAN):
- * then it is named after its port, "NAME" or "NAME.VLAN", or "portN",
- * "portN.VLAN", "portN-2"... whichever neither an interface nor the file
- * has. The rollback gives the old name back. */
+ * then it takes iface_default_name(). The rollback gives the old name back. */
 static void
 config_free_names(const struct mcfwd_config *c)
 {
@@ -672,21 +693,7 @@ config_free_names(const struct mcfwd_config *c)
 		if (!f->used || !cfg_has_name(c, f->name) || cfg_names_id(c, id))
 			continue;
 		char nm[APP_IFNAME];
-		uint32_t other;
-		for (unsigned int k = 0;; k++) {
-			if (k == 0 && f->vlan)
-				snprintf(nm, sizeof(nm), "%.20s.%u", app.port[f->port].name, f->vlan);
-			else if (k == 0)
-				snprintf(nm, sizeof(nm), "%.*s", APP_IFNAME - 1, app.port[f->port].name);
-			else if (k == 1 && f->vlan)
-				snprintf(nm, sizeof(nm), "port%u.%u", f->port, f->vlan);
-			else if (k == 1)
-				snprintf(nm, sizeof(nm), "port%u", f->port);
-			else
-				snprintf(nm, sizeof(nm), "port%u.%u-%u", f->port, f->vlan, k);
-			if (app_iface_by_name(nm, &other) < 0 && !cfg_has_name(c, nm))
-				break;
-		}
+		iface_default_name(nm, f->port, f->vlan, c);
 		APP_LOG(NOTICE, "interface %u (port %u vlan %u), which the file does not name, gives "
 			"its name '%s' up: now '%s'\n", id, f->port, f->vlan, f->name, nm);
 		memcpy(f->name, nm, sizeof(nm));
@@ -804,7 +811,7 @@ config_rollback(struct mcfwd_config *failed, bool static_done, const bool *igmp_
 			if (o != id && app.ifs[o].used && names_saved[o][0] &&
 			    strcmp(app.ifs[o].name, f->name) == 0) {
 				char nm[APP_IFNAME]; /* (gcc -Wrestrict: both are in app) */
-				snprintf(nm, sizeof(nm), "%.20s.%u", app.port[f->port].name, f->vlan);
+				iface_default_name(nm, f->port, f->vlan, NULL);
 				memcpy(f->name, nm, sizeof(nm));
 				break;
 			}
@@ -1794,10 +1801,7 @@ app_port_attach(const char *devargs, uint16_t *ports, unsigned int max, unsigned
 		 * "portN-2"... when interfaces have those names (it got none
 		 * when two were taken: found by a black-box test) */
 		char nm[APP_IFNAME];
-		uint32_t other;
-		snprintf(nm, sizeof(nm), "%.*s", APP_IFNAME - 1, app.port[p].name);
-		for (unsigned int k = 1; app_iface_by_name(nm, &other) == 0; k++)
-			snprintf(nm, sizeof(nm), k == 1 ? "port%u" : "port%u-%u", p, k);
+		iface_default_name(nm, p, 0, NULL);
 		int id = iface_add(nm, p, 0, 1500);
 		if (id < 0)
 			APP_LOG(WARNING, "port %u: no interface: %s\n", p, strerror(-id));
