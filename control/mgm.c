@@ -1271,15 +1271,15 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 		/* CREATION_ALERT to each client owning OIFs, with its OIFs */
 		struct mgm_if o[MFC_OIFS_MAX];
 		uint32_t n = union_oifs(m, src, grp, f->iif, o, MFC_OIFS_MAX);
-		struct mgm_alert_oif *ao = malloc((n ? n : 1) * sizeof(*ao));
-		/* room for every veto before anyone is asked: a veto that
-		 * could not be kept forwarded on the OIF it refused (found by
-		 * review) */
-		struct mgm_if *veto = malloc((n ? n : 1) * sizeof(*veto));
+		/* room for every veto before anyone is asked (a veto that
+		 * could not be kept forwarded on the OIF it refused, found by
+		 * review), in the one allocation with the alerts' arrays: the
+		 * vetoes first, so that the block is the MFE's veto array */
+		size_t nn = n ? n : 1;
+		struct mgm_if *veto = malloc(nn * (sizeof(struct mgm_if) + sizeof(struct mgm_alert_oif)));
+		struct mgm_alert_oif *ao = veto ? (struct mgm_alert_oif *)(veto + nn) : NULL;
 		uint64_t done = 0;
-		if (ao == NULL || veto == NULL) {
-			free(ao);
-			free(veto);
+		if (veto == NULL) {
 			free(f);
 			return -ENOMEM;
 		}
@@ -1300,11 +1300,13 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 				if (!ao[j].enabled && f->n_veto < n)
 					veto[f->n_veto++] = ao[j].ifc;
 		}
-		free(ao);
-		if (f->n_veto > 0)
-			f->veto = veto;
-		else
+		if (f->n_veto > 0) {
+			/* cut to the vetoes (if that fails, the block does) */
+			struct mgm_if *v = realloc(veto, f->n_veto * sizeof(*v));
+			f->veto = v ? v : veto;
+		} else {
 			free(veto);
+		}
 		/* a callback may have released the way back (the RPF one may
 		 * also have moved the iif): no owner now, no forwarding. Looked
 		 * up only then (a lookup per creation cost ~3% of the rate) */
