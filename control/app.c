@@ -165,6 +165,17 @@ iface_publish(uint32_t ifid)
 	__atomic_store_n(&app.dp.rx_map[f->port][f->vlan], (uint16_t)ifid, __ATOMIC_RELEASE);
 }
 
+/* Set interface id's address (0: none), for control and for the workers
+ * (the Record Route and Timestamp options of what they forward). */
+static void
+iface_addr_set(uint32_t id, uint32_t addr, uint8_t plen)
+{
+	app.ifs[id].addr = addr;
+	app.ifs[id].plen = plen;
+	if (app.dp.if_addr != NULL)
+		__atomic_store_n(&app.dp.if_addr[id], addr, __ATOMIC_RELAXED);
+}
+
 /* Whether configuration c (NULL: none) has an `iface` named name. */
 static bool
 cfg_has_name(const struct mcfwd_config *c, const char *name)
@@ -625,8 +636,7 @@ config_drop_stale(const struct mcfwd_config *c, bool addrs)
 		if (kept)
 			continue;
 		(void)mgm_interface_address_delete(app.mgm, id, f->addr, f->plen);
-		f->addr = 0;
-		f->plen = 0;
+		iface_addr_set(id, 0, 0);
 	}
 	for (uint32_t i = 0; !addrs && app.cfg && i < app.cfg->n_routes; i++) {
 		const struct mcfwd_cfg_route *r = &app.cfg->routes[i];
@@ -753,8 +763,7 @@ config_apply_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 				 f->name, strerror(-rc));
 			return rc;
 		}
-		app.ifs[id].addr = f->addr;
-		app.ifs[id].plen = f->addr_len;
+		iface_addr_set(id, f->addr, f->addr_len);
 	}
 	for (uint32_t i = 0; i < c->n_routes; i++) {
 		const struct mcfwd_cfg_route *r = &c->routes[i];
@@ -1527,7 +1536,7 @@ app_port_detach(uint16_t port, char *err, size_t errlen)
 		if (f->addr) {
 			/* (a route via another interface over its prefix stays) */
 			(void)mgm_interface_address_delete(app.mgm, i, f->addr, f->plen);
-			f->addr = 0;
+			iface_addr_set(i, 0, 0);
 		}
 		f->used = false;
 	}
@@ -2253,6 +2262,27 @@ app_poll_once(int timeout_ms)
 	(void)mgm_poll(app.mgm, n ? 0 : timeout_ms);
 }
 
+/* The workers' clock for IP Timestamp options: UT milliseconds = TSC /
+ * tsc_per_ms + ts_off_ms, anchored again every second (the TSC and the
+ * system clock drift apart, and NTP may step the latter). */
+static void
+ts_clock_sync(void)
+{
+	struct timespec ts;
+	if (app.dp.tsc_per_ms == 0 || clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return;
+	int64_t ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	__atomic_store_n(&app.dp.ts_off_ms, ms - (int64_t)(rte_rdtsc() / app.dp.tsc_per_ms),
+			 __ATOMIC_RELAXED);
+}
+
+static void
+timer_clock(void *arg)
+{
+	(void)arg;
+	ts_clock_sync();
+}
+
 int
 app_start_timers(void)
 {
@@ -2266,6 +2296,8 @@ app_start_timers(void)
 		rc = mgm_timer_start(app.mgm, 20, 20, timer_snapshot, NULL, &id);
 	if (rc == 0)
 		rc = mgm_timer_start(app.mgm, 1000, 1000, timer_igmp_versions, NULL, &id);
+	if (rc == 0)
+		rc = mgm_timer_start(app.mgm, 1000, 1000, timer_clock, NULL, &id);
 	return rc;
 }
 
@@ -2337,14 +2369,17 @@ app_init(char *err, size_t errlen)
 	dp->cache = app.cache;
 	dp->max_ifaces = APP_MAX_IFACES;
 	dp->ifs = rte_zmalloc("mcfwd_ifs", sizeof(*dp->ifs) * APP_MAX_IFACES, 64);
+	dp->if_addr = rte_zmalloc("mcfwd_if_addr", sizeof(*dp->if_addr) * APP_MAX_IFACES, 64);
 	dp->punt = rte_ring_create("mcfwd_punt", 4096, (int)rte_socket_id(), RING_F_SC_DEQ);
-	if (dp->ifs == NULL || dp->punt == NULL) {
+	if (dp->ifs == NULL || dp->if_addr == NULL || dp->punt == NULL) {
 		snprintf(err, errlen, "out of DPDK memory for the punt ring / interface table");
 		return -ENOMEM;
 	}
 	dp->burst = app.o.burst;
 	dp->punt_per_flow = app.o.punt_per_flow;
 	dp->tsc_hz = rte_get_tsc_hz();
+	dp->tsc_per_ms = dp->tsc_hz / 1000;
+	ts_clock_sync();
 	dp->punt_window_tsc = dp->tsc_hz / 10;
 	dp->punt_rate = app.o.punt_rate;
 	dp->idle_tsc = app.o.idle_us ? dp->tsc_hz / 1000000 * app.o.idle_us : 0;
@@ -2500,6 +2535,7 @@ app_fini(bool report)
 	}
 	rte_ring_free(app.dp.punt);
 	rte_free(app.dp.ifs);
+	rte_free(app.dp.if_addr);
 	rte_mempool_free(app.pool);
 	rte_mempool_free(app.clone_pool);
 	for (unsigned int i = 0; i < app.n_xpool; i++)

@@ -493,6 +493,33 @@ fwd_one_send(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_
 	tx_enqueue(w, ifc->port, m, e->ocidx);
 }
 
+/* The Record Route and Timestamp options of a copy leaving by interface
+ * oifid, which came in on iifid (RFC 1812 4.2.2.1: a router MUST support
+ * both in what it forwards; Linux's ipmr updates each copy): the address
+ * recorded is oifid's, or iifid's when oifid has none (RR is then left
+ * as it is when neither has one); the stamp is UT milliseconds since
+ * midnight. Out of line: a rare packet's. */
+static __attribute__((noinline)) void
+opts_update(const struct mcfwd_dp *dp, uint8_t *ip, uint16_t oifid, uint16_t iifid, uint64_t now)
+{
+	uint32_t a = 0, ia = 0;
+	if (dp->if_addr != NULL) {
+		if (oifid < dp->max_ifaces)
+			a = __atomic_load_n(&dp->if_addr[oifid], __ATOMIC_RELAXED);
+		if (iifid < dp->max_ifaces)
+			ia = __atomic_load_n(&dp->if_addr[iifid], __ATOMIC_RELAXED);
+	}
+	uint32_t ts;
+	if (dp->tsc_per_ms != 0) {
+		int64_t ms = (int64_t)(now / dp->tsc_per_ms) +
+			     __atomic_load_n(&dp->ts_off_ms, __ATOMIC_RELAXED);
+		ts = (uint32_t)(((ms % 86400000) + 86400000) % 86400000);
+	} else {
+		ts = 0x80000000u | (uint32_t)(now >> 24);
+	}
+	mcfwd_ipv4_opts_forward(ip, (ip[0] & 0x0fu) * 4u, a ? a : ia, ts, ia);
+}
+
 /* m hit e on ifid, not its incoming interface: counted, and handed to
  * control (rate-limited) unless reinjected. */
 static inline void
@@ -522,7 +549,8 @@ wrong_if(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mfc_entry *e,
  * bench_worker_phases). @return whether sent. */
 static __attribute__((noinline)) void
 fwd_frags(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info *pi,
-	  const struct mfc_entry *e, uint32_t k, bool *sent)
+	  uint16_t iifid, uint8_t opts, const struct mfc_entry *e, uint32_t k, uint64_t now,
+	  bool *sent)
 {
 	const struct mfc_oifl_data *d = mfc_entry_oifs(e);
 	const struct mcfwd_iface_dp *ifc = &w->dp->ifs[d->oif[k].ifid];
@@ -569,6 +597,8 @@ fwd_frags(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_inf
 		struct rte_ipv4_hdr *h = rte_pktmbuf_mtod(fr[i], struct rte_ipv4_hdr *);
 		h->time_to_live = (uint8_t)(pi->ttl - 1);
 		h->hdr_checksum = rte_ipv4_cksum(h);
+		if (opts) /* the first fragment has them (not copied: RFC 791) */
+			opts_update(w->dp, (uint8_t *)h, d->oif[k].ifid, iifid, now);
 		send_replica(w, fr[i], dmac, ifc, oci, c);
 	}
 	w->fragmented++;
@@ -582,8 +612,8 @@ fwd_frags(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_inf
  * *nfwd counts the packets sent (w->st.fwd, added once per burst). */
 static inline __attribute__((always_inline)) void
 forward(struct mcfwd_worker *w, const struct fwd_view v, struct rte_mbuf *m,
-	const struct mcfwd_pkt_info *pi, uint16_t ifid, const struct mfc_entry *e, uint64_t now,
-	uint32_t now_s, bool reinj, uint64_t *nfwd)
+	const struct mcfwd_pkt_info *pi, uint16_t ifid, uint8_t opts, const struct mfc_entry *e,
+	uint64_t now, uint32_t now_s, bool reinj, uint64_t *nfwd)
 {
 	const struct mcfwd_dp *dp = w->dp;
 	struct mfc_ctr *ec = &v.ectr[e->cidx];
@@ -650,7 +680,7 @@ forward(struct mcfwd_worker *w, const struct fwd_view v, struct rte_mbuf *m,
 	struct mfc_oif_ctr *oc = &v.octr[e->ocidx];
 	uint32_t n = d ? d->n : 0;
 
-	const struct mcfwd_iface_dp *one = n == 1 ? fwd_one_ok(v, m, pi, ifid, d) : NULL;
+	const struct mcfwd_iface_dp *one = n == 1 && !opts ? fwd_one_ok(v, m, pi, ifid, d) : NULL;
 	if (one != NULL) {
 		fwd_one_send(w, m, pi, e, one, oc);
 		(*nfwd)++;
@@ -680,7 +710,7 @@ forward(struct mcfwd_worker *w, const struct fwd_view v, struct rte_mbuf *m,
 			continue;
 		}
 		if (unlikely(pi->ip_len > ifc->mtu)) {
-			fwd_frags(w, m, pi, e, k, &frag);
+			fwd_frags(w, m, pi, ifid, opts, e, k, now, &frag);
 			continue;
 		}
 		if (unlikely(ifc == pend))
@@ -698,11 +728,17 @@ forward(struct mcfwd_worker *w, const struct fwd_view v, struct rte_mbuf *m,
 			mov64 = flen <= 64 && m->buf_len - m->data_off >= 64;
 			clone = dp->clone_min && pi->ip_len >= dp->clone_min && dp->clone_pool;
 		} else if (likely(l2_same_len(m, pi, pend) && !(clone && pend->multiseg))) {
-			queue_replica(w, frame_copy(w, fr, flen, mov64, pi, pend), pend, e->ocidx + pk,
-				      &oc[pk]);
+			struct rte_mbuf *r = frame_copy(w, fr, flen, mov64, pi, pend);
+			if (unlikely(opts) && r != NULL)
+				opts_update(dp, rte_pktmbuf_mtod_offset(r, uint8_t *, l3),
+					    d->oif[pk].ifid, ifid, now);
+			queue_replica(w, r, pend, e->ocidx + pk, &oc[pk]);
 		} else {
-			send_replica(w, replica(w, m, ip, l3, pi->ip_len, ihl, pend), dmac, pend,
-				     e->ocidx + pk, &oc[pk]);
+			struct rte_mbuf *r = replica(w, m, ip, l3, pi->ip_len, ihl, pend);
+			if (unlikely(opts) && r != NULL)
+				opts_update(dp, rte_pktmbuf_mtod(r, uint8_t *), d->oif[pk].ifid, ifid,
+					    now);
+			send_replica(w, r, dmac, pend, e->ocidx + pk, &oc[pk]);
 		}
 		pend = ifc;
 		pk = k;
@@ -719,6 +755,8 @@ forward(struct mcfwd_worker *w, const struct fwd_view v, struct rte_mbuf *m,
 		return;
 	}
 	(*nfwd)++;
+	if (unlikely(opts)) /* the copies were taken: the original's turn */
+		opts_update(dp, ip, d->oif[pk].ifid, ifid, now);
 	/* the original is the last replica: its own L2 header rewritten in
 	 * place when the lengths match, else stripped and a new one prepended */
 	if (likely(l2_inplace(m, pi, dmac, pend))) {
@@ -739,6 +777,7 @@ struct fwd_pkt {
 	struct mcfwd_pkt_info pi;
 	struct rte_mbuf *m;
 	uint16_t ifid;           /* its incoming interface */
+	uint8_t opts;            /* Record Route or Timestamp to update (MCFWD_OPT_*) */
 };
 
 /* The state of a burst's first pass: a received burst comes from one
@@ -795,11 +834,16 @@ classify_slow(struct mcfwd_worker *w, struct rte_mbuf *m, const struct cls_port 
 		}
 	}
 	switch (c) {
-	case MCFWD_PKT_FWD:
+	case MCFWD_PKT_FWD: {
 		*key = mfc_key(p->src, p->grp);
 		fp->m = m;
 		fp->ifid = ifid;
+		const uint8_t *ip = f + p->l3_off;
+		unsigned int ihl = (ip[0] & 0x0f) * 4u;
+		int o = ihl > 20 ? mcfwd_ipv4_opts_check(ip, ihl) : 0;
+		fp->opts = (uint8_t)(o > 0 ? o : 0);
 		return 1;
+	}
 	case MCFWD_PKT_PUNT:
 		if (!reinj && punt_token(w, &w->tb_ctl, now)) {
 			if (punt(w, m, ifid, MCFWD_PUNT_CTRL))
@@ -860,6 +904,7 @@ classify_burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool 
 			keys[k] = mfc_key(q->pi.src, q->pi.grp);
 			q->m = m;
 			q->ifid = cp.ifid0;
+			q->opts = 0;
 			k++;
 			continue;
 		}
@@ -885,7 +930,8 @@ forward_rest(struct mcfwd_worker *w, const struct fwd_view v, unsigned int j, un
 		struct rte_mbuf *m = fp[j].m;
 		uint16_t ifid = fp[j].ifid;
 		if (likely(ent[j] != NULL)) {
-			forward(w, v, m, &fp[j].pi, ifid, ent[j], now, now_s, reinj, &nfwd);
+			forward(w, v, m, &fp[j].pi, ifid, fp[j].opts, ent[j], now, now_s, reinj,
+				&nfwd);
 			continue;
 		}
 		/* miss: data-driven creation by the control thread (not by a
@@ -957,7 +1003,7 @@ burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 		struct rte_mbuf *m = fp[j].m;
 		uint16_t ifid = fp[j].ifid;
 		if (unlikely(e == NULL || (e->flags & MFC_F_NEGATIVE) || p->ttl <= 1 ||
-			     !mfc_iif_ok_in(v.ist, e, ifid)))
+			     fp[j].opts || !mfc_iif_ok_in(v.ist, e, ifid)))
 			break;
 		const struct mfc_oifl_data *d = mfc_entry_oifs(e);
 		if (unlikely(d == NULL || d->n != 1))

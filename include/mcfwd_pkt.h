@@ -33,7 +33,8 @@ enum mcfwd_class {
 	MCFWD_PKT_PUNT,         /**< IGMP or 224.0.0.0/24: to the control thread, never forwarded */
 	MCFWD_PKT_NOT_IP,       /**< not IPv4 (or a truncated L2 header) */
 	MCFWD_PKT_NOT_MCAST,    /**< IPv4, destination not 224.0.0.0/4 */
-	MCFWD_PKT_BAD_HDR,      /**< version, IHL, lengths, checksum, or source multicast,
+	MCFWD_PKT_BAD_HDR,      /**< version, IHL, lengths, checksum, options in error
+				  * (mcfwd_ipv4_opts_check()), or source multicast,
 				  * broadcast, 127/8 or (data) 0/8 */
 	MCFWD_PKT_TTL,          /**< TTL <= 1: never forwarded (a data packet: its (S,G) counts
 				  * it in its header errors) */
@@ -118,6 +119,154 @@ mcfwd_ipv4_csum_ok(const uint8_t *ip, unsigned int ihl)
 	return s != 0 && s % 0xffffu == 0;
 }
 
+/** IPv4 options a router updates in a packet it forwards (RFC 1812
+ * 4.2.2.1, RFC 791): mcfwd_ipv4_opts_check()'s result bits. */
+#define MCFWD_OPT_RR 0x1 /**< Record Route with room for an address */
+#define MCFWD_OPT_TS 0x2 /**< Internet Timestamp: a stamp, or its overflow count */
+
+#define MCFWD_IPOPT_EOL 0
+#define MCFWD_IPOPT_NOP 1
+#define MCFWD_IPOPT_RR 7
+#define MCFWD_IPOPT_TS 68
+
+/**
+ * Check the options of an IPv4 header of ihl bytes (20: none) as Linux's
+ * ip_options_compile() does for a packet it receives: every option but
+ * EOL and NOP has a length of at least 2 within the header; Record Route
+ * (at least 3 bytes, pointer >= 4) and Timestamp (at least 4, pointer >=
+ * 5) appear at most once, and when their pointer says there is room the
+ * whole next slot fits ("some room but not enough": in error, RFC 791);
+ * a full Timestamp whose overflow count is 15 is in error (it would
+ * overflow). A Timestamp flag other than 0, 1 and 3 is left alone.
+ * @return MCFWD_OPT_* bits of what forwarding updates, or -1: in error
+ * (the packet is dropped; no ICMP for a multicast packet, RFC 1812 4.3.2.7)
+ */
+static inline int
+mcfwd_ipv4_opts_check(const uint8_t *ip, unsigned int ihl)
+{
+	int r = 0, seen = 0;
+	for (unsigned int i = 20; i < ihl;) {
+		uint8_t t = ip[i];
+		if (t == MCFWD_IPOPT_EOL)
+			break;
+		if (t == MCFWD_IPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (ihl - i < 2)
+			return -1;
+		unsigned int len = ip[i + 1], ptr = ihl - i >= 3 ? ip[i + 2] : 0;
+		if (len < 2 || len > ihl - i)
+			return -1;
+		if (t == MCFWD_IPOPT_RR) {
+			if ((seen & MCFWD_OPT_RR) || len < 3 || ptr < 4)
+				return -1;
+			seen |= MCFWD_OPT_RR;
+			if (ptr <= len) {
+				if (ptr + 3 > len)
+					return -1;
+				r |= MCFWD_OPT_RR;
+			}
+		} else if (t == MCFWD_IPOPT_TS) {
+			if ((seen & MCFWD_OPT_TS) || len < 4 || ptr < 5)
+				return -1;
+			seen |= MCFWD_OPT_TS;
+			unsigned int fl = ip[i + 3] & 0x0f;
+			if (ptr <= len) {
+				if (fl == 0 && ptr + 3 > len)
+					return -1;
+				if ((fl == 1 || fl == 3) && ptr + 7 > len)
+					return -1;
+				if (fl == 0 || fl == 1 || fl == 3)
+					r |= MCFWD_OPT_TS;
+			} else {
+				if ((ip[i + 3] >> 4) == 0x0f)
+					return -1;
+				r |= MCFWD_OPT_TS;
+			}
+		}
+		i += len;
+	}
+	return r;
+}
+
+/**
+ * Update the options of a copy being forwarded (mcfwd_ipv4_opts_check()
+ * found them well formed) and its header checksum: Record Route takes
+ * addr (the address of the interface it leaves by: RFC 791's "as known
+ * in the environment into which this datagram is being forwarded");
+ * Timestamp takes ts (flag 0), addr and ts (flag 1), ts when its next
+ * prespecified address is addr or iaddr (flag 3, the router's addresses
+ * there), and a full one its overflow count + 1. addr 0 (no address to
+ * give): Record Route and flag 1 are left as they are; iaddr 0: not
+ * matched. ts: milliseconds since midnight UT, or any value with the
+ * high bit set (RFC 791).
+ * @return whether the header changed (its checksum is then recomputed)
+ */
+static inline int
+mcfwd_ipv4_opts_forward(uint8_t *ip, unsigned int ihl, uint32_t addr, uint32_t ts,
+			uint32_t iaddr)
+{
+	int changed = 0;
+	uint8_t a[4] = { (uint8_t)(addr >> 24), (uint8_t)(addr >> 16), (uint8_t)(addr >> 8),
+			 (uint8_t)addr };
+	uint8_t b[4] = { (uint8_t)(ts >> 24), (uint8_t)(ts >> 16), (uint8_t)(ts >> 8),
+			 (uint8_t)ts };
+	for (unsigned int i = 20; i < ihl;) {
+		uint8_t t = ip[i];
+		if (t == MCFWD_IPOPT_EOL)
+			break;
+		if (t == MCFWD_IPOPT_NOP) {
+			i++;
+			continue;
+		}
+		/* what the check refuses ends the walk: nothing outside the
+		 * header or the option is read */
+		if (ihl - i < 2 || ip[i + 1] < 2 || ip[i + 1] > ihl - i)
+			break;
+		uint8_t *o = ip + i;
+		unsigned int len = o[1], ptr = len >= 3 ? o[2] : 0;
+		if (t == MCFWD_IPOPT_RR && addr != 0 && ptr >= 4 && ptr + 3 <= len) {
+			memcpy(o + ptr - 1, a, 4);
+			o[2] = (uint8_t)(ptr + 4);
+			changed = 1;
+		} else if (t == MCFWD_IPOPT_TS && len >= 4 && ptr >= 5) {
+			unsigned int fl = o[3] & 0x0f;
+			if (ptr > len) {
+				if ((o[3] >> 4) != 0x0f) {
+					o[3] = (uint8_t)(o[3] + 0x10);
+					changed = 1;
+				}
+			} else if (fl == 0 && ptr + 3 <= len) {
+				memcpy(o + ptr - 1, b, 4);
+				o[2] = (uint8_t)(ptr + 4);
+				changed = 1;
+			} else if (fl == 1 && addr != 0 && ptr + 7 <= len) {
+				memcpy(o + ptr - 1, a, 4);
+				memcpy(o + ptr + 3, b, 4);
+				o[2] = (uint8_t)(ptr + 8);
+				changed = 1;
+			} else if (fl == 3 && ptr + 7 <= len) {
+				uint32_t want = mcfwd_rd32(o + ptr - 1);
+				if (want != 0 && (want == addr || want == iaddr)) {
+					memcpy(o + ptr + 3, b, 4);
+					o[2] = (uint8_t)(ptr + 8);
+					changed = 1;
+				}
+			}
+		}
+		i += len;
+	}
+	if (changed) {
+		ip[10] = 0;
+		ip[11] = 0;
+		uint16_t c = (uint16_t)~mcfwd_csum_fold(ip, ihl);
+		ip[10] = (uint8_t)(c >> 8);
+		ip[11] = (uint8_t)c;
+	}
+	return changed;
+}
+
 /** What the NIC found of an IPv4 header checksum (RX checksum offload). */
 enum mcfwd_csum {
 	MCFWD_CSUM_CHECK = 0, /**< not checked: verify it in software */
@@ -199,6 +348,8 @@ mcfwd_classify_general(const uint8_t *frame, uint32_t len, struct mcfwd_pkt_info
 		return MCFWD_PKT_BAD_HDR;
 	if (cs == MCFWD_CSUM_BAD || (cs == MCFWD_CSUM_CHECK && !mcfwd_ipv4_csum_ok(ip, ihl)))
 		return MCFWD_PKT_BAD_HDR;
+	if (ihl > 20 && mcfwd_ipv4_opts_check(ip, ihl) < 0)
+		return MCFWD_PKT_BAD_HDR; /* dropped, as Linux does */
 	pi->l3_off = (uint16_t)off;
 	pi->ip_len = tot;
 	pi->ttl = ip[8];

@@ -153,6 +153,15 @@ struct mcfwd_dp {
 	uint64_t idle_tsc;               /**< idle this long -> sleep (0: never) */
 	uint32_t idle_sleep_us;
 	uint64_t tsc_hz;
+	/** [max_ifaces] each interface's IPv4 address (0: none), for the
+	 * Record Route and Timestamp options of forwarded packets; written by
+	 * control (relaxed stores), NULL: no addresses */
+	uint32_t *if_addr;
+	/** Timestamp options: UT milliseconds = TSC / tsc_per_ms + ts_off_ms
+	 * (tsc_per_ms 0: no clock, stamps carry the high bit, RFC 791);
+	 * ts_off_ms is refreshed by control (relaxed store) */
+	uint64_t tsc_per_ms;
+	int64_t ts_off_ms;
 	volatile int stop;               /**< written by control */
 	volatile int pause;              /**< written by control: workers go offline and wait */
 };

@@ -217,6 +217,144 @@ test_bad_headers(void **st)
 	assert_int_equal(mcfwd_classify(g, 14 + 32, &pi), MCFWD_PKT_FWD);
 }
 
+/* A frame (mk()) with the IPv4 options o[0..n) (n a multiple of 4, at
+ * most 40): IHL, total length and checksum follow. @return its IP header */
+static uint8_t *
+mk_opts(uint8_t *f, uint32_t *len, const uint8_t *o, unsigned int n)
+{
+	mk(f, 0, 0x0a000001, 0xe1010101, 64, 17);
+	uint8_t *ip = f + 14;
+	memmove(ip + 20 + n, ip + 20, 8);
+	memcpy(ip + 20, o, n);
+	ip[0] = (uint8_t)(0x40 | ((20 + n) / 4));
+	wr16(ip + 2, (uint16_t)(28 + n));
+	fix_csum(ip);
+	*len = 14 + 28 + n;
+	return ip;
+}
+
+static int
+ihl_of(const uint8_t *ip)
+{
+	return (ip[0] & 15) * 4;
+}
+
+/* Record Route and Timestamp (RFC 791, RFC 1812 4.2.2.1): what the check
+ * refuses (dropped as a bad header), what forwarding writes, each copy
+ * with its own address, the checksum right after each. */
+static void
+test_ip_options(void **st)
+{
+	(void)st;
+	uint8_t f[128];
+	uint32_t len;
+	struct mcfwd_pkt_info pi;
+	const uint32_t A = 0x0a000101, B = 0x0a000201, C = 0x0a000301, T = 0x01020304;
+
+	/* RR with two slots (NOP first, EOL padding after) */
+	const uint8_t rr[12] = { 1, 7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0 };
+	uint8_t *ip = mk_opts(f, &len, rr, 12);
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_FWD);
+	assert_int_equal(mcfwd_ipv4_opts_check(ip, 32), MCFWD_OPT_RR);
+	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, A, T, C), 1);
+	assert_int_equal(mcfwd_csum_fold(ip, 32), 0xffff);
+	assert_int_equal(ip[23], 8);
+	assert_int_equal(mcfwd_rd32(ip + 24), A);
+	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, B, T, C), 1);
+	assert_int_equal(ip[23], 12);
+	assert_int_equal(mcfwd_rd32(ip + 28), B);
+	assert_int_equal(mcfwd_csum_fold(ip, 32), 0xffff);
+	/* full: forwarded as it is */
+	assert_int_equal(mcfwd_ipv4_opts_check(ip, 32), 0);
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_FWD);
+	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, C, T, C), 0);
+	assert_int_equal(mcfwd_rd32(ip + 28), B);
+	/* no address to give: left as it is */
+	ip = mk_opts(f, &len, rr, 12);
+	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, 0, T, C), 0);
+	assert_int_equal(ip[23], 4);
+
+	/* RR in error: some room but not a slot, length 2, pointer 3, twice,
+	 * an option longer than the header, one cut after its type */
+	static const uint8_t bad[][12] = {
+		{ 7, 9, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+		{ 7, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0 },
+		{ 7, 7, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+		{ 7, 3, 4, 7, 7, 4, 0, 0, 0, 0, 0, 0 },
+		{ 7, 13, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+		{ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0x94 },
+		{ 0x94, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+		{ 68, 3, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0 },   /* TS shorter than 4 */
+		{ 68, 8, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0 },   /* TS pointer 4 */
+		{ 68, 10, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0 },  /* TS flag 0: 2 bytes of room */
+		{ 68, 12, 9, 1, 0, 0, 0, 0, 0, 0, 0, 0 },  /* TS flag 1: 4 bytes of room */
+		{ 68, 8, 9, 0xf0, 0, 0, 0, 0, 0, 0, 0, 0 }, /* full, overflow count 15 */
+	};
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ip = mk_opts(f, &len, bad[i], 12);
+		assert_int_equal(mcfwd_ipv4_opts_check(ip, 32), -1);
+		assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_BAD_HDR);
+		/* forwarding code given one anyway reads nothing outside it */
+		(void)mcfwd_ipv4_opts_forward(ip, 32, A, T, C);
+	}
+	/* after EOL nothing is read; an unknown option is kept */
+	const uint8_t eol[8] = { 0x94, 4, 0, 0, 0, 7, 1, 1 };
+	ip = mk_opts(f, &len, eol, 8);
+	assert_int_equal(mcfwd_ipv4_opts_check(ip, 28), 0);
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_FWD);
+
+	/* TS flag 0: stamps, then full: its overflow count rises */
+	const uint8_t ts0[12] = { 68, 12, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	ip = mk_opts(f, &len, ts0, 12);
+	assert_int_equal(mcfwd_ipv4_opts_check(ip, 32), MCFWD_OPT_TS);
+	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, A, T, C), 1);
+	assert_int_equal(mcfwd_rd32(ip + 24), T);
+	assert_int_equal(ip[22], 9);
+	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, A, T + 1, C), 1);
+	assert_int_equal(mcfwd_rd32(ip + 28), T + 1);
+	assert_int_equal(ip[22], 13);
+	assert_int_equal(mcfwd_ipv4_opts_check(ip, 32), MCFWD_OPT_TS);
+	for (int k = 1; k <= 15; k++) {
+		assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, A, T, C), 1);
+		assert_int_equal(ip[23] >> 4, k);
+		assert_int_equal(mcfwd_csum_fold(ip, 32), 0xffff);
+	}
+	assert_int_equal(mcfwd_ipv4_opts_check(ip, 32), -1); /* would overflow */
+
+	/* TS flag 1: address and stamp; no address: as it is */
+	const uint8_t ts1[12] = { 68, 12, 5, 1, 0, 0, 0, 0, 0, 0, 0, 0 };
+	ip = mk_opts(f, &len, ts1, 12);
+	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, 0, T, C), 0);
+	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, B, T, C), 1);
+	assert_int_equal(mcfwd_rd32(ip + 24), B);
+	assert_int_equal(mcfwd_rd32(ip + 28), T);
+	assert_int_equal(ip[22], 13);
+	assert_int_equal(mcfwd_csum_fold(ip, 32), 0xffff);
+
+	/* TS flag 3: stamped only where the next address is ours (the
+	 * outgoing interface's or the incoming one's) */
+	uint8_t ts3[20] = { 68, 20, 5, 3 };
+	wr32(ts3 + 4, B);
+	wr32(ts3 + 12, C);
+	ip = mk_opts(f, &len, ts3, 20);
+	assert_int_equal(mcfwd_ipv4_opts_check(ip, 40), MCFWD_OPT_TS);
+	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 40, A, T, C), 0);
+	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 40, B, T, C), 1);
+	assert_int_equal(mcfwd_rd32(ip + 28), T);
+	assert_int_equal(ip[22], 13);
+	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 40, A, T + 2, C), 1); /* C: the incoming */
+	assert_int_equal(mcfwd_rd32(ip + 36), T + 2);
+	assert_int_equal(ip[22], 21);
+	assert_int_equal(mcfwd_csum_fold(ip, 40), 0xffff);
+
+	/* an unknown flag is left alone (as Linux does) */
+	const uint8_t ts2[12] = { 68, 12, 5, 2, 0, 0, 0, 0, 0, 0, 0, 0 };
+	ip = mk_opts(f, &len, ts2, 12);
+	assert_int_equal(mcfwd_ipv4_opts_check(ip, 32), 0);
+	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, A, T, C), 0);
+	assert_int_equal(ihl_of(ip), 32);
+}
+
 static void
 test_ttl_decrement_keeps_checksum(void **st)
 {
@@ -380,6 +518,7 @@ main(void)
 		cmocka_unit_test(test_csum_offload),
 		cmocka_unit_test(test_punted_and_dropped),
 		cmocka_unit_test(test_bad_headers),
+		cmocka_unit_test(test_ip_options),
 		cmocka_unit_test(test_ttl_decrement_keeps_checksum),
 		cmocka_unit_test(test_multicast_mac),
 		cmocka_unit_test(test_fast_path_agrees),

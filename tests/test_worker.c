@@ -1255,6 +1255,124 @@ t_random_diff(void **state)
 }
 
 /* DF cleared in a test frame, its checksum made again. */
+/* Record Route and Timestamp (RFC 1812 4.2.2.1): each copy records the
+ * address of the interface it leaves by (the incoming one's when that has
+ * none) and its own stamp, in a frame copy, a replica with another L2
+ * header, the original, the one-OIF case and a first fragment; the
+ * checksum right, every other byte as it came; options in error: a bad
+ * header. */
+static void
+t_ip_options(void **state)
+{
+	(void)state;
+	static uint32_t addrs[64];
+	for (uint32_t i = 0; i < 6; i++)
+		addrs[i] = 0x0a000001u + (i << 8); /* 10.0.i.1 */
+	addrs[2] = 0;
+	dp.if_addr = addrs;
+	dp.tsc_per_ms = dp.tsc_hz / 1000;
+	dp.ts_off_ms = 3600000 - (int64_t)(rte_rdtsc() / dp.tsc_per_ms); /* 01:00 UT now */
+	/* RR with two slots, NOP, then a Timestamp of addresses and stamps */
+	static const uint8_t opts[24] = { 7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+					  68, 12, 5, 1, 0, 0, 0, 0, 0, 0, 0, 0 };
+	const uint16_t ihl = 44, ip_len = 1000;
+	uint8_t orig[1024];
+	for (int round = 0; round < 3; round++) {
+		/* 0: four OIFs (1, 2: untagged, frame copies and the original;
+		 * 3 untagged and 4 tagged on port 3: a replica with a new L2
+		 * header); 1: one OIF; 2: one OIF over whose MTU it is
+		 * fragmented */
+		static const uint16_t oif4[] = { 1, 2, 3, 4 }, oif1[] = { 1 };
+		add(S1, G1, 0, round ? 1 : 4, round ? oif1 : oif4, NULL);
+		dp.ifs[1].mtu = round == 2 ? 576 : 1500;
+		struct rte_mbuf *m = frame(0, 0, S1, G1, 9, ip_len, 17);
+		uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, 14);
+		ip[0] = 0x40 | (ihl / 4);
+		memcpy(ip + 20, opts, sizeof(opts));
+		if (round == 2)
+			ip[6] = 0;
+		ip[10] = ip[11] = 0;
+		uint16_t c = (uint16_t)~mcfwd_csum_fold(ip, ihl);
+		ip[10] = (uint8_t)(c >> 8);
+		ip[11] = (uint8_t)c;
+		memcpy(orig, ip, ip_len);
+		stats_zero();
+		run1(m);
+		assert_int_equal(w->st.fwd, 1);
+		assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
+		int n = round ? 1 : 4;
+		for (int k = 0; k < n; k++) {
+			uint16_t ifid = round ? oif1[k] : oif4[k];
+			int p = ifid < NP ? ifid : 3;
+			struct rte_mbuf *o[MCFWD_MAX_FRAGS];
+			unsigned int got = sent(p, o, MCFWD_MAX_FRAGS);
+			/* port 3 has 3 and 4 (VLAN 7): both checked with 3 */
+			assert_int_equal(got, round == 2 ? 2 : ifid == 3 ? 2 : ifid == 4 ? 0 : 1);
+			if (ifid == 4)
+				continue;
+			for (unsigned int x = 0; x < (ifid == 3 ? 2u : 1u); x++) {
+				uint8_t buf[2048];
+				const uint8_t *b = rte_pktmbuf_read(o[x], 0, o[x]->pkt_len, buf);
+				uint16_t l2 = mcfwd_rd16(b + 12) == 0x8100 ? 18 : 14;
+				uint16_t oifid = l2 == 18 ? 4 : ifid;
+				const uint8_t *q = b + l2;
+				assert_int_equal((q[0] & 15) * 4, ihl);
+				assert_int_equal(mcfwd_csum_fold(q, ihl), 0xffff);
+				assert_int_equal(q[8], 8);
+				/* RR: the OIF's address (2 has none: 0's) */
+				uint32_t a = oifid == 2 ? addrs[0] : addrs[oifid];
+				assert_int_equal(q[22], 8);
+				assert_int_equal(mcfwd_rd32(q + 23), a);
+				assert_int_equal(mcfwd_rd32(q + 27), 0);
+				/* TS: the address and a stamp of about 01:00 UT */
+				assert_int_equal(q[34], 13);
+				assert_int_equal(mcfwd_rd32(q + 36), a);
+				uint32_t ts = mcfwd_rd32(q + 40);
+				assert_true(ts >= 3600000 && ts < 3600000 + 60000);
+				/* the rest as it came */
+				uint16_t len = mcfwd_rd16(q + 2);
+				assert_memory_equal(q + 12, orig + 12, 10);
+				assert_memory_equal(q + 44, orig + 44, len - 44u);
+				if (round == 2) {
+					assert_int_equal(len, 572);
+					for (unsigned int y = 1; y < got; y++) {
+						const uint8_t *r = rte_pktmbuf_mtod_offset(o[y], uint8_t *, 14);
+						assert_int_equal((r[0] & 15) * 4, 20); /* RR, TS not copied */
+						assert_int_equal(mcfwd_csum_fold(r, 20), 0xffff);
+					}
+				} else {
+					assert_int_equal(len, ip_len);
+				}
+			}
+			rte_pktmbuf_free_bulk(o, got);
+		}
+		drain_all();
+		del(S1, G1);
+	}
+	dp.ifs[1].mtu = 1500;
+	/* options in error (RR with some room but not a slot): dropped */
+	uint16_t oif[] = { 1 };
+	add(S1, G1, 0, 1, oif, NULL);
+	stats_zero();
+	struct rte_mbuf *m = frame(0, 0, S1, G1, 9, 100, 17);
+	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, 14);
+	ip[0] = 0x46;
+	static const uint8_t bad[4] = { 7, 4, 4, 0 };
+	memcpy(ip + 20, bad, 4);
+	ip[10] = ip[11] = 0;
+	uint16_t c = (uint16_t)~mcfwd_csum_fold(ip, 24);
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
+	run1(m);
+	assert_int_equal(w->st.bad_hdr, 1);
+	assert_int_equal(w->st.fwd, 0);
+	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
+	drain_all();
+	del(S1, G1);
+	dp.if_addr = NULL;
+	dp.tsc_per_ms = 0;
+}
+
 static void
 df_clear(struct rte_mbuf *m)
 {
@@ -1330,7 +1448,8 @@ t_fragment(void **state)
 	dp.ifs[4].multiseg = 0;
 	static uint8_t want[2048], got[2048];
 	for (int round = 0; round < 3; round++) {
-		/* 0: options (router alert: copied; a timestamp: not); 1: a
+		/* 0: options (router alert: copied; a timestamp, of a flag
+		 * left alone (t_ip_options has those updated): not); 1: a
 		 * fragment (offset 800, MF); 2: DF set */
 		uint16_t ihl = round == 0 ? 32 : 20, ip_len = 1400;
 		struct rte_mbuf *m = frame(0, 0, S1, G1, 9, ip_len, 17);
@@ -1338,7 +1457,7 @@ t_fragment(void **state)
 		if (round == 0) {
 			/* the header grows by 12 bytes over the payload's start */
 			ip[0] = 0x48;
-			static const uint8_t opts[12] = { 0x94, 4, 0, 0, 0x44, 8, 5, 0, 0, 0, 0, 0 };
+			static const uint8_t opts[12] = { 0x94, 4, 0, 0, 0x44, 8, 5, 2, 0, 0, 0, 0 };
 			memcpy(ip + 20, opts, 12);
 		}
 		ip[6] = round == 1 ? 0x20 : round == 2 ? 0x40 : 0;
@@ -1567,6 +1686,7 @@ main(void)
 		cmocka_unit_test(t_random_diff),
 		cmocka_unit_test(t_fragment),
 		cmocka_unit_test(t_fragment_nexthops),
+		cmocka_unit_test(t_ip_options),
 		cmocka_unit_test(t_pools_full),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -148,9 +148,11 @@ class Run:
         shutil.rmtree("/var/run/dpdk/" + self.prefix, ignore_errors=True)
 
 
-def expect_fwd(inp, exp, seq, port, src, grp, outs, n=5, ttl=64, size=100, vlan=None, **kw):
+def expect_fwd(inp, exp, seq, port, src, grp, outs, n=5, ttl=64, size=100, vlan=None,
+               out_opts=None, **kw):
     """Queue n frames on `port`, and what each of `outs` ((port, vlan), ...)
-    must send for them: the IP packet with TTL - 1 under its own L2 header."""
+    must send for them: the IP packet with TTL - 1 under its own L2 header
+    (out_opts(port, vlan): its options there, when forwarding updates them)."""
     for _ in range(n):
         seq[0] += 1
         f = pkt(src, grp, ttl=ttl, size=size, seq=seq[0], vlan=vlan, **kw)
@@ -158,6 +160,8 @@ def expect_fwd(inp, exp, seq, port, src, grp, outs, n=5, ttl=64, size=100, vlan=
         for o, ovlan in outs:
             ipl = IP(bytes(f[IP])[: f[IP].len])
             ipl.ttl -= 1
+            if out_opts:
+                ipl.options = out_opts(o, ovlan)
             del ipl.chksum
             ipl = IP(bytes(ipl))
             g = Ether(dst=mac_of(grp)) / (Dot1Q(vlan=ovlan) / ipl if ovlan else ipl)
@@ -220,10 +224,14 @@ def scenario_forwarding():
     send(0, S1, "10.9.9.9", [])                       # unicast
     send(0, "127.0.0.1", G1, [])                      # loopback source (RFC 1812 5.3.7)
     send(0, "240.0.0.1", G1, [])                      # class E source (the same)
-    # IP options: forwarded as they came (IHL 8: Record Route with room
-    # for two addresses, then NOPs and EOL), TTL and checksum updated
+    # IP options (IHL 8: Record Route with room for two addresses, then NOP
+    # and EOL): each copy records the address of the interface it leaves
+    # by (p2 has none: p0's, where it came in), TTL and checksum updated
     send(0, S1, G1, [(1, 0), (2, 0)], n=2,
-         options=[IPOption_RR(length=11, routers=["0.0.0.0", "0.0.0.0"]), IPOption_NOP(), IPOption_EOL()])
+         options=[IPOption_RR(length=11, routers=["0.0.0.0", "0.0.0.0"]), IPOption_NOP(), IPOption_EOL()],
+         out_opts=lambda o, v: [IPOption_RR(length=11, pointer=8,
+                                            routers=["10.1.0.254" if o == 1 else "10.0.0.254", "0.0.0.0"]),
+                                IPOption_NOP(), IPOption_EOL()])
     send(3, S1, G1, [], n=2)                          # port 3 untagged is p3, wrong iif
     send(3, S1, G1, [], n=2, vlan=9)                  # VLAN 9 on port 3: no interface
 
@@ -2184,6 +2192,104 @@ def scenario_fragment():
     r.cleanup()
 
 
+def ut_ms():
+    """Milliseconds since midnight UT now (RFC 791's timestamp)."""
+    return int(time.time() * 1000) % 86400000
+
+
+def ip_opts(ip):
+    """The options of an IP layer: {type: raw option bytes}."""
+    raw = bytes(ip)[20: ip.ihl * 4]
+    out, i = {}, 0
+    while i < len(raw) and raw[i] != 0:
+        if raw[i] == 1:
+            i += 1
+            continue
+        out[raw[i]] = raw[i: i + raw[i + 1]]
+        i += raw[i + 1]
+    return out
+
+
+def scenario_ip_options():
+    """Record Route and Timestamp (RFC 1812 4.2.2.1: a router MUST support
+    both in what it forwards): each copy records the address of the
+    interface it leaves by (the incoming one's where that has none) and a
+    stamp of the wall clock (ms since midnight UT); a prespecified
+    Timestamp only where the next address is the router's; options in error
+    are dropped as bad headers."""
+    print("IP options: Record Route and Timestamp per copy, options in error dropped")
+    from scapy.layers.inet import IPOption
+    cfg = ("iface p0 port 0 address 10.0.0.254/24\niface p1 port 1 address 10.1.0.254/24\n"
+           "iface p2 port 2\nmroute from p0 group %s to p1 p2\n" % G1)
+    a1, a0 = bytes([10, 1, 0, 254]), bytes([10, 0, 0, 254])
+    good = {
+        # Timestamp of addresses and stamps (2 slots), Record Route (1 slot)
+        1: bytes([68, 20, 5, 1] + [0] * 16 + [7, 7, 4, 0, 0, 0, 0, 1]),
+        # stamps only, 2 slots
+        2: bytes([68, 12, 5, 0] + [0] * 8),
+        # prespecified: p1's address first, then p0's
+        3: bytes([68, 20, 5, 3]) + a1 + bytes(4) + a0 + bytes(4),
+    }
+    bad = {
+        4: bytes([7, 4, 4, 0]),                # Record Route: room, but not for an address
+        5: bytes([68, 8, 9, 0xF0] + [0] * 4),  # full Timestamp whose overflow count would overflow
+    }
+    inp = [pkt(S1, G1, seq=q, options=IPOption(o)) for q, o in sorted(good.items())]
+    for q, o in sorted(bad.items()):
+        # scapy cannot build these: NOPs in their place, then the bytes
+        raw = bytearray(bytes(pkt(S1, G1, seq=q, options=[IPOption_NOP()] * len(o))))
+        raw[34:34 + len(o)] = o
+        raw[24:26] = b"\0\0"
+        c = 0xFFFF - (sum(int.from_bytes(raw[i:i + 2], "big") for i in range(14, 34 + len(o), 2)) % 0xFFFF)
+        raw[24:26] = c.to_bytes(2, "big")
+        inp.append(Ether(dst=mac_of(G1), src="02:00:00:00:99:01", type=0x0800) / Raw(bytes(raw[14:])))
+    t0 = ut_ms()
+    r = Run("ipopts", nports=3, config=cfg, inputs={0: inp},
+            cmds="sleep 300\nshow stats json\nquit\n").run(timeout=60)
+    t1 = ut_ms()
+    st = r.json_after("show stats json")
+    if not check(r.rc == 0 and st is not None, "ipopts: rc %s\n%s" % (r.rc, r.out[-1500:])):
+        r.cleanup()
+        return
+
+    def stamp_ok(b):
+        ts = int.from_bytes(b, "big")
+        return (ts - t0) % 86400000 <= (t1 - t0) % 86400000 + 1000
+
+    for port, addr in ((1, a1), (2, a0)):
+        frames = {fr[IP].id: fr for fr in r.sent(port)}
+        check(sorted(frames) == [1, 2, 3], "ipopts: port %d sent %s, expected 1-3" % (port, sorted(frames)))
+        for q, fr in frames.items():
+            ip = fr[IP]
+            hl = ip.ihl * 4
+            raw = bytes(ip)
+            ok = (sum(int.from_bytes(raw[i:i + 2], "big") for i in range(0, hl, 2)) % 0xFFFF) == 0
+            check(ok and ip.ttl == 63 and hl == 20 + len(good[q]),
+                  "ipopts: port %d packet %d: checksum %s ttl %d ihl %d" % (port, q, ok, ip.ttl, hl))
+            o = ip_opts(ip)
+            ts = o.get(68, b"")
+            if q == 1:
+                rr = o.get(7, b"")
+                check(rr[2:3] == b"\x08" and rr[3:7] == addr,
+                      "ipopts: port %d: Record Route %s, expected %s" % (port, rr.hex(), addr.hex()))
+                check(ts[2] == 13 and ts[4:8] == addr and stamp_ok(ts[8:12]) and ts[12:] == bytes(8),
+                      "ipopts: port %d: Timestamp (addresses) %s, now %d-%d ms" % (port, ts.hex(), t0, t1))
+            elif q == 2:
+                check(ts[2] == 9 and stamp_ok(ts[4:8]) and ts[8:] == bytes(4),
+                      "ipopts: port %d: Timestamp %s, now %d-%d ms" % (port, ts.hex(), t0, t1))
+            else:
+                # p1: its own address is next, stamped; p2 (no address,
+                # p0's in its place): the next one is not it, left alone
+                if port == 1:
+                    check(ts[2] == 13 and ts[4:8] == a1 and stamp_ok(ts[8:12]) and ts[12:] == a0 + bytes(4),
+                          "ipopts: port 1: prespecified Timestamp %s" % ts.hex())
+                else:
+                    check(ts == good[3], "ipopts: port 2: prespecified Timestamp changed: %s" % ts.hex())
+    check(st["bad_hdr"] == 2 and st["fwd"] == 3 and st["accounting_gap"] == 0,
+          "ipopts: stats %s" % st)
+    r.cleanup()
+
+
 def scenario_reload_move():
     """A name moving to another VLAN in one reload: the interface the file
     no longer names gives the name up (it is named after its port and
@@ -2284,6 +2390,7 @@ SCENARIOS = {
     "reload_hitless": scenario_reload_hitless,
     "reload_move": scenario_reload_move,
     "fragment": scenario_fragment,
+    "ip_options": scenario_ip_options,
     "stray_unowned": scenario_stray_unowned,
     "detach": scenario_detach,
     "attach": scenario_attach,

@@ -4,7 +4,8 @@
  * with the general one (it takes only frames that one forwards, with the
  * same info), a frame classified FWD
  * or PUNT is IPv4 multicast with a valid header checksum, and decrementing
- * the TTL of a forwardable frame keeps its checksum valid.
+ * the TTL of a forwardable frame keeps its checksum valid, and so does
+ * updating its Record Route and Timestamp options (which it passed).
  * Built with libFuzzer under clang (-Dfuzz=true); replayed over the seed
  * corpus as a normal test otherwise (fuzz_replay.c). */
 #include <stdint.h>
@@ -53,6 +54,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			mcfwd_ttl_dec(f + pi.l3_off);
 			if (mcfwd_csum_fold(f + pi.l3_off, ihl) != 0xffff)
+				abort();
+			/* options the check passed: a copy's update writes
+			 * only where the check said there is something to
+			 * update (ASan: within the header), checksum right */
+			int o = mcfwd_ipv4_opts_check(f + pi.l3_off, ihl);
+			if (o < 0)
+				abort();
+			int ch = mcfwd_ipv4_opts_forward(f + pi.l3_off, ihl, pi.src ^ 0x01010101u,
+							 pi.grp, pi.src);
+			if ((ch && !o) || mcfwd_csum_fold(f + pi.l3_off, ihl) != 0xffff)
 				abort();
 		}
 	}
