@@ -1669,6 +1669,40 @@ igmp_keys_on(struct mgm *m, const struct ifown *o, uint64_t **keys, uint32_t *n)
 	return 0;
 }
 
+/* The keys (mkey()) of the live MFEs with a veto of ifc, in *keys (NULL
+ * when none; the caller frees). Nothing to look at while no MFE has a veto. */
+static int
+vetoed_keys(struct mgm *m, struct mgm_if ifc, uint64_t **keys, uint32_t *n)
+{
+	*keys = NULL;
+	*n = 0;
+	if (m->n_vetoed == 0)
+		return 0;
+	uint32_t cap = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		HMAP_FOREACH(&m->groups, x) {
+			const struct mvec *g = x->val;
+			for (uint32_t i = 0; g->n_vetoed > 0 && i < g->n; i++) {
+				const struct mfe *f = g->v[i];
+				if (!mfe_live(f) || !vetoed(f, ifc))
+					continue;
+				if (pass == 0)
+					cap++;
+				else if (*n < cap)
+					(*keys)[(*n)++] = mkey(f->src, f->grp);
+			}
+		}
+		if (pass == 0) {
+			if (cap == 0)
+				return 0;
+			*keys = malloc(cap * sizeof(**keys));
+			if (*keys == NULL)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 int
 mgm_interface_take(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t nexthop)
 {
@@ -1705,11 +1739,18 @@ mgm_interface_take(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t nex
 	 * change, so that -ENOMEM changes nothing; they cannot change until
 	 * the replay: IGMP is paused, and only IGMP or a release (refused
 	 * while `changing`) removes IGMP's states. */
-	uint64_t *keys = NULL;
-	uint32_t nk = 0;
+	uint64_t *keys = NULL, *vk = NULL;
+	uint32_t nk = 0, nv = 0;
 	if (o->igmp != NO_CLIENT && c->cb.local_join != NULL &&
 	    igmp_keys_on(m, o, &keys, &nk) < 0)
 		return -ENOMEM;
+	/* IGMP alone owned it: the vetoes of it on MFEs were IGMP's (their
+	 * CREATION_ALERT asked it), and this owner was never asked; listed
+	 * here, before any change */
+	if (o->igmp != NO_CLIENT && vetoed_keys(m, ifc, &vk, &nv) < 0) {
+		free(keys);
+		return -ENOMEM;
+	}
 	o->changing = true;
 	igmp_call(m, o, false);
 	o->owner = ci;
@@ -1723,6 +1764,14 @@ mgm_interface_take(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t nex
 	for (uint32_t i = iv ? iv->n : 0; i-- > 0;)
 		if (mfe_live(iv->v[i]) && iv->v[i]->negative)
 			mfe_delete(m, iv->v[i]);
+	/* and those IGMP vetoed it in go: the next packet makes each again,
+	 * its CREATION_ALERT to this owner */
+	for (uint32_t i = 0; i < nv; i++) {
+		struct mfe *f = mfe_lookup(m, (uint32_t)vk[i], (uint32_t)(vk[i] >> 32)); /* mkey() */
+		if (f != NULL && mfe_live(f))
+			mfe_delete(m, f);
+	}
+	free(vk);
 	for (uint32_t i = 0; i < nk; i++)
 		CB_CALL(m, c->cb.local_join(c->ctx, mfc_key_src(keys[i]), mfc_key_grp(keys[i]), ifc));
 	free(keys);

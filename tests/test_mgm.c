@@ -2531,6 +2531,90 @@ test_igmp_veto_goes_with_release(void **state)
 	assert_string_equal(oifs_of(f, S1, G1), " 2 4");
 }
 
+/* IGMP alone on 4, (*,G1) and (*,G2) there and Q's on 2; IGMP vetoes 4
+ * when (S1,G1) is made, not when (S1,G2) is. */
+static void
+igmp_vetoes_4(struct fx *f)
+{
+	assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 4, 0), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G2, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G1, ALL, 4, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G2, ALL, 4, 0, MGM_JOIN_STATE), 0);
+	f->igmp.veto_if = 4;
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	f->igmp.veto_if = 0;
+	assert_int_equal(mgm_mfe_create(f->m, S1, G2, 1, NULL, 0), 0);
+	assert_string_equal(oifs_of(f, S1, G1), " 2");
+	assert_string_equal(oifs_of(f, S1, G2), " 2 4");
+}
+
+static int
+q_takes_4(struct fx *f)
+{
+	return mgm_interface_take(f->m, f->q.h, 4, 0);
+}
+
+static void
+igmp_veto_kept(struct fx *f)
+{
+	assert_int_equal(mgm_mfe_count(f->m), 2);
+	assert_string_equal(oifs_of(f, S1, G1), " 2");
+	assert_string_equal(oifs_of(f, S1, G2), " 2 4");
+}
+
+/* The vetoed MFE is gone (the next packet makes it again, asking Q),
+ * the other one stays as it was. */
+static void
+igmp_veto_gone(struct fx *f)
+{
+	assert_int_equal(mgm_mfe_count(f->m), 1);
+	assert_null(mfc_find(f->c, S1, G1));
+	assert_string_equal(oifs_of(f, S1, G2), " 2 4");
+	log_clear();
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	assert_non_null(strstr(logbuf, "Q CREATION a000001 e8010101"));
+	assert_null(strstr(logbuf, "IGMP CREATION"));
+	assert_string_equal(oifs_of(f, S1, G1), " 2 4");
+}
+
+static void
+q_gives_4_back(struct fx *f)
+{
+	assert_int_equal(mgm_interface_release(f->m, f->q.h, 4, 0), 0);
+	for (int i = 0; i < 4 && mgm_mfe_reap_pending(f->m) > 0; i++)
+		(void)mgm_poll(f->m, 0);
+	(void)mgm_membership_add(f->m, f->igmp.h, 0, 0, G1, ALL, 4, 0, MGM_JOIN_STATE);
+	(void)mgm_membership_add(f->m, f->igmp.h, 0, 0, G2, ALL, 4, 0, MGM_JOIN_STATE);
+	/* the MFEs made again as igmp_vetoes_4() had them */
+	struct mfe_key { uint32_t s, g; } k[] = { { S1, G1 }, { S1, G2 } };
+	for (int i = 0; i < 2; i++)
+		if (mfc_find(f->c, k[i].s, k[i].g) != NULL) {
+			assert_int_equal(mgm_interface_release(f->m, f->p.h, 1, 0), 0);
+			assert_int_equal(mgm_interface_take(f->m, f->p.h, 1, 0), 0);
+			break;
+		}
+	for (int i = 0; i < 4 && mgm_mfe_reap_pending(f->m) > 0; i++)
+		(void)mgm_poll(f->m, 0);
+	f->igmp.veto_if = 4;
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	f->igmp.veto_if = 0;
+	assert_int_equal(mgm_mfe_create(f->m, S1, G2, 1, NULL, 0), 0);
+	igmp_veto_kept(f);
+}
+
+/* IGMP alone on 4 vetoed 4 in (S1,G1); Q, a routing protocol, then takes
+ * 4 (IGMP stays): the veto was IGMP's and Q was never asked, so that MFE
+ * goes and is made again with Q asked; the one without a veto stays. A
+ * take that finds no memory changes nothing. */
+static void
+test_igmp_veto_goes_with_take(void **state)
+{
+	struct fx *f = *state;
+	oom_setup(f);
+	igmp_vetoes_4(f);
+	oom_each(f, &(struct oom_case){ q_takes_4, igmp_veto_kept, igmp_veto_gone, q_gives_4_back });
+}
+
 static int
 create_q_vetoes_3(struct fx *f)
 {
@@ -2614,6 +2698,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_oom_delete_updates_mfes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oom_add_updates_mfes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_igmp_veto_goes_with_release, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_igmp_veto_goes_with_take, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oom_veto_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_callback_moves_member, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_membership_lifecycle_order, setup, teardown),
