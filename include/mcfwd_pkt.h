@@ -129,6 +129,21 @@ mcfwd_ipv4_csum_ok(const uint8_t *ip, unsigned int ihl)
 #define MCFWD_IPOPT_RR 7
 #define MCFWD_IPOPT_TS 68
 
+/** The options walk: from *i, past NOPs, to the next option. @return 1:
+ * one at *i, of 2 to the rest of the header in length (ip[*i + 1]); 0:
+ * the end (EOL, or none left); -1: one without room for its length */
+static inline int
+mcfwd_ipv4_opt_next(const uint8_t *ip, unsigned int ihl, unsigned int *i)
+{
+	while (*i < ihl && ip[*i] == MCFWD_IPOPT_NOP)
+		(*i)++;
+	if (*i >= ihl || ip[*i] == MCFWD_IPOPT_EOL)
+		return 0;
+	if (ihl - *i < 2 || ip[*i + 1] < 2 || ip[*i + 1] > ihl - *i)
+		return -1;
+	return 1;
+}
+
 /**
  * Check the options of an IPv4 header of ihl bytes (20: none) as Linux's
  * ip_options_compile() does for a packet it receives: every option but
@@ -144,20 +159,12 @@ mcfwd_ipv4_csum_ok(const uint8_t *ip, unsigned int ihl)
 static inline int
 mcfwd_ipv4_opts_check(const uint8_t *ip, unsigned int ihl)
 {
-	int r = 0, seen = 0;
-	for (unsigned int i = 20; i < ihl;) {
+	int r = 0, seen = 0, k;
+	for (unsigned int i = 20; (k = mcfwd_ipv4_opt_next(ip, ihl, &i)) != 0;) {
+		if (k < 0)
+			return -1;
 		uint8_t t = ip[i];
-		if (t == MCFWD_IPOPT_EOL)
-			break;
-		if (t == MCFWD_IPOPT_NOP) {
-			i++;
-			continue;
-		}
-		if (ihl - i < 2)
-			return -1;
-		unsigned int len = ip[i + 1], ptr = ihl - i >= 3 ? ip[i + 2] : 0;
-		if (len < 2 || len > ihl - i)
-			return -1;
+		unsigned int len = ip[i + 1], ptr = len >= 3 ? ip[i + 2] : 0;
 		if (t == MCFWD_IPOPT_RR) {
 			if ((seen & MCFWD_OPT_RR) || len < 3 || ptr < 4)
 				return -1;
@@ -212,18 +219,10 @@ mcfwd_ipv4_opts_forward(uint8_t *ip, unsigned int ihl, uint32_t addr, uint32_t t
 			 (uint8_t)addr };
 	uint8_t b[4] = { (uint8_t)(ts >> 24), (uint8_t)(ts >> 16), (uint8_t)(ts >> 8),
 			 (uint8_t)ts };
-	for (unsigned int i = 20; i < ihl;) {
+	/* what the check refuses ends the walk: nothing outside the header
+	 * or the option is read */
+	for (unsigned int i = 20; mcfwd_ipv4_opt_next(ip, ihl, &i) > 0;) {
 		uint8_t t = ip[i];
-		if (t == MCFWD_IPOPT_EOL)
-			break;
-		if (t == MCFWD_IPOPT_NOP) {
-			i++;
-			continue;
-		}
-		/* what the check refuses ends the walk: nothing outside the
-		 * header or the option is read */
-		if (ihl - i < 2 || ip[i + 1] < 2 || ip[i + 1] > ihl - i)
-			break;
 		uint8_t *o = ip + i;
 		unsigned int len = o[1], ptr = len >= 3 ? o[2] : 0;
 		if (t == MCFWD_IPOPT_RR && addr != 0 && ptr >= 4 && ptr + 3 <= len) {
