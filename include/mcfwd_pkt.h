@@ -180,7 +180,7 @@ mcfwd_ipv4_opts_check(const uint8_t *ip, unsigned int ihl)
 			seen |= MCFWD_OPT_TS;
 			unsigned int fl = ip[i + 3] & 0x0f;
 			if (ptr <= len) {
-				if (fl == 0 && ptr + 3 > len)
+				if (ptr + 3 > len) /* before the flag, as Linux */
 					return -1;
 				if ((fl == 1 || fl == 3) && ptr + 7 > len)
 					return -1;
