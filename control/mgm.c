@@ -1278,6 +1278,7 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 		size_t nn = n ? n : 1;
 		struct mgm_if *veto = malloc(nn * (sizeof(struct mgm_if) + sizeof(struct mgm_alert_oif)));
 		struct mgm_alert_oif *ao = veto ? (struct mgm_alert_oif *)(veto + nn) : NULL;
+		uint8_t vown[MFC_OIFS_MAX]; /* the owner each veto came from */
 		uint64_t done = 0;
 		if (veto == NULL) {
 			free(f);
@@ -1297,9 +1298,21 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 			/* each OIF is one owner's: at most n in all (bounded all
 			 * the same: a callback may hand an OIF to another owner) */
 			for (uint32_t j = 0; j < k; j++)
-				if (!ao[j].enabled && f->n_veto < n)
+				if (!ao[j].enabled && f->n_veto < n) {
+					vown[f->n_veto] = (uint8_t)ow;
 					veto[f->n_veto++] = ao[j].ifc;
+				}
 		}
+		/* a veto is its owner's: one whose OIF changed hands in a
+		 * callback (a take of what IGMP alone had, a release) goes,
+		 * as a take or a release would drop it from an MFE made
+		 * already (found by review: it stayed, and the new owner was
+		 * never asked) */
+		uint32_t kept = 0;
+		for (uint32_t j = 0; j < f->n_veto; j++)
+			if (if_owner(m, veto[j]) == (int)vown[j])
+				veto[kept++] = veto[j];
+		f->n_veto = kept;
 		if (f->n_veto > 0) {
 			/* cut to the vetoes (if that fails, the block does) */
 			struct mgm_if *v = realloc(veto, f->n_veto * sizeof(*v));

@@ -2615,6 +2615,54 @@ test_igmp_veto_goes_with_take(void **state)
 	oom_each(f, &(struct oom_case){ q_takes_4, igmp_veto_kept, igmp_veto_gone, q_gives_4_back });
 }
 
+/* The same take made inside IGMP's CREATION_ALERT, after IGMP vetoed 4 in
+ * the MFE being made: the veto goes with IGMP's say over 4 and the MFE
+ * forwards on it, as a take just after the creation would have had it
+ * (found by review: the veto stayed, and Q was never asked). A veto whose
+ * owner keeps its interface stays. */
+static struct fx *vtake_fx;
+
+static void
+q_takes_4_in_creation(struct mock *k)
+{
+	if (strcmp(k->name, "IGMP") != 0) { /* Q's alert: wait for IGMP's */
+		creation_hook = q_takes_4_in_creation;
+		return;
+	}
+	assert_int_equal(mgm_interface_take(vtake_fx->m, vtake_fx->q.h, 4, 0), 0);
+}
+
+static void
+test_igmp_veto_goes_with_take_in_creation(void **state)
+{
+	struct fx *f = *state;
+	oom_setup(f); /* P owns 1 (the route's), Q 2 and 3, Q joined G1 on 2 */
+	assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 4, 0), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G1, ALL, 4, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G2, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G2, ALL, 4, 0, MGM_JOIN_STATE), 0);
+	vtake_fx = f;
+	f->igmp.veto_if = 4;
+	log_clear();
+	creation_hook = q_takes_4_in_creation;
+	f->q.veto_if = 0;
+	/* Q's alert comes first (OIF 2), so the hook runs in IGMP's */
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	assert_null(creation_hook); /* it ran */
+	assert_non_null(strstr(logbuf, "IGMP CREATION a000001 e8010101 iif=1 oifs= 4"));
+	assert_string_equal(oifs_of(f, S1, G1), " 2 4");
+	struct mgm_mfe x;
+	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &x, NULL, NULL), 0);
+	assert_false(x.negative);
+	/* IGMP vetoes 4 again, now Q's: IGMP is no longer asked about 4
+	 * (Q answers for it), and Q's own veto of 4 holds */
+	f->q.veto_if = 4;
+	assert_int_equal(mgm_mfe_create(f->m, S1, G2, 1, NULL, 0), 0);
+	f->q.veto_if = 0;
+	f->igmp.veto_if = 0;
+	assert_string_equal(oifs_of(f, S1, G2), " 2");
+}
+
 static int
 create_q_vetoes_3(struct fx *f)
 {
@@ -2699,6 +2747,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_oom_add_updates_mfes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_igmp_veto_goes_with_release, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_igmp_veto_goes_with_take, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_igmp_veto_goes_with_take_in_creation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oom_veto_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_callback_moves_member, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_membership_lifecycle_order, setup, teardown),
