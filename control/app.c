@@ -172,8 +172,13 @@ iface_addr_set(uint32_t id, uint32_t addr, uint8_t plen)
 {
 	app.ifs[id].addr = addr;
 	app.ifs[id].plen = plen;
-	if (app.dp.if_addr != NULL)
-		__atomic_store_n(&app.dp.if_addr[id], addr, __ATOMIC_RELAXED);
+	if (app.dp.if_addr == NULL)
+		return;
+	__atomic_store_n(&app.dp.if_addr[id], addr, __ATOMIC_RELAXED);
+	uint32_t n = APP_MAX_IFACES;
+	while (n > 0 && app.dp.if_addr[n - 1] == 0)
+		n--;
+	__atomic_store_n(&app.dp.if_addr_n, n, __ATOMIC_RELAXED);
 }
 
 /* Whether configuration c (NULL: none) has an `iface` named name. */

@@ -497,13 +497,15 @@ fwd_one_send(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_
  * oifid, which came in on iifid (RFC 1812 4.2.2.1: a router MUST support
  * both in what it forwards; Linux's ipmr updates each copy): the address
  * recorded is oifid's, or iifid's when oifid has none (RR is then left
- * as it is when neither has one); the stamp is UT milliseconds since
+ * as it is when neither has one); a prespecified Timestamp is stamped
+ * for any interface's address; the stamp is UT milliseconds since
  * midnight. Out of line: a rare packet's. */
 static __attribute__((noinline)) void
 opts_update(const struct mcfwd_dp *dp, uint8_t *ip, uint16_t oifid, uint16_t iifid, uint64_t now)
 {
-	uint32_t a = 0, ia = 0;
+	uint32_t a = 0, ia = 0, n = 0;
 	if (dp->if_addr != NULL) {
+		n = RTE_MIN(__atomic_load_n(&dp->if_addr_n, __ATOMIC_RELAXED), dp->max_ifaces);
 		if (oifid < dp->max_ifaces)
 			a = __atomic_load_n(&dp->if_addr[oifid], __ATOMIC_RELAXED);
 		if (iifid < dp->max_ifaces)
@@ -517,7 +519,7 @@ opts_update(const struct mcfwd_dp *dp, uint8_t *ip, uint16_t oifid, uint16_t iif
 	} else {
 		ts = 0x80000000u | (uint32_t)(now >> 24);
 	}
-	mcfwd_ipv4_opts_forward(ip, (ip[0] & 0x0fu) * 4u, a ? a : ia, ts, ia);
+	mcfwd_ipv4_opts_forward(ip, (ip[0] & 0x0fu) * 4u, a ? a : ia, ts, dp->if_addr, n);
 }
 
 /* m hit e on ifid, not its incoming interface: counted, and handed to

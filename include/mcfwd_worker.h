@@ -157,6 +157,9 @@ struct mcfwd_dp {
 	 * Record Route and Timestamp options of forwarded packets; written by
 	 * control (relaxed stores), NULL: no addresses */
 	uint32_t *if_addr;
+	/** one past the highest interface with an address (relaxed store;
+	 * a Timestamp's prespecified address is looked for below it) */
+	uint32_t if_addr_n;
 	/** Timestamp options: UT milliseconds = TSC / tsc_per_ms + ts_off_ms
 	 * (tsc_per_ms 0: no clock, stamps carry the high bit, RFC 791);
 	 * ts_off_ms is refreshed by control (relaxed store) */

@@ -1368,8 +1368,41 @@ t_ip_options(void **state)
 	assert_int_equal(w->st.fwd, 0);
 	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
 	drain_all();
+	/* a prespecified Timestamp (flag 3) naming interface 5's address,
+	 * neither the incoming (0) nor the outgoing (1) one: stamped, as the
+	 * router's own; not when the address is below no interface's
+	 * (if_addr_n 5: none at 5 or over) */
+	for (int round = 0; round < 2; round++) {
+		dp.if_addr_n = round ? 5 : 6;
+		m = frame(0, 0, S1, G1, 9, 100, 17);
+		ip = rte_pktmbuf_mtod_offset(m, uint8_t *, 14);
+		ip[0] = 0x48;
+		uint8_t ts3[12] = { 68, 12, 5, 3 };
+		memcpy(ts3 + 4, &(uint32_t){ rte_cpu_to_be_32(addrs[5]) }, 4);
+		memcpy(ip + 20, ts3, sizeof(ts3));
+		ip[10] = ip[11] = 0;
+		c = (uint16_t)~mcfwd_csum_fold(ip, 32);
+		ip[10] = (uint8_t)(c >> 8);
+		ip[11] = (uint8_t)c;
+		stats_zero();
+		run1(m);
+		assert_int_equal(w->st.fwd, 1);
+		struct rte_mbuf *o[4];
+		assert_int_equal(sent(1, o, 4), 1);
+		const uint8_t *q = rte_pktmbuf_mtod_offset(o[0], uint8_t *, 14);
+		assert_int_equal(mcfwd_csum_fold(q, 32), 0xffff);
+		assert_int_equal(mcfwd_rd32(q + 24), addrs[5]);
+		assert_int_equal(q[22], round ? 5 : 13);
+		if (!round) {
+			uint32_t ts = mcfwd_rd32(q + 28);
+			assert_true(ts >= 3600000 && ts < 3600000 + 60000);
+		}
+		rte_pktmbuf_free(o[0]);
+		drain_all();
+	}
 	del(S1, G1);
 	dp.if_addr = NULL;
+	dp.if_addr_n = 0;
 	dp.tsc_per_ms = 0;
 }
 

@@ -2215,8 +2215,8 @@ def scenario_ip_options():
     both in what it forwards): each copy records the address of the
     interface it leaves by (the incoming one's where that has none) and a
     stamp of the wall clock (ms since midnight UT); a prespecified
-    Timestamp only where the next address is the router's; options in error
-    are dropped as bad headers."""
+    Timestamp only where the next address is the router's (any of its
+    interfaces'); options in error are dropped as bad headers."""
     print("IP options: Record Route and Timestamp per copy, options in error dropped")
     from scapy.layers.inet import IPOption
     cfg = ("iface p0 port 0 address 10.0.0.254/24\niface p1 port 1 address 10.1.0.254/24\n"
@@ -2229,6 +2229,8 @@ def scenario_ip_options():
         2: bytes([68, 12, 5, 0] + [0] * 8),
         # prespecified: p1's address first, then p0's
         3: bytes([68, 20, 5, 3]) + a1 + bytes(4) + a0 + bytes(4),
+        # prespecified: another router's first, then p1's
+        6: bytes([68, 20, 5, 3, 10, 9, 9, 9]) + bytes(4) + a1 + bytes(4),
     }
     bad = {
         4: bytes([7, 4, 4, 0]),                # Record Route: room, but not for an address
@@ -2258,7 +2260,7 @@ def scenario_ip_options():
 
     for port, addr in ((1, a1), (2, a0)):
         frames = {fr[IP].id: fr for fr in r.sent(port)}
-        check(sorted(frames) == [1, 2, 3], "ipopts: port %d sent %s, expected 1-3" % (port, sorted(frames)))
+        check(sorted(frames) == sorted(good), "ipopts: port %d sent %s, expected %s" % (port, sorted(frames), sorted(good)))
         for q, fr in frames.items():
             ip = fr[IP]
             hl = ip.ihl * 4
@@ -2277,15 +2279,16 @@ def scenario_ip_options():
             elif q == 2:
                 check(ts[2] == 9 and stamp_ok(ts[4:8]) and ts[8:] == bytes(4),
                       "ipopts: port %d: Timestamp %s, now %d-%d ms" % (port, ts.hex(), t0, t1))
+            elif q == 3:
+                # p1's address is next: the router's, whichever way the
+                # copy leaves (p2, without an address, stamps it too);
+                # one stamp a hop
+                check(ts[2] == 13 and ts[4:8] == a1 and stamp_ok(ts[8:12]) and ts[12:] == a0 + bytes(4),
+                      "ipopts: port %d: prespecified Timestamp %s" % (port, ts.hex()))
             else:
-                # p1: its own address is next, stamped; p2 (no address,
-                # p0's in its place): the next one is not it, left alone
-                if port == 1:
-                    check(ts[2] == 13 and ts[4:8] == a1 and stamp_ok(ts[8:12]) and ts[12:] == a0 + bytes(4),
-                          "ipopts: port 1: prespecified Timestamp %s" % ts.hex())
-                else:
-                    check(ts == good[3], "ipopts: port 2: prespecified Timestamp changed: %s" % ts.hex())
-    check(st["bad_hdr"] == 2 and st["fwd"] == 3 and st["accounting_gap"] == 0,
+                # another router's address is next: left alone
+                check(ts == good[6], "ipopts: port %d: prespecified Timestamp changed: %s" % (port, ts.hex()))
+    check(st["bad_hdr"] == 2 and st["fwd"] == len(good) and st["accounting_gap"] == 0,
           "ipopts: stats %s" % st)
     r.cleanup()
 
