@@ -198,6 +198,23 @@ mcfwd_ipv4_opts_check(const uint8_t *ip, unsigned int ihl)
 }
 
 /**
+ * The address a prespecified Timestamp (flag 3) with room asks to stamp
+ * next, in host order; 0: none (no such option, or full). Options that
+ * mcfwd_ipv4_opts_check() found well formed.
+ */
+static inline uint32_t
+mcfwd_ipv4_opts_ts_want(const uint8_t *ip, unsigned int ihl)
+{
+	for (unsigned int i = 20; mcfwd_ipv4_opt_next(ip, ihl, &i) > 0; i += ip[i + 1]) {
+		const uint8_t *o = ip + i;
+		if (o[0] == MCFWD_IPOPT_TS && o[1] >= 4 && (o[3] & 0x0f) == 3 && o[2] >= 5 &&
+		    o[2] + 7u <= o[1])
+			return mcfwd_rd32(o + o[2] - 1);
+	}
+	return 0;
+}
+
+/**
  * Update the options of a copy being forwarded (mcfwd_ipv4_opts_check()
  * found them well formed) and its header checksum: Record Route takes
  * addr (the address of the interface it leaves by: RFC 791's "as known

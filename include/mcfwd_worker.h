@@ -248,6 +248,10 @@ struct mcfwd_worker {
 	/** per-millisecond counter log (benchmarks, `mcfwd --ms-log`); NULL: off.
 	 * Set by control (release store) while the worker runs. */
 	struct mcfwd_mslog *mslog;
+	/** a prespecified Timestamp's address and whether it is the
+	 * router's, found once a burst (now) for all its copies (last: the
+	 * hot fields keep their places) */
+	struct { uint64_t now; uint32_t want, mine; } ts3;
 } __attribute__((aligned(64)));
 
 /** Offset of struct mcfwd_meta in mbufs (registered by mcfwd_worker_init()). */

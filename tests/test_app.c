@@ -331,6 +331,36 @@ t_attach_configure_fails(void **state)
 	attach_fails_cleanly("net_null8", &fail_conf_from, "configure");
 }
 
+/* The workers look for a prespecified Timestamp's address (the router's
+ * own) below if_addr_n: one past the highest interface with an address,
+ * whatever the count of addresses below it, as reloads add and take
+ * addresses away (found by review: only a count of 2 was ever seen). */
+static void
+t_if_addr_n(void **state)
+{
+	(void)state;
+	char err[512] = "";
+	write_file(conf_new, "iface p0 port 0 address 10.0.0.1/24\niface p1 port 1\niface p2 port 2\n"
+			     "iface va port 1 vlan 9\niface vb port 2 vlan 10 address 10.10.0.1/24\n");
+	assert_int_equal(app_config_load(conf_new, true, err, sizeof(err)), 0);
+	uint32_t a, b;
+	assert_int_equal(app_iface_by_name("va", &a), 0);
+	assert_int_equal(app_iface_by_name("vb", &b), 0);
+	assert_true(b > a && a > 2);
+	assert_int_equal(app.dp.if_addr[b], 0x0a0a0001u);
+	assert_int_equal(app.dp.if_addr_n, b + 1);
+	/* the highest one's address goes: down to p0's */
+	write_file(conf_new, "iface p0 port 0 address 10.0.0.1/24\niface p1 port 1\niface p2 port 2\n"
+			     "iface va port 1 vlan 9\niface vb port 2 vlan 10\n");
+	assert_int_equal(app_config_load(conf_new, true, err, sizeof(err)), 0);
+	assert_int_equal(app.dp.if_addr[b], 0);
+	assert_int_equal(app.dp.if_addr_n, 1);
+	/* none */
+	write_file(conf_new, IFACES);
+	assert_int_equal(app_config_load(conf_new, true, err, sizeof(err)), 0);
+	assert_int_equal(app.dp.if_addr_n, 0);
+}
+
 /* conf_new: the three ports' interfaces and n VLAN interfaces v1..vn on port 0 */
 static void
 write_vlans(uint32_t n)
@@ -387,6 +417,7 @@ main(void)
 		cmocka_unit_test(t_attach_start_fails),
 		cmocka_unit_test(t_attach_configure_fails),
 		cmocka_unit_test(t_reload_route_table_full),
+		cmocka_unit_test(t_if_addr_n),
 		cmocka_unit_test(t_reload_iface_slots), /* last: its interfaces stay */
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

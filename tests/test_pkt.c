@@ -357,6 +357,18 @@ test_ip_options(void **st)
 	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 40, A, T, mine, 3), 0);
 	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 40, A, T, mine, 4), 1);
 	assert_int_equal(ip[22], 21);
+	/* the address asked next, for the worker's one look a packet */
+	ip = mk_opts(f, &len, ts3, 20);
+	assert_int_equal(mcfwd_ipv4_opts_ts_want(ip, 40), B);
+	ip[22] = 13;
+	assert_int_equal(mcfwd_ipv4_opts_ts_want(ip, 40), C);
+	ip[22] = 21; /* full */
+	assert_int_equal(mcfwd_ipv4_opts_ts_want(ip, 40), 0);
+	ip[22] = 13;
+	ip[23] = 1; /* flag 1: nothing prespecified */
+	assert_int_equal(mcfwd_ipv4_opts_ts_want(ip, 40), 0);
+	ip = mk_opts(f, &len, rr, 12);
+	assert_int_equal(mcfwd_ipv4_opts_ts_want(ip, 32), 0);
 	uint8_t ts3z[12] = { 68, 12, 5, 3 }; /* prespecified 0.0.0.0 */
 	ip = mk_opts(f, &len, ts3z, 12);
 	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, 0, T, mine, 4), 0);

@@ -1369,9 +1369,13 @@ t_ip_options(void **state)
 	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
 	drain_all();
 	/* a prespecified Timestamp (flag 3) naming interface 5's address,
-	 * neither the incoming (0) nor the outgoing (1) one: stamped, as the
-	 * router's own; not when the address is below no interface's
-	 * (if_addr_n 5: none at 5 or over) */
+	 * neither the incoming (0) nor an outgoing (1, 2) one: stamped in
+	 * both copies, as the router's own (the second from what the first
+	 * found); not when the address is below no interface's (if_addr_n 5:
+	 * none at 5 or over), in the next burst */
+	del(S1, G1);
+	static const uint16_t oif12[] = { 1, 2 };
+	add(S1, G1, 0, 2, oif12, NULL);
 	for (int round = 0; round < 2; round++) {
 		dp.if_addr_n = round ? 5 : 6;
 		m = frame(0, 0, S1, G1, 9, 100, 17);
@@ -1387,17 +1391,19 @@ t_ip_options(void **state)
 		stats_zero();
 		run1(m);
 		assert_int_equal(w->st.fwd, 1);
-		struct rte_mbuf *o[4];
-		assert_int_equal(sent(1, o, 4), 1);
-		const uint8_t *q = rte_pktmbuf_mtod_offset(o[0], uint8_t *, 14);
-		assert_int_equal(mcfwd_csum_fold(q, 32), 0xffff);
-		assert_int_equal(mcfwd_rd32(q + 24), addrs[5]);
-		assert_int_equal(q[22], round ? 5 : 13);
-		if (!round) {
-			uint32_t ts = mcfwd_rd32(q + 28);
-			assert_true(ts >= 3600000 && ts < 3600000 + 60000);
+		for (int p = 1; p <= 2; p++) {
+			struct rte_mbuf *o[4];
+			assert_int_equal(sent(p, o, 4), 1);
+			const uint8_t *q = rte_pktmbuf_mtod_offset(o[0], uint8_t *, 14);
+			assert_int_equal(mcfwd_csum_fold(q, 32), 0xffff);
+			assert_int_equal(mcfwd_rd32(q + 24), addrs[5]);
+			assert_int_equal(q[22], round ? 5 : 13);
+			if (!round) {
+				uint32_t ts = mcfwd_rd32(q + 28);
+				assert_true(ts >= 3600000 && ts < 3600000 + 60000);
+			}
+			rte_pktmbuf_free(o[0]);
 		}
-		rte_pktmbuf_free(o[0]);
 		drain_all();
 	}
 	del(S1, G1);
