@@ -175,6 +175,7 @@ struct mgm {
 	struct client cl[MAX_CLIENTS];
 	uint64_t igmp_mask;  /* slots whose client is IGMP (is_igmp()) */
 	uint64_t n_releases; /* interface releases so far (mgm_mfe_create()'s re-check) */
+	uint64_t n_owner_changes; /* takes and releases so far (the same, for its alerts) */
 	uint32_t n_vetoed;   /* indexed records with vetoes (the groups' n_vetoed summed) */
 	struct hmap ifs;     /* (ifindex << 32 | nexthop) -> struct ifown */
 	struct hmap sgms;    /* mfc_key(S, G) -> struct sgm */
@@ -1278,41 +1279,66 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 		size_t nn = n ? n : 1;
 		struct mgm_if *veto = malloc(nn * (sizeof(struct mgm_if) + sizeof(struct mgm_alert_oif)));
 		struct mgm_alert_oif *ao = veto ? (struct mgm_alert_oif *)(veto + nn) : NULL;
-		uint8_t vown[MFC_OIFS_MAX]; /* the owner each veto came from */
-		uint64_t done = 0;
+		uint8_t vown[MFC_OIFS_MAX];  /* the owner each veto came from */
+		uint8_t asked[MFC_OIFS_MAX]; /* the owner asked about each OIF */
 		if (veto == NULL) {
 			free(f);
 			return -ENOMEM;
 		}
-		for (uint32_t i = 0; i < n; i++) {
-			int ow = if_owner(m, o[i]);
-			if (ow == NO_CLIENT || (done >> ow) & 1)
-				continue;
-			done |= 1ull << ow;
-			uint32_t k = 0;
-			for (uint32_t j = i; j < n; j++)
-				if (if_owner(m, o[j]) == ow)
-					ao[k++] = (struct mgm_alert_oif){ o[j], true };
-			if (m->cl[ow].cb.creation_alert)
-				CB_CALL(m, m->cl[ow].cb.creation_alert(m->cl[ow].ctx, src, grp, f->iif, ao, k));
-			/* each OIF is one owner's: at most n in all (bounded all
-			 * the same: a callback may hand an OIF to another owner) */
-			for (uint32_t j = 0; j < k; j++)
-				if (!ao[j].enabled && f->n_veto < n) {
-					vown[f->n_veto] = (uint8_t)ow;
-					veto[f->n_veto++] = ao[j].ifc;
+		memset(asked, 0xff, n);
+		/* Each owner is asked once about its OIFs, in the order of its
+		 * first. A callback may take or release an interface: then its
+		 * new owner is asked about it too, in a round of its own (as a
+		 * take after the creation would have the MFE made again with
+		 * the new owner asked, found by review), a few rounds at most;
+		 * vetoes whose interface changed hands go. */
+		uint64_t chg0 = m->n_owner_changes;
+		for (int round = 0; round < 4; round++) {
+			uint64_t chg = m->n_owner_changes;
+			for (uint32_t i = 0; i < n; i++) {
+				int ow = if_owner(m, o[i]);
+				if (ow == NO_CLIENT || asked[i] == ow)
+					continue;
+				uint32_t k = 0;
+				bool again = false;
+				for (uint32_t j = i; j < n; j++)
+					if (asked[j] != ow && if_owner(m, o[j]) == ow) {
+						again |= asked[j] != 0xff;
+						asked[j] = (uint8_t)ow;
+						ao[k++] = (struct mgm_alert_oif){ o[j], true };
+					}
+				if (m->cl[ow].cb.creation_alert)
+					CB_CALL(m, m->cl[ow].cb.creation_alert(m->cl[ow].ctx, src, grp, f->iif,
+										ao, k));
+				for (uint32_t j = 0; j < k; j++) {
+					if (ao[j].enabled)
+						continue;
+					/* asked again: the earlier owner's veto of it goes
+					 * now (one a link: at most n in all) */
+					for (uint32_t x = 0; again && x < f->n_veto; x++)
+						if (if_eq(veto[x], ao[j].ifc)) {
+							veto[x] = veto[--f->n_veto];
+							vown[x] = vown[f->n_veto];
+							break;
+						}
+					if (f->n_veto < n) {
+						vown[f->n_veto] = (uint8_t)ow;
+						veto[f->n_veto++] = ao[j].ifc;
+					}
 				}
+			}
+			if (m->n_owner_changes == chg)
+				break;
 		}
-		/* a veto is its owner's: one whose OIF changed hands in a
-		 * callback (a take of what IGMP alone had, a release) goes,
-		 * as a take or a release would drop it from an MFE made
-		 * already (found by review: it stayed, and the new owner was
-		 * never asked) */
-		uint32_t kept = 0;
-		for (uint32_t j = 0; j < f->n_veto; j++)
-			if (if_owner(m, veto[j]) == (int)vown[j])
-				veto[kept++] = veto[j];
-		f->n_veto = kept;
+		if (m->n_owner_changes != chg0) {
+			uint32_t kept = 0;
+			for (uint32_t j = 0; j < f->n_veto; j++)
+				if (if_owner(m, veto[j]) == (int)vown[j]) {
+					vown[kept] = vown[j];
+					veto[kept++] = veto[j];
+				}
+			f->n_veto = kept;
+		}
 		if (f->n_veto > 0) {
 			/* cut to the vetoes (if that fails, the block does) */
 			struct mgm_if *v = realloc(veto, f->n_veto * sizeof(*v));
@@ -1742,6 +1768,7 @@ mgm_interface_take(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t nex
 			return -EEXIST;
 		o->igmp = ci;
 		c->n_owned++;
+		m->n_owner_changes++;
 		return 0;
 	}
 	if (o->owner != NO_CLIENT)
@@ -1790,6 +1817,7 @@ mgm_interface_take(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t nex
 	free(keys);
 	igmp_call(m, o, true);
 	o->changing = false;
+	m->n_owner_changes++;
 	return 0;
 }
 
@@ -2161,6 +2189,7 @@ mgm_interface_release(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t 
 		free(o);
 	}
 	m->n_releases++;
+	m->n_owner_changes++;
 	return 0;
 }
 

@@ -2616,10 +2616,11 @@ test_igmp_veto_goes_with_take(void **state)
 }
 
 /* The same take made inside IGMP's CREATION_ALERT, after IGMP vetoed 4 in
- * the MFE being made: the veto goes with IGMP's say over 4 and the MFE
- * forwards on it, as a take just after the creation would have had it
- * (found by review: the veto stayed, and Q was never asked). A veto whose
- * owner keeps its interface stays. */
+ * the MFE being made: the veto goes with IGMP's say over 4, and Q, the new
+ * owner, is asked about 4 in turn, as a take just after the creation
+ * would have had it (found by review: the veto stayed and Q was never
+ * asked; then, Q was not asked). Q's own answer holds: it forwards there,
+ * or Q vetoes it. */
 static struct fx *vtake_fx;
 
 static void
@@ -2637,30 +2638,41 @@ test_igmp_veto_goes_with_take_in_creation(void **state)
 {
 	struct fx *f = *state;
 	oom_setup(f); /* P owns 1 (the route's), Q 2 and 3, Q joined G1 on 2 */
-	assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 4, 0), 0);
-	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G1, ALL, 4, 0, MGM_JOIN_STATE), 0);
-	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G2, ALL, 2, 0, MGM_JOIN_STATE), 0);
-	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G2, ALL, 4, 0, MGM_JOIN_STATE), 0);
 	vtake_fx = f;
-	f->igmp.veto_if = 4;
-	log_clear();
-	creation_hook = q_takes_4_in_creation;
-	f->q.veto_if = 0;
-	/* Q's alert comes first (OIF 2), so the hook runs in IGMP's */
-	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
-	assert_null(creation_hook); /* it ran */
-	assert_non_null(strstr(logbuf, "IGMP CREATION a000001 e8010101 iif=1 oifs= 4"));
-	assert_string_equal(oifs_of(f, S1, G1), " 2 4");
-	struct mgm_mfe x;
-	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &x, NULL, NULL), 0);
-	assert_false(x.negative);
-	/* IGMP vetoes 4 again, now Q's: IGMP is no longer asked about 4
-	 * (Q answers for it), and Q's own veto of 4 holds */
-	f->q.veto_if = 4;
-	assert_int_equal(mgm_mfe_create(f->m, S1, G2, 1, NULL, 0), 0);
-	f->q.veto_if = 0;
-	f->igmp.veto_if = 0;
-	assert_string_equal(oifs_of(f, S1, G2), " 2");
+	for (int qveto = 0; qveto < 2; qveto++) {
+		uint32_t g = qveto ? G2 : G1;
+		/* IGMP alone on 4 (Q's release below leaves IGMP there) */
+		assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 4, 0), qveto ? -EEXIST : 0);
+		assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, g, ALL, 2, 0, MGM_JOIN_STATE), 0);
+		assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, g, ALL, 4, 0, MGM_JOIN_STATE), 0);
+		f->igmp.veto_if = 4;
+		f->q.veto_if = qveto ? 4 : 0;
+		log_clear();
+		creation_hook = q_takes_4_in_creation;
+		/* Q's alert comes first (OIF 2), so the take is in IGMP's */
+		assert_int_equal(mgm_mfe_create(f->m, S1, g, 1, NULL, 0), 0);
+		f->igmp.veto_if = 0;
+		f->q.veto_if = 0;
+		assert_null(creation_hook); /* it ran */
+		char want[3][80];
+		snprintf(want[0], sizeof(want[0]), "Q CREATION a000001 %x iif=1 oifs= 2\n", g);
+		snprintf(want[1], sizeof(want[1]), "IGMP CREATION a000001 %x iif=1 oifs= 4\n", g);
+		snprintf(want[2], sizeof(want[2]), "Q CREATION a000001 %x iif=1 oifs= 4\n", g);
+		const char *at = logbuf;
+		for (int i = 0; i < 3; i++) {
+			const char *x = strstr(at, want[i]);
+			if (x == NULL)
+				fail_msg("no '%s' in order in:\n%s", want[i], logbuf);
+			at = x + strlen(want[i]);
+		}
+		assert_null(strstr(at, "CREATION"));
+		assert_string_equal(oifs_of(f, S1, g), qveto ? " 2" : " 2 4");
+		struct mgm_mfe x;
+		assert_int_equal(mgm_mfe_get(f->m, S1, g, &x, NULL, NULL), 0);
+		assert_false(x.negative);
+		/* 4 back to IGMP alone */
+		assert_int_equal(mgm_interface_release(f->m, f->q.h, 4, 0), 0);
+	}
 }
 
 static int
