@@ -1226,6 +1226,22 @@ mfe_index(struct mgm *m, struct mfe *f)
 	return 0;
 }
 
+/* Rounds of CREATION_ALERTs an MFE's creation makes while callbacks move
+ * its OIFs to other owners (mgm_mfe_create()). */
+#define MGM_ALERT_ROUNDS 4
+
+/* Drop the veto of ifc, if any, from a creation's vetoes (and owners). */
+static void
+veto_forget(struct mgm_if *veto, uint8_t *vown, uint32_t *n, struct mgm_if ifc)
+{
+	for (uint32_t x = 0; x < *n; x++)
+		if (if_eq(veto[x], ifc)) {
+			veto[x] = veto[--*n];
+			vown[x] = vown[*n];
+			return;
+		}
+}
+
 int
 mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 	       const void *hdr, size_t hdr_len)
@@ -1293,7 +1309,8 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 		 * the new owner asked, found by review), a few rounds at most;
 		 * vetoes whose interface changed hands go. */
 		uint64_t chg0 = m->n_owner_changes;
-		for (int round = 0; round < 4; round++) {
+		bool settled = true;
+		for (int round = 0; round < MGM_ALERT_ROUNDS; round++) {
 			uint64_t chg = m->n_owner_changes;
 			for (uint32_t i = 0; i < n; i++) {
 				int ow = if_owner(m, o[i]);
@@ -1311,24 +1328,31 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 					CB_CALL(m, m->cl[ow].cb.creation_alert(m->cl[ow].ctx, src, grp, f->iif,
 										ao, k));
 				for (uint32_t j = 0; j < k; j++) {
-					if (ao[j].enabled)
-						continue;
-					/* asked again: the earlier owner's veto of it goes
-					 * now (one a link: at most n in all) */
-					for (uint32_t x = 0; again && x < f->n_veto; x++)
-						if (if_eq(veto[x], ao[j].ifc)) {
-							veto[x] = veto[--f->n_veto];
-							vown[x] = vown[f->n_veto];
-							break;
-						}
-					if (f->n_veto < n) {
+					/* asked again: the earlier answer goes, whatever
+					 * this one (a veto of an owner who had it, lost
+					 * it and has it again survived: found by review) */
+					if (again)
+						veto_forget(veto, vown, &f->n_veto, ao[j].ifc);
+					if (!ao[j].enabled && f->n_veto < n) {
 						vown[f->n_veto] = (uint8_t)ow;
 						veto[f->n_veto++] = ao[j].ifc;
 					}
 				}
 			}
-			if (m->n_owner_changes == chg)
+			settled = m->n_owner_changes == chg;
+			if (settled)
 				break;
+		}
+		/* still changing hands after the last round: an OIF whose owner
+		 * was never asked is not forwarded, vetoed in its name (not
+		 * forwarded unasked, found by review) */
+		for (uint32_t j = 0; !settled && j < n; j++) {
+			int ow = if_owner(m, o[j]);
+			if (ow == NO_CLIENT || asked[j] == ow)
+				continue;
+			veto_forget(veto, vown, &f->n_veto, o[j]);
+			vown[f->n_veto] = (uint8_t)ow;
+			veto[f->n_veto++] = o[j];
 		}
 		if (m->n_owner_changes != chg0) {
 			uint32_t kept = 0;

@@ -66,7 +66,8 @@ struct mgm_callbacks {
 	/** After an MFE is built, to each client owning OIFs of it: only that
 	 * client's OIFs; it may veto some by clearing `enabled`. An OIF that
 	 * changes hands in a callback (a take, a release) is asked of its new
-	 * owner in turn (a few rounds at most); the old owner's veto goes. */
+	 * owner in turn, whose answer replaces the old one; after 4 rounds
+	 * of such changes an OIF whose owner was not asked is vetoed. */
 	void (*creation_alert)(void *ctx, uint32_t src, uint32_t grp, struct mgm_if iif,
 			       struct mgm_alert_oif *oifs, uint32_t n);
 	/** New receivers on other clients' interfaces (rules in the spec). */
