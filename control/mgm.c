@@ -69,6 +69,9 @@ struct ifown {
 	bool igmp_disabled; /* between DISABLE_IGMP and ENABLE_IGMP */
 	bool changing;      /* an ownership change is in progress */
 	uint32_t n_members;
+	/* the lease of the client that answers for it (if_owner()): new each
+	 * time that client changes, or leaves and comes back (never 0) */
+	uint32_t lease;
 };
 
 struct member {
@@ -175,7 +178,7 @@ struct mgm {
 	struct client cl[MAX_CLIENTS];
 	uint64_t igmp_mask;  /* slots whose client is IGMP (is_igmp()) */
 	uint64_t n_releases; /* interface releases so far (mgm_mfe_create()'s re-check) */
-	uint64_t n_owner_changes; /* takes and releases so far (the same, for its alerts) */
+	uint64_t n_owner_changes; /* leases so far: answering owners changed (lease_new()) */
 	uint32_t n_vetoed;   /* indexed records with vetoes (the groups' n_vetoed summed) */
 	struct hmap ifs;     /* (ifindex << 32 | nexthop) -> struct ifown */
 	struct hmap sgms;    /* mfc_key(S, G) -> struct sgm */
@@ -280,6 +283,30 @@ if_owner(struct mgm *m, struct mgm_if ifc)
 	if (o == NULL)
 		return NO_CLIENT;
 	return o->owner != NO_CLIENT ? o->owner : o->igmp;
+}
+
+/* The same, and its lease in *lease (0: nobody answers). */
+static int
+if_answerer(struct mgm *m, struct mgm_if ifc, uint32_t *lease)
+{
+	struct ifown *o = ifown_get(m, ifc);
+	*lease = 0;
+	if (o == NULL)
+		return NO_CLIENT;
+	int ow = o->owner != NO_CLIENT ? o->owner : o->igmp;
+	if (ow != NO_CLIENT)
+		*lease = o->lease;
+	return ow;
+}
+
+/* The client that answers for o changed (or left and comes back): a new
+ * lease, so that what it answered before is not taken for its answer now */
+static void
+lease_new(struct mgm *m, struct ifown *o)
+{
+	o->lease = (uint32_t)++m->n_owner_changes;
+	if (o->lease == 0)
+		o->lease = (uint32_t)++m->n_owner_changes;
 }
 
 struct mgm *
@@ -1230,14 +1257,14 @@ mfe_index(struct mgm *m, struct mfe *f)
  * its OIFs to other owners (mgm_mfe_create()). */
 #define MGM_ALERT_ROUNDS 4
 
-/* Drop the veto of ifc, if any, from a creation's vetoes (and owners). */
+/* Drop the veto of ifc, if any, from a creation's vetoes (and leases). */
 static void
-veto_forget(struct mgm_if *veto, uint8_t *vown, uint32_t *n, struct mgm_if ifc)
+veto_forget(struct mgm_if *veto, uint32_t *vlease, uint32_t *n, struct mgm_if ifc)
 {
 	for (uint32_t x = 0; x < *n; x++)
 		if (if_eq(veto[x], ifc)) {
 			veto[x] = veto[--*n];
-			vown[x] = vown[*n];
+			vlease[x] = vlease[*n];
 			return;
 		}
 }
@@ -1295,33 +1322,38 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 		size_t nn = n ? n : 1;
 		struct mgm_if *veto = malloc(nn * (sizeof(struct mgm_if) + sizeof(struct mgm_alert_oif)));
 		struct mgm_alert_oif *ao = veto ? (struct mgm_alert_oif *)(veto + nn) : NULL;
-		uint8_t vown[MFC_OIFS_MAX];  /* the owner each veto came from */
-		uint8_t asked[MFC_OIFS_MAX]; /* the owner asked about each OIF */
+		uint32_t vlease[MFC_OIFS_MAX]; /* the lease each veto came from */
+		uint32_t asked[MFC_OIFS_MAX];  /* the lease asked about each OIF (0: none) */
+		uint16_t aidx[MFC_OIFS_MAX];   /* an alert's OIFs: their index in o[] */
+		_Static_assert(MFC_OIFS_MAX <= 65536, "aidx holds an index of o[]");
 		if (veto == NULL) {
 			free(f);
 			return -ENOMEM;
 		}
-		memset(asked, 0xff, n);
+		memset(asked, 0, n * sizeof(asked[0]));
 		/* Each owner is asked once about its OIFs, in the order of its
 		 * first. A callback may take or release an interface: then its
-		 * new owner is asked about it too, in a round of its own (as a
-		 * take after the creation would have the MFE made again with
-		 * the new owner asked, found by review), a few rounds at most;
-		 * vetoes whose interface changed hands go. */
+		 * answering owner is asked about it (again, if the same one left
+		 * and came back), in a round of its own (as a take after the
+		 * creation would have the MFE made again with the new owner
+		 * asked, found by review), a few rounds at most; an answer of
+		 * an earlier lease goes. */
 		uint64_t chg0 = m->n_owner_changes;
 		bool settled = true;
 		for (int round = 0; round < MGM_ALERT_ROUNDS; round++) {
 			uint64_t chg = m->n_owner_changes;
 			for (uint32_t i = 0; i < n; i++) {
-				int ow = if_owner(m, o[i]);
-				if (ow == NO_CLIENT || asked[i] == ow)
+				uint32_t li, lj;
+				int ow = if_answerer(m, o[i], &li);
+				if (ow == NO_CLIENT || asked[i] == li)
 					continue;
 				uint32_t k = 0;
 				bool again = false;
 				for (uint32_t j = i; j < n; j++)
-					if (asked[j] != ow && if_owner(m, o[j]) == ow) {
-						again |= asked[j] != 0xff;
-						asked[j] = (uint8_t)ow;
+					if (if_answerer(m, o[j], &lj) == ow && asked[j] != lj) {
+						again |= asked[j] != 0;
+						asked[j] = lj;
+						aidx[k] = (uint16_t)j;
 						ao[k++] = (struct mgm_alert_oif){ o[j], true };
 					}
 				if (m->cl[ow].cb.creation_alert)
@@ -1332,9 +1364,9 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 					 * this one (a veto of an owner who had it, lost
 					 * it and has it again survived: found by review) */
 					if (again)
-						veto_forget(veto, vown, &f->n_veto, ao[j].ifc);
+						veto_forget(veto, vlease, &f->n_veto, ao[j].ifc);
 					if (!ao[j].enabled && f->n_veto < n) {
-						vown[f->n_veto] = (uint8_t)ow;
+						vlease[f->n_veto] = asked[aidx[j]];
 						veto[f->n_veto++] = ao[j].ifc;
 					}
 				}
@@ -1347,20 +1379,25 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 		 * was never asked is not forwarded, vetoed in its name (not
 		 * forwarded unasked, found by review) */
 		for (uint32_t j = 0; !settled && j < n; j++) {
-			int ow = if_owner(m, o[j]);
-			if (ow == NO_CLIENT || asked[j] == ow)
+			uint32_t lj;
+			if (if_answerer(m, o[j], &lj) == NO_CLIENT || asked[j] == lj)
 				continue;
-			veto_forget(veto, vown, &f->n_veto, o[j]);
-			vown[f->n_veto] = (uint8_t)ow;
+			veto_forget(veto, vlease, &f->n_veto, o[j]);
+			vlease[f->n_veto] = lj;
 			veto[f->n_veto++] = o[j];
 		}
+		/* a veto is its lease's: one whose interface changed hands
+		 * since goes (the owner then was not asked again) */
 		if (m->n_owner_changes != chg0) {
 			uint32_t kept = 0;
-			for (uint32_t j = 0; j < f->n_veto; j++)
-				if (if_owner(m, veto[j]) == (int)vown[j]) {
-					vown[kept] = vown[j];
+			for (uint32_t j = 0; j < f->n_veto; j++) {
+				uint32_t lj;
+				(void)if_answerer(m, veto[j], &lj);
+				if (lj == vlease[j]) {
+					vlease[kept] = vlease[j];
 					veto[kept++] = veto[j];
 				}
+			}
 			f->n_veto = kept;
 		}
 		if (f->n_veto > 0) {
@@ -1792,7 +1829,8 @@ mgm_interface_take(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t nex
 			return -EEXIST;
 		o->igmp = ci;
 		c->n_owned++;
-		m->n_owner_changes++;
+		if (o->owner == NO_CLIENT)
+			lease_new(m, o);
 		return 0;
 	}
 	if (o->owner != NO_CLIENT)
@@ -1818,6 +1856,7 @@ mgm_interface_take(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t nex
 	o->changing = true;
 	igmp_call(m, o, false);
 	o->owner = ci;
+	lease_new(m, o);
 	c->n_owned++;
 	/* MFEs made negative because nobody answered RPF on this interface
 	 * (traffic came before its protocol, or after a release) go: the next
@@ -1841,7 +1880,6 @@ mgm_interface_take(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t nex
 	free(keys);
 	igmp_call(m, o, true);
 	o->changing = false;
-	m->n_owner_changes++;
 	return 0;
 }
 
@@ -2178,6 +2216,8 @@ mgm_interface_release(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t 
 		/* IGMP stops running there: its memberships go */
 		uint32_t nd;
 		o->igmp = NO_CLIENT;
+		if (o->owner == NO_CLIENT)
+			lease_new(m, o);
 		c->n_owned--;
 		struct dropped *d = members_drop_if(m, ifc, o, 1ull << ci, o->owner, &nd);
 		if (o->owner == NO_CLIENT) {
@@ -2196,6 +2236,7 @@ mgm_interface_release(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t 
 		uint32_t nd;
 		igmp_call(m, o, false);
 		o->owner = NO_CLIENT;
+		lease_new(m, o);
 		c->n_owned--;
 		struct dropped *d = members_drop_if(m, ifc, o, ~0ull, ci, &nd);
 		/* a leave's order: the MFEs (those left without OIF), then the
@@ -2213,7 +2254,6 @@ mgm_interface_release(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t 
 		free(o);
 	}
 	m->n_releases++;
-	m->n_owner_changes++;
 	return 0;
 }
 

@@ -65,8 +65,9 @@ struct mgm_callbacks {
 		    uint32_t *upstream, const void *hdr, size_t hdr_len);
 	/** After an MFE is built, to each client owning OIFs of it: only that
 	 * client's OIFs; it may veto some by clearing `enabled`. An OIF that
-	 * changes hands in a callback (a take, a release) is asked of its new
-	 * owner in turn, whose answer replaces the old one; after 4 rounds
+	 * changes hands in a callback (a take, a release; the same owner
+	 * leaving and coming back too) is asked of its new owner in turn,
+	 * whose answer replaces the old one; after 4 rounds
 	 * of such changes an OIF whose owner was not asked is vetoed. */
 	void (*creation_alert)(void *ctx, uint32_t src, uint32_t grp, struct mgm_if iif,
 			       struct mgm_alert_oif *oifs, uint32_t n);

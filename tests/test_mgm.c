@@ -2757,6 +2757,51 @@ test_creation_alert_rounds(void **state)
 	assert_string_equal(oifs_of(f, S1, G3), " 4");
 }
 
+/* Q vetoes 3, then in the same CREATION_ALERT gives 3 up and takes it back
+ * (its members there again): a new lease, so Q is asked again and its new
+ * answer holds, as a release after the creation drops Q's vetoes of 3
+ * (a known limit of the last review: the veto stood, the owner being the
+ * same). */
+static void
+q_retakes_3(struct mock *k)
+{
+	struct fx *f = vtake_fx;
+	assert_string_equal(k->name, "Q");
+	f->q.veto_if = 0;
+	assert_int_equal(mgm_interface_release(f->m, f->q.h, 3, 0), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 3, 0), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G1, ALL, 3, 0, MGM_JOIN_STATE), 0);
+}
+
+static void
+test_creation_alert_same_owner_again(void **state)
+{
+	struct fx *f = *state;
+	oom_setup(f); /* Q owns 2 and 3, Q joined G1 on 2 */
+	vtake_fx = f;
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G1, ALL, 3, 0, MGM_JOIN_STATE), 0);
+	f->q.veto_if = 3;
+	creation_hook = q_retakes_3;
+	log_clear();
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	assert_null(creation_hook);
+	f->q.veto_if = 0;
+	const char *a = strstr(logbuf, "Q CREATION a000001 e8010101 iif=1 oifs= 2 3\n");
+	assert_non_null(a);
+	assert_non_null(strstr(a, "Q CREATION a000001 e8010101 iif=1 oifs= 3\n"));
+	assert_int_equal(alerts_in_log(), 2);
+	assert_string_equal(oifs_of(f, S1, G1), " 2 3");
+	/* without a change of hands Q's veto holds, asked once */
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G2, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G2, ALL, 3, 0, MGM_JOIN_STATE), 0);
+	f->q.veto_if = 3;
+	log_clear();
+	assert_int_equal(mgm_mfe_create(f->m, S1, G2, 1, NULL, 0), 0);
+	f->q.veto_if = 0;
+	assert_int_equal(alerts_in_log(), 1);
+	assert_string_equal(oifs_of(f, S1, G2), " 2");
+}
+
 static int
 create_q_vetoes_3(struct fx *f)
 {
@@ -2843,6 +2888,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_igmp_veto_goes_with_take, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_igmp_veto_goes_with_take_in_creation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_creation_alert_rounds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_creation_alert_same_owner_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oom_veto_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_callback_moves_member, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_membership_lifecycle_order, setup, teardown),
