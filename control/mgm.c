@@ -1360,14 +1360,17 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 					CB_CALL(m, m->cl[ow].cb.creation_alert(m->cl[ow].ctx, src, grp, f->iif,
 										ao, k));
 				for (uint32_t j = 0; j < k; j++) {
+					/* the OIF asked about, not what the callback
+					 * may have written over ao[j].ifc */
+					struct mgm_if oj = o[aidx[j]];
 					/* asked again: the earlier answer goes, whatever
 					 * this one (a veto of an owner who had it, lost
 					 * it and has it again survived: found by review) */
 					if (again)
-						veto_forget(veto, vlease, &f->n_veto, ao[j].ifc);
+						veto_forget(veto, vlease, &f->n_veto, oj);
 					if (!ao[j].enabled && f->n_veto < n) {
 						vlease[f->n_veto] = asked[aidx[j]];
-						veto[f->n_veto++] = ao[j].ifc;
+						veto[f->n_veto++] = oj;
 					}
 				}
 			}
@@ -1383,8 +1386,10 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 			if (if_answerer(m, o[j], &lj) == NO_CLIENT || asked[j] == lj)
 				continue;
 			veto_forget(veto, vlease, &f->n_veto, o[j]);
-			vlease[f->n_veto] = lj;
-			veto[f->n_veto++] = o[j];
+			if (f->n_veto < n) {
+				vlease[f->n_veto] = lj;
+				veto[f->n_veto++] = o[j];
+			}
 		}
 		/* a veto is its lease's: one whose interface changed hands
 		 * since goes (the owner then was not asked again) */

@@ -52,6 +52,7 @@ struct mock {
 	uint32_t rpf_upstream; /* RPF: set upstream */
 	uint32_t rpf_iif;      /* RPF: move the iif to this ifindex */
 	int readd_in_enable;   /* try a membership add inside ENABLE_IGMP */
+	bool scribble;         /* CREATION_ALERT: write over a vetoed OIF's ifc */
 	int enable_rc;
 };
 
@@ -79,8 +80,11 @@ cb_creation(void *ctx, uint32_t s, uint32_t g, struct mgm_if iif, struct mgm_ale
 		char x[16];
 		snprintf(x, sizeof(x), " %u", o[i].ifc.ifindex);
 		strcat(b, x);
-		if (o[i].ifc.ifindex == k->veto_if)
+		if (o[i].ifc.ifindex == k->veto_if) {
 			o[i].enabled = false;
+			if (k->scribble)
+				o[i].ifc = (struct mgm_if){ 999, 7 };
+		}
 	}
 	logf_("%s CREATION %x %x iif=%u oifs=%s", k->name, s, g, iif.ifindex, b);
 	void (*hook)(struct mock *) = creation_hook;
@@ -2800,6 +2804,17 @@ test_creation_alert_same_owner_again(void **state)
 	f->q.veto_if = 0;
 	assert_int_equal(alerts_in_log(), 1);
 	assert_string_equal(oifs_of(f, S1, G2), " 2");
+	/* a callback that writes over the OIF it vetoes: the veto is of the
+	 * OIF it was asked about (found by review: it went to whatever the
+	 * callback wrote, and could overrun the vetoes' array) */
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G3, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G3, ALL, 3, 0, MGM_JOIN_STATE), 0);
+	f->q.veto_if = 3;
+	f->q.scribble = true;
+	assert_int_equal(mgm_mfe_create(f->m, S1, G3, 1, NULL, 0), 0);
+	f->q.veto_if = 0;
+	f->q.scribble = false;
+	assert_string_equal(oifs_of(f, S1, G3), " 2");
 }
 
 static int
