@@ -2777,6 +2777,14 @@ q_retakes_3(struct mock *k)
 	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G1, ALL, 3, 0, MGM_JOIN_STATE), 0);
 }
 
+#define G4_ 0xe8010104u
+static void
+igmp_takes_2(struct mock *k)
+{
+	(void)k;
+	assert_int_equal(mgm_interface_take(vtake_fx->m, vtake_fx->igmp.h, 2, 0), 0);
+}
+
 static void
 test_creation_alert_same_owner_again(void **state)
 {
@@ -2815,6 +2823,15 @@ test_creation_alert_same_owner_again(void **state)
 	f->q.veto_if = 0;
 	f->q.scribble = false;
 	assert_string_equal(oifs_of(f, S1, G3), " 2");
+	/* IGMP taking 2 under Q in a callback: Q still answers for 2, the
+	 * same lease, not asked again */
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G4_, ALL, 2, 0, MGM_JOIN_STATE), 0);
+	creation_hook = igmp_takes_2;
+	log_clear();
+	assert_int_equal(mgm_mfe_create(f->m, S1, G4_, 1, NULL, 0), 0);
+	assert_null(creation_hook);
+	assert_int_equal(alerts_in_log(), 1);
+	assert_string_equal(oifs_of(f, S1, G4_), " 2");
 }
 
 static int
