@@ -536,7 +536,7 @@ opts_update(struct mcfwd_worker *w, uint8_t *ip, uint16_t oifid, uint16_t iifid,
 	} else {
 		ts = 0x80000000u | (uint32_t)(now >> 24);
 	}
-	mcfwd_ipv4_opts_forward(ip, ihl, a ? a : ia, ts, &mine, mine != 0);
+	mcfwd_ipv4_opts_forward(ip, ihl, a ? a : ia, ts, mine);
 }
 
 /* m hit e on ifid, not its incoming interface: counted, and handed to

@@ -220,18 +220,17 @@ mcfwd_ipv4_opts_ts_want(const uint8_t *ip, unsigned int ihl)
  * addr (the address of the interface it leaves by: RFC 791's "as known
  * in the environment into which this datagram is being forwarded");
  * Timestamp takes ts (flag 0), addr and ts (flag 1), ts when its next
- * prespecified address is addr or one of local[0..n_local) (flag 3: "its
- * own address", any of the router's, as Linux matches any local one),
- * and a full one its overflow count + 1. addr 0 (no address to give):
- * Record Route and flag 1 are left as they are; a 0 in local[]: no
- * address there. local[] may be written while it is read (relaxed
- * loads). ts: milliseconds since midnight UT, or any value with the
- * high bit set (RFC 791).
+ * prespecified address is addr or mine (flag 3: "its own address": mine
+ * is the one mcfwd_ipv4_opts_ts_want() gave when the caller found it
+ * among the router's, as Linux matches any local one; 0: not), and a
+ * full one its overflow count + 1. addr 0 (no address to give): Record
+ * Route and flag 1 are left as they are. ts: milliseconds since midnight
+ * UT, or any value with the high bit set (RFC 791).
  * @return whether the header changed (its checksum is then recomputed)
  */
 static inline int
 mcfwd_ipv4_opts_forward(uint8_t *ip, unsigned int ihl, uint32_t addr, uint32_t ts,
-			const uint32_t *local, uint32_t n_local)
+			uint32_t mine)
 {
 	int changed = 0;
 	uint8_t a[4] = { (uint8_t)(addr >> 24), (uint8_t)(addr >> 16), (uint8_t)(addr >> 8),
@@ -266,10 +265,7 @@ mcfwd_ipv4_opts_forward(uint8_t *ip, unsigned int ihl, uint32_t addr, uint32_t t
 				changed = 1;
 			} else if (fl == 3 && ptr + 7 <= len) {
 				uint32_t want = mcfwd_rd32(o + ptr - 1);
-				int mine = want != 0 && want == addr;
-				for (uint32_t j = 0; want != 0 && !mine && j < n_local; j++)
-					mine = __atomic_load_n(&local[j], __ATOMIC_RELAXED) == want;
-				if (mine) {
+				if (want != 0 && (want == addr || want == mine)) {
 					memcpy(o + ptr + 3, b, 4);
 					o[2] = (uint8_t)(ptr + 8);
 					changed = 1;

@@ -256,22 +256,22 @@ test_ip_options(void **st)
 	uint8_t *ip = mk_opts(f, &len, rr, 12);
 	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_FWD);
 	assert_int_equal(mcfwd_ipv4_opts_check(ip, 32), MCFWD_OPT_RR);
-	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, A, T, &C, 1), 1);
+	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, A, T, C), 1);
 	assert_int_equal(mcfwd_csum_fold(ip, 32), 0xffff);
 	assert_int_equal(ip[23], 8);
 	assert_int_equal(mcfwd_rd32(ip + 24), A);
-	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, B, T, &C, 1), 1);
+	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, B, T, C), 1);
 	assert_int_equal(ip[23], 12);
 	assert_int_equal(mcfwd_rd32(ip + 28), B);
 	assert_int_equal(mcfwd_csum_fold(ip, 32), 0xffff);
 	/* full: forwarded as it is */
 	assert_int_equal(mcfwd_ipv4_opts_check(ip, 32), 0);
 	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_FWD);
-	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, C, T, &C, 1), 0);
+	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, C, T, C), 0);
 	assert_int_equal(mcfwd_rd32(ip + 28), B);
 	/* no address to give: left as it is */
 	ip = mk_opts(f, &len, rr, 12);
-	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, 0, T, &C, 1), 0);
+	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, 0, T, C), 0);
 	assert_int_equal(ip[23], 4);
 
 	/* RR in error: some room but not a slot, length 2, pointer 3, twice,
@@ -295,7 +295,7 @@ test_ip_options(void **st)
 		assert_int_equal(mcfwd_ipv4_opts_check(ip, 32), -1);
 		assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_BAD_HDR);
 		/* forwarding code given one anyway reads nothing outside it */
-		(void)mcfwd_ipv4_opts_forward(ip, 32, A, T, &C, 1);
+		(void)mcfwd_ipv4_opts_forward(ip, 32, A, T, C);
 	}
 	/* after EOL nothing is read; an unknown option is kept */
 	const uint8_t eol[8] = { 0x94, 4, 0, 0, 0, 7, 1, 1 };
@@ -307,15 +307,15 @@ test_ip_options(void **st)
 	const uint8_t ts0[12] = { 68, 12, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	ip = mk_opts(f, &len, ts0, 12);
 	assert_int_equal(mcfwd_ipv4_opts_check(ip, 32), MCFWD_OPT_TS);
-	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, A, T, &C, 1), 1);
+	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, A, T, C), 1);
 	assert_int_equal(mcfwd_rd32(ip + 24), T);
 	assert_int_equal(ip[22], 9);
-	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, A, T + 1, &C, 1), 1);
+	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, A, T + 1, C), 1);
 	assert_int_equal(mcfwd_rd32(ip + 28), T + 1);
 	assert_int_equal(ip[22], 13);
 	assert_int_equal(mcfwd_ipv4_opts_check(ip, 32), MCFWD_OPT_TS);
 	for (int k = 1; k <= 15; k++) {
-		assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, A, T, &C, 1), 1);
+		assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, A, T, C), 1);
 		assert_int_equal(ip[23] >> 4, k);
 		assert_int_equal(mcfwd_csum_fold(ip, 32), 0xffff);
 	}
@@ -324,8 +324,8 @@ test_ip_options(void **st)
 	/* TS flag 1: address and stamp; no address: as it is */
 	const uint8_t ts1[12] = { 68, 12, 5, 1, 0, 0, 0, 0, 0, 0, 0, 0 };
 	ip = mk_opts(f, &len, ts1, 12);
-	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, 0, T, &C, 1), 0);
-	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, B, T, &C, 1), 1);
+	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, 0, T, C), 0);
+	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, B, T, C), 1);
 	assert_int_equal(mcfwd_rd32(ip + 24), B);
 	assert_int_equal(mcfwd_rd32(ip + 28), T);
 	assert_int_equal(ip[22], 13);
@@ -338,24 +338,24 @@ test_ip_options(void **st)
 	wr32(ts3 + 12, C);
 	ip = mk_opts(f, &len, ts3, 20);
 	assert_int_equal(mcfwd_ipv4_opts_check(ip, 40), MCFWD_OPT_TS);
-	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 40, A, T, &C, 1), 0);
-	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 40, B, T, &C, 1), 1);
+	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 40, A, T, C), 0);
+	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 40, B, T, C), 1);
 	assert_int_equal(mcfwd_rd32(ip + 28), T);
 	assert_int_equal(ip[22], 13);
-	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 40, A, T + 2, &C, 1), 1); /* C: ours */
+	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 40, A, T + 2, C), 1); /* C: ours */
 	assert_int_equal(mcfwd_rd32(ip + 36), T + 2);
 	assert_int_equal(ip[22], 21);
 	assert_int_equal(mcfwd_csum_fold(ip, 40), 0xffff);
-	/* any of the router's addresses, not only the first or the last;
-	 * none of them (or a 0 address) and none given: not stamped */
-	const uint32_t mine[4] = { 0, B, 0, C };
+	/* the caller's find among the router's addresses (the worker looks
+	 * through every interface's, test_worker): that one is stamped,
+	 * another one or none is not */
 	ip = mk_opts(f, &len, ts3, 20);
-	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 40, A, T, mine, 1), 0);
-	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 40, A, T, NULL, 0), 0);
-	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 40, A, T, mine, 2), 1);
+	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 40, A, T, C), 0);
+	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 40, A, T, 0), 0);
+	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 40, A, T, B), 1);
 	assert_int_equal(ip[22], 13);
-	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 40, A, T, mine, 3), 0);
-	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 40, A, T, mine, 4), 1);
+	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 40, A, T, B), 0);
+	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 40, A, T, C), 1);
 	assert_int_equal(ip[22], 21);
 	/* the address asked next, for the worker's one look a packet */
 	ip = mk_opts(f, &len, ts3, 20);
@@ -371,13 +371,13 @@ test_ip_options(void **st)
 	assert_int_equal(mcfwd_ipv4_opts_ts_want(ip, 32), 0);
 	uint8_t ts3z[12] = { 68, 12, 5, 3 }; /* prespecified 0.0.0.0 */
 	ip = mk_opts(f, &len, ts3z, 12);
-	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, 0, T, mine, 4), 0);
+	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, 0, T, 0), 0);
 
 	/* an unknown flag is left alone (as Linux does) */
 	const uint8_t ts2[12] = { 68, 12, 5, 2, 0, 0, 0, 0, 0, 0, 0, 0 };
 	ip = mk_opts(f, &len, ts2, 12);
 	assert_int_equal(mcfwd_ipv4_opts_check(ip, 32), 0);
-	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, A, T, &C, 1), 0);
+	assert_int_equal(mcfwd_ipv4_opts_forward(ip, 32, A, T, C), 0);
 	assert_int_equal(ihl_of(ip), 32);
 }
 

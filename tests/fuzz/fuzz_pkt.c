@@ -61,9 +61,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			int o = mcfwd_ipv4_opts_check(f + pi.l3_off, ihl);
 			if (o < 0)
 				abort();
-			uint32_t local[2] = { pi.src, pi.grp };
 			int ch = mcfwd_ipv4_opts_forward(f + pi.l3_off, ihl, pi.src ^ 0x01010101u,
-							 pi.grp, local, 2);
+							 pi.grp, mcfwd_ipv4_opts_ts_want(f + pi.l3_off, ihl));
 			if ((ch && !o) || mcfwd_csum_fold(f + pi.l3_off, ihl) != 0xffff)
 				abort();
 		}
