@@ -988,7 +988,7 @@ forward_rest(struct mcfwd_worker *w, const struct fwd_view v, unsigned int j, un
 	return nfwd;
 }
 
-static inline void
+static inline __attribute__((always_inline)) void
 burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 {
 	struct mcfwd_dp *dp = w->dp;
@@ -1066,20 +1066,36 @@ burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 #endif
 }
 
+/* burst() for received packets and for reinjected ones, each compiled
+ * with reinj constant: one body taking it as an argument tested it per
+ * packet; gcc's own clone for reinj false (when only the loop's RX call
+ * was left) was measured 6% faster in the whole app, 1K flows, fan-out 1. */
+static __attribute__((noinline)) void
+burst_rx(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	burst(w, pkts, n, false);
+}
+
+static __attribute__((noinline)) void
+burst_reinj(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	burst(w, pkts, n, true);
+}
+
 /* The API takes any count: bursts of at most MCFWD_BURST_MAX (burst()'s
  * arrays), none left behind. */
 void
 mcfwd_worker_burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
 	for (uint32_t i = 0; i < n; i += MCFWD_BURST_MAX)
-		burst(w, pkts + i, (uint16_t)RTE_MIN(n - i, (uint32_t)MCFWD_BURST_MAX), false);
+		burst_rx(w, pkts + i, (uint16_t)RTE_MIN(n - i, (uint32_t)MCFWD_BURST_MAX));
 }
 
 void
 mcfwd_worker_burst_reinjected(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
 	for (uint32_t i = 0; i < n; i += MCFWD_BURST_MAX)
-		burst(w, pkts + i, (uint16_t)RTE_MIN(n - i, (uint32_t)MCFWD_BURST_MAX), true);
+		burst_reinj(w, pkts + i, (uint16_t)RTE_MIN(n - i, (uint32_t)MCFWD_BURST_MAX));
 }
 
 /* ---------------------------------------------------------------- */
@@ -1148,7 +1164,7 @@ mcfwd_worker_loop(void *arg)
 		for (uint16_t q = 0; q < w->n_rxq; q++) {
 			uint16_t n = rte_eth_rx_burst(w->rxq[q].port, w->rxq[q].queue, pkts, burst_sz);
 			if (n) {
-				burst(w, pkts, n, false);
+				burst_rx(w, pkts, n);
 				got += n;
 			}
 		}
@@ -1156,7 +1172,7 @@ mcfwd_worker_loop(void *arg)
 			unsigned int n = rte_ring_sc_dequeue_burst(w->reinject, (void **)pkts,
 								  MCFWD_BURST_MAX, NULL);
 			if (n) {
-				burst(w, pkts, (uint16_t)n, true);
+				burst_reinj(w, pkts, (uint16_t)n);
 				got += n;
 			}
 		}
