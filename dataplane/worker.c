@@ -474,8 +474,8 @@ fwd_one_ok(const struct fwd_view v, const struct rte_mbuf *m, const struct mcfwd
 /* Send it there: TTL - 1, the group's MAC, ifc's source MAC and VLAN id,
  * counted in the OIF's slot oc[0]. */
 static inline __attribute__((always_inline)) void
-fwd_one_send(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info *pi,
-	     const struct mfc_entry *e, const struct mcfwd_iface_dp *ifc, struct mfc_oif_ctr *oc)
+fwd_one_rewrite(struct rte_mbuf *m, const struct mcfwd_pkt_info *pi,
+		const struct mcfwd_iface_dp *ifc)
 {
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 	mcfwd_ttl_dec(p + pi->l3_off);
@@ -489,6 +489,13 @@ fwd_one_send(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_
 	memcpy(p, &w0, 8);
 	memcpy(p + 8, &w1, 4);
 	l2_tail(m, p, pi, ifc);
+}
+
+static inline __attribute__((always_inline)) void
+fwd_one_send(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info *pi,
+	     const struct mfc_entry *e, const struct mcfwd_iface_dp *ifc, struct mfc_oif_ctr *oc)
+{
+	fwd_one_rewrite(m, pi, ifc);
 	oc[0].out_pkts++;
 	tx_enqueue(w, ifc->port, m, e->ocidx);
 }
@@ -1029,13 +1036,17 @@ burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 	 * instructions a packet at fan-out 1); from the first that does not,
 	 * the rest of the burst goes through forward_rest(), in order. */
 	unsigned int j = 0;
+	/* the TX buffer of the port the last packet went to, its count in a
+	 * register (written back when the port changes and after the loop) */
+	uint16_t tport = UINT16_MAX, tn = 0;
 	for (; j < k; j++) {
 		const struct mfc_entry *e = ent[j];
 		const struct mcfwd_pkt_info *p = &fp[j].pi;
 		struct rte_mbuf *m = fp[j].m;
 		uint16_t ifid = fp[j].ifid;
-		if (unlikely(e == NULL || (e->flags & MFC_F_NEGATIVE) || p->ttl <= 1 ||
-			     fp[j].opts || !mfc_iif_ok_in(v.ist, e, ifid)))
+		/* TTL <= 1 fails fwd_one_ok() (an OIF's threshold is >= 1) */
+		if (unlikely(e == NULL || (e->flags & MFC_F_NEGATIVE) || fp[j].opts ||
+			     !mfc_iif_ok_in(v.ist, e, ifid)))
 			break;
 		const struct mfc_oifl_data *d = mfc_entry_oifs(e);
 		if (unlikely(d == NULL || d->n != 1))
@@ -1047,9 +1058,28 @@ burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 		ec->pkts++;
 		ec->bytes += p->ip_len;
 		ec->last_used = now_s;
-		fwd_one_send(w, m, p, e, ifc, &v.octr[e->ocidx]);
+		fwd_one_rewrite(m, p, ifc);
+		v.octr[e->ocidx].out_pkts++;
+		if (unlikely(ifc->port != tport)) {
+			if (tport != UINT16_MAX)
+				w->tx[tport].n = tn;
+			tport = ifc->port;
+			tn = w->tx[tport].n;
+			w->tx_pending |= 1u << tport;
+		}
+		if (unlikely(tn == MCFWD_TXBUF)) {
+			w->tx[tport].n = tn;
+			tx_port_flush(w, tport);
+			tn = 0;
+			w->tx_pending |= 1u << tport;
+		}
+		w->tx[tport].m[tn] = m;
+		w->tx[tport].oc[tn] = e->ocidx;
+		tn++;
 		nfwd++;
 	}
+	if (tport != UINT16_MAX)
+		w->tx[tport].n = tn;
 	if (j < k)
 		nfwd += forward_rest(w, v, j, k, fp, ent, keys, now, now_s, reinj);
 	w->st.fwd += nfwd;

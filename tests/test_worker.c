@@ -400,6 +400,53 @@ t_one_oif_counters(void **state)
 	del(S1, g);
 }
 
+/* The one-OIF loop keeps the TX buffer count of the port it sends to in a
+ * register: written back when the port changes and after the loop, the
+ * buffer sent when it fills (MCFWD_TXBUF) inside a burst. Three bursts
+ * of 64 without a flush between them: G1 to port 2, the last burst
+ * alternating with G2 to port 3; every frame sent, in order. */
+static void
+t_one_oif_tx_buffer(void **state)
+{
+	(void)state;
+	uint16_t o2[] = { 2 }, o3[] = { 3 };
+	add(S1, G1, 0, 1, o2, NULL);
+	add(S1, G2, 0, 1, o3, NULL);
+	stats_zero();
+	unsigned int n1 = 0, n2 = 0;
+	for (int b = 0; b < 3; b++) {
+		struct rte_mbuf *in[64];
+		for (int i = 0; i < 64; i++) {
+			bool g2 = b == 2 && (i & 1);
+			uint16_t len = (uint16_t)(40 + (g2 ? n2++ : n1++));
+			in[i] = frame(0, 0, S1, g2 ? G2 : G1, 64, len, 17);
+		}
+		mcfwd_worker_burst(w, in, 64);
+	}
+	assert_int_equal(MCFWD_TXBUF, 128); /* the third burst filled port 2's */
+	mcfwd_worker_flush(w);
+	struct rte_mbuf *m[256];
+	assert_int_equal(sent(2, m, 256), n1);
+	for (unsigned int i = 0; i < n1; i++) {
+		check_frame(m[i], 2, G1, 63, (uint16_t)(40 + i));
+		rte_pktmbuf_free(m[i]);
+	}
+	assert_int_equal(sent(3, m, 256), n2);
+	for (unsigned int i = 0; i < n2; i++) {
+		assert_int_equal(m[i]->pkt_len, 14 + 40 + i);
+		rte_pktmbuf_free(m[i]);
+	}
+	assert_int_equal(n1 + n2, 192);
+	assert_int_equal(w->st.fwd, 192);
+	assert_int_equal(w->st.tx_pkts, 192);
+	assert_int_equal(w->st.tx_discards, 0);
+	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
+	entry_check(S1, G1, n1, (uint64_t)n1 * 40 + (uint64_t)n1 * (n1 - 1) / 2, n1);
+	entry_check(S1, G2, n2, (uint64_t)n2 * 40 + (uint64_t)n2 * (n2 - 1) / 2, n2);
+	del(S1, G1);
+	del(S1, G2);
+}
+
 /* Per-port RX counters of a burst whose frames come from several ports
  * (the worker looks a port up only when it changes), whatever becomes of
  * the frames; reinjected frames were counted when they first came in. */
@@ -1707,6 +1754,7 @@ main(void)
 		cmocka_unit_test(t_clone_large),
 		cmocka_unit_test(t_l2_rewrite),
 		cmocka_unit_test(t_one_oif_counters),
+		cmocka_unit_test(t_one_oif_tx_buffer),
 		cmocka_unit_test(t_frame_copies),
 		cmocka_unit_test(t_chained_input),
 		cmocka_unit_test(t_port_rx_counters),
