@@ -108,7 +108,7 @@ def main():
                 if fan == 1 and flows <= 1024:
                     targets.append(("fan-out 1, %s flow%s, %d B: mcfwd >= 50%% of testpmd io" % (
                         fl(flows), "s" if flows > 1 else "", size), rc,
-                        rc is not None and rc >= CEIL_TARGET, "%.0f%%" % (rc * 100) if rc else "–"))
+                        rc is not None and rc >= CEIL_TARGET, "%.1f%%" % (rc * 100) if rc else "–"))
         L.append("")
     # ------------------------------------------------------------ the peer's own table shape
     mk = R("mcfwd", 15, 64, 99)
