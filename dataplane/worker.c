@@ -1022,7 +1022,7 @@ burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 #endif
 		return;
 	}
-	mfc_lookup_bulk(dp->t, keys, k, ent);
+	mfc_lookup_bulk_prefetch(dp->t, keys, k, ent);
 	uint64_t t_lkp = PHASE_TSC();
 	const struct fwd_view v = {
 		.ist = dp->t->iface_state,

@@ -122,7 +122,7 @@ struct mcfwd_wstats {
  * MCFWD_PHASE_CYCLES (bench_worker_phases); the app never has it. */
 struct mcfwd_phase_cycles {
 	uint64_t classify; /**< from the burst's start to its lookup (classification, gathering) */
-	uint64_t lookup;   /**< mfc_lookup_bulk() */
+	uint64_t lookup;   /**< mfc_lookup_bulk_prefetch() */
 	uint64_t forward;  /**< RPF, TTL, rewrite, replication, counters, TX queueing */
 	uint64_t pkts;     /**< packets in those bursts */
 	uint64_t bursts;

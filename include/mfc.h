@@ -392,6 +392,15 @@ const struct mfc_entry *mfc_lookup(const struct mfc_table *t, uint64_t key);
 uint64_t mfc_lookup_bulk(const struct mfc_table *t, const uint64_t *keys,
 			 unsigned int n, const struct mfc_entry **out);
 
+/**
+ * mfc_lookup_bulk() that also prefetches each entry found as soon as its
+ * bucket gives it, for a caller that reads every entry right after (the
+ * worker: +3% in bench_worker at 1K to 1M flows). A caller that only
+ * wants the pointers is faster without it (bench_mfc: -16% at 1M entries).
+ */
+uint64_t mfc_lookup_bulk_prefetch(const struct mfc_table *t, const uint64_t *keys,
+			 unsigned int n, const struct mfc_entry **out);
+
 /** OIF list version of an entry (NULL for negative entries). Reader. */
 static inline const struct mfc_oifl_data *
 mfc_entry_oifs(const struct mfc_entry *e)

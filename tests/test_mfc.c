@@ -877,13 +877,19 @@ test_bulk_matches_single(void **st)
 			keys[63] = keys[62];
 		}
 		uint64_t hit = mfc_lookup_bulk(t, keys, n, out);
+		/* the worker's variant (entries prefetched) finds the same */
+		const struct mfc_entry *out_pf[MFC_BULK_MAX];
+		memset(out_pf, 0xa5, sizeof(out_pf));
+		assert_int_equal(mfc_lookup_bulk_prefetch(t, keys, n, out_pf), hit);
 		for (unsigned int k = 0; k < n; k++) {
 			const struct mfc_entry *e = mfc_lookup(t, keys[k]);
 			assert_ptr_equal(out[k], e);
+			assert_ptr_equal(out_pf[k], e);
 			assert_int_equal(!!(hit & (1ull << k)), e != NULL);
 		}
 	}
 	assert_int_equal(mfc_lookup_bulk(t, keys, 0, out), 0);
+	assert_int_equal(mfc_lookup_bulk_prefetch(t, keys, 0, out), 0);
 	mfc_destroy(c);
 }
 
