@@ -52,6 +52,7 @@ app_opts_defaults(struct app_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->burst = 32;
+	o->rx_cold_every = 8;
 	o->mfe_timeout_s = 900;
 	o->max_mfes = 65536;
 	o->sleep_us = 100;
@@ -1244,6 +1245,7 @@ map_queues(char *err, size_t errlen)
 			}
 			w->rxq[w->n_rxq].port = p;
 			w->rxq[w->n_rxq].queue = q;
+			w->rxq[w->n_rxq].empty = 0;
 			w->n_rxq++;
 		}
 		for (unsigned int i = 0; i < app.n_workers; i++) {
@@ -1795,6 +1797,7 @@ app_port_attach(const char *devargs, uint16_t *ports, unsigned int max, unsigned
 			}
 			w->rxq[w->n_rxq].port = p;
 			w->rxq[w->n_rxq].queue = q;
+			w->rxq[w->n_rxq].empty = 0;
 			w->n_rxq++;
 		}
 		for (unsigned int k = 0; k < app.n_workers; k++) {
@@ -2381,6 +2384,7 @@ app_init(char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	dp->burst = app.o.burst;
+	dp->rx_cold_every = app.o.rx_cold_every;
 	dp->punt_per_flow = app.o.punt_per_flow;
 	dp->tsc_hz = rte_get_tsc_hz();
 	dp->tsc_per_ms = dp->tsc_hz / 1000;

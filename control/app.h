@@ -83,6 +83,7 @@ struct app_opts {
 	bool interactive;
 	bool no_cli;
 	uint16_t burst;
+	uint16_t rx_cold_every; /* a cold RX queue is polled one loop turn in N while busy */
 	uint32_t mfe_timeout_s;
 	uint32_t max_mfes;
 	uint32_t idle_us;      /* idle time before a worker sleeps (0: never) */

@@ -649,7 +649,7 @@ cmd_show_lcores(int argc, char **argv, FILE *out, char *err, size_t errlen)
 	X(wrong_if_punted) X(miss_punted) X(miss_dropped) X(ctrl_punted) X(ctrl_dropped) \
 	X(not_ip) X(not_mcast) X(bad_hdr) X(ttl_expired) X(no_iface) X(tx_pkts) X(tx_discards) \
 	X(alloc_fail) X(ttl_low) X(frag_needed) X(copies) X(clones) X(reinjected) X(iterations) \
-	X(idle_sleeps) X(ctl_tx) X(ctl_tx_discards)
+	X(idle_sleeps) X(rx_cold_skips) X(ctl_tx) X(ctl_tx_discards)
 
 void
 cli_show_stats(FILE *out, bool json)

@@ -34,6 +34,9 @@ usage(const char *prog)
 	       "  -i, --interactive    interactive prompt (forwarding waits for 'start')\n"
 	       "  --no-cli             daemon: no prompt, runs until SIGINT/SIGTERM\n"
 	       "  --burst N            rx burst size (1..%d, default 32)\n"
+	       "  --rx-cold-every N    an RX queue that found nothing in 32 polls in a row is\n"
+	       "                       polled one loop turn in N while its worker receives on\n"
+	       "                       others (1..64, default 8; 1: every queue every turn)\n"
 	       "  --mfe-timeout S      default MFE timeout in seconds (default 900; 0: MFEs with\n"
 	       "                       receivers never age, those without still go after 10 s)\n"
 	       "  --max-mfes N         forwarding cache capacity (default 65536)\n"
@@ -154,13 +157,14 @@ static int
 parse_args(int argc, char **argv)
 {
 	enum { O_CONFIG = 256, O_CMDFILE, O_NOCLI, O_BURST, O_TIMEOUT, O_MAXMFES, O_IDLE, O_SLEEP,
-	       O_CLONE, O_PUNT, O_MBUFS, O_RXD, O_TXD, O_PORTMAP, O_NOSTATS, O_PPF, O_MSLOG, O_MAXMTU, O_HELP };
+	       O_CLONE, O_PUNT, O_MBUFS, O_RXD, O_TXD, O_PORTMAP, O_NOSTATS, O_PPF, O_MSLOG, O_MAXMTU, O_COLD, O_HELP };
 	static const struct option lo[] = {
 		{ "config", required_argument, NULL, O_CONFIG },
 		{ "cmdline-file", required_argument, NULL, O_CMDFILE },
 		{ "interactive", no_argument, NULL, 'i' },
 		{ "no-cli", no_argument, NULL, O_NOCLI },
 		{ "burst", required_argument, NULL, O_BURST },
+		{ "rx-cold-every", required_argument, NULL, O_COLD },
 		{ "mfe-timeout", required_argument, NULL, O_TIMEOUT },
 		{ "max-mfes", required_argument, NULL, O_MAXMFES },
 		{ "idle-us", required_argument, NULL, O_IDLE },
@@ -193,6 +197,10 @@ parse_args(int argc, char **argv)
 		case O_BURST:
 			if (num("--burst", optarg, 1, MCFWD_BURST_MAX, &v)) return -EINVAL;
 			o->burst = (uint16_t)v;
+			break;
+		case O_COLD:
+			if (num("--rx-cold-every", optarg, 1, 64, &v)) return -EINVAL;
+			o->rx_cold_every = (uint16_t)v;
 			break;
 		case O_TIMEOUT:
 			if (num("--mfe-timeout", optarg, 0, 86400 * 365, &o->mfe_timeout_s)) return -EINVAL;

@@ -193,7 +193,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	X(rx_pkts) X(rx_bytes) X(fwd) X(no_oif) X(negative) X(wrong_if) X(wrong_if_punted)
 	X(miss_punted) X(miss_dropped) X(ctrl_punted) X(ctrl_dropped) X(not_ip) X(not_mcast)
 	X(bad_hdr) X(ttl_expired) X(no_iface) X(tx_pkts) X(tx_discards) X(alloc_fail) X(ttl_low)
-	X(frag_needed) X(copies) X(clones) X(reinjected) X(iterations) X(idle_sleeps) X(ctl_tx)
+	X(frag_needed) X(copies) X(clones) X(reinjected) X(iterations) X(idle_sleeps) X(rx_cold_skips) X(ctl_tx)
 	X(ctl_tx_discards)
 #undef X
 	rte_tel_data_add_dict_u64(d, "ctl_miss", c.rx[MCFWD_PUNT_MISS]);

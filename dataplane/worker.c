@@ -1173,6 +1173,11 @@ mcfwd_worker_loop(void *arg)
 	struct mcfwd_dp *dp = w->dp;
 	struct rte_mbuf *pkts[MCFWD_BURST_MAX];
 	uint16_t burst_sz = dp->burst ? dp->burst : 32;
+	/* cold RX queues (see the loop): hot has a bit per queue polled every
+	 * turn; busy: the last turn received or sent for others */
+	uint32_t cold_every = dp->rx_cold_every > 1 ? dp->rx_cold_every : 1, cold_turn = 1;
+	uint64_t hot = ~0ull;
+	bool busy = false;
 
 	urcu_qsbr_register_thread();
 	w->last_rx_tsc = w->tb_data.tsc = w->tb_ctl.tsc = rte_rdtsc();
@@ -1189,13 +1194,34 @@ mcfwd_worker_loop(void *arg)
 				rte_delay_us_sleep(1000);
 			urcu_qsbr_thread_online();
 			w->state = 1;
+			/* control may have changed the queues: all hot again */
+			hot = ~0ull;
+			busy = false;
 			continue;
 		}
-		for (uint16_t q = 0; q < w->n_rxq; q++) {
+		/* A queue that found nothing MCFWD_RXQ_COLD polls in a row is
+		 * cold: while the worker receives on others, it is polled one
+		 * turn in rx_cold_every only (a PMD call a turn for nothing
+		 * otherwise), every turn as soon as the worker is not busy or
+		 * the queue receives again. */
+		uint64_t all = w->n_rxq >= 64 ? ~0ull : (1ull << w->n_rxq) - 1, poll = all;
+		if (busy && --cold_turn != 0)
+			poll = hot & all;
+		else
+			cold_turn = cold_every;
+		w->st.rx_cold_skips += (uint64_t)__builtin_popcountll(all & ~poll);
+		for (; poll; poll &= poll - 1) {
+			unsigned int q = (unsigned int)__builtin_ctzll(poll);
 			uint16_t n = rte_eth_rx_burst(w->rxq[q].port, w->rxq[q].queue, pkts, burst_sz);
 			if (n) {
+				w->rxq[q].empty = 0;
+				hot |= 1ull << q;
 				burst_rx(w, pkts, n);
 				got += n;
+			} else if (w->rxq[q].empty < MCFWD_RXQ_COLD) {
+				w->rxq[q].empty++;
+			} else {
+				hot &= ~(1ull << q);
 			}
 		}
 		if (w->reinject != NULL && !rte_ring_empty(w->reinject)) {
@@ -1221,6 +1247,7 @@ mcfwd_worker_loop(void *arg)
 			w->stall_ms = 0;
 		}
 		w->st.iterations++;
+		busy = got != 0;
 		urcu_qsbr_quiescent_state();
 		struct mcfwd_mslog *ml = __atomic_load_n(&w->mslog, __ATOMIC_ACQUIRE);
 		if (unlikely(ml != NULL))

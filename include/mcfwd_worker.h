@@ -45,6 +45,7 @@ _Static_assert(RTE_MAX_ETHPORTS <= 32, "port bit masks are 32 bits");
 #define MCFWD_BURST_MAX 64
 #define MCFWD_TXBUF 128        /**< per worker per port TX buffer (mbufs) */
 #define MCFWD_MAX_RXQ 64       /**< rx queues polled by one worker */
+#define MCFWD_RXQ_COLD 32      /**< empty polls in a row after which a queue is cold */
 #define MCFWD_PUNT_CACHE 1024  /**< per-worker miss de-duplication slots */
 
 /** Why a packet was handed to the control thread (mbuf metadata). */
@@ -113,6 +114,7 @@ struct mcfwd_wstats {
 	uint64_t reinjected;     /**< held packets handed back by control */
 	uint64_t iterations;     /**< loop iterations (heartbeat) */
 	uint64_t idle_sleeps;
+	uint64_t rx_cold_skips;  /**< polls of cold RX queues skipped (rx_cold_every) */
 	uint64_t ctl_tx;         /**< control packets sent */
 	uint64_t ctl_tx_discards; /**< control packets a port refused */
 };
@@ -147,6 +149,10 @@ struct mcfwd_dp {
 	struct rte_mempool *clone_pool;  /**< indirect mbufs (NULL: copy only) */
 	uint16_t clone_min;              /**< IP length from which clones are used (0: never) */
 	uint16_t burst;                  /**< rx burst size (<= MCFWD_BURST_MAX) */
+	/** a cold RX queue (MCFWD_RXQ_COLD empty polls in a row) is polled
+	 * one loop turn in rx_cold_every while the worker receives on others
+	 * (0 or 1: every queue every turn) */
+	uint16_t rx_cold_every;
 	uint32_t punt_per_flow;          /**< misses of one (S,G) punted per window */
 	uint64_t punt_window_tsc;        /**< de-duplication window */
 	uint64_t punt_rate;              /**< punts per second per worker (token bucket) */
@@ -199,7 +205,9 @@ struct mcfwd_worker {
 	unsigned int lcore_id;
 	unsigned int idx;                /**< worker index (counter slot) */
 	uint16_t n_rxq;
-	struct { uint16_t port, queue; } rxq[MCFWD_MAX_RXQ];
+	/** polled RX queues; empty: polls in a row that found nothing, up to
+	 * MCFWD_RXQ_COLD (zero when control adds the queue) */
+	struct { uint16_t port, queue, empty; } rxq[MCFWD_MAX_RXQ];
 	/** per port: TX queue of this worker, or UINT16_MAX: hand to txr[port] */
 	uint16_t txq[MCFWD_MAX_PORTS];
 	/** per port: MP/SC ring of packets for this port's TX queue 0 (other

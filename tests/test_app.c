@@ -11,7 +11,9 @@
  *   behind: no port, no interface, no pool, the device removed (the same
  *   device attaches afterwards, and detaches);
  * - a reload that fills the route table, or needs more interface ids than
- *   are free (no injection: real limits), changes nothing.
+ *   are free (no injection: real limits), changes nothing;
+ * - and, with a port attached that always receives, the worker's polls of
+ *   the quiet ports thin out as --rx-cold-every says.
  */
 #define ALLOW_EXPERIMENTAL_API /* rte_dev_iterator (as control/app.c) */
 #include <errno.h>
@@ -331,6 +333,44 @@ t_attach_configure_fails(void **state)
 	attach_fails_cleanly("net_null8", &fail_conf_from, "configure");
 }
 
+/* Cold RX queues (--rx-cold-every, 8 by default): with one port that
+ * always receives (net_null with RX, zero-filled frames: not IP) and the
+ * three start-up ports that never do, each of the three is polled one
+ * loop turn in 8, so the worker skips 3 x 7/8 polls a turn; the figure
+ * is 0 if nothing is skipped, 3 if cold queues are never polled again,
+ * 1.5 if the period is not honoured. */
+static void
+t_rx_cold_queues(void **state)
+{
+	(void)state;
+	char err[512] = "";
+	uint16_t ports[4];
+	unsigned int n = 0;
+	assert_int_equal(app.o.rx_cold_every, 8);
+	int rc = app_port_attach("net_null9,copy=1", ports, 4, &n, err, sizeof(err));
+	if (rc != 0)
+		fprintf(stderr, "attach: %s\n", err);
+	assert_int_equal(rc, 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(app.n_workers, 1);
+	const struct mcfwd_wstats *st = &app.w[0]->st;
+	usleep(200 * 1000);
+	uint64_t it0 = __atomic_load_n(&st->iterations, __ATOMIC_RELAXED);
+	uint64_t sk0 = __atomic_load_n(&st->rx_cold_skips, __ATOMIC_RELAXED);
+	uint64_t rx0 = __atomic_load_n(&st->rx_pkts, __ATOMIC_RELAXED);
+	usleep(200 * 1000);
+	uint64_t it = __atomic_load_n(&st->iterations, __ATOMIC_RELAXED) - it0;
+	uint64_t sk = __atomic_load_n(&st->rx_cold_skips, __ATOMIC_RELAXED) - sk0;
+	uint64_t rx = __atomic_load_n(&st->rx_pkts, __ATOMIC_RELAXED) - rx0;
+	assert_int_equal(app.w[0]->n_rxq, 4);
+	assert_true(it > 1000);
+	assert_true(rx > it); /* busy: the attached port received all along */
+	double per_turn = (double)sk / (double)it;
+	if (per_turn < 2.3 || per_turn > 2.8)
+		fail_msg("cold polls skipped per turn: %.3f (3 x 7/8 = 2.625 expected)", per_turn);
+	assert_int_equal(app_port_detach(ports[0], err, sizeof(err)), 0);
+}
+
 /* The workers look for a prespecified Timestamp's address (the router's
  * own) below if_addr_n: one past the highest interface with an address,
  * whatever the count of addresses below it, as reloads add and take
@@ -418,6 +458,7 @@ main(void)
 		cmocka_unit_test(t_attach_configure_fails),
 		cmocka_unit_test(t_reload_route_table_full),
 		cmocka_unit_test(t_if_addr_n),
+		cmocka_unit_test(t_rx_cold_queues),
 		cmocka_unit_test(t_reload_iface_slots), /* last: its interfaces stay */
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
