@@ -1218,10 +1218,13 @@ mcfwd_worker_loop(void *arg)
 				hot |= 1ull << q;
 				burst_rx(w, pkts, n);
 				got += n;
-			} else if (w->rxq[q].empty < MCFWD_RXQ_COLD) {
-				w->rxq[q].empty++;
 			} else {
-				hot &= ~(1ull << q);
+				if (w->rxq[q].empty < MCFWD_RXQ_COLD)
+					w->rxq[q].empty++;
+				/* cold from its 32nd empty poll (again after a
+				 * pause, which made every queue hot) */
+				if (w->rxq[q].empty == MCFWD_RXQ_COLD)
+					hot &= ~(1ull << q);
 			}
 		}
 		if (w->reinject != NULL && !rte_ring_empty(w->reinject)) {

@@ -46,6 +46,7 @@ _Static_assert(RTE_MAX_ETHPORTS <= 32, "port bit masks are 32 bits");
 #define MCFWD_TXBUF 128        /**< per worker per port TX buffer (mbufs) */
 #define MCFWD_MAX_RXQ 64       /**< rx queues polled by one worker */
 #define MCFWD_RXQ_COLD 32      /**< empty polls in a row after which a queue is cold */
+_Static_assert(MCFWD_MAX_RXQ <= 64, "the worker keeps its hot RX queues in a 64-bit mask");
 #define MCFWD_PUNT_CACHE 1024  /**< per-worker miss de-duplication slots */
 
 /** Why a packet was handed to the control thread (mbuf metadata). */

@@ -447,6 +447,78 @@ t_one_oif_tx_buffer(void **state)
 	del(S1, G2);
 }
 
+/* The one-OIF loop's register-held TX count (review): a buffer filled
+ * and sent inside a burst to a port that refuses most of it (port 1's
+ * ring holds 7) counts the refusals on the OIF; a burst that leaves the
+ * loop for forward_rest() on the same port (a two-OIF entry after a
+ * one-OIF one) writes the count back first, so nothing is overwritten
+ * and the order holds; TTL 1 and 0 on a one-OIF entry are dropped and
+ * counted as before the loop lost its own TTL test. */
+static void
+t_one_oif_tx_edges(void **state)
+{
+	(void)state;
+	uint16_t o1[] = { 1 }, o2[] = { 2 }, o23[] = { 2, 3 };
+	const uint32_t g3 = 0xe8010103u;
+	add(S1, G1, 0, 1, o1, NULL);
+	stats_zero();
+	for (int b = 0; b < 3; b++) {
+		struct rte_mbuf *in[64];
+		for (int i = 0; i < 64; i++)
+			in[i] = frame(0, 0, S1, G1, 64, 100, 17);
+		mcfwd_worker_burst(w, in, 64);
+	}
+	mcfwd_worker_flush(w);
+	struct rte_mbuf *m[256];
+	unsigned int n = sent(1, m, 256);
+	rte_pktmbuf_free_bulk(m, n);
+	assert_int_equal(n, 7);
+	assert_int_equal(w->st.tx_pkts, 7);
+	assert_int_equal(w->st.tx_discards, 192 - 7);
+	struct mfc_stats st;
+	struct mfc_oif_stats os[2];
+	uint32_t no = 2;
+	assert_int_equal(mfc_stats_get(cache, S1, G1, &st, os, &no), 0);
+	assert_int_equal(os[0].out_pkts, 7);
+	assert_int_equal(os[0].out_discards, 192 - 7);
+	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
+	del(S1, G1);
+
+	add(S1, G1, 0, 1, o2, NULL);
+	add(S1, g3, 0, 2, o23, NULL);
+	stats_zero();
+	struct rte_mbuf *in[4] = { frame(0, 0, S1, G1, 64, 100, 17), frame(0, 0, S1, G1, 64, 101, 17),
+				   frame(0, 0, S1, g3, 64, 102, 17), frame(0, 0, S1, G1, 64, 103, 17) };
+	run(in, 4);
+	assert_int_equal(sent(2, m, 8), 4);
+	for (unsigned int i = 0; i < 4; i++) {
+		assert_int_equal(m[i]->pkt_len, 14 + 100 + i);
+		rte_pktmbuf_free(m[i]);
+	}
+	assert_int_equal(sent(3, m, 8), 1);
+	rte_pktmbuf_free(m[0]);
+	del(S1, g3);
+
+	/* TTL 1 and 0: the one-OIF loop hands them on, forward() drops them */
+	struct mfc_stats st0, st1;
+	no = 0;
+	assert_int_equal(mfc_stats_get(cache, S1, G1, &st0, NULL, &no), 0);
+	stats_zero();
+	struct rte_mbuf *tb[3] = { frame(0, 0, S1, G1, 1, 100, 17), frame(0, 0, S1, G1, 0, 100, 17),
+				   frame(0, 0, S1, G1, 2, 100, 17) };
+	run(tb, 3);
+	assert_int_equal(w->st.ttl_expired, 2);
+	assert_int_equal(w->st.fwd, 1);
+	assert_int_equal(mfc_stats_get(cache, S1, G1, &st1, NULL, &no), 0);
+	assert_int_equal(st1.hdr_err - st0.hdr_err, 2);
+	assert_int_equal(st1.pkts - st0.pkts, 1);
+	assert_int_equal(sent(2, m, 8), 1);
+	check_frame(m[0], 2, G1, 1, 100);
+	rte_pktmbuf_free(m[0]);
+	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
+	del(S1, G1);
+}
+
 /* Per-port RX counters of a burst whose frames come from several ports
  * (the worker looks a port up only when it changes), whatever becomes of
  * the frames; reinjected frames were counted when they first came in. */
@@ -1755,6 +1827,7 @@ main(void)
 		cmocka_unit_test(t_l2_rewrite),
 		cmocka_unit_test(t_one_oif_counters),
 		cmocka_unit_test(t_one_oif_tx_buffer),
+		cmocka_unit_test(t_one_oif_tx_edges),
 		cmocka_unit_test(t_frame_copies),
 		cmocka_unit_test(t_chained_input),
 		cmocka_unit_test(t_port_rx_counters),
