@@ -1069,9 +1069,8 @@ burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 		}
 		if (unlikely(tn == MCFWD_TXBUF)) {
 			w->tx[tport].n = tn;
-			tx_port_flush(w, tport);
+			tx_port_flush(w, tport); /* its pending bit stays set */
 			tn = 0;
-			w->tx_pending |= 1u << tport;
 		}
 		w->tx[tport].m[tn] = m;
 		w->tx[tport].oc[tn] = e->ocidx;
@@ -1098,8 +1097,8 @@ burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 
 /* burst() for received packets and for reinjected ones, each compiled
  * with reinj constant: one body taking it as an argument tested it per
- * packet; gcc's own clone for reinj false (when only the loop's RX call
- * was left) was measured 6% faster in the whole app, 1K flows, fan-out 1. */
+ * packet; the two bodies measured 1.037x in the whole app (1K flows,
+ * fan-out 1, 10 alternated runs). */
 static __attribute__((noinline)) void
 burst_rx(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
