@@ -519,6 +519,122 @@ t_one_oif_tx_edges(void **state)
 	del(S1, G1);
 }
 
+/* forward_run(): a burst that starts with a run of one flow whose entry
+ * has one OIF is checked once and sent with only each packet's own checks.
+ * Its TX buffer: runs that end at its end, cross it (the loop after it
+ * sends the buffer and goes on) and start with it full, without a flush
+ * between bursts; every frame sent, in order, counted once. Then packets
+ * that leave a run: one with options (forward() updates its Record Route),
+ * one at the OIF's TTL threshold; and a run to an OIF whose interface went
+ * down since the entry was published sends nothing. */
+static void
+t_run(void **state)
+{
+	(void)state;
+	uint16_t o2[] = { 2 };
+	add(S1, G1, 0, 1, o2, NULL);
+	stats_zero();
+	static const uint16_t bs[] = { 48, 48, 48, 64, 48, 64, 64, 32 };
+	unsigned int n = 0, got = 0;
+	uint64_t bytes = 0;
+	for (unsigned int b = 0; b < RTE_DIM(bs); b++) {
+		struct rte_mbuf *in[64];
+		for (unsigned int i = 0; i < bs[b]; i++) {
+			uint16_t len = (uint16_t)(40 + n++ % 500);
+			bytes += len;
+			in[i] = frame(0, 0, S1, G1, 64, len, 17);
+		}
+		mcfwd_worker_burst(w, in, bs[b]);
+		if (b == 4)
+			assert_int_equal(w->tx[2].n, MCFWD_TXBUF); /* the next starts full */
+		if (b == RTE_DIM(bs) - 1)
+			mcfwd_worker_flush(w);
+		struct rte_mbuf *m[256];
+		unsigned int k = sent(2, m, 256);
+		for (unsigned int i = 0; i < k; i++, got++) {
+			check_frame(m[i], 2, G1, 63, (uint16_t)(40 + got % 500));
+			rte_pktmbuf_free(m[i]);
+		}
+	}
+	assert_int_equal(n, 416);
+	assert_int_equal(got, n);
+	assert_int_equal(w->st.fwd, n);
+	assert_int_equal(w->st.tx_pkts, n);
+	assert_int_equal(w->st.tx_discards, 0);
+	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
+	entry_check(S1, G1, n, bytes, n);
+	del(S1, G1);
+
+	/* leaving a run: Record Route (with a slot) on the third, TTL at the
+	 * threshold (8) on the fifth */
+	static uint32_t addrs[6] = { 0x0a000001u, 0x0a000101u, 0x0a000201u, 0x0a000301u };
+	dp.if_addr = addrs;
+	dp.if_addr_n = 6;
+	uint16_t o3[] = { 3 };
+	uint8_t t8[] = { 8 };
+	add(S1, G1, 0, 1, o3, t8);
+	stats_zero();
+	struct rte_mbuf *in[6];
+	for (int i = 0; i < 6; i++)
+		in[i] = frame(0, 0, S1, G1, i == 4 ? 8 : 9, (uint16_t)(100 + i), 17);
+	uint8_t *ip = rte_pktmbuf_mtod_offset(in[2], uint8_t *, 14);
+	static const uint8_t rr[8] = { 7, 7, 4, 0, 0, 0, 0, 1 }; /* RR, one slot, NOP */
+	ip[0] = 0x47;
+	memcpy(ip + 20, rr, sizeof(rr));
+	ip[10] = ip[11] = 0;
+	uint16_t c = (uint16_t)~mcfwd_csum_fold(ip, 28);
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
+	run(in, 6);
+	struct rte_mbuf *m[8];
+	assert_int_equal(sent(3, m, 8), 5);
+	static const uint16_t lens[5] = { 100, 101, 102, 103, 105 };
+	for (int i = 0; i < 5; i++) {
+		const uint8_t *q = rte_pktmbuf_mtod_offset(m[i], const uint8_t *, 14);
+		assert_int_equal(m[i]->pkt_len, 14u + lens[i]);
+		assert_int_equal(q[8], 8);
+		assert_int_equal(mcfwd_csum_fold(q, (q[0] & 15) * 4u), 0xffff);
+		if (i == 2) {
+			assert_int_equal(q[22], 8); /* the OIF's address recorded */
+			assert_int_equal(mcfwd_rd32(q + 23), addrs[3]);
+		}
+		rte_pktmbuf_free(m[i]);
+	}
+	assert_int_equal(w->st.ttl_low, 1);
+	assert_int_equal(w->st.no_oif, 1);
+	assert_int_equal(w->st.fwd, 5);
+	dp.if_addr = NULL;
+	dp.if_addr_n = 0;
+
+	/* the OIF's interface down since the entry was published */
+	stats_zero();
+	assert_int_equal(mfc_iface_set_down(cache, 3, true), 0);
+	for (int i = 0; i < 4; i++)
+		in[i] = frame(0, 0, S1, G1, 64, 100, 17);
+	run(in, 4);
+	assert_int_equal(mfc_iface_set_down(cache, 3, false), 0);
+	assert_int_equal(sent(3, m, 8), 0);
+	assert_int_equal(w->st.no_oif, 4);
+	assert_int_equal(w->st.fwd, 0);
+	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
+	del(S1, G1);
+
+	/* an entry published negative with an OIF list all the same */
+	struct mfc_oif on = { .ifid = 3, .ttl = 1, .flags = MFC_OIF_ENABLED };
+	struct mfc_spec sp = { .iif = 0, .flags = MFC_F_NEGATIVE, .n_oifs = 1, .oifs = &on };
+	assert_int_equal(mfc_add(cache, S1, G1, &sp), 0);
+	stats_zero();
+	for (int i = 0; i < 4; i++)
+		in[i] = frame(0, 0, S1, G1, 64, 100, 17);
+	run(in, 4);
+	assert_int_equal(sent(3, m, 8), 0);
+	assert_int_equal(w->st.negative, 4);
+	assert_int_equal(w->st.fwd, 0);
+	del(S1, G1);
+	drain_all();
+	assert_int_equal(rte_mempool_avail_count(pool), pool->size);
+}
+
 /* Per-port RX counters of a burst whose frames come from several ports
  * (the worker looks a port up only when it changes), whatever becomes of
  * the frames; reinjected frames were counted when they first came in. */
@@ -1828,6 +1944,7 @@ main(void)
 		cmocka_unit_test(t_one_oif_counters),
 		cmocka_unit_test(t_one_oif_tx_buffer),
 		cmocka_unit_test(t_one_oif_tx_edges),
+		cmocka_unit_test(t_run),
 		cmocka_unit_test(t_frame_copies),
 		cmocka_unit_test(t_chained_input),
 		cmocka_unit_test(t_port_rx_counters),
