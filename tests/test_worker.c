@@ -519,6 +519,45 @@ t_one_oif_tx_edges(void **state)
 	del(S1, G1);
 }
 
+/* fwd_one_loop() checks an OIF list once for the packets after it that
+ * share the list and their interface: the list {1} is shared by (S1,G1)
+ * from 0 and (S1,G2) from 1 (its own OIF: never sent back); (S1,g3) from
+ * 0 has one that differs by its threshold (10). Bursts mixing them send
+ * each packet as if alone. */
+static void
+t_one_oif_list_cache(void **state)
+{
+	(void)state;
+	uint16_t o1[] = { 1 };
+	uint8_t t10[] = { 10 };
+	const uint32_t g3 = 0xe8010103u;
+	add(S1, G1, 0, 1, o1, NULL);
+	add(S1, G2, 1, 1, o1, NULL);
+	add(S1, g3, 0, 1, o1, t10);
+	stats_zero();
+	struct rte_mbuf *a[3] = { frame(0, 0, S1, G1, 5, 100, 17), frame(0, 0, S1, g3, 5, 101, 17),
+				  frame(0, 0, S1, G1, 5, 102, 17) };
+	run(a, 3);
+	struct rte_mbuf *b[3] = { frame(0, 0, S1, G1, 5, 103, 17), frame(1, 0, S1, G2, 5, 104, 17),
+				  frame(0, 0, S1, G1, 5, 105, 17) };
+	run(b, 3);
+	struct rte_mbuf *m[8];
+	assert_int_equal(sent(1, m, 8), 4);
+	static const uint16_t lens[4] = { 100, 102, 103, 105 };
+	for (int i = 0; i < 4; i++) {
+		check_frame(m[i], 1, G1, 4, lens[i]);
+		rte_pktmbuf_free(m[i]);
+	}
+	assert_int_equal(w->st.fwd, 4);
+	assert_int_equal(w->st.ttl_low, 1);
+	assert_int_equal(w->st.no_oif, 2);
+	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
+	del(S1, G1);
+	del(S1, G2);
+	del(S1, g3);
+	drain_all();
+}
+
 /* forward_run(): a burst that starts with a run of one flow whose entry
  * has one OIF is checked once and sent with only each packet's own checks.
  * Its TX buffer: runs that end at its end, cross it (the loop after it
@@ -1944,6 +1983,7 @@ main(void)
 		cmocka_unit_test(t_one_oif_counters),
 		cmocka_unit_test(t_one_oif_tx_buffer),
 		cmocka_unit_test(t_one_oif_tx_edges),
+		cmocka_unit_test(t_one_oif_list_cache),
 		cmocka_unit_test(t_run),
 		cmocka_unit_test(t_frame_copies),
 		cmocka_unit_test(t_chained_input),
