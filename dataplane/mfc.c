@@ -335,17 +335,18 @@ lookup_bulk(const struct mfc_table *t, const uint64_t *keys, unsigned int n,
 	 * caller); on a miss prefetch the secondary bucket */
 	for (uint64_t m = all & ~dup & ~empty; m; m &= m - 1) {
 		i = (unsigned int)__builtin_ctzll(m);
-		out[i] = NULL;
+		const struct mfc_entry *e = NULL;
 		if (bucket_find(&bk[b[i]], keys[i], &ei) >= 0) {
-			out[i] = &pool[ei];
+			e = &pool[ei];
 			if (pf)
-				__builtin_prefetch(out[i], 0, 3);
+				__builtin_prefetch(e, 0, 3);
 			hit |= 1ull << i;
 		} else {
 			b[i] = bucket2(t, keys[i], h1[i], b[i]);
 			__builtin_prefetch(&bk[b[i]], 0, 1);
 			second |= 1ull << i;
 		}
+		out[i] = e;
 	}
 	/* stage 3: secondary match */
 	for (uint64_t m = second; m; m &= m - 1) {
