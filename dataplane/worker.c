@@ -10,6 +10,10 @@
  * or a small header mbuf chained to an indirect clone of the payload (long
  * packets on ports that take chained mbufs). Every replica gets a fresh
  * L2 header: group MAC, the egress interface's MAC, its VLAN tag.
+ * Checks that hold for many packets are made once for them within the
+ * burst (one read-side section, sent before the next quiescent state): an
+ * entry's for a run of its flow (forward_run()), an OIF list's for the
+ * packets that share it (fwd_one_loop()).
  */
 #define _LGPL_SOURCE
 #include <string.h>
@@ -1174,7 +1178,6 @@ burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 		.ectr = w->ctrs->ent,
 		.octr = w->ctrs->oif,
 	};
-	uint64_t nfwd = 0;
 	/* a run of one flow first, then one-OIF packets, then the rest; each
 	 * pass out of line (inlined, the one-OIF loop's code changed with
 	 * whatever came before it: up to 10% at 1K flows) */
@@ -1183,7 +1186,7 @@ burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool reinj)
 		j = forward_run(w, v, fp, ent, k, now_s);
 	if (j < k)
 		j += fwd_one_loop(w, v, fp + j, ent + j, k - j, now_s);
-	nfwd = j;
+	uint64_t nfwd = j;
 	if (j < k)
 		nfwd += forward_rest(w, v, j, k, fp, ent, keys, now, now_s, reinj);
 	w->st.fwd += nfwd;
