@@ -985,8 +985,8 @@ classify_burst(struct mcfwd_worker *w, struct rte_mbuf **pkts, uint16_t n, bool 
  * run's packets are rewritten and queued with only their own checks (TTL
  * against the threshold, MTU, L2 length, options), and the entry's
  * counters are added once. All within the burst, one read-side section
- * whose packets leave before the worker's next quiescent state, as one
- * by one. @return the packets of the run it sent, from the first; the
+ * whose packets leave before the worker's next quiescent state, as when
+ * each is checked alone. @return the packets of the run it sent, from the first; the
  * rest of the burst goes the usual way. */
 static __attribute__((noinline)) unsigned int
 forward_run(struct mcfwd_worker *w, const struct fwd_view v, const struct fwd_pkt *fp,
