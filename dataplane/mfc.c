@@ -412,19 +412,42 @@ mfc_lookup_bulk_prefetch(const struct mfc_table *t, const uint64_t *keys, unsign
  * control thread takes a page fault later; control-only arrays used
  * sparsely (folded counters, free stacks) fault in as used. Memory the
  * kernel hands out is zero: counter slots never used before need no
- * zeroing when first allocated. */
+ * zeroing when first allocated.
+ *
+ * With THP, an array of 2 MiB or more starts at a 2 MiB boundary, so its
+ * whole 2 MiB ranges can be huge pages (its tail stays on 4 KiB pages: no
+ * memory is added), and asks for them before it is populated: populated
+ * first (MAP_POPULATE), a "madvise" kernel had already given it 4 KiB
+ * pages, and the tables ran on those (1M-entry lookups +2%, 16M +18%). */
 enum { LAZY = 0, POPULATE = 1 };
+#define HUGE_SZ ((size_t)2 << 20)
 
 static void *
 bigalloc(const struct mfc *c, size_t sz, int populate)
 {
-	void *p = mmap(NULL, sz, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
-		       (populate ? MAP_POPULATE : 0), -1, 0);
-	if (p == MAP_FAILED)
+	const int prot = PROT_READ | PROT_WRITE;
+	const int fl = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+	bool align = c->thp && sz >= HUGE_SZ;
+	uint8_t *raw = mmap(NULL, sz + (align ? HUGE_SZ : 0), prot, fl, -1, 0);
+	if (raw == MAP_FAILED)
 		return NULL;
+	uint8_t *p = raw;
+	if (align) {
+		/* the mapping's head before the boundary and its tail after
+		 * sz go back (mmap's sizes are whole pages) */
+		p = (uint8_t *)(((uintptr_t)raw + HUGE_SZ - 1) & ~(uintptr_t)(HUGE_SZ - 1));
+		size_t end = ((size_t)(p - raw) + sz + 4095) & ~(size_t)4095;
+		if (p > raw)
+			munmap(raw, (size_t)(p - raw));
+		if (end < sz + HUGE_SZ)
+			munmap(raw + end, sz + HUGE_SZ - end);
+	}
 	if (c->thp)
 		(void)madvise(p, sz, MADV_HUGEPAGE);
+	/* written, not read: a read fault maps the shared zero page */
+	if (populate && madvise(p, sz, MADV_POPULATE_WRITE) != 0)
+		for (size_t o = 0; o < sz; o += 4096)
+			((volatile uint8_t *)p)[o] = 0;
 	return p;
 }
 
