@@ -444,8 +444,10 @@ bigalloc(const struct mfc *c, size_t sz, int populate)
 	}
 	if (c->thp)
 		(void)madvise(p, sz, MADV_HUGEPAGE);
-	/* written, not read: a read fault maps the shared zero page */
-	if (populate && madvise(p, sz, MADV_POPULATE_WRITE) != 0)
+	/* written, not read: a read fault maps the shared zero page. A
+	 * kernel without it (before 5.14) gets a write per page; short of
+	 * memory, pages fault in as used, as MAP_POPULATE left them. */
+	if (populate && madvise(p, sz, MADV_POPULATE_WRITE) != 0 && errno == EINVAL)
 		for (size_t o = 0; o < sz; o += 4096)
 			((volatile uint8_t *)p)[o] = 0;
 	return p;
