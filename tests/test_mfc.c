@@ -874,24 +874,27 @@ anon_huge_kb(const void *a)
 	return kb;
 }
 
+/* The first line of a file into buf ("" when it cannot be read). */
+static void
+first_line(const char *path, char *buf, int n)
+{
+	FILE *f = fopen(path, "r");
+	buf[0] = 0;
+	if (f != NULL) {
+		if (fgets(buf, n, f) == NULL)
+			buf[0] = 0;
+		fclose(f);
+	}
+}
+
 /* Whether this kernel gives a MADV_HUGEPAGE region huge pages when it
  * is faulted in, compacting memory for them if it must (sysfs modes). */
 static bool
 thp_on_fault(void)
 {
-	char en[128] = "", df[128] = "";
-	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
-	if (f != NULL) {
-		if (fgets(en, sizeof(en), f) == NULL)
-			en[0] = 0;
-		fclose(f);
-	}
-	f = fopen("/sys/kernel/mm/transparent_hugepage/defrag", "r");
-	if (f != NULL) {
-		if (fgets(df, sizeof(df), f) == NULL)
-			df[0] = 0;
-		fclose(f);
-	}
+	char en[128], df[128];
+	first_line("/sys/kernel/mm/transparent_hugepage/enabled", en, sizeof(en));
+	first_line("/sys/kernel/mm/transparent_hugepage/defrag", df, sizeof(df));
 	return (strstr(en, "[always]") || strstr(en, "[madvise]")) &&
 	       (strstr(df, "[always]") || strstr(df, "[madvise]") || strstr(df, "[defer+madvise]"));
 }
