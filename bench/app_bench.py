@@ -6,8 +6,11 @@ teardown under load. Run by scripts/bench-app.sh, which writes
 bench/results/app.md, its PNGs and the README section from what this prints.
 
 Every program gets the same input: a `net_pcap` port with `infinite_rx=1`
-replaying a generated trace (port 0) into `net_null` ports with `no-rx=1`
-(ports 1..8), one forwarding lcore on CPU 1 (control, telemetry on CPU 0).
+replaying a generated trace (port 0) into `net_null` ports with `no-rx=1`,
+one forwarding lcore on CPU 1 (control, telemetry on CPU 0). Each runs on
+the ports its case uses and no others, as testpmd does: port 0 and the
+output ports 1..nports(fan) (an idle port is a poll for nothing that only
+some of the three would pay).
 Mpps in/out come from DPDK telemetry's `/ethdev/stats,N` on the v2 socket,
 read twice around a fixed window after a warm-up. Programs alternate within
 a repetition (the order is reversed every other repetition); figures are
@@ -31,7 +34,7 @@ import time
 
 TESTPMD = "/usr/bin/dpdk-testpmd"
 PEER_SRC = "/usr/share/dpdk/examples/ipv4_multicast/main.c"
-NOUT = 8                       # output ports 1..8
+NOUT = 8                       # output ports 1..8 (the most a case uses)
 MIX = 99                       # "fan-out" code of the mixed case: the peer's own table shape
 MIX_FLOWS = 15                 # its 15 groups, port masks 1..15 over 4 ports (mean fan-out 2.13)
 RUNDIR = "/var/run/dpdk" if os.getuid() == 0 else os.path.join(
@@ -236,14 +239,24 @@ def outs_of(flows, fan):
     return [p for p in range(1, NOUT + 1) if (m >> p) & 1]
 
 
+def nports(fan):
+    """The case's output ports are 1..nports(fan)."""
+    return 4 if fan == MIX else fan
+
+
+def conf_path(work, flows, fan):
+    return os.path.join(work, "mcfwd_f%d_fan%d_p%d.conf" % (flows, fan, nports(fan)))
+
+
 def mcfwd_conf(path, flows, fan):
     with open(path, "w") as f:
         f.write("iface p0 port 0\n")
-        for p in range(1, NOUT + 1):
+        for p in range(1, nports(fan) + 1):
             f.write("iface p%d port %d\n" % (p, p))
         for i in range(flows):
             s, g = tp_flow(i)
-            oifs = " ".join("p%d" % p for p in range(1, NOUT + 1) if (out_mask(i, fan) >> p) & 1)
+            oifs = " ".join("p%d" % p for p in range(1, nports(fan) + 1)
+                            if (out_mask(i, fan) >> p) & 1)
             f.write("mroute from p0 source %s group %s to %s\n" % (ip4(s), ip4(g), oifs))
 
 
@@ -302,10 +315,10 @@ def measure(prog, a, case, rep):
     os.makedirs(os.path.dirname(logp), exist_ok=True)
     mbufs = ntrace + 32768
     if prog == "mcfwd":
-        conf = os.path.join(a.work, "mcfwd_f%d_fan%d.conf" % (flows, fan))
+        conf = conf_path(a.work, flows, fan)
         if not os.path.exists(conf):
             mcfwd_conf(conf, flows, fan)
-        argv = [a.mcfwd] + eal(prefix, "0,1", trace, mem_for(mbufs)) + [
+        argv = [a.mcfwd] + eal(prefix, "0,1", trace, mem_for(mbufs), nout=nports(fan)) + [
             "--", "--config", conf, "--max-mfes", str(max_mfes_for(flows, fan)),
             "--punt-rate", "10000000", "--mbufs", str(mbufs), "--no-stats"]
         how, outs = "quit", outs_of(flows, fan)
@@ -316,8 +329,9 @@ def measure(prog, a, case, rep):
         how, outs = "enter", [1]
     else:
         exe = peer_build(a.work, flows, fan)
-        # one lcore (the main one runs its loop) on CPU 1; ports 0..8 polled by it
-        argv = [exe] + eal(prefix, "1", trace, 768) + ["--", "-p", "0x1ff", "-q", "15"]
+        # one lcore (the main one runs its loop) on CPU 1, polling the case's ports
+        argv = [exe] + eal(prefix, "1", trace, 768, nout=nports(fan)) + [
+            "--", "-p", "0x%x" % ((2 << nports(fan)) - 1), "-q", "15"]
         how, outs = "term", outs_of(flows, fan)
     load = os.getloadavg()[0]
     pr = Proc(argv, prefix, logp)
@@ -337,6 +351,7 @@ def measure(prog, a, case, rep):
             if not pr.alive() or time.time() > t_end:
                 raise RuntimeError("no packets received")
             time.sleep(0.05)
+        res["ports"] = len(tel.q("/ethdev/list"))  # the case's ports, no idle extras
         if prog == "mcfwd":
             # data-driven MFE creation must be over before the warm-up
             while True:
@@ -447,12 +462,12 @@ def run_perf(a, results):
     for fan in (1, 8):
         flows, size = 1024, 64
         trace = tp_trace(a.work, flows, size)
-        conf = os.path.join(a.work, "mcfwd_f%d_fan%d.conf" % (flows, fan))
+        conf = conf_path(a.work, flows, fan)
         if not os.path.exists(conf):
             mcfwd_conf(conf, flows, fan)
         prefix = "appb-perf-%d-%d" % (os.getpid(), fan)
         mbufs = 1024 + 32768
-        argv = [a.mcfwd] + eal(prefix, "0,1", trace, mem_for(mbufs)) + [
+        argv = [a.mcfwd] + eal(prefix, "0,1", trace, mem_for(mbufs), nout=nports(fan)) + [
             "--", "--config", conf, "--max-mfes", str(max_mfes_for(flows, fan)),
             "--punt-rate", "10000000", "--mbufs", str(mbufs), "--no-stats"]
         pr = Proc(argv, prefix, os.path.join(a.work, "logs", "perf_fan%d.log" % fan))

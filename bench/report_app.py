@@ -63,8 +63,10 @@ def main():
             m["date"], m["only"], ", ".join(fl(x) for x in m["flows"]), m["reps"]))
         L.append("")
     L.append("Setup: port 0 is `net_pcap` with `infinite_rx=1` replaying a generated trace "
-             "(max(flows, 1024) frames, one (S,G) per flow), ports 1-8 are `net_null` with "
-             "`no-rx=1`; one forwarding lcore on CPU 1 (mcfwd `-l 0,1`: control on lcore 0; "
+             "(max(flows, 1024) frames, one (S,G) per flow), ports 1..N are `net_null` with "
+             "`no-rx=1`, N the case's fan-out (4 for the peer's table shape): each program "
+             "runs on the ports its case uses and no others, as testpmd does (ports 0 and 1); "
+             "one forwarding lcore on CPU 1 (mcfwd `-l 0,1`: control on lcore 0; "
              "testpmd `-l 0,1 --nb-cores=1`; the peer `-l 1`, its only lcore); memory: %s. "
              "Mpps from telemetry `/ethdev/stats` (in: port 0 ipackets, out: opackets of "
              "the fan-out ports). Sizes are frame bytes without FCS. mcfwd: static config "

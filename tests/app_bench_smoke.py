@@ -4,7 +4,8 @@
 that neither rots: bench/app_bench.py --smoke (testpmd io, mcfwd and the
 peer, built from dpdk-doc, at 64 B, 1 flow, fan-out 1 and 2), then
 bench/report_app.py on its JSON. Fails when a program did not run, when
-mcfwd's output is not its input times the fan-out, or when the report
+mcfwd's output is not its input times the fan-out, when a program ran
+on other ports than its case's (port 0 and 1..fan-out), or when the report
 lacks a row.
 
 usage: app_bench_smoke.py MCFWD BENCH_WORKER WORKDIR"""
@@ -44,6 +45,9 @@ def main():
             bad.append("%s: %s" % (key, r["error"]))
         elif r["mpps_in"] < 0.1:
             bad.append("%s: %.3f Mpps in" % (key, r["mpps_in"]))
+        elif r.get("ports") != 1 + max(1, int(key.split("|")[3])):
+            # every program on the ports its case uses: 0 in, 1..fan-out out
+            bad.append("%s: ran on %s ports" % (key, r.get("ports")))
         elif key.startswith("mcfwd"):
             fan = int(key.split("|")[3])
             if abs(r["mpps_out"] / r["mpps_in"] - fan) > 0.05 * fan:
