@@ -400,6 +400,7 @@ mfe_live(const struct mfe *f)
 }
 
 static uint64_t mkey(uint32_t src, uint32_t grp);
+static void mfe_delete(struct mgm *m, struct mfe *f);
 static int u64_cmp(const void *a, const void *b);
 
 /* The live MFE of (src, grp), or NULL. */
@@ -824,8 +825,14 @@ mfes_update(struct mgm *m, uint32_t src, uint32_t grp, int actor)
 		if (f->negative || !mfe_live(f))
 			continue;
 		uint32_t before = mfe_n_live(m, f);
-		if (mfe_publish(m, f, false) < 0)
+		if (mfe_publish(m, f, false) < 0) {
+			/* out of memory or room: the cache would keep the old
+			 * list (an OIF whose receivers left) while the change
+			 * returns 0; gone instead, the next packet makes it
+			 * from the memberships as they are (found by review) */
+			mfe_delete(m, f);
 			continue;
+		}
 		uint32_t after = mfe_n_live(m, f);
 		if (after > 0 && f->short_to) {
 			/* receivers came: no longer a no-OIF entry to be rid of
@@ -979,8 +986,10 @@ norm_key(uint32_t *src, uint32_t smask, uint32_t *grp, uint32_t gmask)
 		*grp = 0;
 	if (*grp == 0 && *src != 0)
 		return -EINVAL; /* (S,*) does not exist */
-	if (*grp != 0 && (*grp >> 28) != 0xe)
-		return -EINVAL; /* groups are 224.0.0.0/4 */
+	if (gmask != 0 && (*grp >> 28) != 0xe)
+		return -EINVAL; /* groups are 224.0.0.0/4 (0 with a full mask: no (*,*)) */
+	if (smask != 0 && !mcfwd_ipv4_src_ok(*src))
+		return -EINVAL; /* a source is unicast (0 with a full mask: no (*,G)) */
 	return 0;
 }
 
@@ -1424,6 +1433,19 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 		}
 	}
 	f->timeout_s = m->timeout_s;
+	/* a callback may have made this (S,G) itself (clients may call MGM
+	 * from callbacks), and released its iif: indexed twice, the key's
+	 * first removal took the wrong record and left a freed one indexed
+	 * (found by review) */
+	struct mfe *twin = hmap_get(&m->mfes, mkey(src, grp));
+	if (twin != NULL && mfe_live(twin)) {
+		mfe_free(m, f);
+		return -EEXIST;
+	}
+	if (twin != NULL) {
+		mfe_unindex(m, twin);
+		mfe_free(m, twin);
+	}
 	int rc = mfe_index(m, f);
 	if (rc == 0)
 		rc = mfe_publish(m, f, true);
@@ -1440,8 +1462,6 @@ mgm_mfe_create(struct mgm *m, uint32_t src, uint32_t grp, uint32_t rx_ifindex,
 	}
 	return 0;
 }
-
-static void mfe_delete(struct mgm *m, struct mfe *f);
 
 /* A negative MFE whose iif is the first packet's arrival interface, which
  * no routing protocol owns: nobody answered RPF for it. */
@@ -1581,7 +1601,8 @@ mgm_interface_ttl_set(struct mgm *m, uint32_t ifindex, uint8_t ttl)
 		const struct mfc_oifl_data *d = e ? mfc_entry_oifs(e) : NULL;
 		for (uint32_t i = 0; d != NULL && i < d->n; i++)
 			if (d->oif[i].ifid == ifindex) {
-				(void)mfe_publish(m, f, false);
+				if (mfe_publish(m, f, false) < 0)
+					mfe_delete(m, f); /* not the old threshold: made again */
 				break;
 			}
 	}
@@ -2190,9 +2211,14 @@ forwarding_purge(struct mgm *m, struct mgm_if ifc)
 	if (others) /* a neighbour on a shared link: edit the lists holding it */
 		HMAP_FOREACH(&m->mfes, x) {
 			struct mfe *f = x->val;
-			if (mfe_live(f))
-				(void)mfc_oif_del(m->cache, f->src, f->grp, (uint16_t)ifc.ifindex,
-						  ifc.nexthop);
+			/* out of memory, an entry kept the neighbour: it goes
+			 * (no generation hides a next hop; found by review) */
+			if (mfe_live(f)) {
+				int r = mfc_oif_del(m->cache, f->src, f->grp, (uint16_t)ifc.ifindex,
+						    ifc.nexthop);
+				if (r < 0 && r != -ENOENT)
+					mfe_delete(m, f);
+			}
 		}
 	if (others)
 		mfc_sync(m->cache);

@@ -1203,6 +1203,15 @@ test_misuse(void **state)
 	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G1, 0xffffff00u, 2, 0, MGM_JOIN_STATE), -EINVAL);
 	assert_int_equal(mgm_membership_add(f->m, f->q.h, S1, ALL, 0, 0, 2, 0, MGM_JOIN_STATE), -EINVAL);
 	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, 0x0a000001u, ALL, 2, 0, MGM_JOIN_STATE), -EINVAL);
+	/* no address is a wildcard with a full mask, nor a bad source one
+	 * (found by review: stored as (*,G), (*,*), and an (S,G) no MFE has) */
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, ALL, G1, ALL, 2, 0, MGM_JOIN_STATE), -EINVAL);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, 0, ALL, 2, 0, MGM_JOIN_STATE), -EINVAL);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0xe0000001u, ALL, G1, ALL, 2, 0, MGM_JOIN_STATE),
+			 -EINVAL);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0x7f000001u, ALL, G1, ALL, 2, 0, MGM_JOIN_STATE),
+			 -EINVAL);
+	assert_int_equal(mgm_membership_delete(f->m, f->q.h, 0, ALL, G1, ALL, 2, 0, MGM_JOIN_STATE), -EINVAL);
 	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G1, ALL, 2, 0, 0), -EINVAL);
 	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G1, ALL, 2, 0, 0x80), -EINVAL);
 	/* NULLs */
@@ -1846,6 +1855,44 @@ test_iif_released_during_creation(void **state)
 	assert_string_equal(oifs_of(f, S1, G1), " 2 3 4");
 }
 
+static void
+create_release_in_creation(struct mock *k)
+{
+	(void)k; /* cleared before it runs: the inner creation does not run it */
+	assert_int_equal(mgm_mfe_create(crel_fx->m, S1, G1, 1, NULL, 0), 0);
+	assert_int_equal(mgm_interface_release(crel_fx->m, crel_fx->p.h, 1, 0), 0);
+}
+
+/* A client makes the same (S,G) from inside the creation's callback, then
+ * releases its iif: the outer creation indexes its own record once, in
+ * place of the dead inner one. Found by review: the key was indexed
+ * twice, and the reaper's removal took the outer record's node, leaving
+ * the freed inner one to be found (ASan: use after free). */
+static void
+test_same_mfe_made_in_creation(void **state)
+{
+	struct fx *f = *state;
+	struct mgm_mfe x;
+	three_party(f);
+	crel_fx = f;
+	creation_hook = create_release_in_creation;
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	assert_null(creation_hook); /* it ran */
+	assert_int_equal(mgm_mfe_count(f->m), 1);
+	for (int i = 0; i < 100 && mgm_mfe_reap_pending(f->m) > 0; i++)
+		(void)mgm_poll(f->m, 1);
+	assert_int_equal(mgm_mfe_reap_pending(f->m), 0);
+	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &x, NULL, NULL), 0);
+	assert_true(x.negative); /* its iif was released */
+	assert_int_equal(mgm_mfe_count(f->m), 1);
+	/* the record found is the one indexed: its deletion leaves none */
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 1, 0), 0);
+	assert_int_equal(mgm_mfe_count(f->m), 0);
+	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &x, NULL, NULL), -ENOENT);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	assert_string_equal(oifs_of(f, S1, G1), " 2 3 4");
+}
+
 /* The RPF callback moves the iif: to an interface nobody owns, or one IGMP
  * owns, the MFE is negative (nothing would answer for the way back to S);
  * to another routing protocol's interface it forwards from there. The
@@ -2329,6 +2376,16 @@ test_timers_and_fds(void **state)
 
 /* ---- allocation failure injection (linked with --wrap=malloc,--wrap=realloc) ---- */
 static int fail_malloc_nth, fail_realloc_nth; /* fail the n-th call from now (1 = next) */
+static int fail_aligned_nth; /* aligned_alloc(): the cache's new OIF lists */
+void *__real_aligned_alloc(size_t al, size_t n);
+void *__wrap_aligned_alloc(size_t al, size_t n);
+void *
+__wrap_aligned_alloc(size_t al, size_t n)
+{
+	if (fail_aligned_nth > 0 && --fail_aligned_nth == 0)
+		return NULL;
+	return __real_aligned_alloc(al, n);
+}
 void *__real_malloc(size_t n);
 void *__wrap_malloc(size_t n);
 void *__real_realloc(void *p, size_t n);
@@ -2511,6 +2568,57 @@ test_oom_add_updates_mfes(void **state)
 	oom_setup(f);
 	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
 	oom_each(f, &(struct oom_case){ join_q3, q3_not_yet, q3_forwards, leave_q3 });
+}
+
+/* A change that must republish an MFE whose new OIF list the cache has
+ * no memory for (a join, a threshold, a neighbour's release) still
+ * returns 0: the MFE goes, and the next packet makes it again from the
+ * state as it is. Found by review: it stayed with the old list, which
+ * missed the join, kept the old threshold or sent to the neighbour
+ * released. */
+static void
+test_oom_publish_drops_mfe(void **state)
+{
+	struct fx *f = *state;
+	struct mgm_mfe x;
+	oom_setup(f);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	assert_string_equal(oifs_of(f, S1, G1), " 2");
+	fail_aligned_nth = 1;
+	assert_int_equal(join_q3(f), 0);
+	assert_int_equal(fail_aligned_nth, 0); /* the new list was asked for, and refused */
+	assert_string_equal(oifs_of(f, S1, G1), "none");
+	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &x, NULL, NULL), -ENOENT);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	assert_string_equal(oifs_of(f, S1, G1), " 2 3");
+
+	/* a threshold on 3 */
+	fail_aligned_nth = 1;
+	assert_int_equal(mgm_interface_ttl_set(f->m, 3, 9), 0);
+	assert_int_equal(fail_aligned_nth, 0);
+	assert_string_equal(oifs_of(f, S1, G1), "none");
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 1, NULL, 0), 0);
+	const struct mfc_entry *e = mfc_find(f->c, S1, G1);
+	assert_non_null(e);
+	const struct mfc_oifl_data *d = mfc_entry_oifs(e);
+	assert_int_equal(d->n, 2);
+	assert_int_equal(d->oif[1].ifid, 3);
+	assert_int_equal(d->oif[1].ttl, 9);
+
+	/* a neighbour on a shared link (5 via A and via B) released */
+	const uint32_t A = 0x0a0a0a01u, B = 0x0a0a0a02u;
+	assert_int_equal(mgm_interface_take(f->m, f->q.h, 5, A), 0);
+	assert_int_equal(mgm_interface_take(f->m, f->r.h, 5, B), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->q.h, 0, 0, G2, ALL, 5, A, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->r.h, 0, 0, G2, ALL, 5, B, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G2, 1, NULL, 0), 0);
+	assert_string_equal(oifs_of(f, S1, G2), " 5 5");
+	fail_aligned_nth = 1;
+	assert_int_equal(mgm_interface_release(f->m, f->q.h, 5, A), 0);
+	assert_int_equal(fail_aligned_nth, 0);
+	assert_string_equal(oifs_of(f, S1, G2), "none");
+	assert_int_equal(mgm_mfe_create(f->m, S1, G2, 1, NULL, 0), 0);
+	assert_string_equal(oifs_of(f, S1, G2), " 5");
 }
 
 /* IGMP alone on 4 vetoes 4 at creation, then gives 4 up. Q takes 4
@@ -2911,6 +3019,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_oom_add_leaves_no_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oom_delete_updates_mfes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oom_add_updates_mfes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oom_publish_drops_mfe, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_same_mfe_made_in_creation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_igmp_veto_goes_with_release, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_igmp_veto_goes_with_take, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_igmp_veto_goes_with_take_in_creation, setup, teardown),
