@@ -9,8 +9,10 @@
  * a device probed already (DPDK's probe says 0 for it) and to remove one
  * that brings no port: experimental in DPDK 22.11, the version pinned */
 #define ALLOW_EXPERIMENTAL_API
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -1203,14 +1205,15 @@ map_queues(char *err, size_t errlen)
 		const char *s = app.o.portmap;
 		while (*s) {
 			char *e;
-			unsigned long p = strtoul(s, &e, 10);
-			if (e == s || *e != ':' || p >= MCFWD_MAX_PORTS || !app.port[p].used) {
+			/* digits only: strtoul() takes a sign, and wraps */
+			unsigned long p = isdigit((unsigned char)*s) ? strtoul(s, &e, 10) : ULONG_MAX;
+			if (p == ULONG_MAX || *e != ':' || p >= MCFWD_MAX_PORTS || !app.port[p].used) {
 				snprintf(err, errlen, "--portmap: bad port at '%s' (want PORT:LCORE,...)", s);
 				return -EINVAL;
 			}
 			s = e + 1;
-			unsigned long l = strtoul(s, &e, 10);
-			if (e == s || (*e != ',' && *e != 0) || (*e == ',' && e[1] == 0)) {
+			unsigned long l = isdigit((unsigned char)*s) ? strtoul(s, &e, 10) : ULONG_MAX;
+			if (l == ULONG_MAX || (*e != ',' && *e != 0) || (*e == ',' && e[1] == 0)) {
 				/* a trailing comma too: a pair cut off */
 				snprintf(err, errlen, "--portmap: bad lcore at '%s'", s);
 				return -EINVAL;

@@ -248,6 +248,10 @@ void app_poll_once(int timeout_ms);
 /* cli.c: one command line; output to `out`, errors as one line "error: ..."
  * prefixed with "src:line: " when src != NULL. @return 0 or -errno. */
 int cli_exec(const char *line, FILE *out, const char *src, unsigned int lineno);
+/* cli_exec() of a line read as n bytes (from a file or a pipe): one with a
+ * NUL byte in it is refused, as in a configuration file, not run up to
+ * the NUL. */
+int cli_exec_n(const char *line, size_t n, FILE *out, const char *src, unsigned int lineno);
 /* Longest wait `sleep` and `debug stall-worker` may ask for (0: no cap;
  * the CLI fuzzer sets a few ms). */
 extern uint32_t cli_wait_cap_ms;

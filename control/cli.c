@@ -11,6 +11,7 @@
  * line "error: <reason>" (prefixed with "FILE:LINE: " for files).
  */
 #include <ctype.h>
+#include <limits.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -793,7 +794,17 @@ cmd_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
 			app_tx_barrier();
 		return rc;
 	}
-	/* the config grammar: "mroute from ..." */
+	/* the config grammar: "mroute from ..." on the words joined again,
+	 * which the config's rules split once more: a word with a '#' (a
+	 * comment there), a quote or a blank (quoted here) would come back
+	 * cut or split, and the route be made of what was left. No name,
+	 * address or keyword has one: refused as it stands. */
+	for (int i = 1; i < argc; i++)
+		if (strpbrk(argv[i], "#\" \t") != NULL) {
+			snprintf(err, errlen, "'%s': no interface name, address or keyword has a "
+				 "'#', a quote or a blank", argv[i]);
+			return -EINVAL;
+		}
 	char line[8192];
 	join(argc - 1, argv + 1, line + 7, sizeof(line) - 7);
 	memcpy(line, "mroute ", 7);
@@ -876,6 +887,19 @@ cmd_interface(int argc, char **argv, FILE *out, char *err, size_t errlen)
 	return rc;
 }
 
+static void
+mfe_base_free(struct hmap *h)
+{
+	HMAP_FOREACH(h, x)
+		free(x->val);
+	hmap_free(h);
+}
+
+/* The new baselines are made in a map of their own before anything is
+ * cleared: out of memory, the command fails having changed nothing (the
+ * counters and the last clear's baselines stand; it freed those first,
+ * then failed to make a new map and left none, which the next read of a
+ * baseline dereferenced). */
 static int
 cmd_clear(int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
@@ -885,14 +909,9 @@ cmd_clear(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		snprintf(err, errlen, "usage: clear counters");
 		return -EINVAL;
 	}
-	app_counters_clear(); /* the workers', ports', control's, protocols' */
-	HMAP_FOREACH(&app.mfe_base, x)
-		free(x->val);
-	hmap_free(&app.mfe_base);
-	if (hmap_init(&app.mfe_base, 1024) < 0) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
+	struct hmap nb;
+	if (hmap_init(&nb, 1024) < 0)
+		goto oom_nomap;
 	struct mgm_mfe v[256];
 	uint32_t n = 0;
 	int rc = mgm_mfe_first(app.mgm, v, RTE_DIM(v), &n);
@@ -901,23 +920,38 @@ cmd_clear(int argc, char **argv, FILE *out, char *err, size_t errlen)
 			struct mgm_mfe_stats st;
 			struct mgm_oif_stats *os;
 			uint32_t n_os;
-			if (mfe_stats_oifs(v[i].src, v[i].grp, &st, &os, &n_os) < 0)
-				continue;
+			int r = mfe_stats_oifs(v[i].src, v[i].grp, &st, &os, &n_os);
+			if (r == -ENOMEM)
+				goto oom;
+			if (r < 0)
+				continue; /* gone since it was listed */
 			struct mfe_base *b = malloc(sizeof(*b) + n_os * sizeof(b->os[0]));
-			if (b != NULL) {
-				b->s = st;
-				b->s.mfe.id = v[i].id;
-				b->n_os = n_os;
-				if (n_os)
-					memcpy(b->os, os, n_os * sizeof(b->os[0]));
-				if (hmap_put(&app.mfe_base, mfc_key(v[i].src, v[i].grp), b) < 0)
-					free(b);
+			if (b == NULL) {
+				free(os);
+				goto oom;
 			}
+			b->s = st;
+			b->s.mfe.id = v[i].id;
+			b->n_os = n_os;
+			if (n_os)
+				memcpy(b->os, os, n_os * sizeof(b->os[0]));
 			free(os);
+			if (hmap_put(&nb, mfc_key(v[i].src, v[i].grp), b) < 0) {
+				free(b);
+				goto oom;
+			}
 		}
 		rc = mgm_mfe_next(app.mgm, v[n - 1].src, v[n - 1].grp, v, RTE_DIM(v), &n);
 	}
+	app_counters_clear(); /* the workers', ports', control's, protocols' */
+	mfe_base_free(&app.mfe_base);
+	app.mfe_base = nb;
 	return 0;
+oom:
+	mfe_base_free(&nb);
+oom_nomap:
+	snprintf(err, errlen, "out of memory: no counter cleared");
+	return -ENOMEM;
 }
 
 static int
@@ -999,7 +1033,9 @@ cmd_set_punt_rate(int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
 	char *e = NULL;
 	errno = 0;
-	unsigned long long v = argc == 1 && argv[0][0] != '-' ? strtoull(argv[0], &e, 10) : 0;
+	/* a digit first: strtoull() takes blanks and a sign, and wraps */
+	unsigned long long v = argc == 1 && isdigit((unsigned char)argv[0][0]) ? strtoull(argv[0], &e, 10)
+									    : 0;
 	if (argc != 1 || e == NULL || *e || e == argv[0]) {
 		snprintf(err, errlen, "usage: set punt-rate N (packets per second per worker)");
 		return -EINVAL;
@@ -1060,8 +1096,9 @@ cmd_sleep(int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
 	(void)out;
 	char *e;
-	unsigned long ms = argc == 1 ? strtoul(argv[0], &e, 10) : 0;
-	if (argc != 1 || *e || e == argv[0] || ms > 3600000) {
+	bool num = argc == 1 && isdigit((unsigned char)argv[0][0]);
+	unsigned long ms = num ? strtoul(argv[0], &e, 10) : 0;
+	if (!num || *e || ms > 3600000) {
 		snprintf(err, errlen, "usage: sleep MILLISECONDS (0..3600000)");
 		return -EINVAL;
 	}
@@ -1172,8 +1209,9 @@ cmd_igmp(int argc, char **argv, FILE *out, char *err, size_t errlen)
 					  o->min, o->max, o->unit);
 		char *e;
 		errno = 0;
-		unsigned long v = argv[i + 1][0] == '-' ? 0 : strtoul(argv[i + 1], &e, 10);
-		if (argv[i + 1][0] == '-' || *e || e == argv[i + 1])
+		bool num = isdigit((unsigned char)argv[i + 1][0]);
+		unsigned long v = num ? strtoul(argv[i + 1], &e, 10) : 0;
+		if (!num || *e)
 			return igmp_usage(err, errlen, "igmp enable: %s '%s' is not a number (%lu..%lu%s)",
 					  o->name, shown(argv[i + 1], wb, sizeof(wb)), o->min, o->max, o->unit);
 		if (errno == ERANGE || v < o->min || v > o->max) {
@@ -1354,11 +1392,15 @@ cmd_show_igmp_stats(int argc, char **argv, FILE *out, char *err, size_t errlen)
 static int
 cmd_debug(int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
-	char *e1, *e2;
-	unsigned long wi = argc == 3 ? strtoul(argv[1], &e1, 10) : 0;
-	unsigned long ms = argc == 3 ? strtoul(argv[2], &e2, 10) : 0;
-	if (argc != 3 || strcmp(argv[0], "stall-worker") || *e1 || e1 == argv[1] || *e2 ||
-	    e2 == argv[2] || ms == 0 || ms > 60000) {
+	char *e1 = NULL, *e2 = NULL;
+	/* digits only: strtoul() takes a sign ("-18446744073709551615" is 1,
+	 * "-0" 0); a worker that is not a number is no worker */
+	bool wnum = argc == 3 && isdigit((unsigned char)argv[1][0]);
+	bool mnum = argc == 3 && isdigit((unsigned char)argv[2][0]);
+	unsigned long wi = wnum ? strtoul(argv[1], &e1, 10) : ULONG_MAX;
+	unsigned long ms = mnum ? strtoul(argv[2], &e2, 10) : 0;
+	if (argc != 3 || strcmp(argv[0], "stall-worker") || (wnum && *e1) || !mnum || *e2 ||
+	    ms == 0 || ms > 60000) {
 		snprintf(err, errlen, "usage: debug stall-worker WORKER MS (1..60000)");
 		return -EINVAL;
 	}
@@ -1474,13 +1516,24 @@ shown(const char *w, char *b, size_t n)
 int
 cli_exec(const char *line, FILE *out, const char *src, unsigned int lineno)
 {
+	return cli_exec_n(line, strlen(line), out, src, lineno);
+}
+
+int
+cli_exec_n(const char *line, size_t n, FILE *out, const char *src, unsigned int lineno)
+{
 	static char *argv[MAXARGS];
 	char err[1024] = "";
 	char *buf = NULL;
 	int rc;
+	if (memchr(line, 0, n) != NULL) {
+		snprintf(err, sizeof(err), "NUL byte in the line");
+		rc = -EINVAL;
+		goto report;
+	}
 	/* README: a line is at most 4096 characters, as in a configuration
 	 * (its line ending not counted); a longer one was executed */
-	size_t len = strlen(line);
+	size_t len = n;
 	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 		len--;
 	if (len > MCFWD_CFG_LINE_MAX) {
@@ -1578,9 +1631,10 @@ cli_run_file(FILE *in, const char *name, FILE *out, bool stop_on_error)
 	size_t cap = 0;
 	unsigned int no = 0;
 	int rc = 0;
-	while (!app.quit && getline(&line, &cap, in) >= 0) {
+	ssize_t got;
+	while (!app.quit && (got = getline(&line, &cap, in)) >= 0) {
 		no++;
-		size_t l = strlen(line);
+		size_t l = (size_t)got;
 		while (l && (line[l - 1] == '\n' || line[l - 1] == '\r'))
 			line[--l] = 0;
 		/* a transcript: each command before its output */
@@ -1589,7 +1643,7 @@ cli_run_file(FILE *in, const char *name, FILE *out, bool stop_on_error)
 			t++;
 		if (*t && *t != '#')
 			fprintf(out, "mcfwd> %s\n", line);
-		int r = cli_exec(line, out, name, no);
+		int r = cli_exec_n(line, l, out, name, no);
 		if (r < 0) {
 			rc = r;
 			if (stop_on_error)

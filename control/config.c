@@ -117,6 +117,8 @@ int
 mcfwd_split_words(char *s, char **argv, int max, bool hash_in_word)
 {
 	int n = 0;
+	if (s == NULL || (argv == NULL && max > 0) || max < 0)
+		return -EINVAL;
 	for (;;) {
 		while (is_blank(*s) || *s == '\n')
 			s++;
@@ -944,8 +946,16 @@ st_include(struct pctx *p, char **tok, int n)
 	if (p->depth > MCFWD_CFG_INCLUDE_DEPTH)
 		return perr(p, -EINVAL, "includes nested deeper than %d", MCFWD_CFG_INCLUDE_DEPTH);
 	const char *f = tok[1], *sl = strrchr(p->file, '/');
-	if (f[0] == '/' || sl == NULL)
-		return parse_path(p, f);
+	if (f[0] == '/' || sl == NULL) {
+		/* a copy: f points into the line buffer, which the included
+		 * file's lines overwrite (a read error then named a line of it) */
+		char *c = strdup(f);
+		if (c == NULL)
+			return -ENOMEM;
+		int rc = parse_path(p, c);
+		free(c);
+		return rc;
+	}
 	size_t dl = (size_t)(sl - p->file) + 1;
 	char *path = malloc(dl + strlen(f) + 1);
 	if (path == NULL)
@@ -1018,7 +1028,9 @@ parse_buf(struct pctx *p, const char *text, size_t len)
 		int rc = parse_one(p, s, l);
 		if (rc < 0)
 			return rc;
-		s += l + 1;
+		if (nl == NULL)
+			break; /* the last line had no newline: s + l + 1 is past the end */
+		s = nl + 1;
 	}
 	return 0;
 }

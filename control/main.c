@@ -5,6 +5,7 @@
  * The EAL main lcore runs the control thread (punt ring, MGM, timers, CLI);
  * every other lcore is a forwarding worker.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <getopt.h>
@@ -66,8 +67,10 @@ num(const char *opt, const char *s, unsigned long lo, unsigned long hi, uint32_t
 {
 	char *e;
 	errno = 0;
-	unsigned long v = strtoul(s, &e, 10);
-	if (errno || e == s || *e || v < lo || v > hi) {
+	/* a digit first: strtoul() takes blanks and a sign before it, and
+	 * "-18446744073709551615" wraps to 1 */
+	unsigned long v = isdigit((unsigned char)s[0]) ? strtoul(s, &e, 10) : 0;
+	if (!isdigit((unsigned char)s[0]) || errno || *e || v < lo || v > hi) {
 		fprintf(stderr, "mcfwd: %s: '%s' is not a number in %lu..%lu\n", opt, s, lo, hi);
 		return -EINVAL;
 	}
@@ -139,10 +142,10 @@ ms_log_write(void)
 }
 
 static void
-exec_stdin_line(char *line)
+exec_stdin_line(char *line, size_t n)
 {
 	uint64_t t0 = rte_rdtsc();
-	(void)cli_exec(line, stdout, "stdin", ++stdin_line);
+	(void)cli_exec_n(line, n, stdout, "stdin", ++stdin_line);
 	if (ms_log_path && ms_n_marks < MSLOG_MARKS) {
 		ms_marks[ms_n_marks].t0 = t0;
 		ms_marks[ms_n_marks].t1 = rte_rdtsc();
@@ -291,7 +294,7 @@ stdin_ready(int fd, uint32_t ev, void *arg)
 			stdin_eof = true;
 			if (stdin_len) { /* a last line without newline */
 				stdin_buf[stdin_len] = 0;
-				exec_stdin_line(stdin_buf);
+				exec_stdin_line(stdin_buf, stdin_len);
 				stdin_len = 0;
 			}
 		}
@@ -310,7 +313,7 @@ stdin_ready(int fd, uint32_t ev, void *arg)
 	char *nl;
 	while ((nl = memchr(stdin_buf, '\n', stdin_len)) != NULL && !app.quit) {
 		*nl = 0;
-		exec_stdin_line(stdin_buf);
+		exec_stdin_line(stdin_buf, (size_t)(nl - stdin_buf));
 		fflush(stdout);
 		size_t used = (size_t)(nl + 1 - stdin_buf);
 		memmove(stdin_buf, nl + 1, stdin_len - used);

@@ -17,6 +17,7 @@
  * control thread does not answer within 500 ms (e.g. a grace period waits
  * for a stalled worker) the last snapshot is served, with "stale": 1.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -44,8 +45,11 @@ page_param(const char *params)
 	if (params == NULL || *params == 0)
 		return 0;
 	char *e;
+	if (!isdigit((unsigned char)params[0])) /* strtoul() takes blanks and a sign */
+		return -1;
+	errno = 0;
 	unsigned long v = strtoul(params, &e, 10);
-	if (*e || params[0] == '-' || v > UINT32_MAX)
+	if (*e || errno || v > UINT32_MAX)
 		return -1;
 	return (int64_t)v;
 }

@@ -73,7 +73,7 @@ extern "C" {
  * keep blanks and '#' in a word (a path with spaces) and are dropped, and
  * inside them \" and \\ stand for " and \.
  * @return the count of words, -E2BIG (more than max), -EINVAL (a double
- * quote not closed).
+ * quote not closed; s NULL, max negative, or argv NULL with max > 0).
  */
 int mcfwd_split_words(char *s, char **argv, int max, bool hash_in_word);
 

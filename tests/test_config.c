@@ -575,6 +575,10 @@ test_files(void **state)
 		assert_int_equal(mcfwd_split_words(l3, v, 8, true), 3);
 		assert_string_equal(v[1], "");
 		assert_int_equal(mcfwd_split_words(l4, v, 2, true), -E2BIG);
+		/* misuse: -EINVAL, nothing written (found by review) */
+		assert_int_equal(mcfwd_split_words(NULL, v, 8, true), -EINVAL);
+		assert_int_equal(mcfwd_split_words(l4, v, -1, true), -EINVAL);
+		assert_int_equal(mcfwd_split_words(l4, NULL, 2, true), -EINVAL);
 	}
 
 	/* an error inside an included file names that file; nothing is kept */

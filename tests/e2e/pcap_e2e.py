@@ -447,12 +447,16 @@ def scenario_bad_config():
               in p.stdout, "nocache: rc %d:\n%s" % (p.returncode, p.stdout[-400:]))
         r.cleanup()
     # bad options
-    r = Run("badopt", nports=1, config="", cmds="quit\n", extra=["--burst", "500"]).run(timeout=30)
-    check(r.rc == 2 and "--burst: '500' is not a number in 1..64" in r.out, "badopt:\n" + r.out[-300:])
-    r.cleanup()
+    for v in ("500", "-18446744073709551615"):  # the second wrapped to 1 (found by review)
+        r = Run("badopt", nports=1, config="", cmds="quit\n", extra=["--burst", v]).run(timeout=30)
+        check(r.rc == 2 and "--burst: '%s' is not a number in 1..64" % v in r.out,
+              "badopt:\n" + r.out[-300:])
+        r.cleanup()
     # options checked once the ports exist: still a bad option (2), said last
     for extra, pat in ((["--portmap", "0:5"], "--portmap: lcore 5 is not a worker lcore"),
                        (["--portmap", "0:1,1:1x"], "--portmap: bad lcore at '1x'"),
+                       (["--portmap", "0:-18446744073709551615"],
+                        "--portmap: bad lcore at '-18446744073709551615'"),
                        (["--cmdline-file", "/nonexistent/mcfwd-cmds"],
                         "--cmdline-file /nonexistent/mcfwd-cmds: No such file or directory")):
         r = Run("badopt2", nports=2, config="", cmds="quit\n", extra=extra)
@@ -1371,6 +1375,14 @@ BAD_CLI = [
     "a" * 5000, "\x01\x02\x03", "show ip mroute \u00e9t\u00e9 232.1.1.1",
     "mroute add from p1 source 10.0.0.1 group 232.1.1.1 to p0",
     "igmp enable p1 robustness 8", "igmp enable p1 bogus 3", "igmp enable p1 version",
+    # numbers with a sign or a blank before them, which strtoul() wraps
+    # ("-18446744073709551615" is 1, "-0" 0) and ran (found by review)
+    "sleep -18446744073709551615", 'sleep " 5"', "debug stall-worker -0 10",
+    'set punt-rate " -18446744073709551615"', 'igmp enable p1 robustness " -18446744073709551615"',
+    # a '#' inside a word: the route was made without what followed it
+    "mroute add from p0 group 232.9.9.9 to p1#x",
+    # a NUL byte: the line ran up to it
+    "show version\x00 junk",
 ]
 
 
