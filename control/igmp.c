@@ -71,6 +71,7 @@ struct isrc {
 	bool live;          /* in the router state (counted in n_live, n_src) */
 	bool installed;     /* (S,G) membership added in MGM */
 	bool mark;          /* scratch: in the record being applied */
+	bool unplugged;     /* scratch (grp_sync): deleted to make room for the (*,G) */
 };
 
 struct igroup {
@@ -677,7 +678,19 @@ grp_sync(struct igmp *ig, struct iif *f, struct igroup *g, bool resume)
 			}
 		}
 	}
-	if (!excl && g->star_installed) {
+	/* Deletes, make before break (found by review: a held or refused add
+	 * did not hold back the deletes it was to replace, and the group went
+	 * unforwarded until the retry, up to 32 s):
+	 * - INCLUDE: the (*,G) goes once every wanted (S,G) is in; until then
+	 *   it forwards a superset;
+	 * - EXCLUDE: the (S,G)s go once the (*,G) is in. When it is missing
+	 *   because the interface is full (refused, or held while parked),
+	 *   deleting them makes the room: they go, the (*,G) is tried again
+	 *   at once, and if it is still refused they are put back. */
+	bool incl_missing = false;
+	for (uint32_t i = 0; i < g->n; i++)
+		incl_missing |= !excl && g->s[i].live && !g->s[i].installed;
+	if (!excl && g->star_installed && !incl_missing) {
 		rc = mgm_membership_delete(m, ig->h, 0, 0, g->grp, ~0u, f->ifindex, 0, MGM_JOIN_STATE);
 		if (rc == 0 || rc == -ENOENT) {
 			g->star_installed = false;
@@ -687,20 +700,53 @@ grp_sync(struct igmp *ig, struct iif *f, struct igroup *g, bool resume)
 			CNT(ig, f, mgm_errors);
 		}
 	}
+	bool star_missing = excl && !g->star_installed, del_fail = false, freed = false;
 	for (uint32_t i = 0; i < g->n; i++) {
 		struct isrc *s = &g->s[i];
 		if ((excl || !s->live) && s->installed) {
+			if (star_missing && !full)
+				continue; /* the (*,G) failed otherwise: they stay */
 			rc = mgm_membership_delete(m, ig->h, s->addr, ~0u, g->grp, ~0u, f->ifindex, 0,
 						   MGM_JOIN_STATE);
 			if (rc == 0 || rc == -ENOENT) {
 				s->installed = false;
+				s->unplugged = star_missing;
+				freed |= star_missing;
 				CNT(ig, f, mgm_deletes);
 			} else {
-				fail = true;
+				del_fail = true;
 				CNT(ig, f, mgm_errors);
 			}
 		}
 	}
+	if (freed) {
+		rc = mgm_membership_add(m, ig->h, 0, 0, g->grp, ~0u, f->ifindex, 0, MGM_JOIN_STATE);
+		if (rc == 0) {
+			g->star_installed = true;
+			CNT(ig, f, mgm_adds);
+			fail = held = false; /* its own refusal or park was all there was */
+		} else {
+			add_failed(ig, f, rc, &full);
+			fail = true;
+		}
+		for (uint32_t i = 0; i < g->n; i++) {
+			struct isrc *s = &g->s[i];
+			if (!s->unplugged)
+				continue;
+			s->unplugged = false;
+			if (g->star_installed)
+				continue;
+			/* still no (*,G): forwarding as before */
+			if (mgm_membership_add(m, ig->h, s->addr, ~0u, g->grp, ~0u, f->ifindex, 0,
+					       MGM_JOIN_STATE) == 0) {
+				s->installed = true;
+				CNT(ig, f, mgm_adds);
+			} else {
+				CNT(ig, f, mgm_errors);
+			}
+		}
+	}
+	fail |= del_fail;
 	if (fail) {
 		/* park the group: the next retry waits twice as long */
 		g->retry_at = now_of(ig) + ((uint64_t)RETRY_MIN_MS << g->retry_shift);
@@ -1286,10 +1332,11 @@ igmp_input(struct igmp *ig, uint32_t ifindex, const void *pkt, size_t len, enum 
 	    type != IGMP_V3_REPORT)
 		return drop(ig, f, IGMP_DROP_UNKNOWN_TYPE, why);
 
-	/* reports and leaves: from a host on the link (or 0.0.0.0, 4.2.13) */
+	/* reports and leaves: from a host on the link (or 0.0.0.0, 4.2.13);
+	 * a /32 address (an unnumbered link) makes no subnet to check */
 	uint32_t me;
 	uint8_t plen;
-	if (from != 0 && if_addr(ig, f, &me, &plen) == 0 && me != 0) {
+	if (from != 0 && if_addr(ig, f, &me, &plen) == 0 && me != 0 && plen < 32) {
 		uint32_t mask = plen ? ~0u << (32 - plen) : 0;
 		if ((from & mask) != (me & mask))
 			return drop(ig, f, IGMP_DROP_SRC_NOT_ONLINK, why);
