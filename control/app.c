@@ -800,6 +800,10 @@ config_apply_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 static char names_saved[APP_MAX_IFACES][APP_IFNAME]; /* before the apply ("" : none) */
 static bool igmp_on_saved[APP_MAX_IFACES]; /* IGMP running, by file or CLI, before it */
 
+/* config_rollback() turned IGMP off somewhere: app_config_load() waits
+ * for the TX rings after its grace period */
+static bool rollback_igmp_off;
+
 static void
 config_rollback(struct mcfwd_config *failed, bool static_done, const bool *igmp_saved, char *err,
 		size_t errlen)
@@ -853,8 +857,11 @@ config_rollback(struct mcfwd_config *failed, bool static_done, const bool *igmp_
 			(void)igmp_if_disable(app.igmp, id);
 			igmp_off = true;
 		}
-	if (igmp_off)
-		app_tx_barrier(); /* a release when IGMP was alone there (app_igmp_disable) */
+	/* a release when IGMP was alone there (app_igmp_disable): its TX
+	 * barrier after the batch's grace period, in app_config_load()
+	 * (here, before it, a replica could still leave after the return:
+	 * found by review) */
+	rollback_igmp_off = igmp_off;
 	memcpy(app.igmp_by_cfg, igmp_saved, sizeof(app.igmp_by_cfg));
 	if (rc == 0)
 		rc = config_apply_igmp(old, e2, sizeof(e2));
@@ -965,6 +972,9 @@ undo:
 fail:
 	if (batched)
 		mgm_batch_end(app.mgm);
+	if (rollback_igmp_off)
+		app_tx_barrier();
+	rollback_igmp_off = false;
 	pending_cfg = NULL;
 	mcfwd_config_free(c);
 	free(c);
@@ -973,6 +983,11 @@ fail:
 
 /* ---------------------------------------------------------------- */
 /* Ports and pools                                                    */
+
+/* PMD removal events arrive on the interrupt thread: only a flag there,
+ * read by timer_link(); a port id set up anew clears its own (a flag left
+ * by a detached port detached the next one given its id: found by review) */
+static volatile uint32_t rmv_pending[MCFWD_MAX_PORTS];
 
 static int
 port_setup(uint16_t pid, unsigned int n_workers, char *err, size_t errlen)
@@ -1057,6 +1072,7 @@ port_setup(uint16_t pid, unsigned int n_workers, char *err, size_t errlen)
 		return rc;
 	}
 	p->used = true;
+	__atomic_store_n(&rmv_pending[pid], 0, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -1989,8 +2005,6 @@ timer_age(void *arg)
 
 /* Link state: a port that went down hides its interfaces (generation),
  * up restores them. Polled: the LSC interrupt thread must not touch MGM. */
-/* PMD removal events arrive on the interrupt thread: only a flag there. */
-static volatile uint32_t rmv_pending[MCFWD_MAX_PORTS];
 
 static int
 on_rmv_event(uint16_t port, enum rte_eth_event_type ev, void *arg, void *ret)
@@ -2523,6 +2537,13 @@ app_fini(bool report)
 			leaked = 1;
 		}
 	}
+	/* telemetry threads outlive this: they see `closing`, not freed
+	 * workers, nor a freed cache (/mcfwd/stats reads its grace period
+	 * count: set after mfc_destroy(), a request in between read freed
+	 * memory, found by review) */
+	pthread_mutex_lock(&app.stats_lock);
+	app.closing = true;
+	pthread_mutex_unlock(&app.stats_lock);
 	if (app.st)
 		mcfwd_static_destroy(app.st);
 	if (app.cfg) {
@@ -2533,10 +2554,6 @@ app_fini(bool report)
 		mgm_destroy(app.mgm);
 	if (app.cache)
 		mfc_destroy(app.cache);
-	/* telemetry threads outlive this: they see `closing`, not freed workers */
-	pthread_mutex_lock(&app.stats_lock);
-	app.closing = true;
-	pthread_mutex_unlock(&app.stats_lock);
 	for (unsigned int i = 0; i < app.n_workers; i++) {
 		rte_ring_free(app.w[i]->reinject);
 		rte_free(app.w[i]);

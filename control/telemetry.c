@@ -138,14 +138,18 @@ struct cols {
 	struct rte_tel_data *c[24];
 	const char *name[24];
 	int n;
+	bool failed; /* a column could not be made: so are the ones after */
 };
 
 static struct rte_tel_data *
 col(struct cols *t, const char *name, enum rte_tel_value_type type)
 {
-	struct rte_tel_data *a = rte_tel_data_alloc();
+	/* after a failure none: the handlers test the last column alone
+	 * (an earlier NULL one was filled as if made: found by review) */
+	struct rte_tel_data *a = t->failed ? NULL : rte_tel_data_alloc();
 	if (a == NULL || t->n == 24) {
 		rte_tel_data_free(a);
+		t->failed = true;
 		return NULL;
 	}
 	rte_tel_data_start_array(a, type);
