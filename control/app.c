@@ -798,6 +798,7 @@ config_apply_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
  * igmp_saved: which interfaces had IGMP by the configuration before (an
  * `igmp enable` from the CLI is not the file's to turn off). */
 static char names_saved[APP_MAX_IFACES][APP_IFNAME]; /* before the apply ("" : none) */
+static uint16_t mtu_saved[APP_MAX_IFACES]; /* before the apply (0: none) */
 static bool igmp_on_saved[APP_MAX_IFACES]; /* IGMP running, by file or CLI, before it */
 
 /* config_rollback() turned IGMP off somewhere: app_config_load() waits
@@ -824,6 +825,18 @@ config_rollback(struct mcfwd_config *failed, bool static_done, const bool *igmp_
 	for (uint32_t id = 0; id < app.n_ifs; id++)
 		if (app.ifs[id].used && names_saved[id][0])
 			memcpy(app.ifs[id].name, names_saved[id], APP_IFNAME);
+	/* every MTU as it was too: the running file sets only those it
+	 * names, and one the failed file gave an interface it did not name
+	 * stayed (found by review) */
+	bool mtu_back = false;
+	for (uint32_t id = 0; id < app.n_ifs; id++)
+		if (app.ifs[id].used && mtu_saved[id] && app.ifs[id].mtu != mtu_saved[id]) {
+			app.ifs[id].mtu = mtu_saved[id];
+			iface_publish(id);
+			mtu_back = true;
+		}
+	if (mtu_back)
+		ports_mtu_sync();
 	for (uint32_t id = 0; id < app.n_ifs; id++) {
 		struct app_iface *f = &app.ifs[id];
 		if (!f->used || names_saved[id][0])
@@ -926,6 +939,7 @@ app_config_load(const char *path, bool reload, char *err, size_t errlen)
 	for (uint32_t id = 0; id < APP_MAX_IFACES; id++) {
 		snprintf(names_saved[id], APP_IFNAME, "%s",
 			 id < app.n_ifs && app.ifs[id].used ? app.ifs[id].name : "");
+		mtu_saved[id] = id < app.n_ifs && app.ifs[id].used ? app.ifs[id].mtu : 0;
 		igmp_on_saved[id] = igmp_if_enabled(app.igmp, id);
 	}
 	uint64_t rpf0 = rpf_digest();

@@ -152,6 +152,7 @@ igmp_on(const char *name)
 }
 
 #define IFACES "iface p0 port 0\niface p1 port 1\niface p2 port 2\n"
+#define IFACES_MTU "iface p0 port 0\niface p1 port 1 mtu 1400\niface p2 port 2\n"
 
 static int
 setup(void **state)
@@ -227,6 +228,36 @@ t_reload_igmp_rollback(void **state)
 	assert_false(igmp_on("p0"));
 	assert_true(igmp_on("p1"));
 	assert_false(igmp_on("p2"));
+}
+
+/* A failed reload puts every MTU back, also of an interface the running
+ * file does not name (found by review: p1 kept the failed file's 1400,
+ * and its workers fragmented at it). */
+static void
+t_reload_mtu_rollback(void **state)
+{
+	(void)state;
+	char err[512] = "";
+	write_file(conf_base, "iface p0 port 0\niface p2 port 2\n");
+	assert_int_equal(app_config_load(conf_base, true, err, sizeof(err)), 0);
+	uint32_t p1 = (uint32_t)app.dp.rx_map[1][0];
+	assert_true(p1 < APP_MAX_IFACES);
+	uint16_t mtu0 = app.ifs[p1].mtu;
+	assert_int_not_equal(mtu0, 1400);
+	write_file(conf_new, IFACES_MTU "phyint p2 enable igmp\n");
+	fail_igmp_ifid = (int)ifid("p2");
+	int rc = app_config_load(conf_new, true, err, sizeof(err));
+	fail_igmp_ifid = -1;
+	assert_int_equal(rc, -ENOMEM);
+	assert_non_null(strstr(err, "the running configuration is unchanged"));
+	assert_int_equal(app.ifs[p1].mtu, mtu0);
+	assert_int_equal(app.dp.ifs[p1].mtu, mtu0);
+	/* without the failure it takes */
+	assert_int_equal(app_config_load(conf_new, true, err, sizeof(err)), 0);
+	assert_int_equal(app.ifs[p1].mtu, 1400);
+	write_file(conf_base, IFACES);
+	assert_int_equal(app_config_load(conf_base, true, err, sizeof(err)), 0);
+	assert_int_equal(app.ifs[p1].mtu, mtu0);
 }
 
 /* IGMP turned on from the CLI (p2) is not the file's: a failed reload
@@ -528,6 +559,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_reload_igmp_rollback),
 		cmocka_unit_test(t_reload_igmp_rollback_cli),
+		cmocka_unit_test(t_reload_mtu_rollback),
 		cmocka_unit_test(t_attach_start_fails),
 		cmocka_unit_test(t_attach_configure_fails),
 		cmocka_unit_test(t_reload_route_table_full),
