@@ -719,7 +719,7 @@ config_free_names(const struct mcfwd_config *c)
 }
 
 static int
-config_apply_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
+config_apply_ifaces(const struct mcfwd_config *c, bool rollback, char *err, size_t errlen)
 {
 	config_free_names(c);
 	/* the interfaces that exist are renamed first, then the new ones
@@ -727,6 +727,8 @@ config_apply_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 	for (int pass = 0; pass < 2; pass++)
 		for (uint32_t i = 0; i < c->n_ifaces; i++) {
 			const struct mcfwd_cfg_iface *f = &c->ifaces[i];
+			if (rollback && !app.port[f->port].used)
+				continue; /* its port was detached since */
 			uint16_t cur = app.dp.rx_map[f->port][f->vlan];
 			if ((cur == MFC_IFID_NONE) != (pass == 1))
 				continue;
@@ -762,6 +764,8 @@ config_apply_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 	config_drop_stale(c, false);
 	for (uint32_t i = 0; i < c->n_ifaces; i++) {
 		const struct mcfwd_cfg_iface *f = &c->ifaces[i];
+		if (rollback && !app.port[f->port].used)
+			continue;
 		uint16_t id = app.dp.rx_map[f->port][f->vlan];
 		if (!f->has_addr || app.ifs[id].addr != 0)
 			continue; /* none, or kept as it is */
@@ -777,6 +781,8 @@ config_apply_ifaces(const struct mcfwd_config *c, char *err, size_t errlen)
 		const struct mcfwd_cfg_route *r = &c->routes[i];
 		uint32_t id;
 		if (app_iface_by_name(r->via, &id) < 0) {
+			if (rollback)
+				continue; /* on a port detached since */
 			snprintf(err, errlen, "%s:%u: unknown interface '%s'", r->loc.file, r->loc.line,
 				 r->via);
 			return -ENOENT;
@@ -851,7 +857,9 @@ config_rollback(struct mcfwd_config *failed, bool static_done, const bool *igmp_
 			}
 	}
 	app.cfg = failed; /* config_drop_stale() drops what the running one set */
-	rc = config_apply_ifaces(old, e2, sizeof(e2));
+	/* the running file as it still can be: its lines on ports detached
+	 * since are left out (it stopped at the first, found by review) */
+	rc = config_apply_ifaces(old, true, e2, sizeof(e2));
 	app.cfg = keep;
 	if (rc == 0 && static_done) {
 		if (keep != NULL) {
@@ -946,7 +954,7 @@ app_config_load(const char *path, bool reload, char *err, size_t errlen)
 	/* one grace period for the whole apply (releases, MFEs made again) */
 	mgm_batch_begin(app.mgm);
 	batched = true;
-	rc = config_apply_ifaces(c, err, errlen);
+	rc = config_apply_ifaces(c, false, err, errlen);
 	if (rc < 0)
 		goto undo;
 	/* on failure it puts the running static routes back itself */
