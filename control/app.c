@@ -1633,8 +1633,18 @@ app_port_detach(uint16_t port, char *err, size_t errlen)
 		rte_pktmbuf_free_bulk(m, n);
 	struct rte_eth_dev_info di;
 	struct rte_device *dev = rte_eth_dev_info_get(port, &di) == 0 ? di.device : NULL;
+	/* a device with other ports in use (representors, a multi-port
+	 * vdev) stays for them: removed, it took them along while they were
+	 * still in use (found by review); it goes with its last port */
+	bool shared = false;
+	uint16_t q;
+	if (dev != NULL)
+		RTE_ETH_FOREACH_DEV_OF(q, dev)
+			shared |= q != port && q < MCFWD_MAX_PORTS && app.port[q].used;
 	(void)rte_eth_dev_close(port);
-	if (dev != NULL && rte_dev_remove(dev) != 0)
+	if (shared)
+		APP_LOG(NOTICE, "port %u: its device stays for its other ports\n", port);
+	else if (dev != NULL && rte_dev_remove(dev) != 0)
 		APP_LOG(WARNING, "port %u: device not removed (closed only)\n", port);
 	app.port[port].used = false;
 	app.port[port].xpool = NULL;

@@ -260,6 +260,32 @@ t_reload_mtu_rollback(void **state)
 	assert_int_equal(app.ifs[p1].mtu, mtu0);
 }
 
+/* A device with two ports (net_ring, two rings): detaching one leaves
+ * the other working; the device goes with the last (found by review: the
+ * first detach removed the device, and with it the port still in use). */
+static void
+t_detach_shared_device(void **state)
+{
+	(void)state;
+	char err[512] = "";
+	uint16_t ports[4];
+	unsigned int n = 0;
+	int rc = app_port_attach("net_ring0,nodeaction=mcr0:0:CREATE,nodeaction=mcr1:0:CREATE",
+				 ports, 4, &n, err, sizeof(err));
+	if (rc < 0)
+		fail_msg("%s", err);
+	assert_int_equal(n, 2);
+	assert_int_equal(app_port_detach(ports[0], err, sizeof(err)), 0);
+	assert_true(rte_eth_dev_is_valid_port(ports[1]));
+	assert_true(app.port[ports[1]].used);
+	struct rte_eth_link l;
+	assert_int_equal(rte_eth_link_get_nowait(ports[1], &l), 0);
+	assert_true(dev_probed("net_ring0"));
+	assert_int_equal(app_port_detach(ports[1], err, sizeof(err)), 0);
+	assert_false(rte_eth_dev_is_valid_port(ports[1]));
+	assert_false(dev_probed("net_ring0")); /* gone with its last port */
+}
+
 static uint32_t n_routes(void);
 
 /* The running file names a port detached since: a reload that fails
@@ -600,6 +626,7 @@ main(void)
 		cmocka_unit_test(t_reload_igmp_rollback_cli),
 		cmocka_unit_test(t_reload_mtu_rollback),
 		cmocka_unit_test(t_reload_rollback_after_detach),
+		cmocka_unit_test(t_detach_shared_device),
 		cmocka_unit_test(t_attach_start_fails),
 		cmocka_unit_test(t_attach_configure_fails),
 		cmocka_unit_test(t_reload_route_table_full),
