@@ -1032,8 +1032,9 @@ marks_set(struct igroup *g, const uint8_t *src, uint32_t ns)
 }
 
 /* Apply one record (v1/v2 messages as IS_EX({}) / TO_IN({})) to the state
- * of grp on f. src: ns big-endian addresses. */
-static void
+ * of grp on f. src: ns big-endian addresses. @return false when it is
+ * ignored (SSM, compatibility rules; counted there), true when applied. */
+static bool
 apply_record(struct igmp *ig, struct iif *f, uint8_t type, uint32_t grp, const uint8_t *src,
 	     uint32_t ns, uint32_t reporter, uint64_t now)
 {
@@ -1042,7 +1043,7 @@ apply_record(struct igmp *ig, struct iif *f, uint8_t type, uint32_t grp, const u
 
 	if (excl_rec && is_ssm(grp)) {
 		CNT(ig, f, ssm_ignored);
-		return;
+		return false;
 	}
 	/* group compatibility mode (7.3.2) */
 	uint8_t compat = g == NULL ? 3 : g->v1_until > now ? 1 : g->v2_until > now ? 2 : 3;
@@ -1051,7 +1052,7 @@ apply_record(struct igmp *ig, struct iif *f, uint8_t type, uint32_t grp, const u
 		 * answers no group-specific query in LMQT (found by a
 		 * black-box test: a v3 host's leave cut the v1 host off) */
 		CNT(ig, f, records_ignored);
-		return;
+		return false;
 	}
 	if (compat < 3 && type == REC_TO_EX)
 		ns = 0;
@@ -1059,10 +1060,10 @@ apply_record(struct igmp *ig, struct iif *f, uint8_t type, uint32_t grp, const u
 		/* INCLUDE({}) stays INCLUDE({}) unless sources are added or it
 		 * turns to EXCLUDE */
 		if (!excl_rec && (ns == 0 || type == REC_BLOCK))
-			return;
+			return true;
 		g = grp_create(ig, f, grp, now);
 		if (g == NULL)
-			return;
+			return true; /* applied: no room (counted there) */
 	}
 	g->last_reporter = reporter;
 	uint64_t gmi_at = now + gmi(f);
@@ -1147,6 +1148,7 @@ apply_record(struct igmp *ig, struct iif *f, uint8_t type, uint32_t grp, const u
 	}
 	marks_clear(g);
 	grp_changed(ig, f, g);
+	return true;
 }
 
 /* ---------------------------------------------------------------- */
@@ -1417,10 +1419,8 @@ igmp_input(struct igmp *ig, uint32_t ifindex, const void *pkt, size_t len, enum 
 		uint32_t ns = mcfwd_rd16(q + off + 2), g = mcfwd_rd32(q + off + 4);
 		if (rt < REC_IS_IN || rt > REC_BLOCK || is_linklocal(g))
 			CNT(ig, f, records_ignored);
-		else {
-			CNT(ig, f, rx_records);
-			apply_record(ig, f, rt, g, q + off + 8, ns, from, now);
-		}
+		else if (apply_record(ig, f, rt, g, q + off + 8, ns, from, now))
+			CNT(ig, f, rx_records); /* not also as ignored (found by review) */
 		off += 8 + 4 * (size_t)ns + 4 * (size_t)q[off + 1];
 	}
 	return 0;
@@ -1740,6 +1740,15 @@ igmp_if_set_cfg(struct igmp *ig, uint32_t ifindex, const struct igmp_if_cfg *cfg
 	 * they lowered stay lowered, as when we stop being the querier) */
 	if (c.version == 1 && f->cfg.version != 1)
 		if_drop_rxmit(f);
+	/* from v3 to v2: the group-and-source ones, which v2 has not (they
+	 * went out as group-specific queries: found by review) */
+	if (c.version == 2 && f->cfg.version == 3)
+		for (uint32_t i = 0; i < f->n; i++) {
+			struct igroup *g = f->g[i];
+			g->s_pending = false;
+			for (uint32_t j = 0; j < g->n; j++)
+				g->s[j].rxmit = 0;
+		}
 	f->cfg = c;
 	if (cfg != NULL)
 		f->given = *cfg;

@@ -1324,6 +1324,31 @@ test_v1_reconfig(void **st)
 	assert_int_equal(ii.cfg.version, 1);
 }
 
+/* 3 -> 2 with both kinds of last-member queries pending: a group's goes
+ * on (v2 has it), a group-and-source one is dropped (found by review: it
+ * went out as a v2 group-specific query, counted as group-and-source). */
+static void
+test_v2_reconfig_source_queries(void **st)
+{
+	struct fx *f = *st;
+	const uint32_t G2 = 0xef020202u;
+	struct igmp_if_cfg c = { .version = 2 };
+	uint64_t t0 = now_ms;
+	V3(IS_EX, G, 0);
+	V3(TO_IN, G, 0);
+	V3(IS_IN, G2, 1, S1);
+	V3(BLOCK, G2, 1, S1);
+	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125\n"
+		    "v3 dst=ef020202 g=ef020202 code=10 s=0 qrv=2 qqic=125 srcs=a000001\n");
+	assert_int_equal(igmp_if_set_cfg(f->ig, IF1, &c), 0);
+	tick_to(f, t0 + 1000);
+	expect_sent("v2 dst=ef010101 g=ef010101 code=10\n");
+	struct igmp_stats sts;
+	assert_int_equal(igmp_stats_get(f->ig, IF1, &sts), 0);
+	assert_int_equal(sts.tx_group, 2);
+	assert_int_equal(sts.tx_group_source, 1);
+}
+
 /* RFC 4604: no exclude mode in 232/8; INCLUDE maps to (S,G) memberships,
  * which MGM turns into OIFs of the (S,G) MFE. */
 static void
@@ -1340,8 +1365,11 @@ test_ssm(void **st)
 	struct igmp_stats sts;
 	assert_int_equal(igmp_stats_get(f->ig, IF1, &sts), 0);
 	assert_int_equal(sts.ssm_ignored, 4);
+	assert_int_equal(sts.rx_records, 0); /* ignored, not applied too (found by review) */
 	V3(TO_IN, GSSM, 1, S1);
 	STATE(GSSM, "IN 1:260000");
+	assert_int_equal(igmp_stats_get(f->ig, IF1, &sts), 0);
+	assert_int_equal(sts.rx_records, 1);
 	/* (S,G) first client -> the owner of the interface towards S (Q) */
 	expect_log("P LOCAL_JOIN a000001 e8010101 if=1\nQ JOIN_ALERT a000001 e8010101 update=1\n");
 	assert_int_equal(mgm_mfe_create(f->m, S1, GSSM, IF2, NULL, 0), 0);
@@ -2040,6 +2068,7 @@ cmocka_unit_test_setup_teardown(test_query_versions_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_if_order_many, setup_many_ifs, teardown),
 		cmocka_unit_test_setup_teardown(test_resume_full_readds, setup_mgm_full, teardown),
 		cmocka_unit_test_setup_teardown(test_mgm_full_make_before_break, setup_mgm_full, teardown),
+		cmocka_unit_test_setup_teardown(test_v2_reconfig_source_queries, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests_name("igmp", tests, NULL, NULL);
 	rte_eal_cleanup();
