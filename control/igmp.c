@@ -1491,12 +1491,15 @@ if_tick(struct igmp *ig, struct iif *f, uint64_t now)
 			CNT(ig, f, querier_changes);
 		}
 	}
+	/* (changes both ways counted, as the others: found by review) */
 	if (me == 0 && f->querier) {
 		f->querier = false; /* no address: no queries */
 		if_drop_rxmit(f);
+		CNT(ig, f, querier_changes);
 	} else if (me != 0 && !f->querier && f->oqp_expiry == 0) {
 		f->querier = true;
 		f->next_gq = now;
+		CNT(ig, f, querier_changes);
 	}
 	if (f->querier)
 		f->querier_addr = me;

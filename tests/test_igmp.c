@@ -762,6 +762,9 @@ test_rxmit_dropped_on_address_loss(void **st)
 	expect_sent("");
 	STATE(G, "EX 253000 v2");
 	STATE(G2, "IN 1:253000");
+	struct igmp_stats sts; /* querier: lost with the address, back with it */
+	assert_int_equal(igmp_stats_get(f->ig, IF1, &sts), 0);
+	assert_int_equal(sts.querier_changes, 2);
 }
 
 /* RFC 3376 6.4.1 and 6.4.2, INCLUDE rows; P (the interface owner) sees
