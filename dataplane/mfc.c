@@ -1120,8 +1120,11 @@ fold_oif_ctrs(struct mfc *c, const struct mfc_entry *old, const struct mfc_entry
 			continue;
 		while (j < nb && oif_cmp(&b->oif[j], &a->oif[i]) < 0)
 			j++;
+		/* into the same instance only (its serial: a version reclaimed
+		 * late must not count into one added again since) */
 		if (!(a->oif[i].flags & MFC_OIF_REMOVED) && j < nb &&
-		    oif_cmp(&b->oif[j], &a->oif[i]) == 0 && !(b->oif[j].flags & MFC_OIF_REMOVED)) {
+		    oif_cmp(&b->oif[j], &a->oif[i]) == 0 && !(b->oif[j].flags & MFC_OIF_REMOVED) &&
+		    c->oser[cur->ocidx + j] == c->oser[old->ocidx + i]) {
 			struct mfc_oif_ctr *d = &c->obase[cur->ocidx + j];
 			d->out_pkts += t.out_pkts;
 			d->out_discards += t.out_discards;
@@ -1593,8 +1596,12 @@ oser_assign(struct mfc *c, uint32_t ocidx, const struct mfc_oifl_data *d,
 	for (uint32_t i = 0; i < d->n; i++) {
 		while (j < na && oif_cmp(&a->oif[j], &d->oif[i]) < 0)
 			j++;
+		/* the same instance: listed, not removed, and of the same
+		 * interface generation (one hidden and added again is a new
+		 * instance, found by review; bit 0 is the link's down bit) */
 		if (j < na && oif_cmp(&a->oif[j], &d->oif[i]) == 0 &&
-		    !(a->oif[j].flags & MFC_OIF_REMOVED)) {
+		    !(a->oif[j].flags & MFC_OIF_REMOVED) &&
+		    (a->oif[j].gen & ~1u) == (d->oif[i].gen & ~1u)) {
 			c->oser[ocidx + i] = c->oser[prev->ocidx + j];
 			continue;
 		}

@@ -1198,6 +1198,28 @@ test_edits_keep_hidden_hidden(void **st)
 	assert_int_equal(os[0].ifid, 2);
 	assert_int_equal(os[0].out_pkts, 0);
 	mfc_destroy(c);
+
+	/* the same when it was hidden, not purged: the hidden OIF stays in
+	 * the list until an edit drops it, and the one added again is a new
+	 * instance (found by review: it took the hidden one's serial and
+	 * counts) */
+	c = mk(64);
+	assert_int_equal(add2(c, S(1), G(1), 1, 2, 3), 0);
+	e = look(c, S(1), G(1));
+	mfc_lcore_ctrs(c, 0)->oif[e->ocidx + 0].out_pkts = 5; /* ifid 2 */
+	n = 4;
+	assert_int_equal(mfc_stats_get(c, S(1), G(1), &sts, os, &n), 0);
+	uint32_t ser0 = os[0].serial;
+	assert_int_equal(mfc_iface_hide(c, 2), 0);
+	assert_int_equal(mfc_oif_add(c, S(1), G(1), &o2), 0);
+	mfc_sync(c);
+	n = 4;
+	assert_int_equal(mfc_stats_get(c, S(1), G(1), &sts, os, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(os[0].ifid, 2);
+	assert_int_not_equal(os[0].serial, ser0);
+	assert_int_equal(os[0].out_pkts, 0);
+	mfc_destroy(c);
 }
 
 static int
