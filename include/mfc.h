@@ -226,17 +226,23 @@ int mfc_add(struct mfc *c, uint32_t src, uint32_t grp, const struct mfc_spec *s)
  * Replace the entry of (S,G) by a new version (copy, edit, publish). The
  * counter index is kept; per-OIF counters follow their interface. The old
  * version is reclaimed after a later grace period (mfc_sync()).
- * Control thread only. @return 0, -EINVAL, -ENOENT, -ENOSPC, -ENOMEM.
+ * Control thread only; like mfc_add() it may wait for a grace period when
+ * the pool or counter space is exhausted and retired objects are pending.
+ * @return 0, -EINVAL, -ENOENT, -ENOSPC, -ENOMEM.
  */
 int mfc_replace(struct mfc *c, uint32_t src, uint32_t grp, const struct mfc_spec *s);
 
 /** Add one OIF to (S,G) (or change its TTL/flags). OIFs whose interface
  * was hidden since publication are left out of the new version, and an
  * entry whose iif was hidden is refused (-ENOENT): an edit never brings a
- * hidden interface back. Control thread only. */
+ * hidden interface back. Control thread only; may wait for a grace period
+ * as mfc_replace(). @return 0, -EINVAL, -ENOENT, -ENOSPC (more than
+ * MFC_OIFS_MAX, or no room), -ENOMEM. */
 int mfc_oif_add(struct mfc *c, uint32_t src, uint32_t grp, const struct mfc_oif *oif);
 
-/** Remove one OIF from (S,G). Control thread only. @return 0, -ENOENT. */
+/** Remove one OIF from (S,G). Control thread only; may wait for a grace
+ * period as mfc_replace(). @return 0, -EINVAL, -ENOENT (no such entry or
+ * OIF), -ENOSPC, -ENOMEM. */
 int mfc_oif_del(struct mfc *c, uint32_t src, uint32_t grp, uint16_t ifid, uint32_t nexthop);
 
 /** Delete (S,G). Control thread only. @return 0, -EINVAL, -ENOENT. */
