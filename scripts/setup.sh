@@ -31,13 +31,23 @@ done
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  # a fresh VM: apt-daily may hold the lock for a while; an install cut
-  # short earlier must be finished first
-  apt=(apt-get -o DPkg::Lock::Timeout=600)
-  $SUDO dpkg --configure -a || true
-  $SUDO "${apt[@]}" update -qq
-  $SUDO "${apt[@]}" install -y -qq --no-install-recommends "${missing[@]}"
+  # a fresh VM: apt-daily may hold the locks for a while (the lock
+  # timeout does not cover the lists' lock of 'update'), a mirror may
+  # fail once; an install cut short earlier must be finished first
+  apt=(env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3)
+  $SUDO env DEBIAN_FRONTEND=noninteractive dpkg --configure -a || true
+  for try in 1 2 3 4 5; do
+    if $SUDO "${apt[@]}" update -qq &&
+       $SUDO "${apt[@]}" install -y -qq --no-install-recommends "${missing[@]}"; then
+      break
+    fi
+    if [ "$try" -eq 5 ]; then
+      echo "setup: apt-get failed 5 times" >&2
+      exit 1
+    fi
+    echo "setup: apt-get failed (try $try of 5): again in 20 s" >&2
+    sleep 20
+  done
   # smcroute's package starts a daemon on the host's multicast routing
   # table; the tests run their own in a namespace
   if printf '%s\n' "${missing[@]}" | grep -qx smcroute && command -v systemctl >/dev/null; then

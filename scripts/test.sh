@@ -23,6 +23,8 @@ bash scripts/setup.sh
 for d in /var/run/dpdk/mcfwd-*-[0-9]*; do
 	[ -d "$d" ] || continue
 	pid=${d##*-}
+	# a PID only (a hex suffix, as a netns run's, is not one)
+	[[ $pid =~ ^[0-9]+$ ]] || continue
 	kill -0 "$pid" 2>/dev/null || rm -rf "$d"
 done
 
@@ -31,13 +33,15 @@ torture_s=${MCFWD_TORTURE_SECONDS:-10}
 
 # Every option is given each time: a reused build directory may carry
 # options set by hand (a long soak, no fuzzers), and the run must be CI's.
-# A directory an interrupted setup left without build.ninja is wiped.
+# A directory an interrupted setup left without build.ninja is removed
+# (meson's --wipe refuses one it never finished: no cmd_line.txt).
 configure() { # dir, options...
 	local dir=$1; shift
 	if [ -f "$dir/build.ninja" ]; then
 		meson configure "$dir" "$@" >/dev/null
 	elif [ -d "$dir" ]; then
-		meson setup --wipe "$dir" "$@" >/dev/null
+		rm -rf "$dir"
+		meson setup "$dir" "$@" >/dev/null
 	else
 		meson setup "$dir" "$@" >/dev/null
 	fi

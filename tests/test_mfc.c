@@ -861,6 +861,24 @@ test_memory_per_entry(void **st)
 	mfc_destroy(c);
 }
 
+/* A counter of /proc/vmstat, or 0. */
+static long
+vmstat(const char *name)
+{
+	FILE *f = fopen("/proc/vmstat", "r");
+	char k[64];
+	long v, r = 0;
+	if (f == NULL)
+		return 0;
+	while (fscanf(f, "%63s %ld", k, &v) == 2)
+		if (strcmp(k, name) == 0) {
+			r = v;
+			break;
+		}
+	fclose(f);
+	return r;
+}
+
 /* The kB of huge pages in the mapping that holds a (smaps), or -1. */
 static long
 anon_huge_kb(const void *a)
@@ -916,7 +934,9 @@ static void
 test_big_arrays_huge_aligned(void **st)
 {
 	(void)st;
+	long fb0 = vmstat("thp_fault_fallback");
 	struct mfc *c = mk(1u << 16); /* entry pool and counters: 2 MiB each */
+	long fb = vmstat("thp_fault_fallback") - fb0;
 	const struct mfc_table *t = mfc_table(c);
 	struct mfc_lcore_ctrs *lc = mfc_lcore_ctrs(c, 0);
 	assert_non_null(lc);
@@ -925,7 +945,12 @@ test_big_arrays_huge_aligned(void **st)
 	assert_int_equal((uintptr_t)lc->ent & ((2u << 20) - 1), 0);
 	long kb = anon_huge_kb(t->pool);
 	print_message("entry pool: %ld kB on huge pages (THP on fault: %d)\n", kb, thp_on_fault());
-	if (thp_on_fault())
+	/* a huge page on fault is best effort: when the kernel tried and
+	 * fell back (no free 2 MiB block, compaction failed), not asserted
+	 * (a fresh machine's CI went red by chance, found by review) */
+	if (thp_on_fault() && fb > 0 && kb < 2048)
+		print_message("the kernel fell back to 4 KiB pages %ld times: not asserted\n", fb);
+	else if (thp_on_fault())
 		assert_true(kb >= 2048);
 	/* every entry slot is usable: the whole pool was mapped */
 	for (uint32_t i = 0; i < 60000; i++)
