@@ -280,17 +280,24 @@ mfc_lookup(const struct mfc_table *t, uint64_t key)
 	if (key == KEY_EMPTY)
 		return NULL;
 	buckets_of(t, key, &b1, &b2);
-	do {
+	for (unsigned int torn = 0;;) {
 		chg = __atomic_load_n(&t->chg, __ATOMIC_ACQUIRE);
 		if (bucket_find(&t->buckets[b1], key, &ei) >= 0 ||
 		    bucket_find(&t->buckets[b2], key, &ei) >= 0) {
 			const struct mfc_entry *e = &t->pool[ei];
 			if (!VERIFY_ENTRY || e->key == key)
 				return e;
+			/* without AVX the slot's 16-byte load is not one access:
+			 * one read while a move wrote it ({key, old index}) is
+			 * read again, whatever chg says (the move bumps it only
+			 * after the copy: found by review) */
+			if (++torn < 64)
+				continue;
 		}
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	} while (__atomic_load_n(&t->chg, __ATOMIC_ACQUIRE) != chg);
-	return NULL;
+		if (__atomic_load_n(&t->chg, __ATOMIC_ACQUIRE) == chg)
+			return NULL;
+	}
 }
 
 static inline __attribute__((always_inline)) uint64_t
@@ -356,12 +363,14 @@ lookup_bulk(const struct mfc_table *t, const uint64_t *keys, unsigned int n,
 			hit |= 1ull << i;
 		}
 	}
+	uint64_t torn = 0; /* a slot read in two halves: see mfc_lookup() */
 #if VERIFY_ENTRY
 	for (uint64_t m = hit; m; m &= m - 1) {
 		i = (unsigned int)__builtin_ctzll(m);
 		if (out[i]->key != keys[i]) {
 			out[i] = NULL;
 			hit &= ~(1ull << i);
+			torn |= 1ull << i;
 		}
 	}
 #endif
@@ -374,7 +383,7 @@ lookup_bulk(const struct mfc_table *t, const uint64_t *keys, unsigned int n,
 	}
 	if (hit != all) {
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&t->chg, __ATOMIC_ACQUIRE) != chg) {
+		if (__atomic_load_n(&t->chg, __ATOMIC_ACQUIRE) != chg || torn) {
 			/* an entry moved under us: redo the misses */
 			for (uint64_t m = all & ~hit; m; m &= m - 1) {
 				i = (unsigned int)__builtin_ctzll(m);
