@@ -71,7 +71,7 @@ def main():
              "Mpps from telemetry `/ethdev/stats` (in: port 0 ipackets, out: opackets of "
              "the fan-out ports). Sizes are frame bytes without FCS. mcfwd: static config "
              "with one `mroute` (S,G) line per flow, RPF, TTL, counters, RCU table all on; the "
-             "MFEs are made from the first packets during the warm-up. The peer: DPDK "
+             "MFEs are made from the first packets; the runner waits until all are made, then warms up. The peer: DPDK "
              "`examples/ipv4_multicast` (dpdk-doc), group table = the trace's groups, TX "
              "multi-seg offload request removed, `-O3 -march=native`; it does no TTL, no "
              "checksum, no RPF, no counters and looks up the group only. The ceiling: "
@@ -80,7 +80,6 @@ def main():
     L.append("")
     # ------------------------------------------------------------ throughput tables
     targets = []
-    floor2 = (((d.get("_inproc") or {}).get("baseline") or {}).get("2|64") or {}).get("mpps_in")
     for size in sizes:
         L.append("**%d-byte frames**, Mpps in (out = in x fan-out):" % size)
         L.append("")
@@ -103,10 +102,7 @@ def main():
                         rp is not None and rp >= PEER_TARGET,
                         ("%.2fx" % rp if rp else "–") + (
                             " (testpmd io, which neither looks up nor replicates, is %.2fx the "
-                            "peer)" % (ceil / pi) if fan == 1 and ceil and pi else "") + (
-                            " (the floor in process, frames copied twice to the ports with no "
-                            "forwarding logic, is %.2fx the peer)" % (floor2 / pi)
-                            if fan == 2 and floor2 and pi else "")))
+                            "peer)" % (ceil / pi) if fan == 1 and ceil and pi else "")))
                 if fan == 1 and flows <= 1024:
                     targets.append(("fan-out 1, %s flow%s, %d B: mcfwd >= 50%% of testpmd io" % (
                         fl(flows), "s" if flows > 1 else "", size), rc,
@@ -193,31 +189,36 @@ def main():
                      fl(td["flows"]), fl(td["flows"]), td.get("mfes_created", 0),
                      td.get("create_s", 0), backing_text(d.get("_backing", {}).get("td"))))
         L.append("")
-        L.append("| event | call (CLI) | rate before (Mpps) | worst ms / before | mean / before | "
+        L.append("| event | call | rate before (Mpps) | worst ms / before | mean / before | "
                  "ms below 90% | worst ms in the 300 ms before | longest gap between worker rows "
                  "| after the call returned |")
         L.append("|---|---:|---:|---:|---:|---:|---:|---:|---|")
 
         def row(name, ms, w, after):
             if not w:
-                L.append("| %s | %s ms | – | – | – | – | – | – | %s |" % (name, f(ms, "%d"), after))
+                L.append("| %s | %s ms | – | – | – | – | – | – | %s |" % (name, f(ms, "%.1f"), after))
                 return
             L.append("| %s | %s ms | %s | %s | %s | %d of %d | %s | %s ms | %s |" % (
-                name, f(ms, "%d"), f(w["base_mpps"]), f(w["min_frac"] and w["min_frac"] * 100, "%.0f%%"),
+                name, f(ms, "%.1f"), f(w["base_mpps"]), f(w["min_frac"] and w["min_frac"] * 100, "%.0f%%"),
                 f(w["mean_frac"] and w["mean_frac"] * 100, "%.0f%%"), w["ms_below_90"], w["n_ms"],
                 f(w.get("base_min_frac") and w["base_min_frac"] * 100, "%.0f%%"),
                 f(w.get("max_gap_ms"), "%.1f"), after))
         x8 = td.get("rel_x8") or {}
         cli = td.get("x8_cli_tx") or []
-        after = "x8 sent %s (CLI port counter), %s (worker log, from the first ms after)" % (
-            cli[2] - cli[1] if len(cli) == 3 else "?", x8.get("x8_after_return", "?"))
-        row("`interface release x8` (an OIF of 1/8 of the groups): output ports 1-7",
-            td.get("release_x8_ms"), td.get("rel_x8"), after)
+        after = ("x8 sent %s (CLI port counter, read as the call returned), %s to %s (worker "
+                 "log: from the first row after the return, from the last one before it)" % (
+                     cli[2] - cli[1] if len(cli) == 3 else "?", x8.get("x8_after_return", "?"),
+                     x8.get("x8_after_return_max", "?")))
+        xg = td.get("x8_groups")
+        row("`interface release x8` (an OIF of %s of the groups): output ports 1-7" % (
+            "%.1f%%" % (xg * 100) if xg is not None else "some"),
+            (td.get("rel_x8") or {}).get("ms", td.get("release_x8_ms")), td.get("rel_x8"), after)
         share = td.get("in1_share")
         row("`interface release in1` (iif of 1/7 of the MFEs): output ports 1-7 %s" % (
             "less in1's own flows (%.1f%% of it before, which must stop)" % (share * 100)
             if share is not None else "(in1's own flows included)"),
-            td.get("release_in1_ms"), td.get("rel_in1"), "its flows: negative MFEs")
+            (td.get("rel_in1") or {}).get("ms", td.get("release_in1_ms")), td.get("rel_in1"),
+            "its flows: negative MFEs")
         row("`protocol shutdown static` (all MFEs): worker input rate",
             td.get("shutdown_ms"), td.get("shutdown"),
             "sent on all outputs: %s" % (td.get("shutdown") or {}).get("tx_after_return", "?"))
@@ -225,7 +226,12 @@ def main():
         L.append("The worker writes a row every ms while it runs; a longer gap between rows "
                  "means the OS did not run it (the machine is shared), and the rate over such "
                  "a gap is an average. Load average at the start: %.2f. "
-                 "Rates before: median of the 300 ms before the call." % td.get("load1", 0) + " After a protocol shutdown "
+                 "Rates before: median of the 300 ms before the call. The call's duration is "
+                 "between the TSC stamps of its command and of the next; \"worst ms\", \"mean\" "
+                 "and \"ms below 90%%\" cover the call and the %d ms after it (the purge's "
+                 "deferred part: MGM frees its records and the cache its slots from the control "
+                 "loop after the call returns)." % (td.get("load1", 0), td.get("tail_ms", 1))
+                 + " After a protocol shutdown "
                  "nothing forwards (static owns every interface), so that row shows the worker's "
                  "input rate: it keeps polling while the control thread purges.")
         L.append("")
@@ -249,44 +255,67 @@ def main():
         def rlist(key, fmt):
             return ", ".join("–" if x is None else fmt % x for x in reps.get(key, []))
         nrun = len(reps.get("release_in1_ms", []))
+        if "in1_call_ms" not in reps:  # an older run: the CLI's whole ms
+            reps["x8_call_ms"], reps["in1_call_ms"] = reps.get("release_x8_ms", []), reps.get("release_in1_ms", [])
         L.append("Over %d teardown run%s (medians in the targets; the table above and the plot "
                  "are the run with the median in1 release): release of x8 %s ms; of in1 %s ms; "
-                 "shutdown %s ms; other interfaces' rate over the x8 release %s, over the in1 "
-                 "release %s (the worst window of the same length in the 300 ms before: %s); "
-                 "worst ms during in1 %s (worst ms of the 300 ms before: %s)." % (
-                     nrun, "s" if nrun != 1 else "", rlist("release_x8_ms", "%d"),
-                     rlist("release_in1_ms", "%d"), rlist("shutdown_ms", "%d"),
-                     rlist("x8_mean_frac", "%.2f"),
+                 "shutdown %s ms; other interfaces' rate over the x8 release and the %d ms after "
+                 "it %s, over the in1 release and the %d ms after it %s (the worst window of the "
+                 "same length in the 300 ms before: %s); worst ms then %s (worst ms of the 300 ms "
+                 "before: %s)." % (
+                     nrun, "s" if nrun != 1 else "", rlist("x8_call_ms", "%.1f"),
+                     rlist("in1_call_ms", "%.1f"), rlist("shutdown_ms", "%d"),
+                     td.get("tail_ms", 1), rlist("x8_mean_frac", "%.2f"), td.get("tail_ms", 1),
                      rlist("in1_mean_frac", "%.2f"), rlist("in1_mean_floor", "%.2f"),
                      rlist("in1_min_frac", "%.2f"), rlist("in1_floor", "%.2f")))
         L.append("")
+        def every_run(vals, floors):
+            """Each run: at least the target, or below it only where the
+            machine itself went as low in the 300 ms before (its floor).
+            A median of runs hid runs below both (found by review)."""
+            n = ok = excused = 0
+            for v, fl_ in zip(vals, floors):
+                if v is None:
+                    continue
+                n += 1
+                if v >= DIP_TARGET:
+                    ok += 1
+                elif fl_ is not None and fl_ < DIP_TARGET and v >= fl_:
+                    excused += 1
+            return n, ok, excused
+
         for pre, name in (("x8", "x8 release"), ("in1", "in1 release")):
-            mf, mn, fl_ = rmed(pre + "_mean_frac"), rmed(pre + "_min_frac"), rmed(pre + "_floor")
-            mfl = rmed(pre + "_mean_floor")
-            if mf is not None:
-                targets.append(("teardown: other interfaces >= 90%% during the %s (their rate "
-                                "over the call, median of runs; the machine's own floor: the "
-                                "worst window of that length in the 300 ms before)" % name, mf,
-                                mf >= DIP_TARGET, "%.0f%% (floor %s), medians" % (
-                                    mf * 100, "%.0f%%" % (mfl * 100) if mfl is not None else "?")))
-            if mn is not None:
-                targets.append(("teardown: other interfaces >= 90%% during the %s (every ms; "
-                                "the machine's own floor: the worst ms of the 300 ms before)" % name,
-                                mn, mn >= DIP_TARGET,
-                                "worst ms %.0f%% (floor %s), medians" % (
-                                    mn * 100, "%.0f%%" % (fl_ * 100) if fl_ is not None else "?")))
-        for key, name in (("release_x8_ms", "x8 (an OIF, shared lists)"),
-                          ("release_in1_ms", "in1 (the iif of 1/7 of the MFEs)")):
+            for key, fkey, what in (
+                    ("_mean_frac", "_mean_floor", "their mean rate over the call and the %d ms "
+                     "after it; the machine's own floor: the worst window of that length in the "
+                     "300 ms before" % td.get("tail_ms", 1)),
+                    ("_min_frac", "_floor", "every ms of the call and the %d ms after it; the "
+                     "machine's own floor: the worst ms of the 300 ms before" % td.get("tail_ms", 1))):
+                vals, floors = reps.get(pre + key, []), reps.get(pre + fkey, [])
+                n, ok, exc = every_run(vals, floors)
+                if n == 0:
+                    continue
+                targets.append((
+                    "teardown: other interfaces >= 90%% during the %s (%s; every run at least "
+                    "90%%, or at least its floor)" % (name, what), None, ok + exc == n,
+                    "%d of %d runs >= 90%%, %d more at or above their floor (runs: %s; floors: %s)" % (
+                        ok, n, exc, ", ".join("–" if v is None else "%.2f" % v for v in vals),
+                        ", ".join("–" if v is None else "%.2f" % v for v in floors))))
+        for key, name in (("x8_call_ms", "x8 (an OIF, shared lists)"),
+                          ("in1_call_ms", "in1 (the iif of 1/7 of the MFEs)")):
             v = rmed(key)
             if v is not None:
                 targets.append(("teardown: release of %s <= 20 ms (the cache issue's purge target, "
                                 "here the whole MGM release; median of runs)" % name, v, v <= 20,
-                                "%g ms (runs: %s)" % (v, rlist(key, "%d"))))
+                                "%.1f ms (runs: %s)" % (v, rlist(key, "%.1f"))))
         after = [x for x in reps.get("x8_after_return", []) + reps.get("x8_cli_after", [])]
         if after and all(x is not None for x in after):
-            targets.append(("teardown: 0 packets on the released interface after the call (every run)",
-                            None, all(x == 0 for x in after),
-                            "max %d" % max(after)))
+            ub = [x for x in reps.get("x8_after_return_max", []) if x is not None]
+            targets.append(("teardown: 0 packets on the released interface after the call (every "
+                            "run: its port counter read as the call returned, and the worker log "
+                            "from its first row after the return)", None, all(x == 0 for x in after),
+                            "max %d%s" % (max(after), " (from the worker log's last row before "
+                                          "the return, an upper bound: max %d)" % max(ub) if ub else "")))
         L.append("![teardown](app_teardown.png)")
         L.append("")
         plot_teardown(td, outdir + "/app_teardown.png")
