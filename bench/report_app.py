@@ -44,6 +44,17 @@ def fl(n):
     return {1: "1", 1024: "1K", 65536: "64K", 1 << 17: "128K", 1 << 20: "1M"}.get(n, str(n))
 
 
+def merged_text(m):
+    """A part of the report re-run later (app_bench.py --merge): flow
+    counts and repetitions are the throughput section's own."""
+    if "tp" in m["only"].split(","):
+        return "Re-measured in a later run (%s): %s, flows %s, %d repetitions." % (
+            m["date"], m["only"], ", ".join(fl(x) for x in m["flows"]), m["reps"])
+    names = {"td": "the teardown", "inproc": "the 1M-flow case in process", "perf": "the profile"}
+    return "Re-measured in a later run (%s): %s." % (
+        m["date"], ", ".join(names.get(x, x) for x in m["only"].split(",")))
+
+
 def main():
     path, outdir = sys.argv[1], sys.argv[2]
     readme = sys.argv[sys.argv.index("--readme") + 1] if "--readme" in sys.argv else None
@@ -59,8 +70,7 @@ def main():
     L.append(hdr)
     L.append("")
     for m in d.get("merged", []):
-        L.append("Re-measured in a later run (%s): %s, flows %s, %d repetitions." % (
-            m["date"], m["only"], ", ".join(fl(x) for x in m["flows"]), m["reps"]))
+        L.append(merged_text(m))
         L.append("")
     L.append("Setup: port 0 is `net_pcap` with `infinite_rx=1` replaying a generated trace "
              "(max(flows, 1024) frames, one (S,G) per flow), ports 1..N are `net_null` with "
@@ -345,8 +355,7 @@ def main():
     H.append(hdr)
     H.append("")
     for m in d.get("merged", []):
-        H.append("Re-measured in a later run (%s): %s, flows %s." % (
-            m["date"], m["only"], ", ".join(fl(x) for x in m["flows"])))
+        H.append(merged_text(m))
         H.append("")
     H.append("64-byte frames, Mpps in; the peer is DPDK's `examples/ipv4_multicast`, the "
              "ceiling `testpmd` io (details, 512/1500 B, 64K flows, teardown: "
