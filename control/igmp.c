@@ -68,6 +68,7 @@ struct isrc {
 	uint32_t addr;
 	uint64_t expires;   /* source timer deadline; 0: not running (Y) */
 	uint8_t rxmit;      /* group-and-source query retransmissions left */
+	uint64_t rx_next;   /* when its next one is due (each source its own) */
 	bool live;          /* in the router state (counted in n_live, n_src) */
 	bool installed;     /* (S,G) membership added in MGM */
 	bool mark;          /* scratch: in the record being applied */
@@ -913,19 +914,31 @@ send_query(struct igmp *ig, struct iif *f, uint32_t grp, bool sflag, const uint3
 }
 
 /* The retransmission round of g's group-and-source queries: the sources
- * with retransmissions left, in two queries (6.6.3.2): S set for those
- * whose timer is above LMQT, S clear for the others. */
+ * with one due, in two queries (6.6.3.2): S set for those whose timer is
+ * above LMQT, S clear for the others. Each source keeps its own LMQI
+ * spacing (one blocked later does not bring the earlier ones' forward:
+ * found by review); g->s_next is the earliest one due next. */
 static void
 send_source_round(struct igmp *ig, struct iif *f, struct igroup *g, uint64_t now)
 {
 	uint32_t hi[MAX_Q_SOURCES], lo[MAX_Q_SOURCES], nh = 0, nl = 0;
 	bool pending = false;
+	uint64_t next = UINT64_MAX;
 	for (uint32_t i = 0; i < g->n; i++) {
 		struct isrc *s = &g->s[i];
 		if (!s->live || s->rxmit == 0)
 			continue;
+		if (s->rx_next > now) { /* not due yet */
+			pending = true;
+			next = s->rx_next < next ? s->rx_next : next;
+			continue;
+		}
 		s->rxmit--;
-		pending = pending || s->rxmit > 0;
+		s->rx_next = now + f->cfg.lmqi_ms;
+		if (s->rxmit > 0) {
+			pending = true;
+			next = s->rx_next < next ? s->rx_next : next;
+		}
 		if (s->expires > now + lmqt(f)) {
 			hi[nh++] = s->addr;
 		} else {
@@ -944,7 +957,7 @@ send_source_round(struct igmp *ig, struct iif *f, struct igroup *g, uint64_t now
 		send_query(ig, f, g->grp, true, hi, nh, f->cfg.lmqi_ms);
 	if (nl)
 		send_query(ig, f, g->grp, false, lo, nl, f->cfg.lmqi_ms);
-	g->s_next = now + f->cfg.lmqi_ms;
+	g->s_next = pending ? next : now + f->cfg.lmqi_ms;
 	g->s_pending = pending;
 }
 
@@ -988,6 +1001,7 @@ query_sources(struct igmp *ig, struct iif *f, struct igroup *g, uint64_t now)
 			continue;
 		src_timer(g, s, now + lmqt(f));
 		s->rxmit = f->cfg.lmqc;
+		s->rx_next = now; /* its first query: in the round below */
 		g->s_pending = true;
 		any = true;
 	}

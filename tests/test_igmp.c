@@ -1327,6 +1327,35 @@ test_v1_reconfig(void **st)
 	assert_int_equal(ii.cfg.version, 1);
 }
 
+/* Group-and-source queries for sources blocked at different times keep
+ * each source's spacing (RFC 3376 6.6.3.2: LMQC queries every LMQI): a
+ * new round sends only the sources just blocked, the earlier ones at
+ * their own times (found by review: they went along, 300 ms after their
+ * first query, and that round was their last). */
+static void
+test_source_query_spacing(void **st)
+{
+	struct fx *f = *st;
+	V3(IS_IN, G, 2, S1, S2);
+	expect_sent("");
+	uint64_t t0 = now_ms;
+	V3(BLOCK, G, 1, S1);
+	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125 srcs=a000001\n");
+	tick_to(f, t0 + 300);
+	V3(BLOCK, G, 1, S2);
+	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125 srcs=a000002\n");
+	tick_to(f, t0 + 999);
+	expect_sent("");
+	tick_to(f, t0 + 1000);
+	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125 srcs=a000001\n");
+	tick_to(f, t0 + 1299);
+	expect_sent("");
+	tick_to(f, t0 + 1300);
+	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125 srcs=a000002\n");
+	tick_to(f, t0 + 1999);
+	expect_sent("");
+}
+
 /* 3 -> 2 with both kinds of last-member queries pending: a group's goes
  * on (v2 has it), a group-and-source one is dropped (found by review: it
  * went out as a v2 group-specific query, counted as group-and-source). */
@@ -2066,6 +2095,7 @@ cmocka_unit_test_setup_teardown(test_query_versions_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume_full_readds, setup_mgm_full, teardown),
 		cmocka_unit_test_setup_teardown(test_mgm_full_make_before_break, setup_mgm_full, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_reconfig_source_queries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_source_query_spacing, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests_name("igmp", tests, NULL, NULL);
 	rte_eal_cleanup();
