@@ -2601,8 +2601,6 @@ app_fini(bool report)
 	rte_mempool_free(app.clone_pool);
 	for (unsigned int i = 0; i < app.n_xpool; i++)
 		rte_mempool_free(app.xpool[i]);
-	HMAP_FOREACH(&app.mfe_base, x)
-		free(x->val);
-	hmap_free(&app.mfe_base);
+	cli_mfe_base_free(&app.mfe_base);
 	return leaked;
 }

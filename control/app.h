@@ -262,6 +262,8 @@ void cli_show_stats(FILE *out, bool json);
 /* An MFE's counters (and n_os of its OIFs') made counts since `clear
  * counters`. Control thread. */
 void cli_mfe_baseline_sub(struct mgm_mfe_stats *s, struct mgm_oif_stats *os, uint32_t n_os);
+/* Free a map of 'clear counters' baselines (their values too). */
+void cli_mfe_base_free(struct hmap *h);
 
 /* telemetry.c */
 int app_telemetry_init(void);

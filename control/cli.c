@@ -887,8 +887,8 @@ cmd_interface(int argc, char **argv, FILE *out, char *err, size_t errlen)
 	return rc;
 }
 
-static void
-mfe_base_free(struct hmap *h)
+void
+cli_mfe_base_free(struct hmap *h)
 {
 	HMAP_FOREACH(h, x)
 		free(x->val);
@@ -944,11 +944,11 @@ cmd_clear(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		rc = mgm_mfe_next(app.mgm, v[n - 1].src, v[n - 1].grp, v, RTE_DIM(v), &n);
 	}
 	app_counters_clear(); /* the workers', ports', control's, protocols' */
-	mfe_base_free(&app.mfe_base);
+	cli_mfe_base_free(&app.mfe_base);
 	app.mfe_base = nb;
 	return 0;
 oom:
-	mfe_base_free(&nb);
+	cli_mfe_base_free(&nb);
 oom_nomap:
 	snprintf(err, errlen, "out of memory: no counter cleared");
 	return -ENOMEM;
