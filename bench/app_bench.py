@@ -749,6 +749,16 @@ def analyse_mslog(path, in1_share=0.0):
     return out
 
 
+def merged_notes(notes, m):
+    """The report's notes of parts re-run (--merge) after m: a part re-run
+    again supersedes its earlier re-run (the report listed both, the older
+    one stale); throughput re-runs are the same part only for the same
+    flow counts."""
+    def part(x):
+        return (x["only"], tuple(x["flows"]) if "tp" in x["only"].split(",") else None)
+    return [x for x in notes if part(x) != part(m)] + [m]
+
+
 # ------------------------------------------------------------------ main
 
 def main():
@@ -811,11 +821,11 @@ def main():
         backing = dict(old.get("_backing", {}), **results["_backing"])
         old.update({k: v for k, v in results.items() if k.startswith("_") or "|" in k})
         old["_backing"] = backing
-        old.setdefault("merged", []).append({"date": results["date"], "only": a.only,
-                                             "flows": list(a.flows), "reps": a.reps})
+        old["merged"] = merged_notes(old.get("merged", []), {
+            "date": results["date"], "only": a.only, "flows": list(a.flows), "reps": a.reps})
         results = old
     json.dump(results, open(os.path.join(a.out, "app_bench.json"), "w"), indent=1)
-    log("app_bench: %.0f s" % results["seconds"])
+    log("app_bench: %.0f s" % (time.time() - t0))
 
 
 if __name__ == "__main__":

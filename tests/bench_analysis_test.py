@@ -8,7 +8,9 @@ figures the report gives are what the worker's log says:
   first row after it and from the last row before it; the call's length
   comes from the command's TSC stamps;
 - bench/report_app.py: a dip target is met only when every run is at 90%
-  or at its own floor (a median of runs hid the others).
+  or at its own floor (a median of runs hid the others);
+- bench/app_bench.py merged_notes(): a part re-run again replaces its
+  earlier note (the report listed both, the older one stale).
 No DPDK: usage: bench_analysis_test.py"""
 import json
 import os
@@ -112,9 +114,22 @@ def verdicts(r):
           "a run below both 90% and its floor: should not be met (the median is 0.96)")
 
 
+def merges():
+    td1 = {"date": "d1", "only": "td", "flows": [1, 1024], "reps": 3}
+    tp1 = {"date": "d1", "only": "tp", "flows": [1024], "reps": 5}
+    n = app_bench.merged_notes([td1, tp1], {"date": "d2", "only": "td", "flows": [1], "reps": 3})
+    check([x["date"] + x["only"] for x in n] == ["d1tp", "d2td"], "merge: td again: %s" % n)
+    n = app_bench.merged_notes(n, {"date": "d3", "only": "tp", "flows": [1, 1024], "reps": 5})
+    check([x["date"] + x["only"] for x in n] == ["d1tp", "d2td", "d3tp"],
+          "merge: tp of other flows is another part: %s" % n)
+    n = app_bench.merged_notes(n, {"date": "d4", "only": "tp", "flows": [1024], "reps": 3})
+    check([x["date"] + x["only"] for x in n] == ["d2td", "d3tp", "d4tp"], "merge: tp again: %s" % n)
+
+
 def main():
     r = analysis()
     verdicts(r)
+    merges()
     print("bench analysis: %s" % ("ok" if not fails else "%d failures" % len(fails)))
     return 1 if fails else 0
 
