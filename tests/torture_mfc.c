@@ -16,6 +16,13 @@
  * - a miss on one of the pinned keys, which the writer replaces (and the
  *   cuckoo moves) but never deletes: a lost key under concurrent moves.
  *
+ * A third run purges as the application does: reclamation deferred
+ * (mfc_set_reclaim_defer(), slices given back by mfc_reclaim_some()
+ * between other changes) and purges of several interfaces in one batch
+ * (mfc_batch_begin/end, one grace period at the end), with adds and
+ * replaces inside the batch; an interface counts as purged for the readers
+ * only once the batch has ended.
+ *
  * MCFWD_TORTURE_SECONDS (default 10) bounds the run; MCFWD_TORTURE_READERS
  * the reader count (default: cores - 1, at least 1).
  */
@@ -25,6 +32,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -53,6 +61,8 @@ static uint64_t failures;
 static char first_failure[256];
 static uint64_t reads[MAX_READERS], hits[MAX_READERS];
 static uint64_t scans, walks; /* purges by bucket scan / by reverse index */
+static bool app_mode;         /* deferred reclaim and batches (the third run) */
+static uint32_t purging;      /* writer only: interfaces of the open batch, not to be used */
 
 static uint32_t
 key_src(uint32_t k) { return 0x0a000000u | k; }
@@ -174,6 +184,19 @@ reader(void *arg)
 				tfail("hit mask disagrees with the result array");
 		if (pinned & ~hit)
 			tfail("false miss on a pinned key (%s lookup)", n == 1 ? "single" : "burst");
+		/* now and then hold the burst's entries for 50-150 us, as a
+		 * worker held up in a burst (a batch's purges take tens of us
+		 * here): a reclaim before the grace period (of a batch, of a
+		 * deferred slice) then shows; seldom in the first two runs,
+		 * whose writer churns faster while no reader holds */
+		if ((xorshift(&seed) & (app_mode ? 31 : 255)) == 0) {
+			long hold = 50000 + (long)(xorshift(&seed) % 100000);
+			struct timespec a, b;
+			clock_gettime(CLOCK_MONOTONIC, &a);
+			do
+				clock_gettime(CLOCK_MONOTONIC, &b);
+			while ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) < hold);
+		}
 		/* what a worker does with a hit: read it, count on it */
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		for (int i = 0; i < NIF_ALL; i++)
@@ -196,7 +219,7 @@ reader(void *arg)
 }
 
 struct wstats {
-	uint64_t add, rep, del, oadd, odel, purge, retake, sync, enospc;
+	uint64_t add, rep, del, oadd, odel, purge, retake, sync, enospc, batches, reclaimed;
 };
 
 static uint16_t
@@ -204,7 +227,7 @@ pick_live_if(uint64_t *seed)
 {
 	for (int tries = 0; tries < 64; tries++) {
 		uint16_t x = (uint16_t)(xorshift(seed) % NIF);
-		if (!(ifstate[x] & 1))
+		if (!(ifstate[x] & 1) && !(purging >> x & 1))
 			return x;
 	}
 	return MFC_IFID_NONE;
@@ -243,6 +266,72 @@ add_pinned(void)
 		make_spec(&seed, key, &sp, o, 1);
 		assert_int_equal(mfc_add(cache, key_src(k), key_grp(k), &sp), 0);
 	}
+}
+
+static void
+add_or_replace(uint64_t *seed, struct wstats *w)
+{
+	struct mfc_oif o[NIF];
+	struct mfc_spec sp;
+	uint32_t k = (uint32_t)(xorshift(seed) % NKEYS);
+	uint64_t key = mfc_key(key_src(k), key_grp(k));
+	if (make_spec(seed, key, &sp, o, 0) < 0)
+		return;
+	int rc = (xorshift(seed) & 1) ? mfc_add(cache, key_src(k), key_grp(k), &sp)
+				       : mfc_replace(cache, key_src(k), key_grp(k), &sp);
+	if (rc == 0)
+		w->add++;
+	else if (rc != -EEXIST && rc != -ENOENT && rc != -ENOSPC)
+		tfail("add/replace in a batch: %d", rc);
+}
+
+/* A protocol shutdown's shape: 1-3 live interfaces purged in one batch,
+ * alone or together, changes in between (not using them: an entry made
+ * after a purge may use the interface again); purged for the readers once
+ * the batch has ended (its grace period). */
+static void
+batch_purge(uint64_t *seed, struct wstats *w)
+{
+	uint16_t x[3];
+	uint32_t n = 0, want = 1 + (uint32_t)(xorshift(seed) % 3);
+	for (uint32_t i = 0; i < want; i++) {
+		uint16_t y = pick_live_if(seed);
+		bool dup = y == MFC_IFID_NONE;
+		for (uint32_t j = 0; j < n && !dup; j++)
+			dup = x[j] == y;
+		if (!dup)
+			x[n++] = y;
+	}
+	if (n == 0)
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		purging |= 1u << x[i];
+	mfc_batch_begin(cache);
+	bool together = xorshift(seed) & 1;
+	if (together && mfc_ifaces_purge(cache, x, n, NULL) != 0)
+		tfail("mfc_ifaces_purge in a batch");
+	for (uint32_t i = 0; !together && i < n; i++)
+		if (mfc_iface_purge(cache, x[i], NULL) != 0)
+			tfail("mfc_iface_purge in a batch");
+	/* what the purges removed is not given back before the batch's
+	 * grace period: readers may hold it */
+	if (mfc_reclaim_pending(cache) > 0 && mfc_reclaim_some(cache, 1u << 20) != 0)
+		tfail("a slice gave back a batch's entries before its grace period");
+	mfc_sync(cache); /* nothing inside a batch */
+	/* half the batches make entries too (a full pool: an add may reclaim,
+	 * after a grace period of its own); the others owe theirs to the end */
+	for (int i = 0; (xorshift(seed) & 1) && i < 4; i++)
+		add_or_replace(seed, w);
+	if (mfc_batch_end(cache) != 1)
+		tfail("a batch with purges ended without its grace period");
+	for (uint32_t i = 0; i < n; i++) {
+		if (mfc_iface_iif_refs(cache, x[i]) != 0)
+			tfail("iif references left after a batch purge");
+		__atomic_store_n(&ifstate[x[i]], ifstate[x[i]] + 1, __ATOMIC_RELEASE);
+	}
+	purging = 0;
+	w->purge += n;
+	w->batches++;
 }
 
 static void
@@ -323,7 +412,9 @@ writer(double seconds, struct wstats *w)
 			uint16_t x = (uint16_t)(xorshift(&seed) % NIF);
 			if (!(ifstate[x] & 1) && op < 942)
 				continue;
-			if (ifstate[x] & 1) {
+			if (!(ifstate[x] & 1) && app_mode && (xorshift(&seed) & 1)) {
+				batch_purge(&seed, w);
+			} else if (ifstate[x] & 1) {
 				/* re-take: mark live before any entry may use it */
 				__atomic_store_n(&ifstate[x], ifstate[x] + 1, __ATOMIC_RELEASE);
 				w->retake++;
@@ -344,12 +435,15 @@ writer(double seconds, struct wstats *w)
 		} else if (op < 960) {
 			mfc_sync(cache);
 			w->sync++;
+		} else if (op < 990 && app_mode) {
+			/* the control loop's slice (mgm_poll()) */
+			w->reclaimed += mfc_reclaim_some(cache, 64);
 		}
 	}
 }
 
 static void
-torture(uint32_t cap, double share)
+torture(uint32_t cap, double share, bool app_like)
 {
 	const char *e = getenv("MCFWD_TORTURE_SECONDS");
 	double seconds = (e ? atof(e) : 10.0) * share;
@@ -371,6 +465,9 @@ torture(uint32_t cap, double share)
 	scans = walks = 0;
 	cache = mfc_create(&p);
 	assert_non_null(cache);
+	app_mode = app_like;
+	if (app_mode)
+		mfc_set_reclaim_defer(cache, 8);
 
 	add_pinned();
 	pthread_t th[MAX_READERS];
@@ -389,11 +486,12 @@ torture(uint32_t cap, double share)
 	}
 	print_message("cap %u (%lu scan purges, %lu index purges), %.1f s, %u readers: %lu lookups (%lu hits); writer: %lu add, %lu "
 		      "replace, %lu del, %lu oif add, %lu oif del, %lu purges, %lu re-takes, "
-		      "%lu syncs, %lu ENOSPC; entries %u, lists %u\n",
+		      "%lu syncs, %lu ENOSPC, %lu batches, %lu reclaimed in slices; entries %u, lists %u\n",
 		      cap, (unsigned long)scans, (unsigned long)walks, seconds, nr, (unsigned long)r, (unsigned long)h, (unsigned long)w.add,
 		      (unsigned long)w.rep, (unsigned long)w.del, (unsigned long)w.oadd,
 		      (unsigned long)w.odel, (unsigned long)w.purge, (unsigned long)w.retake,
-		      (unsigned long)w.sync, (unsigned long)w.enospc, mfc_count(cache),
+		      (unsigned long)w.sync, (unsigned long)w.enospc, (unsigned long)w.batches,
+		      (unsigned long)w.reclaimed, mfc_count(cache),
 		      mfc_oifl_count(cache));
 	if (failures)
 		print_error("%lu failures; first: %s\n", (unsigned long)failures, first_failure);
@@ -403,10 +501,15 @@ torture(uint32_t cap, double share)
 	assert_true(h > 1000);
 	assert_true(w.purge > 10);
 	assert_true(w.rep > 1000 && w.del > 1000);
+	if (app_mode)
+		assert_true(w.batches > 10 && w.reclaimed > 1000);
 	/* everything retired comes back: drain the table, all lists go */
 	for (int x = 0; x < NIF_ALL; x++)
 		assert_int_equal(mfc_iface_purge(cache, (uint16_t)x, NULL), 0);
 	assert_int_equal(mfc_count(cache), 0);
+	while (mfc_reclaim_some(cache, 4096) > 0)
+		;
+	assert_int_equal(mfc_reclaim_pending(cache), 0);
 	mfc_sync(cache);
 	assert_int_equal(mfc_oifl_count(cache), 0);
 	mfc_destroy(cache);
@@ -418,7 +521,7 @@ static void
 test_torture_full(void **st)
 {
 	(void)st;
-	torture(8192, 0.6);
+	torture(8192, 0.6, false);
 	assert_true(scans > 0);
 }
 
@@ -427,8 +530,17 @@ static void
 test_torture_sparse(void **st)
 {
 	(void)st;
-	torture(1u << 17, 0.4);
+	torture(1u << 17, 0.4, false);
 	assert_true(walks > 0);
+}
+
+/* As the application purges: deferred reclaim, batches (a full table:
+ * allocations reclaim what is pending, inside batches too). */
+static void
+test_torture_batch_defer(void **st)
+{
+	(void)st;
+	torture(8192, 0.4, true);
 }
 
 int
@@ -437,6 +549,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_torture_full),
 		cmocka_unit_test(test_torture_sparse),
+		cmocka_unit_test(test_torture_batch_defer),
 	};
 	return cmocka_run_group_tests_name("mfc_torture", tests, NULL, NULL);
 }
