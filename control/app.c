@@ -863,13 +863,12 @@ config_rollback(struct mcfwd_config *failed, bool static_done, const bool *igmp_
 	 * since are left out (it stopped at the first, found by review) */
 	rc = config_apply_ifaces(old, true, e2, sizeof(e2));
 	app.cfg = keep;
-	if (rc == 0 && static_done) {
-		if (keep != NULL) {
-			rc = mcfwd_static_apply(app.st, old, e2, sizeof(e2));
-		} else { /* routes made from the CLI before it are in no file */
-			snprintf(e2, sizeof(e2), "the static routes are the failed file's");
-			rc = -EINVAL;
-		}
+	/* static as it was, its run-time edits (mroute add/del) included: the
+	 * running file again lost them (found by review) */
+	if (static_done) {
+		int rs = mcfwd_static_revert(app.st, e2, sizeof(e2));
+		if (rc == 0)
+			rc = rs;
 	}
 	/* IGMP off where the failed file's pass turned it on before it
 	 * failed on a later interface (found by review: it stayed on, and
@@ -959,8 +958,9 @@ app_config_load(const char *path, bool reload, char *err, size_t errlen)
 	rc = config_apply_ifaces(c, false, err, errlen);
 	if (rc < 0)
 		goto undo;
-	/* on failure it puts the running static routes back itself */
-	rc = mcfwd_static_apply(app.st, c, err, errlen);
+	/* on failure it puts the running static routes back itself; kept
+	 * until IGMP's step is through */
+	rc = mcfwd_static_apply_tentative(app.st, c, err, errlen);
 	if (rc < 0)
 		goto undo;
 	/* IGMP co-owns interfaces static may own too (MGM brackets) */
@@ -969,6 +969,7 @@ app_config_load(const char *path, bool reload, char *err, size_t errlen)
 		config_rollback(c, true, igmp_saved, err, errlen);
 		goto fail;
 	}
+	mcfwd_static_commit(app.st);
 	if (rpf_digest() != rpf0) {
 		/* static's routes say the incoming interface; the unicast routes
 		 * say whose answer is asked (and with no route, none) */

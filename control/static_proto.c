@@ -68,6 +68,10 @@ struct mcfwd_static {
 	bool running;
 	mgm_handle_t h;
 	struct state *cur;   /* NULL when not running */
+	/* a tentative apply (mcfwd_static_apply_tentative()): the state it
+	 * replaced (NULL: static was not running), until commit or revert */
+	bool tentative;
+	struct state *prev;
 	struct counters c;
 };
 
@@ -980,6 +984,7 @@ mcfwd_static_shutdown(struct mcfwd_static *s)
 		return rc;
 	state_free(s->cur);
 	s->cur = NULL;
+	mcfwd_static_commit(s); /* nothing to go back to */
 	return 0;
 }
 
@@ -994,6 +999,7 @@ mcfwd_static_destroy(struct mcfwd_static *s)
 	(void)mcfwd_static_shutdown(s);
 	if (s->cur != NULL)
 		state_free(s->cur);
+	mcfwd_static_commit(s);
 	free(s);
 }
 
@@ -1018,61 +1024,141 @@ mcfwd_static_check(const struct mcfwd_static *s, const struct mcfwd_config *cfg,
 	return rc;
 }
 
-int
-mcfwd_static_apply(struct mcfwd_static *s, const struct mcfwd_config *cfg, char *err,
-		   size_t errlen)
+/* The whole way back to `to` after a diff from it failed midway (s->cur
+ * is `to` again): shut down (both states' thresholds put back as they
+ * were before static), `to` installed; `from` is freed. */
+static int
+way_back(struct mcfwd_static *s, struct state *to, struct state *from, int rc, char *err,
+	 size_t errlen)
 {
-	struct state *st, *old;
-	int rc;
-	if (s == NULL || cfg == NULL) {
-		emsg(err, errlen, "bad arguments");
-		return -EINVAL;
-	}
-	if ((rc = build(s, cfg, &st, err, errlen)) < 0)
+	s->cur = to;
+	int rs = mgm_protocol_shutdown(s->m, s->h);
+	if (rs < 0) { /* from a callback (misuse): left as it is */
+		size_t l = err ? strnlen(err, errlen) : 0;
+		if (err && l + 1 < errlen)
+			snprintf(err + l, errlen - l, "; cannot go back: %s", strerror(-rs));
+		state_free(from);
 		return rc;
-	old = s->running ? s->cur : NULL;
+	}
+	s->running = false;
+	s->h = 0;
+	ttl_restore(s, from);
+	ttl_restore(s, to);
+	for (uint32_t i = 0; i < to->n_ifs; i++)
+		to->iv[i]->owned = false;
+	state_free(from);
+	char e2[256];
+	if (install(s, to, e2, sizeof(e2)) < 0) {
+		size_t l = err ? strnlen(err, errlen) : 0;
+		if (err && l + 1 < errlen)
+			snprintf(err + l, errlen - l,
+				 "; the previous configuration could not be restored: %s", e2);
+		state_free(to);
+		s->cur = NULL;
+	}
+	return rc;
+}
+
+/* From the running state to `st` (installed when not running); a diff
+ * that fails midway goes the whole way back. keep: the replaced state is
+ * kept for mcfwd_static_revert(). */
+static int
+apply(struct mcfwd_static *s, struct state *st, bool keep, char *err, size_t errlen)
+{
+	struct state *old = s->running ? s->cur : NULL;
+	int rc;
 	if (old != NULL) {
 		mgm_batch_begin(s->m);
 		rc = apply_diff(s, old, st, err, errlen);
 		for (uint32_t i = 0; i < st->n_ifs; i++)
 			st->iv[i]->carried = false;
 		mgm_batch_end(s->m);
-		if (rc == 0) {
-			state_free(old);
-			return 0;
-		}
-		/* the whole way back: shut down (both states' thresholds put
-		 * back as they were before static), the old one installed */
-		s->cur = old;
-		int rs = mgm_protocol_shutdown(s->m, s->h);
-		if (rs < 0) { /* from a callback (misuse): left as it is */
-			size_t l = err ? strnlen(err, errlen) : 0;
-			if (err && l + 1 < errlen)
-				snprintf(err + l, errlen - l, "; cannot go back: %s", strerror(-rs));
-			state_free(st);
-			return rc;
-		}
-		s->running = false;
-		s->h = 0;
-		ttl_restore(s, st);
-		ttl_restore(s, old);
-		for (uint32_t i = 0; i < old->n_ifs; i++)
-			old->iv[i]->owned = false;
+		if (rc < 0)
+			return way_back(s, old, st, rc, err, errlen);
+	} else if ((rc = install(s, st, err, errlen)) < 0) {
 		state_free(st);
-		char e2[256];
-		if (install(s, old, e2, sizeof(e2)) < 0) {
-			size_t l = err ? strnlen(err, errlen) : 0;
-			if (err && l + 1 < errlen)
-				snprintf(err + l, errlen - l,
-					 "; the previous configuration could not be restored: %s", e2);
-			state_free(old);
-		}
 		return rc;
 	}
-	rc = install(s, st, err, errlen);
+	if (keep) {
+		s->tentative = true;
+		s->prev = old;
+	} else {
+		state_free(old);
+	}
+	return 0;
+}
+
+void
+mcfwd_static_commit(struct mcfwd_static *s)
+{
+	if (s == NULL || !s->tentative)
+		return;
+	state_free(s->prev);
+	s->prev = NULL;
+	s->tentative = false;
+}
+
+static int
+static_apply(struct mcfwd_static *s, const struct mcfwd_config *cfg, bool keep, char *err,
+	     size_t errlen)
+{
+	struct state *st;
+	int rc;
+	if (s == NULL || cfg == NULL) {
+		emsg(err, errlen, "bad arguments");
+		return -EINVAL;
+	}
+	mcfwd_static_commit(s); /* an earlier tentative apply stands */
+	if ((rc = build(s, cfg, &st, err, errlen)) < 0)
+		return rc;
+	return apply(s, st, keep, err, errlen);
+}
+
+int
+mcfwd_static_apply(struct mcfwd_static *s, const struct mcfwd_config *cfg, char *err,
+		   size_t errlen)
+{
+	return static_apply(s, cfg, false, err, errlen);
+}
+
+int
+mcfwd_static_apply_tentative(struct mcfwd_static *s, const struct mcfwd_config *cfg, char *err,
+			     size_t errlen)
+{
+	return static_apply(s, cfg, true, err, errlen);
+}
+
+int
+mcfwd_static_revert(struct mcfwd_static *s, char *err, size_t errlen)
+{
+	if (s == NULL)
+		return -EINVAL;
+	if (!s->tentative)
+		return 0;
+	struct state *prev = s->prev;
+	s->tentative = false;
+	s->prev = NULL;
+	if (prev == NULL) /* it was not running */
+		return mcfwd_static_shutdown(s);
+	if (!s->running) { /* shut down since (misuse): the old one installed */
+		int rc = install(s, prev, err, errlen);
+		if (rc < 0)
+			state_free(prev);
+		return rc;
+	}
+	/* the same diff backwards: what was handed over comes back, routes
+	 * and memberships as they were, run-time edits included; failing
+	 * midway, the whole way to prev */
+	struct state *cur = s->cur;
+	mgm_batch_begin(s->m);
+	int rc = apply_diff(s, cur, prev, err, errlen);
+	for (uint32_t i = 0; i < prev->n_ifs; i++)
+		prev->iv[i]->carried = false;
+	mgm_batch_end(s->m);
 	if (rc < 0)
-		state_free(st);
-	return rc;
+		return way_back(s, prev, cur, rc, err, errlen);
+	state_free(cur);
+	return 0;
 }
 
 int

@@ -110,6 +110,27 @@ int mcfwd_static_apply(struct mcfwd_static *s, const struct mcfwd_config *cfg, c
 		       size_t errlen);
 
 /**
+ * mcfwd_static_apply() that keeps the configuration it replaced (run-time
+ * edits included) until mcfwd_static_commit() or mcfwd_static_revert():
+ * for a caller whose own later step may fail (the app's IGMP step of a
+ * reload). Nothing else should change static in between. A failure goes
+ * back as mcfwd_static_apply()'s does, and keeps nothing.
+ */
+int mcfwd_static_apply_tentative(struct mcfwd_static *s, const struct mcfwd_config *cfg,
+				 char *err, size_t errlen);
+
+/** The tentative apply stands (what it replaced is freed). No-op without one. */
+void mcfwd_static_commit(struct mcfwd_static *s);
+
+/**
+ * Back to what the tentative apply replaced, as it was (not running: shut
+ * down), by the same diff backwards; failing midway, shut down and that
+ * configuration installed whole. No-op (0) without a tentative apply.
+ * @return 0, -EINVAL, or MGM's error (a message in err).
+ */
+int mcfwd_static_revert(struct mcfwd_static *s, char *err, size_t errlen);
+
+/**
  * Stop: mgm_protocol_shutdown (every owned interface released with the
  * IGMP bracketing, its MFEs purged; then deregistered), TTL thresholds
  * restored, routes forgotten. Not running: 0.

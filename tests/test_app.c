@@ -233,6 +233,67 @@ t_reload_igmp_rollback(void **state)
 	assert_false(igmp_on("p2"));
 }
 
+/* A reload that fails in its IGMP step puts static back as it was,
+ * run-time edits included: it re-applied the running file, and an mroute
+ * added (or deleted) from the CLI since was lost (found by review). */
+static bool
+has_mroute(uint32_t src, uint32_t grp)
+{
+	struct mcfwd_static_mroute r;
+	for (uint32_t i = 0; mcfwd_static_mroute_get(app.st, i, &r) == 0; i++)
+		if (r.src == src && r.grp == grp)
+			return true;
+	return false;
+}
+
+static void
+t_reload_igmp_rollback_keeps_edits(void **state)
+{
+	(void)state;
+	char err[512] = "", buf[1024];
+	const uint32_t g1 = 0xe8010101, g2 = 0xe8010102, g3 = 0xe8010103; /* 232.1.1.1-3 */
+	write_file(conf_base, IFACES "mroute from p0 group 232.1.1.1 to p1\n"
+		   "mroute from p0 group 232.1.1.2 to p2\nphyint p1 enable igmp\n");
+	assert_int_equal(app_config_load(conf_base, true, err, sizeof(err)), 0);
+	FILE *out = fmemopen(buf, sizeof(buf), "w");
+	assert_non_null(out);
+	assert_int_equal(cli_exec("mroute add from p0 group 232.1.1.3 to p1 p2", out, NULL, 0), 0);
+	assert_int_equal(cli_exec("mroute del group 232.1.1.2", out, NULL, 0), 0);
+	fclose(out);
+	assert_true(has_mroute(0, g1) && !has_mroute(0, g2) && has_mroute(0, g3));
+	struct mcfwd_static_info si;
+	assert_int_equal(mcfwd_static_info_get(app.st, &si), 0);
+	uint32_t owned = si.n_ifaces;
+
+	/* another route set, then p2's IGMP fails */
+	write_file(conf_new, IFACES "mroute from p1 group 232.1.1.9 to p0\n"
+		   "phyint p1 enable igmp\nphyint p2 enable igmp\n");
+	fail_igmp_ifid = (int)ifid("p2");
+	int rc = app_config_load(conf_new, true, err, sizeof(err));
+	fail_igmp_ifid = -1;
+	assert_int_equal(rc, -ENOMEM);
+	assert_non_null(strstr(err, "the running configuration is unchanged"));
+	assert_true(mcfwd_static_running(app.st));
+	assert_true(has_mroute(0, g1));
+	assert_true(has_mroute(0, g3));  /* the CLI's add: kept */
+	assert_false(has_mroute(0, g2)); /* the CLI's delete: kept */
+	assert_false(has_mroute(0, 0xe8010109));
+	assert_int_equal(mcfwd_static_info_get(app.st, &si), 0);
+	assert_int_equal(si.n_mroutes, 2);
+	assert_int_equal(si.n_ifaces, owned);
+	/* MGM has what static says: (S,G) of 232.1.1.3 from p0 goes to p1 and p2 */
+	const uint32_t s = 0x0a000003;
+	rc = mgm_mfe_create(app.mgm, s, g3, ifid("p0"), NULL, 0);
+	assert_true(rc == 0 || rc == -EEXIST);
+	const struct mfc_entry *e = mfc_find(app.cache, s, g3);
+	assert_non_null(e);
+	assert_false(e->flags & MFC_F_NEGATIVE);
+	assert_int_equal(mfc_entry_oifs(e)->n_live, 2);
+	/* and a reload of the running file goes on from there */
+	assert_int_equal(app_config_load(conf_base, true, err, sizeof(err)), 0);
+	assert_true(has_mroute(0, g2) && !has_mroute(0, g3));
+}
+
 /* A failed reload puts every MTU back, also of an interface the running
  * file does not name (found by review: p1 kept the failed file's 1400,
  * and its workers fragmented at it). */
@@ -748,6 +809,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_reload_igmp_rollback),
 		cmocka_unit_test(t_reload_igmp_rollback_cli),
+		cmocka_unit_test(t_reload_igmp_rollback_keeps_edits),
 		cmocka_unit_test(t_reload_mtu_rollback),
 		cmocka_unit_test(t_reload_rollback_after_detach),
 		cmocka_unit_test(t_detach_shared_device),

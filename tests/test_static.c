@@ -573,6 +573,78 @@ test_reload_diff_fails(void **state)
 	assert_int_equal(mgm_interface_ttl_get(f->m, 3), 1);
 }
 
+/* A tentative apply (the app's reload, whose IGMP step comes after
+ * static's) is undone exactly by mcfwd_static_revert(): routes, run-time
+ * edits, owners, TTL thresholds and the MFEs' answers as before; commit
+ * keeps the new one; without a running state before, revert shuts down. */
+static void
+test_tentative_revert(void **state)
+{
+	struct fx *f = *state;
+	char e[128];
+	const char *base = "phyint eth3 enable ttl-threshold 4\n"
+			   "mroute from eth0 group 232.1.1.1 to eth1 eth3\n";
+	assert_int_equal(apply(f, base), 0);
+	assert_int_equal(mcfwd_static_mroute_add(f->s, 0, 0, G2, (uint32_t[]){ 2 }, 1, e, sizeof(e)), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 0, NULL, 0), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G2, 0, NULL, 0), 0);
+	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=1/1,3/4");
+	assert_string_equal(entry(f, S1, G2), "iif=0 oifs=2/1");
+	assert_int_equal(mcfwd_static_revert(f->s, e, sizeof(e)), 0); /* none pending */
+
+	cfg(f, "phyint eth5 enable ttl-threshold 6\nmroute from eth4 group 232.1.1.1 to eth5\n");
+	assert_int_equal(mcfwd_static_apply_tentative(f->s, &f->cfg, f->err, sizeof(f->err)), 0);
+	assert_int_equal(info(f).n_mroutes, 1);
+	assert_int_equal(mgm_interface_ttl_get(f->m, 5), 6);
+	assert_int_equal(mgm_interface_ttl_get(f->m, 3), 1);
+	owner_is(f, 0, -1);
+	owner_is(f, 4, MCFWD_STATIC_PROTO_ID);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 4, NULL, 0), 0);
+	assert_string_equal(entry(f, S1, G1), "iif=4 oifs=5/6");
+
+	assert_int_equal(mcfwd_static_revert(f->s, f->err, sizeof(f->err)), 0);
+	assert_true(mcfwd_static_running(f->s));
+	assert_int_equal(info(f).n_mroutes, 2); /* the run-time one too */
+	assert_int_equal(mgm_interface_ttl_get(f->m, 3), 4);
+	assert_int_equal(mgm_interface_ttl_get(f->m, 5), 1);
+	for (uint32_t x = 0; x <= 3; x++)
+		owner_is(f, x, MCFWD_STATIC_PROTO_ID);
+	owner_is(f, 4, -1);
+	owner_is(f, 5, -1);
+	assert_string_equal(entry(f, S1, G1), "none"); /* its iif eth4 went */
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 0, NULL, 0), 0);
+	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=1/1,3/4");
+	assert_int_equal(mgm_mfe_create(f->m, S2, G2, 0, NULL, 0), 0);
+	assert_string_equal(entry(f, S2, G2), "iif=0 oifs=2/1");
+	assert_int_equal(mcfwd_static_revert(f->s, e, sizeof(e)), 0); /* once */
+	assert_int_equal(info(f).n_mroutes, 2);
+
+	/* committed: it stays */
+	cfg(f, "mroute from eth4 group 232.1.1.1 to eth5\n");
+	assert_int_equal(mcfwd_static_apply_tentative(f->s, &f->cfg, f->err, sizeof(f->err)), 0);
+	mcfwd_static_commit(f->s);
+	assert_int_equal(mcfwd_static_revert(f->s, e, sizeof(e)), 0);
+	assert_int_equal(info(f).n_mroutes, 1);
+	owner_is(f, 4, MCFWD_STATIC_PROTO_ID);
+	owner_is(f, 0, -1);
+
+	/* not running before: reverted, it is not running again */
+	assert_int_equal(mcfwd_static_shutdown(f->s), 0);
+	cfg(f, base);
+	assert_int_equal(mcfwd_static_apply_tentative(f->s, &f->cfg, f->err, sizeof(f->err)), 0);
+	assert_true(mcfwd_static_running(f->s));
+	assert_int_equal(mgm_interface_ttl_get(f->m, 3), 4);
+	assert_int_equal(mcfwd_static_revert(f->s, e, sizeof(e)), 0);
+	assert_false(mcfwd_static_running(f->s));
+	assert_int_equal(mgm_interface_ttl_get(f->m, 3), 1);
+	owner_is(f, 0, -1);
+	owner_is(f, 3, -1);
+	/* pending at destroy (teardown): freed (ASan's leak check) */
+	assert_int_equal(mcfwd_static_apply_tentative(f->s, &f->cfg, f->err, sizeof(f->err)), 0);
+	assert_int_equal(mcfwd_static_apply_tentative(f->s, &f->cfg, f->err, sizeof(f->err)), 0);
+	assert_int_equal(mcfwd_static_revert(NULL, e, sizeof(e)), -EINVAL);
+}
+
 /* Run-time edits make the MFEs they concern again: a more specific
  * (S,G) route from another interface takes a flow that runs under the
  * (*,G) one (it kept the old incoming interface for as long as packets
@@ -1096,6 +1168,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reload_take_vetoes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_one_grace_period, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_diff_fails, setup_member_cap, teardown),
+		cmocka_unit_test_setup_teardown(test_tentative_revert, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_purges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runtime_add_del, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iface_release_take, setup, teardown),
