@@ -29,6 +29,21 @@ def ratio(a, b):
     return a / b if a is not None and b else None
 
 
+def paired(ra, rb, k="mpps_in"):
+    """The targets' ratio of program a to b: the median of the repetitions'
+    own ratios (the programs alternate within each repetition, so a drift
+    of the machine between repetitions cancels out), with their range; the
+    medians' ratio when the repetitions do not pair up. A testpmd
+    repetition at 47 Mpps against 62-66 in the others made the medians'
+    ratio 50.6% where every paired one was 48.4-50.0%."""
+    a = [r.get(k) for r in ra or []]
+    b = [r.get(k) for r in rb or []]
+    if not a or len(a) != len(b) or any(x is None or not y for x, y in zip(a, b)):
+        return ratio(med(ra, k), med(rb, k)), None
+    v = [x / y for x, y in zip(a, b)]
+    return statistics.median(v), (min(v), max(v))
+
+
 def backing_text(used):
     """How the programs' memory was backed (app_bench.py --mem)."""
     if not used:
@@ -107,16 +122,21 @@ def main():
                     fl(flows), fan, f(mi), f(mo), f(pi), f(ceil),
                     f(rp, "%.2fx"), "–" if rc is None else "%.0f%%" % (rc * 100)))
                 if size == 64 and pi is not None:
+                    pp, rng = paired(m, R("peer", flows, size, fan))
                     targets.append(("mcfwd >= %.1fx the peer, 64 B, %s flow%s, fan-out %d" % (
-                        PEER_TARGET, fl(flows), "s" if flows > 1 else "", fan), rp,
-                        rp is not None and rp >= PEER_TARGET,
-                        ("%.2fx" % rp if rp else "–") + (
+                        PEER_TARGET, fl(flows), "s" if flows > 1 else "", fan), pp,
+                        pp is not None and pp >= PEER_TARGET,
+                        ("%.2fx" % pp if pp else "–") +
+                        (" (repetitions %.2f-%.2fx)" % rng if rng else "") + (
                             " (testpmd io, which neither looks up nor replicates, is %.2fx the "
                             "peer)" % (ceil / pi) if fan == 1 and ceil and pi else "")))
                 if fan == 1 and flows <= 1024:
+                    pc, rng = paired(m, R("testpmd", flows, size, 0))
                     targets.append(("fan-out 1, %s flow%s, %d B: mcfwd >= 50%% of testpmd io" % (
-                        fl(flows), "s" if flows > 1 else "", size), rc,
-                        rc is not None and rc >= CEIL_TARGET, "%.1f%%" % (rc * 100) if rc else "–"))
+                        fl(flows), "s" if flows > 1 else "", size), pc,
+                        pc is not None and pc >= CEIL_TARGET,
+                        ("%.1f%%" % (pc * 100) if pc else "–") +
+                        (" (repetitions %.1f-%.1f%%)" % (rng[0] * 100, rng[1] * 100) if rng else "")))
         L.append("")
     # ------------------------------------------------------------ the peer's own table shape
     mk = R("mcfwd", 15, 64, 99)
@@ -124,6 +144,7 @@ def main():
         pk = R("peer", 15, 64, 99)
         mi, mo, pi, po = med(mk), med(mk, "mpps_out"), med(pk), med(pk, "mpps_out")
         rp = ratio(mi, pi)
+        pp, prng = paired(mk, pk)
         L.append("**The peer's own table shape**, 64-byte frames: 15 groups (one flow each, equal "
                  "shares) with the port masks 1..15 of `examples/ipv4_multicast`'s compiled-in "
                  "table over output ports 1-4, mean fan-out 2.13 (the peer replicates by clone at "
@@ -133,9 +154,10 @@ def main():
         L.append("|---:|---:|---:|---:|---:|")
         L.append("| %s | %s | %s | %s | %s |" % (f(mi), f(mo), f(pi), f(po), f(rp, "%.2fx")))
         L.append("")
-        if rp is not None:
+        if pp is not None:
             targets.append(("mcfwd >= %.1fx the peer, 64 B, the peer's own table shape (mean "
-                            "fan-out 2.13)" % PEER_TARGET, rp, rp >= PEER_TARGET, "%.2fx" % rp))
+                            "fan-out 2.13)" % PEER_TARGET, pp, pp >= PEER_TARGET,
+                            "%.2fx" % pp + (" (repetitions %.2f-%.2fx)" % prng if prng else "")))
     pe = d.get("_peer_errors") or {}
     if pe:
         L.append("The peer could not run: " + "; ".join(
@@ -346,7 +368,9 @@ def main():
     T = ["| target | measured | met |", "|---|---:|---|"]
     for name, _, ok, shown in targets:
         T.append("| %s | %s | %s |" % (name, shown, "met" if ok else "**not met**"))
-    L.insert(4, "\n".join(["**Targets** (issue 7):", ""] + T + [""]))
+    L.insert(4, "\n".join(["**Targets** (issue 7; a throughput ratio is the median of the "
+                           "repetitions' own ratios, each program against the other in the same "
+                           "repetition):", ""] + T + [""]))
     plot_tp(d, outdir + "/app_throughput.png")
     L.append("![throughput](app_throughput.png)")
     text = "\n".join(L) + "\n"
@@ -372,6 +396,9 @@ def main():
             H.append("| %s | %d | %s | %s | %s | %s | %s |" % (
                 fl(flows), fan, f(mi), f(pi), f(ceil), f(ratio(mi, pi), "%.2fx"),
                 "–" if rc is None else "%.0f%%" % (rc * 100)))
+    H.append("")
+    H.append("Targets (a throughput ratio: the median of the repetitions' own ratios; the "
+             "table's are the medians'):")
     H.append("")
     H += T
     H.append("")

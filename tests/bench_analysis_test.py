@@ -10,7 +10,10 @@ figures the report gives are what the worker's log says:
 - bench/report_app.py: a dip target is met only when every run is at 90%
   or at its own floor (a median of runs hid the others);
 - bench/app_bench.py merged_notes(): a part re-run again replaces its
-  earlier note (the report listed both, the older one stale).
+  earlier note (the report listed both, the older one stale);
+- bench/report_app.py paired(): a throughput target is judged on the
+  repetitions' own ratios (one slow testpmd repetition made the medians'
+  ratio pass where no repetition did).
 No DPDK: usage: bench_analysis_test.py"""
 import json
 import os
@@ -126,10 +129,24 @@ def merges():
     check([x["date"] + x["only"] for x in n] == ["d2td", "d3tp", "d4tp"], "merge: tp again: %s" % n)
 
 
+def paired_ratios():
+    import report_app
+    m = [{"mpps_in": x} for x in (31.0, 32.0, 31.3, 32.2, 31.8)]
+    t = [{"mpps_in": x} for x in (62.7, 66.0, 62.5, 66.5, 47.2)]
+    r, rng = report_app.paired(m, t)
+    check(abs(r - 31.0 / 62.7) < 1e-9 and r < report_app.CEIL_TARGET,
+          "paired: %s (the medians' ratio, %.3f, passes)" % (r, report_app.med(m) / report_app.med(t)))
+    check(rng is not None and abs(rng[1] - 31.8 / 47.2) < 1e-9, "paired range %s" % (rng,))
+    r, rng = report_app.paired(m, t[:4])
+    check(rng is None and abs(r - report_app.med(m) / report_app.med(t[:4])) < 1e-9,
+          "unpaired: the medians' ratio, %s" % r)
+
+
 def main():
     r = analysis()
     verdicts(r)
     merges()
+    paired_ratios()
     print("bench analysis: %s" % ("ok" if not fails else "%d failures" % len(fails)))
     return 1 if fails else 0
 
