@@ -866,9 +866,12 @@ config_rollback(struct mcfwd_config *failed, bool static_done, const bool *igmp_
 	/* static as it was, its run-time edits (mroute add/del) included: the
 	 * running file again lost them (found by review) */
 	if (static_done) {
-		int rs = mcfwd_static_revert(app.st, e2, sizeof(e2));
-		if (rc == 0)
+		char e3[256] = "";
+		int rs = mcfwd_static_revert(app.st, e3, sizeof(e3));
+		if (rc == 0 && rs < 0) { /* the interfaces' message first, if both */
 			rc = rs;
+			memcpy(e2, e3, sizeof(e2));
+		}
 	}
 	/* IGMP off where the failed file's pass turned it on before it
 	 * failed on a later interface (found by review: it stayed on, and
@@ -1152,8 +1155,10 @@ port_start(uint16_t pid, struct rte_mempool *pool, char *err, size_t errlen)
  * before: a mempool's ring, for one, as the pool's use goes deeper than it
  * ever did (the teardown benchmark: two faults in the mbuf pool's ring on
  * the worker right after a release, found with perf's page-faults event).
- * So every memzone (pools, their rings, the rings between lcores) is
- * faulted in when made, as hugepages are; the rest of -m is left alone.
+ * So every memzone (pools, their rings, the rings between lcores, what
+ * queue setup reserved) is faulted in once the ports have started, before
+ * the workers, and again after an attach (present pages cost a page-table
+ * walk), as hugepages are; the rest of -m is left alone.
  * An atomic add of 0 where the kernel cannot populate: EAL's threads, and
  * after an attach the workers, run. */
 static void
@@ -1250,7 +1255,6 @@ pools_create(char *err, size_t errlen)
 			 "more memory (-m N / hugepages)", n, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
-	dpdk_mem_populate();
 	APP_LOG(INFO, "mbuf pool: %" PRIu64 " mbufs of %u bytes\n", n, app_mbuf_size());
 	return 0;
 }
@@ -1840,7 +1844,6 @@ app_port_attach(const char *devargs, uint16_t *ports, unsigned int max, unsigned
 		rc = -ENOMEM;
 		goto undo;
 	}
-	dpdk_mem_populate();
 	app.xpool[app.n_xpool++] = mp;
 	for (unsigned int i = 0; i < n; i++)
 		app.port[got[i]].xpool = mp;
@@ -1849,6 +1852,7 @@ app_port_attach(const char *devargs, uint16_t *ports, unsigned int max, unsigned
 		if (rc < 0)
 			goto undo;
 	}
+	dpdk_mem_populate(); /* the pool, and what queue setup reserved */
 	/* the workers pause while their queue lists grow */
 	bool was = app.forwarding;
 	app_forwarding(false);
@@ -2533,6 +2537,7 @@ app_init(char *err, size_t errlen)
 			return rc;
 		}
 	}
+	dpdk_mem_populate(); /* the pools, the rings, what queue setup reserved */
 	for (unsigned int i = 0; i < app.n_workers; i++)
 		rte_eal_remote_launch(mcfwd_worker_loop, app.w[i], app.w[i]->lcore_id);
 	(void)rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RMV, on_rmv_event, NULL);

@@ -72,6 +72,8 @@ struct mcfwd_static {
 	 * replaced (NULL: static was not running), until commit or revert */
 	bool tentative;
 	struct state *prev;
+	uint32_t *prev_rel;  /* interfaces prev needed but did not own: */
+	uint32_t n_prev_rel; /* released by the operator (iface_release) */
 	struct counters c;
 };
 
@@ -1066,15 +1068,37 @@ static int
 apply(struct mcfwd_static *s, struct state *st, bool keep, char *err, size_t errlen)
 {
 	struct state *old = s->running ? s->cur : NULL;
+	uint32_t *rel = NULL, n_rel = 0;
 	int rc;
+	/* kept: the interfaces released by the operator, which the diff takes
+	 * again (the file is the whole truth); a revert releases them again
+	 * (found by review: a failed reload gave one back) */
+	for (uint32_t i = 0; keep && old != NULL && i < old->n_ifs; i++) {
+		const struct sif *f = old->iv[i];
+		n_rel += (f->pinned || f->refs) && !f->owned && !f->disabled;
+	}
+	if (n_rel > 0) {
+		if ((rel = malloc(n_rel * sizeof(*rel))) == NULL) {
+			state_free(st);
+			return OOM(err, errlen);
+		}
+		n_rel = 0;
+		for (uint32_t i = 0; i < old->n_ifs; i++) {
+			const struct sif *f = old->iv[i];
+			if ((f->pinned || f->refs) && !f->owned && !f->disabled)
+				rel[n_rel++] = f->ifindex;
+		}
+	}
 	if (old != NULL) {
 		mgm_batch_begin(s->m);
 		rc = apply_diff(s, old, st, err, errlen);
 		for (uint32_t i = 0; i < st->n_ifs; i++)
 			st->iv[i]->carried = false;
 		mgm_batch_end(s->m);
-		if (rc < 0)
+		if (rc < 0) {
+			free(rel);
 			return way_back(s, old, st, rc, err, errlen);
+		}
 	} else if ((rc = install(s, st, err, errlen)) < 0) {
 		state_free(st);
 		return rc;
@@ -1082,6 +1106,8 @@ apply(struct mcfwd_static *s, struct state *st, bool keep, char *err, size_t err
 	if (keep) {
 		s->tentative = true;
 		s->prev = old;
+		s->prev_rel = rel;
+		s->n_prev_rel = n_rel;
 	} else {
 		state_free(old);
 	}
@@ -1095,6 +1121,9 @@ mcfwd_static_commit(struct mcfwd_static *s)
 		return;
 	state_free(s->prev);
 	s->prev = NULL;
+	free(s->prev_rel);
+	s->prev_rel = NULL;
+	s->n_prev_rel = 0;
 	s->tentative = false;
 }
 
@@ -1135,30 +1164,32 @@ mcfwd_static_revert(struct mcfwd_static *s, char *err, size_t errlen)
 		return -EINVAL;
 	if (!s->tentative)
 		return 0;
-	struct state *prev = s->prev;
+	/* a tentative apply implies running: shutdown() commits */
+	struct state *prev = s->prev, *cur = s->cur;
+	uint32_t *rel = s->prev_rel, n_rel = s->n_prev_rel;
 	s->tentative = false;
 	s->prev = NULL;
+	s->prev_rel = NULL;
+	s->n_prev_rel = 0;
 	if (prev == NULL) /* it was not running */
 		return mcfwd_static_shutdown(s);
-	if (!s->running) { /* shut down since (misuse): the old one installed */
-		int rc = install(s, prev, err, errlen);
-		if (rc < 0)
-			state_free(prev);
-		return rc;
-	}
 	/* the same diff backwards: what was handed over comes back, routes
 	 * and memberships as they were, run-time edits included; failing
 	 * midway, the whole way to prev */
-	struct state *cur = s->cur;
 	mgm_batch_begin(s->m);
 	int rc = apply_diff(s, cur, prev, err, errlen);
 	for (uint32_t i = 0; i < prev->n_ifs; i++)
 		prev->iv[i]->carried = false;
 	mgm_batch_end(s->m);
 	if (rc < 0)
-		return way_back(s, prev, cur, rc, err, errlen);
-	state_free(cur);
-	return 0;
+		rc = way_back(s, prev, cur, rc, err, errlen);
+	else
+		state_free(cur);
+	/* and released again what the operator had released */
+	for (uint32_t i = 0; s->running && i < n_rel; i++)
+		(void)mcfwd_static_iface_release(s, rel[i]);
+	free(rel);
+	return rc;
 }
 
 int

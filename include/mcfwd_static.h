@@ -124,8 +124,10 @@ void mcfwd_static_commit(struct mcfwd_static *s);
 
 /**
  * Back to what the tentative apply replaced, as it was (not running: shut
- * down), by the same diff backwards; failing midway, shut down and that
- * configuration installed whole. No-op (0) without a tentative apply.
+ * down), by the same diff backwards, interfaces the operator had released
+ * (mcfwd_static_iface_release()) released again; failing midway, shut
+ * down and that configuration installed whole. No-op (0) without a
+ * tentative apply (a shutdown or an apply since commits it).
  * @return 0, -EINVAL, or MGM's error (a message in err).
  */
 int mcfwd_static_revert(struct mcfwd_static *s, char *err, size_t errlen);

@@ -575,8 +575,9 @@ test_reload_diff_fails(void **state)
 
 /* A tentative apply (the app's reload, whose IGMP step comes after
  * static's) is undone exactly by mcfwd_static_revert(): routes, run-time
- * edits, owners, TTL thresholds and the MFEs' answers as before; commit
- * keeps the new one; without a running state before, revert shuts down. */
+ * edits (a released interface stays released: found by review), owners,
+ * TTL thresholds and the MFEs' answers as before; commit keeps the new
+ * one; without a running state before, revert shuts down. */
 static void
 test_tentative_revert(void **state)
 {
@@ -591,6 +592,9 @@ test_tentative_revert(void **state)
 	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=1/1,3/4");
 	assert_string_equal(entry(f, S1, G2), "iif=0 oifs=2/1");
 	assert_int_equal(mcfwd_static_revert(f->s, e, sizeof(e)), 0); /* none pending */
+	/* the operator released eth1 (G1's OIF): a revert leaves it released */
+	assert_int_equal(mcfwd_static_iface_release(f->s, 1), 0);
+	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=3/4");
 
 	cfg(f, "phyint eth5 enable ttl-threshold 6\nmroute from eth4 group 232.1.1.1 to eth5\n");
 	assert_int_equal(mcfwd_static_apply_tentative(f->s, &f->cfg, f->err, sizeof(f->err)), 0);
@@ -607,12 +611,16 @@ test_tentative_revert(void **state)
 	assert_int_equal(info(f).n_mroutes, 2); /* the run-time one too */
 	assert_int_equal(mgm_interface_ttl_get(f->m, 3), 4);
 	assert_int_equal(mgm_interface_ttl_get(f->m, 5), 1);
-	for (uint32_t x = 0; x <= 3; x++)
-		owner_is(f, x, MCFWD_STATIC_PROTO_ID);
+	owner_is(f, 0, MCFWD_STATIC_PROTO_ID);
+	owner_is(f, 1, -1); /* released, as before */
+	owner_is(f, 2, MCFWD_STATIC_PROTO_ID);
+	owner_is(f, 3, MCFWD_STATIC_PROTO_ID);
 	owner_is(f, 4, -1);
 	owner_is(f, 5, -1);
 	assert_string_equal(entry(f, S1, G1), "none"); /* its iif eth4 went */
 	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 0, NULL, 0), 0);
+	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=3/4");
+	assert_int_equal(mcfwd_static_iface_take(f->s, 1), 0);
 	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=1/1,3/4");
 	assert_int_equal(mgm_mfe_create(f->m, S2, G2, 0, NULL, 0), 0);
 	assert_string_equal(entry(f, S2, G2), "iif=0 oifs=2/1");
