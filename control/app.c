@@ -2091,14 +2091,20 @@ timer_age(void *arg)
 /* Link state: a port that went down hides its interfaces (generation),
  * up restores them. Polled: the LSC interrupt thread must not touch MGM. */
 
+void
+app_port_removed(uint16_t port)
+{
+	if (port < MCFWD_MAX_PORTS)
+		__atomic_store_n(&rmv_pending[port], 1, __ATOMIC_RELEASE);
+}
+
 static int
 on_rmv_event(uint16_t port, enum rte_eth_event_type ev, void *arg, void *ret)
 {
 	(void)ev;
 	(void)arg;
 	(void)ret;
-	if (port < MCFWD_MAX_PORTS)
-		__atomic_store_n(&rmv_pending[port], 1, __ATOMIC_RELEASE);
+	app_port_removed(port);
 	return 0;
 }
 

@@ -229,6 +229,10 @@ int app_set_link(uint16_t port, bool up, char *err, size_t errlen);
  * @return 0, -EINVAL. */
 int app_set_punt_rate(uint64_t rate, char *err, size_t errlen);
 int app_port_detach(uint16_t port, char *err, size_t errlen);
+/** The device took the port away (RTE_ETH_EVENT_INTR_RMV, from its
+ * interrupt thread): the control loop's link timer detaches it. Any
+ * thread. */
+void app_port_removed(uint16_t port);
 /** The port ids there are, "0 1 3" (a detach leaves holes), for messages. */
 void app_port_ids(char *buf, size_t len);
 /** Hot-plug (`port attach DEVARGS`, as testpmd's): probe the device, set

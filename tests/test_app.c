@@ -352,6 +352,31 @@ t_detach_shared_device(void **state)
 
 static uint32_t n_routes(void);
 
+/* A removal the device signalled for a port detached before the link
+ * timer saw it is not inherited by the next port set up on that id (found
+ * by review: the timer then detached the new port). */
+static void
+t_rmv_flag_not_inherited(void **state)
+{
+	(void)state;
+	char err[512] = "";
+	uint16_t ports[4], again[4];
+	unsigned int n = 0;
+	assert_int_equal(app_port_attach("net_null9,no-rx=1", ports, 4, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 1);
+	app_port_removed(ports[0]);
+	assert_int_equal(app_port_detach(ports[0], err, sizeof(err)), 0);
+	assert_int_equal(app_port_attach("net_null9,no-rx=1", again, 4, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(again[0], ports[0]); /* the id comes back */
+	assert_int_equal(app_set_link(again[0], true, err, sizeof(err)), 0); /* runs the link timer */
+	assert_true(app.port[again[0]].used);
+	/* a removal of the new port itself is seen */
+	app_port_removed(again[0]);
+	assert_int_equal(app_set_link(again[0], true, err, sizeof(err)), 0);
+	assert_false(app.port[again[0]].used);
+}
+
 /* The running file names a port detached since: a reload that fails
  * still puts the rest of it back (found by review: the rollback stopped
  * at the first interface on the gone port, before the addresses, routes
@@ -813,6 +838,7 @@ main(void)
 		cmocka_unit_test(t_reload_mtu_rollback),
 		cmocka_unit_test(t_reload_rollback_after_detach),
 		cmocka_unit_test(t_detach_shared_device),
+		cmocka_unit_test(t_rmv_flag_not_inherited),
 		cmocka_unit_test(t_attach_start_fails),
 		cmocka_unit_test(t_attach_configure_fails),
 		cmocka_unit_test(t_reload_route_table_full),
