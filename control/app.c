@@ -2088,9 +2088,6 @@ timer_age(void *arg)
 	(void)mgm_age_some(app.mgm, 8192, NULL);
 }
 
-/* Link state: a port that went down hides its interfaces (generation),
- * up restores them. Polled: the LSC interrupt thread must not touch MGM. */
-
 void
 app_port_removed(uint16_t port)
 {
@@ -2107,6 +2104,9 @@ on_rmv_event(uint16_t port, enum rte_eth_event_type ev, void *arg, void *ret)
 	app_port_removed(port);
 	return 0;
 }
+
+/* Link state: a port that went down hides its interfaces (generation),
+ * up restores them. Polled: the LSC interrupt thread must not touch MGM. */
 
 static void
 timer_link(void *arg)

@@ -1070,19 +1070,14 @@ apply(struct mcfwd_static *s, struct state *st, bool keep, char *err, size_t err
 	struct state *old = s->running ? s->cur : NULL;
 	uint32_t *rel = NULL, n_rel = 0;
 	int rc;
-	/* kept: the interfaces released by the operator, which the diff takes
-	 * again (the file is the whole truth); a revert releases them again
-	 * (found by review: a failed reload gave one back) */
-	for (uint32_t i = 0; keep && old != NULL && i < old->n_ifs; i++) {
-		const struct sif *f = old->iv[i];
-		n_rel += (f->pinned || f->refs) && !f->owned && !f->disabled;
-	}
-	if (n_rel > 0) {
-		if ((rel = malloc(n_rel * sizeof(*rel))) == NULL) {
+	/* kept: the interfaces released by the operator (needed, not owned),
+	 * which the diff takes again (the file is the whole truth); a revert
+	 * releases them again (found by review: a failed reload gave one back) */
+	if (keep && old != NULL && old->n_ifs > 0) {
+		if ((rel = malloc(old->n_ifs * sizeof(*rel))) == NULL) {
 			state_free(st);
 			return OOM(err, errlen);
 		}
-		n_rel = 0;
 		for (uint32_t i = 0; i < old->n_ifs; i++) {
 			const struct sif *f = old->iv[i];
 			if ((f->pinned || f->refs) && !f->owned && !f->disabled)
