@@ -273,16 +273,24 @@ def max_mfes_for(flows, fan):
 
 # ------------------------------------------------------------------ the peer
 
-def peer_build(work, flows, fan):
+def dpdk_link(exe):
+    """'shared' when exe loads DPDK's shared libraries, else 'static'."""
+    out = subprocess.run(["ldd", exe], capture_output=True, text=True).stdout
+    return "shared" if "librte_eal" in out else "static"
+
+
+def peer_build(work, flows, fan, link):
     """examples/ipv4_multicast from dpdk-doc, patched on a private copy:
     its group table replaced by the case's groups (port mask: ports 1..fan),
     the TX multi-segment offload request removed (net_null and net_pcap do
     not advertise it, so rte_eth_dev_configure() would fail), built -O3 with
-    -march=native like mcfwd. Nothing else changes: its fbk hash keeps 1024
-    entries, its packet pool 8192 mbufs."""
+    -march=native like mcfwd, and linked as mcfwd is (link: DPDK's static
+    libraries, as DPDK's examples build statically, or its shared ones).
+    Nothing else changes: its fbk hash keeps 1024 entries, its packet pool
+    8192 mbufs."""
     d = os.path.join(work, "peer")
     os.makedirs(d, exist_ok=True)
-    exe = os.path.join(d, "ipv4_multicast_f%d_fan%d" % (flows, fan))
+    exe = os.path.join(d, "ipv4_multicast_f%d_fan%d_%s" % (flows, fan, link))
     if os.path.exists(exe):
         return exe
     src = open(PEER_SRC).read()
@@ -297,7 +305,8 @@ def peer_build(work, flows, fan):
     c = os.path.join(d, "main_f%d_fan%d.c" % (flows, fan))
     open(c, "w").write(src)
     cflags = subprocess.check_output(["pkg-config", "--cflags", "libdpdk"], text=True).split()
-    libs = subprocess.check_output(["pkg-config", "--libs", "libdpdk"], text=True).split()
+    libs = subprocess.check_output(["pkg-config", "--libs", "libdpdk"] +
+                                   (["--static"] if link == "static" else []), text=True).split()
     subprocess.check_call(["cc", "-O3"] + cflags + ["-march=native", "-DALLOW_EXPERIMENTAL_API",
                                                     c, "-o", exe] + libs)
     return exe
@@ -329,7 +338,7 @@ def measure(prog, a, case, rep):
             "--total-num-mbufs=%d" % mbufs, "--no-lsc-interrupt"]
         how, outs = "enter", [1]
     else:
-        exe = peer_build(a.work, flows, fan)
+        exe = peer_build(a.work, flows, fan, dpdk_link(a.mcfwd))
         # one lcore (the main one runs its loop) on CPU 1, polling the case's ports
         argv = [exe] + eal(prefix, "1", trace, 768, nout=nports(fan)) + [
             "--", "-p", "0x%x" % ((2 << nports(fan)) - 1), "-q", "15"]
@@ -803,7 +812,7 @@ def main():
     results = {"reps": a.reps, "window_s": a.window, "warmup_s": a.warmup,
                "sizes": a.sizes, "flows": a.flows, "fans": a.fans, "quick": a.quick,
                "mix": [MIX_FLOWS, MIX] if a.mix else None,
-               "date": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+               "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "link": dpdk_link(a.mcfwd)}
     only = a.only.split(",")
     t0 = time.time()
     MEM["mode"] = a.mem

@@ -16,6 +16,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 PEER_TARGET, CEIL_TARGET, DIP_TARGET = 2.5, 0.5, 0.9
 
 
+def link_text(link):
+    """How the programs were linked (runs before it recorded none: shared)."""
+    if link == "static":
+        return ("Linking: mcfwd and the peer with DPDK's static libraries and every driver "
+                "(`pkg-config --static`, as DPDK's examples build statically); testpmd is "
+                "Debian's binary, on the shared libraries.")
+    return "Linking: every program on DPDK's shared libraries."
+
+
 def med(runs, k="mpps_in"):
     v = [r[k] for r in runs or [] if k in r]
     return statistics.median(v) if v else None
@@ -100,8 +109,8 @@ def main():
              "`examples/ipv4_multicast` (dpdk-doc), group table = the trace's groups, TX "
              "multi-seg offload request removed, `-O3 -march=native`; it does no TTL, no "
              "checksum, no RPF, no counters and looks up the group only. The ceiling: "
-             "`dpdk-testpmd --forward-mode=io` port 0 -> port 1 (no replication)."
-             % backing_text(d.get("_backing", {}).get("tp")))
+             "`dpdk-testpmd --forward-mode=io` port 0 -> port 1 (no replication). %s"
+             % (backing_text(d.get("_backing", {}).get("tp")), link_text(d.get("link"))))
     L.append("")
     # ------------------------------------------------------------ throughput tables
     targets = []
@@ -383,7 +392,7 @@ def main():
         H.append("")
     H.append("64-byte frames, Mpps in; the peer is DPDK's `examples/ipv4_multicast`, the "
              "ceiling `testpmd` io (details, 512/1500 B, 64K flows, teardown: "
-             "[bench/results/app.md](bench/results/app.md)):")
+             "[bench/results/app.md](bench/results/app.md)). %s" % link_text(d.get("link")))
     H.append("")
     H.append("| flows | fan-out | mcfwd | peer | testpmd io | mcfwd / peer | mcfwd / testpmd |")
     H.append("|---:|---:|---:|---:|---:|---:|---:|")

@@ -12,6 +12,7 @@ PKGS=(
   clang libclang-rt-14-dev
   python3-matplotlib
   libnuma-dev libpcap-dev
+  libsystemd-dev                    # mcfwd links DPDK statically, every driver (net_sdk...: -lsystemd)
   python3-scapy tcpdump
   dpdk-dev dpdk-doc linux-perf   # bench-app.sh: dpdk-testpmd, examples/ipv4_multicast, perf
   smcroute iproute2 ethtool         # netns e2e: the kernel's multicast router (smcrouted), hosts, veth offloads
