@@ -366,7 +366,8 @@ def main():
         L.append("### Where the worker's time goes")
         L.append("")
         L.append("`perf record -e cpu-clock -p <mcfwd>` for 2 s, 64-byte frames, 1K flows "
-                 "(symbols over 1.5%; the PMDs are stripped shared objects):")
+                 "(symbols over 1.5%%%s):" % ("" if d.get("link") == "static" else
+                                             "; the PMDs are stripped shared objects"))
         L.append("")
         for fan, rows in sorted(pf.items()):
             L.append("fan-out %s: " % fan + ", ".join(
