@@ -138,7 +138,11 @@ def main():
                         ("%.2fx" % pp if pp else "–") +
                         (" (repetitions %.2f-%.2fx)" % rng if rng else "") + (
                             " (testpmd io, which neither looks up nor replicates, is %.2fx the "
-                            "peer)" % (ceil / pi) if fan == 1 and ceil and pi else "")))
+                            "peer)" % (ceil / pi) if fan == 1 and ceil and pi else "") + (
+                            " (%.1fx the peer is %.1f Mpps out, more than testpmd io's %.1f, "
+                            "which sends each frame once)" % (
+                                PEER_TARGET, PEER_TARGET * pi * fan, ceil)
+                            if fan > 1 and ceil and pi and PEER_TARGET * pi * fan > ceil else "")))
                 if fan == 1 and flows <= 1024:
                     pc, rng = paired(m, R("testpmd", flows, size, 0))
                     targets.append(("fan-out 1, %s flow%s, %d B: mcfwd >= 50%% of testpmd io" % (
