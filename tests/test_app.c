@@ -14,7 +14,11 @@
  *   are free (no injection: real limits), changes nothing;
  * - 'clear counters' short of memory changes nothing;
  * - and, with a port attached that always receives, the worker's polls of
- *   the quiet ports thin out as --rx-cold-every says.
+ *   the quiet ports thin out as --rx-cold-every says;
+ * - a telemetry table whose column cannot be allocated answers -ENOMEM,
+ *   whichever column it is, and leaks none;
+ * - app_fini() is closing (/mcfwd/stats answers -EBUSY) before it destroys
+ *   the cache.
  */
 #define ALLOW_EXPERIMENTAL_API /* rte_dev_iterator (as control/app.c) */
 #include <errno.h>
@@ -33,7 +37,9 @@
 #include <rte_ethdev.h>
 #include <rte_memzone.h>
 #include <rte_ring.h>
+#include <rte_telemetry.h>
 #include <sys/mman.h>
+#include <pthread.h>
 
 #include "../control/app.h"
 
@@ -115,6 +121,72 @@ __wrap_rte_eth_dev_configure(uint16_t port_id, uint16_t nb_rxq, uint16_t nb_txq,
 	return __real_rte_eth_dev_configure(port_id, nb_rxq, nb_txq, conf);
 }
 
+/* Telemetry: the handlers as app_telemetry_init() registers them, and
+ * rte_tel_data_alloc() failing at the call with index tel_fail_at
+ * (counting from tel_allocs = 0) */
+static struct {
+	const char *cmd;
+	telemetry_cb fn;
+} tel_cmds[16];
+static int n_tel;
+static int tel_fail_at = -1;
+static int tel_allocs;
+/* the columns of an answer: the telemetry thread frees them as it writes
+ * the reply (keep = 0); a test that writes none frees them itself */
+static struct rte_tel_data *tel_made[32];
+
+int __real_rte_telemetry_register_cmd(const char *cmd, telemetry_cb fn, const char *help);
+int __wrap_rte_telemetry_register_cmd(const char *cmd, telemetry_cb fn, const char *help);
+int
+__wrap_rte_telemetry_register_cmd(const char *cmd, telemetry_cb fn, const char *help)
+{
+	if (n_tel < 16) {
+		tel_cmds[n_tel].cmd = cmd;
+		tel_cmds[n_tel++].fn = fn;
+	}
+	return __real_rte_telemetry_register_cmd(cmd, fn, help);
+}
+
+static telemetry_cb
+tel_cb(const char *cmd)
+{
+	for (int i = 0; i < n_tel; i++)
+		if (strcmp(tel_cmds[i].cmd, cmd) == 0)
+			return tel_cmds[i].fn;
+	return NULL;
+}
+
+struct rte_tel_data *__real_rte_tel_data_alloc(void);
+struct rte_tel_data *__wrap_rte_tel_data_alloc(void);
+struct rte_tel_data *
+__wrap_rte_tel_data_alloc(void)
+{
+	int i = tel_allocs++;
+	if (i == tel_fail_at)
+		return NULL;
+	struct rte_tel_data *d = __real_rte_tel_data_alloc();
+	if (i < 32)
+		tel_made[i] = d;
+	return d;
+}
+
+/* What /mcfwd/stats answered when app_fini() destroyed the cache (a
+ * telemetry thread outlives it): it must be -EBUSY, not figures read from
+ * the cache (main() checks it after the group's teardown). */
+static int stats_at_destroy = 1;
+void __real_mfc_destroy(struct mfc *c);
+void __wrap_mfc_destroy(struct mfc *c);
+void
+__wrap_mfc_destroy(struct mfc *c)
+{
+	telemetry_cb cb = tel_cb("/mcfwd/stats");
+	struct rte_tel_data *d = __real_rte_tel_data_alloc();
+	if (cb != NULL && d != NULL)
+		stats_at_destroy = cb("/mcfwd/stats", NULL, d);
+	rte_tel_data_free(d);
+	__real_mfc_destroy(c);
+}
+
 /* ---------------------------------------------------------------- */
 
 static char conf_base[128], conf_new[128];
@@ -181,7 +253,7 @@ setup(void **state)
 	snprintf(conf_base, sizeof(conf_base), "/tmp/mcfwd-testapp-%d-a.conf", (int)getpid());
 	snprintf(conf_new, sizeof(conf_new), "/tmp/mcfwd-testapp-%d-b.conf", (int)getpid());
 	app_forwarding(true);
-	return 0;
+	return app_telemetry_init() == 0 ? 0 : -1;
 }
 
 static int
@@ -828,6 +900,68 @@ t_punt_drain_handback(void **state)
 	assert_int_equal(app_forwarding(true), 0);
 }
 
+/* The control thread's part of a telemetry request: a snapshot when one
+ * is asked for (the handlers wait for it, 0.5 s at most). */
+static volatile bool refresher_on;
+
+static void *
+refresher(void *arg)
+{
+	(void)arg;
+	while (refresher_on) {
+		pthread_mutex_lock(&app.snap.lock);
+		bool want = app.snap.want;
+		pthread_mutex_unlock(&app.snap.lock);
+		if (want)
+			app_snapshot_refresh();
+		usleep(200);
+	}
+	return NULL;
+}
+
+/* A table handler whose k-th column cannot be allocated answers -ENOMEM
+ * for every k, and fills none of them: before d04e026 only the last
+ * column was tested, so a NULL earlier one was filled (a crash). The
+ * handlers are run as their telemetry thread would, with rows to show
+ * (the three ports' interfaces, the worker, the static protocol). */
+static void
+t_telemetry_column_fails(void **state)
+{
+	(void)state;
+	static const char *const cmds[] = { "/mcfwd/lcores", "/mcfwd/interfaces",
+					    "/mcfwd/protocols", "/mcfwd/mroutes", "/mcfwd/igmp" };
+	pthread_t th;
+	refresher_on = true;
+	assert_int_equal(pthread_create(&th, NULL, refresher, NULL), 0);
+	for (unsigned int c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
+		telemetry_cb cb = tel_cb(cmds[c]);
+		assert_non_null(cb);
+		struct rte_tel_data *d = __real_rte_tel_data_alloc();
+		assert_non_null(d);
+		tel_allocs = 0;
+		assert_int_equal(cb(cmds[c], NULL, d), 0);
+		int cols = tel_allocs;
+		rte_tel_data_free(d);
+		assert_true(cols >= 4 && cols <= 32);
+		for (int k = 0; k < cols; k++)
+			rte_tel_data_free(tel_made[k]);
+		for (int k = 0; k < cols; k++) {
+			d = __real_rte_tel_data_alloc();
+			assert_non_null(d);
+			tel_allocs = 0;
+			tel_fail_at = k;
+			int rc = cb(cmds[c], NULL, d);
+			tel_fail_at = -1;
+			if (rc != -ENOMEM)
+				fail_msg("%s, column %d of %d not allocated: answered %d", cmds[c], k,
+					 cols, rc);
+			rte_tel_data_free(d);
+		}
+	}
+	refresher_on = false;
+	assert_int_equal(pthread_join(th, NULL), 0);
+}
+
 int
 main(void)
 {
@@ -847,7 +981,17 @@ main(void)
 		cmocka_unit_test(t_clear_counters_oom),
 		cmocka_unit_test(t_punt_drain_handback),
 		cmocka_unit_test(t_memzones_resident), /* after the attaches */
+		cmocka_unit_test(t_telemetry_column_fails),
 		cmocka_unit_test(t_reload_iface_slots), /* last: its interfaces stay */
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	int rc = cmocka_run_group_tests(tests, setup, teardown);
+	/* app_fini() (the group's teardown) says it is closing before it
+	 * destroys the cache: before d04e026 a /mcfwd/stats request in between
+	 * read the freed cache's grace period count */
+	if (stats_at_destroy != -EBUSY) {
+		fprintf(stderr, "FAIL: /mcfwd/stats answered %d as the cache was destroyed "
+			"(want -EBUSY: closing)\n", stats_at_destroy);
+		rc = rc ? rc : 1;
+	}
+	return rc;
 }
