@@ -275,8 +275,10 @@ def max_mfes_for(flows, fan):
 
 def dpdk_link(exe):
     """'shared' when exe loads DPDK's shared libraries, else 'static'."""
-    out = subprocess.run(["ldd", exe], capture_output=True, text=True).stdout
-    return "shared" if "librte_eal" in out else "static"
+    r = subprocess.run(["ldd", exe], capture_output=True, text=True)
+    if r.returncode != 0 or "libc.so" not in r.stdout:
+        raise SystemExit("%s: ldd cannot tell how it is linked: %s" % (exe, r.stderr.strip()))
+    return "shared" if "librte_eal" in r.stdout else "static"
 
 
 def peer_build(work, flows, fan, link):
@@ -830,6 +832,8 @@ def main():
         backing = dict(old.get("_backing", {}), **results["_backing"])
         old.update({k: v for k, v in results.items() if k.startswith("_") or "|" in k})
         old["_backing"] = backing
+        if old.get("link", "shared") != results["link"]:
+            old["link"] = "mixed"  # parts measured with a static mcfwd, parts shared
         old["merged"] = merged_notes(old.get("merged", []), {
             "date": results["date"], "only": a.only, "flows": list(a.flows), "reps": a.reps})
         results = old

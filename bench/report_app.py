@@ -22,6 +22,9 @@ def link_text(link):
         return ("Linking: mcfwd and the peer with DPDK's static libraries and every driver "
                 "(`pkg-config --static`, as DPDK's examples build statically); testpmd is "
                 "Debian's binary, on the shared libraries.")
+    if link == "mixed":
+        return ("Linking: mixed: parts of these results were measured with an mcfwd on DPDK's "
+                "static libraries and parts with one on its shared libraries (a merged re-run).")
     return "Linking: every program on DPDK's shared libraries."
 
 

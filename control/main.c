@@ -342,6 +342,17 @@ main(int argc, char **argv)
 	char err[1024] = "";
 	int ret = 1;
 
+#ifdef MCFWD_DPDK_STATIC
+	/* linked with DPDK's static libraries and every driver: a driver
+	 * loaded from a shared object (EAL's -d) would bring a second EAL and
+	 * ethdev of its own (found by review) */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (argv[i][0] == '-' && argv[i][1] == 'd') {
+			fprintf(stderr, "mcfwd: -d: this mcfwd is linked with DPDK's static "
+				"libraries and has every driver built in; it loads none\n");
+			return 2;
+		}
+#endif
 	/* `mcfwd --help` (EAL's option) prints ours after EAL's */
 	(void)rte_set_application_usage_hook(usage);
 	int n = rte_eal_init(argc, argv);

@@ -903,6 +903,21 @@ t_punt_drain_handback(void **state)
 /* The control thread's part of a telemetry request: a snapshot when one
  * is asked for (the handlers wait for it, 0.5 s at most). */
 static volatile bool refresher_on;
+static pthread_t refresher_th;
+
+/* The test's teardown: the refresher stops even when the test failed
+ * midway (it would otherwise read MGM while the next test changes it) */
+static int
+refresher_stop(void **state)
+{
+	(void)state;
+	if (refresher_on) {
+		refresher_on = false;
+		if (pthread_join(refresher_th, NULL) != 0)
+			return -1;
+	}
+	return 0;
+}
 
 static void *
 refresher(void *arg)
@@ -930,9 +945,11 @@ t_telemetry_column_fails(void **state)
 	(void)state;
 	static const char *const cmds[] = { "/mcfwd/lcores", "/mcfwd/interfaces",
 					    "/mcfwd/protocols", "/mcfwd/mroutes", "/mcfwd/igmp" };
-	pthread_t th;
 	refresher_on = true;
-	assert_int_equal(pthread_create(&th, NULL, refresher, NULL), 0);
+	if (pthread_create(&refresher_th, NULL, refresher, NULL) != 0) {
+		refresher_on = false;
+		fail_msg("pthread_create");
+	}
 	for (unsigned int c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
 		telemetry_cb cb = tel_cb(cmds[c]);
 		assert_non_null(cb);
@@ -958,8 +975,6 @@ t_telemetry_column_fails(void **state)
 			rte_tel_data_free(d);
 		}
 	}
-	refresher_on = false;
-	assert_int_equal(pthread_join(th, NULL), 0);
 }
 
 int
@@ -981,7 +996,7 @@ main(void)
 		cmocka_unit_test(t_clear_counters_oom),
 		cmocka_unit_test(t_punt_drain_handback),
 		cmocka_unit_test(t_memzones_resident), /* after the attaches */
-		cmocka_unit_test(t_telemetry_column_fails),
+		cmocka_unit_test_teardown(t_telemetry_column_fails, refresher_stop),
 		cmocka_unit_test(t_reload_iface_slots), /* last: its interfaces stay */
 	};
 	int rc = cmocka_run_group_tests(tests, setup, teardown);

@@ -467,6 +467,13 @@ def scenario_bad_config():
         check(r.rc == 2 and r.out.strip().splitlines()[-1] == "mcfwd: " + pat,
               "badopt2 %s: rc %s, want 2 and the error last:\n%s" % (extra, r.rc, r.out[-400:]))
         r.cleanup()
+    # EAL's -d (load a shared driver) with DPDK linked statically: refused,
+    # a second EAL and ethdev would come with it (found by review)
+    if b"librte_eal.so" not in subprocess.run(["ldd", MCFWD], stdout=subprocess.PIPE).stdout:
+        p = subprocess.run([MCFWD, "-d", "librte_net_null.so", "--no-huge"], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, timeout=30)
+        check(p.returncode == 2 and p.stdout.strip().splitlines()[-1].startswith("mcfwd: -d: "),
+              "static -d: rc %s:\n%s" % (p.returncode, p.stdout[-300:]))
     # `mcfwd --help` (EAL takes it): EAL's options, then mcfwd's own
     p = subprocess.run([MCFWD, "--help"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        text=True, timeout=30)
