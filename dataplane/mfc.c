@@ -169,7 +169,6 @@ struct mfc {
 	uint32_t defer_min;         /* mfc_set_reclaim_defer() */
 	uint32_t batch;             /* mfc_batch_begin() depth */
 	bool batch_gp;              /* the batch owes a grace period at its end */
-	uint64_t disp_under;        /* displaced counts lowered from 0 (a bug: mfc_self_check()) */
 };
 
 static const uint32_t SEED1 = 0x9747b28cu;
@@ -272,20 +271,6 @@ bucket_find(const struct mfc_bucket *b, uint64_t key, uint32_t *eidx)
 /* ---------------------------------------------------------------- */
 /* Reader side                                                       */
 
-/* After a miss in b, a key's first bucket: whether any key of b sits in
- * its second (if not, the miss is final). The writer raises the count
- * before a key enters its second bucket and lowers it after the key left
- * it, and loads are not reordered with loads: a reader that saw a key
- * leave b for its second bucket sees the count raised. A key moving back
- * to b after the miss was read bumps chg first, which the caller checks
- * after a miss (as for every move). */
-static inline bool
-disp_any(const struct mfc_table *t, uint32_t b)
-{
-	__atomic_thread_fence(__ATOMIC_ACQUIRE); /* after the bucket's loads */
-	return __atomic_load_n(&t->disp[b], __ATOMIC_RELAXED) != 0;
-}
-
 const struct mfc_entry *
 mfc_lookup(const struct mfc_table *t, uint64_t key)
 {
@@ -298,7 +283,7 @@ mfc_lookup(const struct mfc_table *t, uint64_t key)
 	for (unsigned int torn = 0;;) {
 		chg = __atomic_load_n(&t->chg, __ATOMIC_ACQUIRE);
 		if (bucket_find(&t->buckets[b1], key, &ei) >= 0 ||
-		    (disp_any(t, b1) && bucket_find(&t->buckets[b2], key, &ei) >= 0)) {
+		    bucket_find(&t->buckets[b2], key, &ei) >= 0) {
 			const struct mfc_entry *e = &t->pool[ei];
 			if (!VERIFY_ENTRY || e->key == key)
 				return e;
@@ -363,7 +348,7 @@ lookup_bulk(const struct mfc_table *t, const uint64_t *keys, unsigned int n,
 			if (pf)
 				__builtin_prefetch(e, 0, 3);
 			hit |= 1ull << i;
-		} else if (disp_any(t, b[i])) {
+		} else {
 			b[i] = bucket2(t, keys[i], h1[i], b[i]);
 			__builtin_prefetch(&bk[b[i]], 0, 1);
 			second |= 1ull << i;
@@ -565,7 +550,6 @@ mfc_create(const struct mfc_params *p)
 	c->t.max_ifaces = d.max_ifaces;
 	c->bucket_bytes = nb * sizeof(struct mfc_bucket);
 	c->t.buckets = bigalloc(c, c->bucket_bytes, POPULATE);
-	c->t.disp = bigalloc(c, nb, POPULATE);
 	c->t.pool = bigalloc(c, (size_t)c->pool_size * sizeof(struct mfc_entry), POPULATE);
 	c->meta = bigalloc(c, (size_t)c->pool_size * sizeof(struct meta), POPULATE);
 	c->iface_state = calloc(d.max_ifaces, sizeof(uint32_t));
@@ -581,7 +565,7 @@ mfc_create(const struct mfc_params *p)
 	c->lc = calloc(d.n_lcores, sizeof(*c->lc));
 	c->ihash_size = 1024;
 	c->ihash = calloc(c->ihash_size, sizeof(*c->ihash));
-	if (!c->t.buckets || !c->t.disp || !c->t.pool || !c->meta || !c->iface_state ||
+	if (!c->t.buckets || !c->t.pool || !c->meta || !c->iface_state ||
 	    !c->iface_oifl_refs || !c->iifv || !c->obase || !c->oser || !c->ogone || !c->lc || !c->ihash ||
 	    !c->pbm)
 		goto nomem;
@@ -713,7 +697,6 @@ mfc_destroy(struct mfc *c)
 	bigfree(c->meta, (size_t)c->pool_size * sizeof(struct meta));
 	bigfree(c->t.pool, (size_t)c->pool_size * sizeof(struct mfc_entry));
 	bigfree(c->t.buckets, c->bucket_bytes);
-	bigfree(c->t.disp, c->t.nb_buckets);
 	free(c);
 }
 
@@ -743,7 +726,7 @@ mfc_iface_iif_refs(const struct mfc *c, uint16_t ifid)
 size_t
 mfc_memory(const struct mfc *c)
 {
-	size_t m = c->bucket_bytes + c->t.nb_buckets; /* + the displaced counts */
+	size_t m = c->bucket_bytes;
 	m += (size_t)c->pool_size * (sizeof(struct mfc_entry) + sizeof(struct meta));
 	for (uint32_t i = 0; i < c->max_ifaces; i++)
 		m += (size_t)c->iifv[i].cap * sizeof(uint32_t);
@@ -1416,57 +1399,6 @@ mfc_gp_count(const struct mfc *c)
 /* ---------------------------------------------------------------- */
 /* Writer side: slots and cuckoo displacement                        */
 
-/* Bucket b1's count of displaced keys moves by d (see disp_any()): raised
- * before a key's slot in its second bucket is written, lowered after it
- * was cleared. 255 sticks (as many or more: the second bucket is always
- * read), so that a count never wraps to 0 (a key's (S,G) is the sender's
- * choice: many could share a first bucket). */
-static inline void
-disp_move(struct mfc *c, uint32_t b1, int d)
-{
-	uint8_t v = c->t.disp[b1];
-	if (v == 0 && d < 0)
-		c->disp_under++; /* left at 0: mfc_self_check() says so */
-	else if (v != UINT8_MAX)
-		__atomic_store_n(&c->t.disp[b1], (uint8_t)(v + d), __ATOMIC_RELEASE);
-}
-
-/* key enters (d = 1) or has left (d = -1) bucket b: when b is its second,
- * its first bucket's count follows */
-static inline void
-disp_add(struct mfc *c, uint64_t key, uint32_t b, int d)
-{
-	uint32_t b1 = fastrange(hash1(key), c->t.nb_buckets);
-	if (b != b1)
-		disp_move(c, b1, d);
-}
-
-int
-mfc_self_check(const struct mfc *c)
-{
-	if (c == NULL)
-		return -EINVAL;
-	uint32_t nb = c->t.nb_buckets;
-	uint32_t *n = calloc(nb, sizeof(uint32_t));
-	if (n == NULL)
-		return -ENOMEM;
-	for (uint32_t b = 0; b < nb; b++)
-		for (int s = 0; s < SLOTS; s++) {
-			uint64_t key = c->t.buckets[b].s[s].key;
-			if (key == KEY_EMPTY)
-				continue;
-			uint32_t b1 = fastrange(hash1(key), nb);
-			if (b != b1)
-				n[b1]++;
-		}
-	int rc = c->disp_under ? -EFAULT : 0;
-	for (uint32_t b = 0; b < nb && rc == 0; b++)
-		if (c->t.disp[b] != UINT8_MAX && c->t.disp[b] != n[b])
-			rc = -EFAULT;
-	free(n);
-	return rc;
-}
-
 static int
 slot_of(const struct mfc *c, uint64_t key, uint32_t *bo, int *so, uint32_t *eidx)
 {
@@ -1508,11 +1440,9 @@ cuckoo_move(struct mfc *c, uint32_t sb, int ss, uint32_t db, int ds)
 	buckets_of(&c->t, key, &x1, &x2);
 	if (key == KEY_EMPTY || d->key != KEY_EMPTY || (db != x1 && db != x2))
 		return -1;
-	disp_add(c, key, db, 1);
 	slot_copy(d, s);
 	__atomic_store_n(&c->t.chg, c->t.chg + 1, __ATOMIC_RELEASE);
 	slot_write(s, KEY_EMPTY, 0, 0);
-	disp_add(c, key, sb, -1);
 	return 0;
 }
 
@@ -1784,7 +1714,6 @@ mfc_add(struct mfc *c, uint32_t src, uint32_t grp, const struct mfc_spec *s)
 		cidx_release(c, cidx);
 		return -ENOSPC;
 	}
-	disp_add(c, key, bo, 1);
 	slot_write(&c->t.buckets[bo].s[so], key, ei, s->iif);
 	c->meta[cidx].eidx = ei;
 	iif_index_add(c, s->iif, cidx);
@@ -1853,7 +1782,6 @@ mfc_del(struct mfc *c, uint32_t src, uint32_t grp)
 	 * its caller's record and the table disagreeing */
 	bool to_pbm = limbo_reserve(c, 1) < 0;
 	slot_write(&c->t.buckets[bo].s[so], KEY_EMPTY, 0, 0);
-	disp_add(c, key, bo, -1);
 	iif_index_del(c, c->t.pool[ei].iif, c->t.pool[ei].cidx);
 	c->count--;
 	if (to_pbm) {
@@ -2029,11 +1957,8 @@ purge_iif(struct mfc *c, uint16_t ifid)
 				b = &c->t.buckets[b2[i]];
 				s = bucket_find(b, key[i], &x);
 			}
-			if (s >= 0) {
+			if (s >= 0)
 				slot_write(&b->s[s], KEY_EMPTY, 0, 0);
-				if (b == &c->t.buckets[b2[i]])
-					disp_move(c, b1[i], -1);
-			}
 			if (limbo)
 				c->limbo[c->n_limbo++] = (struct limbo){ L_ENTRY, ei[i], 0, NULL };
 			else
@@ -2061,9 +1986,7 @@ purge_iif_scan(struct mfc *c, uint16_t ifid)
 				/* retired through the bitmap: reclaimed in pool
 				 * order, not in the random order found here */
 				c->pbm[sl[k].eidx >> 6] |= 1ull << (sl[k].eidx & 63);
-				uint64_t key = sl[k].key;
 				slot_write(&sl[k], KEY_EMPTY, 0, 0);
-				disp_add(c, key, b, -1);
 				n++;
 			}
 	}

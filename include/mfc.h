@@ -142,10 +142,6 @@ struct mfc_table {
 	struct mfc_bucket *buckets;  /**< written by control */
 	struct mfc_entry *pool;      /**< entry storage, indexed by bucket eidx */
 	const uint32_t *iface_state; /**< per interface: generation | down bit */
-	/** per bucket: keys whose first bucket it is that sit in their second
-	 * (written by control; 255 sticks: as many or more); a miss in a first
-	 * bucket whose count is 0 is final, the second is not read */
-	uint8_t *disp;
 	uint32_t nb_buckets;
 	uint32_t max_ifaces;
 	/* written by control on every cuckoo move; read by workers on a miss */
@@ -392,13 +388,6 @@ uint64_t mfc_tsc_hz(void);
  * Look up one (S,G). @return the entry or NULL. Any registered RCU reader.
  */
 const struct mfc_entry *mfc_lookup(const struct mfc_table *t, uint64_t key);
-
-/**
- * Recount what the table keeps in derived form (per bucket, the keys
- * displaced to their second bucket) and compare: for tests. Control thread.
- * @return 0, or -EFAULT on a mismatch, -EINVAL without a cache.
- */
-int mfc_self_check(const struct mfc *c);
 
 /**
  * Look up a burst of up to MFC_BULK_MAX keys, hiding memory latency with

@@ -716,67 +716,6 @@ test_purge_paths(void **st)
 	}
 }
 
-/* sources spread as traffic's are (sequential ones hash too evenly for
- * keys to need their second bucket): a bijection of the low 24 bits */
-#define SX(i) S(((i) * 0x9e3779b1u) & 0xffffffu)
-
-static uint64_t
-displaced(struct mfc *c)
-{
-	const struct mfc_table *t = mfc_table(c);
-	uint64_t n = 0;
-	for (uint32_t b = 0; b < t->nb_buckets; b++)
-		n += t->disp[b];
-	return n;
-}
-
-/* A nearly full table keeps many keys in their second bucket: the
- * per-bucket counts follow every add, move, delete and both purge paths
- * (a reader skips a key's second bucket when its first's count is 0: a
- * count too low loses keys), and every key is found, none purged is. */
-static void
-test_displaced_counts(void **st)
-{
-	(void)st;
-	struct mfc *c = mk(4096);
-	uint32_t n = 0;
-	static bool in[4000];
-	/* iif 9 few (its purge walks the index), 1-3 many (scanned) */
-	for (uint32_t i = 0; i < 4000; i++)
-		if ((in[i] = add2(c, SX(i), G(7), (uint16_t)(i % 80 == 0 ? 9 : 1 + i % 3), 7, 8) == 0))
-			n++;
-	assert_true(n > 3900);
-	for (uint32_t i = 0; i < 4000; i++)
-		if (in[i] && look(c, SX(i), G(7)) == NULL)
-			fail_msg("key %u lost after the fill", i);
-	print_message("displaced keys: %lu of %u\n", (unsigned long)displaced(c), n);
-	assert_true(displaced(c) > 100);
-	assert_int_equal(mfc_self_check(c), 0);
-	for (uint32_t i = 0; i < 4000; i += 7)
-		(void)mfc_del(c, SX(i), G(7));
-	assert_int_equal(mfc_self_check(c), 0);
-	struct mfc_purge_stats ps;
-	assert_int_equal(mfc_iface_purge(c, 9, &ps), 0);
-	assert_false(ps.scanned);
-	assert_int_equal(mfc_self_check(c), 0);
-	assert_int_equal(mfc_iface_purge(c, 2, &ps), 0);
-	assert_true(ps.scanned);
-	assert_int_equal(mfc_self_check(c), 0);
-	/* refill: moves again */
-	for (uint32_t i = 0; i < 4000; i++)
-		(void)add2(c, SX(i), G(8), 1, 7, 8);
-	assert_int_equal(mfc_self_check(c), 0);
-	for (uint32_t i = 0; i < 4000; i++) {
-		bool gone = i % 7 == 0 || i % 80 == 0 || (i % 80 != 0 && 1 + i % 3 == 2);
-		const struct mfc_entry *e = look(c, SX(i), G(7));
-		if (gone || !in[i])
-			assert_null(e);
-		else if (e == NULL)
-			fail_msg("key %u lost (its first bucket's count says none displaced?)", i);
-	}
-	mfc_destroy(c);
-}
-
 static void
 test_purge_oif(void **st)
 {
@@ -1435,7 +1374,6 @@ main(void)
 		cmocka_unit_test(test_purge_batch),
 		cmocka_unit_test(test_batch_alloc_waits),
 		cmocka_unit_test(test_purge_paths),
-		cmocka_unit_test(test_displaced_counts),
 		cmocka_unit_test(test_purge_oif),
 		cmocka_unit_test(test_purge_empty_and_all),
 		cmocka_unit_test(test_purge_1m),
