@@ -16,7 +16,7 @@ namespace {
 constexpr unsigned kBurst = 64;
 
 void
-Lookup(benchmark::State &st, bool bulk)
+Lookup(benchmark::State &st, bool bulk, bool miss = false)
 {
 	auto t = static_cast<shim_table>(st.range(0));
 	auto n = static_cast<uint32_t>(st.range(1));
@@ -26,7 +26,11 @@ Lookup(benchmark::State &st, bool bulk)
 		return;
 	}
 	uint32_t len = 0;
-	const uint64_t *stream = shim_stream(n, &len);
+	const uint64_t *stream = miss ? shim_stream_miss(n, &len) : shim_stream(n, &len);
+	if (stream == NULL) {
+		st.SkipWithError("no lookup stream");
+		return;
+	}
 	uint32_t pos = 0;
 	uint64_t hits = 0;
 	for (auto _ : st) {
@@ -36,7 +40,9 @@ Lookup(benchmark::State &st, bool bulk)
 		if (pos + kBurst > len)
 			pos = 0;
 	}
-	if (hits != static_cast<uint64_t>(st.iterations()) * kBurst)
+	if (miss && hits != 0)
+		st.SkipWithError("lookups found keys that are not in the table");
+	else if (!miss && hits != static_cast<uint64_t>(st.iterations()) * kBurst)
 		st.SkipWithError("lookups missed keys that are in the table");
 	st.SetItemsProcessed(st.iterations() * kBurst);
 	st.SetLabel(shim_table_name(t));
@@ -49,6 +55,10 @@ Lookup(benchmark::State &st, bool bulk)
 
 void BM_LookupBulk(benchmark::State &st) { Lookup(st, true); }
 void BM_LookupSingle(benchmark::State &st) { Lookup(st, false); }
+// bursts of keys the table does not hold (unknown flows: every packet of
+// one until control installs its entry, a released input's until negative
+// entries replace them)
+void BM_LookupMiss(benchmark::State &st) { Lookup(st, true, true); }
 
 void
 LookupArgs(benchmark::internal::Benchmark *b)
@@ -64,6 +74,19 @@ LookupArgs(benchmark::internal::Benchmark *b)
 
 BENCHMARK(BM_LookupBulk)->Apply(LookupArgs);
 BENCHMARK(BM_LookupSingle)->Apply(LookupArgs);
+
+void
+MissArgs(benchmark::internal::Benchmark *b)
+{
+	const char *max = std::getenv("MCFWD_BENCH_MAX_ENTRIES");
+	long lim = max ? std::atol(max) : (1L << 24);
+	for (long n : { 1L << 16, 1L << 20 })
+		if (n <= lim)
+			for (int t = 0; t < T_COUNT; t++)
+				b->Args({ t, n });
+	b->ArgNames({ "table", "entries" });
+}
+BENCHMARK(BM_LookupMiss)->Apply(MissArgs);
 
 // Writer rates: n operations timed in C, reported per operation.
 void

@@ -48,6 +48,7 @@ struct set {
 	uint32_t n;
 	uint64_t *keys;     /* the n keys */
 	uint64_t *stream;   /* lookup order */
+	uint64_t *miss;     /* the stream with keys none of the tables holds */
 	uint32_t stream_len;
 	struct mfc *mfc[2]; /* 4 KiB pages, THP */
 	struct rte_hash *rh;
@@ -115,6 +116,7 @@ set_free(struct set *s)
 		munmap(s->lfn, s->lf_bytes);
 	free(s->keys);
 	free(s->stream);
+	free(s->miss);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -194,6 +196,26 @@ shim_stream(uint32_t n, uint32_t *len)
 		return NULL;
 	*len = s->stream_len;
 	return s->stream;
+}
+
+const uint64_t *
+shim_stream_miss(uint32_t n, uint32_t *len)
+{
+	struct set *s = set_get(n);
+	if (s == NULL)
+		return NULL;
+	if (s->miss == NULL) {
+		s->miss = malloc((size_t)s->stream_len * sizeof(uint64_t));
+		if (s->miss == NULL)
+			return NULL;
+		/* the same (S,G)s with sources moved from 10/8 to 11/8, where
+		 * make_keys() puts none: unknown flows, as the packets of a
+		 * released input interface or a scan of groups are */
+		for (uint32_t i = 0; i < s->stream_len; i++)
+			s->miss[i] = s->stream[i] ^ mfc_key(0x01000000u, 0);
+	}
+	*len = s->stream_len;
+	return s->miss;
 }
 
 static struct mfc *

@@ -26,6 +26,8 @@ int shim_build(enum shim_table t, uint32_t n);
 void shim_release_except(uint32_t n);
 /** Lookup stream of the keys of size-n tables (random order, with repeats). */
 const uint64_t *shim_stream(uint32_t n, uint32_t *len);
+/** The same stream with every key changed to one no table holds. */
+const uint64_t *shim_stream_miss(uint32_t n, uint32_t *len);
 /** One burst of `burst` keys; returns hits. */
 uint32_t shim_lookup_bulk(enum shim_table t, uint32_t n, const uint64_t *keys, unsigned int burst);
 uint32_t shim_lookup_single(enum shim_table t, uint32_t n, const uint64_t *keys, unsigned int burst);
