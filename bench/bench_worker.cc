@@ -60,6 +60,35 @@ BM_Worker(benchmark::State &st)
 	st.SetLabel(clone ? "clone" : "copy");
 }
 
+// Frames of flows the table does not hold (fan-out 1 entries, 64 B): every
+// one a miss, punted to control at the punt limit (20000/s) or dropped, as
+// in a flood of unknown (S,G)s or while a released input's flows wait for
+// their negative entries. range: entries in the table (and flows sent).
+void
+BM_WorkerMiss(benchmark::State &st)
+{
+	auto flows = static_cast<uint32_t>(st.range(0));
+	if (shimw_setup(flows, 1, 64, 0) < 0) {
+		st.SkipWithError("setup failed");
+		return;
+	}
+	shimw_unknown(1);
+	uint64_t in = 0, out = 0, m0 = shimw_misses();
+	for (auto _ : st) {
+		uint64_t o = 0;
+		in += shimw_run(kBursts, &o);
+		out += o;
+	}
+	shimw_unknown(0);
+	if (shimw_accounting_gap() != 0)
+		st.SkipWithError("worker counters do not add up");
+	if (out != 0 || shimw_misses() - m0 != in)
+		st.SkipWithError("a frame of an unknown flow was not a miss");
+	st.counters["mpps_in"] = benchmark::Counter(static_cast<double>(in) / 1e6,
+						    benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_WorkerMiss)->ArgName("flows")->Arg(1024)->Arg(65536)->Arg(1 << 20)->UseRealTime();
+
 void
 BM_Baseline(benchmark::State &st)
 {

@@ -92,6 +92,18 @@ def main():
         r15 = [get(runs, "BM_Worker/flows:%d/fanout:%d/size:1500/clone:0" % (flows, fan)) for fan in (1, 2, 4, 8)]
         if any(x is not None for x in r64 + r15):
             L.append("| %d | %s |" % (flows, " | ".join(f(x) for x in r64 + r15)))
+    miss = [(n, get(runs, "BM_WorkerMiss/flows:%d" % n)) for n in (1024, 65536, 1048576)]
+    if any(x is not None for _, x in miss):
+        L.append("")
+        L.append("**Unknown flows** (64 B frames of (S,G)s the table does not hold: every one a "
+                 "miss, punted to control at the punt limit, 20000/s, or dropped; as in a flood "
+                 "of unknown groups, or a released input's flows until their negative entries "
+                 "come), Mpps in, against the same table's hits at fan-out 1:")
+        L.append("")
+        L.append("| entries in the table | unknown flows | known flows, fan-out 1 |")
+        L.append("|---:|---:|---:|")
+        for n, x in miss:
+            L.append("| %d | %s | %s |" % (n, f(x), f(get(runs, "BM_Worker/flows:%d/fanout:1/size:64/clone:0" % n))))
     L.append("")
     L.append("**Baseline in the same process** (the same frames, copied fan-out times straight "
              "to the ports: no classification, lookup, RPF, TTL, rewrite or counters), Mpps in:")

@@ -40,6 +40,7 @@ static uint16_t cur_size;
 static uint8_t tmpl[2048];
 static uint32_t *fsrc, *fgrp;
 static uint32_t pos;
+static uint32_t unknown_src; /* shimw_unknown() */
 
 int
 shimw_init(void)
@@ -193,7 +194,7 @@ make(struct rte_mbuf **m, unsigned int n)
 		rte_memcpy(p, tmpl, cur_size);
 		m[i]->data_len = m[i]->pkt_len = cur_size;
 		m[i]->port = port[0];
-		uint32_t s = fsrc[pos], g = fgrp[pos];
+		uint32_t s = fsrc[pos] ^ unknown_src, g = fgrp[pos];
 		if (++pos == n_flows)
 			pos = 0;
 		uint8_t *ip = p + 14;
@@ -204,6 +205,18 @@ make(struct rte_mbuf **m, unsigned int n)
 		csum(ip);
 	}
 	return n;
+}
+
+void
+shimw_unknown(int on)
+{
+	unknown_src = on ? 0x01000000u : 0;
+}
+
+uint64_t
+shimw_misses(void)
+{
+	return w->st.miss_punted + w->st.miss_dropped;
 }
 
 uint64_t
@@ -218,6 +231,10 @@ shimw_run(uint32_t bursts, uint64_t *out_pkts)
 		urcu_qsbr_quiescent_state();
 		in += n;
 	}
+	void *pm[64];
+	unsigned int np;
+	while ((np = rte_ring_dequeue_burst(dp.punt, pm, 64, NULL)) > 0)
+		rte_pktmbuf_free_bulk((struct rte_mbuf **)pm, np);
 	*out_pkts = w->st.tx_pkts - tx0;
 	return in;
 }

@@ -18,6 +18,12 @@ int shimw_setup(uint32_t flows, uint32_t fanout, uint16_t size, uint16_t clone_m
 /** Run `bursts` bursts of 32 frames (next flows in turn) through the
  * worker. @return frames in; *out_pkts: replicas the ports took. */
 uint64_t shimw_run(uint32_t bursts, uint64_t *out_pkts);
+/** on: the frames carry flows the table does not hold (sources moved from
+ * 10/8 to 11/8), each a miss; the punted ones are freed after each run,
+ * as control would take them. */
+void shimw_unknown(int on);
+/** Misses (punted and dropped) so far. */
+uint64_t shimw_misses(void);
 /** The same frames copied `fanout` times straight to the null ports. */
 uint64_t shimw_baseline(uint32_t bursts, uint32_t fanout, uint64_t *out_pkts);
 /** The worker's fate counters minus rx (0: every packet accounted for). */
