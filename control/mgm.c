@@ -1922,14 +1922,17 @@ struct dropped {
  * ENABLE_IGMP), IGMP's alone when IGMP stops there and the owner stays.
  * Returns what was dropped, for members_dropped_notify() once the map is
  * no longer being walked (callbacks may change memberships). *n = 0 and
- * NULL if none or no memory (then nobody is told). */
+ * NULL if none. Without memory for the list, the keys it misses are still
+ * removed; *missed says so (their alerts are lost, and a caller that
+ * republishes from the list must republish everything instead). */
 static struct dropped *
 members_drop_if(struct mgm *m, struct mgm_if ifc, struct ifown *o, uint64_t which, int owner_was,
-		uint32_t *n)
+		uint32_t *n, bool *missed)
 {
 	struct dropped *d = NULL;
 	uint32_t cap = 0;
 	*n = 0;
+	*missed = false;
 	HMAP_FOREACH(&m->sgms, x) {
 		struct sgm *s = x->val;
 		uint32_t src = s->src, grp = s->grp;
@@ -1963,8 +1966,10 @@ members_drop_if(struct mgm *m, struct mgm_if ifc, struct ifown *o, uint64_t whic
 		if (*n == cap) {
 			uint32_t nc = cap ? cap * 2 : 16;
 			struct dropped *nd = realloc(d, nc * sizeof(*nd));
-			if (nd == NULL)
-				continue; /* this key's alerts are lost, not its removal */
+			if (nd == NULL) {
+				*missed = true; /* its alerts are lost, not its removal */
+				continue;
+			}
 			d = nd;
 			cap = nc;
 		}
@@ -2250,7 +2255,8 @@ mgm_interface_release(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t 
 		if (o->owner == NO_CLIENT)
 			lease_new(m, o);
 		c->n_owned--;
-		struct dropped *d = members_drop_if(m, ifc, o, 1ull << ci, o->owner, &nd);
+		bool missed;
+		struct dropped *d = members_drop_if(m, ifc, o, 1ull << ci, o->owner, &nd, &missed);
 		if (o->owner == NO_CLIENT) {
 			struct risks r = mfes_at_risk(m, d, nd, ci);
 			forwarding_purge(m, ifc);
@@ -2263,13 +2269,20 @@ mgm_interface_release(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t 
 		/* if the routing owner keeps it, only what IGMP fed goes */
 		members_dropped_notify(m, ifc, d, nd, o->owner != NO_CLIENT,
 				       o->owner != NO_CLIENT ? o->owner : ci, ci);
+		/* keys the list missed (no memory): their MFEs would keep
+		 * forwarding to ifc, which nothing hides while its owner stays
+		 * (found by review): every MFE republished from the memberships
+		 * as they are now */
+		if (missed && o->owner != NO_CLIENT)
+			mfes_update(m, 0, 0, o->owner);
 	} else {
 		uint32_t nd;
 		igmp_call(m, o, false);
 		o->owner = NO_CLIENT;
 		lease_new(m, o);
 		c->n_owned--;
-		struct dropped *d = members_drop_if(m, ifc, o, ~0ull, ci, &nd);
+		bool missed; /* only alerts lost: the purge below removes ifc from every MFE */
+		struct dropped *d = members_drop_if(m, ifc, o, ~0ull, ci, &nd, &missed);
 		/* a leave's order: the MFEs (those left without OIF), then the
 		 * memberships */
 		struct risks r = mfes_at_risk(m, d, nd, ci);

@@ -13,7 +13,10 @@
  *   re-add its memberships after the callback returned;
  * - from any callback, mgm_protocol_deregister, mgm_protocol_shutdown and
  *   mgm_interface_release of the interface being changed return -EBUSY
- *   (nothing changed).
+ *   (nothing changed);
+ * - between DISABLE_IGMP and ENABLE_IGMP of an interface (the spec: "while
+ *   disabled IGMP adds or deletes nothing there"), mgm_membership_add and
+ *   _delete by IGMP on that interface return -EAGAIN (nothing changed).
  *
  * Interfaces are (ifindex, next hop): ifindex is the forwarding cache's
  * logical interface id, next hop tells neighbours apart on
