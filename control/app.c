@@ -342,6 +342,25 @@ app_interface_release(uint32_t ifid, char *err, size_t errlen)
 	return -EPERM;
 }
 
+/* A word as it may be shown in a message: at most 40 characters, control
+ * and non-ASCII bytes as \xNN. */
+const char *
+app_shown(const char *w, char *b, size_t n)
+{
+	size_t k = 0, i = 0;
+	for (; w[i] && k + 8 < n && i < 40; i++) {
+		unsigned char c = (unsigned char)w[i];
+		if (c < 0x20 || c >= 0x7f)
+			k += (size_t)snprintf(b + k, n - k, "\\x%02x", c);
+		else
+			b[k++] = (char)c;
+	}
+	b[k] = 0;
+	if (w[i] && k + 4 < n)
+		strcat(b, "...");
+	return b;
+}
+
 int
 app_protocol_shutdown(const char *name, char *err, size_t errlen)
 {
@@ -381,7 +400,8 @@ app_protocol_shutdown(const char *name, char *err, size_t errlen)
 		app_tx_barrier();
 		return (int)n;
 	}
-	snprintf(err, errlen, "unknown protocol '%s' (known: static, igmp)", name);
+	char nb[176];
+	snprintf(err, errlen, "unknown protocol '%s' (known: static, igmp)", app_shown(name, nb, sizeof(nb)));
 	return -ENOENT;
 }
 

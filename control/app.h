@@ -206,6 +206,9 @@ void app_gp_hook(void *arg);
 /** Shut protocol name down: "static" (0), "igmp" (IGMP off on every
  * interface it runs on: how many, > 0). -ENOENT with the reason in err. */
 int app_protocol_shutdown(const char *name, char *err, size_t errlen);
+/** w as a message may show it: at most 40 characters, control and
+ * non-ASCII bytes as \xNN, "..." when cut; in b (n bytes). @return b. */
+const char *app_shown(const char *w, char *b, size_t n);
 /** IGMP on/off on interface ifid (the CLI); cfg NULL: defaults. */
 int app_igmp_enable(uint32_t ifid, const struct igmp_if_cfg *cfg, char *err, size_t errlen);
 int app_igmp_disable(uint32_t ifid, char *err, size_t errlen);

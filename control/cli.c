@@ -75,8 +75,6 @@ if_name(uint32_t ifid)
 	return "-";
 }
 
-static const char *shown(const char *w, char *b, size_t n);
-
 static void
 hms(uint64_t s, char *b, size_t n)
 {
@@ -373,7 +371,9 @@ cmd_show_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
 	if (argc == 2) {
 		uint32_t s, g;
 		if (ip_parse(argv[0], &s) < 0 || ip_parse(argv[1], &g) < 0) {
-			snprintf(err, errlen, "'%s %s' is not SOURCE GROUP (A.B.C.D A.B.C.D)", argv[0], argv[1]);
+			char b0[200], b1[200];
+			snprintf(err, errlen, "'%s %s' is not SOURCE GROUP (A.B.C.D A.B.C.D)",
+				 app_shown(argv[0], b0, sizeof(b0)), app_shown(argv[1], b1, sizeof(b1)));
 			row_free(r);
 			return -EINVAL;
 		}
@@ -580,7 +580,7 @@ port_word(const char *w, uint16_t *port, char *err, size_t errlen)
 	if (p >= MCFWD_MAX_PORTS || *e || !app.port[p].used) {
 		char l[160], wb[200];
 		app_port_ids(l, sizeof(l));
-		snprintf(err, errlen, "no port '%s' (ports: %s)", shown(w, wb, sizeof(wb)), l);
+		snprintf(err, errlen, "no port '%s' (ports: %s)", app_shown(w, wb, sizeof(wb)), l);
 		return -ENOENT;
 	}
 	*port = (uint16_t)p;
@@ -765,9 +765,11 @@ cmd_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
 	if (strcmp(argv[0], "del") == 0) {
 		uint32_t s = 0, g;
 		int i = 1;
+		char wb[200];
 		if (i + 1 < argc && strcmp(argv[i], "source") == 0) {
 			if (ip_parse(argv[i + 1], &s) < 0) {
-				snprintf(err, errlen, "source: '%s' is not an IPv4 address", argv[i + 1]);
+				snprintf(err, errlen, "source: '%s' is not an IPv4 address",
+					 app_shown(argv[i + 1], wb, sizeof(wb)));
 				return -EINVAL;
 			}
 			/* 0.0.0.0 would name the (*,G) route: that is 'mroute del group G' */
@@ -782,7 +784,8 @@ cmd_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
 			return -EINVAL;
 		}
 		if (ip_parse(argv[i + 1], &g) < 0 || (g >> 28) != 0xe) {
-			snprintf(err, errlen, "group: '%s' is not a multicast address", argv[i + 1]);
+			snprintf(err, errlen, "group: '%s' is not a multicast address",
+				 app_shown(argv[i + 1], wb, sizeof(wb)));
 			return -EINVAL;
 		}
 		if (static_down(err, errlen))
@@ -800,9 +803,10 @@ cmd_mroute(int argc, char **argv, FILE *out, char *err, size_t errlen)
 	 * cut or split, and the route be made of what was left. No name,
 	 * address or keyword has one: refused as it stands. */
 	for (int i = 1; i < argc; i++)
-		if (strpbrk(argv[i], "#\" \t") != NULL) {
+		if (strpbrk(argv[i], "#\" \t\r\v\f") != NULL) {
+			char wb[200];
 			snprintf(err, errlen, "'%s': no interface name, address or keyword has a "
-				 "'#', a quote or a blank", argv[i]);
+				 "'#', a quote or a blank", app_shown(argv[i], wb, sizeof(wb)));
 			return -EINVAL;
 		}
 	char line[8192];
@@ -877,7 +881,8 @@ cmd_interface(int argc, char **argv, FILE *out, char *err, size_t errlen)
 	}
 	uint32_t id;
 	if (app_iface_by_name(argv[1], &id) < 0) {
-		snprintf(err, errlen, "unknown interface '%s'", argv[1]);
+		char wb[200];
+		snprintf(err, errlen, "unknown interface '%s'", app_shown(argv[1], wb, sizeof(wb)));
 		return -ENOENT;
 	}
 	uint64_t t0 = app_now_ms();
@@ -1043,7 +1048,7 @@ cmd_set_punt_rate(int argc, char **argv, FILE *out, char *err, size_t errlen)
 	if (errno == ERANGE || v < 1 || v > 100000000) {
 		/* what was typed, not strtoull's clamped value */
 		char wb[200];
-		snprintf(err, errlen, "punt rate %s out of range 1..100000000", shown(argv[0], wb, sizeof(wb)));
+		snprintf(err, errlen, "punt rate %s out of range 1..100000000", app_shown(argv[0], wb, sizeof(wb)));
 		return -EINVAL;
 	}
 	int rc = app_set_punt_rate(v, err, errlen);
@@ -1156,15 +1161,15 @@ cmd_igmp(int argc, char **argv, FILE *out, char *err, size_t errlen)
 	if (argc < 1 || (strcmp(argv[0], "enable") && strcmp(argv[0], "disable")))
 		return igmp_usage(err, errlen, argc ? "igmp: unknown word '%s' (expected: enable, disable)"
 				  : "igmp: incomplete command (expected: enable, disable)",
-				  argc ? shown(argv[0], wb, sizeof(wb)) : "");
+				  argc ? app_shown(argv[0], wb, sizeof(wb)) : "");
 	if (argc < 2)
 		return igmp_usage(err, errlen, "igmp %s: which interface?", argv[0]);
 	if (strcmp(argv[0], "disable") == 0 && argc != 2)
 		return igmp_usage(err, errlen, "igmp disable: one interface, nothing after it ('%s')",
-				  shown(argv[2], wb, sizeof(wb)));
+				  app_shown(argv[2], wb, sizeof(wb)));
 	uint32_t id;
 	if (app_iface_by_name(argv[1], &id) < 0) {
-		snprintf(err, errlen, "unknown interface '%s'", shown(argv[1], wb, sizeof(wb)));
+		snprintf(err, errlen, "unknown interface '%s'", app_shown(argv[1], wb, sizeof(wb)));
 		return -ENOENT;
 	}
 	if (strcmp(argv[0], "disable") == 0) {
@@ -1198,7 +1203,7 @@ cmd_igmp(int argc, char **argv, FILE *out, char *err, size_t errlen)
 				o = &IGMP_OPTS[k];
 		if (o == NULL)
 			return igmp_usage(err, errlen, "igmp enable: unknown option '%s'",
-					  shown(argv[i], wb, sizeof(wb)));
+					  app_shown(argv[i], wb, sizeof(wb)));
 		if (given[o - IGMP_OPTS]) {
 			snprintf(err, errlen, "igmp enable: duplicate '%s'", o->name);
 			return -EINVAL;
@@ -1213,10 +1218,10 @@ cmd_igmp(int argc, char **argv, FILE *out, char *err, size_t errlen)
 		unsigned long v = num ? strtoul(argv[i + 1], &e, 10) : 0;
 		if (!num || *e)
 			return igmp_usage(err, errlen, "igmp enable: %s '%s' is not a number (%lu..%lu%s)",
-					  o->name, shown(argv[i + 1], wb, sizeof(wb)), o->min, o->max, o->unit);
+					  o->name, app_shown(argv[i + 1], wb, sizeof(wb)), o->min, o->max, o->unit);
 		if (errno == ERANGE || v < o->min || v > o->max) {
 			snprintf(err, errlen, "igmp enable: %s %s out of range %lu..%lu%s", o->name,
-				 shown(argv[i + 1], wb, sizeof(wb)), o->min, o->max, o->unit);
+				 app_shown(argv[i + 1], wb, sizeof(wb)), o->min, o->max, o->unit);
 			return -EINVAL;
 		}
 		if (o == &IGMP_OPTS[0])
@@ -1494,24 +1499,6 @@ word_listed(const char *list, const char *w)
 	return false;
 }
 
-/* A word as it may be shown in a message: at most 40 characters, control
- * and non-ASCII bytes as \xNN. */
-static const char *
-shown(const char *w, char *b, size_t n)
-{
-	size_t k = 0, i = 0;
-	for (; w[i] && k + 8 < n && i < 40; i++) {
-		unsigned char c = (unsigned char)w[i];
-		if (c < 0x20 || c >= 0x7f)
-			k += (size_t)snprintf(b + k, n - k, "\\x%02x", c);
-		else
-			b[k++] = (char)c;
-	}
-	b[k] = 0;
-	if (w[i] && k + 4 < n)
-		strcat(b, "...");
-	return b;
-}
 
 int
 cli_exec(const char *line, FILE *out, const char *src, unsigned int lineno)
@@ -1594,17 +1581,19 @@ cli_exec_n(const char *line, size_t n, FILE *out, const char *src, unsigned int 
 					k += (size_t)snprintf(exp + k, sizeof(exp) - k, "%s%s", k ? ", " : "",
 							      wv[partial]);
 			}
-			if (argc > partial)
-				snprintf(err, sizeof(err), "unknown word '%s' after '%.*s' (expected: %s)",
-					 shown(argv[partial], wb, sizeof(wb)),
-					 (int)(argv[partial - 1] - argv[0] + strlen(argv[partial - 1])),
-					 line + (argv[0] - buf), exp);
-			else
+			if (argc > partial) {
+				/* the words matched so far (keywords), not the
+				 * line's text: quotes make the two differ */
+				char pre[256];
+				join(partial, argv, pre, sizeof(pre));
+				snprintf(err, sizeof(err), "unknown word '%s' after '%s' (expected: %s)",
+					 app_shown(argv[partial], wb, sizeof(wb)), pre, exp);
+			} else
 				snprintf(err, sizeof(err), "incomplete command (expected: %s)", exp);
 			(void)partial_cmd;
 		} else {
 			snprintf(err, sizeof(err), "unknown command '%s' (try 'help')",
-				 shown(argv[0], wb, sizeof(wb)));
+				 app_shown(argv[0], wb, sizeof(wb)));
 		}
 		rc = -EINVAL;
 	} else {
@@ -1641,8 +1630,20 @@ cli_run_file(FILE *in, const char *name, FILE *out, bool stop_on_error)
 		const char *t = line;
 		while (*t == ' ' || *t == '\t')
 			t++;
-		if (*t && *t != '#')
-			fprintf(out, "mcfwd> %s\n", line);
+		if (*t && *t != '#') {
+			/* control bytes as \xNN: an ESC in the file would
+			 * reach the terminal as a sequence (NUL too: the line
+			 * ends at l, not at a NUL) */
+			fputs("mcfwd> ", out);
+			for (size_t i = 0; i < l; i++) {
+				unsigned char c = (unsigned char)line[i];
+				if ((c < 0x20 && c != '\t') || c == 0x7f)
+					fprintf(out, "\\x%02x", c);
+				else
+					putc(c, out);
+			}
+			putc('\n', out);
+		}
 		int r = cli_exec_n(line, l, out, name, no);
 		if (r < 0) {
 			rc = r;

@@ -6,11 +6,15 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "mcfwd_config.h"
 #include "mcfwd_pkt.h"
@@ -724,6 +728,13 @@ parse_fsg(struct pctx *p, char **tok, int n, const char *stmt, bool ranges, stru
 		const char *k = tok[i];
 		if (to && strcmp(k, "to") == 0) {
 			*to = i;
+			/* everything after 'to' is an OIF: a 'from', 'source'
+			 * or 'group' there was meant before it */
+			for (int j = i + 1; j < n && (!has_from || !has_grp); j++)
+				if (strcmp(tok[j], "from") == 0 || strcmp(tok[j], "group") == 0 ||
+				    strcmp(tok[j], "source") == 0)
+					return perr(p, -EINVAL, "'to IFNAME...' must come last in '%s' ('%s' after it)",
+						    stmt, tok[j]);
 			break;
 		}
 		if (strcmp(k, "from") == 0) {
@@ -844,7 +855,7 @@ static int parse_one(struct pctx *p, const char *s, size_t len);
 static int
 parse_stream(struct pctx *p, FILE *f, bool *io)
 {
-	char *b = malloc(MCFWD_CFG_LINE_MAX + 1);
+	char *b = malloc(MCFWD_CFG_LINE_MAX + 2); /* + a CRLF's CR */
 	size_t n = 0;
 	int rc = 0;
 	if (b == NULL)
@@ -868,7 +879,7 @@ parse_stream(struct pctx *p, FILE *f, bool *io)
 			n = 0;
 			continue;
 		}
-		if (ch == 0 || n == MCFWD_CFG_LINE_MAX) {
+		if (ch == 0 || n > MCFWD_CFG_LINE_MAX || (n == MCFWD_CFG_LINE_MAX && ch != '\r')) {
 			p->line++;
 			rc = ch == 0 ? perr(p, -EINVAL, "NUL byte in the line")
 				     : perr(p, -EINVAL, "line longer than %d characters",
@@ -882,6 +893,46 @@ parse_stream(struct pctx *p, FILE *f, bool *io)
 }
 
 /* Parse the file at `path` (already resolved against the includer). */
+
+/* fopen() for reading, except that a FIFO (or socket, or terminal) with
+ * nothing to read for FIFO_WAIT_MS is refused instead of waited for
+ * without end: fopen() of a FIFO no one writes to blocks, and so would the
+ * control thread on 'protocol static load'. A writer that is there reads
+ * as before. NULL with *rc a negative errno. */
+#define FIFO_WAIT_MS 2000
+#define STR_(x) #x
+#define STR(x) STR_(x)
+static FILE *
+open_config(const char *path, int *rc)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		*rc = -errno;
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		int r;
+		while ((r = poll(&pf, 1, FIFO_WAIT_MS)) < 0 && errno == EINTR)
+			;
+		if (r <= 0) {
+			*rc = r < 0 ? -errno : -ETIMEDOUT;
+			close(fd);
+			return NULL;
+		}
+	}
+	int fl = fcntl(fd, F_GETFL);
+	FILE *f = NULL;
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0 || (f = fdopen(fd, "rb")) == NULL) {
+		*rc = -errno;
+		close(fd);
+	}
+	return f;
+}
+
 static int
 parse_path(struct pctx *p, const char *path)
 {
@@ -901,9 +952,8 @@ parse_path(struct pctx *p, const char *path)
 			return perr(p, -EINVAL, "include cycle: '%s' is already being read",
 				    q(path).s);
 		}
-	f = fopen(path, "rb");
+	f = open_config(path, &rc);
 	if (f == NULL) {
-		rc = -errno;
 		free(real);
 		goto cannot;
 	}
@@ -911,7 +961,7 @@ parse_path(struct pctx *p, const char *path)
 	if (name == NULL) {
 		free(real);
 		fclose(f);
-		return -ENOMEM;
+		return perr(p, -ENOMEM, "out of memory");
 	}
 	const char *ofile = p->file;
 	unsigned int oline = p->line;
@@ -926,11 +976,13 @@ parse_path(struct pctx *p, const char *path)
 	fclose(f);
 	if (!io)
 		return rc;
-cannot:
+cannot:;
+	const char *why = rc == -ETIMEDOUT ? "nothing to read in " STR(FIFO_WAIT_MS) " ms (a FIFO without a writer?)"
+					   : strerror(-rc);
 	if (p->file == NULL)
-		msg(p->err, p->errlen, "%s: cannot read: %s", path, strerror(-rc));
+		msg(p->err, p->errlen, "%s: cannot read: %s", path, why);
 	else
-		perr(p, rc, "cannot read '%s': %s", q(path).s, strerror(-rc));
+		perr(p, rc, "cannot read '%s': %s", q(path).s, why);
 	return rc;
 }
 
@@ -974,6 +1026,8 @@ st_include(struct pctx *p, char **tok, int n)
 static int
 parse_one(struct pctx *p, const char *s, size_t len)
 {
+	if (len > 0 && s[len - 1] == '\r')
+		len--; /* a CRLF line's CR is not one of its characters (the CLI drops it too) */
 	if (len > MCFWD_CFG_LINE_MAX)
 		return perr(p, -EINVAL, "line longer than %d characters", MCFWD_CFG_LINE_MAX);
 	if (memchr(s, 0, len) != NULL)
@@ -990,7 +1044,7 @@ parse_one(struct pctx *p, const char *s, size_t len)
 	if (p->cfg->n_statements >= MCFWD_CFG_STATEMENTS_MAX)
 		return perr(p, -EINVAL, "more than %u statements", MCFWD_CFG_STATEMENTS_MAX);
 	if (priv_of(p->cfg) == NULL)
-		return -ENOMEM;
+		return perr(p, -ENOMEM, "out of memory");
 	struct mcfwd_cfg_loc loc = { p->file, p->line };
 	const char *k = p->tok[0];
 	int rc;

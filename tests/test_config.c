@@ -41,6 +41,8 @@ assert_empty(const struct mcfwd_config *c)
 	assert_memory_equal(c, &zero, sizeof(zero));
 }
 
+static char *path_of(const char *rel);
+
 static void
 write_file(const char *rel, const char *text)
 {
@@ -319,6 +321,9 @@ static const struct bad bad[] = {
 	  "cfg.conf:1: 'source' needs a unicast address S[/LEN], got '1.2.3'" },
 	{ "mroute group 239.1.1.1 to b", "cfg.conf:1: 'mroute' needs 'from IFNAME'" },
 	{ "mroute from a to b", "cfg.conf:1: 'mroute' needs 'group G'" },
+	/* 'to' before the rest: said so (it said "needs 'from IFNAME'") */
+	{ "mroute to b from a group 239.1.1.1", "cfg.conf:1: 'to IFNAME...' must come last in 'mroute' ('from' after it)" },
+	{ "mroute from a to b c group 239.1.1.1", "cfg.conf:1: 'to IFNAME...' must come last in 'mroute' ('group' after it)" },
 	{ "mroute from a group 239.1.1.1", "cfg.conf:1: 'mroute' needs 'to IFNAME...'" },
 	{ "mroute from a group 239.1.1.1 to", "cfg.conf:1: 'to' needs at least one interface" },
 	{ "mroute from a group 239.1.1.1 to b a", "cfg.conf:1: incoming interface 'a' is also outgoing" },
@@ -394,6 +399,39 @@ test_limits(void **state)
 	mcfwd_config_free(&c);
 	assert_int_equal(mcfwd_config_parse_string(t, 4097 + 4098, "l", &c, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "l:2: line longer than 4096 characters");
+	assert_empty(&c);
+	/* a CRLF line of 4096 characters: its CR is not one of them (the
+	 * CLI drops it too; it was "longer than 4096", found by review) */
+	t[4095] = '\r';
+	assert_int_equal(mcfwd_config_parse_string(t, 4097, "l", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.n_phyints, 1);
+	mcfwd_config_free(&c);
+	memset(t + 4095, ' ', 2);
+	t[4096] = '\r';
+	t[4097] = '\n';
+	assert_int_equal(mcfwd_config_parse_string(t, 4098, "l", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.n_phyints, 1);
+	mcfwd_config_free(&c);
+	write_file("crlf.conf", "");
+	FILE *cf = fopen(path_of("crlf.conf"), "wb");
+	assert_non_null(cf);
+	assert_int_equal(fwrite(t, 1, 4098, cf), 4098);
+	assert_int_equal(fwrite("phyint b enable\r\n", 1, 17, cf), 17);
+	fclose(cf);
+	assert_int_equal(mcfwd_config_parse_file(path_of("crlf.conf"), &c, err, sizeof(err)), 0);
+	assert_int_equal(c.n_phyints, 2);
+	mcfwd_config_free(&c);
+	/* 4097 characters before the CR: still too long, in a file too */
+	t[4097] = '\r';
+	t[4098] = '\n';
+	assert_int_equal(mcfwd_config_parse_string(t, 4099, "l", &c, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "l:1: line longer than 4096 characters");
+	cf = fopen(path_of("crlf.conf"), "wb");
+	assert_non_null(cf);
+	assert_int_equal(fwrite(t, 1, 4099, cf), 4099);
+	fclose(cf);
+	assert_int_equal(mcfwd_config_parse_file(path_of("crlf.conf"), &c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, ":1: line longer than 4096 characters"));
 	assert_empty(&c);
 
 	/* 1024 outgoing interfaces fine, 1025 not */
@@ -733,6 +771,20 @@ test_endless(void **state)
 	alarm(0);
 	assert_int_equal(rc, -EINVAL);
 	assert_string_equal(err, "/dev/zero:1: NUL byte in the line");
+	assert_empty(&c);
+
+	/* a FIFO no one writes to: refused after a while, not waited for
+	 * without end (fopen() blocked: 'protocol static load' of it hung the
+	 * control thread; found by review) */
+	const char *lone = path_of("lone.fifo");
+	assert_int_equal(mkfifo(lone, 0600), 0);
+	alarm(20);
+	rc = mcfwd_config_parse_file(lone, &c, err, sizeof(err));
+	alarm(0);
+	assert_int_equal(rc, -ETIMEDOUT);
+	snprintf(want, sizeof(want), "%s: cannot read: nothing to read in 2000 ms (a FIFO without a writer?)",
+		 lone);
+	assert_string_equal(err, want);
 	assert_empty(&c);
 
 	/* in an included file: the includer's loc is not involved */

@@ -1390,6 +1390,14 @@ BAD_CLI = [
     "mroute add from p0 group 232.9.9.9 to p1#x",
     # a NUL byte: the line ran up to it
     "show version\x00 junk",
+    # a vertical tab (or CR, FF) in a quoted word: the config grammar the
+    # route goes through split it there, making two OIFs (found by review)
+    'mroute add from p0 group 232.9.9.8 to "p1\x0bp1"',
+    # the words before an unknown one echoed from the line's text, which
+    # quotes shift ('after '"sho''), and user text echoed raw (an ESC
+    # reached the terminal): found by review
+    '"show" foo', 'protocol shutdown "\x1b[2J"', 'interface release "\x1bq"',
+    'mroute del group "\x1b"', 'show ip mroute "\x1b" 232.1.1.1',
 ]
 
 
@@ -1439,8 +1447,14 @@ def scenario_bad_cli():
     ifs = [l for l in r.out.splitlines() if l.startswith("[{")]
     check(len(ifs) == 2 and ifs[0] == ifs[1], "badcli: interfaces changed")
     check(re.search(r"static\s+running", r.out) is not None, "badcli: static not running")
-    check(re.search(r"error: unknown word 'foo' after 'show' \(expected", r.out) is not None,
-          "badcli: a line with leading blanks quoted wrongly")
+    check(len(re.findall(r"error: unknown word 'foo' after 'show' \(expected", r.out)) == 2,
+          "badcli: a line with leading blanks or a quoted word quoted wrongly")
+    check("\x1b" not in r.out, "badcli: an ESC typed was echoed raw")
+    for want in (r"error: '.*p1\\x0bp1': no interface name, address or keyword has a '#', a quote or a blank$",
+                 r"error: unknown protocol '\\x1b\[2J' \(known: static, igmp\)$",
+                 r"error: unknown interface '\\x1bq'$", r"error: group: '\\x1b' is not a multicast address$",
+                 r"error: '\\x1b 232\.1\.1\.1' is not SOURCE GROUP"):
+        check(re.search(want, r.out, re.M) is not None, "badcli: no line matching %s" % want)
     # messages say what was typed and what is wrong first (found by audit:
     # the clamped 18446744073709551615, a 250-character usage alone, "a
     # parameter is out of range", "'json count' is not SOURCE GROUP")
