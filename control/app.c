@@ -534,7 +534,17 @@ static bool
 cfg_iface_known(const struct mcfwd_config *c, const char *name)
 {
 	uint32_t id;
-	return app_iface_by_name(name, &id) == 0 || cfg_has_name(c, name);
+	if (cfg_has_name(c, name))
+		return true;
+	if (app_iface_by_name(name, &id) < 0)
+		return false;
+	/* renamed by c: the name is gone once c is applied, as
+	 * app_iface_resolve() will find (the check passed, the apply step
+	 * failed and rolled back: found by review) */
+	for (uint32_t i = 0; i < c->n_ifaces; i++)
+		if (app.dp.rx_map[c->ifaces[i].port][c->ifaces[i].vlan] == id)
+			return false;
+	return true;
 }
 
 void

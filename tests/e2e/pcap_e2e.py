@@ -1691,9 +1691,18 @@ quit
         f.write("iface rx3 port 2\niface rx2 port 3\nphyint rx2 enable ttl-threshold 7\n")
     overflow_conf(swbig, "iface rx2 port 2\niface rx3 port 3\niface p0new port 0\n"
                   "iface net_pcap0 port 1 vlan 9\n", "rx2", "rx3")
+    # a route via a name the same file takes away: refused by the check,
+    # before anything is applied (it passed the check, failed in the apply
+    # step and was rolled back: found by review)
+    ren = os.path.join(d, "ren.conf")
+    with open(ren, "w") as f:
+        f.write("iface a port 2\nroute 10.0.0.0/8 via rx3\n")
     rs = Run("reload_swap", nports=4, config="iface rx2 port 2\niface rx3 port 3\n",
              cmds="protocol static load %s\nshow interfaces json\nprotocol static load %s\n"
-                  "show interfaces json\nquit\n" % (sw, swbig)).run(timeout=120)
+                  "show interfaces json\nprotocol static load %s\nquit\n" % (sw, swbig, ren)).run(timeout=120)
+    check(re.search(r"ren\.conf:2: unknown interface 'rx3'$", rs.out, re.M) is not None,
+          "reload_swap: a route via a name the file renames away not refused by the check:\n"
+          + rs.out[-600:])
     js = [json.loads(l) for l in rs.out.splitlines() if l.startswith("[")]
     if check(rs.rc == 0 and len(js) == 2, "reload_swap: rc %s, %d JSON lines:\n%s"
              % (rs.rc, len(js), rs.out[-1500:])):
