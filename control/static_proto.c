@@ -1070,10 +1070,12 @@ apply(struct mcfwd_static *s, struct state *st, bool keep, char *err, size_t err
 	struct state *old = s->running ? s->cur : NULL;
 	uint32_t *rel = NULL, n_rel = 0;
 	int rc;
-	/* kept: the interfaces released by the operator (needed, not owned),
-	 * which the diff takes again (the file is the whole truth); a revert
-	 * releases them again (found by review: a failed reload gave one back) */
-	if (keep && old != NULL && old->n_ifs > 0) {
+	/* the interfaces released by the operator (needed, not owned), which
+	 * the diff takes again (the file is the whole truth): a revert, and a
+	 * diff that fails midway (its way back installs the old state, taking
+	 * every interface of it), release them again (found by review: a
+	 * failed reload gave them back) */
+	if (old != NULL && old->n_ifs > 0) {
 		if ((rel = malloc(old->n_ifs * sizeof(*rel))) == NULL) {
 			state_free(st);
 			return OOM(err, errlen);
@@ -1091,8 +1093,11 @@ apply(struct mcfwd_static *s, struct state *st, bool keep, char *err, size_t err
 			st->iv[i]->carried = false;
 		mgm_batch_end(s->m);
 		if (rc < 0) {
+			rc = way_back(s, old, st, rc, err, errlen);
+			for (uint32_t i = 0; s->running && i < n_rel; i++)
+				(void)mcfwd_static_iface_release(s, rel[i]);
 			free(rel);
-			return way_back(s, old, st, rc, err, errlen);
+			return rc;
 		}
 	} else if ((rc = install(s, st, err, errlen)) < 0) {
 		state_free(st);
@@ -1105,6 +1110,7 @@ apply(struct mcfwd_static *s, struct state *st, bool keep, char *err, size_t err
 		s->n_prev_rel = n_rel;
 	} else {
 		state_free(old);
+		free(rel);
 	}
 	return 0;
 }

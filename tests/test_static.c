@@ -569,6 +569,27 @@ test_reload_diff_fails(void **state)
 	/* the way back was the whole one: the MFE is made by its next packet */
 	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 0, NULL, 0), 0);
 	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=1/1,3/4");
+	/* an interface the operator released stays released through a failed
+	 * reload, whose way back installed the old state (found by review: it
+	 * was taken again, its memberships back), in both apply modes */
+	assert_int_equal(mcfwd_static_iface_release(f->s, 3), 0);
+	owner_is(f, 3, -1);
+	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=1/1");
+	const char *bigger = "phyint eth3 enable ttl-threshold 9\n"
+			     "phyint eth5 enable ttl-threshold 6\n"
+			     "mroute from eth0 group 232.1.1.1 to eth1 eth3\n"
+			     "mroute from eth0 group 232.1.1.2 to eth1\n"
+			     "mroute from eth0 group 239.3.3.3 to eth1\n"
+			     "mroute from eth0 group 239.3.3.4 to eth1\n";
+	assert_int_equal(apply(f, bigger), -ENOSPC);
+	owner_is(f, 3, -1);
+	assert_int_equal(mgm_membership_count(f->m), 2);
+	cfg(f, bigger);
+	assert_int_equal(mcfwd_static_apply_tentative(f->s, &f->cfg, f->err, sizeof(f->err)), -ENOSPC);
+	owner_is(f, 3, -1);
+	assert_int_equal(mgm_membership_count(f->m), 2);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 0, NULL, 0), 0);
+	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=1/1");
 	assert_int_equal(mcfwd_static_shutdown(f->s), 0);
 	assert_int_equal(mgm_interface_ttl_get(f->m, 3), 1);
 }
