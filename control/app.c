@@ -1633,6 +1633,10 @@ app_port_detach(uint16_t port, char *err, size_t errlen)
 	mfc_batch_end(app.cache);
 	detach_batch = false;
 	bool gone_set[APP_MAX_IFACES] = { false };
+	/* static drops its routes through them one by one, each republishing
+	 * its MFEs: one grace period for all, at the batch's end (one per
+	 * route before, found by review) */
+	mfc_batch_begin(app.cache);
 	for (uint32_t g = 0; g < n_gone; g++) {
 		uint32_t i = gone_if[g];
 		struct app_iface *f = &app.ifs[i];
@@ -1646,6 +1650,7 @@ app_port_detach(uint16_t port, char *err, size_t errlen)
 		}
 		f->used = false;
 	}
+	mfc_batch_end(app.cache);
 	/* unicast routes via them (RPF towards a gone interface) go too, and
 	 * a prefix one of them held over another interface's address is that
 	 * address's connected route again (as a reload does); collected

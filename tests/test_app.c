@@ -424,6 +424,46 @@ t_detach_shared_device(void **state)
 
 static uint32_t n_routes(void);
 
+/* A port whose interface is the one OIF of 16 static (S,G) routes, each
+ * with its MFE: detaching it waits 2 grace periods (the purge's, then
+ * static's), not one per route (found by review: static dropped the
+ * routes one by one, each releasing and republishing and waiting, after
+ * the detach's batch had ended: 17). */
+static void
+t_detach_one_grace_period(void **state)
+{
+	(void)state;
+	char err[512] = "";
+	uint16_t ports[4];
+	unsigned int n = 0;
+	assert_int_equal(app_port_attach("net_null9,no-rx=1", ports, 4, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 1);
+	char text[4096];
+	int k = snprintf(text, sizeof(text), IFACES "iface x port %u\n", ports[0]);
+	for (int i = 0; i < 16; i++)
+		k += snprintf(text + k, sizeof(text) - (size_t)k,
+			      "mroute from p0 source 10.0.0.%d group 232.7.0.%d to x\n", i + 1, i + 1);
+	write_file(conf_base, text);
+	assert_int_equal(app_config_load(conf_base, true, err, sizeof(err)), 0);
+	for (uint32_t i = 0; i < 16; i++) {
+		int rc = mgm_mfe_create(app.mgm, 0x0a000001u + i, 0xe8070001u + i, ifid("p0"), NULL, 0);
+		assert_true(rc == 0 || rc == -EEXIST);
+		const struct mfc_entry *e = mfc_find(app.cache, 0x0a000001u + i, 0xe8070001u + i);
+		assert_non_null(e);
+		assert_int_equal(mfc_entry_oifs(e)->n_live, 1);
+	}
+	uint64_t gp0 = mfc_gp_count(app.cache);
+	assert_int_equal(app_port_detach(ports[0], err, sizeof(err)), 0);
+	uint64_t gps = mfc_gp_count(app.cache) - gp0;
+	if (gps > 2)
+		fail_msg("detaching the port waited %lu grace periods", (unsigned long)gps);
+	/* and the MFEs forward nowhere */
+	const struct mfc_entry *e = mfc_find(app.cache, 0x0a000001u, 0xe8070001u);
+	assert_true(e == NULL || mfc_entry_oifs(e) == NULL || mfc_entry_oifs(e)->n_live == 0);
+	write_file(conf_base, IFACES);
+	assert_int_equal(app_config_load(conf_base, true, err, sizeof(err)), 0);
+}
+
 /* A removal the device signalled for a port detached before the link
  * timer saw it is not inherited by the next port set up on that id (found
  * by review: the timer then detached the new port). */
@@ -987,6 +1027,7 @@ main(void)
 		cmocka_unit_test(t_reload_mtu_rollback),
 		cmocka_unit_test(t_reload_rollback_after_detach),
 		cmocka_unit_test(t_detach_shared_device),
+		cmocka_unit_test(t_detach_one_grace_period),
 		cmocka_unit_test(t_rmv_flag_not_inherited),
 		cmocka_unit_test(t_attach_start_fails),
 		cmocka_unit_test(t_attach_configure_fails),
