@@ -259,6 +259,17 @@ igmp_code_encode(uint32_t v)
 	return 0xff;
 }
 
+uint8_t
+igmp_code_encode_up(uint32_t v)
+{
+	uint8_t c = igmp_code_encode(v);
+	if (v > 31744 || igmp_code_decode(c) >= v)
+		return c;
+	/* the next code up: mantissa + 1, into the next exponent past 31
+	 * (0x8f + 1 = 0x90: mantissa 0, exponent + 1, the same arithmetic) */
+	return (uint8_t)(c + 1);
+}
+
 uint32_t
 igmp_code_decode(uint8_t c)
 {
@@ -895,7 +906,12 @@ send_query(struct igmp *ig, struct iif *f, uint32_t grp, bool sflag, const uint3
 	wr32(q + 4, grp);
 	if (!v2) {
 		q[8] = (uint8_t)((sflag ? 0x08 : 0) | (f->cfg.robustness & 7));
-		q[9] = igmp_code_encode(f->cfg.query_interval_ms / 1000);
+		/* rounded up: other routers take this as our interval, and one
+		 * shorter than ours makes their Other Querier Present Interval
+		 * end before our next query (the querier flaps) and their Group
+		 * Membership Interval drop members we keep (found by review:
+		 * 135 s went out as 128 s) */
+		q[9] = igmp_code_encode_up((f->cfg.query_interval_ms + 999) / 1000);
 		wr16(q + 10, (uint16_t)n);
 		for (uint32_t i = 0; i < n; i++)
 			wr32(q + 12 + 4 * i, src[i]);

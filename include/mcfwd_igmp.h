@@ -335,8 +335,12 @@ const char *igmp_drop_name(enum igmp_drop d);
 mgm_handle_t igmp_mgm_handle(const struct igmp *ig);
 
 /* ---- codes (RFC 3376 4.1.1, 4.1.7) ---- */
-/** Encode a max response code / QQIC (exponential above 127). */
+/** Encode a max response code / QQIC (exponential above 127), rounding
+ * down to a value the code holds (a Max Resp Code: hosts answer sooner). */
 uint8_t igmp_code_encode(uint32_t v);
+/** The same rounding up (QQIC: the interval others take as ours must not
+ * be shorter than it); 0xff above 31744. */
+uint8_t igmp_code_encode_up(uint32_t v);
 uint32_t igmp_code_decode(uint8_t c);
 
 #ifdef __cplusplus

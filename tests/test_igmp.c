@@ -509,6 +509,18 @@ test_codes(void **s)
 	}
 	assert_int_equal(igmp_code_decode(0xff), 31744);
 	assert_int_equal(igmp_code_encode(1000000), 0xff);
+	/* QQIC rounds up (135 s went out as 128 s: found by review), to the
+	 * next code across an exponent too */
+	assert_int_equal(igmp_code_decode(igmp_code_encode_up(135)), 136);
+	assert_int_equal(igmp_code_decode(igmp_code_encode_up(249)), 256); /* 31 << 3 = 248, then 16 << 4 */
+	assert_int_equal(igmp_code_encode_up(128), 0x80);
+	assert_int_equal(igmp_code_encode_up(127), 127);
+	assert_int_equal(igmp_code_encode_up(31744), 0xff);
+	for (uint32_t v = 1; v <= 31744; v++) {
+		uint32_t d = igmp_code_decode(igmp_code_encode_up(v));
+		if (d < v || d > v + v / 16)
+			fail_msg("QQIC for %u s decodes to %u s", v, d);
+	}
 }
 
 static void
@@ -558,6 +570,18 @@ test_startup_and_general_queries(void **st)
 	assert_int_equal(igmp_stats_get(f->ig, IF1, &sts), 0);
 	assert_int_equal(sts.tx_errors, 1);
 	assert_int_equal(sts.tx_general, 2);
+	send_rc = 0;
+	/* a v3 query interval the code cannot hold: QQIC rounds up, 135 s as
+	 * 136 s (0x81; it went out as 128 s, 0x80), 1.5 s as 2 s */
+	struct igmp_if_cfg c3 = { .version = 3, .query_interval_ms = 135000 };
+	assert_int_equal(igmp_if_disable(f->ig, IF1), 0);
+	assert_int_equal(igmp_if_enable(f->ig, IF1, &c3), 0);
+	expect_sent("v3 dst=e0000001 g=0 code=100 s=0 qrv=2 qqic=129\n");
+	c3.query_interval_ms = 1500;
+	c3.query_response_ms = 1000;
+	assert_int_equal(igmp_if_disable(f->ig, IF1), 0);
+	assert_int_equal(igmp_if_enable(f->ig, IF1, &c3), 0);
+	expect_sent("v3 dst=e0000001 g=0 code=10 s=0 qrv=2 qqic=2\n");
 }
 
 static void
