@@ -1321,8 +1321,14 @@ igmp_input(struct igmp *ig, uint32_t ifindex, const void *pkt, size_t len, enum 
 		return drop(ig, f, IGMP_DROP_IP_FRAGMENT, why);
 	if (ip[9] != 2)
 		return drop(ig, f, IGMP_DROP_NOT_IGMP, why);
-	uint32_t from = mcfwd_rd32(ip + 12), dst = mcfwd_rd32(ip + 16);
-	if (!is_mcast(dst) || is_mcast(from) || from >= 0xf0000000u)
+	uint32_t from = mcfwd_rd32(ip + 12), dst = mcfwd_rd32(ip + 16), me_dst = 0;
+	if (is_mcast(from) || from >= 0xf0000000u)
+		return drop(ig, f, IGMP_DROP_IP_ADDR, why);
+	/* to our own address on the link: queries and v1/v2 reports are
+	 * taken (RFC 3376 4.1.12, 4.2.14: a system MUST accept them sent to
+	 * any of the interface's addresses, unicast or multicast; they were
+	 * dropped, found by review), the rest below */
+	if (!is_mcast(dst) && (if_addr(ig, f, &me_dst, NULL) < 0 || me_dst == 0 || dst != me_dst))
 		return drop(ig, f, IGMP_DROP_IP_ADDR, why);
 	if (ip[8] != 1)
 		return drop(ig, f, IGMP_DROP_TTL, why);
@@ -1339,6 +1345,8 @@ igmp_input(struct igmp *ig, uint32_t ifindex, const void *pkt, size_t len, enum 
 	uint8_t type = q[0];
 	uint32_t grp = mcfwd_rd32(q + 4);
 	uint64_t now = now_of(ig);
+	if (!is_mcast(dst) && type != IGMP_QUERY && type != IGMP_V1_REPORT && type != IGMP_V2_REPORT)
+		return drop(ig, f, IGMP_DROP_IP_ADDR, why); /* v3 reports, leaves: to groups only */
 
 	if (type == IGMP_QUERY) {
 		if (ql > 8 && ql < 12)

@@ -1488,7 +1488,26 @@ test_validation(void **st)
 	FIXIP();
 	DROP(l, IGMP_DROP_NOT_IGMP);
 	l = ip_wrap(b, H1, 0x0a010001u, rep, 8);
-	DROP(l, IGMP_DROP_IP_ADDR);        /* unicast destination */
+	DROP(l, IGMP_DROP_IP_ADDR);        /* unicast destination, not ours */
+	/* to our own address: v1/v2 reports and queries are taken (RFC 3376
+	 * 4.1.12, 4.2.14: they were dropped, found by review); v2 leaves and
+	 * v3 reports go to groups only */
+	const uint32_t G5 = 0xef0a0a0au;
+	uint8_t rep5[8] = { 0x16, 0 }, lv5[8] = { 0x17, 0 }, v3r[16] = { 0x22, 0, 0, 0, 0, 0, 0, 1, 2 };
+	wr32(rep5 + 4, G5);
+	wr32(lv5 + 4, G5);
+	wr32(v3r + 12, G5);
+	uint32_t ng = igmp_group_count(f->ig);
+	l = ip_wrap(b, H1, ADDR1, rep5, 8);
+	assert_int_equal(igmp_input(f->ig, IF1, b, l, &why), 0);
+	assert_int_equal(igmp_group_count(f->ig), ng + 1);
+	l = ip_wrap(b, H1, ADDR1, lv5, 8);
+	DROP(l, IGMP_DROP_IP_ADDR);
+	l = ip_wrap(b, H1, ADDR1, v3r, 16);
+	DROP(l, IGMP_DROP_IP_ADDR);
+	uint8_t gq[8] = { 0x11, 100 };
+	l = ip_wrap(b, 0x0a0100ffu, ADDR1, gq, 8); /* a higher address: we stay querier */
+	assert_int_equal(igmp_input(f->ig, IF1, b, l, &why), 0);
 	l = ip_wrap(b, 0xe0000005u, G, rep, 8);
 	DROP(l, IGMP_DROP_IP_ADDR);        /* multicast source */
 	l = ip_wrap(b, H1, G, rep, 8);

@@ -129,6 +129,10 @@ test_punted_and_dropped(void **st)
 	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_NOT_MCAST);
 	len = mk(f, 0, 0x0a000001u, 0xffffffffu, 64, 17);
 	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_NOT_MCAST);
+	/* IGMP to a unicast address goes to control, which takes queries and
+	 * v1/v2 reports to the interface's own (RFC 3376 4.1.12, 4.2.14) */
+	len = mk(f, 0, 0x0a000001u, 0x0a000002u, 1, 2);
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_PUNT);
 	/* a multicast, class E or broadcast source is invalid */
 	len = mk(f, 0, 0xe0000001u, 0xe8010101u, 64, 17);
 	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_BAD_HDR);

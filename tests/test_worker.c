@@ -997,6 +997,20 @@ t_classify_and_punt(void **state)
 	mcfwd_worker_burst_reinjected(w, &h, 1);
 	assert_int_equal(rte_ring_count(punt), 0);
 	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
+	/* IGMP to a unicast address: to control when the frame is for the
+	 * port (queries and v1/v2 reports to the interface's own address are
+	 * taken there: RFC 3376 4.1.12, 4.2.14); another host's is not ours */
+	stats_zero();
+	static const uint8_t host[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
+	h = frame(0, 0, S1, 0x0a000099u, 1, 100, 2);
+	memcpy(rte_pktmbuf_mtod(h, uint8_t *), PORT_MAC[0], 6);
+	run1(h);
+	h = frame(0, 0, S1, 0x0a000099u, 1, 100, 2);
+	memcpy(rte_pktmbuf_mtod(h, uint8_t *), host, 6);
+	run1(h);
+	assert_int_equal(w->st.ctrl_punted, 1);
+	assert_int_equal(w->st.not_mcast, 1);
+	assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
 	drain_all();
 }
 

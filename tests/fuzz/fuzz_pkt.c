@@ -3,7 +3,8 @@
  * Invariants: nothing read past the frame (ASan), the fast path agrees
  * with the general one (it takes only frames that one forwards, with the
  * same info), a frame classified FWD
- * or PUNT is IPv4 multicast with a valid header checksum, and decrementing
+ * or PUNT is IPv4 multicast (PUNT: or IGMP to any address) with a valid
+ * header checksum, and decrementing
  * the TTL of a forwardable frame keeps its checksum valid, and so does
  * updating its Record Route and Timestamp options (which it passed).
  * Built with libFuzzer under clang (-Dfuzz=true); replayed over the seed
@@ -45,7 +46,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (c == MCFWD_PKT_FWD || c == MCFWD_PKT_PUNT) {
 		const uint8_t *ip = f + pi.l3_off;
 		unsigned int ihl = (ip[0] & 15) * 4u;
-		if ((pi.grp >> 28) != 0xe || pi.l3_off + ihl > size ||
+		/* unicast only for IGMP (control takes some to its address) */
+		if (((pi.grp >> 28) != 0xe && !(c == MCFWD_PKT_PUNT && pi.proto == MCFWD_IPPROTO_IGMP)) ||
+		    pi.l3_off + ihl > size ||
 		    mcfwd_csum_fold(ip, ihl) != 0xffff)
 			abort();
 		if (c == MCFWD_PKT_FWD) {
