@@ -1528,9 +1528,12 @@ cli_exec_n(const char *line, size_t n, FILE *out, const char *src, unsigned int 
 		rc = -E2BIG;
 		goto report;
 	}
-	buf = strdup(line);
-	if (buf == NULL)
-		return -ENOMEM;
+	buf = strndup(line, len);
+	if (buf == NULL) {
+		snprintf(err, sizeof(err), "out of memory");
+		rc = -ENOMEM;
+		goto report;
+	}
 	int argc = split(buf, argv, MAXARGS);
 	if (argc <= 0) {
 		free(buf);
