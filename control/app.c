@@ -1430,13 +1430,15 @@ app_port_counters(uint16_t port, struct mcfwd_port_ctr *c)
 static void
 ctl_raw(struct app_ctl_ctr *c)
 {
-	memcpy(c->rx, app.ctl_rx, sizeof(c->rx));
-	c->igmp = app.ctl_igmp;
-	c->linklocal = app.ctl_linklocal;
-	c->reinjected = app.ctl_reinjected;
-	c->held_dropped = app.ctl_held_dropped;
-	c->created = app.ctl_created;
-	c->create_fail = app.ctl_create_fail;
+	/* the telemetry thread reads them too (tel_stats()) */
+	for (size_t i = 0; i < RTE_DIM(c->rx); i++)
+		c->rx[i] = __atomic_load_n(&app.ctl_rx[i], __ATOMIC_RELAXED);
+	c->igmp = __atomic_load_n(&app.ctl_igmp, __ATOMIC_RELAXED);
+	c->linklocal = __atomic_load_n(&app.ctl_linklocal, __ATOMIC_RELAXED);
+	c->reinjected = __atomic_load_n(&app.ctl_reinjected, __ATOMIC_RELAXED);
+	c->held_dropped = __atomic_load_n(&app.ctl_held_dropped, __ATOMIC_RELAXED);
+	c->created = __atomic_load_n(&app.ctl_created, __ATOMIC_RELAXED);
+	c->create_fail = __atomic_load_n(&app.ctl_create_fail, __ATOMIC_RELAXED);
 	c->grace_periods = mfc_gp_count(app.cache);
 	c->fragmented = c->fragments = 0;
 	for (unsigned int i = 0; i < app.n_workers; i++) {
@@ -2026,7 +2028,7 @@ app_ctl_send(uint32_t ifid, const void *ip, size_t len)
 		rte_pktmbuf_free(m);
 		return -ENOBUFS;
 	}
-	app.ctl_sent++;
+	CTL_ADD(app.ctl_sent, 1);
 	return 0;
 }
 
@@ -2049,14 +2051,14 @@ handle_punt(struct rte_mbuf *m, struct reinj *back)
 	size_t hlen = c == MCFWD_PKT_FWD || c == MCFWD_PKT_PUNT ? RTE_MIN(pi.ip_len, 64) : 0;
 
 	if (mt->reason < RTE_DIM(app.ctl_rx))
-		app.ctl_rx[mt->reason]++;
+		CTL_ADD(app.ctl_rx[mt->reason], 1);
 	switch (mt->reason) {
 	case MCFWD_PUNT_MISS: {
 		int rc = mgm_mfe_create(app.mgm, pi.src, pi.grp, mt->ifid, hdr, hlen);
 		if (rc == 0)
-			app.ctl_created++;
+			CTL_ADD(app.ctl_created, 1);
 		else if (rc != -EEXIST)
-			app.ctl_create_fail++;
+			CTL_ADD(app.ctl_create_fail, 1);
 		/* hand the packet back (with the drain's others, see
 		 * drain_punt()): it now finds its entry (or a negative one) */
 		if ((rc == 0 || rc == -EEXIST) && app.forwarding) {
@@ -2064,21 +2066,21 @@ handle_punt(struct rte_mbuf *m, struct reinj *back)
 			r->m[r->n++] = m;
 			return;
 		}
-		app.ctl_held_dropped++;
+		CTL_ADD(app.ctl_held_dropped, 1);
 		break;
 	}
 	case MCFWD_PUNT_WRONG_IF:
 		if (mgm_wrong_if(app.mgm, pi.src, pi.grp, mt->ifid, hdr, hlen) > 0)
-			app.ctl_wrong_if_calls++;
+			CTL_ADD(app.ctl_wrong_if_calls, 1);
 		break;
 	default:
 		/* IGMP to the router; other link-local control traffic counted */
 		if (c == MCFWD_PKT_PUNT && pi.proto == MCFWD_IPPROTO_IGMP) {
-			app.ctl_igmp++;
+			CTL_ADD(app.ctl_igmp, 1);
 			(void)igmp_input(app.igmp, mt->ifid, f + pi.l3_off, m->data_len - pi.l3_off,
 					 NULL);
 		} else {
-			app.ctl_linklocal++;
+			CTL_ADD(app.ctl_linklocal, 1);
 		}
 		break;
 	}
@@ -2106,8 +2108,8 @@ drain_punt(void)
 		if (r->n == 0)
 			continue;
 		unsigned int k = rte_ring_sp_enqueue_burst(app.w[i]->reinject, (void **)r->m, r->n, NULL);
-		app.ctl_reinjected += k;
-		app.ctl_held_dropped += r->n - k;
+		CTL_ADD(app.ctl_reinjected, k);
+		CTL_ADD(app.ctl_held_dropped, r->n - k);
 		rte_pktmbuf_free_bulk(r->m + k, r->n - k);
 	}
 	return n;

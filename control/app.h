@@ -129,6 +129,10 @@ struct app_snap {
 	struct igmp_stats igmp_stats;
 };
 
+/* One writer (the control thread): a plain read, an atomic store, so
+ * that the telemetry thread's atomic loads race with nothing. */
+#define CTL_ADD(x, n) __atomic_store_n(&(x), (x) + (n), __ATOMIC_RELEASE)
+
 struct app {
 	struct app_opts o;
 	struct mfc *cache;
@@ -161,6 +165,9 @@ struct app {
 	bool forwarding;            /* `start` / `stop` */
 	volatile int quit;          /* written by signal handlers and `quit` */
 	uint64_t start_s;
+	/* control counters: written by the control thread alone, with
+	 * CTL_ADD() (release: tel_stats() reads two of them with acquire to
+	 * keep held_now from going negative), read by telemetry too */
 	uint64_t ctl_rx[4];         /* punted packets by reason */
 	uint64_t ctl_sent;          /* control packets handed to workers */
 	uint64_t ctl_igmp, ctl_linklocal; /* MCFWD_PUNT_CTRL: IGMP, other 224.0.0.0/24 */
