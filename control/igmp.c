@@ -7,7 +7,7 @@
  * idx-th in order is ifs[idx], so a walk with igmp_if_at is linear); per
  * interface the groups in an array sorted by address (binary search; a
  * report names few groups); per group
- * its sources in an unsorted array (bounded by max_sources_per_group, and
+ * its sources in an array sorted by address (binary search; bounded by max_sources_per_group, and
  * all groups of an interface together by max_sources_per_if). Live counts
  * (sources per group and per interface, live groups per interface) are
  * kept as the state changes, so that a cap check or a read does not walk
@@ -555,13 +555,29 @@ grp_free_at(struct igmp *ig, struct iif *f, uint32_t i)
 	ig->n_groups--;
 }
 
+/* Where addr is or would go in g's sources, sorted by address (binary
+ * search: a report of hundreds of sources against a group of a thousand
+ * scanned the array once per source, ~0.4 M comparisons a packet that
+ * any host on the link may send; found by review) */
+static uint32_t
+src_pos(const struct igroup *g, uint32_t addr)
+{
+	uint32_t lo = 0, hi = g->n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (g->s[mid].addr < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static struct isrc *
 src_find(const struct igroup *g, uint32_t addr)
 {
-	for (uint32_t i = 0; i < g->n; i++)
-		if (g->s[i].addr == addr)
-			return &g->s[i];
-	return NULL;
+	uint32_t i = src_pos(g, addr);
+	return i < g->n && g->s[i].addr == addr ? &g->s[i] : NULL;
 }
 
 /* Set a source timer; every running timer goes through here, so that
@@ -595,7 +611,12 @@ src_get(struct igmp *ig, struct iif *f, struct igroup *g, uint32_t addr, uint64_
 			g->s = nv;
 			g->cap = nc;
 		}
-		s = &g->s[g->n++];
+		/* in order (a pointer into g->s lasts until the next insertion,
+		 * as it did until the next growth) */
+		uint32_t i = src_pos(g, addr);
+		memmove(g->s + i + 1, g->s + i, (g->n - i) * sizeof(*g->s));
+		g->n++;
+		s = &g->s[i];
 		*s = (struct isrc){ .addr = addr };
 	}
 	s->live = true;

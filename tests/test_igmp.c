@@ -902,14 +902,14 @@ test_exclude_records(void **st)
 	/* BLOCK(A): EXCLUDE(X+(A-X-Y), Y), (A-X-Y)=GT, Q(G,A-Y) */
 	V3(BLOCK, G, 3, S1, S2, S4);
 	STATE(G, "EX 258000 1:0 2:2000 4:2000");
-	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125 srcs=a000004,a000002\n");
+	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125 srcs=a000002,a000004\n");
 	/* TO_EX(A): (A-X-Y)=GT, Delete(X-A), Delete(Y-A), Q(G,A-Y), GT=GMI */
 	V3(IS_IN, G, 1, S4);               /* X={2:2000,4:GMI} Y={1} */
 	V3(TO_EX, G, 3, S1, S3, S4);
 	STATE(G, "EX 260000 1:0 3:2000 4:2000");
-	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125 srcs=a000004,a000003\n");
+	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125 srcs=a000003,a000004\n");
 	tick_to(f, now_ms + 1000);
-	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125 srcs=a000004,a000003\n");
+	expect_sent("v3 dst=ef010101 g=ef010101 code=10 s=0 qrv=2 qqic=125 srcs=a000003,a000004\n");
 	tick_to(f, now_ms + 1000);
 	STATE(G, "EX 258000 1:0 3:0 4:0");
 	/* TO_IN(A): EXCLUDE(X+A, Y-A), (A)=GMI, Q(G,X-A), Q(G) */
