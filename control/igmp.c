@@ -408,6 +408,18 @@ cfg_resolve_why(const struct igmp_if_cfg *in, struct igmp_if_cfg *c, char *why, 
 			       c->query_response_ms / 1000.0);
 	if (c->version == 2 && c->lmqi_ms > 25500)
 		return CFG_BAD("last-member-query-interval %u ms above version 2's 25500 ms", c->lmqi_ms);
+	/* given ones: a membership outlives one query and its answers, and
+	 * the startup queries are paced within the query interval (1 ms made
+	 * every membership expire between reports, and a query go out every
+	 * tick: found by review) */
+	if (c->gmi_ms != 0 && c->gmi_ms < c->query_interval_ms + c->query_response_ms)
+		return CFG_BAD("group-membership-interval %u ms below query-interval + "
+			       "query-response-interval (%u ms)", c->gmi_ms,
+			       c->query_interval_ms + c->query_response_ms);
+	if (c->startup_qi_ms != 0 && (c->startup_qi_ms < IGMP_QI_MIN_MS ||
+				      c->startup_qi_ms > c->query_interval_ms))
+		return CFG_BAD("startup-query-interval %u ms out of range %u..%u ms (query-interval)",
+			       c->startup_qi_ms, IGMP_QI_MIN_MS, c->query_interval_ms);
 	if (c->gmi_ms == 0)
 		c->gmi_ms = c->robustness * c->query_interval_ms + c->query_response_ms;
 	if (c->lmqc == 0)

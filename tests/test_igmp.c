@@ -2073,6 +2073,23 @@ test_cfg_check(void **state)
 	c.query_interval_ms = 500;
 	assert_int_equal(igmp_if_cfg_check(&c, why, sizeof(why)), -EINVAL);
 	assert_string_equal(why, "query-interval 0.5 s out of range 1..31744 s");
+	/* given GMI and startup query interval: bounded (1 ms was taken: found
+	 * by review) */
+	memset(&c, 0, sizeof(c));
+	c.gmi_ms = 1;
+	assert_int_equal(igmp_if_cfg_check(&c, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "group-membership-interval 1 ms below query-interval + "
+				 "query-response-interval (135000 ms)");
+	c.gmi_ms = 135000;
+	assert_int_equal(igmp_if_cfg_check(&c, why, sizeof(why)), 0);
+	memset(&c, 0, sizeof(c));
+	c.startup_qi_ms = 1;
+	assert_int_equal(igmp_if_cfg_check(&c, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "startup-query-interval 1 ms out of range 1000..125000 ms (query-interval)");
+	c.startup_qi_ms = 126000;
+	assert_int_equal(igmp_if_cfg_check(&c, why, sizeof(why)), -EINVAL);
+	c.startup_qi_ms = 1000;
+	assert_int_equal(igmp_if_cfg_check(&c, why, sizeof(why)), 0);
 	memset(&c, 0, sizeof(c));
 	c.query_response_ms = 50;
 	assert_int_equal(igmp_if_cfg_check(&c, why, sizeof(why)), -EINVAL);
