@@ -1547,5 +1547,16 @@ mcfwd_static_iface_take(struct mcfwd_static *s, uint32_t ifindex)
 			return rc;
 		}
 	}
+	/* MFEs made while it was released are made again, as a reload and a
+	 * run-time add do: of routes from it (their MFEs were made from
+	 * another interface's answer, negative: they stayed until aged out)
+	 * and of routes that do not list it but forward on it (nobody could
+	 * veto it then); found by review. One grace period for all. */
+	mgm_batch_begin(s->m);
+	for (uint32_t i = 0; i < s->cur->n_routes; i++)
+		if (s->cur->rv[i]->iif == ifindex)
+			(void)redo(s, s->cur->rv[i], NULL, 0);
+	(void)redo_taken(s, s->cur, &ifindex, 1, NULL, 0);
+	mgm_batch_end(s->m);
 	return 0;
 }

@@ -1080,6 +1080,17 @@ test_iface_release_take(void **state)
 	assert_string_equal(entry(f, S1, G1), "neg iif=1");
 	assert_int_equal(mgm_mfe_create(f->m, S2, G1, 0, NULL, 0), 0);
 	assert_string_equal(entry(f, S2, G1), "neg iif=0");
+	/* taken back: what was made meanwhile is made again from the route's
+	 * answers, or by the next packet (found by review: (S1,G1) stayed
+	 * negative from eth1, and (S2,G1) negative from eth0, until they aged
+	 * out) */
+	assert_int_equal(mcfwd_static_iface_take(f->s, 0), 0);
+	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=1/1,2/1");
+	assert_string_equal(entry(f, S2, G1), "none"); /* made by its next packet */
+	assert_int_equal(mgm_mfe_create(f->m, S2, G1, 0, NULL, 0), 0);
+	assert_string_equal(entry(f, S2, G1), "iif=0 oifs=1/1,2/1");
+	assert_int_equal(mcfwd_static_iface_release(f->s, 0), 0);
+	assert_string_equal(entry(f, S1, G1), "none");
 	struct mcfwd_static_iface fi;
 	int owned = 0, k = 0;
 	for (; mcfwd_static_iface_get(f->s, (uint32_t)k, &fi) == 0; k++)
