@@ -2062,7 +2062,11 @@ handle_punt(struct rte_mbuf *m, struct reinj *back)
 		/* hand the packet back (with the drain's others, see
 		 * drain_punt()): it now finds its entry (or a negative one) */
 		if ((rc == 0 || rc == -EEXIST) && app.forwarding) {
-			struct reinj *r = &back[app.rr_reinject++ % app.n_workers];
+			/* to the worker that received it: the flow's others
+			 * go through it, and a flow's held packets leave in
+			 * their order (spread round-robin over the workers,
+			 * they could not: found by review) */
+			struct reinj *r = &back[mt->worker < app.n_workers ? mt->worker : 0];
 			r->m[r->n++] = m;
 			return;
 		}

@@ -193,7 +193,6 @@ struct app {
 	struct app_snap snap;
 	struct cmdline *cl;
 	FILE *out;                  /* where command output goes */
-	unsigned int rr_reinject;
 };
 
 extern struct app app;

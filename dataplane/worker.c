@@ -216,6 +216,7 @@ punt(struct mcfwd_worker *w, struct rte_mbuf *m, uint16_t ifid, uint8_t reason)
 	struct mcfwd_meta *mt = mcfwd_meta(m);
 	mt->ifid = ifid;
 	mt->reason = reason;
+	mt->worker = (uint8_t)w->idx;
 	mt->ocidx = UINT32_MAX;
 	if (rte_ring_mp_enqueue(w->dp->punt, m) != 0) {
 		rte_pktmbuf_free(m);

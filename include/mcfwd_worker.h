@@ -60,7 +60,7 @@ enum mcfwd_punt_reason {
 struct mcfwd_meta {
 	uint16_t ifid;   /**< rx interface (punted packets) */
 	uint8_t reason;  /**< enum mcfwd_punt_reason */
-	uint8_t pad;
+	uint8_t worker;  /**< the punting worker's idx (a held packet goes back to it) */
 	uint32_t ocidx;  /**< OIF counter slot of a packet handed to another worker's
 			  * TX ring, UINT32_MAX: a control packet */
 };

@@ -940,6 +940,62 @@ t_punt_drain_handback(void **state)
 	assert_int_equal(app_forwarding(true), 0);
 }
 
+/* Held packets go back to the worker that punted them (its ring), in
+ * their order: spread round-robin over the workers, a flow's held packets
+ * could leave out of order through different TX queues (found by review).
+ * A second worker is faked for the drain (this test runs one). */
+static void
+t_punt_handback_to_puncher(void **state)
+{
+	(void)state;
+	char err[512] = "";
+	const uint32_t s = 0x0a00000a, g = 0xe80a0100; /* 10.0.0.10, 232.10.1.0 + i */
+	write_file(conf_base, IFACES);
+	assert_int_equal(app_config_load(conf_base, true, err, sizeof(err)), 0);
+	assert_int_equal(app.n_workers, 1);
+	assert_int_equal(app_forwarding(false), 0);
+	app.forwarding = true;
+	struct mcfwd_worker *fake = calloc(1, sizeof(*fake));
+	assert_non_null(fake);
+	fake->idx = 1;
+	fake->reinject = rte_ring_create("t_reinj1", 64, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	assert_non_null(fake->reinject);
+	app.w[1] = fake;
+	app.n_workers = 2;
+	/* flow A punted by worker 1, flow B by worker 0, interleaved as no
+	 * round-robin could hand them out: 1 1 0 1 0 0 */
+	static const uint8_t by[6] = { 1, 1, 0, 1, 0, 0 };
+	for (uint32_t i = 0; i < 6; i++) {
+		struct rte_mbuf *m = miss_frame(s + by[i], g);
+		mcfwd_meta(m)->worker = by[i];
+		uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, 14);
+		ip[5] = (uint8_t)i; /* the IP id: which packet */
+		ip[10] = ip[11] = 0;
+		uint16_t c = (uint16_t)~mcfwd_csum_fold(ip, 20);
+		ip[10] = (uint8_t)(c >> 8);
+		ip[11] = (uint8_t)c;
+		assert_int_equal(rte_ring_enqueue(app.dp.punt, m), 0);
+	}
+	app_poll_once(0);
+	app.n_workers = 1;
+	app.w[1] = NULL;
+	struct rte_ring *rs[2] = { app.w[0]->reinject, fake->reinject };
+	static const uint8_t want[2][3] = { { 2, 4, 5 }, { 0, 1, 3 } };
+	for (int wi = 0; wi < 2; wi++) {
+		assert_int_equal(rte_ring_count(rs[wi]), 3);
+		for (int k = 0; k < 3; k++) {
+			struct rte_mbuf *m = NULL;
+			assert_int_equal(rte_ring_dequeue(rs[wi], (void **)&m), 0);
+			assert_int_equal(rte_pktmbuf_mtod_offset(m, uint8_t *, 14)[5], want[wi][k]);
+			rte_pktmbuf_free(m);
+		}
+	}
+	rte_ring_free(fake->reinject);
+	free(fake);
+	app.forwarding = false;
+	assert_int_equal(app_forwarding(true), 0);
+}
+
 /* The control thread's part of a telemetry request: a snapshot when one
  * is asked for (the handlers wait for it, 0.5 s at most). */
 static volatile bool refresher_on;
@@ -1036,6 +1092,7 @@ main(void)
 		cmocka_unit_test(t_rx_cold_queues),
 		cmocka_unit_test(t_clear_counters_oom),
 		cmocka_unit_test(t_punt_drain_handback),
+		cmocka_unit_test(t_punt_handback_to_puncher),
 		cmocka_unit_test(t_memzones_resident), /* after the attaches */
 		cmocka_unit_test_teardown(t_telemetry_column_fails, refresher_stop),
 		cmocka_unit_test(t_reload_iface_slots), /* last: its interfaces stay */
