@@ -379,12 +379,16 @@ app_protocol_shutdown(const char *name, char *err, size_t errlen)
 		/* IGMP off on every interface it runs on (each a release where
 		 * it was alone), one TX barrier for all; `igmp enable` or a
 		 * reload of a file that enables it brings it back */
+		/* one grace period for all the releases (one each before,
+		 * found by review) */
 		uint32_t n = 0;
+		mgm_batch_begin(app.mgm);
 		for (uint32_t id = 0; app.igmp && id < app.n_ifs; id++) {
 			if (!app.ifs[id].used || !igmp_if_enabled(app.igmp, id))
 				continue;
 			int rc = igmp_if_disable(app.igmp, id);
 			if (rc < 0) {
+				mgm_batch_end(app.mgm);
 				snprintf(err, errlen, "IGMP off on '%s': %s", app.ifs[id].name,
 					 strerror(-rc));
 				app_tx_barrier();
@@ -393,6 +397,7 @@ app_protocol_shutdown(const char *name, char *err, size_t errlen)
 			app.igmp_by_cfg[id] = false;
 			n++;
 		}
+		mgm_batch_end(app.mgm);
 		if (n == 0) {
 			snprintf(err, errlen, "protocol igmp runs on no interface");
 			return -ENOENT;

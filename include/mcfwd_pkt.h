@@ -373,10 +373,10 @@ mcfwd_classify_general(const uint8_t *frame, uint32_t len, struct mcfwd_pkt_info
 	pi->proto = ip[9];
 	pi->src = mcfwd_rd32(ip + 12);
 	pi->grp = mcfwd_rd32(ip + 16);
-	if ((pi->grp >> 28) != 0xe)
-		/* IGMP to a unicast address: control takes queries and v1/v2
-		 * reports to the interface's own (RFC 3376 4.1.12, 4.2.14) */
-		return pi->proto == MCFWD_IPPROTO_IGMP ? MCFWD_PKT_PUNT : MCFWD_PKT_NOT_MCAST;
+	/* IGMP to a unicast address goes on: control takes queries and
+	 * v1/v2 reports to the interface's own (RFC 3376 4.1.12, 4.2.14) */
+	if ((pi->grp >> 28) != 0xe && pi->proto != MCFWD_IPPROTO_IGMP)
+		return MCFWD_PKT_NOT_MCAST;
 	if (pi->src >= 0xe0000000u || (pi->src >> 24) == 127)
 		return MCFWD_PKT_BAD_HDR; /* a multicast, class E, broadcast or loopback
 					   * source is invalid (RFC 1812 5.3.7) */

@@ -464,6 +464,39 @@ t_detach_one_grace_period(void **state)
 	assert_int_equal(app_config_load(conf_base, true, err, sizeof(err)), 0);
 }
 
+/* IGMP turned off everywhere (protocol shutdown igmp) on two interfaces,
+ * each the OIF of an MFE through an IGMP membership: one grace period for
+ * all, not one per interface (found by review: 2 here). */
+static void
+t_igmp_shutdown_one_grace_period(void **state)
+{
+	(void)state;
+	char err[512] = "";
+	write_file(conf_base, IFACES "phyint p0 enable\nphyint p1 enable igmp\nphyint p2 enable igmp\n"
+		   "route 10.0.0.0/8 via p0\n");
+	assert_int_equal(app_config_load(conf_base, true, err, sizeof(err)), 0);
+	mgm_handle_t h = igmp_mgm_handle(app.igmp);
+	const char *outs[] = { "p1", "p2" };
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(mgm_membership_add(app.mgm, h, 0, 0, 0xe80b0101u, ~0u, ifid(outs[i]), 0,
+						    MGM_JOIN_STATE), 0);
+	int rc = mgm_mfe_create(app.mgm, 0x0a000001u, 0xe80b0101u, ifid("p0"), NULL, 0);
+	assert_true(rc == 0 || rc == -EEXIST);
+	const struct mfc_entry *e = mfc_find(app.cache, 0x0a000001u, 0xe80b0101u);
+	assert_non_null(e);
+	assert_non_null(mfc_entry_oifs(e));
+	assert_int_equal(mfc_entry_oifs(e)->n_live, 2);
+	uint64_t gp0 = mfc_gp_count(app.cache);
+	assert_int_equal(app_protocol_shutdown("igmp", err, sizeof(err)), 2);
+	uint64_t gps = mfc_gp_count(app.cache) - gp0;
+	if (gps > 1)
+		fail_msg("IGMP off on 2 interfaces waited %lu grace periods", (unsigned long)gps);
+	e = mfc_find(app.cache, 0x0a000001u, 0xe80b0101u);
+	assert_true(e == NULL || mfc_entry_oifs(e) == NULL || mfc_entry_oifs(e)->n_live == 0);
+	write_file(conf_base, IFACES);
+	assert_int_equal(app_config_load(conf_base, true, err, sizeof(err)), 0);
+}
+
 /* A removal the device signalled for a port detached before the link
  * timer saw it is not inherited by the next port set up on that id (found
  * by review: the timer then detached the new port). */
@@ -1084,6 +1117,7 @@ main(void)
 		cmocka_unit_test(t_reload_rollback_after_detach),
 		cmocka_unit_test(t_detach_shared_device),
 		cmocka_unit_test(t_detach_one_grace_period),
+		cmocka_unit_test(t_igmp_shutdown_one_grace_period),
 		cmocka_unit_test(t_rmv_flag_not_inherited),
 		cmocka_unit_test(t_attach_start_fails),
 		cmocka_unit_test(t_attach_configure_fails),

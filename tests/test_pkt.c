@@ -133,6 +133,11 @@ test_punted_and_dropped(void **st)
 	 * v1/v2 reports to the interface's own (RFC 3376 4.1.12, 4.2.14) */
 	len = mk(f, 0, 0x0a000001u, 0x0a000002u, 1, 2);
 	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_PUNT);
+	/* ... after the source checks, as to a group (found by review) */
+	len = mk(f, 0, 0x7f000001u, 0x0a000002u, 1, 2);
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_BAD_HDR);
+	len = mk(f, 0, 0xe0010101u, 0x0a000002u, 1, 2);
+	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_BAD_HDR);
 	/* a multicast, class E or broadcast source is invalid */
 	len = mk(f, 0, 0xe0000001u, 0xe8010101u, 64, 17);
 	assert_int_equal(mcfwd_classify(f, len, &pi), MCFWD_PKT_BAD_HDR);
