@@ -113,13 +113,31 @@ ms_log_start(void)
 	}
 }
 
-static void
+/* The workers' logs, taken from them first: a worker still running
+ * overwrote the oldest rows while they were printed, and its last rows
+ * came after (found by review). 0, or -1 when the file could not be
+ * written (exit status 1: the caller asked for it). */
+static int
 ms_log_write(void)
 {
 	FILE *f = ms_log_file;
 	ms_log_file = NULL;
 	if (f == NULL)
-		return;
+		return 0;
+	struct mcfwd_mslog *logs[MCFWD_MAX_WORKERS] = { NULL };
+	uint64_t it0[MCFWD_MAX_WORKERS];
+	for (unsigned int i = 0; i < app.n_workers; i++) {
+		logs[i] = __atomic_exchange_n(&app.w[i]->mslog, NULL, __ATOMIC_ACQ_REL);
+		it0[i] = __atomic_load_n(&app.w[i]->st.iterations, __ATOMIC_RELAXED);
+	}
+	/* a worker loads the pointer once a turn: two turns later it no longer
+	 * writes a row (a parked or sleeping one writes none; 100 ms at most) */
+	for (unsigned int i = 0, waited = 0; i < app.n_workers && waited < 100; i++)
+		while (__atomic_load_n(&app.w[i]->st.iterations, __ATOMIC_RELAXED) < it0[i] + 2 &&
+		       waited < 100) {
+			rte_delay_us_sleep(1000);
+			waited++;
+		}
 	fprintf(f, "# tsc_hz %" PRIu64 "\n", rte_get_tsc_hz());
 	for (unsigned int i = 0; i < ms_n_marks; i++)
 		fprintf(f, "# cmd %" PRIu64 " %" PRIu64 " %s\n", ms_marks[i].t0, ms_marks[i].t1,
@@ -129,7 +147,7 @@ ms_log_write(void)
 		fprintf(f, ",tx%d", p);
 	fprintf(f, "\n");
 	for (unsigned int i = 0; i < app.n_workers; i++) {
-		struct mcfwd_mslog *ml = __atomic_load_n(&app.w[i]->mslog, __ATOMIC_ACQUIRE);
+		struct mcfwd_mslog *ml = logs[i];
 		if (ml == NULL)
 			continue;
 		uint64_t n = __atomic_load_n(&ml->n, __ATOMIC_ACQUIRE);
@@ -142,8 +160,15 @@ ms_log_write(void)
 			fprintf(f, "\n");
 		}
 	}
-	if (fclose(f) != 0)
+	for (unsigned int i = 0; i < app.n_workers; i++)
+		free(logs[i]);
+	int bad = ferror(f);
+	bad |= fclose(f) != 0;
+	if (bad) {
 		fprintf(stderr, "mcfwd: --ms-log %s: %s\n", ms_log_path, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -424,8 +449,8 @@ main(int argc, char **argv)
 	while (!app.quit)
 		app_poll_once(app.forwarding ? 1 : 20);
 	ret = 0;
-	if (ms_log_path)
-		ms_log_write();
+	if (ms_log_path && ms_log_write() < 0)
+		ret = 1;
 out:
 	if (ms_log_file != NULL) { /* a start-up failure: nothing recorded */
 		fclose(ms_log_file);

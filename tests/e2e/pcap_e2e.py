@@ -495,6 +495,25 @@ def scenario_bad_config():
           "mcfwd: --ms-log /nonexistent/mcfwd-dir/x.csv: No such file or directory"
           and "mcfwd> quit" not in r.out, "badopt-mslog: rc %s:\n%s" % (r.rc, r.out[-400:]))
     r.cleanup()
+    # --ms-log: the rows are the workers' to the end (taken from them before
+    # they are written: a worker still running overwrote the oldest as they
+    # were printed), and a file that cannot be written at exit is exit
+    # status 1 (it was 0; found by review)
+    ml = os.path.join(tempfile.gettempdir(), "mcfwd-e2e-mslog-%d.csv" % os.getpid())
+    r = Run("mslog", nports=1, config="", cmds="sleep 300\nquit\n", extra=["--ms-log", ml]).run(timeout=30)
+    rows = [ln.split(",") for ln in open(ml)] if os.path.exists(ml) else []
+    data = [x for x in rows if x and x[0].isdigit()]
+    tsc = [int(x[1]) for x in data]
+    check(r.rc == 0 and len(data) > 100 and tsc == sorted(tsc) and len(set(tsc)) == len(tsc),
+          "mslog: rc %s, %d rows, in order: %s" % (r.rc, len(data), tsc == sorted(tsc)))
+    if os.path.exists(ml):
+        os.remove(ml)
+    r.cleanup()
+    r = Run("mslog-full", nports=1, config="", cmds="sleep 50\nquit\n",
+            extra=["--ms-log", "/dev/full"]).run(timeout=30)
+    check(r.rc == 1 and "mcfwd: --ms-log /dev/full: No space left on device" in r.out,
+          "mslog-full: rc %s:\n%s" % (r.rc, r.out[-400:]))
+    r.cleanup()
     # a port given twice in --portmap (found by a black-box test: the last won)
     r = Run("badopt-portmap", nports=2, config="", cmds="quit\n", extra=["--portmap", "0:1,0:1"]).run(timeout=30)
     check(r.rc == 2 and r.out.strip().splitlines()[-1] == "mcfwd: --portmap: duplicate port 0",
