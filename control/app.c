@@ -1598,6 +1598,8 @@ app_forwarding(bool on)
  * stopped, closed and its device removed. Forwarding elsewhere resumes.
  */
 static void xpools_sweep_parked(void);
+static unsigned int drain_punt(void);
+#define PUNT_DRAIN 64 /* punted packets handled in one drain */
 
 int
 app_port_detach(uint16_t port, char *err, size_t errlen)
@@ -1639,6 +1641,12 @@ app_port_detach(uint16_t port, char *err, size_t errlen)
 	(void)mfc_ifaces_purge(app.cache, gone_if, n_gone, NULL);
 	mfc_batch_end(app.cache);
 	detach_batch = false;
+	/* past that grace period no worker punts for them; what they punted
+	 * before is handled now (and dropped: handle_punt()), before a port
+	 * attached later can take their ids. The ring is FIFO: a ring's
+	 * worth of entries covers them. */
+	for (unsigned int k = 0; k <= rte_ring_get_capacity(app.dp.punt) / PUNT_DRAIN && drain_punt() > 0; k++)
+		;
 	bool gone_set[APP_MAX_IFACES] = { false };
 	/* static drops its routes through them one by one, each republishing
 	 * its MFEs: one grace period for all, at the batch's end (one per
@@ -2037,7 +2045,6 @@ app_ctl_send(uint32_t ifid, const void *ip, size_t len)
 	return 0;
 }
 
-#define PUNT_DRAIN 64
 /* held packets to hand back to one worker */
 struct reinj {
 	unsigned int n;
@@ -2057,6 +2064,15 @@ handle_punt(struct rte_mbuf *m, struct reinj *back)
 
 	if (mt->reason < RTE_DIM(app.ctl_rx))
 		CTL_ADD(app.ctl_rx[mt->reason], 1);
+	/* its interface went (a port detach) after the worker punted it:
+	 * nothing to make from it, and its id may be another interface's
+	 * once a port is attached (found by review) */
+	if (mt->ifid >= APP_MAX_IFACES || !__atomic_load_n(&app.dp.ifs[mt->ifid].used, __ATOMIC_ACQUIRE)) {
+		if (mt->reason == MCFWD_PUNT_MISS)
+			CTL_ADD(app.ctl_held_dropped, 1);
+		rte_pktmbuf_free(m);
+		return;
+	}
 	switch (mt->reason) {
 	case MCFWD_PUNT_MISS: {
 		int rc = mgm_mfe_create(app.mgm, pi.src, pi.grp, mt->ifid, hdr, hlen);

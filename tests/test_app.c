@@ -464,6 +464,47 @@ t_detach_one_grace_period(void **state)
 	assert_int_equal(app_config_load(conf_base, true, err, sizeof(err)), 0);
 }
 
+static struct rte_mbuf *miss_frame(uint32_t s, uint32_t g);
+
+/* A miss a worker punted from a port's interface, still in the punt ring
+ * when the port is detached: handled (dropped) by the detach, no MFE made
+ * from it, before a port attached later can take the interface's id
+ * (found by review: it made an MFE on the new interface and was forwarded
+ * as if that one had received it). */
+static void
+t_detach_drops_held(void **state)
+{
+	(void)state;
+	char err[512] = "";
+	uint16_t ports[4];
+	unsigned int n = 0;
+	assert_int_equal(app_port_attach("net_null9,no-rx=1", ports, 4, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 1);
+	char text[512];
+	snprintf(text, sizeof(text), IFACES "iface x port %u\nphyint x enable\nphyint p1 enable\n"
+		 "route 10.0.0.0/8 via x\nmroute from x group 232.12.0.1 to p1\n", ports[0]);
+	write_file(conf_base, text);
+	assert_int_equal(app_config_load(conf_base, true, err, sizeof(err)), 0);
+	uint32_t xid = ifid("x");
+	assert_int_equal(app_forwarding(false), 0);
+	app.forwarding = true;
+	struct rte_mbuf *m = miss_frame(0x0a000001u, 0xe80c0001u);
+	mcfwd_meta(m)->ifid = (uint16_t)xid;
+	unsigned int used0 = rte_mempool_in_use_count(app.pool);
+	uint64_t dr0 = app.ctl_held_dropped, cr0 = app.ctl_created;
+	assert_int_equal(rte_ring_enqueue(app.dp.punt, m), 0);
+	app.forwarding = false;
+	assert_int_equal(app_forwarding(true), 0);
+	assert_int_equal(app_port_detach(ports[0], err, sizeof(err)), 0);
+	assert_int_equal(rte_ring_count(app.dp.punt), 0);
+	assert_int_equal(app.ctl_held_dropped - dr0, 1);
+	assert_int_equal(app.ctl_created - cr0, 0);
+	assert_null(mfc_find(app.cache, 0x0a000001u, 0xe80c0001u));
+	assert_int_equal(rte_mempool_in_use_count(app.pool), used0 - 1);
+	write_file(conf_base, IFACES);
+	assert_int_equal(app_config_load(conf_base, true, err, sizeof(err)), 0);
+}
+
 /* IGMP turned off everywhere (protocol shutdown igmp) on two interfaces,
  * each the OIF of an MFE through an IGMP membership: one grace period for
  * all, not one per interface (found by review: 2 here). */
@@ -1118,6 +1159,7 @@ main(void)
 		cmocka_unit_test(t_detach_shared_device),
 		cmocka_unit_test(t_detach_one_grace_period),
 		cmocka_unit_test(t_igmp_shutdown_one_grace_period),
+		cmocka_unit_test(t_detach_drops_held),
 		cmocka_unit_test(t_rmv_flag_not_inherited),
 		cmocka_unit_test(t_attach_start_fails),
 		cmocka_unit_test(t_attach_configure_fails),
