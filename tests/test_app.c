@@ -267,6 +267,29 @@ teardown(void **state)
 	return leaked ? -1 : 0;
 }
 
+/* net_null9 attached: its one port's id. */
+static uint16_t
+attach_null9(void)
+{
+	char err[512] = "";
+	uint16_t ports[4];
+	unsigned int n = 0;
+	if (app_port_attach("net_null9,no-rx=1", ports, 4, &n, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(n, 1);
+	return ports[0];
+}
+
+/* Back to the three interfaces and nothing else (each test's end). */
+static void
+ifaces_only(void)
+{
+	char err[512] = "";
+	write_file(conf_base, IFACES);
+	if (app_config_load(conf_base, true, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+}
+
 /* The failed file turned IGMP on for p0 before it failed on p2: off again,
  * p1 (the running file's) still on, the running file still in force. */
 static void
@@ -391,8 +414,7 @@ t_reload_mtu_rollback(void **state)
 	/* without the failure it takes */
 	assert_int_equal(app_config_load(conf_new, true, err, sizeof(err)), 0);
 	assert_int_equal(app.ifs[p1].mtu, 1400);
-	write_file(conf_base, IFACES);
-	assert_int_equal(app_config_load(conf_base, true, err, sizeof(err)), 0);
+	ifaces_only();
 	assert_int_equal(app.ifs[p1].mtu, mtu0);
 }
 
@@ -424,6 +446,37 @@ t_detach_shared_device(void **state)
 
 static uint32_t n_routes(void);
 
+/* The MFE of (s, g), made by a packet from iif if it is not there, has
+ * n live OIFs. */
+static void
+mfe_made_with(uint32_t s, uint32_t g, const char *iif, uint16_t n)
+{
+	int rc = mgm_mfe_create(app.mgm, s, g, ifid(iif), NULL, 0);
+	assert_true(rc == 0 || rc == -EEXIST);
+	const struct mfc_entry *e = mfc_find(app.cache, s, g);
+	assert_non_null(e);
+	assert_non_null(mfc_entry_oifs(e));
+	assert_int_equal(mfc_entry_oifs(e)->n_live, n);
+}
+
+/* The MFE of (s, g) is gone or forwards nowhere. */
+static void
+mfe_forwards_nowhere(uint32_t s, uint32_t g)
+{
+	const struct mfc_entry *e = mfc_find(app.cache, s, g);
+	assert_true(e == NULL || mfc_entry_oifs(e) == NULL || mfc_entry_oifs(e)->n_live == 0);
+}
+
+/* The grace periods since gp0: at most max, or the test fails saying
+ * what waited them. */
+static void
+gps_at_most(uint64_t gp0, uint64_t max, const char *what)
+{
+	uint64_t gps = mfc_gp_count(app.cache) - gp0;
+	if (gps > max)
+		fail_msg("%s waited %lu grace periods", what, (unsigned long)gps);
+}
+
 /* A port whose interface is the one OIF of 16 static (S,G) routes, each
  * with its MFE: detaching it waits 2 grace periods (the purge's, then
  * static's), not one per route (found by review: static dropped the
@@ -434,10 +487,7 @@ t_detach_one_grace_period(void **state)
 {
 	(void)state;
 	char err[512] = "";
-	uint16_t ports[4];
-	unsigned int n = 0;
-	assert_int_equal(app_port_attach("net_null9,no-rx=1", ports, 4, &n, err, sizeof(err)), 0);
-	assert_int_equal(n, 1);
+	uint16_t ports[1] = { attach_null9() };
 	char text[4096];
 	int k = snprintf(text, sizeof(text), IFACES "iface x port %u\n", ports[0]);
 	for (int i = 0; i < 16; i++)
@@ -445,23 +495,13 @@ t_detach_one_grace_period(void **state)
 			      "mroute from p0 source 10.0.0.%d group 232.7.0.%d to x\n", i + 1, i + 1);
 	write_file(conf_base, text);
 	assert_int_equal(app_config_load(conf_base, true, err, sizeof(err)), 0);
-	for (uint32_t i = 0; i < 16; i++) {
-		int rc = mgm_mfe_create(app.mgm, 0x0a000001u + i, 0xe8070001u + i, ifid("p0"), NULL, 0);
-		assert_true(rc == 0 || rc == -EEXIST);
-		const struct mfc_entry *e = mfc_find(app.cache, 0x0a000001u + i, 0xe8070001u + i);
-		assert_non_null(e);
-		assert_int_equal(mfc_entry_oifs(e)->n_live, 1);
-	}
+	for (uint32_t i = 0; i < 16; i++)
+		mfe_made_with(0x0a000001u + i, 0xe8070001u + i, "p0", 1);
 	uint64_t gp0 = mfc_gp_count(app.cache);
 	assert_int_equal(app_port_detach(ports[0], err, sizeof(err)), 0);
-	uint64_t gps = mfc_gp_count(app.cache) - gp0;
-	if (gps > 2)
-		fail_msg("detaching the port waited %lu grace periods", (unsigned long)gps);
-	/* and the MFEs forward nowhere */
-	const struct mfc_entry *e = mfc_find(app.cache, 0x0a000001u, 0xe8070001u);
-	assert_true(e == NULL || mfc_entry_oifs(e) == NULL || mfc_entry_oifs(e)->n_live == 0);
-	write_file(conf_base, IFACES);
-	assert_int_equal(app_config_load(conf_base, true, err, sizeof(err)), 0);
+	gps_at_most(gp0, 2, "detaching the port");
+	mfe_forwards_nowhere(0x0a000001u, 0xe8070001u);
+	ifaces_only();
 }
 
 static struct rte_mbuf *miss_frame(uint32_t s, uint32_t g);
@@ -476,10 +516,7 @@ t_detach_drops_held(void **state)
 {
 	(void)state;
 	char err[512] = "";
-	uint16_t ports[4];
-	unsigned int n = 0;
-	assert_int_equal(app_port_attach("net_null9,no-rx=1", ports, 4, &n, err, sizeof(err)), 0);
-	assert_int_equal(n, 1);
+	uint16_t ports[1] = { attach_null9() };
 	char text[512];
 	snprintf(text, sizeof(text), IFACES "iface x port %u\nphyint x enable\nphyint p1 enable\n"
 		 "route 10.0.0.0/8 via x\nmroute from x group 232.12.0.1 to p1\n", ports[0]);
@@ -501,8 +538,7 @@ t_detach_drops_held(void **state)
 	assert_int_equal(app.ctl_created - cr0, 0);
 	assert_null(mfc_find(app.cache, 0x0a000001u, 0xe80c0001u));
 	assert_int_equal(rte_mempool_in_use_count(app.pool), used0 - 1);
-	write_file(conf_base, IFACES);
-	assert_int_equal(app_config_load(conf_base, true, err, sizeof(err)), 0);
+	ifaces_only();
 }
 
 /* IGMP turned off everywhere (protocol shutdown igmp) on two interfaces,
@@ -521,21 +557,12 @@ t_igmp_shutdown_one_grace_period(void **state)
 	for (int i = 0; i < 2; i++)
 		assert_int_equal(mgm_membership_add(app.mgm, h, 0, 0, 0xe80b0101u, ~0u, ifid(outs[i]), 0,
 						    MGM_JOIN_STATE), 0);
-	int rc = mgm_mfe_create(app.mgm, 0x0a000001u, 0xe80b0101u, ifid("p0"), NULL, 0);
-	assert_true(rc == 0 || rc == -EEXIST);
-	const struct mfc_entry *e = mfc_find(app.cache, 0x0a000001u, 0xe80b0101u);
-	assert_non_null(e);
-	assert_non_null(mfc_entry_oifs(e));
-	assert_int_equal(mfc_entry_oifs(e)->n_live, 2);
+	mfe_made_with(0x0a000001u, 0xe80b0101u, "p0", 2);
 	uint64_t gp0 = mfc_gp_count(app.cache);
 	assert_int_equal(app_protocol_shutdown("igmp", err, sizeof(err)), 2);
-	uint64_t gps = mfc_gp_count(app.cache) - gp0;
-	if (gps > 1)
-		fail_msg("IGMP off on 2 interfaces waited %lu grace periods", (unsigned long)gps);
-	e = mfc_find(app.cache, 0x0a000001u, 0xe80b0101u);
-	assert_true(e == NULL || mfc_entry_oifs(e) == NULL || mfc_entry_oifs(e)->n_live == 0);
-	write_file(conf_base, IFACES);
-	assert_int_equal(app_config_load(conf_base, true, err, sizeof(err)), 0);
+	gps_at_most(gp0, 1, "IGMP off on 2 interfaces");
+	mfe_forwards_nowhere(0x0a000001u, 0xe80b0101u);
+	ifaces_only();
 }
 
 /* A removal the device signalled for a port detached before the link
@@ -572,10 +599,7 @@ t_reload_rollback_after_detach(void **state)
 {
 	(void)state;
 	char err[512] = "";
-	uint16_t ports[4];
-	unsigned int n = 0;
-	assert_int_equal(app_port_attach("net_null9,no-rx=1", ports, 4, &n, err, sizeof(err)), 0);
-	assert_int_equal(n, 1);
+	uint16_t ports[1] = { attach_null9() };
 	char text[512];
 	snprintf(text, sizeof(text),
 		 "iface p0 port 0 address 10.200.0.1/24\niface p1 port 1\niface p2 port 2\n"
@@ -596,8 +620,7 @@ t_reload_rollback_after_detach(void **state)
 	assert_int_equal(n_routes(), routes);
 	assert_int_equal(app.ifs[ifid("p0")].addr, 0x0ac80001u);
 	assert_true(mcfwd_static_running(app.st));
-	write_file(conf_base, IFACES);
-	assert_int_equal(app_config_load(conf_base, true, err, sizeof(err)), 0);
+	ifaces_only();
 }
 
 /* IGMP turned on from the CLI (p2) is not the file's: a failed reload
@@ -973,11 +996,9 @@ static void
 t_punt_drain_handback(void **state)
 {
 	(void)state;
-	char err[512] = "";
 	enum { N = 12, ROOM = 5 };
 	const uint32_t s = 0x0a000009, g = 0xe8090100; /* 10.0.0.9, 232.9.1.0 + i */
-	write_file(conf_base, IFACES);
-	assert_int_equal(app_config_load(conf_base, true, err, sizeof(err)), 0);
+	ifaces_only();
 	assert_int_equal(app.n_workers, 1);
 	/* the worker parked leaves its ring alone; control hands back as
 	 * when forwarding */
@@ -1022,10 +1043,8 @@ static void
 t_punt_handback_to_puncher(void **state)
 {
 	(void)state;
-	char err[512] = "";
 	const uint32_t s = 0x0a00000a, g = 0xe80a0100; /* 10.0.0.10, 232.10.1.0 + i */
-	write_file(conf_base, IFACES);
-	assert_int_equal(app_config_load(conf_base, true, err, sizeof(err)), 0);
+	ifaces_only();
 	assert_int_equal(app.n_workers, 1);
 	assert_int_equal(app_forwarding(false), 0);
 	app.forwarding = true;
