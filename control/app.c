@@ -1641,12 +1641,6 @@ app_port_detach(uint16_t port, char *err, size_t errlen)
 	(void)mfc_ifaces_purge(app.cache, gone_if, n_gone, NULL);
 	mfc_batch_end(app.cache);
 	detach_batch = false;
-	/* past that grace period no worker punts for them; what they punted
-	 * before is handled now (and dropped: handle_punt()), before a port
-	 * attached later can take their ids. The ring is FIFO: a ring's
-	 * worth of entries covers them. */
-	for (unsigned int k = 0; k <= rte_ring_get_capacity(app.dp.punt) / PUNT_DRAIN && drain_punt() > 0; k++)
-		;
 	bool gone_set[APP_MAX_IFACES] = { false };
 	/* static drops its routes through them one by one, each republishing
 	 * its MFEs: one grace period for all, at the batch's end (one per
@@ -1691,6 +1685,15 @@ app_port_detach(uint16_t port, char *err, size_t errlen)
 		if (n < RTE_DIM(gone) || done == 0)
 			break;
 	}
+	/* past the purge's grace period no worker punts for them; what they
+	 * punted before is handled now (and dropped: handle_punt()), before a
+	 * port attached later can take their ids, and after static and the
+	 * routes let them go (the others' misses are made from what is left:
+	 * drained before, a miss from another interface was made against a
+	 * route via a gone one, negative; found by review). The ring is
+	 * FIFO: a ring's worth of entries covers them. */
+	for (unsigned int k = 0; k <= rte_ring_get_capacity(app.dp.punt) / PUNT_DRAIN && drain_punt() > 0; k++)
+		;
 	bool was = app.forwarding;
 	app_forwarding(false);
 	for (unsigned int k = 0; k < app.n_workers; k++) {

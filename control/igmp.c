@@ -342,11 +342,12 @@ igmp_if_cfg_default(struct igmp_if_cfg *c)
 	c->robustness = IGMP_DEF_RV;
 	c->query_interval_ms = IGMP_DEF_QI_MS;
 	c->query_response_ms = IGMP_DEF_QRI_MS;
-	c->gmi_ms = IGMP_DEF_RV * IGMP_DEF_QI_MS + IGMP_DEF_QRI_MS;
 	c->lmqi_ms = IGMP_DEF_LMQI_MS;
-	c->lmqc = IGMP_DEF_RV;
-	c->startup_qi_ms = IGMP_DEF_QI_MS / 4;
-	c->startup_qc = IGMP_DEF_RV;
+	/* the derived ones (GMI, LMQC, startup interval and count) stay 0:
+	 * made from the others when the configuration is used, so that a
+	 * caller changing the query interval or robustness after this gets
+	 * them from its values (GMI filled in here was then below QI + QRI
+	 * for a longer QI: refused; found by review) */
 }
 
 /* Fill zero fields with defaults (derived from the given RV/QI/QRI) and

@@ -130,14 +130,15 @@ ms_log_write(void)
 		logs[i] = __atomic_exchange_n(&app.w[i]->mslog, NULL, __ATOMIC_ACQ_REL);
 		it0[i] = __atomic_load_n(&app.w[i]->st.iterations, __ATOMIC_RELAXED);
 	}
-	/* a worker loads the pointer once a turn: two turns later it no longer
-	 * writes a row (a parked or sleeping one writes none; 100 ms at most) */
-	for (unsigned int i = 0, waited = 0; i < app.n_workers && waited < 100; i++)
-		while (__atomic_load_n(&app.w[i]->st.iterations, __ATOMIC_RELAXED) < it0[i] + 2 &&
-		       waited < 100) {
+	/* a worker loads the pointer once a turn, after counting the turn:
+	 * once its count passed it0, the turn that may have loaded the old
+	 * pointer is over (a parked or sleeping one writes no row; 100 ms at
+	 * most for each) */
+	for (unsigned int i = 0; i < app.n_workers; i++)
+		for (unsigned int waited = 0;
+		     __atomic_load_n(&app.w[i]->st.iterations, __ATOMIC_RELAXED) < it0[i] + 1 && waited < 100;
+		     waited++)
 			rte_delay_us_sleep(1000);
-			waited++;
-		}
 	fprintf(f, "# tsc_hz %" PRIu64 "\n", rte_get_tsc_hz());
 	for (unsigned int i = 0; i < ms_n_marks; i++)
 		fprintf(f, "# cmd %" PRIu64 " %" PRIu64 " %s\n", ms_marks[i].t0, ms_marks[i].t1,

@@ -231,7 +231,9 @@ struct igmp *igmp_create(const struct igmp_params *p);
  * free. NULL is a no-op. Not from inside an MGM callback. */
 void igmp_destroy(struct igmp *ig);
 
-/** Fill c with the defaults. */
+/** Fill c with the defaults: version, RV, QI, QRI and LMQI; the fields
+ * derived from them (GMI, LMQC, startup query interval and count) 0, made
+ * from the values in effect when the configuration is used. */
 void igmp_if_cfg_default(struct igmp_if_cfg *c);
 /** Would igmp_if_enable() take cfg (NULL: defaults)? @return 0, or -EINVAL
  * with why (n bytes, may be NULL) naming the parameter and its range,

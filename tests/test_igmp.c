@@ -2090,6 +2090,13 @@ test_cfg_check(void **state)
 	assert_int_equal(igmp_if_cfg_check(&c, why, sizeof(why)), -EINVAL);
 	c.startup_qi_ms = 1000;
 	assert_int_equal(igmp_if_cfg_check(&c, why, sizeof(why)), 0);
+	/* the defaults, then a longer query interval: the derived ones follow
+	 * (the defaults filled them in, and the GMI was then refused) */
+	igmp_if_cfg_default(&c);
+	c.query_interval_ms = 300000;
+	assert_int_equal(igmp_if_cfg_check(&c, why, sizeof(why)), 0);
+	c.query_interval_ms = 20000;
+	assert_int_equal(igmp_if_cfg_check(&c, why, sizeof(why)), 0);
 	memset(&c, 0, sizeof(c));
 	c.query_response_ms = 50;
 	assert_int_equal(igmp_if_cfg_check(&c, why, sizeof(why)), -EINVAL);
