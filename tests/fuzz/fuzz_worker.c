@@ -121,15 +121,17 @@ setup(void)
 			.mac = { 2, 0, 0, 0, 0, (uint8_t)i } };
 		dp.rx_map[port[p]][dp.ifs[i].vlan] = (uint16_t)i;
 	}
-	uint16_t o12[] = { 1, 2 }, o0[] = { 0 }, o3[] = { 3, 1 };
+	uint16_t o12[] = { 1, 2 }, o0[] = { 0 }, o3[] = { 3, 1 }, o31[] = { 3, 1 };
 	add(S1, G1, 0, 2, o12, 1);
 	add(S2, G1, 1, 1, o0, 5);
 	add(S3, G2, 0, 0, NULL, 1); /* negative */
 	add(S1, G2, 3, 2, o3, 1);
+	add(S3, G1, 0, 2, o31, 1); /* out on the VLAN (MTU 576: fragments) too */
 	urcu_qsbr_register_thread();
 }
 
-/* May a frame of (s, g) leave on interface ifid? */
+/* May a frame of (s, g) leave on interface ifid? Its TTL threshold
+ * there, or -1. */
 static int
 allowed(uint32_t s, uint32_t g, uint16_t ifid)
 {
@@ -137,8 +139,8 @@ allowed(uint32_t s, uint32_t g, uint16_t ifid)
 	const struct mfc_oifl_data *d = e ? mfc_entry_oifs(e) : NULL;
 	for (uint16_t k = 0; d && k < d->n; k++)
 		if (d->oif[k].ifid == ifid)
-			return 1;
-	return 0;
+			return d->oif[k].ttl;
+	return -1;
 }
 
 static void
@@ -173,8 +175,16 @@ check_sent(int p)
 			if (ip[8] < 1)
 				die("TTL 0 sent");
 			uint16_t ifid = dp.rx_map[port[p]][vlan];
-			if (ifid == MFC_IFID_NONE || !allowed(s, g, ifid))
+			int thr = ifid == MFC_IFID_NONE ? -1 : allowed(s, g, ifid);
+			if (thr < 0)
 				die("sent where the table does not forward");
+			/* sent only with a TTL above the OIF's threshold before
+			 * the decrement, and never above the OIF's MTU (found
+			 * missing from this check by review) */
+			if (ip[8] < thr)
+				die("TTL threshold");
+			if (mcfwd_rd16(ip + 2) > dp.ifs[ifid].mtu)
+				die("above the OIF's MTU");
 			if (mcfwd_rd16(ip + 2) + l2 != m[i]->pkt_len)
 				die("length");
 		}
