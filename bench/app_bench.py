@@ -32,6 +32,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+import lcores as cpus  # noqa: E402
+
 TESTPMD = "/usr/bin/dpdk-testpmd"
 PEER_SRC = "/usr/share/dpdk/examples/ipv4_multicast/main.c"
 NOUT = 8                       # output ports 1..8 (the most a case uses)
@@ -173,7 +176,7 @@ def mem_args(mem):
 
 
 def eal(prefix, lcores, trace, mem, nout=NOUT, extra_vdev=()):
-    a = ["-l", lcores] + mem_args(mem) + ["--no-pci", "--file-prefix", prefix,
+    a = ["--lcores", cpus.lcores(lcores)] + mem_args(mem) + ["--no-pci", "--file-prefix", prefix,
          "--log-level", "lib.eal:error", "--log-level", "pmd.net.pcap:error",
          "--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % trace]
     for p in range(1, nout + 1):
@@ -445,7 +448,7 @@ def run_inprocess(a, results):
     huge = "--in-memory" in mem_args(640 + 64)
     if huge:
         env["MCFWD_BENCH_HUGE"] = "1"
-    subprocess.check_call(["taskset", "-c", "1", a.bench_worker, "--benchmark_filter=" + flt,
+    subprocess.check_call(["taskset", "-c", str(cpus.cpu(1)), a.bench_worker, "--benchmark_filter=" + flt,
                            "--benchmark_repetitions=%d" % a.reps,
                            "--benchmark_report_aggregates_only=true",
                            "--benchmark_out_format=json", "--benchmark_out=" + js],

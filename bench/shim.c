@@ -34,6 +34,7 @@
 #include "mfc.h"
 #include "mgm.h"
 #include "shim.h"
+#include "../tests/test_eal.h"
 
 #define MAX_SETS 8
 #define STREAM_LEN (1u << 22)
@@ -83,17 +84,17 @@ pin(int cpu)
 {
 	cpu_set_t cs;
 	CPU_ZERO(&cs);
-	CPU_SET(cpu % CPU_SETSIZE, &cs);
+	CPU_SET(test_cpu((unsigned int)cpu), &cs);
 	pthread_setaffinity_np(pthread_self(), sizeof(cs), &cs);
 }
 
 int
 shim_init(const char *prog)
 {
-	char prefix[64];
+	char prefix[64], lc[32];
 	snprintf(prefix, sizeof(prefix), "--file-prefix=mcfwd-bench-%d", (int)getpid());
 	char *argv[] = { (char *)prog, "--no-huge", "-m", "3072", prefix, "--no-pci",
-			 "-l", "0", "--log-level=lib.eal:error", "--no-telemetry", NULL };
+			 "--lcores", (char *)test_lcores(lc, sizeof(lc), 1), "--log-level=lib.eal:error", "--no-telemetry", NULL };
 	if (rte_eal_init(10, argv) < 0) {
 		fprintf(stderr, "shim: EAL init failed: %s\n", rte_strerror(rte_errno));
 		return -1;

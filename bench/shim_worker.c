@@ -27,6 +27,7 @@
 
 #include "mcfwd_worker.h"
 #include "shim_worker.h"
+#include "../tests/test_eal.h"
 
 #define NPORTS 9 /* 0: input, 1..8: outputs */
 
@@ -45,9 +46,10 @@ static uint32_t unknown_src; /* shimw_unknown() */
 int
 shimw_init(void)
 {
-	char prefix[64];
+	char prefix[64], lc[32];
 	snprintf(prefix, sizeof(prefix), "--file-prefix=mcfwd-benchw-%d", (int)getpid());
-	char *argv[] = { "bench_worker", "--no-huge", "-m", "2048", prefix, "--no-pci", "-l", "0",
+	char *argv[] = { "bench_worker", "--no-huge", "-m", "2048", prefix, "--no-pci", "--lcores",
+			 (char *)test_lcores(lc, sizeof(lc), 1),
 			 "--log-level=lib.eal:error", "--no-telemetry", NULL };
 	/* MCFWD_BENCH_HUGE=1: the pools on 2 MiB hugepages (EAL --in-memory),
 	 * as the whole-application benchmark runs when it can */

@@ -93,7 +93,7 @@ echo "================ mcfwd demo: config ================"
 grep -v '^#' "$tmp/demo.conf" | sed '/^$/d'
 echo
 echo "================ mcfwd demo: CLI session ================"
-"$mcfwd" -l 0,1 --no-huge -m 1024 --no-pci --file-prefix "mcfwd-demo-$$" \
+"$mcfwd" --lcores "$(python3 scripts/lcores.py 0,1)" --no-huge -m 1024 --no-pci --file-prefix "mcfwd-demo-$$" \
 	--log-level lib.eal:error --log-level lib.telemetry:error --log-level pmd.net.pcap:error \
 	--vdev "net_pcap0,rx_pcap=$tmp/in0.pcap,infinite_rx=1" \
 	--vdev "net_pcap1,rx_pcap=$tmp/in1.pcap,infinite_rx=1" \

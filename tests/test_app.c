@@ -42,6 +42,7 @@
 #include <pthread.h>
 
 #include "../control/app.h"
+#include "test_eal.h"
 
 int app_init(char *err, size_t errlen);
 int app_fini(bool report);
@@ -233,9 +234,9 @@ static int
 setup(void **state)
 {
 	(void)state;
-	char prefix[64];
+	char prefix[64], lc[32];
 	snprintf(prefix, sizeof(prefix), "--file-prefix=mcfwd-testapp-%d", (int)getpid());
-	char *eal[] = { "test_app", "-l", "0,1", "--no-huge", "-m", "512", "--no-pci", prefix,
+	char *eal[] = { "test_app", "--lcores", (char *)test_lcores(lc, sizeof(lc), 2), "--no-huge", "-m", "512", "--no-pci", prefix,
 			"--log-level=*:error", "--vdev", "net_null0,no-rx=1", "--vdev",
 			"net_null1,no-rx=1", "--vdev", "net_null2,no-rx=1", NULL };
 	if (rte_eal_init(15, eal) < 0)

@@ -27,6 +27,7 @@
 #include <rte_ring.h>
 
 #include "mcfwd_worker.h"
+#include "test_eal.h"
 
 /* gcc 12 sees rte_pktmbuf_append() as returning a zero-length object */
 #pragma GCC diagnostic ignored "-Warray-bounds"
@@ -1921,10 +1922,11 @@ t_fragment_nexthops(void **state)
 int
 main(void)
 {
-	char prefix[64];
+	char prefix[64], lc[32];
 	snprintf(prefix, sizeof(prefix), "--file-prefix=mcfwd-test-worker-%d", (int)getpid());
 	char *eal[] = { "test_worker", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
-			prefix, "--log-level=lib.eal:error", "-l", "0", NULL };
+			prefix, "--log-level=lib.eal:error", "--lcores",
+			(char *)test_lcores(lc, sizeof(lc), 1), NULL };
 	if (rte_eal_init(10, eal) < 0) {
 		fprintf(stderr, "EAL init failed\n");
 		return 1;

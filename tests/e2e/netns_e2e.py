@@ -29,6 +29,9 @@ import threading
 import time
 from collections import Counter
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+from lcores import lcores as eal_lcores  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOPO = os.path.join(HERE, "..", "..", "scripts", "netns-topo.sh")
 TOOL = os.path.join(HERE, "netns", "mcast.py")
@@ -244,7 +247,7 @@ class Mcfwd:
         self.cfg = os.path.join(d, "mcfwd.conf")
         with open(self.cfg, "w") as f:
             f.write(config)
-        eal = ["-l", "0,1", "--no-huge", "-m", "512", "--no-pci", "--file-prefix", PREFIX,
+        eal = ["--lcores", eal_lcores("0,1"), "--no-huge", "-m", "512", "--no-pci", "--file-prefix", PREFIX,
                "--log-level", "lib.eal:error", "--log-level", "pmd.net.af_packet:error"]
         for h in HOSTS:
             eal += ["--vdev", "net_af_packet%d,iface=%s" % (PORT[h], rv(h))]

@@ -19,6 +19,9 @@ import threading
 import time
 from collections import Counter
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+from lcores import lcores as eal_lcores  # noqa: E402
+
 from scapy.all import Ether, Dot1Q, IP, UDP, Raw, wrpcap, rdpcap  # noqa: E402
 from scapy.layers.inet import IPOption_RR, IPOption_NOP, IPOption_EOL  # noqa: E402
 from scapy.contrib.igmp import IGMP  # noqa: E402
@@ -86,7 +89,7 @@ class Run:
         self.nports = nports
         self.prefix = "mcfwd-e2e-%s-%d" % (name, os.getpid())
         inputs = inputs or {}
-        eal = ["--lcores" if "@" in lcores else "-l", lcores, "--no-huge", "-m", "512", "--no-pci", "--file-prefix", self.prefix,
+        eal = ["--lcores", eal_lcores(lcores), "--no-huge", "-m", "512", "--no-pci", "--file-prefix", self.prefix,
                "--log-level", "lib.eal:error", "--log-level", "pmd.net.pcap:error"]
         for i in range(nports):
             inp = os.path.join(self.dir, "in%d.pcap" % i)

@@ -17,6 +17,7 @@
 #include <rte_eal.h>
 
 #include "../../control/app.h"
+#include "../test_eal.h"
 
 int app_init(char *err, size_t errlen);
 
@@ -39,9 +40,9 @@ rm_base_conf(void)
 static void
 setup(void)
 {
-	char prefix[64];
+	char prefix[64], lc[32];
 	snprintf(prefix, sizeof(prefix), "--file-prefix=mcfwd-fuzzcli-%d", (int)getpid());
-	char *eal[] = { "fuzz_cli", "-l", "0,1", "--no-huge", "-m", "512", "--no-pci", prefix,
+	char *eal[] = { "fuzz_cli", "--lcores", (char *)test_lcores(lc, sizeof(lc), 2), "--no-huge", "-m", "512", "--no-pci", prefix,
 			"--log-level=*:error", "--vdev", "net_null0,no-rx=1", "--vdev",
 			"net_null1,no-rx=1", "--vdev", "net_null2,no-rx=1", NULL };
 	if (rte_eal_init(15, eal) < 0)

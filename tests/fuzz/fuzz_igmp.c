@@ -30,6 +30,7 @@
 #include "mgm.h"
 #include "mcfwd_igmp.h"
 #include "mcfwd_pkt.h"
+#include "../test_eal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -96,9 +97,10 @@ fini(void)
 static void
 init(void)
 {
-	char prefix[64];
+	char prefix[64], lc[32];
 	snprintf(prefix, sizeof(prefix), "--file-prefix=mcfwd-fuzz-igmp-%d", (int)getpid());
-	char *eal[] = { "fuzz_igmp", "--no-huge", "-m", "256", prefix, "--no-pci", "-l", "0",
+	char *eal[] = { "fuzz_igmp", "--no-huge", "-m", "256", prefix, "--no-pci", "--lcores",
+			(char *)test_lcores(lc, sizeof(lc), 1),
 			"--log-level=lib.eal:error", "--no-telemetry", NULL };
 	if (rte_eal_init(10, eal) < 0)
 		abort();

@@ -28,6 +28,7 @@
 #include <rte_mbuf.h>
 
 #include "mcfwd_worker.h"
+#include "../test_eal.h"
 
 #define NP 3
 static struct mfc *cache;
@@ -65,10 +66,11 @@ add(uint32_t s, uint32_t g, uint16_t iif, uint16_t n, const uint16_t *oif, uint8
 static void
 setup(void)
 {
-	char prefix[64];
+	char prefix[64], lc[32];
 	snprintf(prefix, sizeof(prefix), "--file-prefix=mcfwd-fuzzw-%d", (int)getpid());
 	char *eal[] = { "fuzz_worker", "--no-huge", "-m", "128", "--no-pci", "--no-shconf", prefix,
-			"--log-level=*:error", "-l", "0", "--no-telemetry", NULL };
+			"--log-level=*:error", "--lcores", (char *)test_lcores(lc, sizeof(lc), 1),
+			"--no-telemetry", NULL };
 	if (rte_eal_init(11, eal) < 0 || mcfwd_worker_init() < 0)
 		die("EAL");
 	pool = rte_pktmbuf_pool_create("fz_pool", 2047, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
