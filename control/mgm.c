@@ -894,14 +894,13 @@ upstream_owner(struct mgm *m, uint32_t src, uint32_t grp)
 /* ci: the client as the rules count it (alert_client()); self: the one
  * that called (IGMP for its own join on an owned interface), never told
  * of its own change either. */
-static void
-join_alerts(struct mgm *m, int ci, int self, uint32_t src, uint32_t grp, uint64_t before)
+static uint64_t
+join_targets(struct mgm *m, int ci, int self, uint32_t src, uint32_t grp, uint64_t before)
 {
-	uint32_t smask = src ? 0xffffffffu : 0, gmask = grp ? 0xffffffffu : 0;
 	uint64_t targets = 0;
 
 	if (before & (1ull << ci))
-		return; /* not a new client for this key */
+		return 0; /* not a new client for this key */
 	if (src == 0) { /* (*,G) or (*,*) */
 		int k = __builtin_popcountll(before);
 		if (k == 0) {
@@ -915,21 +914,31 @@ join_alerts(struct mgm *m, int ci, int self, uint32_t src, uint32_t grp, uint64_
 		if (up != NO_CLIENT && up != ci)
 			targets = 1ull << up;
 	}
-	targets &= ~(1ull << self);
+	return targets & ~(1ull << self);
+}
+
+static void
+join_send(struct mgm *m, uint64_t targets, uint32_t src, uint32_t grp)
+{
+	uint32_t smask = src ? 0xffffffffu : 0, gmask = grp ? 0xffffffffu : 0;
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		if ((targets >> i) & 1 && m->cl[i].used && m->cl[i].cb.join_alert)
 			CB_CALL(m, m->cl[i].cb.join_alert(m->cl[i].ctx, src, smask, grp, gmask, true));
 }
 
 static void
-prune_alerts(struct mgm *m, int ci, int self, uint32_t src, uint32_t grp, struct mgm_if ifc,
-	     uint64_t after)
+join_alerts(struct mgm *m, int ci, int self, uint32_t src, uint32_t grp, uint64_t before)
 {
-	uint32_t smask = src ? 0xffffffffu : 0, gmask = grp ? 0xffffffffu : 0;
+	join_send(m, join_targets(m, ci, self, src, grp, before), src, grp);
+}
+
+static uint64_t
+prune_targets(struct mgm *m, int ci, int self, uint32_t src, uint32_t grp, uint64_t after)
+{
 	uint64_t targets = 0;
 
 	if (after & (1ull << ci))
-		return; /* the client still has other interfaces in this key */
+		return 0; /* the client still has other interfaces in this key */
 	if (src == 0) {
 		int k = __builtin_popcountll(after);
 		if (k == 1)
@@ -943,12 +952,25 @@ prune_alerts(struct mgm *m, int ci, int self, uint32_t src, uint32_t grp, struct
 		if (up != NO_CLIENT && up != ci)
 			targets = 1ull << up;
 	}
-	targets &= ~(1ull << self);
+	return targets & ~(1ull << self);
+}
+
+static void
+prune_send(struct mgm *m, uint64_t targets, uint32_t src, uint32_t grp, struct mgm_if ifc)
+{
+	uint32_t smask = src ? 0xffffffffu : 0, gmask = grp ? 0xffffffffu : 0;
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		if ((targets >> i) & 1 && m->cl[i].used && m->cl[i].cb.prune_alert) {
 			uint32_t to = m->timeout_s;
 			CB_CALL(m, m->cl[i].cb.prune_alert(m->cl[i].ctx, src, smask, grp, gmask, ifc, true, &to));
 		}
+}
+
+static void
+prune_alerts(struct mgm *m, int ci, int self, uint32_t src, uint32_t grp, struct mgm_if ifc,
+	     uint64_t after)
+{
+	prune_send(m, prune_targets(m, ci, self, src, grp, after), src, grp, ifc);
 }
 
 /* Whether client ci holds one of `flags` in key (src, grp) on ifc now:
@@ -1829,6 +1851,30 @@ vetoed_keys(struct mgm *m, struct mgm_if ifc, uint64_t **keys, uint32_t *n)
 	return 0;
 }
 
+/* One key of IGMP's join states on ifc when a routing protocol (ci) takes
+ * the interface: they become ci's for the alert rules, as if IGMP's state
+ * left (PRUNE_ALERTs as IGMP's: DISABLE_IGMP) and came back (JOIN_ALERTs
+ * as ci's: the re-add after ENABLE_IGMP). A client that would hear both
+ * hears neither (its view does not change). The rest of the key is counted
+ * as it is now (callbacks may have changed it); the owner is ci already. */
+static void
+take_handover_alert(struct mgm *m, int ci, int igmp, uint64_t key, struct mgm_if ifc)
+{
+	uint32_t src = mfc_key_src(key), grp = mfc_key_grp(key);
+	struct sgm *s = sgm_get(m, src, grp);
+	struct member *mb = sgm_find(s, ifc);
+	uint64_t bit = 1ull << igmp;
+	if (mb == NULL || !(mb->join & bit))
+		return; /* a FORWARD_STATE alone raises no alert */
+	mb->join &= ~bit;
+	uint64_t rest = sgm_clients(m, s); /* IGMP's bits elsewhere are unchanged */
+	mb->join |= bit;
+	uint64_t pr = prune_targets(m, igmp, igmp, src, grp, rest);
+	uint64_t jn = join_targets(m, ci, igmp, src, grp, rest);
+	prune_send(m, pr & ~jn, src, grp, ifc);
+	join_send(m, jn & ~pr, src, grp);
+}
+
 int
 mgm_interface_take(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t nexthop)
 {
@@ -1869,8 +1915,7 @@ mgm_interface_take(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t nex
 	 * while `changing`) removes IGMP's states. */
 	uint64_t *keys = NULL, *vk = NULL;
 	uint32_t nk = 0, nv = 0;
-	if (o->igmp != NO_CLIENT && c->cb.local_join != NULL &&
-	    igmp_keys_on(m, o, &keys, &nk) < 0)
+	if (o->igmp != NO_CLIENT && igmp_keys_on(m, o, &keys, &nk) < 0)
 		return -ENOMEM;
 	/* IGMP alone owned it: the vetoes of it on MFEs were IGMP's (their
 	 * CREATION_ALERT asked it), and this owner was never asked; listed
@@ -1881,6 +1926,11 @@ mgm_interface_take(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t nex
 	}
 	o->changing = true;
 	igmp_call(m, o, false);
+	/* IGMP's join states there change hands for the alert rules (they
+	 * become this owner's): take_handover_alert() below, so that every
+	 * client's alerts stay paired (the owner, told of IGMP's join, heard
+	 * no prune when it left; found by review) */
+	int ig = o->igmp;
 	o->owner = ci;
 	lease_new(m, o);
 	c->n_owned++;
@@ -1901,8 +1951,11 @@ mgm_interface_take(struct mgm *m, mgm_handle_t h, uint32_t ifindex, uint32_t nex
 			mfe_delete(m, f);
 	}
 	free(vk);
-	for (uint32_t i = 0; i < nk; i++)
-		CB_CALL(m, c->cb.local_join(c->ctx, mfc_key_src(keys[i]), mfc_key_grp(keys[i]), ifc));
+	for (uint32_t i = 0; i < nk; i++) {
+		if (c->cb.local_join != NULL)
+			CB_CALL(m, c->cb.local_join(c->ctx, mfc_key_src(keys[i]), mfc_key_grp(keys[i]), ifc));
+		take_handover_alert(m, ci, ig, keys[i], ifc);
+	}
 	free(keys);
 	igmp_call(m, o, true);
 	o->changing = false;
@@ -1915,6 +1968,9 @@ struct dropped {
 	uint64_t lost;  /* clients that had ifc in this key */
 	uint64_t lost_alert; /* the same as the alert rules count them */
 	uint64_t after; /* clients left in the key (as the alert rules count them) */
+	int igmp_as;    /* the routing owner whose bit in lost_alert is IGMP's state
+			 * alone (IGMP's slot in `igmp_slot`), or NO_CLIENT */
+	int igmp_slot;
 };
 
 /* Remove the memberships of the clients in `which` on ifc: all of them
@@ -1974,8 +2030,12 @@ members_drop_if(struct mgm *m, struct mgm_if ifc, struct ifown *o, uint64_t whic
 			cap = nc;
 		}
 		/* IGMP's state there was the routing owner's for the alerts */
+		uint64_t ig = lost_join & m->igmp_mask;
+		bool only_igmp = ig != 0 && owner_was != NO_CLIENT &&
+				 !(lost_join & (1ull << owner_was));
 		d[(*n)++] = (struct dropped){ src, grp, lost, igmp_as_owner(m, lost_join, owner_was),
-					      after };
+					      after, only_igmp ? owner_was : NO_CLIENT,
+					      only_igmp ? __builtin_ctzll(ig) : NO_CLIENT };
 	}
 	return d;
 }
@@ -2003,7 +2063,10 @@ members_dropped_notify(struct mgm *m, struct mgm_if ifc, struct dropped *d, uint
 		for (int ci = 0; ci < MAX_CLIENTS; ci++)
 			if ((d[k].lost_alert >> ci) & 1) {
 				rem &= ~(1ull << ci);
-				prune_alerts(m, ci, self, d[k].src, d[k].grp, ifc,
+				/* IGMP's state counted as the owner's: IGMP was not
+				 * told of its own join, nor is it of its leave */
+				prune_alerts(m, ci, ci == d[k].igmp_as ? d[k].igmp_slot : self,
+					     d[k].src, d[k].grp, ifc,
 					     rem | (d[k].after & (1ull << ci)));
 			}
 	}

@@ -2081,8 +2081,11 @@ test_take_replays_igmp_local_joins(void **state)
 	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G1, ALL, 1, 0, MGM_JOIN_STATE), 0);
 	log_clear();
 	assert_int_equal(mgm_interface_take(f->m, f->p.h, 1, 0), 0);
+	/* P heard JOIN_ALERT for IGMP's (*,G1) while IGMP alone ran there;
+	 * now they are P's own receivers (test_take_release_alerts_paired) */
 	expect_log("IGMP DISABLE_IGMP if=1\n"
 		   "P LOCAL_JOIN 0 e8010101 if=1\n"     /* by group, then source */
+		   "P PRUNE_ALERT 0/0 e8010101/ffffffff if=1 delete=1\n"
 		   "P LOCAL_JOIN a000001 e8010102 if=1\n"
 		   "IGMP ENABLE_IGMP if=1\n");
 	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G1, ALL, 1, 0, MGM_JOIN_STATE), 0);
@@ -2106,6 +2109,54 @@ log_count(const char *line)
 		if ((p == logbuf || p[-1] == '\n') && p[l] == '\n')
 			n++;
 	return n;
+}
+
+/* IGMP's receivers on an interface count as its routing owner's for the
+ * JOIN/PRUNE_ALERT rules. When the interface changes hands, every client
+ * that heard JOIN_ALERT for them hears PRUNE_ALERT once they go, and none
+ * hears a PRUNE_ALERT without a JOIN_ALERT before it (found by review:
+ * after a take, P never heard the prune; after a release, IGMP heard a
+ * prune of its own receivers). */
+static void
+test_take_release_alerts_paired(void **state)
+{
+	struct fx *f = *state;
+	static const char *const who[] = { "P", "Q", "R", "IGMP" };
+	char j[128], p[128];
+	assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 4, 0), 0);
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G1, ALL, 4, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(log_count("P JOIN_ALERT 0/0 e8010101/ffffffff update=1"), 1);
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 4, 0), 0);
+	/* P: its own receivers now; Q and R: nothing changed for them */
+	assert_int_equal(log_count("P PRUNE_ALERT 0/0 e8010101/ffffffff if=4 delete=1"), 1);
+	assert_int_equal(log_count("Q PRUNE_ALERT 0/0 e8010101/ffffffff if=4 delete=1"), 0);
+	assert_int_equal(mgm_membership_delete(f->m, f->igmp.h, 0, 0, G1, ALL, 4, 0, 0), 0);
+	/* IGMP joins again on P's interface, and P gives it up */
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G1, ALL, 4, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_interface_release(f->m, f->p.h, 4, 0), 0);
+	assert_int_equal(log_count("IGMP PRUNE_ALERT 0/0 e8010101/ffffffff if=4 delete=1"), 0);
+	/* IGMP's re-add after ENABLE_IGMP, and its leave */
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G1, ALL, 4, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_delete(f->m, f->igmp.h, 0, 0, G1, ALL, 4, 0, 0), 0);
+	for (int i = 0; i < 4; i++) {
+		snprintf(j, sizeof(j), "%s JOIN_ALERT 0/0 e8010101/ffffffff update=1", who[i]);
+		snprintf(p, sizeof(p), "%s PRUNE_ALERT 0/0 e8010101/ffffffff if=4 delete=1", who[i]);
+		print_message("%s: %d joins, %d prunes\n", who[i], log_count(j), log_count(p));
+		assert_int_equal(log_count(j), log_count(p));
+	}
+	/* in order: a client's alerts alternate, the first is a join */
+	for (int i = 0; i < 4; i++) {
+		int open = 0;
+		snprintf(j, sizeof(j), "%s JOIN_ALERT 0/0 e8010101/ffffffff", who[i]);
+		snprintf(p, sizeof(p), "%s PRUNE_ALERT 0/0 e8010101/ffffffff", who[i]);
+		for (const char *l = logbuf; *l; l = strchr(l, '\n') + 1) {
+			if (strncmp(l, j, strlen(j)) == 0)
+				assert_int_equal(open++, 0);
+			else if (strncmp(l, p, strlen(p)) == 0)
+				assert_int_equal(--open, 0);
+		}
+		assert_int_equal(open, 0);
+	}
 }
 
 /* A release that takes an MFE's last OIF tells the upstream owner as a
@@ -3083,6 +3134,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_timeout_never, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_purges_iif_records_of_every_next_hop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_igmp_release_tells_owner_local_leave, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_take_release_alerts_paired, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_take_replays_igmp_local_joins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_alerts_emptied_mfes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_no_self_alert, setup, teardown),
