@@ -595,7 +595,7 @@ wrong_if(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mfc_entry *e,
  * (another next hop): nothing, as for whole packets. Out of line, and
  * with few arguments: rare, and kept off the forwarding loop's registers
  * (eight of them cost the loop ~4 cycles a packet at fan-out 2, in
- * bench_worker_phases). @return whether sent. */
+ * bench_worker_phases). *sent: whether anything was sent. */
 static __attribute__((noinline)) void
 fwd_frags(struct mcfwd_worker *w, struct rte_mbuf *m, const struct mcfwd_pkt_info *pi,
 	  uint16_t iifid, uint8_t opts, const struct mfc_entry *e, uint32_t k, uint64_t now,

@@ -128,6 +128,9 @@ mcfwd_ipv4_csum_ok(const uint8_t *ip, unsigned int ihl)
 #define MCFWD_IPOPT_NOP 1
 #define MCFWD_IPOPT_RR 7
 #define MCFWD_IPOPT_TS 68
+#define MCFWD_IPOPT_LSRR 131
+#define MCFWD_IPOPT_SSRR 137
+#define MCFWD_IPOPT_RA 148
 
 /** The options walk: from *i, past NOPs, to the next option. @return 1:
  * one at *i, of 2 to the rest of the header in length (ip[*i + 1]); 0:
@@ -152,7 +155,11 @@ mcfwd_ipv4_opt_next(const uint8_t *ip, unsigned int ihl, unsigned int *i)
  * 5) appear at most once, and when their pointer says there is room the
  * whole next slot fits ("some room but not enough": in error, RFC 791);
  * a full Timestamp whose overflow count is 15 is in error (it would
- * overflow). A Timestamp flag other than 0, 1 and 3 is left alone.
+ * overflow); a Router Alert is at least 4 bytes. A Timestamp flag other
+ * than 0, 1 and 3 is left alone. A source route (LSRR, SSRR) is refused
+ * too: Linux drops one on a packet not addressed to the host itself
+ * (ip_rcv_options(): source routing off, ip_options_rcv_srr() on a
+ * multicast packet), so a multicast router never fans one out.
  * @return MCFWD_OPT_* bits of what forwarding updates, or -1: in error
  * (the packet is dropped; no ICMP for a multicast packet, RFC 1812 4.3.2.7)
  */
@@ -165,6 +172,9 @@ mcfwd_ipv4_opts_check(const uint8_t *ip, unsigned int ihl)
 			return -1;
 		uint8_t t = ip[i];
 		unsigned int len = ip[i + 1], ptr = len >= 3 ? ip[i + 2] : 0;
+		if (t == MCFWD_IPOPT_LSRR || t == MCFWD_IPOPT_SSRR ||
+		    (t == MCFWD_IPOPT_RA && len < 4))
+			return -1;
 		if (t == MCFWD_IPOPT_RR) {
 			if ((seen & MCFWD_OPT_RR) || len < 3 || ptr < 4)
 				return -1;

@@ -69,7 +69,8 @@ struct mcfwd_meta {
 struct mcfwd_iface_dp {
 	uint16_t port;      /**< DPDK port */
 	uint16_t vlan;      /**< 802.1Q id, 0: untagged */
-	uint16_t mtu;       /**< IP MTU: longer packets count frag_needed */
+	uint16_t mtu;       /**< IP MTU: longer packets are fragmented (DF clear)
+			     *   or count frag_needed (DF set, or no fragments) */
 	uint8_t used;       /**< 1 while the interface exists */
 	uint8_t multiseg;   /**< the port takes chained mbufs (clone replication) */
 	uint8_t mac[6];     /**< source MAC of frames sent on it */
@@ -88,7 +89,8 @@ struct mcfwd_port_ctr {
 /** One worker's counters. Each input packet ends in exactly one of the
  * "fate" counters: fwd, no_oif, negative, wrong_if, miss_punted, miss_dropped,
  * ctrl_punted, ctrl_dropped, not_ip, not_mcast, bad_hdr, ttl_expired, no_iface.
- * rx_pkts == the sum of them (see mcfwd_worker_stats_check()). */
+ * rx_pkts + reinjected (held packets control hands back) == the sum of
+ * them (see mcfwd_worker_stats_check()). */
 struct mcfwd_wstats {
 	uint64_t rx_pkts, rx_bytes;
 	uint64_t fwd;            /**< sent on at least one OIF */
@@ -292,7 +294,8 @@ mcfwd_meta(struct rte_mbuf *m)
 int mcfwd_worker_init(void);
 
 /**
- * Process a burst received on `port` (up to MCFWD_BURST_MAX mbufs). Every
+ * Process a burst of received mbufs (up to MCFWD_BURST_MAX; each
+ * carries its port in m->port, a burst may mix ports). Every
  * mbuf is consumed: forwarded (buffered for TX), punted or freed and counted.
  * Worker lcore, online QSBR reader.
  */

@@ -284,7 +284,8 @@ test_ip_options(void **st)
 	assert_int_equal(ip[23], 4);
 
 	/* RR in error: some room but not a slot, length 2, pointer 3, twice,
-	 * an option longer than the header, one cut after its type */
+	 * an option longer than the header, one cut after its type; TS in
+	 * error; source routes (Linux drops them on multicast) */
 	static const uint8_t bad[][12] = {
 		{ 7, 9, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
 		{ 7, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0 },
@@ -298,6 +299,10 @@ test_ip_options(void **st)
 		{ 68, 10, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0 },  /* TS flag 0: 2 bytes of room */
 		{ 68, 12, 9, 1, 0, 0, 0, 0, 0, 0, 0, 0 },  /* TS flag 1: 4 bytes of room */
 		{ 68, 8, 9, 0xf0, 0, 0, 0, 0, 0, 0, 0, 0 }, /* full, overflow count 15 */
+		{ 131, 7, 4, 10, 9, 9, 9, 0, 0, 0, 0, 0 }, /* a loose source route */
+		{ 137, 7, 8, 10, 9, 9, 9, 0, 0, 0, 0, 0 }, /* strict, used up */
+		{ 137, 3, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0 },  /* strict, pointer 2 */
+		{ 148, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },  /* Router Alert of 2 bytes */
 	};
 	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ip = mk_opts(f, &len, bad[i], 12);
