@@ -249,6 +249,12 @@ if_eq(struct mgm_if a, struct mgm_if b)
 	return a.ifindex == b.ifindex && a.nexthop == b.nexthop;
 }
 
+/* Set in every enumeration handle: a protocol handle's slot (1..64) never
+ * has it, so neither kind passes for the other (both were gen << 32 |
+ * slot from 1: the first enumeration's handle was the first protocol's,
+ * and released its interfaces; found by review). */
+#define ENUM_TAG 0x80000000u
+
 static struct client *
 client_of(struct mgm *m, mgm_handle_t h, int *idx)
 {
@@ -2773,8 +2779,8 @@ mgm_mfe_stats_first(struct mgm *m, struct mgm_mfe_stats *out, uint32_t max, uint
 static struct genum *
 enum_of(struct mgm *m, mgm_enum_t e)
 {
-	uint32_t slot = (uint32_t)e, gen = (uint32_t)(e >> 32);
-	if (m == NULL || slot == 0 || slot > MAX_ENUMS)
+	uint32_t slot = (uint32_t)e & ~ENUM_TAG, gen = (uint32_t)(e >> 32);
+	if (m == NULL || !((uint32_t)e & ENUM_TAG) || slot == 0 || slot > MAX_ENUMS)
 		return NULL;
 	struct genum *g = &m->en[slot - 1];
 	return g->used && g->gen == gen ? g : NULL;
@@ -2809,7 +2815,7 @@ mgm_group_enum_start(struct mgm *m, mgm_handle_t h, mgm_enum_t *e)
 	g->used = true;
 	g->owner = ci;
 	g->gen++;
-	*e = ((uint64_t)g->gen << 32) | (uint32_t)(slot + 1);
+	*e = ((uint64_t)g->gen << 32) | ENUM_TAG | (uint32_t)(slot + 1);
 	return 0;
 }
 

@@ -1415,6 +1415,34 @@ test_group_enumeration(void **state)
 		assert_int_equal(mgm_group_enum_next(f->m, es[i], v, 2, &n), -EINVAL);
 	assert_int_equal(mgm_group_enum_start(f->m, f->q.h, &e2), 0);
 	assert_int_equal(mgm_group_enum_end(f->m, e2), 0);
+
+}
+
+/* Neither kind of handle passes for the other: both were gen << 32 | slot
+ * from 1, so a fresh MGM's first enumeration handle was its first
+ * protocol's, and released P's interfaces (found by review). */
+static void
+test_handle_kinds_distinct(void **state)
+{
+	struct fx *f = *state;
+	three_party(f);
+	mgm_enum_t e;
+	struct mgm_group_entry v[2];
+	uint32_t n, pid;
+	assert_int_equal(mgm_group_enum_start(f->m, f->q.h, &e), 0);
+	assert_int_equal(mgm_interface_release(f->m, e, 1, 0), -EINVAL);
+	assert_int_equal(mgm_interface_take(f->m, e, 9, 0), -EINVAL);
+	assert_int_equal(mgm_membership_add(f->m, e, 0, 0, G2, ALL, 1, 0, MGM_JOIN_STATE), -EINVAL);
+	assert_int_equal(mgm_protocol_deregister(f->m, e), -EINVAL);
+	assert_int_equal(mgm_interface_owner(f->m, 1, 0, &pid, NULL), 0);
+	assert_int_equal(pid, 1); /* P (protocol 1) still owns it */
+	for (int i = 0; i < 4; i++) {
+		struct mock *k = i == 0 ? &f->p : i == 1 ? &f->q : i == 2 ? &f->r : &f->igmp;
+		assert_int_equal(mgm_group_enum_next(f->m, k->h, v, 2, &n), -EINVAL);
+		assert_int_equal(mgm_group_enum_end(f->m, k->h), -EINVAL);
+	}
+	assert_int_equal(mgm_group_enum_next(f->m, e, v, 2, &n), 0);
+	assert_int_equal(mgm_group_enum_end(f->m, e), 0);
 }
 
 /* ---- release of an incoming interface: its MFEs go at once, their
@@ -3098,6 +3126,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_misuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enumeration, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_enumeration, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_handle_kinds_distinct, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_iif_mfes_absent_at_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_records_reaped_by_poll, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_then_destroy, setup, teardown),
