@@ -2677,11 +2677,18 @@ mfe_walk(struct mgm *m, uint64_t after, bool first, uint32_t max, uint32_t *n,
 			hi = mid;
 	}
 	*n = 0;
-	for (uint32_t i = lo; i < m->n_snap && *n < max; i++) {
+	uint32_t i = lo;
+	for (; i < m->n_snap && *n < max; i++) {
 		struct mfe *f = hmap_get(&m->mfes, m->snap[i]);
 		if (f != NULL && mfe_live(f))
 			emit(m, f, out, (*n)++);
 	}
+	if (max == 0) /* room for none: -ENOSPC if there is one, not "the end" */
+		for (; i < m->n_snap; i++) {
+			struct mfe *f = hmap_get(&m->mfes, m->snap[i]);
+			if (f != NULL && mfe_live(f))
+				return -ENOSPC;
+		}
 	return 0;
 }
 

@@ -323,7 +323,9 @@ struct mgm_oif_stats {
 int mgm_mfe_get(struct mgm *m, uint32_t src, uint32_t grp, struct mgm_mfe *out,
 		struct mgm_mfe_oif *oifs, uint32_t *n_oifs);
 /** Up to max MFEs ordered by group then source, strictly after (src, grp)
- * (even if that MFE is gone); first: mgm_mfe_next(m, 0, 0, ...). */
+ * (even if that MFE is gone); first: mgm_mfe_next(m, 0, 0, ...). 0 with
+ * *n = 0: no MFE after it; max 0: -ENOSPC when there is one (as MGM's
+ * ERROR_INSUFFICIENT_BUFFER), not the end of the table. */
 int mgm_mfe_next(struct mgm *m, uint32_t src, uint32_t grp, struct mgm_mfe *out,
 		 uint32_t max, uint32_t *n);
 int mgm_mfe_first(struct mgm *m, struct mgm_mfe *out, uint32_t max, uint32_t *n);

@@ -51,6 +51,7 @@ struct mock {
 	mgm_handle_t h;
 	uint16_t veto_if;      /* CREATION_ALERT: veto this ifindex */
 	uint32_t set_timeout;  /* PRUNE_ALERT: set this timeout */
+	uint32_t seen_to;      /* PRUNE_ALERT: the timeout MGM gave, member_delete false */
 	bool set_timeout_0;    /* PRUNE_ALERT: set 0 (no ageing) */
 	uint32_t rpf_upstream; /* RPF: set upstream */
 	uint32_t rpf_iif;      /* RPF: move the iif to this ifindex */
@@ -114,6 +115,8 @@ cb_prune(void *ctx, uint32_t s, uint32_t sm, uint32_t g, uint32_t gm, struct mgm
 {
 	struct mock *k = ctx;
 	logf_("%s PRUNE_ALERT %x/%x %x/%x if=%u delete=%d", k->name, s, sm, g, gm, ifc.ifindex, del);
+	if (!del)
+		k->seen_to = *to;
 	if (!del && k->set_timeout)
 		*to = k->set_timeout;
 	if (!del && k->set_timeout_0)
@@ -751,9 +754,26 @@ test_memberships_update_mfes(void **state)
 	assert_int_equal(mgm_membership_delete(f->m, f->q.h, 0, 0, G1, ALL, 3, 0, MGM_JOIN_STATE), 0);
 	assert_string_equal(oifs_of(f, S2, G1), "");
 	assert_non_null(strstr(logbuf, "P PRUNE_ALERT a000002/ffffffff e8010101/ffffffff if=1 delete=0"));
+	assert_int_equal(f->p.seen_to, 900); /* offered: the MFE's own, the default */
 	struct mgm_mfe x;
 	assert_int_equal(mgm_mfe_get(f->m, S2, G1, &x, NULL, NULL), 0);
 	assert_int_equal(x.timeout_s, 60);
+	/* a client that leaves it alone: the MFE keeps its 900 s, and ages
+	 * after them */
+	f->p.set_timeout = 0;
+	f->p.seen_to = 0;
+	assert_int_equal(mgm_membership_delete(f->m, f->igmp.h, S1, ALL, G1, ALL, 4, 0, MGM_JOIN_STATE), 0);
+	assert_int_equal(mgm_membership_delete(f->m, f->r.h, S1, ALL, G1, ALL, 6, 0, MGM_FORWARD_STATE), 0);
+	assert_string_equal(oifs_of(f, S1, G1), "");
+	assert_int_equal(f->p.seen_to, 900);
+	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &x, NULL, NULL), 0);
+	assert_int_equal(x.timeout_s, 900);
+	clock_s += 900;
+	mgm_age(f->m);
+	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &x, NULL, NULL), 0);
+	clock_s += 1;
+	mgm_age(f->m);
+	assert_int_equal(mgm_mfe_get(f->m, S1, G1, &x, NULL, NULL), -ENOENT);
 }
 
 static void
@@ -979,6 +999,43 @@ test_release_bracket_reentry(void **state)
 	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G1, ALL, 2, 0, MGM_JOIN_STATE), 0);
 	assert_string_equal(oifs_of(f, S1, G1), " 2 3");
 	assert_int_equal(mgm_interface_take(f->m, f->p.h, 2, 0), 0);
+}
+
+/* The take's bracket (spec: DISABLE_IGMP -> change -> ENABLE_IGMP): at
+ * DISABLE_IGMP the interface is still IGMP's alone and IGMP's adds there
+ * are refused (paused); at ENABLE_IGMP P owns it, and an add from inside
+ * the callback is -EDEADLK. */
+static uint32_t tb_owner[2];
+static int tb_add[2];
+
+static void
+take_bracket_hook(struct mock *k, struct mgm_if ifc, int i)
+{
+	tb_owner[i] = 0;
+	(void)mgm_interface_owner(br_fx->m, ifc.ifindex, 0, &tb_owner[i], NULL);
+	tb_add[i] = mgm_membership_add(br_fx->m, k->h, 0, 0, G2, ALL, ifc.ifindex, 0, MGM_JOIN_STATE);
+}
+static void take_disable(struct mock *k, struct mgm_if ifc) { take_bracket_hook(k, ifc, 0); }
+static void take_enable(struct mock *k, struct mgm_if ifc) { take_bracket_hook(k, ifc, 1); }
+
+static void
+test_take_bracket_order(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(mgm_interface_take(f->m, f->igmp.h, 2, 0), 0);
+	br_fx = f;
+	disable_hook = take_disable;
+	enable_hook = take_enable;
+	assert_int_equal(mgm_interface_take(f->m, f->p.h, 2, 0), 0);
+	disable_hook = NULL;
+	enable_hook = NULL;
+	expect_log("IGMP DISABLE_IGMP if=2\nIGMP ENABLE_IGMP if=2\n");
+	assert_int_equal(tb_owner[0], MGM_PROTO_IGMP);
+	assert_int_equal(tb_add[0], -EAGAIN);
+	assert_int_equal(tb_owner[1], 1); /* P */
+	assert_int_equal(tb_add[1], -EDEADLK);
+	/* after the bracket IGMP adds there again */
+	assert_int_equal(mgm_membership_add(f->m, f->igmp.h, 0, 0, G2, ALL, 2, 0, MGM_JOIN_STATE), 0);
 }
 
 /* With no route and the RX fallback, the (S,G) rules' "owner of the iif
@@ -2323,6 +2380,15 @@ test_stats_queue_overflow(void **state)
 	l->oif[e->ocidx + 0].out_discards += 3;
 	l->oif[e->ocidx + 2].out_discards += 4;
 	l->ent[e->cidx].hdr_err += 2;
+	/* each counter a value of its own: a field mapped from the wrong one
+	 * shows (found by review: swapping any two passed every test) */
+	l->ent[e->cidx].pkts += 101;
+	l->ent[e->cidx].bytes += 2002;
+	l->ent[e->cidx].wrong_if += 33;
+	l->ent[e->cidx].discards += 44;
+	l->oif[e->ocidx + 1].ttl_low += 55;
+	l->oif[e->ocidx + 1].frag_needed += 66;
+	l->oif[e->ocidx + 2].out_pkts += 77;
 	struct mgm_mfe_stats x;
 	struct mgm_oif_stats os[4];
 	uint32_t n = 4;
@@ -2330,18 +2396,44 @@ test_stats_queue_overflow(void **state)
 	assert_int_equal(n, 3);
 	assert_int_equal(x.queue_overflow, 7);
 	assert_int_equal(os[0].out_discards + os[1].out_discards + os[2].out_discards, 7);
-	assert_int_equal(x.out_pkts, 10);
+	assert_int_equal(x.out_pkts, 87);
 	assert_int_equal(x.in_hdr_errors, 2);
-	uint32_t k;
-	assert_int_equal(mgm_mfe_stats_first(f->m, &x, 1, &k), 0);
-	assert_int_equal(k, 1);
+	for (int pass = 0; pass < 2; pass++) {
+		assert_int_equal(x.in_pkts, 101);
+		assert_int_equal(x.in_octets, 2002);
+		assert_int_equal(x.pkts_different_if, 33);
+		assert_int_equal(x.in_discards, 44);
+		assert_int_equal(x.mfe.src, S1);
+		assert_int_equal(x.mfe.grp, G1);
+		uint32_t k;
+		assert_int_equal(mgm_mfe_stats_first(f->m, &x, 1, &k), 0);
+		assert_int_equal(k, 1);
+	}
 	assert_int_equal(x.queue_overflow, 7);
+	assert_int_equal(x.out_pkts, 87);
+	/* room for none is not the end of the table (found by review) */
+	uint32_t k = 9;
+	struct mgm_mfe mf;
+	assert_int_equal(mgm_mfe_stats_first(f->m, &x, 0, &k), -ENOSPC);
+	assert_int_equal(k, 0);
+	assert_int_equal(mgm_mfe_first(f->m, &mf, 0, &k), -ENOSPC);
+	assert_int_equal(mgm_mfe_next(f->m, S1, G1, &mf, 0, &k), 0); /* none after it */
+	assert_int_equal(mgm_mfe_first(f->m, NULL, 0, &k), -ENOSPC);
+	/* per OIF, in slot order */
+	assert_int_equal(os[0].out_pkts, 10);
+	assert_int_equal(os[0].out_discards, 3);
+	assert_int_equal(os[0].ttl_too_low + os[0].frag_needed, 0);
+	assert_int_equal(os[1].ttl_too_low, 55);
+	assert_int_equal(os[1].frag_needed, 66);
+	assert_int_equal(os[1].out_pkts + os[1].out_discards, 0);
+	assert_int_equal(os[2].out_pkts, 77);
+	assert_int_equal(os[2].out_discards, 4);
 	/* an interface purged from the list: its discards stay counted, as
 	 * its packets do (out_pkts) */
 	assert_int_equal(mgm_interface_release(f->m, f->igmp.h, 4, 0), 0);
 	assert_int_equal(mgm_mfe_stats_get(f->m, S1, G1, &x, NULL, NULL), 0);
 	assert_int_equal(x.queue_overflow, 7);
-	assert_int_equal(x.out_pkts, 10);
+	assert_int_equal(x.out_pkts, 87);
 }
 
 /* 1024+ interfaces, 100K memberships, thousands of MFEs with a thousand
@@ -3157,6 +3249,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rpf_moves_iif, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sg_alerts_follow_moved_iif, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_bracket_reentry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_take_bracket_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_alert_timeout_zero, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alerts_rx_fallback, setup_rx_fallback, teardown),
 		cmocka_unit_test_setup_teardown(test_forward_state_not_a_join, setup, teardown),
