@@ -366,6 +366,36 @@ mroute from p0 source %(S2)s group %(G1)s to p1
     check("mbuf leak" not in r.out and "mbufs back in their pools" in r.out,
           "jumbo: mbufs not all returned:\n" + r.out[-600:])
     r.cleanup()
+    jumbo_vdev_limit()
+
+
+def jumbo_vdev_limit():
+    """A device that states its limit in max_rx_pktlen alone (af_packet:
+    1518, max_mtu 65535) under --max-mtu 9000: start-up failed in
+    rte_eth_dev_configure(); the port now runs at 1500, and an interface
+    MTU above that is refused with the device's real limit."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        check(False, "jumbo: af_packet check needs root and unshare")
+        return
+    d = tempfile.mkdtemp(prefix="mcfwd-e2e-afp-")
+    q = os.path.join(d, "cmds")
+    with open(q, "w") as f:
+        f.write("show interfaces json\nquit\n")
+    for mtu, want_rc, want in (("", 0, r'"mtu": ?1500'),
+                               (" mtu 2000", 1, r"mtu 2000 of 'p0' above what port 0's device takes \(1500\)")):
+        cfg = os.path.join(d, "c.conf")
+        with open(cfg, "w") as f:
+            f.write("iface p0 port 0%s\n" % mtu)
+        # loopback of a network namespace of its own (unshare -n): nothing else
+        argv = ["unshare", "-n", MCFWD, "--lcores", eal_lcores("0,1"), "--no-huge", "-m", "256", "--no-pci",
+                "--file-prefix", "mcfwd-e2e-afp-%d" % os.getpid(), "--log-level", "lib.eal:error",
+                "--vdev", "net_af_packet0,iface=lo", "--", "--config", cfg, "--no-cli",
+                "--cmdline-file", q, "--max-mtu", "9000"]
+        p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+        check(p.returncode == want_rc and re.search(want, p.stdout) is not None,
+              "jumbo: af_packet with --max-mtu 9000%s: exit %d, expected %d and /%s/:\n%s"
+              % (mtu, p.returncode, want_rc, want, p.stdout[-1200:]))
+    shutil.rmtree(d)
 
 
 def scenario_bad_config():
