@@ -1863,7 +1863,16 @@ cli_interactive_start(void)
 	app.cl = cmdline_stdin_new(ctx, "mcfwd> ");
 	if (app.cl == NULL)
 		return -ENOMEM;
-	return mgm_fd_add(app.mgm, 0, EPOLLIN, prompt_ready, NULL);
+	int rc = mgm_fd_add(app.mgm, 0, EPOLLIN, prompt_ready, NULL);
+	if (rc == -EPERM) {
+		/* a regular file (`-i < cmds.txt`) or /dev/null, which epoll
+		 * does not take ("cannot start the prompt", exit 1; found by
+		 * review): read to its end now, as without -i */
+		while (app.cl != NULL && !app.quit)
+			prompt_ready(0, EPOLLIN, NULL);
+		return 0;
+	}
+	return rc;
 }
 
 void

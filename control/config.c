@@ -897,13 +897,14 @@ parse_stream(struct pctx *p, FILE *f, bool *io)
 /* fopen() for reading, except that a FIFO (or socket, or terminal) with
  * nothing to read for FIFO_WAIT_MS is refused instead of waited for
  * without end: fopen() of a FIFO no one writes to blocks, and so would the
- * control thread on 'protocol static load'. A writer that is there reads
- * as before. NULL with *rc a negative errno. */
+ * control thread on 'protocol static load' or --cmdline-file. A writer
+ * that is there reads as before. A directory: -EISDIR (fopen() takes one,
+ * its first read fails). NULL with *rc a negative errno. */
 #define FIFO_WAIT_MS 2000
 #define STR_(x) #x
 #define STR(x) STR_(x)
-static FILE *
-open_config(const char *path, int *rc)
+FILE *
+mcfwd_input_open(const char *path, int *rc)
 {
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
@@ -913,7 +914,12 @@ open_config(const char *path, int *rc)
 			close(fd);
 		return NULL;
 	}
-	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+	if (S_ISDIR(st.st_mode)) {
+		*rc = -EISDIR;
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
 		struct pollfd pf = { .fd = fd, .events = POLLIN };
 		int r;
 		while ((r = poll(&pf, 1, FIFO_WAIT_MS)) < 0 && errno == EINTR)
@@ -931,6 +937,13 @@ open_config(const char *path, int *rc)
 		close(fd);
 	}
 	return f;
+}
+
+const char *
+mcfwd_input_strerror(int rc)
+{
+	return rc == -ETIMEDOUT ? "nothing to read in " STR(FIFO_WAIT_MS) " ms (a FIFO without a writer?)"
+				: strerror(-rc);
 }
 
 static int
@@ -952,7 +965,7 @@ parse_path(struct pctx *p, const char *path)
 			return perr(p, -EINVAL, "include cycle: '%s' is already being read",
 				    q(path).s);
 		}
-	f = open_config(path, &rc);
+	f = mcfwd_input_open(path, &rc);
 	if (f == NULL) {
 		free(real);
 		goto cannot;
@@ -977,8 +990,7 @@ parse_path(struct pctx *p, const char *path)
 	if (!io)
 		return rc;
 cannot:;
-	const char *why = rc == -ETIMEDOUT ? "nothing to read in " STR(FIFO_WAIT_MS) " ms (a FIFO without a writer?)"
-					   : strerror(-rc);
+	const char *why = mcfwd_input_strerror(rc);
 	if (p->file == NULL)
 		msg(p->err, p->errlen, "%s: cannot read: %s", path, why);
 	else

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -381,7 +382,16 @@ main(int argc, char **argv)
 #endif
 	/* `mcfwd --help` (EAL's option) prints ours after EAL's */
 	(void)rte_set_application_usage_hook(usage);
+	/* EAL's threads (lcores, interrupts, telemetry) with SIGINT/SIGTERM
+	 * blocked: delivered to one of them, a signal did not end the control
+	 * thread's blocking read (a --cmdline-file FIFO; found by review) */
+	sigset_t quit_sigs;
+	sigemptyset(&quit_sigs);
+	sigaddset(&quit_sigs, SIGINT);
+	sigaddset(&quit_sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &quit_sigs, NULL);
 	int n = rte_eal_init(argc, argv);
+	pthread_sigmask(SIG_UNBLOCK, &quit_sigs, NULL);
 	if (n < 0) {
 		fprintf(stderr, "mcfwd: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
 		return 1;
@@ -393,8 +403,14 @@ main(int argc, char **argv)
 		rte_eal_cleanup();
 		return 2;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	/* without SA_RESTART: a read the control thread is blocked in (a
+	 * --cmdline-file FIFO whose writer is slow) returns, and the quit is
+	 * seen (with signal()'s SA_RESTART only SIGKILL ended it, the ports
+	 * never stopped; found by review) */
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
@@ -424,15 +440,27 @@ main(int argc, char **argv)
 	if (!app.o.interactive)
 		app_forwarding(true);
 	if (app.o.cmdline_file) {
-		FILE *f = fopen(app.o.cmdline_file, "r");
+		/* a FIFO with nothing to say in 2 s, a directory: refused (the
+		 * first blocked the control thread for good, the second ran
+		 * nothing and exited 0; found by review) */
+		int orc;
+		FILE *f = mcfwd_input_open(app.o.cmdline_file, &orc);
 		if (f == NULL) {
 			snprintf(err, sizeof(err), "--cmdline-file %s: %s", app.o.cmdline_file,
-				 strerror(errno));
+				 mcfwd_input_strerror(orc));
 			ret = 2;
 			goto out;
 		}
 		(void)cli_run_file(f, app.o.cmdline_file, stdout, false);
+		bool bad = ferror(f) && !app.quit;
+		int e = errno;
 		fclose(f);
+		if (bad) {
+			snprintf(err, sizeof(err), "--cmdline-file %s: read error: %s",
+				 app.o.cmdline_file, strerror(e));
+			ret = 2;
+			goto out;
+		}
 	}
 	if (!app.quit && app.o.interactive) {
 		if (cli_interactive_start() < 0) {

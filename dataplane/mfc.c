@@ -32,6 +32,7 @@
 #include <string.h>
 #include <time.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <x86intrin.h>
 
@@ -1294,7 +1295,14 @@ mfc_set_gp_hook(struct mfc *c, void (*hook)(void *arg), void *arg)
 		pthread_mutex_init(&c->gp_mu, NULL);
 		pthread_cond_init(&c->gp_cv, NULL);
 		c->gp_stop = false;
-		if (pthread_create(&c->gp_thr, NULL, gp_thread, c) != 0)
+		/* with every signal blocked: the application's SIGINT/SIGTERM
+		 * must reach its own thread, whose blocking read they end */
+		sigset_t all, old;
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		int rc = pthread_create(&c->gp_thr, NULL, gp_thread, c);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (rc != 0)
 			return -EAGAIN;
 		c->gp_thr_on = true;
 	}

@@ -51,6 +51,7 @@
 #define MCFWD_CONFIG_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -189,6 +190,16 @@ int mcfwd_config_parse_line(struct mcfwd_config *cfg, const char *line, const ch
 
 /** Release everything; cfg is left empty and reusable. NULL is a no-op. Any thread. */
 void mcfwd_config_free(struct mcfwd_config *cfg);
+
+/**
+ * fopen(path, "rb") for a file of statements or commands, which never
+ * blocks without end: a FIFO, socket or terminal with nothing to read
+ * within 2000 ms is -ETIMEDOUT (fopen() of a FIFO no one writes to blocks
+ * for ever), a directory -EISDIR. NULL with *rc a negative errno;
+ * mcfwd_input_strerror(*rc) says why in words.
+ */
+FILE *mcfwd_input_open(const char *path, int *rc);
+const char *mcfwd_input_strerror(int rc);
 
 #ifdef __cplusplus
 }

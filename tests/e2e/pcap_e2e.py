@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -109,10 +110,11 @@ class Run:
                                       "--no-cli", "--mbufs", "16384", "--rxd", "256", "--txd", "256"]
         self.argv += extra or []
 
-    def run(self, timeout=60, during=None):
+    def run(self, timeout=60, during=None, stdin=subprocess.DEVNULL):
         t0 = time.time()
         p = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             stdin=subprocess.DEVNULL, text=True)
+                             stdin=stdin, text=True)
+        self.pid = p.pid
         th = None
         if during:
             th = threading.Thread(target=during, args=(self,))
@@ -123,6 +125,7 @@ class Run:
             p.kill()
             self.out, _ = p.communicate()
             check(False, "%s: mcfwd did not exit within %d s" % (self.name, timeout))
+        self.t_exit = time.time()
         if th:
             th.join()
         self.rc = p.returncode
@@ -491,8 +494,19 @@ def scenario_bad_config():
                        (["--portmap", "0:-18446744073709551615"],
                         "--portmap: bad lcore at '-18446744073709551615'"),
                        (["--cmdline-file", "/nonexistent/mcfwd-cmds"],
-                        "--cmdline-file /nonexistent/mcfwd-cmds: No such file or directory")):
+                        "--cmdline-file /nonexistent/mcfwd-cmds: No such file or directory"),
+                       # a directory ran nothing and exited 0; a FIFO without a
+                       # writer blocked the control thread for good (found by review)
+                       (["--cmdline-file", "DIR"], "--cmdline-file DIR: Is a directory"),
+                       (["--cmdline-file", "DIR/fifo"],
+                        "--cmdline-file DIR/fifo: nothing to read in 2000 ms (a FIFO without a writer?)")):
         r = Run("badopt2", nports=2, config="", cmds="quit\n", extra=extra)
+        if "DIR" in extra[-1]:
+            extra = [x.replace("DIR", r.dir) for x in extra]
+            pat = pat.replace("DIR", r.dir)
+            if extra[-1].endswith("fifo"):
+                os.mkfifo(extra[-1])
+            r.argv[-1] = extra[-1]
         if "--cmdline-file" in extra:
             i = r.argv.index("--cmdline-file")
             del r.argv[i:i + 2]
@@ -500,6 +514,42 @@ def scenario_bad_config():
         check(r.rc == 2 and r.out.strip().splitlines()[-1] == "mcfwd: " + pat,
               "badopt2 %s: rc %s, want 2 and the error last:\n%s" % (extra, r.rc, r.out[-400:]))
         r.cleanup()
+    # --cmdline-file a FIFO whose writer says one command and then nothing:
+    # SIGTERM ends the run (the control thread's read restarted after the
+    # signal, and only SIGKILL ended it; found by review)
+    r = Run("fifo-term", nports=1, config="", cmds="")
+    fifo = os.path.join(r.dir, "fifo")
+    os.mkfifo(fifo)
+    r.argv[r.argv.index("--cmdline-file") + 1] = fifo
+    t_term = []
+
+    def writer(run):
+        with open(fifo, "w") as w:  # opens once mcfwd opened it
+            w.write("show version\n")
+            w.flush()
+            time.sleep(2)
+            t_term.append(time.time())
+            os.kill(run.pid, signal.SIGTERM)
+            time.sleep(6)
+    r.run(timeout=30, during=writer)
+    took = r.t_exit - t_term[0] if t_term else -1
+    check(r.rc == 0 and "mcfwd> show version" in r.out and 0 <= took < 6,
+          "fifo-term: rc %s, %.1f s after SIGTERM:\n%s" % (r.rc, took, r.out[-400:]))
+    r.cleanup()
+    # -i with stdin a regular file (epoll does not take one): read to its
+    # end as without -i (it was "cannot start the prompt", exit 1)
+    r = Run("i-file", nports=1, config="", cmds="")
+    for o in ("--cmdline-file", "--no-cli"):
+        i = r.argv.index(o)
+        del r.argv[i:i + (2 if o == "--cmdline-file" else 1)]
+    r.argv.append("-i")
+    with open(r.cmdfile, "w") as f:
+        f.write("show version\nquit\n")
+    with open(r.cmdfile) as f:
+        r.run(timeout=30, stdin=f)
+    check(r.rc == 0 and re.search(r"^mcfwd \S+", r.out, re.M) is not None and "cannot start" not in r.out,
+          "i-file: -i < file: rc %s:\n%s" % (r.rc, r.out[-400:]))
+    r.cleanup()
     # EAL's -d (load a shared driver) with DPDK linked statically: refused,
     # a second EAL and ethdev would come with it (found by review)
     if b"librte_eal.so" not in subprocess.run(["ldd", MCFWD], stdout=subprocess.PIPE).stdout:
