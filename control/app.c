@@ -2510,7 +2510,13 @@ app_init(char *err, size_t errlen)
 	app.start_s = app_now_ms() / 1000;
 	pthread_mutex_init(&app.snap.lock, NULL);
 	pthread_mutex_init(&app.stats_lock, NULL);
-	pthread_cond_init(&app.snap.cond, NULL);
+	/* telemetry's 500 ms deadline on the monotonic clock: a step of the
+	 * wall clock (NTP) would stretch it (found by review) */
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&app.snap.cond, &ca);
+	pthread_condattr_destroy(&ca);
 	if (hmap_init(&app.mfe_base, 64) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;

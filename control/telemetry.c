@@ -80,7 +80,7 @@ snap_get_pages(int64_t start, int64_t ig_start)
 {
 	struct timespec ts;
 	pthread_mutex_lock(&app.snap.lock);
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* the condition's clock (app_init) */
 	ts.tv_nsec += 500000000;
 	if (ts.tv_nsec >= 1000000000) {
 		ts.tv_sec++;

@@ -83,6 +83,19 @@ __wrap_calloc(size_t n, size_t sz)
 	return __real_calloc(n, sz);
 }
 
+/* the wall clock, stepped forward by realtime_skew_s (NTP) */
+static volatile time_t realtime_skew_s;
+int __real_clock_gettime(clockid_t clk, struct timespec *ts);
+int __wrap_clock_gettime(clockid_t clk, struct timespec *ts);
+int
+__wrap_clock_gettime(clockid_t clk, struct timespec *ts)
+{
+	int rc = __real_clock_gettime(clk, ts);
+	if (rc == 0 && clk == CLOCK_REALTIME)
+		ts->tv_sec += realtime_skew_s;
+	return rc;
+}
+
 int __real_igmp_if_enable(struct igmp *ig, uint32_t ifindex, const struct igmp_if_cfg *cfg);
 int __wrap_igmp_if_enable(struct igmp *ig, uint32_t ifindex, const struct igmp_if_cfg *cfg);
 int
@@ -1167,10 +1180,41 @@ t_telemetry_column_fails(void **state)
 	}
 }
 
+/* With nobody refreshing the snapshot (the control thread busy), a
+ * telemetry handler answers the stale one after its 500 ms, whatever the
+ * wall clock does meanwhile: its deadline was on CLOCK_REALTIME, so a
+ * step of the clock (NTP) stretched it by the step (found by review). */
+static void
+t_telemetry_deadline_monotonic(void **state)
+{
+	(void)state;
+	telemetry_cb cb = tel_cb("/mcfwd/mroutes");
+	assert_non_null(cb);
+	assert_false(refresher_on);
+	for (int step = 0; step < 2; step++) {
+		realtime_skew_s = 0;
+		struct rte_tel_data *d = __real_rte_tel_data_alloc();
+		assert_non_null(d);
+		struct timespec t0, t1;
+		__real_clock_gettime(CLOCK_MONOTONIC, &t0);
+		/* the wall clock 5 s ahead of the one the wait is timed by:
+		 * as a step back of 5 s while the handler waits */
+		realtime_skew_s = step ? 5 : 0;
+		assert_int_equal(cb("/mcfwd/mroutes", NULL, d), 0);
+		__real_clock_gettime(CLOCK_MONOTONIC, &t1);
+		double s = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+		print_message("wall clock +%d s: answered in %.2f s\n", step ? 5 : 0, s);
+		assert_true(s >= 0.45 && s < 2.0);
+		rte_tel_data_free(d);
+	}
+	realtime_skew_s = 0;
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_telemetry_deadline_monotonic),
 		cmocka_unit_test(t_reload_igmp_rollback),
 		cmocka_unit_test(t_reload_igmp_rollback_cli),
 		cmocka_unit_test(t_reload_igmp_rollback_keeps_edits),
