@@ -1357,6 +1357,12 @@ map_queues(char *err, size_t errlen)
 	for (uint16_t p = 0; p < MCFWD_MAX_PORTS; p++) {
 		if (!app.port[p].used)
 			continue;
+		/* a port with RSS has a queue for every worker: a pin of it
+		 * cannot hold (it was ignored without a word; found by review) */
+		if (pin[p] >= 0 && app.port[p].nb_rxq > 1)
+			APP_LOG(WARNING, "--portmap: port %u has RSS over %u RX queues, one per worker: "
+				"every worker polls it, the pin to lcore %u is not used\n", p,
+				app.port[p].nb_rxq, app.w[pin[p]]->lcore_id);
 		for (uint16_t q = 0; q < app.port[p].nb_rxq; q++) {
 			unsigned int wi = app.port[p].nb_rxq > 1 ? q % app.n_workers
 				: pin[p] >= 0 ? (unsigned int)pin[p] : rr++ % app.n_workers;

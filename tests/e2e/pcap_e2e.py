@@ -536,6 +536,22 @@ def scenario_bad_config():
     check(r.rc == 0 and "mcfwd> show version" in r.out and 0 <= took < 6,
           "fifo-term: rc %s, %.1f s after SIGTERM:\n%s" % (r.rc, took, r.out[-400:]))
     r.cleanup()
+    # --portmap pinning ports that have RSS (net_null advertises it): a queue
+    # per worker, so the pin cannot hold; said, not ignored without a word
+    d = tempfile.mkdtemp(prefix="mcfwd-e2e-pmrss-")
+    q = os.path.join(d, "cmds")
+    with open(q, "w") as f:
+        f.write("show lcores\nquit\n")
+    p = subprocess.run([MCFWD, "--lcores", eal_lcores("0@0,1@1,2@1"), "--no-huge", "-m", "256", "--no-pci",
+                        "--file-prefix", "mcfwd-e2e-pmrss-%d" % os.getpid(), "--log-level", "lib.eal:error",
+                        "--vdev", "net_null0,no-rx=1", "--vdev", "net_null1,no-rx=1", "--",
+                        "--no-cli", "--cmdline-file", q, "--portmap", "0:2,1:2"],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+    warned = re.findall(r"--portmap: port (\d) has RSS over 2 RX queues.* the pin to lcore 2 is not used", p.stdout)
+    check(p.returncode == 0 and warned == ["0", "1"],
+          "portmap on RSS ports: rc %d, warned for %s:\n%s" % (p.returncode, warned, p.stdout[-600:]))
+    shutil.rmtree(d)
+    shutil.rmtree("/var/run/dpdk/mcfwd-e2e-pmrss-%d" % os.getpid(), ignore_errors=True)
     # -i with stdin a regular file (epoll does not take one): read to its
     # end as without -i (it was "cannot start the prompt", exit 1)
     r = Run("i-file", nports=1, config="", cmds="")
