@@ -3,10 +3,12 @@
  * The multicast forwarding cache (see include/mfc.h for the contract).
  *
  * Table: bucketised cuckoo hash, 4 slots per 64-byte bucket (4 keys and 4
- * entry indexes), two candidate buckets per key chosen by two CRC32-C hashes
- * and multiply-shift range reduction (any bucket count, so the table is
- * sized to the requested capacity at <= 90% load). Lookups compare a
- * bucket's four keys with one AVX2 compare; the burst lookup is staged so
+ * entry indexes), two candidate buckets per key: the first from a CRC32-C
+ * hash, the second from a multiplicative mix of the key and that hash
+ * (bucket2()), both by multiply-shift range reduction (any bucket count, so
+ * the table is sized to the requested capacity at <= 90% load). Lookups
+ * compare a bucket's four keys with one AVX-512 compare (two AVX2 ones,
+ * or scalar: chosen at compile time); the burst lookup is staged so
  * that every bucket and entry load of the burst is prefetched before it is
  * used.
  *
@@ -520,8 +522,13 @@ mfc_create(const struct mfc_params *p)
 		d.max_ifaces = MFC_IFACES_DEFAULT;
 	if (d.n_lcores == 0)
 		d.n_lcores = 1;
-	if (d.oif_ctrs == 0) /* 4 per entry, and room for replaces in flight */
-		d.oif_ctrs = d.max_entries * 4 + d.max_entries / 8;
+	if (d.oif_ctrs == 0) { /* 4 per entry, and room for replaces in flight */
+		uint64_t n = (uint64_t)d.max_entries * 4 + d.max_entries / 8;
+		/* rounded up to 4096, as mfc.h says: a table of 1-3 entries
+		 * got 4-12, under the minimum of 16 (found by review) */
+		n = (n + 4095) & ~(uint64_t)4095;
+		d.oif_ctrs = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+	}
 	if (d.max_entries > (1u << 25) || d.max_ifaces > MFC_IFACES_MAX ||
 	    (d.flags & ~MFC_PARAM_NO_THP) ||
 	    d.n_lcores > 128 || d.oif_ctrs < 16 || d.oif_ctrs > (1u << 30)) {
@@ -1346,7 +1353,7 @@ mfc_sync(struct mfc *c)
 		reclaim_limbo(c);
 		return n;
 	}
-	n = c->n_limbo + (c->pbm_n > 0);
+	n = c->n_limbo + c->pbm_n; /* the bitmap's entries: each one */
 	if (n == 0)
 		return 0;
 	gp_wait(c);
@@ -1395,7 +1402,12 @@ mfc_reclaim_pending(const struct mfc *c)
 uint32_t
 mfc_retired_pending(const struct mfc *c)
 {
-	return c ? c->n_limbo : 0;
+	/* entries mfc_del() put in the bitmap (its limbo could not grow)
+	 * wait for a grace period too: left out, mgm_poll() neither synced
+	 * nor slept while mfc_reclaim_pending() said 1 (found by review) */
+	if (c == NULL)
+		return 0;
+	return c->n_limbo + (c->pbm_safe ? 0 : c->pbm_n);
 }
 
 uint64_t

@@ -252,18 +252,24 @@ int mfc_del(struct mfc *c, uint32_t src, uint32_t grp);
  * Wait for one grace period and reclaim everything retired so far (except
  * what a deferred purge left: see mfc_set_reclaim_defer()).
  * Control thread only (must not be an online QSBR reader inside a
- * read-side section). @return number of objects reclaimed.
+ * read-side section). @return number of objects reclaimed (0: nothing
+ * was pending, and no grace period was waited for).
  */
 unsigned int mfc_sync(struct mfc *c);
 
 /**
- * Defer the reclamation of the entries a bulk purge (mfc_iface_purge())
- * removes when they are at least `min_entries` (0: never defer, the
- * default). The purge still unlinks them, hides the interface and waits
- * for its grace period before it returns; only giving their pool slots,
- * counter indexes and OIF counter blocks back (about 70 ns per entry, 11 ms
- * for 150K entries) is left to mfc_reclaim_some(). An allocation that
- * finds its pool empty reclaims everything pending first. Control thread.
+ * Defer the reclamation of the entries bulk purges (mfc_iface_purge())
+ * retired through the pool bitmap once it holds at least `min_entries` (0:
+ * never defer, the default). Those are the entries of a purge by table
+ * scan (an interface that is the iif of more entries than 1/16 of the
+ * table's bucket count) and of every purge inside a batch; a purge that finds
+ * its entries through the per-interface index (fewer) puts them in the
+ * limbo and reclaims them before it returns, however many. The purge still
+ * unlinks them, hides the interface and waits for its grace period before
+ * it returns; only giving their pool slots, counter indexes and OIF
+ * counter blocks back (about 70 ns per entry, 11 ms for 150K entries) is
+ * left to mfc_reclaim_some(). An allocation that finds its pool empty
+ * reclaims everything pending first. Control thread.
  */
 void mfc_set_reclaim_defer(struct mfc *c, uint32_t min_entries);
 
@@ -418,14 +424,17 @@ mfc_entry_oifs(const struct mfc_entry *e)
 }
 
 /** RPF and liveness of the incoming interface, ist being the table's
- * iface_state (a burst loop reads the pointer once). Reader. */
+ * iface_state (a burst loop reads the pointer once). rx_ifid must be an
+ * interface id (< max_ifaces), not MFC_IFID_NONE: an entry without iif
+ * would read ist[MFC_IFID_NONE], past the array (the worker drops packets
+ * of no interface first; not checked here, on the packet path). Reader. */
 static inline bool
 mfc_iif_ok_in(const uint32_t *ist, const struct mfc_entry *e, uint16_t rx_ifid)
 {
 	return e->iif == rx_ifid && __atomic_load_n(&ist[rx_ifid], __ATOMIC_RELAXED) == e->iif_gen;
 }
 
-/** RPF and liveness of the incoming interface. Reader. */
+/** RPF and liveness of the incoming interface (rx_ifid as above). Reader. */
 static inline bool
 mfc_iif_ok(const struct mfc_table *t, const struct mfc_entry *e, uint16_t rx_ifid)
 {

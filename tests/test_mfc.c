@@ -94,6 +94,15 @@ test_create_bad_params(void **st)
 	assert_non_null(c);
 	mfc_destroy(c);
 	mfc_destroy(NULL);
+	/* tiny tables with the default OIF counter space (it came to 4-12
+	 * slots, under the minimum of 16: EINVAL; found by review) */
+	for (uint32_t n = 1; n <= 4; n++) {
+		p = (struct mfc_params){ .max_entries = n };
+		c = mfc_create(&p);
+		assert_non_null(c);
+		assert_int_equal(add2(c, S(1), G(1), 1, 2, 3), 0);
+		mfc_destroy(c);
+	}
 }
 
 static void
@@ -544,8 +553,14 @@ test_del_without_memory(void **st)
 	assert_non_null(look(c, S(7), G(1)));
 	assert_int_equal(mfc_count(c), n - 2);
 	assert_int_equal(mfc_reclaim_pending(c), 2);
+	/* and they wait for a grace period as the limbo's would: the control
+	 * loop (mgm_poll) syncs when this says so (it said 0, and the loop
+	 * spun without a sync; found by review) */
+	assert_int_equal(mfc_retired_pending(c), 2);
+	assert_int_equal(mfc_reclaim_some(c, UINT32_MAX), 0); /* not past one yet */
 	uint64_t gp = mfc_gp_count(c);
-	assert_true(mfc_sync(c) > 0);
+	assert_int_equal(mfc_sync(c), 2);
+	assert_int_equal(mfc_retired_pending(c), 0);
 	assert_int_equal(mfc_gp_count(c), gp + 1);
 	assert_int_equal(mfc_reclaim_pending(c), 0);
 	/* both slots are back: the table fills to where it was */
