@@ -8,6 +8,7 @@ demo_check.py MCFWD
 """
 import os
 import re
+import signal
 import subprocess
 import sys
 
@@ -58,9 +59,18 @@ def port_tx(text):
 def main():
     mcfwd = os.path.abspath(sys.argv[1])
     env = dict(os.environ, MCFWD_DEMO_BIN=mcfwd)
-    p = subprocess.run(["bash", os.path.join(ROOT, "scripts", "demo.sh")], cwd=ROOT, env=env,
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=240)
-    out = p.stdout
+    # a session of its own: on a timeout the whole group goes (killing bash
+    # alone left its mcfwd busy-polling both cores for every later test)
+    p = subprocess.Popen(["bash", os.path.join(ROOT, "scripts", "demo.sh")], cwd=ROOT, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                         start_new_session=True)
+    try:
+        out, _ = p.communicate(timeout=240)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        out, _ = p.communicate()
+        print(out)
+        sys.exit("demo_check: the demo did not end within 240 s (killed)")
     check(p.returncode == 0, "demo exits 0 (rc %d)" % p.returncode)
     b = blocks(out)
     cmds = [c for c, _ in b]
