@@ -2332,31 +2332,18 @@ app_snapshot_refresh(void)
 	static struct mgm_mfe_stats st[APP_SNAP_PAGE];
 	static char oifs[APP_SNAP_PAGE][128], iif[APP_SNAP_PAGE][APP_IFNAME];
 	struct mgm_mfe_oif o[16];
-	uint32_t start, n = 0, k = 0, skip;
+	uint32_t start, n = 0, k = 0;
 
 	pthread_mutex_lock(&app.snap.lock);
 	start = app.snap.req_start;
 	uint32_t ig_start = app.snap.req_igmp_start;
 	pthread_mutex_unlock(&app.snap.lock);
 
-	/* walk to the page: MGM enumerates in (group, source) order */
-	skip = start;
-	int rc = mgm_mfe_first(app.mgm, v, APP_SNAP_PAGE, &k);
-	while (rc == 0 && k > 0 && skip >= k) {
-		skip -= k;
-		rc = mgm_mfe_next(app.mgm, v[k - 1].src, v[k - 1].grp, v, APP_SNAP_PAGE, &k);
-	}
-	if (rc == 0 && k > skip) {
-		memmove(v, v + skip, (k - skip) * sizeof(v[0]));
-		k -= skip;
-		if (k < APP_SNAP_PAGE) {
-			uint32_t more = 0;
-			if (mgm_mfe_next(app.mgm, v[k - 1].src, v[k - 1].grp, v + k, APP_SNAP_PAGE - k,
-					 &more) == 0)
-				k += more;
-		}
+	/* the page, by rank in MGM's (group, source) order: a deep page was
+	 * reached by walking from the first MFE, 48 at a time, on every
+	 * refresh (found by review) */
+	if (mgm_mfe_at(app.mgm, start, v, APP_SNAP_PAGE, &k) == 0)
 		n = k;
-	}
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t no = RTE_DIM(o);
 		struct mgm_mfe f;
@@ -2366,7 +2353,7 @@ app_snapshot_refresh(void)
 		cli_mfe_baseline_sub(&st[i], NULL, 0); /* counts since `clear counters`, as the CLI */
 		size_t l = 0;
 		oifs[i][0] = 0;
-		rc = mgm_mfe_get(app.mgm, v[i].src, v[i].grp, &f, o, &no);
+		int rc = mgm_mfe_get(app.mgm, v[i].src, v[i].grp, &f, o, &no);
 		if (rc == 0 || rc == -ENOSPC) {
 			uint32_t j = 0;
 			for (; j < RTE_MIN(no, (uint32_t)RTE_DIM(o)) && l + 40 < 128 - 16; j++)

@@ -2660,8 +2660,13 @@ snap_refresh(struct mgm *m)
 	return 0;
 }
 
+/* WALK_AFTER: from the first key > after; WALK_FIRST: from the first;
+ * WALK_AT: from the after-th (a fresh snapshot holds live MFEs only, so
+ * that is the MFE's rank) */
+enum { WALK_AFTER, WALK_FIRST, WALK_AT };
+
 static int
-mfe_walk(struct mgm *m, uint64_t after, bool first, uint32_t max, uint32_t *n,
+mfe_walk(struct mgm *m, uint64_t after, int how, uint32_t max, uint32_t *n,
 	 void (*emit)(struct mgm *, const struct mfe *, void *, uint32_t), void *out)
 {
 	if (m == NULL || n == NULL || (max && out == NULL))
@@ -2669,9 +2674,11 @@ mfe_walk(struct mgm *m, uint64_t after, bool first, uint32_t max, uint32_t *n,
 	if (snap_refresh(m) < 0)
 		return -ENOMEM;
 	uint32_t lo = 0, hi = m->n_snap;
-	while (lo < hi) { /* first key > after (or >= 0 for first) */
+	if (how == WALK_AT)
+		lo = after < m->n_snap ? (uint32_t)after : m->n_snap;
+	while (how == WALK_AFTER && lo < hi) { /* first key > after */
 		uint32_t mid = (lo + hi) / 2;
-		if (first ? false : m->snap[mid] <= after)
+		if (m->snap[mid] <= after)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -2726,13 +2733,19 @@ int
 mgm_mfe_next(struct mgm *m, uint32_t src, uint32_t grp, struct mgm_mfe *out,
 	     uint32_t max, uint32_t *n)
 {
-	return mfe_walk(m, mkey(src, grp), false, max, n, emit_mfe, out);
+	return mfe_walk(m, mkey(src, grp), WALK_AFTER, max, n, emit_mfe, out);
 }
 
 int
 mgm_mfe_first(struct mgm *m, struct mgm_mfe *out, uint32_t max, uint32_t *n)
 {
-	return mfe_walk(m, 0, true, max, n, emit_mfe, out);
+	return mfe_walk(m, 0, WALK_FIRST, max, n, emit_mfe, out);
+}
+
+int
+mgm_mfe_at(struct mgm *m, uint32_t index, struct mgm_mfe *out, uint32_t max, uint32_t *n)
+{
+	return mfe_walk(m, index, WALK_AT, max, n, emit_mfe, out);
 }
 
 int
@@ -2771,13 +2784,13 @@ int
 mgm_mfe_stats_next(struct mgm *m, uint32_t src, uint32_t grp, struct mgm_mfe_stats *out,
 		   uint32_t max, uint32_t *n)
 {
-	return mfe_walk(m, mkey(src, grp), false, max, n, emit_stats, out);
+	return mfe_walk(m, mkey(src, grp), WALK_AFTER, max, n, emit_stats, out);
 }
 
 int
 mgm_mfe_stats_first(struct mgm *m, struct mgm_mfe_stats *out, uint32_t max, uint32_t *n)
 {
-	return mfe_walk(m, 0, true, max, n, emit_stats, out);
+	return mfe_walk(m, 0, WALK_FIRST, max, n, emit_stats, out);
 }
 
 /* ---------------------------------------------------------------- */

@@ -329,6 +329,10 @@ int mgm_mfe_get(struct mgm *m, uint32_t src, uint32_t grp, struct mgm_mfe *out,
 int mgm_mfe_next(struct mgm *m, uint32_t src, uint32_t grp, struct mgm_mfe *out,
 		 uint32_t max, uint32_t *n);
 int mgm_mfe_first(struct mgm *m, struct mgm_mfe *out, uint32_t max, uint32_t *n);
+/** Up to max MFEs in the same order from the index-th (0: the first), in
+ * O(log n + max) once the sorted view is fresh (pages of a long listing
+ * without a walk from the start). 0 with *n = 0 past the end. */
+int mgm_mfe_at(struct mgm *m, uint32_t index, struct mgm_mfe *out, uint32_t max, uint32_t *n);
 int mgm_mfe_stats_get(struct mgm *m, uint32_t src, uint32_t grp, struct mgm_mfe_stats *out,
 		      struct mgm_oif_stats *oifs, uint32_t *n_oifs);
 int mgm_mfe_stats_next(struct mgm *m, uint32_t src, uint32_t grp,

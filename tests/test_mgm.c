@@ -1383,6 +1383,24 @@ test_enumeration(void **state)
 	assert_int_equal(v[2].src, 0x0a000003u);
 	assert_int_equal(v[3].grp, G2);
 	assert_int_equal(v[3].src, S1);
+	/* by rank: the same order from any index (telemetry's pages) */
+	struct mgm_mfe all[8], w[8];
+	uint32_t na;
+	assert_int_equal(mgm_mfe_first(f->m, all, 8, &na), 0);
+	assert_int_equal(na, 6);
+	for (uint32_t i = 0; i <= na + 1; i++) {
+		assert_int_equal(mgm_mfe_at(f->m, i, w, 3, &n), 0);
+		assert_int_equal(n, i >= na ? 0 : (na - i < 3 ? na - i : 3));
+		for (uint32_t j = 0; j < n; j++) {
+			assert_int_equal(w[j].src, all[i + j].src);
+			assert_int_equal(w[j].grp, all[i + j].grp);
+			assert_int_equal(w[j].id, all[i + j].id);
+		}
+	}
+	assert_int_equal(mgm_mfe_at(f->m, UINT32_MAX, w, 3, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(mgm_mfe_at(f->m, 0, w, 0, &n), -ENOSPC);
+	assert_int_equal(mgm_mfe_at(f->m, 0, NULL, 1, &n), -EINVAL);
 	/* next resumes strictly after a key, even one that is gone */
 	assert_int_equal(mgm_age(f->m), 0);
 	clock_s += 20; /* positive without OIF on G2: 10 s timeout */
