@@ -1731,13 +1731,18 @@ test_pause_resume_shutdown(void **st)
 	assert_int_equal(proto, MGM_PROTO_IGMP);
 	/* a routing protocol taking IF1 again: bracketed, nothing dropped;
 	 * the new owner hears LOCAL_JOIN for IGMP's receivers during the take
-	 * (by group), and the resume re-adds what MGM still has (no callbacks) */
+	 * (by group), and the resume re-adds what MGM still has (no callbacks).
+	 * They were another client's for the alert rules (R learnt of them by
+	 * enumerating at start-up) and are R's own now: PRUNE_ALERT to R; Q's
+	 * view does not change (mgm.c take_handover_alert()) */
 	mgm_handle_t h;
 	struct mock r = { "R", f, 0 };
 	assert_int_equal(mgm_protocol_register(f->m, 3, 0, &CB, &r, &h), 0);
 	assert_int_equal(mgm_interface_take(f->m, h, IF1, 0), 0);
 	expect_log("R LOCAL_JOIN 0 ef010101 if=1\n"
-		   "R LOCAL_JOIN 0 ef030303 if=1\n");
+		   "R PRUNE_ALERT 0 ef010101 if=1\n"
+		   "R LOCAL_JOIN 0 ef030303 if=1\n"
+		   "R PRUNE_ALERT 0 ef030303 if=1\n");
 	assert_int_equal(mgm_poll(f->m, 0) >= 1, 1);
 	expect_log("");
 	assert_int_equal(mgm_membership_count(f->m), 2);
