@@ -23,8 +23,9 @@ bash scripts/setup.sh
 # prefix mcfwd-...-PID; one killed leaves its directory behind)
 for d in /var/run/dpdk/mcfwd-*-[0-9]*; do
 	[ -d "$d" ] || continue
+	# a netns run's suffix is its PID in hex: its own sweep takes those
+	case $d in */mcfwd-netns-*) continue ;; esac
 	pid=${d##*-}
-	# a PID only (a hex suffix, as a netns run's, is not one)
 	[[ $pid =~ ^[0-9]+$ ]] || continue
 	kill -0 "$pid" 2>/dev/null || rm -rf "$d"
 done

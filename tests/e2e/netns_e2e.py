@@ -15,6 +15,7 @@ Usage: netns_e2e.py MCFWD [SCENARIO...]   (igmp, seed, kernel_diff)
        netns_e2e.py MCFWD --live          the live demo (scripts/demo.sh --live)
 Needs root; exits 77 (skipped) otherwise.
 """
+import glob
 import json
 import os
 import re
@@ -119,6 +120,12 @@ def sweep_stale():
         if m and m.group(1) != SFX and not os.path.exists("/proc/%d" % int(m.group(1), 16)):
             say("taking down the namespaces of an earlier run (%s)" % m.group(1))
             subprocess.run(["bash", TOPO, "down", m.group(1)], check=False)
+    # and their DPDK run directories (scripts/test.sh leaves these to us:
+    # the suffix is hex)
+    for d in glob.glob("/var/run/dpdk/mcfwd-netns-*"):
+        x = d.rsplit("-", 1)[1]
+        if re.fullmatch(r"[0-9a-f]{1,6}", x) and x != SFX and not os.path.exists("/proc/%d" % int(x, 16)):
+            shutil.rmtree(d, ignore_errors=True)
 
 
 # ------------------------------------------------------------------ hosts
