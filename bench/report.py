@@ -240,7 +240,8 @@ def main():
     reps = reps_opt
     mach = machine or f"{ctx.get('num_cpus', '?')} CPUs at {ctx.get('mhz_per_cpu', '?')} MHz"
     rep_txt = f"medians of {reps} repetitions" if reps > 1 else "one run of each"
-    head = (f"Machine: {mach}. Run: {ctx.get('date', '?')}, {rep_txt}. "
+    at = f" at commit {ctx['commit']}" if ctx.get("commit") else ""
+    head = (f"Machine: {mach}. Run: {ctx.get('date', '?')}{at}, {rep_txt}. "
             "Lookups in millions per second per core, burst = 64 keys. All tables on "
             "4 KiB anonymous pages (EAL `--no-huge`) except the THP column.\n")
     body = "\n\n".join(x for x in [head, lt, miss_table(runs), writer_table(runs), pt, gp_table(runs),

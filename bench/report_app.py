@@ -56,6 +56,18 @@ def paired(ra, rb, k="mpps_in"):
     return statistics.median(v), (min(v), max(v))
 
 
+def reps_at_least(ra, rb, thr, k="mpps_in"):
+    """How many repetitions' own ratios reach thr: shown next to a verdict
+    judged on their median, so that a median over 2 of 5 failing ones does
+    not read as a plain pass (teardown targets count every run)."""
+    a = [r.get(k) for r in ra or []]
+    b = [r.get(k) for r in rb or []]
+    if not a or len(a) != len(b) or any(x is None or not y for x, y in zip(a, b)):
+        return ""
+    n = sum(1 for x, y in zip(a, b) if x / y >= thr)
+    return "; %d of %d reach it" % (n, len(a))
+
+
 def backing_text(used):
     """How the programs' memory was backed (app_bench.py --mem)."""
     if not used:
@@ -74,12 +86,13 @@ def fl(n):
 def merged_text(m):
     """A part of the report re-run later (app_bench.py --merge): flow
     counts and repetitions are the throughput section's own."""
+    when = m["date"] + (", commit %s" % m["commit"] if m.get("commit") else "")
     if "tp" in m["only"].split(","):
         return "Re-measured in a later run (%s): %s, flows %s, %d repetitions." % (
-            m["date"], m["only"], ", ".join(fl(x) for x in m["flows"]), m["reps"])
+            when, m["only"], ", ".join(fl(x) for x in m["flows"]), m["reps"])
     names = {"td": "the teardown", "inproc": "the 1M-flow case in process", "perf": "the profile"}
     return "Re-measured in a later run (%s): %s." % (
-        m["date"], ", ".join(names.get(x, x) for x in m["only"].split(",")))
+        when, ", ".join(names.get(x, x) for x in m["only"].split(",")))
 
 
 def main():
@@ -90,10 +103,11 @@ def main():
     R = lambda prog, flows, size, fan: d.get("%s|%d|%d|%d" % (prog, flows, size, fan))  # noqa: E731
     sizes, flows_l, fans = d["sizes"], d["flows"], d["fans"]
     L, H = [], []  # app.md, README headline
-    hdr = ("Machine: %s. Run: %s, %d repetition%s, medians; %.1f s window after a %.1f s warm-up; "
+    hdr = ("Machine: %s. Run: %s%s, %d repetition%s, medians; %.1f s window after a %.1f s warm-up; "
            "programs alternated within each repetition." % (
-               machine, d["date"], d["reps"], "s" if d["reps"] > 1 else "", d["window_s"],
-               d["warmup_s"]))
+               machine, d["date"], " at commit %s" % d["commit"] if d.get("commit") else "",
+               d["reps"], "s" if d["reps"] > 1 else "", d["window_s"], d["warmup_s"]))
+    cpu0, cpu1 = (d.get("cpus") or [0, 1])[:2]  # older runs: -l 0,1
     L.append(hdr)
     L.append("")
     for m in d.get("merged", []):
@@ -103,8 +117,8 @@ def main():
              "(max(flows, 1024) frames, one (S,G) per flow), ports 1..N are `net_null` with "
              "`no-rx=1`, N the case's fan-out (4 for the peer's table shape): each program "
              "runs on the ports its case uses and no others, as testpmd does (ports 0 and 1); "
-             "one forwarding lcore on CPU 1 (mcfwd `-l 0,1`: control on lcore 0; "
-             "testpmd `-l 0,1 --nb-cores=1`; the peer `-l 1`, its only lcore); memory: %s. "
+             "one forwarding lcore on CPU %s (mcfwd lcores 0 and 1 on CPUs %s and %s: control on "
+             "lcore 0; testpmd the same with `--nb-cores=1`; the peer lcore 1 alone); memory: %s. "
              "Mpps from telemetry `/ethdev/stats` (in: port 0 ipackets, out: opackets of "
              "the fan-out ports). Sizes are frame bytes without FCS. mcfwd: static config "
              "with one `mroute` (S,G) line per flow, RPF, TTL, counters, RCU table all on; the "
@@ -113,7 +127,8 @@ def main():
              "multi-seg offload request removed, `-O3 -march=native`; it does no TTL, no "
              "checksum, no RPF, no counters and looks up the group only. The ceiling: "
              "`dpdk-testpmd --forward-mode=io` port 0 -> port 1 (no replication). %s"
-             % (backing_text(d.get("_backing", {}).get("tp")), link_text(d.get("link"))))
+             % tuple([cpu1, cpu0, cpu1] + [backing_text(d.get("_backing", {}).get("tp")),
+                                           link_text(d.get("link"))]))
     L.append("")
     # ------------------------------------------------------------ throughput tables
     targets = []
@@ -139,7 +154,8 @@ def main():
                         PEER_TARGET, fl(flows), "s" if flows > 1 else "", fan), pp,
                         pp is not None and pp >= PEER_TARGET,
                         ("%.2fx" % pp if pp else "–") +
-                        (" (repetitions %.2f-%.2fx)" % rng if rng else "") + (
+                        (" (repetitions %.2f-%.2fx%s)" % (rng + (reps_at_least(
+                            m, R("peer", flows, size, fan), PEER_TARGET),)) if rng else "") + (
                             " (testpmd io, which neither looks up nor replicates, is %.2fx the "
                             "peer)" % (ceil / pi) if fan == 1 and ceil and pi else "") + (
                             " (%.1fx the peer is %.1f Mpps out, more than testpmd io's %.1f, "
@@ -152,7 +168,11 @@ def main():
                         fl(flows), "s" if flows > 1 else "", size), pc,
                         pc is not None and pc >= CEIL_TARGET,
                         ("%.1f%%" % (pc * 100) if pc else "–") +
-                        (" (repetitions %.1f-%.1f%%)" % (rng[0] * 100, rng[1] * 100) if rng else "")))
+                        (" (repetitions %.1f-%.1f%%%s)" % (rng[0] * 100, rng[1] * 100, reps_at_least(
+                            m, R("testpmd", flows, size, 0), CEIL_TARGET)) if rng else "") +
+                        # the two are not linked alike (report's Linking)
+                        (" (mcfwd linked statically, testpmd Debian's shared binary)"
+                         if d.get("link") == "static" else "")))
         L.append("")
     # ------------------------------------------------------------ the peer's own table shape
     mk = R("mcfwd", 15, 64, 99)
@@ -161,10 +181,13 @@ def main():
         mi, mo, pi, po = med(mk), med(mk, "mpps_out"), med(pk), med(pk, "mpps_out")
         rp = ratio(mi, pi)
         pp, prng = paired(mk, pk)
-        L.append("**The peer's own table shape**, 64-byte frames: 15 groups (one flow each, equal "
-                 "shares) with the port masks 1..15 of `examples/ipv4_multicast`'s compiled-in "
-                 "table over output ports 1-4, mean fan-out 2.13 (the peer replicates by clone at "
-                 "fan-out <= 2 and by reference counting above, its slow path), Mpps:")
+        ng = (d.get("mix") or [15])[0]
+        mean_fan = sum(bin(x).count("1") for x in range(1, ng + 1)) / ng
+        L.append("**The peer's own table shape**, 64-byte frames: %d groups (one flow each, equal "
+                 "shares) with the port masks 1..%d of `examples/ipv4_multicast`'s compiled-in "
+                 "table over output ports 1-%d, mean fan-out %.2f (the peer replicates by clone at "
+                 "fan-out <= 2 and by reference counting above, its slow path), Mpps:"
+                 % (ng, ng, ng.bit_length(), mean_fan))
         L.append("")
         L.append("| mcfwd in | mcfwd out | peer in | peer out | mcfwd / peer |")
         L.append("|---:|---:|---:|---:|---:|")
@@ -172,7 +195,7 @@ def main():
         L.append("")
         if pp is not None:
             targets.append(("mcfwd >= %.1fx the peer, 64 B, the peer's own table shape (mean "
-                            "fan-out 2.13)" % PEER_TARGET, pp, pp >= PEER_TARGET,
+                            "fan-out %.2f)" % (PEER_TARGET, mean_fan), pp, pp >= PEER_TARGET,
                             "%.2fx" % pp + (" (repetitions %.2f-%.2fx)" % prng if prng else "")))
     pe = d.get("_peer_errors") or {}
     if pe:
@@ -308,9 +331,9 @@ def main():
         L.append("Over %d teardown run%s (medians in the targets; the table above and the plot "
                  "are the run with the median in1 release): release of x8 %s ms; of in1 %s ms; "
                  "shutdown %s ms; other interfaces' rate over the x8 release and the %d ms after "
-                 "it %s, over the in1 release and the %d ms after it %s (the worst window of the "
-                 "same length in the 300 ms before: %s); worst ms then %s (worst ms of the 300 ms "
-                 "before: %s)." % (
+                 "it %s, over the in1 release and the %d ms after it %s (the floor: the median, "
+                 "over the windows of the same length in the 300 ms before, of their mean: %s); "
+                 "worst ms then %s (the floor: the same median of the windows' worst ms: %s)." % (
                      nrun, "s" if nrun != 1 else "", rlist("x8_call_ms", "%.1f"),
                      rlist("in1_call_ms", "%.1f"), rlist("shutdown_ms", "%d"),
                      td.get("tail_ms", 1), rlist("x8_mean_frac", "%.2f"), td.get("tail_ms", 1),
@@ -319,8 +342,9 @@ def main():
         L.append("")
         def every_run(vals, floors):
             """Each run: at least the target, or below it only where the
-            machine itself went as low in the 300 ms before (its floor).
-            A median of runs hid runs below both (found by review)."""
+            machine itself typically went as low in a window of the same
+            length before (its floor). A median of runs hid runs below
+            both (found by review)."""
             n = ok = excused = 0
             for v, fl_ in zip(vals, floors):
                 if v is None:
@@ -335,10 +359,11 @@ def main():
         for pre, name in (("x8", "x8 release"), ("in1", "in1 release")):
             for key, fkey, what in (
                     ("_mean_frac", "_mean_floor", "their mean rate over the call and the %d ms "
-                     "after it; the machine's own floor: the worst window of that length in the "
-                     "300 ms before" % td.get("tail_ms", 1)),
+                     "after it; the machine's own floor: the median, over the windows of that "
+                     "length in the 300 ms before, of their mean" % td.get("tail_ms", 1)),
                     ("_min_frac", "_floor", "every ms of the call and the %d ms after it; the "
-                     "machine's own floor: the worst ms of the 300 ms before" % td.get("tail_ms", 1))):
+                     "machine's own floor: the median, over the windows of that length in the "
+                     "300 ms before, of their worst ms" % td.get("tail_ms", 1))):
                 vals, floors = reps.get(pre + key, []), reps.get(pre + fkey, [])
                 n, ok, exc = every_run(vals, floors)
                 if n == 0:

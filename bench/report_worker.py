@@ -60,10 +60,13 @@ def main():
     phases_path = sys.argv[sys.argv.index("--phases") + 1] if "--phases" in sys.argv else None
     d, runs = load(path)
     L = []
-    L.append("Machine: %s. Run: %s. One worker on one core, in process: each frame is "
+    cx = d["context"]
+    L.append("Machine: %s. Run: %s%s. One worker on one core, in process: each frame is "
              "allocated and written (what RX costs at least), run through "
-             "`mcfwd_worker_burst()` and sent to `net_null` ports. Million frames in per second; "
-             "out = in x fan-out." % (machine, d["context"]["date"]))
+             "`mcfwd_worker_burst()` and sent to `net_null` ports; mbufs on %s. Million frames "
+             "in per second; out = in x fan-out." % (
+                 machine, cx["date"], " at commit %s" % cx["commit"] if cx.get("commit") else "",
+                 cx.get("backing", "4 KiB pages (EAL --no-huge)")))
     L.append("")
     L.append("**Replication: copy vs clone** (1 flow), Mpps in:")
     L.append("")

@@ -16,17 +16,22 @@ if [ -n "${QUICK:-}" ]; then
 	export MCFWD_BENCH_MAX_ENTRIES=$((1 << 20))
 	reps=1
 fi
+# the commit measured ('+': with uncommitted changes), in each JSON's context
+commit=$(git rev-parse --short=12 HEAD)$(git status --porcelain --untracked-files=no | grep -q . && echo +)
+# the pools' memory (shim_worker.c: 2 MiB hugepages only with MCFWD_BENCH_HUGE=1)
+backing=$([ "${MCFWD_BENCH_HUGE:-}" = 1 ] && echo "2 MiB hugepages" || echo "4 KiB pages (EAL --no-huge)")
 machine="$(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r)"
 # ONLY=worker: just the worker benchmark (the cache's takes ~6 minutes)
 if [ "${ONLY:-}" != worker ]; then
-./build/bench/bench_mfc \
+./build/bench/bench_mfc --benchmark_context=commit="$commit" \
 	--benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
 	--benchmark_out_format=json --benchmark_out="$out/bench_mfc.json"
 /usr/bin/python3 bench/report.py "$out/bench_mfc.json" "$out" --readme README.md --machine "$machine" --reps "$reps"
 fi
 # repetitions in random order: this machine has slow phases lasting seconds,
 # which otherwise land on all the repetitions of one case
-./build/bench/bench_worker \
+./build/bench/bench_worker --benchmark_context=commit="$commit" \
+	--benchmark_context=backing="$backing" \
 	--benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
 	--benchmark_enable_random_interleaving=true \
 	--benchmark_out_format=json --benchmark_out="$out/bench_worker.json"
