@@ -455,7 +455,7 @@ def run_inprocess(a, results):
     # forwarding logic at all (what any forwarder pays at least)
     flt = "BM_Worker/flows:%d/|BM_Baseline/fanout:[12]/size:64" % a.inproc_flows
     env = dict(os.environ, MCFWD_BENCH_MAX_FLOWS=str(a.inproc_flows))
-    huge = "--in-memory" in mem_args(640 + 64)
+    huge = "--in-memory" in mem_args(768 + 64)  # shim_worker.c: -m 768
     if huge:
         env["MCFWD_BENCH_HUGE"] = "1"
     subprocess.check_call(["taskset", "-c", str(cpus.cpu(1)), a.bench_worker, "--benchmark_filter=" + flt,

@@ -115,9 +115,10 @@ WorkerArgs(benchmark::internal::Benchmark *b)
 {
 	const char *max = std::getenv("MCFWD_BENCH_MAX_FLOWS");
 	long lim = max ? std::atol(max) : (1L << 20);
-	// the copy/clone crossover: fan-out 2 and 4, sizes 64..1500
+	// the copy/clone crossover: fan-out 2 and 4, sizes 64..1500 and jumbo
+	// frames (--max-mtu 9000: the app clones from --clone-min 1501)
 	for (long fan : { 2L, 4L })
-		for (long size : { 64L, 128L, 256L, 512L, 768L, 1024L, 1500L })
+		for (long size : { 64L, 128L, 256L, 512L, 768L, 1024L, 1500L, 2048L, 3072L, 4096L, 9000L })
 			for (long mode : { 0L, 1L })
 				b->Args({ 1, fan, size, mode });
 	// flows and fan-out at 64 and 1500 bytes, replicated as the app does by
