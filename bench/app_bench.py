@@ -283,7 +283,9 @@ def git_commit():
         return subprocess.run(["git", "-C", os.path.dirname(os.path.abspath(__file__))] + list(a),
                               capture_output=True, text=True).stdout.strip()
     c = git("rev-parse", "--short=12", "HEAD")
-    return (c + ("+" if git("status", "--porcelain", "--untracked-files=no") else "")) if c else None
+    # results and README: rewritten by the runs themselves
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results", ":!README.md")
+    return (c + ("+" if dirty else "")) if c else None
 
 
 def dpdk_link(exe):

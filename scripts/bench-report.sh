@@ -16,8 +16,10 @@ if [ -n "${QUICK:-}" ]; then
 	export MCFWD_BENCH_MAX_ENTRIES=$((1 << 20))
 	reps=1
 fi
-# the commit measured ('+': with uncommitted changes), in each JSON's context
-commit=$(git rev-parse --short=12 HEAD)$(git status --porcelain --untracked-files=no | grep -q . && echo +)
+# the commit measured ('+': with uncommitted changes to anything but the
+# results and the README, which a run just before rewrote), in each JSON's context
+commit=$(git rev-parse --short=12 HEAD)$(git status --porcelain --untracked-files=no -- . \
+	':!bench/results' ':!README.md' | grep -q . && echo +)
 # the pools' memory (shim_worker.c: 2 MiB hugepages only with MCFWD_BENCH_HUGE=1)
 backing=$([ "${MCFWD_BENCH_HUGE:-}" = 1 ] && echo "2 MiB hugepages" || echo "4 KiB pages (EAL --no-huge)")
 machine="$(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r)"
