@@ -61,7 +61,7 @@ app_opts_defaults(struct app_opts *o)
 	o->max_mfes = 65536;
 	o->sleep_us = 100;
 	o->max_mtu = APP_DEFAULT_MAX_MTU;
-	o->clone_min = 1501; /* copies up to 1500 B: bench_worker found them faster */
+	o->clone_min = APP_CLONE_MIN_DEFAULT;
 	o->punt_rate = 20000;
 	o->punt_per_flow = 4;
 	o->rx_desc = o->tx_desc = 1024;

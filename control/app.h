@@ -31,6 +31,12 @@ extern int mcfwd_logtype_app;
  * it up to the config's limit with bigger mbufs (never scatter RX: the
  * forwarding path takes a frame in one segment). */
 #define APP_DEFAULT_MAX_MTU (RTE_MBUF_DEFAULT_DATAROOM - 18)
+/* --clone-min's default, in IP bytes: replicas by copy below, by clone from
+ * it on. bench_worker (bench/results/worker.md) finds copies faster up to
+ * 2048-byte frames and clones faster from 3072 on; the two cross at about
+ * 2050 B at fan-out 2 and 2840 B at fan-out 4 (frame bytes). bench/
+ * report_worker.py reads this line. */
+#define APP_CLONE_MIN_DEFAULT 2800
 _Static_assert(RTE_PKTMBUF_HEADROOM + MCFWD_CFG_MTU_MAX + 18 <= UINT16_MAX,
 	       "an mbuf's data room is 16 bits");
 #define APP_SNAP_PAGE 48
