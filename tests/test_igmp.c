@@ -582,6 +582,18 @@ test_startup_and_general_queries(void **st)
 	assert_int_equal(igmp_if_disable(f->ig, IF1), 0);
 	assert_int_equal(igmp_if_enable(f->ig, IF1, &c3), 0);
 	expect_sent("v3 dst=e0000001 g=0 code=10 s=0 qrv=2 qqic=2\n");
+	/* a robustness of 3 is what the queries advertise (QRV), and a
+	 * group's last reporter is kept (both survived a mutation review:
+	 * every query sent in the tests had the default 2) */
+	struct igmp_if_cfg r3 = { .version = 3, .robustness = 3 };
+	assert_int_equal(igmp_if_disable(f->ig, IF1), 0);
+	assert_int_equal(igmp_if_enable(f->ig, IF1, &r3), 0);
+	expect_sent("v3 dst=e0000001 g=0 code=100 s=0 qrv=3 qqic=125\n");
+	V3(TO_EX, G, 0);
+	struct igmp_group_info gi;
+	assert_int_equal(igmp_group_at(f->ig, IF1, 0, &gi, NULL, NULL), 0);
+	assert_int_equal(gi.grp, G);
+	assert_int_equal(gi.last_reporter, H1);
 }
 
 static void

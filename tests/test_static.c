@@ -542,6 +542,33 @@ test_reload_diff(void **state)
  * interface's cap) puts the running configuration back whole: its routes,
  * interfaces and thresholds (the new file's threshold on an interface the
  * old one left alone too) */
+/* A reload that takes one OIF from a route it keeps, the interface staying
+ * static's (another route uses it): static's membership there goes. It
+ * stayed (the MFE still forwarded nowhere new, a veto held), counted
+ * against the interface's membership cap and listed until the interface
+ * was released (found by a mutation review: test_reload_diff releases
+ * the interface in the same reload, which drops it anyway). */
+static void
+test_reload_drops_one_oif(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(apply(f, "mroute from eth0 group 232.1.1.1 to eth1 eth2\n"
+				  "mroute from eth0 group 232.1.1.2 to eth2\n"), 0);
+	assert_int_equal(mgm_mfe_create(f->m, S1, G1, 0, NULL, 0), 0);
+	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=1/1,2/1");
+	assert_int_equal(mgm_membership_count(f->m), 3);
+	assert_int_equal(apply(f, "mroute from eth0 group 232.1.1.1 to eth1\n"
+				  "mroute from eth0 group 232.1.1.2 to eth2\n"), 0);
+	owner_is(f, 2, MCFWD_STATIC_PROTO_ID);
+	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=1/1");
+	assert_int_equal(mgm_membership_count(f->m), 2);
+	/* and back: the OIF again */
+	assert_int_equal(apply(f, "mroute from eth0 group 232.1.1.1 to eth1 eth2\n"
+				  "mroute from eth0 group 232.1.1.2 to eth2\n"), 0);
+	assert_string_equal(entry(f, S1, G1), "iif=0 oifs=1/1,2/1");
+	assert_int_equal(mgm_membership_count(f->m), 3);
+}
+
 static void
 test_reload_diff_fails(void **state)
 {
@@ -1199,6 +1226,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_config_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replace_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_diff, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_drops_one_oif, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runtime_edit_redoes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_after_oif_release, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_after_iif_release, setup, teardown),

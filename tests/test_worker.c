@@ -346,9 +346,15 @@ t_l2_rewrite(void **state)
 		{ 4, 3, 7, { 5 }, 1 },    /* tagged -> tagged: in place, new tag */
 		{ 5, 2, 9, { 1, 4 }, 2 }, /* a tagged copy of a tagged frame */
 	};
+	/* the second round with interface 4 on VLAN 0x123: a tag's high
+	 * byte written as 0 went unseen with VLANs 7 and 9 (found by a
+	 * mutation review); frames to it come in on 7 still (port 3) */
+	uint16_t v4 = dp.ifs[4].vlan;
+	for (int round = 0; round < 2; round++)
 	for (unsigned int i = 0; i < RTE_DIM(c); i++)
 		for (int clone = 0; clone < 2; clone++)
 			for (int pad = 0; pad < 2; pad++) {
+				dp.ifs[4].vlan = round ? 0x123 : v4;
 				uint16_t ip_len = clone ? 1200 : 30;
 				add(S1, G1, c[i].in_if, c[i].n, c[i].oif, NULL);
 				stats_zero();
@@ -359,6 +365,7 @@ t_l2_rewrite(void **state)
 				run1(f);
 				dp.clone_min = 0;
 				unsigned int got = check_sent(c[i].oif, c[i].n, c[i].in_if, 19, ip_len);
+				dp.ifs[4].vlan = v4;
 				assert_int_equal(w->st.tx_pkts, got);
 				assert_int_equal(w->st.fwd, 1);
 				assert_int_equal(mcfwd_worker_stats_check(&w->st), 0);
@@ -810,6 +817,20 @@ t_ttl_threshold_mtu(void **state)
 	assert_int_equal(sent(3, m, 2), 0);
 	assert_int_equal(w->st.ttl_low, 1);
 	assert_int_equal(w->st.frag_needed, 1);
+	/* and on the OIFs themselves (show ip mroute's detail): the
+	 * threshold's on OIF 2, the MTU's on OIF 3 (the per-OIF TTL count
+	 * survived a mutation review: only the worker's total was read) */
+	{
+		struct mfc_stats st;
+		struct mfc_oif_stats os[4];
+		uint32_t no = RTE_DIM(os);
+		assert_int_equal(mfc_stats_get(cache, S1, G1, &st, os, &no), 0);
+		assert_int_equal(no, 3);
+		assert_int_equal(os[0].ttl_low + os[2].ttl_low, 0);
+		assert_int_equal(os[1].ttl_low, 1);
+		assert_int_equal(os[2].frag_needed, 1);
+		assert_int_equal(os[0].frag_needed + os[1].frag_needed, 0);
+	}
 	run1(frame(0, 0, S1, G1, 11, 100, 17));
 	assert_int_equal(sent(2, m, 2), 1);
 	rte_pktmbuf_free(m[0]);
@@ -901,6 +922,13 @@ t_rpf_negative_noif(void **state)
 	assert_int_equal(w->st.wrong_if, 1);
 	assert_int_equal(w->st.wrong_if_punted, 1);
 	assert_int_equal(w->st.negative, 1);
+	/* the negative entry's own count (its discards, as MGM shows them) */
+	{
+		struct mfc_stats st;
+		assert_int_equal(mfc_stats_get(cache, S2, G1, &st, NULL, NULL), 0);
+		assert_int_equal(st.discards, 1);
+		assert_int_equal(st.pkts, 0);
+	}
 	assert_int_equal(rte_ring_count(punt), 1);
 	assert_int_equal(rte_ring_dequeue(punt, (void **)&m[0]), 0);
 	assert_int_equal(mcfwd_meta(m[0])->reason, MCFWD_PUNT_WRONG_IF);
