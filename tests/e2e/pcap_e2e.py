@@ -399,6 +399,7 @@ def jumbo_vdev_limit():
               "jumbo: af_packet with --max-mtu 9000%s: exit %d, expected %d and /%s/:\n%s"
               % (mtu, p.returncode, want_rc, want, p.stdout[-1200:]))
     shutil.rmtree(d)
+    shutil.rmtree("/var/run/dpdk/mcfwd-e2e-afp-%d" % os.getpid(), ignore_errors=True)
 
 
 def scenario_bad_config():
