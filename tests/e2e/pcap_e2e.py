@@ -2483,6 +2483,8 @@ def scenario_reload_move():
               and mj["id"] != m0["id"],
               "reload_move: the route did not move to VLAN 20 at once: %s -> %s" % (m0, mj))
     rm.cleanup()
+    if not FAILS:  # the second file's directory (each run left one)
+        shutil.rmtree(os.path.dirname(mv), ignore_errors=True)
 
 
 def scenario_reload_hitless():
@@ -2548,6 +2550,8 @@ def scenario_reload_hitless():
           "reload_hitless: misses %d, MFEs created %d across the reload"
           % (st1["miss_dropped"] - st0["miss_dropped"], st1["mfe_created"] - st0["mfe_created"]))
     r.cleanup()
+    if not FAILS:  # the reload files' directory (each run left one)
+        shutil.rmtree(os.path.dirname(d), ignore_errors=True)
 
 
 SCENARIOS = {
