@@ -41,6 +41,16 @@ def ratio(a, b):
     return a / b if a is not None and b else None
 
 
+def pair_ratios(ra, rb, k="mpps_in"):
+    """The repetitions' own ratios of program a to b (they alternate within
+    each repetition), or None when the repetitions do not pair up."""
+    a = [r.get(k) for r in ra or []]
+    b = [r.get(k) for r in rb or []]
+    if not a or len(a) != len(b) or any(x is None or not y for x, y in zip(a, b)):
+        return None
+    return [x / y for x, y in zip(a, b)]
+
+
 def paired(ra, rb, k="mpps_in"):
     """The targets' ratio of program a to b: the median of the repetitions'
     own ratios (the programs alternate within each repetition, so a drift
@@ -48,11 +58,9 @@ def paired(ra, rb, k="mpps_in"):
     medians' ratio when the repetitions do not pair up. A testpmd
     repetition at 47 Mpps against 62-66 in the others made the medians'
     ratio 50.6% where every paired one was 48.4-50.0%."""
-    a = [r.get(k) for r in ra or []]
-    b = [r.get(k) for r in rb or []]
-    if not a or len(a) != len(b) or any(x is None or not y for x, y in zip(a, b)):
+    v = pair_ratios(ra, rb, k)
+    if v is None:
         return ratio(med(ra, k), med(rb, k)), None
-    v = [x / y for x, y in zip(a, b)]
     return statistics.median(v), (min(v), max(v))
 
 
@@ -60,12 +68,8 @@ def reps_at_least(ra, rb, thr, k="mpps_in"):
     """How many repetitions' own ratios reach thr: shown next to a verdict
     judged on their median, so that a median over 2 of 5 failing ones does
     not read as a plain pass (teardown targets count every run)."""
-    a = [r.get(k) for r in ra or []]
-    b = [r.get(k) for r in rb or []]
-    if not a or len(a) != len(b) or any(x is None or not y for x, y in zip(a, b)):
-        return ""
-    n = sum(1 for x, y in zip(a, b) if x / y >= thr)
-    return "; %d of %d reach it" % (n, len(a))
+    v = pair_ratios(ra, rb, k)
+    return "" if v is None else "; %d of %d reach it" % (sum(1 for x in v if x >= thr), len(v))
 
 
 def backing_text(used):
